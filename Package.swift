@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
+let nioConcurrency = Target.Dependency.product(name: "NIOConcurrencyHelpers", package: "swift-nio")
+let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+
+let package = Package(
+    name: "Centralino",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "centralino", targets: ["centralino"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // Pure protocol and domain code: no sockets, no clocks, no database.
+        .target(name: "AMI", dependencies: [nioCore, crypto]),
+        .target(name: "PBX"),
+        // Persistence: SQLite through GRDB, secrets at rest, provisioning files.
+        .target(name: "Store", dependencies: [
+            "PBX", "AMI", crypto,
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        // The running node: listeners, sessions, services.
+        .target(name: "Server", dependencies: ["AMI", "PBX", "Store", nioCore, nioPosix, nioConcurrency, logging, lifecycle]),
+        .executableTarget(name: "centralino", dependencies: [
+            "Server", "Store", "PBX", logging, lifecycle,
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "AMIBenchmarks", dependencies: ["AMI", nioCore, nioPosix], path: "Benchmarks/AMIBenchmarks"),
+        .testTarget(name: "AMITests", dependencies: ["AMI", nioCore, .product(name: "NIOTestUtils", package: "swift-nio")]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "PBX", "AMI"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Store", "AMI", nioCore, nioPosix]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,66 @@
+import NIOCore
+
+/// A reply to one action: `Response:`, the echoed `ActionID:`, then the action's own fields.
+public struct AMIResponse: Sendable, Equatable {
+    public enum Status: String, Sendable {
+        case success = "Success"
+        case error = "Error"
+        case goodbye = "Goodbye"
+    }
+
+    public var status: Status
+    /// Echoed only when the request carried a non-empty ActionID.
+    public var actionID: String
+    /// The fields after ActionID, in wire order (EventList, Message, or the action's own fields).
+    public var fields: [(String, String)]
+
+    public init(_ status: Status, actionID: String, fields: [(String, String)] = []) {
+        self.status = status
+        self.actionID = actionID
+        self.fields = fields
+    }
+
+    public static func success(_ actionID: String, message: String) -> AMIResponse {
+        AMIResponse(.success, actionID: actionID, fields: [("Message", message)])
+    }
+
+    public static func error(_ actionID: String, message: String) -> AMIResponse {
+        AMIResponse(.error, actionID: actionID, fields: [("Message", message)])
+    }
+
+    /// The acknowledgement of a list action: `EventList: start` then the message.
+    public static func listStart(_ actionID: String, message: String) -> AMIResponse {
+        AMIResponse(.success, actionID: actionID, fields: [("EventList", "start"), ("Message", message)])
+    }
+
+    public func write(to buffer: inout ByteBuffer) {
+        buffer.writeStaticString("Response: ")
+        buffer.writeString(status.rawValue)
+        buffer.writeStaticString("\r\n")
+        if !actionID.isEmpty {
+            buffer.writeStaticString("ActionID: ")
+            buffer.writeString(actionID)
+            buffer.writeStaticString("\r\n")
+        }
+        for (name, value) in fields {
+            buffer.writeAMIField(name, value)
+        }
+        buffer.writeStaticString("\r\n")
+    }
+
+    public static func == (lhs: AMIResponse, rhs: AMIResponse) -> Bool {
+        lhs.status == rhs.status && lhs.actionID == rhs.actionID
+            && lhs.fields.map { $0.0 } == rhs.fields.map { $0.0 } && lhs.fields.map { $0.1 } == rhs.fields.map { $0.1 }
+    }
+}
+
+extension ByteBuffer {
+    /// Writes `Name: value\r\n`.
+    @inlinable
+    public mutating func writeAMIField(_ name: String, _ value: String) {
+        writeString(name)
+        writeStaticString(": ")
+        writeString(value)
+        writeStaticString("\r\n")
+    }
+}

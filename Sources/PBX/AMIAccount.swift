@@ -1,0 +1,26 @@
+import Foundation
+
+/// An AMI user as the server needs it to authenticate a Login: it belongs to exactly one tenant.
+///
+/// The secret is held in clear only in memory, because the MD5 challenge needs it.
+public struct AMIAccount: Sendable, Hashable {
+    public var tenant: UUID
+    public var username: String
+    public var secret: String
+    /// Permitted networks, as written (`10.0.0.0/8`, `::1/128`).
+    public var permit: [String]
+    /// Read and write permission classes, as written (`call`, `call,originate`).
+    public var read: String
+    public var write: String
+    public var enabled: Bool
+
+    public init(tenant: UUID, username: String, secret: String, permit: [String], read: String = "call", write: String = "call,originate", enabled: Bool = true) {
+        self.tenant = tenant
+        self.username = username
+        self.secret = secret
+        self.permit = permit
+        self.read = read
+        self.write = write
+        self.enabled = enabled
+    }
+}

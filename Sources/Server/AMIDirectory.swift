@@ -1,0 +1,45 @@
+import AMI
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import PBX
+import Store
+
+/// The AMI users a Login is checked against, kept in memory and replaced whole when the store changes.
+public final class AMIDirectory: Sendable {
+    /// One user, with its ACL and permission classes parsed.
+    public struct Entry: Sendable {
+        public let account: AMIAccount
+        public let accessList: AMIAccessList
+        public let read: AMIPermissions
+        public let write: AMIPermissions
+    }
+
+    private let entries = NIOLockedValueBox<[String: Entry]>([:])
+
+    public init() {}
+
+    /// Looks a user up by name, case-insensitively, as Asterisk does.
+    public func entry(for username: String) -> Entry? {
+        entries.withLockedValue { $0[username.lowercased()] }
+    }
+
+    /// Replaces the directory with `accounts`. A user whose stored ACL or classes no longer parse is
+    /// left out (and logged), so it cannot log in, as Asterisk deletes a user with an invalid ACL line.
+    public func replace(with accounts: [AMIAccount], logger: Logger) {
+        var next: [String: Entry] = [:]
+        for account in accounts {
+            do {
+                let accessList = try AMIAccessList(parsing: account.permit)
+                guard let read = AMIPermissions(classList: account.read), let write = AMIPermissions(classList: account.write) else {
+                    logger.error("AMI user has invalid permission classes; it cannot log in", metadata: ["user": "\(account.username)"])
+                    continue
+                }
+                next[account.username.lowercased()] = Entry(account: account, accessList: accessList, read: read, write: write)
+            } catch {
+                logger.error("AMI user has an invalid ACL; it cannot log in", metadata: ["user": "\(account.username)", "error": "\(error)"])
+            }
+        }
+        entries.withLockedValue { $0 = next }
+    }
+}

@@ -1,0 +1,52 @@
+import AMI
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// Fans events out to the logged-in sessions of one tenant. An event is encoded once and each
+/// subscriber decides, by its read permissions and event mask, whether it takes it.
+public final class AMIEventBus: Sendable {
+    private let subscribers = NIOLockedValueBox<[UUID: [ObjectIdentifier: AMIEventSubscriber]]>([:])
+    private let logger: Logger
+
+    public init(logger: Logger) {
+        self.logger = logger
+    }
+
+    func subscribe(_ subscriber: AMIEventSubscriber) {
+        subscribers.withLockedValue { $0[subscriber.tenant, default: [:]][ObjectIdentifier(subscriber)] = subscriber }
+    }
+
+    func unsubscribe(_ subscriber: AMIEventSubscriber) {
+        subscribers.withLockedValue { all in
+            all[subscriber.tenant]?[ObjectIdentifier(subscriber)] = nil
+            if all[subscriber.tenant]?.isEmpty == true { all[subscriber.tenant] = nil }
+        }
+    }
+
+    /// Sends `event` to every session of `tenant` that may receive it.
+    public func publish(_ event: AMIEvent, tenant: UUID) {
+        let targets = subscribers.withLockedValue { $0[tenant].map { Array($0.values) } ?? [] }
+        guard !targets.isEmpty else { return }
+        let encoded = event.encoded()
+        for subscriber in targets {
+            subscriber.deliver(encoded, classes: event.classes)
+        }
+    }
+
+    /// Logs a security event and sends it to the tenant's sessions that read `security`.
+    /// Events with no tenant (an unknown account, a request before login) only go to the log.
+    public func publishSecurity(_ event: AMISecurityEvent, tenant: UUID?, now: Double) {
+        logger.notice("AMI security event", metadata: [
+            "event": "\(event.kind.rawValue)", "account": "\(event.session.accountID)", "remote": "\(event.session.remoteAddress)",
+        ])
+        guard let tenant else { return }
+        publish(event.event(at: now), tenant: tenant)
+    }
+
+    /// Number of logged-in sessions, for status output and tests.
+    public var sessionCount: Int {
+        subscribers.withLockedValue { $0.values.reduce(0) { $0 + $1.count } }
+    }
+}

@@ -1,0 +1,56 @@
+import AMI
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// The AMI listener. `bind()` claims the port before the service group starts, so a port that is
+/// already taken is a clear startup error; `run()` serves until graceful shutdown.
+public struct AMIServer: Service {
+    /// Bytes of input buffered per connection at most; the decoder consumes complete lines, so
+    /// only a partial line (bounded by the line limit) normally waits here.
+    static let maximumInputBuffer = 1 << 20
+
+    private let context: AMIServerContext
+    private let listener: any Channel
+
+    /// The address actually bound (useful with port 0).
+    public var localAddress: SocketAddress? { listener.localAddress }
+
+    /// `HOST:PORT` of the bound listener, IPv6 hosts in brackets.
+    public var listeningDescription: String? {
+        guard let address = localAddress, let ip = address.ipAddress, let port = address.port else { return nil }
+        return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
+    }
+
+    /// Binds the listener; fails (e.g. address in use) before anything else starts.
+    public static func bind(configuration: AMIServerConfiguration, directory: AMIDirectory, bus: AMIEventBus,
+                            group: any EventLoopGroup, logger: Logger, startTime: Double) async throws -> AMIServer {
+        let server = AMIServerContext(configuration: configuration, directory: directory, bus: bus, logger: logger, startTime: startTime)
+        let listener = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 64 * 1024))
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandlers(
+                        ByteToMessageHandler(AMIFrameDecoder(), maximumBufferSize: Self.maximumInputBuffer),
+                        AMISessionHandler(server: server))
+                }
+            }
+            .bind(host: configuration.host, port: configuration.port)
+            .get()
+        return AMIServer(context: server, listener: listener)
+    }
+
+    public func run() async throws {
+        let listener = self.listener
+        await withGracefulShutdownHandler {
+            try? await listener.closeFuture.get()
+        } onGracefulShutdown: {
+            listener.close(promise: nil)
+        }
+        context.closeAllSessions()
+    }
+}

@@ -1,0 +1,133 @@
+import AMI
+import Foundation
+import Logging
+import NIOCore
+
+/// Login: plain or MD5 challenge, the user's ACL, the address lockout, and what follows success.
+extension AMISessionHandler {
+    enum LoginFailure {
+        case lockedOut
+        case unknownAccount
+        case aclDenied
+        case wrongPassword
+        case wrongKey(key: String)
+
+        var securityKind: AMISecurityEvent.Kind? {
+            switch self {
+            case .lockedOut: return nil
+            case .unknownAccount: return .invalidAccountID
+            case .aclDenied: return .failedACL
+            case .wrongPassword: return .invalidPassword
+            case .wrongKey: return .challengeResponseFailed
+            }
+        }
+    }
+
+    func login(_ message: AMIMessage, context: ChannelHandlerContext) {
+        if case .authenticated = state {
+            send(.success(message.actionID, message: "Already authenticated"), context: context)
+            return
+        }
+        let username = message.value("Username")
+        switch authenticate(message, username: username) {
+        case .success(let entry):
+            loginSucceeded(entry, message: message, context: context)
+        case .failure(let failure):
+            loginFailed(failure, username: username, actionID: message.actionID, context: context)
+        }
+    }
+
+    private func authenticate(_ message: AMIMessage, username: String) -> Result<AMIDirectory.Entry, LoginFailureBox> {
+        let now = NIODeadline.now()
+        if server.loginGuard.isLockedOut(remoteIP, now: now) { return .failure(LoginFailureBox(.lockedOut)) }
+        guard let entry = server.directory.entry(for: username), entry.account.enabled else {
+            return .failure(LoginFailureBox(.unknownAccount))
+        }
+        guard entry.accessList.permits(remoteIP) else { return .failure(LoginFailureBox(.aclDenied)) }
+        if message.value("AuthType").lowercased() == "md5" {
+            let key = message.value("Key")
+            guard let challenge, AMIChallenge.verify(key: key, challenge: challenge, secret: entry.account.secret) else {
+                return .failure(LoginFailureBox(.wrongKey(key: key)))
+            }
+        } else if !Self.constantTimeEquals(message.value("Secret"), entry.account.secret) {
+            return .failure(LoginFailureBox(.wrongPassword))
+        }
+        return .success(entry)
+    }
+
+    private func loginSucceeded(_ entry: AMIDirectory.Entry, message: AMIMessage, context: ChannelHandlerContext) {
+        authTimer?.cancel()
+        if countedUnauthenticated {
+            countedUnauthenticated = false
+            server.releaseUnauthenticated()
+        }
+        server.loginGuard.recordSuccess(remoteIP)
+        eventMask = AMIPermissions.eventMask(from: message.value("Events"))
+        let loop = context.eventLoop
+        let handler = NIOLoopBound(self, eventLoop: loop)
+        let boundContext = NIOLoopBound(context, eventLoop: loop)
+        let subscriber = AMIEventSubscriber(
+            tenant: entry.account.tenant, filter: entry.read.intersection(eventMask), eventLoop: loop,
+            limit: server.configuration.eventQueueLimit
+        ) { overflowed in
+            if overflowed {
+                handler.value.eventQueueOverflowed(context: boundContext.value)
+            } else {
+                handler.value.drainEvents(context: boundContext.value)
+            }
+        }
+        let time = AMIServerContext.now()
+        state = .authenticated(Login(entry: entry, subscriber: subscriber, time: time))
+        send(.success(message.actionID, message: "Authentication accepted"), context: context)
+        if entry.read.intersection(eventMask).contains(.system) {
+            let uptime = String(Int(time - server.startTime))
+            var buffer = context.channel.allocator.buffer(capacity: 96)
+            AMIEvent("FullyBooted", classes: .system, fields: [("Uptime", uptime), ("LastReload", uptime), ("Status", "Fully Booted")])
+                .write(to: &buffer)
+            context.write(wrapOutboundOut(buffer), promise: nil)
+        }
+        server.bus.subscribe(subscriber)
+        server.logger.info("AMI login", metadata: ["user": "\(entry.account.username)", "remote": "\(remoteIP)"])
+        server.bus.publishSecurity(AMISecurityEvent(.successfulAuth, session: securitySession(account: entry.account.username, sessionTime: time)),
+                                   tenant: entry.account.tenant, now: time)
+    }
+
+    private func loginFailed(_ failure: LoginFailureBox, username: String, actionID: String, context: ChannelHandlerContext) {
+        state = .closing
+        let now = NIODeadline.now()
+        if case .lockedOut = failure.value {
+            server.logger.warning("AMI login refused: address locked out", metadata: ["remote": "\(remoteIP)", "user": "\(username)"])
+        } else if server.loginGuard.recordFailure(remoteIP, now: now) {
+            server.logger.warning("AMI address locked out after repeated login failures", metadata: ["remote": "\(remoteIP)"])
+        }
+        if let kind = failure.value.securityKind {
+            var details: [(String, String)] = []
+            if case .wrongKey(let key) = failure.value {
+                details = [("Challenge", challenge ?? ""), ("Response", key)]
+            }
+            let tenant = server.directory.entry(for: username)?.account.tenant
+            server.bus.publishSecurity(AMISecurityEvent(kind, session: securitySession(account: username), details: details),
+                                       tenant: kind == .invalidAccountID ? nil : tenant, now: AMIServerContext.now())
+        }
+        context.flush()
+        _ = schedule(in: server.configuration.authFailureDelay, context: context) { handler, context in
+            var buffer = context.channel.allocator.buffer(capacity: 96)
+            AMIResponse.error(actionID, message: "Authentication failed").write(to: &buffer)
+            let channel = context.channel
+            context.writeAndFlush(handler.wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+
+    static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        var difference = UInt8(x.count == y.count ? 0 : 1)
+        for index in 0..<min(x.count, y.count) { difference |= x[index] ^ y[index] }
+        return difference == 0
+    }
+}
+
+/// `Result` needs an `Error` failure; this wraps the reason a login failed.
+struct LoginFailureBox: Error {
+    let value: AMISessionHandler.LoginFailure
+    init(_ value: AMISessionHandler.LoginFailure) { self.value = value }
+}

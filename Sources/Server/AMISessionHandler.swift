@@ -1,0 +1,227 @@
+import AMI
+import Foundation
+import Logging
+import NIOCore
+
+/// One AMI connection: banner, login, action dispatch, event delivery and flow control.
+///
+/// Runs on the channel's event loop. Responses are written in order and flushed at the end of each
+/// read burst; events arrive through an `AMIEventSubscriber` and are written between actions.
+/// When the socket stops being writable the handler stops reading (backpressure for pipelined
+/// actions) and, if events are waiting, gives the client `writeTimeout` to drain before closing.
+final class AMISessionHandler: ChannelDuplexHandler {
+    typealias InboundIn = AMIInbound
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    static let banner = "Asterisk Call Manager/9.0.0\r\n"
+
+    enum State {
+        case unauthenticated
+        case authenticated(Login)
+        /// Login failed or Logoff: nothing more is read or run.
+        case closing
+    }
+
+    struct Login {
+        let entry: AMIDirectory.Entry
+        let subscriber: AMIEventSubscriber
+        let time: Double
+    }
+
+    struct PendingWaitEvent {
+        let actionID: String
+        let timer: Scheduled<Void>?
+    }
+
+    let server: AMIServerContext
+    var state = State.unauthenticated
+    var challenge: String?
+    var eventMask = AMIPermissions.all
+    var pendingRead = false
+    var writeTimer: Scheduled<Void>?
+    var authTimer: Scheduled<Void>?
+    var waitEvent: PendingWaitEvent?
+    var countedUnauthenticated = false
+    var remoteIP = ""
+    var remotePort = 0
+    var localIP = ""
+    var localPort = 0
+    var sessionID = ""
+
+    init(server: AMIServerContext) {
+        self.server = server
+    }
+
+    // MARK: - Connection lifecycle
+
+    func channelActive(context: ChannelHandlerContext) {
+        remoteIP = context.remoteAddress?.ipAddress ?? ""
+        remotePort = context.remoteAddress?.port ?? 0
+        localIP = context.localAddress?.ipAddress ?? ""
+        localPort = context.localAddress?.port ?? 0
+        sessionID = "0x" + String(UInt(bitPattern: ObjectIdentifier(self).hashValue), radix: 16)
+        guard server.admitUnauthenticated() else {
+            server.logger.warning("AMI connection refused: too many unauthenticated sessions", metadata: ["remote": "\(remoteIP)"])
+            context.close(promise: nil)
+            return
+        }
+        countedUnauthenticated = true
+        server.track(context.channel)
+        authTimer = schedule(in: server.configuration.authTimeout, context: context) { handler, context in
+            guard case .unauthenticated = handler.state else { return }
+            handler.server.logger.info("AMI session closed: not authenticated in time", metadata: ["remote": "\(handler.remoteIP)"])
+            context.close(promise: nil)
+        }
+        var buffer = context.channel.allocator.buffer(capacity: Self.banner.utf8.count)
+        buffer.writeString(Self.banner)
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if countedUnauthenticated {
+            countedUnauthenticated = false
+            server.releaseUnauthenticated()
+        }
+        if case .authenticated(let login) = state {
+            server.bus.unsubscribe(login.subscriber)
+            server.logger.info("AMI session ended", metadata: ["user": "\(login.entry.account.username)", "remote": "\(remoteIP)"])
+        }
+        state = .closing
+        authTimer?.cancel()
+        writeTimer?.cancel()
+        waitEvent?.timer?.cancel()
+        server.untrack(context.channel)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        server.logger.debug("AMI connection error", metadata: ["remote": "\(remoteIP)", "error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    // MARK: - Reading and flow control
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .closing = state { return }
+        if waitEvent != nil { finishWaitEvent(context: context) }
+        handle(unwrapInboundIn(data), context: context)
+        // Events raised while the action ran follow its response, as Asterisk flushes them after each action.
+        if case .authenticated(let login) = state, login.subscriber.hasQueued {
+            drainEvents(context: context)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.flush()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if case .closing = state { return }
+        if context.channel.isWritable {
+            context.read()
+        } else {
+            pendingRead = true
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            writeTimer?.cancel()
+            writeTimer = nil
+            drainEvents(context: context)
+            if pendingRead {
+                pendingRead = false
+                read(context: context)
+            }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    // MARK: - Writing
+
+    func send(_ response: AMIResponse, context: ChannelHandlerContext) {
+        var buffer = context.channel.allocator.buffer(capacity: 128)
+        response.write(to: &buffer)
+        context.write(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    /// Closes once everything written so far has been flushed.
+    func sendAndClose(_ response: AMIResponse, context: ChannelHandlerContext) {
+        state = .closing
+        var buffer = context.channel.allocator.buffer(capacity: 128)
+        response.write(to: &buffer)
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
+    }
+
+    /// Runs `body` on this handler after `delay`, on the channel's event loop.
+    func schedule(in delay: TimeAmount, context: ChannelHandlerContext,
+                  _ body: @escaping (AMISessionHandler, ChannelHandlerContext) -> Void) -> Scheduled<Void> {
+        let bound = NIOLoopBound((self, context, body), eventLoop: context.eventLoop)
+        return context.eventLoop.scheduleTask(in: delay) {
+            let (handler, context, body) = bound.value
+            body(handler, context)
+        }
+    }
+
+    // MARK: - Events
+
+    /// Writes queued events if the socket takes them; otherwise starts the write timeout.
+    func drainEvents(context: ChannelHandlerContext) {
+        guard case .authenticated(let login) = state else { return }
+        if waitEvent != nil, login.subscriber.hasQueued {
+            finishWaitEvent(context: context)
+            return
+        }
+        guard context.channel.isWritable else {
+            login.subscriber.wakeHandled()
+            if login.subscriber.hasQueued, writeTimer == nil {
+                writeTimer = schedule(in: server.configuration.writeTimeout, context: context) { handler, context in
+                    handler.writeTimedOut(context: context)
+                }
+            }
+            return
+        }
+        let events = login.subscriber.takeQueued()
+        guard !events.isEmpty else { return }
+        for event in events {
+            context.write(wrapOutboundOut(event), promise: nil)
+        }
+        context.flush()
+    }
+
+    func eventQueueOverflowed(context: ChannelHandlerContext) {
+        guard case .authenticated(let login) = state else { return }
+        server.logger.warning("AMI session disconnected: it does not read its events (queue full)",
+                              metadata: ["user": "\(login.entry.account.username)", "remote": "\(remoteIP)"])
+        state = .closing
+        context.close(promise: nil)
+    }
+
+    func writeTimedOut(context: ChannelHandlerContext) {
+        writeTimer = nil
+        guard case .authenticated(let login) = state, !context.channel.isWritable, login.subscriber.hasQueued else { return }
+        server.logger.warning("AMI session disconnected: event write stalled past the write timeout",
+                              metadata: ["user": "\(login.entry.account.username)", "remote": "\(remoteIP)"])
+        state = .closing
+        context.close(promise: nil)
+    }
+
+    /// Ends a WaitEvent: its response, the events that were waiting, then `WaitEventComplete`.
+    func finishWaitEvent(context: ChannelHandlerContext) {
+        guard let pending = waitEvent else { return }
+        waitEvent = nil
+        pending.timer?.cancel()
+        send(.success(pending.actionID, message: "Waiting for Event completed."), context: context)
+        if case .authenticated(let login) = state {
+            for event in login.subscriber.takeQueued() {
+                context.write(wrapOutboundOut(event), promise: nil)
+            }
+        }
+        var buffer = context.channel.allocator.buffer(capacity: 64)
+        AMIEvent.writeListItem("WaitEventComplete", fields: pending.actionID.isEmpty ? [] : [("ActionID", pending.actionID)], to: &buffer)
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+    }
+}

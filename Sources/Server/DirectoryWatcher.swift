@@ -1,0 +1,42 @@
+import Logging
+import ServiceLifecycle
+import Store
+
+/// Reloads the in-memory AMI directory whenever the store's revision changes, so a
+/// `centralino apply` from another process takes effect for the next login without a restart.
+public struct DirectoryWatcher: Service {
+    public static let pollInterval: Duration = .milliseconds(250)
+
+    let store: CentralinoStore
+    let directory: AMIDirectory
+    let logger: Logger
+
+    public init(store: CentralinoStore, directory: AMIDirectory, logger: Logger) {
+        self.store = store
+        self.directory = directory
+        self.logger = logger
+    }
+
+    /// Loads the directory once; call before serving.
+    public func load() throws -> Int {
+        let revision = try store.revision()
+        directory.replace(with: try store.amiAccounts(), logger: logger)
+        return revision
+    }
+
+    public func run() async throws {
+        var seen = try load()
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            try? await Task.sleep(for: Self.pollInterval)
+            do {
+                let revision = try store.revision()
+                guard revision != seen else { continue }
+                directory.replace(with: try store.amiAccounts(), logger: logger)
+                seen = revision
+                logger.info("configuration reloaded", metadata: ["revision": "\(revision)"])
+            } catch {
+                logger.error("cannot reload configuration", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import GRDB
+
+/// The SQLite schema, as ordered migrations. Never edit a shipped migration: add a new one.
+enum StoreSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-tenants-and-ami") { db in
+            try db.execute(sql: """
+                CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+                INSERT INTO meta (key, value) VALUES ('revision', 0);
+                CREATE TABLE tenant (
+                    id INTEGER PRIMARY KEY,
+                    uuid TEXT NOT NULL UNIQUE,
+                    name TEXT NOT NULL UNIQUE,
+                    domain TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                    tone_country TEXT NOT NULL DEFAULT 'it'
+                );
+                CREATE TABLE extension (
+                    id INTEGER PRIMARY KEY,
+                    tenant_id INTEGER NOT NULL REFERENCES tenant(id) ON DELETE CASCADE,
+                    number TEXT NOT NULL,
+                    name TEXT,
+                    ha1_md5 TEXT NOT NULL,
+                    ha1_sha256 TEXT NOT NULL,
+                    UNIQUE (tenant_id, number)
+                );
+                CREATE TABLE trunk (
+                    id INTEGER PRIMARY KEY,
+                    tenant_id INTEGER NOT NULL REFERENCES tenant(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    host TEXT NOT NULL,
+                    port INTEGER NOT NULL,
+                    transport TEXT NOT NULL,
+                    username TEXT,
+                    password_sealed BLOB,
+                    UNIQUE (tenant_id, name)
+                );
+                CREATE TABLE outbound_route (
+                    id INTEGER PRIMARY KEY,
+                    tenant_id INTEGER NOT NULL REFERENCES tenant(id) ON DELETE CASCADE,
+                    prefix TEXT NOT NULL,
+                    trunk_id INTEGER NOT NULL REFERENCES trunk(id) ON DELETE CASCADE,
+                    strip INTEGER NOT NULL DEFAULT 0,
+                    UNIQUE (tenant_id, prefix)
+                );
+                CREATE TABLE ami_user (
+                    id INTEGER PRIMARY KEY,
+                    tenant_id INTEGER NOT NULL REFERENCES tenant(id) ON DELETE CASCADE,
+                    username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                    secret_sealed BLOB NOT NULL,
+                    permit TEXT NOT NULL,
+                    read_classes TEXT NOT NULL,
+                    write_classes TEXT NOT NULL,
+                    enabled INTEGER NOT NULL DEFAULT 1
+                );
+                """)
+        }
+        return migrator
+    }
+}

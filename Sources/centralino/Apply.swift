@@ -1,0 +1,34 @@
+import ArgumentParser
+import Foundation
+import Store
+
+struct Apply: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Load tenants, extensions, trunks, outbound routes and AMI users from a YAML file (idempotent upsert).")
+
+    @Option(help: "Directory of the SQLite store (env CENTRALINO_DATA_DIR; default ./centralino-data).")
+    var dataDir: String?
+
+    @Argument(help: "The provisioning file (schema in docs/provisioning.md).")
+    var file: String
+
+    func run() throws {
+        let text: String
+        do {
+            text = try String(contentsOfFile: file, encoding: .utf8)
+        } catch {
+            throw CommandFailure("cannot read \(file): \(error.localizedDescription)")
+        }
+        let dataDirectory = URL(fileURLWithPath: EnvironmentOption.resolve(dataDir, "CENTRALINO_DATA_DIR", default: "./centralino-data"))
+        do {
+            let document = try ProvisioningParser.parse(yaml: text)
+            let store = try CentralinoStore(dataDirectory: dataDirectory)
+            try store.ensureDefaultTenant()
+            let summary = try store.apply(document)
+            print("applied \(file): \(summary.tenants) tenant(s), \(summary.extensions) extension(s), \(summary.trunks) trunk(s), "
+                + "\(summary.outboundRoutes) outbound route(s), \(summary.amiUsers) AMI user(s)")
+        } catch let error as ProvisioningError {
+            throw CommandFailure("\(file):\(error.line): \(error.field): \(error.message); nothing was applied")
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import Logging
+import NIOPosix
+import PBX
+import Server
+import ServiceLifecycle
+import Store
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run a Centralino node on an embedded SQLite store.")
+
+    @Option(help: "Directory of the SQLite store and its key file (env CENTRALINO_DATA_DIR; default ./centralino-data).")
+    var dataDir: String?
+    @Option(help: "AMI listener HOST:PORT (env CENTRALINO_AMI_BIND; default 127.0.0.1:5038).")
+    var amiBind: String?
+    @Option(help: "SIP listener HOST:PORT, UDP and TCP (env CENTRALINO_SIP_BIND; default 0.0.0.0:5060).")
+    var sipBind: String?
+    @Option(help: "HTTP listener HOST:PORT for the admin panel (env CENTRALINO_HTTP_BIND; default 127.0.0.1:8080).")
+    var httpBind: String?
+    @Option(help: "trace, debug, info, notice, warning, error or critical (env CENTRALINO_LOG_LEVEL; default info).")
+    var logLevel: String?
+    @Option(help: "Failed AMI logins from one address that lock it out (env CENTRALINO_AMI_LOCKOUT_FAILURES; default 5).")
+    var amiLockoutFailures: Int?
+    @Option(help: "Seconds within which those failures count (env CENTRALINO_AMI_LOCKOUT_WINDOW; default 60).")
+    var amiLockoutWindow: Int?
+    @Option(help: "Seconds an address stays locked out (env CENTRALINO_AMI_LOCKOUT_DURATION; default 300).")
+    var amiLockoutDuration: Int?
+    @Option(help: "Milliseconds before 'Authentication failed' (env CENTRALINO_AMI_AUTH_DELAY_MS; default 1000).")
+    var amiAuthDelayMs: Int?
+    @Option(help: "Milliseconds an event write may stall before the session is closed (env CENTRALINO_AMI_WRITE_TIMEOUT_MS; default 100).")
+    var amiWriteTimeoutMs: Int?
+    @Option(help: "Events queued for a session that does not read before it is closed (env CENTRALINO_AMI_EVENT_QUEUE_LIMIT; default 10000).")
+    var amiEventQueueLimit: Int?
+
+    func run() async throws {
+        let level = EnvironmentOption.resolve(logLevel, "CENTRALINO_LOG_LEVEL", default: "info")
+        guard let logLevel = Logger.Level(rawValue: level) else { throw CommandFailure("--log-level \(level): unknown level") }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = logLevel
+            return handler
+        }
+        let logger = Logger(label: "centralino")
+        let amiAddress = try BindAddress(parsing: EnvironmentOption.resolve(amiBind, "CENTRALINO_AMI_BIND", default: "127.0.0.1:5038"), flag: "--ami-bind")
+        let sipAddress = try BindAddress(parsing: EnvironmentOption.resolve(sipBind, "CENTRALINO_SIP_BIND", default: "0.0.0.0:5060"), flag: "--sip-bind")
+        let httpAddress = try BindAddress(parsing: EnvironmentOption.resolve(httpBind, "CENTRALINO_HTTP_BIND", default: "127.0.0.1:8080"), flag: "--http-bind")
+        let configuration = try amiConfiguration(amiAddress)
+
+        let dataDirectory = URL(fileURLWithPath: EnvironmentOption.resolve(dataDir, "CENTRALINO_DATA_DIR", default: "./centralino-data"))
+        let store = try CentralinoStore(dataDirectory: dataDirectory)
+        try store.ensureDefaultTenant()
+        let directory = AMIDirectory()
+        let watcher = DirectoryWatcher(store: store, directory: directory, logger: logger)
+        _ = try watcher.load()
+        let bus = AMIEventBus(logger: logger)
+
+        let ami: AMIServer
+        do {
+            ami = try await AMIServer.bind(configuration: configuration, directory: directory, bus: bus,
+                                           group: MultiThreadedEventLoopGroup.singleton, logger: logger, startTime: Date().timeIntervalSince1970)
+        } catch {
+            throw CommandFailure("cannot listen for AMI on \(amiAddress): \(error)")
+        }
+
+        say("Centralino serving data directory \(dataDirectory.path)")
+        for tenant in try store.tenants() {
+            say("tenant \(tenant.name) uuid \(tenant.uuid.uuidString.lowercased()) domain \(tenant.domain)")
+        }
+        say("SIP bind \(sipAddress) and HTTP bind \(httpAddress) accepted; those listeners are not part of this build yet")
+        say("AMI listening on \(ami.listeningDescription ?? amiAddress.description)")
+
+        let group = ServiceGroup(configuration: .init(services: [.init(service: ami), .init(service: watcher)],
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        logger.info("Centralino stopped")
+    }
+
+    func amiConfiguration(_ address: BindAddress) throws -> AMIServerConfiguration {
+        var configuration = AMIServerConfiguration(host: address.host, port: address.port)
+        configuration.lockout.failures = try EnvironmentOption.resolveInt(amiLockoutFailures, "CENTRALINO_AMI_LOCKOUT_FAILURES", default: 5)
+        configuration.lockout.window = .seconds(Int64(try EnvironmentOption.resolveInt(amiLockoutWindow, "CENTRALINO_AMI_LOCKOUT_WINDOW", default: 60)))
+        configuration.lockout.lockout = .seconds(Int64(try EnvironmentOption.resolveInt(amiLockoutDuration, "CENTRALINO_AMI_LOCKOUT_DURATION", default: 300)))
+        configuration.authFailureDelay = .milliseconds(Int64(try EnvironmentOption.resolveInt(amiAuthDelayMs, "CENTRALINO_AMI_AUTH_DELAY_MS", default: 1000)))
+        configuration.writeTimeout = .milliseconds(Int64(max(100, try EnvironmentOption.resolveInt(amiWriteTimeoutMs, "CENTRALINO_AMI_WRITE_TIMEOUT_MS", default: 100))))
+        configuration.eventQueueLimit = try EnvironmentOption.resolveInt(amiEventQueueLimit, "CENTRALINO_AMI_EVENT_QUEUE_LIMIT", default: 10_000)
+        guard configuration.lockout.failures >= 1, configuration.eventQueueLimit >= 1 else {
+            throw CommandFailure("--ami-lockout-failures and --ami-event-queue-limit must be at least 1")
+        }
+        return configuration
+    }
+
+    /// Writes a line to stdout unbuffered, so a supervisor or test sees it at once.
+    func say(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+}
