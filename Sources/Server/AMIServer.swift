@@ -10,6 +10,9 @@ public struct AMIServer: Service {
     /// Bytes of input buffered per connection at most; the decoder consumes complete lines, so
     /// only a partial line (bounded by the line limit) normally waits here.
     static let maximumInputBuffer = 1 << 20
+    /// Kernel send buffer per session. A fixed size (instead of Linux's autotuning up to megabytes)
+    /// bounds what a client that stops reading can hold back, so the write timeout notices it.
+    static let socketSendBuffer = 256 * 1024
 
     private let context: AMIServerContext
     private let listener: any Channel
@@ -31,6 +34,7 @@ public struct AMIServer: Service {
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.socketOption(.so_sndbuf), value: SocketOptionValue(Self.socketSendBuffer))
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 64 * 1024))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

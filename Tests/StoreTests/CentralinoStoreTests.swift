@@ -1,0 +1,73 @@
+import Foundation
+import Store
+import XCTest
+
+final class CentralinoStoreTests: XCTestCase {
+    var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("centralino-store-\(UUID().uuidString)")
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    func document(_ yaml: String) throws -> ProvisioningDocument { try ProvisioningParser.parse(yaml: yaml) }
+
+    func testDefaultTenantIsCreatedOnceAndKeepsItsUUID() throws {
+        let store = try CentralinoStore(dataDirectory: directory)
+        let first = try store.ensureDefaultTenant()
+        let again = try CentralinoStore(dataDirectory: directory).ensureDefaultTenant()
+        XCTAssertEqual(first.uuid, again.uuid)
+        XCTAssertEqual(first.domain, "default")
+    }
+
+    func testApplyIsIdempotentAndSecretsAreNotStoredInClear() throws {
+        let store = try CentralinoStore(dataDirectory: directory)
+        let yaml = "tenants:\n  - name: acme\n    extensions:\n      - { number: \"100\", password: sipsecret100 }\n    ami_users:\n      - { username: crm, password: amisecret42, permit: [\"127.0.0.1\"] }\n"
+        try store.apply(try document(yaml))
+        let revision = try store.revision()
+        try store.apply(try document(yaml))
+        XCTAssertGreaterThan(try store.revision(), revision)
+        XCTAssertEqual(try store.tenants().map(\.name), ["acme"])
+        let accounts = try store.amiAccounts()
+        XCTAssertEqual(accounts.count, 1)
+        XCTAssertEqual(accounts[0].secret, "amisecret42")
+        XCTAssertEqual(accounts[0].permit, ["127.0.0.1"])
+        XCTAssertEqual(try store.extensions(of: try store.tenants()[0].uuid).map(\.number), ["100"])
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory.path) {
+            let bytes = try Data(contentsOf: directory.appendingPathComponent(name))
+            XCTAssertNil(bytes.range(of: Data("amisecret42".utf8)), "AMI secret in clear in \(name)")
+            XCTAssertNil(bytes.range(of: Data("sipsecret100".utf8)), "SIP password in clear in \(name)")
+        }
+    }
+
+    func testUsernameOfAnotherTenantIsRefusedAndNothingIsApplied() throws {
+        let store = try CentralinoStore(dataDirectory: directory)
+        try store.apply(try document("tenants:\n  - name: a\n    ami_users:\n      - { username: crm, password: x }\n"))
+        let clash = "tenants:\n  - name: newco\n    ami_users:\n      - { username: other, password: y }\n  - name: b\n    ami_users:\n      - { username: CRM, password: y }\n"
+        XCTAssertThrowsError(try store.apply(try document(clash))) { error in
+            let error = error as? ProvisioningError
+            XCTAssertEqual(error?.line, 7)
+            XCTAssertTrue(error?.message.contains("tenant 'a'") == true && error?.message.contains("tenant 'b'") == true, "\(String(describing: error))")
+        }
+        XCTAssertEqual(try store.tenants().map(\.name), ["a"], "the whole file is refused")
+        XCTAssertEqual(try store.amiAccounts().map(\.username), ["crm"])
+    }
+
+    func testTenantUUIDNeverChanges() throws {
+        let store = try CentralinoStore(dataDirectory: directory)
+        try store.apply(try document("tenants:\n  - name: a\n    uuid: 7d2c0e2a-1111-4222-8333-444455556666\n"))
+        XCTAssertThrowsError(try store.apply(try document("tenants:\n  - name: a\n    uuid: 7d2c0e2a-1111-4222-8333-444455556667\n")))
+        XCTAssertEqual(try store.tenants()[0].uuid.uuidString.lowercased(), "7d2c0e2a-1111-4222-8333-444455556666")
+    }
+
+    func testRouteMustNameATrunk() throws {
+        let store = try CentralinoStore(dataDirectory: directory)
+        XCTAssertThrowsError(try store.apply(try document("tenants:\n  - name: a\n    outbound_routes:\n      - { prefix: \"0\", trunk: nope }\n"))) { error in
+            XCTAssertEqual((error as? ProvisioningError)?.line, 4)
+        }
+        XCTAssertEqual(try store.tenants().count, 0)
+    }
+}

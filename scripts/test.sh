@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs every Centralino test: Swift unit tests, then the interop suite against the real binary
+# with real AMI client libraries (pinned in tests/requirements.txt, installed into ./.venv).
+# Installs what it needs itself and exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n=== %s\n' "$*"; }
+
+# Debian packages the tests need (none are required for the AMI suite beyond Python's venv).
+need_packages=()
+python3 -m venv --help >/dev/null 2>&1 || need_packages+=(python3-venv)
+if [ ${#need_packages[@]} -gt 0 ]; then
+    log "installing Debian packages: ${need_packages[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_packages[@]}"
+fi
+
+log "Python venv with pinned test clients"
+if [ ! -x .venv/bin/python ]; then
+    python3 -m venv .venv
+fi
+stamp=.venv/.requirements.sha
+want=$(sha256sum tests/requirements.txt | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    .venv/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+    echo "$want" > "$stamp"
+fi
+
+log "swift build (debug, with tests)"
+swift build --build-tests
+
+log "Swift unit tests"
+swift test --skip-build
+
+log "interop tests against the real binary"
+export CENTRALINO_BIN="$PWD/.build/debug/centralino"
+.venv/bin/python -m pytest -q tests/interop
