@@ -11,19 +11,23 @@ from amiwire import AMIError, build, first, login_conn
 from conftest import SECRETS
 
 N_EVENTS = 2000
-PAYLOAD = "x" * 1000          # two of these per event: ~2 KB per event, ~4 MB per reader
+PAYLOAD = "x" * 1000
+N_PAYLOADS = 4                # ~4 KB per event, ~8 MB per reader: more than the kernel can
+                              # buffer for a reader that never reads (tcp_wmem max is 4 MB)
 BATCH = 50
 DELIVERY_BOUND = 10.0         # seconds for R to get all events (correctness, not a benchmark)
 
 
 def userevent(i: int) -> bytes:
     return build([("Action", "UserEvent"), ("UserEvent", "Flood"), ("ActionID", "f%d" % i),
-                  ("Seq", str(i)), ("Payload1", PAYLOAD), ("Payload2", PAYLOAD)])
+                  ("Seq", str(i))] + [("Payload%d" % k, PAYLOAD) for k in range(1, N_PAYLOADS + 1)])
 
 
 def test_slow_reader_is_disconnected_and_others_stay_prompt(start_server):
-    # default --ami-event-queue-limit and --ami-write-timeout-ms (100 ms)
-    srv = start_server(["--ami-auth-delay-ms", "200"], name="slow-reader")
+    # default --ami-write-timeout-ms (100 ms); a queue limit well above what a
+    # reader that keeps up ever has pending (BATCH), well below the flood
+    srv = start_server(["--ami-auth-delay-ms", "200", "--ami-event-queue-limit", "256"],
+                       name="slow-reader")
     port = srv.port
     # S: logs in with events on, then never reads; a small receive buffer so
     # the kernel cannot absorb the flood for it.
@@ -42,7 +46,7 @@ def test_slow_reader_is_disconnected_and_others_stay_prompt(start_server):
                 pairs = reader.read_event("UserEvent", timeout=max(0.0, deadline - time.monotonic()),
                                           predicate=lambda p: first(p, "UserEvent") == "Flood")
                 assert first(pairs, "Privilege") == "user,all", pairs[:3]
-                assert first(pairs, "Payload2") == PAYLOAD
+                assert first(pairs, "Payload%d" % N_PAYLOADS) == PAYLOAD
                 seqs.append(int(first(pairs, "Seq")))
         except BaseException as exc:  # reported by the main thread
             reader_error.append(exc)
