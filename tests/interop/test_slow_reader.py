@@ -111,9 +111,9 @@ def test_pipelined_pings_get_backpressure_not_disconnect(server):
 
         sender = threading.Thread(target=send_all, daemon=True)
         sender.start()
-        # do not read for a while (well past the 100 ms write timeout) unless
-        # everything was already sent
-        sender.join(1.0)
+        # do not read for a while: the ~1.6 MB of responses back up well past
+        # the 100 ms write timeout (the client's receive buffer is 16 KB)
+        time.sleep(1.0)
 
         deadline = time.monotonic() + 60.0
         rx = re.compile(rb"^Response: Success\r\nActionID: p(\d+)\r\nPing: Pong\r\nTimestamp: \d+\.\d{6}\r\n\r\n$")
