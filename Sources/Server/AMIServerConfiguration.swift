@@ -14,7 +14,7 @@ public struct AMIServerConfiguration: Sendable {
     public var writeTimeout: TimeAmount = .milliseconds(100)
     /// Events waiting for a session that does not read; one more disconnects it.
     public var eventQueueLimit = 10_000
-    public var lockout = AMILoginGuard.Policy()
+    public var lockout = LoginGuard.Policy()
 
     public init(host: String = "127.0.0.1", port: Int = 5038) {
         self.host = host

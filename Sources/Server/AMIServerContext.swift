@@ -10,7 +10,7 @@ final class AMIServerContext: Sendable {
     let configuration: AMIServerConfiguration
     let directory: AMIDirectory
     let bus: AMIEventBus
-    let loginGuard: AMILoginGuard
+    let loginGuard: LoginGuard
     let catalog: AMIActionCatalog
     let logger: Logger
     /// When this node started (seconds since the epoch), for FullyBooted and CoreStatus.
@@ -22,7 +22,7 @@ final class AMIServerContext: Sendable {
         self.configuration = configuration
         self.directory = directory
         self.bus = bus
-        self.loginGuard = AMILoginGuard(policy: configuration.lockout)
+        self.loginGuard = LoginGuard(policy: configuration.lockout)
         self.catalog = .standard
         self.logger = logger
         self.startTime = startTime

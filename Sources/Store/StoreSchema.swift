@@ -55,6 +55,25 @@ enum StoreSchema {
                 );
                 """)
         }
+        migrator.registerMigration("v2-registrations") { db in
+            try db.execute(sql: """
+                CREATE TABLE registration (
+                    id INTEGER PRIMARY KEY,
+                    tenant_id INTEGER NOT NULL REFERENCES tenant(id) ON DELETE CASCADE,
+                    extension TEXT NOT NULL,
+                    binding_key TEXT NOT NULL,
+                    contact TEXT NOT NULL,
+                    instance TEXT,
+                    call_id TEXT NOT NULL,
+                    cseq INTEGER NOT NULL,
+                    expires_at REAL NOT NULL,
+                    source TEXT NOT NULL,
+                    transport TEXT NOT NULL,
+                    user_agent TEXT,
+                    UNIQUE (tenant_id, extension, binding_key)
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -202,6 +202,8 @@ class Server:
                 self.proc.kill()
                 self.proc.wait(5)
         self._reader.join(2)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
         self._log.close()
         return self.proc.returncode
 

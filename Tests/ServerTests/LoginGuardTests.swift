@@ -2,13 +2,13 @@ import NIOCore
 import Server
 import XCTest
 
-final class AMILoginGuardTests: XCTestCase {
+final class LoginGuardTests: XCTestCase {
     func testLockoutAfterFailuresWithinTheWindowOnly() {
-        var policy = AMILoginGuard.Policy()
+        var policy = LoginGuard.Policy()
         policy.failures = 3
         policy.window = .seconds(60)
         policy.lockout = .seconds(300)
-        let guardian = AMILoginGuard(policy: policy)
+        let guardian = LoginGuard(policy: policy)
         let start = NIODeadline.uptimeNanoseconds(1_000_000_000_000)
         XCTAssertFalse(guardian.recordFailure("10.0.0.1", now: start))
         XCTAssertFalse(guardian.recordFailure("10.0.0.1", now: start + .seconds(61)), "the first failure has left the window")
@@ -22,9 +22,9 @@ final class AMILoginGuardTests: XCTestCase {
     }
 
     func testSuccessClearsFailures() {
-        var policy = AMILoginGuard.Policy()
+        var policy = LoginGuard.Policy()
         policy.failures = 2
-        let guardian = AMILoginGuard(policy: policy)
+        let guardian = LoginGuard(policy: policy)
         let now = NIODeadline.uptimeNanoseconds(5_000_000_000)
         XCTAssertFalse(guardian.recordFailure("::1", now: now))
         guardian.recordSuccess("::1")

@@ -1,9 +1,9 @@
 import NIOConcurrencyHelpers
 import NIOCore
 
-/// Brute-force protection for AMI logins: an address with too many failures in a window is
-/// refused for a while, whatever it sends. Other addresses are not affected.
-public final class AMILoginGuard: Sendable {
+/// Brute-force protection (AMI logins, SIP digests): an address with too many failures in a window
+/// is refused for a while, whatever it sends. Other addresses are not affected.
+public final class LoginGuard: Sendable {
     public struct Policy: Sendable {
         public var failures = 5
         public var window: TimeAmount = .seconds(60)
