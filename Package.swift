@@ -26,6 +26,7 @@ let package = Package(
     targets: [
         // Pure protocol and domain code: no sockets, no clocks, no database.
         .target(name: "AMI", dependencies: [nioCore, crypto]),
+        .target(name: "SIP", dependencies: [nioCore, crypto]),
         .target(name: "PBX"),
         // Persistence: SQLite through GRDB, secrets at rest, provisioning files.
         .target(name: "Store", dependencies: [
@@ -34,7 +35,7 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         // The running node: listeners, sessions, services.
-        .target(name: "Server", dependencies: ["AMI", "PBX", "Store", nioCore, nioPosix, nioConcurrency, logging, lifecycle]),
+        .target(name: "Server", dependencies: ["AMI", "SIP", "PBX", "Store", nioCore, nioPosix, nioConcurrency, logging, lifecycle]),
         .executableTarget(name: "centralino", dependencies: [
             "Server", "Store", "PBX", logging, lifecycle,
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

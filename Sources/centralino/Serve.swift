@@ -63,14 +63,15 @@ struct Serve: AsyncParsableCommand {
             throw CommandFailure("cannot listen for AMI on \(amiAddress): \(error)")
         }
 
-        say("Centralino serving data directory \(dataDirectory.path)")
+        var banner = ["Centralino serving data directory \(dataDirectory.path)"]
         for tenant in try store.tenants() {
-            say("tenant \(tenant.name) uuid \(tenant.uuid.uuidString.lowercased()) domain \(tenant.domain)")
+            banner.append("tenant \(tenant.name) uuid \(tenant.uuid.uuidString.lowercased()) domain \(tenant.domain)")
         }
-        say("SIP bind \(sipAddress) and HTTP bind \(httpAddress) accepted; those listeners are not part of this build yet")
-        say("AMI listening on \(ami.listeningDescription ?? amiAddress.description)")
+        banner.append("SIP bind \(sipAddress) and HTTP bind \(httpAddress) accepted; those listeners are not part of this build yet")
+        banner.append("AMI listening on \(ami.listeningDescription ?? amiAddress.description)")
+        let announcer = ReadyAnnouncer(lines: banner)
 
-        let group = ServiceGroup(configuration: .init(services: [.init(service: ami), .init(service: watcher)],
+        let group = ServiceGroup(configuration: .init(services: [.init(service: ami), .init(service: watcher), .init(service: announcer)],
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         logger.info("Centralino stopped")
@@ -88,10 +89,5 @@ struct Serve: AsyncParsableCommand {
             throw CommandFailure("--ami-lockout-failures and --ami-event-queue-limit must be at least 1")
         }
         return configuration
-    }
-
-    /// Writes a line to stdout unbuffered, so a supervisor or test sees it at once.
-    func say(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 }

@@ -1,0 +1,41 @@
+/// One contact registered for an address-of-record (an extension), as RFC 3261 §10.3 keeps it.
+public struct RegistrarBinding: Sendable, Hashable {
+    /// The Contact as the phone sent it (name-addr form without the `expires` parameter).
+    public var contact: SIPNameAddress
+    /// `+sip.instance` when present (RFC 5626): the binding's identity across contact changes.
+    public var instance: String?
+    public var callID: String
+    public var cseq: UInt32
+    /// When the binding lapses, in seconds of the registrar's clock.
+    public var expiresAt: UInt64
+    /// Transport-level source of the REGISTER (`ip:port`), where requests to this contact go.
+    public var source: String
+    /// `udp` or `tcp`.
+    public var transport: String
+    public var userAgent: String?
+
+    public init(contact: SIPNameAddress, instance: String?, callID: String, cseq: UInt32, expiresAt: UInt64,
+                source: String, transport: String, userAgent: String?) {
+        self.contact = contact
+        self.instance = instance
+        self.callID = callID
+        self.cseq = cseq
+        self.expiresAt = expiresAt
+        self.source = source
+        self.transport = transport
+        self.userAgent = userAgent
+    }
+
+    /// What identifies this binding within its address-of-record: the instance, else the contact URI.
+    public var key: String { instance ?? contact.uri.description }
+
+    /// Seconds left at `now` (0 when lapsed).
+    public func remaining(at now: UInt64) -> UInt64 { expiresAt > now ? expiresAt - now : 0 }
+
+    /// The Contact header value for a 200 OK: the URI, the instance, and `expires=<remaining>`.
+    public func contactHeaderValue(at now: UInt64) -> String {
+        var value = "<\(contact.uri)>;expires=\(remaining(at: now))"
+        if let instance { value += ";+sip.instance=\(instance)" }
+        return value
+    }
+}

@@ -1,0 +1,59 @@
+/// The first line of a message: `Method SP Request-URI SP SIP/2.0` or
+/// `SIP/2.0 SP Status-Code SP Reason-Phrase`.
+enum SIPStartLine {
+    case request(SIPMethod, SIPURI)
+    case response(Int, String)
+
+    static let version = "SIP/2.0"
+
+    /// Parses the line strictly: single spaces, nothing trailing (RFC 4475 `lwsstart`, `trws`,
+    /// `lwsruri`), a URI without `<>` (`ltgtruri`), status 100–699 (`bigcode`).
+    init(_ line: String) throws(SIPParseError) {
+        if Self.looksLikeResponse(line) {
+            let parts = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
+            guard parts[0].equalsIgnoringASCIICase(Self.version) else {
+                throw SIPParseError(.unsupportedVersion, statusCode: 505, detail: "unsupported SIP version")
+            }
+            guard parts.count >= 2, parts[1].utf8.count == 3,
+                  let code = SIPSyntax.parseDecimal(parts[1], maximum: 999),
+                  SIPLimits.statusCodeRange.contains(Int(code)) else {
+                throw SIPParseError(.malformedStartLine, detail: "malformed status line")
+            }
+            self = .response(Int(code), parts.count == 3 ? String(parts[2]) : "")
+            return
+        }
+        let parts = line.split(separator: " ", omittingEmptySubsequences: false)
+        guard parts.count == 3, let method = parts.first, !method.isEmpty,
+              method.utf8.allSatisfy(SIPSyntax.isToken) else {
+            throw SIPParseError(.malformedStartLine, detail: "malformed request line")
+        }
+        guard parts[2].equalsIgnoringASCIICase(Self.version) else {
+            if parts[2].utf8.count > 4, parts[2].prefix(4).equalsIgnoringASCIICase("SIP/") {
+                throw SIPParseError(.unsupportedVersion, statusCode: 505, detail: "unsupported SIP version")
+            }
+            throw SIPParseError(.malformedStartLine, detail: "malformed request line")
+        }
+        guard let uri = SIPURI(parsing: parts[1]) else {
+            throw SIPParseError(.invalidRequestURI, detail: "malformed Request-URI")
+        }
+        guard uri.headers.isEmpty else {
+            // RFC 3261 §19.1.1: headers are not allowed in a Request-URI (RFC 4475 `escruri`).
+            throw SIPParseError(.invalidRequestURI, detail: "headers in Request-URI")
+        }
+        self = .request(SIPMethod(String(method)), uri)
+    }
+
+    static func looksLikeResponse(_ line: String) -> Bool {
+        line.utf8.count >= 4 && line.prefix(4).equalsIgnoringASCIICase("SIP/")
+    }
+
+    /// A method token, then anything, then ` SIP/x.y`: enough to answer even a request whose
+    /// line is malformed (RFC 4475 `lwsstart`, `ltgtruri`).
+    static func looksLikeRequest(_ line: String) -> Bool {
+        let words = line.split(separator: " ")
+        guard words.count >= 3, words[0].utf8.allSatisfy(SIPSyntax.isToken), let last = words.last else {
+            return false
+        }
+        return last.utf8.count > 4 && last.prefix(4).equalsIgnoringASCIICase("SIP/")
+    }
+}
