@@ -2,26 +2,34 @@ import Logging
 import ServiceLifecycle
 import Store
 
-/// Reloads the in-memory AMI directory whenever the store's revision changes, so a
-/// `centralino apply` from another process takes effect for the next login without a restart.
+/// Reloads the in-memory directories (AMI users, SIP tenants and extensions) whenever the store's
+/// revision changes, so a `centralino apply` from another process takes effect for the next login
+/// or registration without a restart.
 public struct DirectoryWatcher: Service {
     public static let pollInterval: Duration = .milliseconds(250)
 
     let store: CentralinoStore
     let directory: AMIDirectory
+    let sipDirectory: SIPDirectory
     let logger: Logger
 
-    public init(store: CentralinoStore, directory: AMIDirectory, logger: Logger) {
+    public init(store: CentralinoStore, directory: AMIDirectory, sipDirectory: SIPDirectory, logger: Logger) {
         self.store = store
         self.directory = directory
+        self.sipDirectory = sipDirectory
         self.logger = logger
     }
 
     /// Loads the directory once; call before serving.
     public func load() throws -> Int {
         let revision = try store.revision()
-        directory.replace(with: try store.amiAccounts(), logger: logger)
+        try reload()
         return revision
+    }
+
+    private func reload() throws {
+        directory.replace(with: try store.amiAccounts(), logger: logger)
+        sipDirectory.replace(tenants: try store.tenants(), extensions: try store.storedExtensions())
     }
 
     public func run() async throws {
@@ -31,7 +39,7 @@ public struct DirectoryWatcher: Service {
             do {
                 let revision = try store.revision()
                 guard revision != seen else { continue }
-                directory.replace(with: try store.amiAccounts(), logger: logger)
+                try reload()
                 seen = revision
                 logger.info("configuration reloaded", metadata: ["revision": "\(revision)"])
             } catch {

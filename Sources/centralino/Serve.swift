@@ -33,6 +33,17 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Events queued for a session that does not read before it is closed (env CENTRALINO_AMI_EVENT_QUEUE_LIMIT; default 10000).")
     var amiEventQueueLimit: Int?
 
+    @Option(help: "Seconds between OPTIONS to each registered contact (env CENTRALINO_SIP_QUALIFY_INTERVAL; default 60).")
+    var sipQualifyInterval: Int?
+    @Option(help: "Shortest registration accepted, seconds; shorter gets 423 (env CENTRALINO_SIP_MIN_EXPIRES; default 60).")
+    var sipMinExpires: Int?
+    @Option(help: "Longest registration granted, seconds (env CENTRALINO_SIP_MAX_EXPIRES; default 3600).")
+    var sipMaxExpires: Int?
+    @Option(help: "Failed SIP digests from one address that lock it out (env CENTRALINO_SIP_LOCKOUT_FAILURES; default 10).")
+    var sipLockoutFailures: Int?
+    @Option(help: "Seconds a SIP address stays locked out (env CENTRALINO_SIP_LOCKOUT_DURATION; default 300).")
+    var sipLockoutDuration: Int?
+
     func run() async throws {
         let level = EnvironmentOption.resolve(logLevel, "CENTRALINO_LOG_LEVEL", default: "info")
         guard let logLevel = Logger.Level(rawValue: level) else { throw CommandFailure("--log-level \(level): unknown level") }
@@ -51,7 +62,8 @@ struct Serve: AsyncParsableCommand {
         let store = try CentralinoStore(dataDirectory: dataDirectory)
         try store.ensureDefaultTenant()
         let directory = AMIDirectory()
-        let watcher = DirectoryWatcher(store: store, directory: directory, logger: logger)
+        let sipDirectory = SIPDirectory()
+        let watcher = DirectoryWatcher(store: store, directory: directory, sipDirectory: sipDirectory, logger: logger)
         _ = try watcher.load()
         let bus = AMIEventBus(logger: logger)
 
@@ -63,18 +75,43 @@ struct Serve: AsyncParsableCommand {
             throw CommandFailure("cannot listen for AMI on \(amiAddress): \(error)")
         }
 
+        let sip: SIPServer
+        do {
+            sip = try await SIPServer.bind(configuration: try sipConfiguration(sipAddress), directory: sipDirectory, store: store,
+                                           group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+        } catch let error as CommandFailure {
+            throw error
+        } catch {
+            throw CommandFailure("cannot listen for SIP on \(sipAddress): \(error)")
+        }
+
         var banner = ["Centralino serving data directory \(dataDirectory.path)"]
         for tenant in try store.tenants() {
             banner.append("tenant \(tenant.name) uuid \(tenant.uuid.uuidString.lowercased()) domain \(tenant.domain)")
         }
-        banner.append("SIP bind \(sipAddress) and HTTP bind \(httpAddress) accepted; those listeners are not part of this build yet")
+        banner.append("HTTP bind \(httpAddress) accepted; the admin panel is not part of this build yet")
+        banner.append("SIP listening on \(sip.listeningDescription ?? sipAddress.description) (udp, tcp)")
         banner.append("AMI listening on \(ami.listeningDescription ?? amiAddress.description)")
         let announcer = ReadyAnnouncer(lines: banner)
 
-        let group = ServiceGroup(configuration: .init(services: [.init(service: ami), .init(service: watcher), .init(service: announcer)],
+        let group = ServiceGroup(configuration: .init(services: [.init(service: ami), .init(service: sip), .init(service: watcher), .init(service: announcer)],
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         logger.info("Centralino stopped")
+    }
+
+    func sipConfiguration(_ address: BindAddress) throws -> SIPServerConfiguration {
+        var configuration = SIPServerConfiguration(host: address.host, port: address.port)
+        configuration.qualifyInterval = .seconds(Int64(try EnvironmentOption.resolveInt(sipQualifyInterval, "CENTRALINO_SIP_QUALIFY_INTERVAL", default: 60)))
+        configuration.registrar.minimumExpires = UInt32(clamping: try EnvironmentOption.resolveInt(sipMinExpires, "CENTRALINO_SIP_MIN_EXPIRES", default: 60))
+        configuration.registrar.maximumExpires = UInt32(clamping: try EnvironmentOption.resolveInt(sipMaxExpires, "CENTRALINO_SIP_MAX_EXPIRES", default: 3600))
+        configuration.registrar.defaultExpires = min(configuration.registrar.defaultExpires, configuration.registrar.maximumExpires)
+        configuration.lockout.failures = try EnvironmentOption.resolveInt(sipLockoutFailures, "CENTRALINO_SIP_LOCKOUT_FAILURES", default: 10)
+        configuration.lockout.lockout = .seconds(Int64(try EnvironmentOption.resolveInt(sipLockoutDuration, "CENTRALINO_SIP_LOCKOUT_DURATION", default: 300)))
+        guard configuration.registrar.minimumExpires <= configuration.registrar.maximumExpires, configuration.lockout.failures >= 1 else {
+            throw CommandFailure("--sip-min-expires must not exceed --sip-max-expires, and --sip-lockout-failures must be at least 1")
+        }
+        return configuration
     }
 
     func amiConfiguration(_ address: BindAddress) throws -> AMIServerConfiguration {

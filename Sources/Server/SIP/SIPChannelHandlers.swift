@@ -1,0 +1,88 @@
+import Foundation
+import NIOCore
+import SIP
+
+/// Time inputs for the SIP core: a monotonic deadline for transaction timers and wall-clock
+/// seconds for registration expiry (which must survive restarts).
+enum SIPClock {
+    static func wallSeconds() -> UInt64 { UInt64(Date().timeIntervalSince1970) }
+}
+
+/// UDP: one datagram is one message. Malformed requests get their 400; nothing stops the socket.
+final class SIPDatagramHandler: ChannelInboundHandler {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+
+    private let core: SIPCore
+    private let hub: SIPTransportHub
+    private let parser = SIPMessageParser()
+
+    init(core: SIPCore, hub: SIPTransportHub) {
+        self.core = core
+        self.hub = hub
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        let source = SIPEndpoint(transport: .udp, address: envelope.remoteAddress)
+        var buffer = envelope.data
+        let outbound: [SIPOutbound]
+        do {
+            guard let message = try parser.parseDatagram(&buffer) else { return }
+            outbound = core.receive(message, from: source, now: .now(), wallClock: SIPClock.wallSeconds())
+        } catch {
+            outbound = core.malformed(error, from: source)
+        }
+        outbound.forEach(hub.send)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // ICMP errors and the like: the socket stays open.
+    }
+}
+
+/// TCP: messages framed by Content-Length. A framing error closes the connection after its 400.
+final class SIPStreamHandler: ChannelInboundHandler {
+    typealias InboundIn = SIPStreamDecoder.Inbound
+
+    private let core: SIPCore
+    private let hub: SIPTransportHub
+    private var source: SIPEndpoint?
+
+    init(core: SIPCore, hub: SIPTransportHub) {
+        self.core = core
+        self.hub = hub
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if let address = context.remoteAddress {
+            let endpoint = SIPEndpoint(transport: .tcp, address: address)
+            source = endpoint
+            hub.addTCP(context.channel, remote: endpoint.hostPort)
+        }
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if let source { hub.removeTCP(remote: source.hostPort) }
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard let source else { return }
+        let outbound: [SIPOutbound]
+        switch unwrapInboundIn(data) {
+        case .message(let message):
+            outbound = core.receive(message, from: source, now: .now(), wallClock: SIPClock.wallSeconds())
+        case .malformed(let error):
+            outbound = core.malformed(error, from: source)
+        }
+        outbound.forEach(hub.send)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let source, let parseError = error as? SIPParseError {
+            core.malformed(parseError, from: source).forEach(hub.send)
+        }
+        context.close(promise: nil)
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import NIOCore
+import PBX
+import SIP
+import Store
+
+/// REGISTER: tenant by domain, digest authentication, then the registrar rules.
+extension SIPCore {
+    func register(_ request: SIPRequest, from source: SIPEndpoint, now: NIODeadline, wallClock: UInt64) -> (SIPResponse, TimeAmount?) {
+        guard let to = request.headers.to, let user = to.uri.user, !user.isEmpty else {
+            return (reply(request, 400, reason: "Bad Request - To has no user"), nil)
+        }
+        guard let tenant = directory.tenant(forHost: to.uri.host) else {
+            return (reply(request, 404, reason: "Not Found"), nil)
+        }
+        if loginGuard.isLockedOut(source.ip, now: now) {
+            logger.notice("SIP REGISTER refused: address locked out", metadata: ["from": "\(source)", "aor": "\(user)@\(tenant.domain)"])
+            return (reply(request, 403, reason: "Forbidden"), nil)
+        }
+        switch authenticate(request, user: user, tenant: tenant, wallClock: wallClock) {
+        case .challenge(let stale):
+            return (challenge(request, realm: tenant.domain, stale: stale, wallClock: wallClock), nil)
+        case .failed:
+            if loginGuard.recordFailure(source.ip, now: now) {
+                logger.warning("SIP address locked out after repeated digest failures", metadata: ["from": "\(source.ip)"])
+            }
+            logger.notice("SIP digest failed", metadata: ["from": "\(source)", "aor": "\(user)@\(tenant.domain)"])
+            return (challenge(request, realm: tenant.domain, stale: false, wallClock: wallClock), configuration.failureDelay)
+        case .authenticated:
+            loginGuard.recordSuccess(source.ip)
+            return (updateBindings(request, tenant: tenant, number: user, source: source, wallClock: wallClock), nil)
+        }
+    }
+
+    enum Authentication {
+        case challenge(stale: Bool)
+        case failed
+        case authenticated
+    }
+
+    /// The same answer for unknown and known users, so extensions cannot be enumerated.
+    private func authenticate(_ request: SIPRequest, user: String, tenant: Tenant, wallClock: UInt64) -> Authentication {
+        let credentials = request.headers.all(.authorization).compactMap(DigestCredentials.init)
+            .first { $0.realm.lowercased() == tenant.domain.lowercased() }
+        guard let credentials else { return .challenge(stale: false) }
+        switch nonces.validate(credentials.nonce, now: wallClock) {
+        case .invalid: return .challenge(stale: false)
+        case .stale: return .challenge(stale: true)
+        case .valid: break
+        }
+        let stored = directory.storedExtension(tenant: tenant.uuid, number: credentials.username)
+        let ha1: String
+        switch credentials.algorithm {
+        case .sha256: ha1 = stored?.ha1SHA256 ?? Self.decoyHA1
+        default: ha1 = stored?.ha1MD5 ?? Self.decoyHA1
+        }
+        let valid = Digest.isValid(credentials, ha1: ha1, method: request.method)
+        guard stored != nil, valid, credentials.username == user else { return .failed }
+        return .authenticated
+    }
+
+    /// Compared against when the user does not exist, so that path costs the same.
+    private static let decoyHA1 = String(repeating: "0", count: 64)
+
+    /// 401 with an MD5 challenge first, then SHA-256 (SIPp 3.6 aborts on a leading SHA-256 one).
+    private func challenge(_ request: SIPRequest, realm: String, stale: Bool, wallClock: UInt64) -> SIPResponse {
+        let nonce = nonces.make(now: wallClock)
+        let md5 = DigestChallenge(realm: realm, nonce: nonce, algorithm: .md5, stale: stale)
+        let sha256 = DigestChallenge(realm: realm, nonce: nonce, algorithm: .sha256, stale: stale)
+        return reply(request, 401, extra: [(.wwwAuthenticate, md5.description), (.wwwAuthenticate, sha256.description)])
+    }
+
+    private func updateBindings(_ request: SIPRequest, tenant: Tenant, number: String, source: SIPEndpoint, wallClock: UInt64) -> SIPResponse {
+        let key = Self.aorKey(tenant.uuid, number)
+        let isQuery = request.headers.count(of: .contact) == 0
+        let (outcome, changed): (Registrar.Outcome, Bool) = state.withLockedValue { state in
+            let current = state.aors[key]?.bindings ?? []
+            if isQuery {
+                return (.ok(bindings: current.filter { $0.expiresAt > wallClock }), false)
+            }
+            let (outcome, bindings) = registrar.register(request, current: current, now: wallClock,
+                                                         source: source.hostPort, transport: source.transport.rawValue)
+            guard case .ok = outcome else { return (outcome, false) }
+            state.aors[key] = AddressOfRecord(tenant: tenant.uuid, number: number, bindings: bindings)
+            state.dirty.insert(key)
+            return (outcome, true)
+        }
+        switch outcome {
+        case .ok(let bindings):
+            if changed {
+                logger.info("SIP registration", metadata: ["aor": "\(number)@\(tenant.domain)", "contacts": "\(bindings.count)", "from": "\(source)"])
+            }
+            var response = reply(request, 200)
+            for binding in bindings {
+                response.headers.add(.contact, binding.contactHeaderValue(at: wallClock))
+            }
+            response.headers.add(.date, Self.httpDate(wallClock))
+            return response
+        case .intervalTooBrief(let minimum):
+            return reply(request, 423, extra: [(.minExpires, String(minimum))])
+        case .badRequest(let reason):
+            return reply(request, 400, reason: reason)
+        case .outOfOrder:
+            return reply(request, 500, reason: "Server Internal Error - out of order REGISTER")
+        }
+    }
+
+    /// RFC 1123 date for the Date header of a 200 to REGISTER (phones use it to set their clocks).
+    static func httpDate(_ seconds: UInt64) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+    }
+
+    // MARK: - Persistence
+
+    /// Loads persisted bindings (at start).
+    func load(_ records: [RegistrationRecord], wallClock: UInt64) {
+        state.withLockedValue { state in
+            for record in records where UInt64(record.expiresAt) > wallClock {
+                guard let contact = SIPNameAddress(record.contact) else { continue }
+                let binding = RegistrarBinding(contact: contact, instance: record.instance, callID: record.callID,
+                                               cseq: UInt32(clamping: record.cseq), expiresAt: UInt64(record.expiresAt),
+                                               source: record.source, transport: record.transport, userAgent: record.userAgent)
+                let key = Self.aorKey(record.tenant, record.number)
+                state.aors[key, default: AddressOfRecord(tenant: record.tenant, number: record.number, bindings: [])].bindings.append(binding)
+            }
+        }
+    }
+
+    /// Removes lapsed bindings and returns the address-of-records changed since the last call, to persist.
+    func takeChanges(wallClock: UInt64) -> [(tenant: UUID, number: String, bindings: [RegistrationRecord])] {
+        state.withLockedValue { state in
+            for (key, aor) in state.aors where aor.bindings.contains(where: { $0.expiresAt <= wallClock }) {
+                state.aors[key]?.bindings.removeAll { $0.expiresAt <= wallClock }
+                state.dirty.insert(key)
+                logger.info("SIP registration expired", metadata: ["aor": "\(aor.number)"])
+            }
+            defer { state.dirty.removeAll() }
+            return state.dirty.compactMap { key in
+                guard let aor = state.aors[key] else { return nil }
+                if aor.bindings.isEmpty { state.aors[key] = nil }
+                let records = aor.bindings.map { binding in
+                    RegistrationRecord(tenant: aor.tenant, number: aor.number, bindingKey: binding.key, contact: binding.contact.description,
+                                       instance: binding.instance, callID: binding.callID, cseq: Int(binding.cseq),
+                                       expiresAt: Double(binding.expiresAt), source: binding.source, transport: binding.transport,
+                                       userAgent: binding.userAgent)
+                }
+                return (aor.tenant, aor.number, records)
+            }
+        }
+    }
+}

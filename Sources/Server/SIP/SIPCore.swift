@@ -1,0 +1,149 @@
+import Crypto
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import PBX
+import SIP
+
+/// The SIP request logic of a node: registrar with digest authentication, OPTIONS, polite refusals,
+/// retransmission absorption, and qualify of registered contacts.
+///
+/// Transport-free: the listeners feed it messages with their source and the time, and send what it
+/// returns. State sits behind one lock; nothing here blocks or does I/O.
+final class SIPCore: Sendable {
+    /// Methods this node answers (the calls issue adds INVITE, ACK, BYE, CANCEL).
+    static let allowedMethods = "REGISTER, OPTIONS"
+    static let serverName = "Centralino"
+
+    let configuration: SIPServerConfiguration
+    let directory: SIPDirectory
+    let registrar: Registrar
+    let nonces: DigestNonce
+    let loginGuard: LoginGuard
+    let logger: Logger
+    /// The address Centralino uses toward a destination (for Via and Contact in its own requests).
+    let localAddress: @Sendable (SIPEndpoint) -> String
+
+    let state = NIOLockedValueBox(State())
+
+    struct AddressOfRecord {
+        var tenant: UUID
+        var number: String
+        var bindings: [RegistrarBinding]
+    }
+
+    struct CachedResponse {
+        var bytes: ByteBuffer
+        var expires: NIODeadline
+        /// Retransmissions before this time are dropped (a slowed reply is not yet sent).
+        var notBefore: NIODeadline
+    }
+
+    struct State {
+        var aors: [String: AddressOfRecord] = [:]
+        var dirty: Set<String> = []
+        var responses: [String: CachedResponse] = [:]
+        var qualify = QualifyState()
+    }
+
+    /// Responses remembered for retransmissions (Timer J = 64·T1).
+    static let responseLifetime: TimeAmount = .seconds(32)
+    static let maximumCachedResponses = 100_000
+
+    init(configuration: SIPServerConfiguration, directory: SIPDirectory, logger: Logger,
+         localAddress: @escaping @Sendable (SIPEndpoint) -> String) {
+        self.configuration = configuration
+        self.directory = directory
+        self.registrar = Registrar(policy: configuration.registrar)
+        self.nonces = DigestNonce(key: SymmetricKey(size: .bits256), lifetime: configuration.nonceLifetime)
+        self.loginGuard = LoginGuard(policy: configuration.lockout)
+        self.logger = logger
+        self.localAddress = localAddress
+    }
+
+    // MARK: - Inbound
+
+    func receive(_ message: SIPMessage, from source: SIPEndpoint, now: NIODeadline, wallClock: UInt64) -> [SIPOutbound] {
+        switch message {
+        case .response(let response):
+            receiveResponse(response, now: now)
+            return []
+        case .request(let request):
+            return receiveRequest(request, from: source, now: now, wallClock: wallClock)
+        }
+    }
+
+    /// A request that could not be parsed: 400 (or 505/513) when it can be addressed, else nothing.
+    func malformed(_ error: SIPParseError, from source: SIPEndpoint) -> [SIPOutbound] {
+        logger.info("malformed SIP message", metadata: ["from": "\(source)", "error": "\(error)"])
+        guard !error.isResponse, let headers = error.replyHeaders else { return [] }
+        var response = SIPResponse(replyingTo: headers, statusCode: error.statusCode, reasonPhrase: error.reasonPhrase, toTag: Self.newTag())
+        response.headers.add(.server, Self.serverName)
+        return [SIPOutbound(destination: source, bytes: response.serialized)]
+    }
+
+    private func receiveRequest(_ request: SIPRequest, from source: SIPEndpoint, now: NIODeadline, wallClock: UInt64) -> [SIPOutbound] {
+        if request.method == .ack { return [] }
+        let key = transactionKey(request)
+        if let key, let cached = state.withLockedValue({ $0.responses[key] }) {
+            return now >= cached.notBefore ? [SIPOutbound(destination: source, bytes: cached.bytes)] : []
+        }
+        var delay: TimeAmount?
+        let response: SIPResponse
+        if let unsupported = unsupportedRequirements(request) {
+            response = reply(request, 420, extra: [(.unsupported, unsupported)])
+        } else {
+            switch request.method {
+            case .register:
+                (response, delay) = register(request, from: source, now: now, wallClock: wallClock)
+            case .options:
+                response = reply(request, 200, extra: [(.allow, Self.allowedMethods), (.accept, "application/sdp")])
+            case .cancel:
+                response = reply(request, 481)
+            default:
+                response = reply(request, 405, extra: [(.allow, Self.allowedMethods)])
+            }
+        }
+        let bytes = response.serialized
+        if let key {
+            state.withLockedValue { state in
+                if state.responses.count >= Self.maximumCachedResponses {
+                    state.responses = state.responses.filter { $0.value.expires > now }
+                }
+                state.responses[key] = CachedResponse(bytes: bytes, expires: now + Self.responseLifetime, notBefore: now + (delay ?? .zero))
+            }
+        }
+        return [SIPOutbound(destination: source, bytes: bytes, delay: delay)]
+    }
+
+    /// Option tags the request requires that this node does not support (RFC 3261 §8.2.2.3).
+    private func unsupportedRequirements(_ request: SIPRequest) -> String? {
+        guard request.method != .cancel else { return nil }
+        let required = request.headers.values(.require).flatMap { $0.split(separator: ",") }
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return required.isEmpty ? nil : required.joined(separator: ", ")
+    }
+
+    /// Branch + method + sent-by identifies a server transaction (RFC 3261 §17.2.3).
+    private func transactionKey(_ request: SIPRequest) -> String? {
+        guard let via = request.headers.topVia, let branch = via.branch, via.hasRFC3261Branch else { return nil }
+        return "\(branch)|\(request.method.rawValue)|\(via.sentBy)"
+    }
+
+    func reply(_ request: SIPRequest, _ status: Int, reason: String? = nil, extra: [(SIPHeaderName, String)] = []) -> SIPResponse {
+        var response = SIPResponse(replyingTo: request, statusCode: status, reasonPhrase: reason,
+                                   toTag: request.headers.to?.tag == nil ? Self.newTag() : nil)
+        for (name, value) in extra {
+            response.headers.add(name, value)
+        }
+        response.headers.add(.server, Self.serverName)
+        return response
+    }
+
+    static func newTag() -> String {
+        String(UInt64.random(in: 0...UInt64.max), radix: 36)
+    }
+
+    static func aorKey(_ tenant: UUID, _ number: String) -> String { "\(tenant.uuidString)|\(number)" }
+}

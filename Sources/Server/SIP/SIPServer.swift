@@ -1,0 +1,78 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import SIP
+import Store
+
+/// The SIP listener (UDP and TCP on the same address) with the registrar. `bind()` claims the
+/// sockets before the service group starts; `run()` drives timers and persistence until shutdown.
+public struct SIPServer: Service {
+    /// How often timers (qualify, retransmissions) are checked and registration changes persisted.
+    static let tickInterval: Duration = .milliseconds(250)
+    /// Bytes a TCP peer may have buffered before a message completes (the largest message allowed).
+    static let maximumStreamBuffer = SIPLimits.maximumMessageSize * 2
+
+    let core: SIPCore
+    let hub: SIPTransportHub
+    let store: CentralinoStore
+    let logger: Logger
+    let udp: any Channel
+    let tcp: any Channel
+
+    public static func bind(configuration: SIPServerConfiguration, directory: SIPDirectory, store: CentralinoStore,
+                            group: any EventLoopGroup, logger: Logger) async throws -> SIPServer {
+        let hub = SIPTransportHub(boundHost: configuration.host, boundPort: configuration.port)
+        let core = SIPCore(configuration: configuration, directory: directory, logger: logger) { hub.localAddress(toward: $0) }
+        core.load(try store.registrations(), wallClock: SIPClock.wallSeconds())
+        let udp = try await DatagramBootstrap(group: group)
+            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: SIPLimits.maximumMessageSize))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(SIPDatagramHandler(core: core, hub: hub)) }
+            }
+            .bind(host: configuration.host, port: configuration.port).get()
+        hub.setUDP(udp)
+        let tcpPort = udp.localAddress?.port ?? configuration.port
+        let tcp = try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandlers(
+                        ByteToMessageHandler(SIPStreamDecoder(), maximumBufferSize: Self.maximumStreamBuffer),
+                        SIPStreamHandler(core: core, hub: hub))
+                }
+            }
+            .bind(host: configuration.host, port: tcpPort).get()
+        return SIPServer(core: core, hub: hub, store: store, logger: logger, udp: udp, tcp: tcp)
+    }
+
+    /// `HOST:PORT` of the bound listeners, IPv6 hosts in brackets.
+    public var listeningDescription: String? {
+        guard let address = udp.localAddress, let ip = address.ipAddress, let port = address.port else { return nil }
+        return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
+    }
+
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            core.tick(now: .now()).forEach(hub.send)
+            persistChanges()
+            try? await Task.sleep(for: Self.tickInterval)
+        }
+        persistChanges()
+        tcp.close(promise: nil)
+        hub.closeAll()
+    }
+
+    private func persistChanges() {
+        let changes = core.takeChanges(wallClock: SIPClock.wallSeconds())
+        guard !changes.isEmpty else { return }
+        do {
+            try store.replaceRegistrations(changes)
+        } catch {
+            logger.error("cannot persist registrations", metadata: ["error": "\(error)"])
+        }
+    }
+}
