@@ -1,0 +1,465 @@
+"""Server control and real-peer runners for the SIP registrar interop suite (tests/sip).
+
+Everything here runs on loopback, every external process is bounded by a timeout, and every runner
+keeps the peer's own output so that a failing test can show what was sent and what came back.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
+
+HERE = Path(__file__).resolve().parent
+REPO_ROOT = HERE.parents[1]
+SCENARIOS = HERE / "scenarios"
+PEERS = HERE / "peers"
+READY_TIMEOUT = 30.0
+
+# Extension passwords of DEFAULT_YAML, by (tenant domain or "default", number).
+PASSWORDS: Dict[tuple, str] = {}
+DEFAULT_EXTENSIONS = [str(n) for n in range(1001, 1021)]
+for _n in DEFAULT_EXTENSIONS:
+    PASSWORDS[("default", _n)] = "secret" + _n
+PASSWORDS[("acme.test", "100")] = "pw100"
+PASSWORDS[("acme.test", "101")] = "pw101"
+PASSWORDS[("acme.test", "102")] = "pw102"
+PASSWORDS[("globex.test", "100")] = "pw100g"
+
+
+def provisioning_yaml() -> str:
+    lines = ["tenants:", "  - name: default", "    extensions:"]
+    lines += ['      - { number: "%s", password: "%s" }' % (n, PASSWORDS[("default", n)])
+              for n in DEFAULT_EXTENSIONS]
+    for name, dom in (("acme", "acme.test"), ("globex", "globex.test")):
+        lines += ["  - name: %s" % name, "    domain: %s" % dom, "    extensions:"]
+        lines += ['      - { number: "%s", password: "%s" }' % (num, pw)
+                  for (d, num), pw in sorted(PASSWORDS.items()) if d == dom]
+    return "\n".join(lines) + "\n"
+
+
+def centralino_bin() -> str:
+    p = Path(os.environ.get("CENTRALINO_BIN", ".build/debug/centralino"))
+    if not p.is_absolute():
+        p = REPO_ROOT / p
+    return str(p)
+
+
+_port_lock = threading.Lock()
+_handed_out: set = set()
+
+
+def free_ports(n: int, ip: str = "127.0.0.1") -> List[int]:
+    """n distinct ports free for both TCP and UDP on ip, never handed out twice in this run."""
+    held, ports = [], []
+    with _port_lock:
+        while len(ports) < n:
+            t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            t.bind((ip, 0))
+            port = t.getsockname()[1]
+            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                u.bind((ip, port))
+            except OSError:
+                t.close()
+                u.close()
+                continue
+            held += [t, u]
+            if port in _handed_out:
+                continue
+            _handed_out.add(port)
+            ports.append(port)
+        for s in held:
+            s.close()
+    return ports
+
+
+def tail(text: str, n: int = 60) -> str:
+    lines = text.splitlines()
+    return "\n".join(lines[-n:])
+
+
+# -- Centralino ------------------------------------------------------------
+
+class Server:
+    """A running ``centralino serve`` with a SIP listener."""
+
+    running: List["Server"] = []
+    SIP_READY = re.compile(r"SIP listening on 127\.0\.0\.1:(\d+) \(udp, tcp\)")
+    AMI_READY = re.compile(r"AMI listening on 127\.0\.0\.1:(\d+)")
+
+    def __init__(self, workdir: Path, extra_args: Optional[Sequence[str]] = None,
+                 yaml_text: Optional[str] = None, name: str = "server"):
+        self.name = name
+        self.workdir = workdir
+        self.data_dir = workdir / "data"
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.yaml_file = workdir / "provisioning.yaml"
+        self.yaml_file.write_text(yaml_text if yaml_text is not None else provisioning_yaml())
+        res = subprocess.run([centralino_bin(), "apply", "--data-dir", str(self.data_dir),
+                              str(self.yaml_file)], capture_output=True, text=True, timeout=30,
+                             cwd=str(REPO_ROOT))
+        if res.returncode != 0:
+            raise RuntimeError("centralino apply failed (exit %d)\nstdout:\n%s\nstderr:\n%s"
+                               % (res.returncode, res.stdout, res.stderr))
+        self.extra_args = list(extra_args or [])
+        self.log_path = workdir / "serve.stderr.log"
+        self.proc: Optional[subprocess.Popen] = None
+        self.generation = 0
+        self.start()
+
+    def start(self) -> None:
+        self.ami_port, self.sip_port, self.http_port = free_ports(3)
+        self.generation += 1
+        self.stdout_lines: List[str] = []
+        self._sip_ready = threading.Event()
+        self._ami_ready = threading.Event()
+        self.cmd = [centralino_bin(), "serve", "--data-dir", str(self.data_dir),
+                    "--ami-bind", f"127.0.0.1:{self.ami_port}",
+                    "--sip-bind", f"127.0.0.1:{self.sip_port}",
+                    "--http-bind", f"127.0.0.1:{self.http_port}",
+                    "--log-level", "debug"] + self.extra_args
+        self._log = open(self.log_path, "ab")
+        self._log.write(("\n===== start #%d: %s\n" % (self.generation, " ".join(self.cmd))).encode())
+        self._log.flush()
+        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=self._log,
+                                     stdin=subprocess.DEVNULL, cwd=str(REPO_ROOT))
+        self._reader = threading.Thread(target=self._read_stdout, daemon=True)
+        self._reader.start()
+        deadline = time.monotonic() + READY_TIMEOUT
+        while not (self._sip_ready.is_set() and self._ami_ready.is_set()):
+            time.sleep(0.02)
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                why = ("exited with %s" % self.proc.returncode if self.proc.poll() is not None
+                       else "did not print both ready lines within %.0fs" % READY_TIMEOUT)
+                self.stop()
+                raise RuntimeError(
+                    "centralino serve %s (want 'SIP listening on 127.0.0.1:%d (udp, tcp)' and "
+                    "'AMI listening on 127.0.0.1:%d')\ncmd: %s\nstdout:\n%s\nstderr:\n%s"
+                    % (why, self.sip_port, self.ami_port, " ".join(self.cmd),
+                       "".join(self.stdout_lines), tail(self.log_text(), 80)))
+        if self not in Server.running:
+            Server.running.append(self)
+
+    def _read_stdout(self) -> None:
+        assert self.proc is not None and self.proc.stdout is not None
+        for raw in iter(self.proc.stdout.readline, b""):
+            line = raw.decode("utf-8", "replace")
+            self.stdout_lines.append(line)
+            m = self.SIP_READY.search(line)
+            if m and int(m.group(1)) == self.sip_port:
+                self._sip_ready.set()
+            m = self.AMI_READY.search(line)
+            if m and int(m.group(1)) == self.ami_port:
+                self._ami_ready.set()
+
+    def log_text(self, start: int = 0) -> str:
+        try:
+            with open(self.log_path, "rb") as f:
+                f.seek(start)
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def log_size(self) -> int:
+        try:
+            return self.log_path.stat().st_size
+        except OSError:
+            return 0
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, timeout: float = 10.0) -> Optional[int]:
+        if self in Server.running:
+            Server.running.remove(self)
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self._reader.join(2)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+        self._log.close()
+        return self.proc.returncode
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+# -- SIPp ------------------------------------------------------------------
+
+@dataclass
+class SippResult:
+    cmd: List[str]
+    returncode: Optional[int]
+    stdout: str
+    stderr: str
+    messages: str
+    logs: str
+    errors: str
+
+    def received(self) -> List[str]:
+        """Every message SIPp received, in order (from -trace_msg)."""
+        return [b for d, b in _sipp_blocks(self.messages) if d == "received"]
+
+    def sent(self) -> List[str]:
+        return [b for d, b in _sipp_blocks(self.messages) if d == "sent"]
+
+    def last_response(self, code: Optional[int] = None):
+        from sipwire import parse_message
+        for b in reversed(self.received()):
+            if b.startswith("SIP/2.0 ") and (code is None or b.startswith("SIP/2.0 %d" % code)):
+                return parse_message(b.replace("\n", "\r\n").encode())
+        return None
+
+    def report(self) -> str:
+        return ("sipp cmd: %s\nexit: %s\n--- stdout/stderr:\n%s\n%s\n--- errors log:\n%s\n"
+                "--- log actions:\n%s\n--- messages (-trace_msg):\n%s"
+                % (" ".join(self.cmd), self.returncode, tail(self.stdout, 30), tail(self.stderr, 30),
+                   tail(self.errors, 40), tail(self.logs, 20), tail(self.messages, 150)))
+
+
+def _sipp_blocks(text: str):
+    """(direction, message text) pairs from a SIPp -trace_msg file."""
+    out = []
+    chunks = re.split(r"(?m)^-{20,}.*$", text)
+    for ch in chunks:
+        m = re.search(r"(?m)^\s*(UDP|TCP) message (sent|received)[^\n]*\n", ch)
+        if not m:
+            continue
+        body = ch[m.end():].strip("\n")
+        body = "\n".join(ln.rstrip("\r") for ln in body.splitlines())
+        out.append((m.group(2), body.strip() + "\n"))
+    return out
+
+
+def scenario(name: str) -> str:
+    p = SCENARIOS / name
+    assert p.exists(), "missing scenario %s" % p
+    return str(p)
+
+
+def run_sipp(scenario_file: str, server_port: int, workdir: Path, *, service: str = "1001",
+             auth_user: Optional[str] = None, password: Optional[str] = None,
+             transport: str = "u1", local_ip: str = "127.0.0.1", local_port: Optional[int] = None,
+             keys: Optional[Dict[str, str]] = None, timeout: float = 15.0, calls: int = 1,
+             server_mode: bool = False, extra: Sequence[str] = (), tag: str = "sipp") -> SippResult:
+    """Run SIPp once (one call by default) and collect its traces. Keys domain/expires default to
+    the server IP and 3600 so every scenario of tests/sip/scenarios can use [domain]/[expires]."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    base = workdir / ("%s_%d" % (tag, int(time.time() * 1000) % 10_000_000))
+    msg_f, log_f, err_f, scr_f = (Path(str(base) + s) for s in
+                                  ("_messages.log", "_logs.log", "_errors.log", "_screen.log"))
+    if local_port is None:
+        local_port = free_ports(1, local_ip)[0]
+    cmd = ["sipp", "-sf", scenario_file]
+    if not server_mode:
+        cmd += ["127.0.0.1:%d" % server_port]
+    cmd += ["-i", local_ip, "-p", str(local_port), "-bind_local", "-t", transport,
+            "-m", str(calls), "-nostdin", "-timeout", "%ds" % int(timeout), "-timeout_error",
+            "-trace_msg", "-message_file", str(msg_f), "-trace_logs", "-log_file", str(log_f),
+            "-trace_err", "-error_file", str(err_f), "-trace_screen", "-screen_file", str(scr_f),
+            "-s", service]
+    if auth_user is not None or password is not None:
+        cmd += ["-au", auth_user or service, "-ap", password or ""]
+    k = {"domain": "127.0.0.1", "expires": "3600", "expires2": "1800", "contact_user": service}
+    k.update(keys or {})
+    for kk, vv in k.items():
+        cmd += ["-key", kk, str(vv)]
+    cmd += list(extra)
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout + 15,
+                           cwd=str(workdir), stdin=subprocess.DEVNULL)
+        rc, out, err = p.returncode, p.stdout, p.stderr
+    except subprocess.TimeoutExpired as e:
+        rc, out, err = None, str(e.stdout or ""), "killed after %.0fs\n%s" % (timeout + 15, e.stderr or "")
+
+    def rd(f: Path) -> str:
+        try:
+            return f.read_text(errors="replace")
+        except OSError:
+            return ""
+    return SippResult(cmd, rc, out, err, rd(msg_f), rd(log_f), rd(err_f))
+
+
+class Sipp:
+    """A SIPp process kept running in the background (e.g. a UAS waiting for qualify OPTIONS)."""
+
+    def __init__(self, scenario_file: str, workdir: Path, *, local_port: int, calls: int = 1,
+                 timeout: float = 20.0, transport: str = "u1", extra: Sequence[str] = (),
+                 tag: str = "uas"):
+        workdir.mkdir(parents=True, exist_ok=True)
+        base = workdir / tag
+        self.msg_f, self.err_f = Path(str(base) + "_messages.log"), Path(str(base) + "_errors.log")
+        self.cmd = ["sipp", "-sf", scenario_file, "-i", "127.0.0.1", "-p", str(local_port),
+                    "-bind_local", "-t", transport, "-m", str(calls), "-nostdin",
+                    "-timeout", "%ds" % int(timeout), "-timeout_error",
+                    "-trace_msg", "-message_file", str(self.msg_f),
+                    "-trace_err", "-error_file", str(self.err_f)] + list(extra)
+        self.timeout = timeout
+        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     stdin=subprocess.DEVNULL, cwd=str(workdir), text=True)
+
+    def wait(self) -> SippResult:
+        try:
+            out, err = self.proc.communicate(timeout=self.timeout + 10)
+            rc = self.proc.returncode
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            out, err = self.proc.communicate(5)
+            rc = None
+        rd = lambda f: f.read_text(errors="replace") if f.exists() else ""
+        return SippResult(self.cmd, rc, out, err, rd(self.msg_f), "", rd(self.err_f))
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.communicate(5)
+
+
+# -- generic bounded subprocess with line capture ---------------------------
+
+class LineProc:
+    """A subprocess whose merged stdout/stderr is collected line by line by a thread."""
+
+    def __init__(self, cmd: List[str], cwd: Optional[Path] = None, env: Optional[dict] = None):
+        self.cmd = cmd
+        self.lines: List[str] = []
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, cwd=str(cwd) if cwd else None,
+                                     env=env, start_new_session=True)
+        self._t = threading.Thread(target=self._read, daemon=True)
+        self._t.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for raw in iter(self.proc.stdout.readline, b""):
+            self.lines.append(raw.decode("utf-8", "replace").rstrip("\n"))
+
+    def wait_for(self, pattern: str, timeout: float, fail_pattern: Optional[str] = None):
+        """Poll the output for a regex; returns the match, or None on timeout/exit/fail_pattern."""
+        rx = re.compile(pattern)
+        frx = re.compile(fail_pattern) if fail_pattern else None
+        seen = 0
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            while seen < len(self.lines):
+                ln = self.lines[seen]
+                seen += 1
+                m = rx.search(ln)
+                if m:
+                    return m
+                if frx and frx.search(ln):
+                    return None
+            if self.proc.poll() is not None:
+                self._t.join(1)
+                if seen >= len(self.lines):
+                    return None
+                continue
+            time.sleep(0.05)
+        return None
+
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+    def stop(self, timeout: float = 5.0) -> Optional[int]:
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                self.proc.wait(5)
+        self._t.join(2)
+        return self.proc.returncode
+
+
+# -- baresip ---------------------------------------------------------------
+
+BARESIP_CONFIG = """\
+# written by tests/sip (modelled on shared/peers/baresip.config): headless, loopback only
+poll_method\t\tepoll
+sip_listen\t\t127.0.0.1:{port}
+net_interface\t\t127.0.0.1
+call_local_timeout\t120
+call_max_calls\t\t4
+audio_player\t\taubridge,nil
+audio_source\t\taubridge,nil
+audio_alert\t\taubridge,nil
+audio_level\t\tno
+rtcp_mux\t\tno
+jitter_buffer_delay\t5-10
+module_path\t\t/usr/lib/baresip/modules
+module\t\t\tg711.so
+module\t\t\taubridge.so
+module_tmp\t\tuuid.so
+module_tmp\t\taccount.so
+module_app\t\tmenu.so
+"""
+
+
+def baresip_start(workdir: Path, server_port: int, user: str, password: str, domain: str,
+                  transport: str = "udp", regint: int = 600) -> "LineProc":
+    """baresip with a temp config dir; registers <sip:user@domain> through outbound
+    sip:127.0.0.1:server_port;transport=..., so the To domain chooses the tenant."""
+    cfg = workdir / ("baresip-" + transport)
+    cfg.mkdir(parents=True, exist_ok=True)
+    port = free_ports(1)[0]
+    (cfg / "config").write_text(BARESIP_CONFIG.format(port=port))
+    (cfg / "accounts").write_text(
+        '<sip:{u}@{d};transport={t}>;auth_pass={pw};outbound="sip:127.0.0.1:{sp};transport={t}";'
+        "regint={ri};answermode=manual\n".format(u=user, d=domain, t=transport, pw=password,
+                                                  sp=server_port, ri=regint))
+    (cfg / "contacts").write_text("")
+    env = dict(os.environ, HOME=str(cfg))
+    return LineProc(["baresip", "-f", str(cfg), "-v", "-s", "-t", "60"], cwd=cfg, env=env)
+
+
+# -- pjsua2 ----------------------------------------------------------------
+
+def pjsua_run(workdir: Path, server_port: int, user: str, password: str, domain: str,
+              algo: str = "SHA256", transport: str = "udp", seconds: float = 15.0) -> LineProc:
+    env = dict(os.environ, PJ_ALGO=algo)
+    lport = free_ports(1)[0]
+    return LineProc([sys.executable, str(PEERS / "pj_phone_sha.py"), user, password,
+                     "127.0.0.1:%d" % server_port, str(lport), str(seconds),
+                     "--domain", domain, "--transport", transport, "--exit-after-reg",
+                     "--log-messages"], cwd=workdir, env=env)
+
+
+# -- sipvicious --------------------------------------------------------------
+
+def sipvicious_tool(short: str) -> List[str]:
+    """svwar/svmap: Debian ships them as svwar/svmap, PyPI 0.3.4+ as sipvicious_svwar/..."""
+    for name in ("sipvicious_" + short, short):
+        path = shutil.which(name)
+        if path:
+            return [path]
+    venv_bin = Path(sys.executable).parent
+    for name in ("sipvicious_" + short, short):
+        if (venv_bin / name).exists():
+            return [str(venv_bin / name)]
+    raise FileNotFoundError("neither sipvicious_%s nor %s on PATH" % (short, short))
