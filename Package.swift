@@ -40,6 +40,7 @@ let package = Package(
             "Server", "Store", "PBX", logging, lifecycle,
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "SIPBenchmarks", dependencies: ["SIP", nioCore], path: "Benchmarks/SIPBenchmarks"),
         .executableTarget(name: "AMIBenchmarks", dependencies: ["AMI", nioCore, nioPosix], path: "Benchmarks/AMIBenchmarks"),
         .testTarget(name: "AMITests", dependencies: ["AMI", nioCore, .product(name: "NIOTestUtils", package: "swift-nio")]),
         .testTarget(name: "SIPTests", dependencies: ["SIP", nioCore, .product(name: "NIOTestUtils", package: "swift-nio")]),

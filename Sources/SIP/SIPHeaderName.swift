@@ -13,12 +13,18 @@ public struct SIPHeaderName: Sendable, Hashable, CustomStringConvertible {
 
     /// A name as received: compact forms are expanded and known names get canonical spelling.
     public init(_ name: String) {
-        if name.utf8.count == 1, let long = Self.compactForms[name.lowercased()] {
+        let key = Self.asciiLowercased(name)
+        if key.utf8.count == 1, let long = Self.compactForms[key] {
             self = long
             return
         }
-        let key = name.lowercased()
         self = Self.known[key] ?? SIPHeaderName(key: key, canonical: name)
+    }
+
+    /// Lowercases ASCII letters only (header names are tokens), without Unicode case mapping.
+    private static func asciiLowercased(_ name: String) -> String {
+        guard name.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return name }
+        return String(decoding: name.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 
     public static func == (lhs: SIPHeaderName, rhs: SIPHeaderName) -> Bool { lhs.key == rhs.key }

@@ -79,6 +79,7 @@ public struct SIPHeaders: Sendable, Hashable, Sequence {
     /// inside `<...>`. Elements are trimmed of SP/HTAB; empty elements are kept so that a
     /// malformed list (`;;,;,,`) can be rejected by the element parser.
     static func splitList(_ value: Substring) -> [Substring] {
+        guard value.utf8.contains(UInt8(ascii: ",")) else { return [trim(value)] }
         var elements: [Substring] = []
         var start = value.startIndex
         var inQuotes = false, inAngles = false, escaped = false

@@ -7,8 +7,11 @@ enum SIPMessageValidator {
     /// Via, From, To, Call-ID and CSeq: present, single where required, well-formed.
     @discardableResult
     static func validateCommonHeaders(_ headers: SIPHeaders) throws(SIPParseError) -> SIPCSeq {
-        for name in singleValued where headers.count(of: name) > 1 {
-            throw SIPParseError.duplicate(name)
+        var seen = [Bool](repeating: false, count: singleValued.count)
+        for field in headers {
+            guard let index = singleValued.firstIndex(of: field.name) else { continue }
+            guard !seen[index] else { throw SIPParseError.duplicate(field.name) }
+            seen[index] = true
         }
         guard headers[.via] != nil else { throw SIPParseError.missing(.via) }
         guard headers.vias != nil else { throw SIPParseError.invalid(.via) }

@@ -22,18 +22,25 @@ enum SIPStartLine {
             self = .response(Int(code), parts.count == 3 ? String(parts[2]) : "")
             return
         }
-        let parts = line.split(separator: " ", omittingEmptySubsequences: false)
-        guard parts.count == 3, let method = parts.first, !method.isEmpty,
-              method.utf8.allSatisfy(SIPSyntax.isToken) else {
+        // Exactly two single spaces: `Method SP Request-URI SP SIP-Version`.
+        guard let firstSpace = line.utf8.firstIndex(of: SIPSyntax.space),
+              let lastSpace = line.utf8.lastIndex(of: SIPSyntax.space), firstSpace != lastSpace else {
             throw SIPParseError(.malformedStartLine, detail: "malformed request line")
         }
-        guard parts[2].equalsIgnoringASCIICase(Self.version) else {
-            if parts[2].utf8.count > 4, parts[2].prefix(4).equalsIgnoringASCIICase("SIP/") {
+        let method = line[..<firstSpace]
+        let uriText = line[line.utf8.index(after: firstSpace)..<lastSpace]
+        let version = line[line.utf8.index(after: lastSpace)...]
+        guard !method.isEmpty, method.utf8.allSatisfy(SIPSyntax.isToken), !uriText.isEmpty,
+              !uriText.utf8.contains(SIPSyntax.space) else {
+            throw SIPParseError(.malformedStartLine, detail: "malformed request line")
+        }
+        guard version.equalsIgnoringASCIICase(Self.version) else {
+            if version.utf8.count > 4, version.prefix(4).equalsIgnoringASCIICase("SIP/") {
                 throw SIPParseError(.unsupportedVersion, statusCode: 505, detail: "unsupported SIP version")
             }
             throw SIPParseError(.malformedStartLine, detail: "malformed request line")
         }
-        guard let uri = SIPURI(parsing: parts[1]) else {
+        guard let uri = SIPURI(parsing: uriText) else {
             throw SIPParseError(.invalidRequestURI, detail: "malformed Request-URI")
         }
         guard uri.headers.isEmpty else {
