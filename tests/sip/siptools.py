@@ -435,7 +435,14 @@ def baresip_start(workdir: Path, server_port: int, user: str, password: str, dom
                                                   sp=server_port, ri=regint))
     (cfg / "contacts").write_text("")
     env = dict(os.environ, HOME=str(cfg))
-    return LineProc(["baresip", "-f", str(cfg), "-v", "-s", "-t", "60"], cwd=cfg, env=env)
+    proc = LineProc(["baresip", "-f", str(cfg), "-v", "-s", "-t", "60"], cwd=cfg, env=env)
+    proc.sip_port = port
+    return proc
+
+
+# "100@acme.test: {0/UDP/v4} 200 OK (Server) [1 binding]" / any other final REGISTER result or error
+BARESIP_REGISTERED = r"\{0/(?:UDP|TCP)/v4\} 200 OK .*\[\d+ bindings?\]"
+BARESIP_REG_FAILED = r"(\{0/(?:UDP|TCP)/v4\} [3-6]\d\d |reg: .*Register: )"
 
 
 # -- pjsua2 ----------------------------------------------------------------
