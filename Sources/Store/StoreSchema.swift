@@ -74,6 +74,29 @@ enum StoreSchema {
                 );
                 """)
         }
+        migrator.registerMigration("v3-admin") { db in
+            // Admin panel: administrators (tenant NULL = the system administrator), their API tokens,
+            // and the per-tenant switch of the AMI service.
+            try db.execute(sql: """
+                ALTER TABLE tenant ADD COLUMN ami_enabled INTEGER NOT NULL DEFAULT 1;
+                CREATE TABLE admin_user (
+                    id INTEGER PRIMARY KEY,
+                    tenant_id INTEGER REFERENCES tenant(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL COLLATE NOCASE,
+                    password_hash TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    UNIQUE (tenant_id, name)
+                );
+                CREATE UNIQUE INDEX admin_user_system_name ON admin_user(name) WHERE tenant_id IS NULL;
+                CREATE TABLE api_token (
+                    id INTEGER PRIMARY KEY,
+                    admin_user_id INTEGER NOT NULL REFERENCES admin_user(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    token_sha256 TEXT NOT NULL UNIQUE,
+                    created_at REAL NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -118,8 +118,8 @@ def test_wrong_password_same_answer_for_unknown_user(sip_server):
     assert codes[0] == codes[1], "known vs unknown user after a wrong digest: %s" % codes
 
 
-@pytest.mark.parametrize("case", ["no-call-id", "no-cseq", "bad-request-line", "bad-cseq",
-                                  "bad-version"])
+@pytest.mark.parametrize("case", ["no-call-id", "no-cseq", "bad-request-line", "missing-version",
+                                  "missing-uri", "bad-cseq", "bad-version"])
 def test_malformed_request_gets_400_and_server_carries_on(sip_server, case):
     port = sip_server.sip_port
     if case == "no-call-id":
@@ -128,6 +128,10 @@ def test_malformed_request_gets_400_and_server_carries_on(sip_server, case):
         data = raw_request(port, omit=("cseq",))
     elif case == "bad-request-line":
         data = raw_request(port, request_line="OPTIONS sip:127.0.0.1:%d SIP/2.0 trailing-junk" % port)
+    elif case == "missing-version":
+        data = raw_request(port, request_line="OPTIONS sip:127.0.0.1:%d" % port)
+    elif case == "missing-uri":
+        data = raw_request(port, request_line="OPTIONS  SIP/2.0")
     elif case == "bad-cseq":
         data = raw_request(port, omit=("cseq",), extra=[("CSeq", "one OPTIONS")])
     else:
@@ -174,3 +178,25 @@ def test_register_over_tcp_sipwire_sha256(sip_server):
                                   contacts=[contact], expires=600, algorithm="SHA-256")
         assert final.status == 200, "\n".join(c.log)
         assert any(":%d" % c.local[1] in ct.uri for ct in final.contacts()), final.text()
+
+
+def test_rport_and_received_in_response_via(sip_server):
+    """RFC 3581: a request whose top Via has 'rport' is answered to its source address and port, and
+    the response's Via carries rport=<source port> and received=<source IP> (even when equal to
+    sent-by). The Via here names port 9 on purpose."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    try:
+        src = s.getsockname()[1]
+        s.sendto(raw_request(sip_server.sip_port), ("127.0.0.1", sip_server.sip_port))
+        s.settimeout(3)
+        try:
+            r = sipwire.parse_message(s.recvfrom(65535)[0])
+        except socket.timeout:
+            raise AssertionError("no response at the source port (rport ignored?)")
+    finally:
+        s.close()
+    via = r.get("via") or ""
+    assert r.status == 200, r.text()
+    assert ";rport=%d" % src in via.replace(" ", ""), "top Via lacks rport=%d: %r" % (src, via)
+    assert ";received=127.0.0.1" in via.replace(" ", ""), "top Via lacks received=127.0.0.1: %r" % via

@@ -13,29 +13,45 @@ extension SIPCore {
         guard let tenant = directory.tenant(forHost: to.uri.host) else {
             return (reply(request, 404, reason: "Not Found"), nil)
         }
+        switch checkDigest(request, user: user, tenant: tenant, source: source, now: now, wallClock: wallClock) {
+        case .refuse(let response, let delay):
+            return (response, delay)
+        case .authenticated:
+            return (updateBindings(request, tenant: tenant, number: user, source: source, wallClock: wallClock), nil)
+        }
+    }
+
+    enum DigestCheck {
+        /// Answer with this (401 challenge, or 403 when locked out), possibly after a delay.
+        case refuse(SIPResponse, delay: TimeAmount?)
+        case authenticated(StoredExtension)
+    }
+
+    /// Digest authentication of `user` in `tenant` with lockout and slowing, shared by REGISTER and INVITE.
+    func checkDigest(_ request: SIPRequest, user: String, tenant: Tenant, source: SIPEndpoint, now: NIODeadline, wallClock: UInt64) -> DigestCheck {
         if loginGuard.isLockedOut(source.ip, now: now) {
-            logger.notice("SIP REGISTER refused: address locked out", metadata: ["from": "\(source)", "aor": "\(user)@\(tenant.domain)"])
-            return (reply(request, 403, reason: "Forbidden"), nil)
+            logger.notice("SIP request refused: address locked out", metadata: ["from": "\(source)", "user": "\(user)@\(tenant.domain)"])
+            return .refuse(reply(request, 403, reason: "Forbidden"), delay: nil)
         }
         switch authenticate(request, user: user, tenant: tenant, wallClock: wallClock) {
         case .challenge(let stale):
-            return (challenge(request, realm: tenant.domain, stale: stale, wallClock: wallClock), nil)
+            return .refuse(challenge(request, realm: tenant.domain, stale: stale, wallClock: wallClock), delay: nil)
         case .failed:
             if loginGuard.recordFailure(source.ip, now: now) {
                 logger.warning("SIP address locked out after repeated digest failures", metadata: ["from": "\(source.ip)"])
             }
-            logger.notice("SIP digest failed", metadata: ["from": "\(source)", "aor": "\(user)@\(tenant.domain)"])
-            return (challenge(request, realm: tenant.domain, stale: false, wallClock: wallClock), configuration.failureDelay)
-        case .authenticated:
+            logger.notice("SIP digest failed", metadata: ["from": "\(source)", "user": "\(user)@\(tenant.domain)"])
+            return .refuse(challenge(request, realm: tenant.domain, stale: false, wallClock: wallClock), delay: configuration.failureDelay)
+        case .authenticated(let stored):
             loginGuard.recordSuccess(source.ip)
-            return (updateBindings(request, tenant: tenant, number: user, source: source, wallClock: wallClock), nil)
+            return .authenticated(stored)
         }
     }
 
     enum Authentication {
         case challenge(stale: Bool)
         case failed
-        case authenticated
+        case authenticated(StoredExtension)
     }
 
     /// The same answer for unknown and known users, so extensions cannot be enumerated.
@@ -55,8 +71,8 @@ extension SIPCore {
         default: ha1 = stored?.ha1MD5 ?? Self.decoyHA1
         }
         let valid = Digest.isValid(credentials, ha1: ha1, method: request.method)
-        guard stored != nil, valid, credentials.username == user else { return .failed }
-        return .authenticated
+        guard let stored, valid, credentials.username == user else { return .failed }
+        return .authenticated(stored)
     }
 
     /// Compared against when the user does not exist, so that path costs the same.

@@ -1,0 +1,18 @@
+import Hummingbird
+import NIOCore
+
+/// The request context of the admin app: Hummingbird's core storage plus the client's address,
+/// which login throttling and security events need.
+public struct AdminRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The peer's IP address, or `unknown` (e.g. in router tests).
+    public let remoteAddress: String
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
+    }
+
+    /// Forms and JSON bodies are small; refuse anything bigger than 64 KiB.
+    public var maxUploadSize: Int { 64 * 1024 }
+}

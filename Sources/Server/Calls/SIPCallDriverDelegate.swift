@@ -1,0 +1,17 @@
+import PBX
+import SIP
+import Store
+
+/// What the SIP call driver tells the call engine about its legs (on the call event loop).
+protocol SIPCallDriverDelegate: AnyObject {
+    /// An authenticated extension sent an INVITE for `dialed`.
+    func incomingCall(_ leg: SIPCallLeg, caller: StoredExtension, dialed: String, offer: SDPSession?)
+    /// 180 (ringing) or 183 (progress, maybe with early media) on an outbound leg.
+    func legProgress(_ leg: SIPCallLeg, ringing: Bool, earlyMedia: SDPSession?)
+    /// 2xx on an outbound leg (ACK already sent).
+    func legAnswered(_ leg: SIPCallLeg, answer: SDPSession?)
+    /// A final failure on an outbound leg.
+    func legFailed(_ leg: SIPCallLeg, status: Int)
+    /// The far end ended an established or early dialog (BYE, CANCEL) or it timed out.
+    func legEnded(_ leg: SIPCallLeg, cause: HangupCause)
+}

@@ -1,0 +1,113 @@
+import Foundation
+import GRDB
+import PBX
+
+/// A tenant as the admin panel shows it: the domain model plus the AMI service switch.
+public struct TenantRecord: Sendable, Hashable {
+    public var tenant: Tenant
+    /// False when the tenant's AMI service is switched off: none of its AMI users may log in.
+    public var amiEnabled: Bool
+
+    public init(tenant: Tenant, amiEnabled: Bool) {
+        self.tenant = tenant
+        self.amiEnabled = amiEnabled
+    }
+}
+
+/// Tenant CRUD for the admin panel and REST API. Values are checked with `ProvisioningRules`,
+/// as `centralino apply` checks them; every change bumps the revision so a running server reloads.
+extension CentralinoStore {
+    public func tenantRecords() throws -> [TenantRecord] {
+        try pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM tenant ORDER BY name").map(Self.tenantRecord) }
+    }
+
+    public func tenantRecord(_ uuid: UUID) throws -> TenantRecord {
+        try pool.read { db in try Self.tenantRecord(uuid, db) }
+    }
+
+    /// Creates a tenant with a fresh UUID. The domain defaults to the name, as in provisioning files.
+    public func createTenant(name: String, domain: String?, toneCountry: String?) throws -> TenantRecord {
+        let domain = domain.flatMap { $0.isEmpty ? nil : $0 } ?? name
+        let tone = toneCountry.flatMap { $0.isEmpty ? nil : $0 } ?? "it"
+        try Self.validateTenant(name: name, domain: domain, toneCountry: tone)
+        return try pool.write { db in
+            try Self.checkTenantClash(name: name, domain: domain, except: nil, db)
+            let tenant = Tenant(uuid: UUID(), name: name, domain: domain, toneCountry: tone)
+            try db.execute(sql: "INSERT INTO tenant (uuid, name, domain, tone_country) VALUES (?, ?, ?, ?)",
+                           arguments: [tenant.uuid.uuidString.lowercased(), name, domain, tone])
+            try Self.bumpRevision(db)
+            return TenantRecord(tenant: tenant, amiEnabled: true)
+        }
+    }
+
+    /// Renames a tenant or changes its domain or tone country; its UUID never changes.
+    public func updateTenant(_ uuid: UUID, name: String, domain: String, toneCountry: String) throws -> TenantRecord {
+        try Self.validateTenant(name: name, domain: domain, toneCountry: toneCountry)
+        return try pool.write { db in
+            let current = try Self.tenantRecord(uuid, db)
+            if current.tenant.name == Tenant.defaultName, name != Tenant.defaultName {
+                throw AdminStoreError(.invalid, field: "name", "the tenant named 'default' cannot be renamed")
+            }
+            let id = try Self.tenantID(uuid, db)
+            try Self.checkTenantClash(name: name, domain: domain, except: id, db)
+            try db.execute(sql: "UPDATE tenant SET name = ?, domain = ?, tone_country = ? WHERE id = ?",
+                           arguments: [name, domain, toneCountry, id])
+            try Self.bumpRevision(db)
+            return try Self.tenantRecord(uuid, db)
+        }
+    }
+
+    /// Deletes a tenant with everything it owns. The `default` tenant cannot be deleted.
+    public func deleteTenant(_ uuid: UUID) throws {
+        try pool.write { db in
+            let current = try Self.tenantRecord(uuid, db)
+            guard current.tenant.name != Tenant.defaultName else {
+                throw AdminStoreError(.invalid, field: "id", "the tenant named 'default' cannot be deleted")
+            }
+            try db.execute(sql: "DELETE FROM tenant WHERE uuid = ?", arguments: [uuid.uuidString.lowercased()])
+            try Self.bumpRevision(db)
+        }
+    }
+
+    /// Switches the tenant's AMI service on or off.
+    public func setAMIEnabled(_ enabled: Bool, tenant uuid: UUID) throws {
+        try pool.write { db in
+            let id = try Self.tenantID(uuid, db)
+            try db.execute(sql: "UPDATE tenant SET ami_enabled = ? WHERE id = ?", arguments: [enabled, id])
+            try Self.bumpRevision(db)
+        }
+    }
+
+    static func validateTenant(name: String, domain: String, toneCountry: String) throws {
+        try AdminStoreError.check(name, ProvisioningRules.tenantName, field: "name")
+        try AdminStoreError.check(domain, ProvisioningRules.domain, field: "domain")
+        try AdminStoreError.check(toneCountry, ProvisioningRules.toneCountry, field: "tone_country")
+    }
+
+    static func checkTenantClash(name: String, domain: String, except id: Int64?, _ db: Database) throws {
+        if try Bool.fetchOne(db, sql: "SELECT 1 FROM tenant WHERE name = ? AND id IS NOT ?", arguments: [name, id]) != nil {
+            throw AdminStoreError(.conflict, field: "name", "a tenant named '\(name)' already exists")
+        }
+        if let owner = try String.fetchOne(db, sql: "SELECT name FROM tenant WHERE domain = ? AND id IS NOT ?", arguments: [domain, id]) {
+            throw AdminStoreError(.conflict, field: "domain", "domain '\(domain)' already belongs to tenant '\(owner)'")
+        }
+    }
+
+    static func tenantID(_ uuid: UUID, _ db: Database) throws -> Int64 {
+        guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM tenant WHERE uuid = ?", arguments: [uuid.uuidString.lowercased()]) else {
+            throw AdminStoreError.notFound("tenant")
+        }
+        return id
+    }
+
+    static func tenantRecord(_ uuid: UUID, _ db: Database) throws -> TenantRecord {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM tenant WHERE uuid = ?", arguments: [uuid.uuidString.lowercased()]) else {
+            throw AdminStoreError.notFound("tenant")
+        }
+        return try tenantRecord(row)
+    }
+
+    static func tenantRecord(_ row: Row) throws -> TenantRecord {
+        TenantRecord(tenant: try tenant(row), amiEnabled: row["ami_enabled"])
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import GRDB
+import PBX
+
+/// A trunk as the admin panel shows it: whether a password is set, never the password itself.
+public struct TrunkRecord: Sendable, Hashable {
+    public var trunk: Trunk
+    public var hasPassword: Bool
+
+    public init(trunk: Trunk, hasPassword: Bool) {
+        self.trunk = trunk
+        self.hasPassword = hasPassword
+    }
+}
+
+/// Trunk CRUD for the admin panel and REST API, validated like a provisioning file's `trunks`.
+extension CentralinoStore {
+    public func trunkRecords(of tenant: UUID) throws -> [TrunkRecord] {
+        try pool.read { db in
+            let tenantID = try Self.tenantID(tenant, db)
+            return try Row.fetchAll(db, sql: "SELECT * FROM trunk WHERE tenant_id = ? ORDER BY name", arguments: [tenantID]).map(Self.trunkRecord)
+        }
+    }
+
+    public func trunkRecord(_ name: String, tenant: UUID) throws -> TrunkRecord {
+        try pool.read { db in
+            let tenantID = try Self.tenantID(tenant, db)
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM trunk WHERE tenant_id = ? AND name = ?", arguments: [tenantID, name]) else {
+                throw AdminStoreError.notFound("trunk", field: "name")
+            }
+            return Self.trunkRecord(row)
+        }
+    }
+
+    /// Creates a trunk, or replaces the one named `replacing` (which may be renamed).
+    /// A nil or empty `password` keeps the current password on update and means none on create.
+    @discardableResult
+    public func saveTrunk(_ trunk: Trunk, password: String?, replacing: String? = nil, tenant: UUID) throws -> TrunkRecord {
+        try Self.validateTrunk(trunk)
+        let password = Self.optionalText(password)
+        if let password { try AdminStoreError.check(password, ProvisioningRules.secret, field: "password") }
+        let sealed = try password.map { try secrets.seal($0) }
+        return try pool.write { db in
+            let tenantID = try Self.tenantID(tenant, db)
+            let existingID = try Int64.fetchOne(db, sql: "SELECT id FROM trunk WHERE tenant_id = ? AND name = ?", arguments: [tenantID, replacing ?? trunk.name])
+            if replacing != nil, existingID == nil { throw AdminStoreError.notFound("trunk", field: "name") }
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM trunk WHERE tenant_id = ? AND name = ? AND id IS NOT ?",
+                                 arguments: [tenantID, trunk.name, replacing == nil ? nil : existingID]) != nil {
+                throw AdminStoreError(.conflict, field: "name", "a trunk named '\(trunk.name)' already exists in this tenant")
+            }
+            let username = Self.optionalText(trunk.username)
+            if let existingID {
+                try db.execute(sql: "UPDATE trunk SET name = ?, host = ?, port = ?, transport = ?, username = ? WHERE id = ?",
+                               arguments: [trunk.name, trunk.host, trunk.port, trunk.transport.rawValue, username, existingID])
+                if let sealed { try db.execute(sql: "UPDATE trunk SET password_sealed = ? WHERE id = ?", arguments: [sealed, existingID]) }
+            } else {
+                try db.execute(sql: "INSERT INTO trunk (tenant_id, name, host, port, transport, username, password_sealed) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                               arguments: [tenantID, trunk.name, trunk.host, trunk.port, trunk.transport.rawValue, username, sealed])
+            }
+            try Self.bumpRevision(db)
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM trunk WHERE tenant_id = ? AND name = ?", arguments: [tenantID, trunk.name]) else {
+                throw AdminStoreError.notFound("trunk", field: "name")
+            }
+            return Self.trunkRecord(row)
+        }
+    }
+
+    /// Deletes a trunk; outbound routes through it are deleted with it.
+    public func deleteTrunk(_ name: String, tenant: UUID) throws {
+        try pool.write { db in
+            let tenantID = try Self.tenantID(tenant, db)
+            try db.execute(sql: "DELETE FROM trunk WHERE tenant_id = ? AND name = ?", arguments: [tenantID, name])
+            guard db.changesCount > 0 else { throw AdminStoreError.notFound("trunk", field: "name") }
+            try Self.bumpRevision(db)
+        }
+    }
+
+    static func validateTrunk(_ trunk: Trunk) throws {
+        try AdminStoreError.check(trunk.name, ProvisioningRules.tenantName, field: "name")
+        try AdminStoreError.check(trunk.host, ProvisioningRules.host, field: "host")
+        guard (1...65535).contains(trunk.port) else {
+            throw AdminStoreError(.invalid, field: "port", "must be a number from 1 to 65535")
+        }
+    }
+
+    static func trunkRecord(_ row: Row) -> TrunkRecord {
+        let transport = Trunk.Transport(rawValue: row["transport"]) ?? .udp
+        let sealed: Data? = row["password_sealed"]
+        return TrunkRecord(trunk: Trunk(name: row["name"], host: row["host"], port: row["port"], transport: transport, username: row["username"]),
+                           hasPassword: sealed != nil)
+    }
+}

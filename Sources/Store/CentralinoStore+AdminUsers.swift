@@ -1,0 +1,114 @@
+import Foundation
+import GRDB
+import PBX
+
+/// Administrators of the panel and their API tokens. Password hashing (bcrypt) and token
+/// generation happen in the Admin module; the store keeps hashes only.
+extension CentralinoStore {
+    /// Administrator names: letters, digits, '-', '_' and '.' (the `@domain` is added for tenant administrators).
+    public static let adminNameRule = ProvisioningRules.tenantName
+
+    /// Finds the administrator for a login name: `name@domain` for a tenant administrator, a bare name for the system one.
+    public func adminUser(login: String) throws -> AdminUserRecord? {
+        try pool.read { db in
+            if let at = login.lastIndex(of: "@") {
+                let name = String(login[..<at]), domain = String(login[login.index(after: at)...])
+                return try Self.fetchAdmins(db, where: "admin_user.name = ? AND tenant.domain = ?", [name, domain]).first
+            }
+            return try Self.fetchAdmins(db, where: "admin_user.name = ? AND admin_user.tenant_id IS NULL", [login]).first
+        }
+    }
+
+    public func adminUser(id: Int64) throws -> AdminUserRecord? {
+        try pool.read { db in try Self.fetchAdmins(db, where: "admin_user.id = ?", [id]).first }
+    }
+
+    /// The system administrators (normally one, named `admin`).
+    public func systemAdmins() throws -> [AdminUserRecord] {
+        try pool.read { db in try Self.fetchAdmins(db, where: "admin_user.tenant_id IS NULL", []) }
+    }
+
+    public func adminUsers(of tenant: UUID) throws -> [AdminUserRecord] {
+        try pool.read { db in try Self.fetchAdmins(db, where: "tenant.uuid = ?", [tenant.uuidString.lowercased()]) }
+    }
+
+    /// Creates an administrator of `tenant` (nil: a system administrator) with a bcrypt hash.
+    @discardableResult
+    public func createAdminUser(name: String, tenant: UUID?, passwordHash: String) throws -> AdminUserRecord {
+        try AdminStoreError.check(name, Self.adminNameRule, field: "name")
+        return try pool.write { db in
+            let tenantID = try tenant.map { try Self.tenantID($0, db) }
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM admin_user WHERE name = ? AND tenant_id IS ?", arguments: [name, tenantID]) != nil {
+                throw AdminStoreError(.conflict, field: "name", "an administrator named '\(name)' already exists")
+            }
+            try db.execute(sql: "INSERT INTO admin_user (tenant_id, name, password_hash, created_at) VALUES (?, ?, ?, ?)",
+                           arguments: [tenantID, name, passwordHash, Date().timeIntervalSince1970])
+            let id = db.lastInsertedRowID
+            guard let record = try Self.fetchAdmins(db, where: "admin_user.id = ?", [id]).first else {
+                throw AdminStoreError.notFound("administrator")
+            }
+            return record
+        }
+    }
+
+    public func setAdminPasswordHash(_ hash: String, id: Int64) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE admin_user SET password_hash = ? WHERE id = ?", arguments: [hash, id])
+            guard db.changesCount > 0 else { throw AdminStoreError.notFound("administrator") }
+        }
+    }
+
+    public func deleteAdminUser(id: Int64) throws {
+        try pool.write { db in
+            try db.execute(sql: "DELETE FROM admin_user WHERE id = ?", arguments: [id])
+            guard db.changesCount > 0 else { throw AdminStoreError.notFound("administrator") }
+        }
+    }
+
+    /// Stores a new API token (by its SHA-256, lowercase hex) for an administrator.
+    @discardableResult
+    public func createAPIToken(name: String, sha256: String, adminUserID: Int64) throws -> APITokenRecord {
+        let name = Self.optionalText(name) ?? "token"
+        guard name.count <= 80 else { throw AdminStoreError(.invalid, field: "name", "must be at most 80 characters") }
+        return try pool.write { db in
+            let now = Date().timeIntervalSince1970
+            try db.execute(sql: "INSERT INTO api_token (admin_user_id, name, token_sha256, created_at) VALUES (?, ?, ?, ?)",
+                           arguments: [adminUserID, name, sha256, now])
+            return APITokenRecord(id: db.lastInsertedRowID, name: name, adminUserID: adminUserID, createdAt: now)
+        }
+    }
+
+    /// The administrator a token (given by its SHA-256) acts as, or nil for an unknown token.
+    public func adminUser(tokenSHA256: String) throws -> AdminUserRecord? {
+        try pool.read { db in
+            try Self.fetchAdmins(db, where: "admin_user.id = (SELECT admin_user_id FROM api_token WHERE token_sha256 = ?)", [tokenSHA256]).first
+        }
+    }
+
+    public func apiTokens(adminUserID: Int64) throws -> [APITokenRecord] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM api_token WHERE admin_user_id = ? ORDER BY id", arguments: [adminUserID]).map {
+                APITokenRecord(id: $0["id"], name: $0["name"], adminUserID: $0["admin_user_id"], createdAt: $0["created_at"])
+            }
+        }
+    }
+
+    public func deleteAPIToken(id: Int64, adminUserID: Int64) throws {
+        try pool.write { db in
+            try db.execute(sql: "DELETE FROM api_token WHERE id = ? AND admin_user_id = ?", arguments: [id, adminUserID])
+            guard db.changesCount > 0 else { throw AdminStoreError.notFound("API token") }
+        }
+    }
+
+    static func fetchAdmins(_ db: Database, where condition: String, _ arguments: [any DatabaseValueConvertible]) throws -> [AdminUserRecord] {
+        try Row.fetchAll(db, sql: """
+            SELECT admin_user.*, tenant.uuid AS tenant_uuid, tenant.domain AS tenant_domain
+            FROM admin_user LEFT JOIN tenant ON tenant.id = admin_user.tenant_id
+            WHERE \(condition) ORDER BY admin_user.name
+            """, arguments: StatementArguments(arguments)).map { row in
+            let uuidText: String? = row["tenant_uuid"]
+            return AdminUserRecord(id: row["id"], name: row["name"], tenant: uuidText.flatMap { UUID(uuidString: $0) },
+                                   tenantDomain: row["tenant_domain"], passwordHash: row["password_hash"])
+        }
+    }
+}
