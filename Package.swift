@@ -37,7 +37,7 @@ let package = Package(
         // The running node: listeners, sessions, services.
         .target(name: "Server", dependencies: ["AMI", "SIP", "PBX", "Store", nioCore, nioPosix, nioConcurrency, logging, lifecycle]),
         .executableTarget(name: "centralino", dependencies: [
-            "Server", "Store", "PBX", logging, lifecycle,
+            "Server", "Store", "PBX", "SIP", logging, lifecycle,
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "SIPBenchmarks", dependencies: ["SIP", nioCore], path: "Benchmarks/SIPBenchmarks"),

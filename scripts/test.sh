@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Runs every Centralino test: Swift unit tests, then the interop suite against the real binary
-# with real AMI client libraries (pinned in tests/requirements.txt, installed into ./.venv).
+# with real AMI client libraries and real SIP peers (pinned in tests/requirements.txt and
+# tests/sip/requirements.txt, installed into ./.venv; Debian packages installed when missing).
 # Installs what it needs itself and exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 log() { printf '\n=== %s\n' "$*"; }
 
-# Debian packages the tests need (none are required for the AMI suite beyond Python's venv).
+# Debian packages for Python's venv (the SIP peers are installed by tests/sip/install-peers.sh).
 need_packages=()
 python3 -m venv --help >/dev/null 2>&1 || need_packages+=(python3-venv)
 if [ ${#need_packages[@]} -gt 0 ]; then
@@ -26,6 +27,9 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     echo "$want" > "$stamp"
 fi
 
+log "real SIP peers (SIPp, baresip, sipsak, sipvicious, pjsua2)"
+tests/sip/install-peers.sh .venv
+
 log "swift build (debug, with tests)"
 swift build --build-tests
 
@@ -35,3 +39,6 @@ swift test --skip-build
 log "interop tests against the real binary"
 export CENTRALINO_BIN="$PWD/.build/debug/centralino"
 .venv/bin/python -m pytest -q tests/interop
+
+log "SIP interop tests against the real binary"
+.venv/bin/python -m pytest -q tests/sip

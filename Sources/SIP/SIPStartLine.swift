@@ -56,11 +56,13 @@ enum SIPStartLine {
 
     /// A method token, then anything, then ` SIP/x.y`: enough to answer even a request whose
     /// line is malformed (RFC 4475 `lwsstart`, `ltgtruri`).
+    /// Anything that is not a status line and starts with a method-like token is treated as a
+    /// request for the purpose of answering 400: a request line with junk after the version, or
+    /// with the URI or version missing, still gets a reply when its Via can be read.
     static func looksLikeRequest(_ line: String) -> Bool {
-        let words = line.split(separator: " ")
-        guard words.count >= 3, words[0].utf8.allSatisfy(SIPSyntax.isToken), let last = words.last else {
+        guard let first = line.split(separator: " ").first, first.utf8.allSatisfy(SIPSyntax.isToken) else {
             return false
         }
-        return last.utf8.count > 4 && last.prefix(4).equalsIgnoringASCIICase("SIP/")
+        return !first.uppercased().hasPrefix("SIP/")
     }
 }

@@ -4,6 +4,7 @@ import Logging
 import NIOPosix
 import PBX
 import Server
+import SIP
 import ServiceLifecycle
 import Store
 
@@ -39,6 +40,8 @@ struct Serve: AsyncParsableCommand {
     var sipMinExpires: Int?
     @Option(help: "Longest registration granted, seconds (env CENTRALINO_SIP_MAX_EXPIRES; default 3600).")
     var sipMaxExpires: Int?
+    @Option(help: "Digest algorithms offered and accepted, in order: md5, sha256 (env CENTRALINO_SIP_DIGEST_ALGORITHMS; default md5,sha256).")
+    var sipDigestAlgorithms: String?
     @Option(help: "Failed SIP digests from one address that lock it out (env CENTRALINO_SIP_LOCKOUT_FAILURES; default 10).")
     var sipLockoutFailures: Int?
     @Option(help: "Seconds a SIP address stays locked out (env CENTRALINO_SIP_LOCKOUT_DURATION; default 300).")
@@ -106,6 +109,15 @@ struct Serve: AsyncParsableCommand {
         configuration.registrar.minimumExpires = UInt32(clamping: try EnvironmentOption.resolveInt(sipMinExpires, "CENTRALINO_SIP_MIN_EXPIRES", default: 60))
         configuration.registrar.maximumExpires = UInt32(clamping: try EnvironmentOption.resolveInt(sipMaxExpires, "CENTRALINO_SIP_MAX_EXPIRES", default: 3600))
         configuration.registrar.defaultExpires = min(configuration.registrar.defaultExpires, configuration.registrar.maximumExpires)
+        let algorithms = EnvironmentOption.resolve(sipDigestAlgorithms, "CENTRALINO_SIP_DIGEST_ALGORITHMS", default: "md5,sha256")
+        configuration.digestAlgorithms = try algorithms.split(separator: ",").map { word in
+            switch word.trimmingCharacters(in: .whitespaces).lowercased() {
+            case "md5": return .md5
+            case "sha256", "sha-256": return .sha256
+            default: throw CommandFailure("--sip-digest-algorithms: unknown algorithm '\(word)' (md5, sha256)")
+            }
+        }
+        guard !configuration.digestAlgorithms.isEmpty else { throw CommandFailure("--sip-digest-algorithms: give at least one") }
         configuration.lockout.failures = try EnvironmentOption.resolveInt(sipLockoutFailures, "CENTRALINO_SIP_LOCKOUT_FAILURES", default: 10)
         configuration.lockout.lockout = .seconds(Int64(try EnvironmentOption.resolveInt(sipLockoutDuration, "CENTRALINO_SIP_LOCKOUT_DURATION", default: 300)))
         guard configuration.registrar.minimumExpires <= configuration.registrar.maximumExpires, configuration.lockout.failures >= 1 else {

@@ -19,9 +19,30 @@ def query(server, ext, domain):
         return final
 
 
+@pytest.fixture(scope="module")
+def md5_only_server(tmp_path_factory):
+    """baresip 1.0.0 gives up when any challenge of a 401 is not MD5: a server offering MD5 only."""
+    from siptools import Server
+    srv = Server(tmp_path_factory.mktemp("md5only"), name="md5-only",
+                 extra_args=["--sip-lockout-failures", "100000", "--sip-digest-algorithms", "md5"])
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def sha256_first_server(tmp_path_factory):
+    """pjsua2 answers the first challenge it supports: a server offering SHA-256 first."""
+    from siptools import Server
+    srv = Server(tmp_path_factory.mktemp("sha256first"), name="sha256-first",
+                 extra_args=["--sip-lockout-failures", "100000", "--sip-digest-algorithms", "sha256,md5"])
+    yield srv
+    srv.stop()
+
+
 @pytest.mark.parametrize("transport", ["udp", "tcp"])
-def test_baresip_registers(sip_server, tmp_path, peer_log, transport):
+def test_baresip_registers(md5_only_server, tmp_path, peer_log, transport):
     """baresip account <sip:100@acme.test;transport=T> via outbound sip:127.0.0.1:PORT;transport=T."""
+    sip_server = md5_only_server
     phone = baresip_start(tmp_path, sip_server.sip_port, "100", PASSWORDS[("acme.test", "100")],
                           "acme.test", transport=transport)
     try:
@@ -43,8 +64,11 @@ def test_baresip_registers(sip_server, tmp_path, peer_log, transport):
 
 @pytest.mark.parametrize("algo,ext,domain", [("SHA256", "101", "acme.test"),
                                              ("MD5", "1009", "default")])
-def test_pjsua2_registers(sip_server, tmp_path, peer_log, algo, ext, domain):
-    """pjsua2 with a credential of one algorithm only; PJ_ALGO=SHA256 answers the SHA-256 challenge."""
+def test_pjsua2_registers(sip_server, sha256_first_server, tmp_path, peer_log, algo, ext, domain):
+    """pjsua2 registering with the digest algorithm the server offers first: SHA-256 on a server
+    configured `--sip-digest-algorithms sha256,md5`, MD5 on the default one (MD5 first)."""
+    if algo == "SHA256":
+        sip_server = sha256_first_server
     to_domain = "127.0.0.1" if domain == "default" else domain
     phone = pjsua_run(tmp_path, sip_server.sip_port, ext, PASSWORDS[(domain, ext)], to_domain,
                       algo=algo, seconds=15)

@@ -57,7 +57,7 @@ extension SIPCore {
     /// The same answer for unknown and known users, so extensions cannot be enumerated.
     private func authenticate(_ request: SIPRequest, user: String, tenant: Tenant, wallClock: UInt64) -> Authentication {
         let credentials = request.headers.all(.authorization).compactMap(DigestCredentials.init)
-            .first { $0.realm.lowercased() == tenant.domain.lowercased() }
+            .first { $0.realm.lowercased() == tenant.domain.lowercased() && configuration.digestAlgorithms.contains($0.algorithm) }
         guard let credentials else { return .challenge(stale: false) }
         switch nonces.validate(credentials.nonce, now: wallClock) {
         case .invalid: return .challenge(stale: false)
@@ -78,12 +78,13 @@ extension SIPCore {
     /// Compared against when the user does not exist, so that path costs the same.
     private static let decoyHA1 = String(repeating: "0", count: 64)
 
-    /// 401 with an MD5 challenge first, then SHA-256 (SIPp 3.6 aborts on a leading SHA-256 one).
+    /// 401 with one challenge per configured algorithm, in order (MD5 first by default).
     private func challenge(_ request: SIPRequest, realm: String, stale: Bool, wallClock: UInt64) -> SIPResponse {
         let nonce = nonces.make(now: wallClock)
-        let md5 = DigestChallenge(realm: realm, nonce: nonce, algorithm: .md5, stale: stale)
-        let sha256 = DigestChallenge(realm: realm, nonce: nonce, algorithm: .sha256, stale: stale)
-        return reply(request, 401, extra: [(.wwwAuthenticate, md5.description), (.wwwAuthenticate, sha256.description)])
+        let challenges = configuration.digestAlgorithms.map {
+            (SIPHeaderName.wwwAuthenticate, DigestChallenge(realm: realm, nonce: nonce, algorithm: $0, stale: stale).description)
+        }
+        return reply(request, 401, extra: challenges)
     }
 
     private func updateBindings(_ request: SIPRequest, tenant: Tenant, number: String, source: SIPEndpoint, wallClock: UInt64) -> SIPResponse {

@@ -69,9 +69,27 @@ final class SIPCore: Sendable {
         case .response(let response):
             receiveResponse(response, now: now)
             return []
-        case .request(let request):
+        case .request(var request):
+            Self.stampVia(&request, source: source)
             return receiveRequest(request, from: source, now: now, wallClock: wallClock)
         }
+    }
+
+    /// Records where a request really came from in its top Via (`received`, and `rport` when the
+    /// client asked for it, RFC 3581), so every response carries it and goes back there.
+    static func stampVia(_ request: inout SIPRequest, source: SIPEndpoint) {
+        guard var vias = request.headers.vias, var top = vias.first else { return }
+        if top.hasRport {
+            top.parameters["rport"] = String(source.port)
+            top.parameters["received"] = source.ip
+        } else if top.host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")) != source.ip {
+            top.parameters["received"] = source.ip
+        } else {
+            return
+        }
+        vias[0] = top
+        request.headers.remove(.via)
+        for via in vias.reversed() { request.headers.prepend(.via, via.description) }
     }
 
     /// A request that could not be parsed: 400 (or 505/513) when it can be addressed, else nothing.
