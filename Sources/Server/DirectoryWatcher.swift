@@ -29,7 +29,8 @@ public struct DirectoryWatcher: Service {
 
     private func reload() throws {
         directory.replace(with: try store.amiAccounts(), logger: logger)
-        sipDirectory.replace(tenants: try store.tenants(), extensions: try store.storedExtensions())
+        sipDirectory.replace(tenants: try store.tenants(), extensions: try store.storedExtensions(),
+                             trunks: try store.storedTrunks(), routes: try store.storedRoutes())
     }
 
     public func run() async throws {

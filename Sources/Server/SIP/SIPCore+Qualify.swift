@@ -59,11 +59,16 @@ extension SIPCore {
         }
     }
 
-    func receiveResponse(_ response: SIPResponse, now: NIODeadline) {
-        guard response.statusCode >= 200, let callID = response.headers.callID else { return }
-        state.withLockedValue { state in
-            guard let pending = state.qualify.pending.removeValue(forKey: callID) else { return }
-            setReachable(true, aor: pending.aor, binding: pending.bindingKey, state: &state)
+    /// Handles a response to a qualify OPTIONS; false when it belongs to something else (a call).
+    func receiveResponse(_ response: SIPResponse, now: NIODeadline) -> Bool {
+        guard let callID = response.headers.callID else { return true }
+        return state.withLockedValue { state in
+            guard let pending = state.qualify.pending[callID] else { return false }
+            if response.statusCode >= 200 {
+                state.qualify.pending[callID] = nil
+                setReachable(true, aor: pending.aor, binding: pending.bindingKey, state: &state)
+            }
+            return true
         }
     }
 

@@ -131,6 +131,12 @@ extension SIPCore {
         return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
     }
 
+    /// The live bindings of an extension (where its phones are), for calls to it.
+    func bindings(tenant: UUID, number: String) -> [RegistrarBinding] {
+        let now = SIPClock.wallSeconds()
+        return state.withLockedValue { ($0.aors[Self.aorKey(tenant, number)]?.bindings ?? []).filter { $0.expiresAt > now } }
+    }
+
     // MARK: - Persistence
 
     /// Loads persisted bindings (at start).

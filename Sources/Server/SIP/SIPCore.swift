@@ -12,8 +12,8 @@ import SIP
 /// Transport-free: the listeners feed it messages with their source and the time, and send what it
 /// returns. State sits behind one lock; nothing here blocks or does I/O.
 final class SIPCore: Sendable {
-    /// Methods this node answers (the calls issue adds INVITE, ACK, BYE, CANCEL).
-    static let allowedMethods = "REGISTER, OPTIONS"
+    /// Methods this node answers.
+    static let allowedMethods = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER"
     static let serverName = "Centralino"
 
     let configuration: SIPServerConfiguration
@@ -26,6 +26,14 @@ final class SIPCore: Sendable {
     let localAddress: @Sendable (SIPEndpoint) -> String
 
     let state = NIOLockedValueBox(State())
+    /// Where dialog requests (INVITE, ACK, BYE, CANCEL, …) and responses to our INVITEs go: the call driver.
+    let calls = NIOLockedValueBox<CallRouting?>(nil)
+
+    /// Entry points of the call driver, callable from any thread.
+    struct CallRouting: Sendable {
+        var request: @Sendable (SIPRequest, SIPEndpoint) -> Void
+        var response: @Sendable (SIPResponse) -> Void
+    }
 
     struct AddressOfRecord {
         var tenant: UUID
@@ -67,7 +75,7 @@ final class SIPCore: Sendable {
     func receive(_ message: SIPMessage, from source: SIPEndpoint, now: NIODeadline, wallClock: UInt64) -> [SIPOutbound] {
         switch message {
         case .response(let response):
-            receiveResponse(response, now: now)
+            if !receiveResponse(response, now: now) { calls.withLockedValue { $0 }?.response(response) }
             return []
         case .request(var request):
             Self.stampVia(&request, source: source)
@@ -102,6 +110,13 @@ final class SIPCore: Sendable {
     }
 
     private func receiveRequest(_ request: SIPRequest, from source: SIPEndpoint, now: NIODeadline, wallClock: UInt64) -> [SIPOutbound] {
+        if SIPCallDriver.dialogMethods.contains(request.method), let calls = calls.withLockedValue({ $0 }) {
+            if let unsupported = unsupportedRequirements(request), request.method == .invite {
+                return [SIPOutbound(destination: source, bytes: reply(request, 420, extra: [(.unsupported, unsupported)]).serialized)]
+            }
+            calls.request(request, source)
+            return []
+        }
         if request.method == .ack { return [] }
         let key = transactionKey(request)
         if let key, let cached = state.withLockedValue({ $0.responses[key] }) {

@@ -9,15 +9,21 @@ public final class SIPDirectory: Sendable {
         var tenantsByDomain: [String: Tenant] = [:]
         var defaultTenant: Tenant?
         var extensions: [String: StoredExtension] = [:]
+        var tenantsByUUID: [UUID: Tenant] = [:]
+        var trunks: [String: StoredTrunk] = [:]
+        var routes: [UUID: [OutboundRoute]] = [:]
     }
 
     private let snapshot = NIOLockedValueBox(Snapshot())
 
     public init() {}
 
-    public func replace(tenants: [Tenant], extensions: [StoredExtension]) {
+    public func replace(tenants: [Tenant], extensions: [StoredExtension], trunks: [StoredTrunk] = [], routes: [StoredRoute] = []) {
         var next = Snapshot()
+        for trunk in trunks { next.trunks[Self.key(trunk.tenant, trunk.trunk.name)] = trunk }
+        for stored in routes { next.routes[stored.tenant, default: []].append(stored.route) }
         for tenant in tenants {
+            next.tenantsByUUID[tenant.uuid] = tenant
             next.tenantsByDomain[tenant.domain.lowercased()] = tenant
             if tenant.name == Tenant.defaultName { next.defaultTenant = tenant }
         }
@@ -33,6 +39,28 @@ public final class SIPDirectory: Sendable {
         snapshot.withLockedValue { snapshot in
             if let host, let tenant = snapshot.tenantsByDomain[host.lowercased()] { return tenant }
             return snapshot.defaultTenant
+        }
+    }
+
+    public func tenant(uuid: UUID) -> Tenant? {
+        snapshot.withLockedValue { $0.tenantsByUUID[uuid] }
+    }
+
+    /// Every tenant, for generating dialplans.
+    public var tenants: [Tenant] {
+        snapshot.withLockedValue { Array($0.tenantsByUUID.values) }
+    }
+
+    public func trunk(tenant: UUID, name: String) -> StoredTrunk? {
+        snapshot.withLockedValue { $0.trunks[Self.key(tenant, name)] }
+    }
+
+    /// The tenant's extensions, trunks and routes (longest prefix first), for its dialplan.
+    public func configuration(of tenant: UUID) -> (extensions: [StoredExtension], trunks: [StoredTrunk], routes: [OutboundRoute]) {
+        snapshot.withLockedValue { snapshot in
+            (snapshot.extensions.values.filter { $0.tenant.uuid == tenant }.sorted { $0.number < $1.number },
+             snapshot.trunks.values.filter { $0.tenant == tenant }.sorted { $0.trunk.name < $1.trunk.name },
+             snapshot.routes[tenant] ?? [])
         }
     }
 

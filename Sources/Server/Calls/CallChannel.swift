@@ -1,0 +1,106 @@
+import Foundation
+import NIOCore
+import PBX
+import SIP
+
+/// A channel inside the engine: the AMI-visible snapshot plus what drives it. Loop-confined.
+final class CallChannel {
+    enum Technology {
+        /// An outbound SIP channel whose INVITE is not sent yet (its media is being opened).
+        case pending
+        case sip(SIPCallLeg)
+        /// One half of a Local pair (`;1` or `;2`); `localPartner` is the other half.
+        case local(half: Int)
+    }
+
+    var snapshot: PBX.Channel
+    private(set) var technology: Technology
+    /// Where an outbound SIP channel's INVITE goes, until it is sent.
+    var pendingOutbound: PendingOutbound?
+    /// For a Local half: its partner.
+    weak var localPartner: CallChannel?
+    /// Where it runs in the dialplan (nil while it is only a Dial target).
+    var cursor: DialplanCursor?
+    /// The Dial this channel is running as caller.
+    var dial: ActiveDial?
+    /// The Dial that created this channel as a target.
+    weak var dialedBy: ActiveDial?
+    var bridge: CallBridge?
+    var media: (any CallMediaPort)?
+    /// The codec the call settled on (chosen from the first leg's offer).
+    var codec: CallSDP.Choice?
+    var isAnswered: Bool { snapshot.state == .up }
+    var hangupCause: HangupCause?
+    var isGone = false
+    /// A pending dialplan `Wait`.
+    var waitTimer: Scheduled<Void>?
+    /// Originate bookkeeping: completion when `;1` answers or fails.
+    var originate: OriginateTracking?
+
+    init(snapshot: PBX.Channel, technology: Technology) {
+        self.snapshot = snapshot
+        self.technology = technology
+    }
+
+    func attach(_ leg: SIPCallLeg) {
+        technology = .sip(leg)
+        pendingOutbound = nil
+    }
+
+    var isLocal: Bool {
+        if case .local = technology { return true }
+        return false
+    }
+
+    var sipLeg: SIPCallLeg? {
+        if case .sip(let leg) = technology { return leg }
+        return nil
+    }
+
+    var name: String { snapshot.name }
+    var tenant: UUID { snapshot.tenant }
+}
+
+/// The request an outbound SIP channel will send.
+struct PendingOutbound {
+    var target: SIPURI
+    var destination: SIPEndpoint
+    var domain: String
+    var toUser: String
+    var credentials: (username: String, password: String)?
+}
+
+/// Where a channel is in its tenant's dialplan.
+struct DialplanCursor {
+    var context: String
+    var exten: String
+    var priority: Int
+}
+
+/// A Dial application in progress: the caller and the channels it rings.
+final class ActiveDial {
+    unowned let caller: CallChannel
+    var targets: [CallChannel] = []
+    var failures: [HangupCause] = []
+    var timer: Scheduled<Void>?
+    var answered: CallChannel?
+    let dialString: String
+    let startedAt = NIODeadline.now()
+
+    init(caller: CallChannel, dialString: String) {
+        self.caller = caller
+        self.dialString = dialString
+    }
+}
+
+/// A two-party bridge, named by a UUID as Asterisk's bridges are.
+final class CallBridge {
+    let id = UUID().uuidString.lowercased()
+    var channels: [CallChannel] = []
+}
+
+/// What an Originate waits for: its `;1` (or direct channel) answering or failing.
+struct OriginateTracking {
+    var onAnswer: () -> Void
+    var onFailure: (_ cause: HangupCause) -> Void
+}

@@ -1,0 +1,139 @@
+import AMI
+import Foundation
+import Logging
+import NIOCore
+import PBX
+import SIP
+import Store
+
+/// The call engine: channels, the dialplan they run, Dial, bridges, Local pairs and the events
+/// they raise. Confined to one event loop (`loop`): the SIP driver and AMI hop onto it.
+final class CallEngine {
+    let loop: any EventLoop
+    let driver: SIPCallDriver
+    let sip: SIPCore
+    let directory: SIPDirectory
+    let bus: AMIEventBus
+    let media: any CallMediaRelay
+    let dialplans: any CallDialplanProvider
+    let logger: Logger
+    var ids = UniqueIDGenerator()
+    /// Every live channel by uniqueid.
+    var channels: [String: CallChannel] = [:]
+    var channelByLeg: [Int: CallChannel] = [:]
+    /// Calls completed since start, for CoreStatus.
+    var processedCalls = 0
+    /// More channels than this and new calls are refused at once (no unbounded queueing).
+    static let maximumChannels = 4000
+
+    init(loop: any EventLoop, driver: SIPCallDriver, sip: SIPCore, directory: SIPDirectory, bus: AMIEventBus,
+         media: any CallMediaRelay, dialplans: any CallDialplanProvider, logger: Logger) {
+        self.loop = loop
+        self.driver = driver
+        self.sip = sip
+        self.directory = directory
+        self.bus = bus
+        self.media = media
+        self.dialplans = dialplans
+        self.logger = logger
+    }
+
+    // MARK: - Channels
+
+    func newUniqueID() -> String { ids.next(epochSeconds: Int(Date().timeIntervalSince1970)) }
+
+    /// Creates and announces a channel (`Newchannel`).
+    @discardableResult
+    func addChannel(_ channel: CallChannel) -> CallChannel {
+        channels[channel.snapshot.uniqueID] = channel
+        if let leg = channel.sipLeg { channelByLeg[leg.id] = channel }
+        emit(.channel("Newchannel", channel.snapshot))
+        return channel
+    }
+
+    func setState(_ channel: CallChannel, _ state: ChannelState) {
+        guard channel.snapshot.state != state, !channel.isGone else { return }
+        channel.snapshot.state = state
+        emit(.channel("Newstate", channel.snapshot))
+    }
+
+    func setVariable(_ channel: CallChannel, _ name: String, _ value: String) {
+        channel.snapshot.variables.set(name, value)
+        emit(.varSet(channel.snapshot, name: name, value: value))
+    }
+
+    /// Hangs a channel up: its technology ends (BYE, CANCEL, final response), its media closes,
+    /// `Hangup` is raised, and whatever depended on it (a Dial, a bridge peer, a Local partner) follows.
+    func hangup(_ channel: CallChannel, cause: HangupCause, requested: Bool = true) {
+        guard !channel.isGone else { return }
+        channel.isGone = true
+        channel.hangupCause = cause
+        channel.waitTimer?.cancel()
+        if requested { emit(.channel("HangupRequest", channel.snapshot, extra: [("Cause", String(cause.rawValue))])) }
+        if let dial = channel.dial { abandonDial(dial, cause: .normalClearing) }
+        if let leg = channel.sipLeg {
+            driver.hangup(leg, cause: cause)
+            channelByLeg[leg.id] = nil
+        }
+        if let bridge = channel.bridge { leaveBridge(channel, bridge) }
+        channel.media?.stopTone()
+        channel.media?.close()
+        channel.media = nil
+        if let tracking = channel.originate {
+            channel.originate = nil
+            tracking.onFailure(cause)
+        }
+        emit(.hangup(channel.snapshot, cause: cause))
+        channels[channel.snapshot.uniqueID] = nil
+        if let partner = channel.localPartner, !partner.isGone { hangup(partner, cause: cause) }
+        if let dial = channel.dialedBy { targetGone(dial, target: channel, cause: cause) }
+        processedCalls += channel.snapshot.linkedID == channel.snapshot.uniqueID ? 1 : 0
+    }
+
+    // MARK: - Bridges
+
+    func bridge(_ a: CallChannel, _ b: CallChannel) {
+        let bridge = CallBridge()
+        emit(PBXEvent("BridgeCreate", fields: bridgeFields(bridge), tenant: a.tenant))
+        for channel in [a, b] {
+            bridge.channels.append(channel)
+            channel.bridge = bridge
+            emit(PBXEvent("BridgeEnter", fields: bridgeFields(bridge) + channel.snapshot.eventFields(), tenant: channel.tenant))
+        }
+        connectMedia(a, b)
+    }
+
+    func leaveBridge(_ channel: CallChannel, _ bridge: CallBridge) {
+        bridge.channels.removeAll { $0 === channel }
+        channel.bridge = nil
+        channel.media?.unbridge()
+        emit(PBXEvent("BridgeLeave", fields: bridgeFields(bridge) + channel.snapshot.eventFields(), tenant: channel.tenant))
+        if let peer = bridge.channels.first {
+            // A two-party bridge ends with either party: the other leaves and hangs up (Dial returns).
+            bridge.channels.removeAll()
+            peer.bridge = nil
+            peer.media?.unbridge()
+            emit(PBXEvent("BridgeLeave", fields: bridgeFields(bridge) + peer.snapshot.eventFields(), tenant: peer.tenant))
+            emit(PBXEvent("BridgeDestroy", fields: bridgeFields(bridge), tenant: peer.tenant))
+            continueAfterBridge(peer)
+        } else {
+            emit(PBXEvent("BridgeDestroy", fields: bridgeFields(bridge), tenant: channel.tenant))
+        }
+    }
+
+    func bridgeFields(_ bridge: CallBridge) -> [(String, String)] {
+        [("BridgeUniqueid", bridge.id), ("BridgeType", "basic"), ("BridgeTechnology", "simple_bridge"),
+         ("BridgeCreator", "<unknown>"), ("BridgeName", "<unknown>"), ("BridgeNumChannels", String(bridge.channels.count)),
+         ("BridgeVideoSourceMode", "none")]
+    }
+
+    // MARK: - Events
+
+    func emit(_ event: PBXEvent) {
+        var classes = AMIPermissions.none
+        for name in event.classes {
+            if let entry = AMIPermissions.named.first(where: { $0.name == name }) { classes.formUnion(entry.permission) }
+        }
+        bus.publish(AMIEvent(event.name, classes: classes, fields: event.fields), tenant: event.tenant)
+    }
+}
