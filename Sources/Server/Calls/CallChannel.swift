@@ -20,7 +20,7 @@ final class CallChannel {
     /// For a Local half: its partner.
     weak var localPartner: CallChannel?
     /// Where it runs in the dialplan (nil while it is only a Dial target).
-    var cursor: DialplanCursor?
+    var execution: DialplanExecution?
     /// The Dial this channel is running as caller.
     var dial: ActiveDial?
     /// The Dial that created this channel as a target.
@@ -31,6 +31,11 @@ final class CallChannel {
     var codec: CallSDP.Choice?
     var isAnswered: Bool { snapshot.state == .up }
     var hangupCause: HangupCause?
+    /// The cause of the last failed Dial, used by a following `Hangup()` without a cause.
+    var dialCause: HangupCause?
+    /// Set for an Originate with `Application:`: the one application to run.
+    var singleApplication: DialplanInstruction?
+    var ranSingleApplication = false
     var isGone = false
     /// A pending dialplan `Wait`.
     var waitTimer: Scheduled<Void>?
@@ -68,13 +73,6 @@ struct PendingOutbound {
     var domain: String
     var toUser: String
     var credentials: (username: String, password: String)?
-}
-
-/// Where a channel is in its tenant's dialplan.
-struct DialplanCursor {
-    var context: String
-    var exten: String
-    var priority: Int
 }
 
 /// A Dial application in progress: the caller and the channels it rings.

@@ -36,7 +36,7 @@ extension CallEngine {
 
     /// The block of the calling channel, absent when the dial comes from an Originate (no caller).
     func callerBlock(_ caller: CallChannel) -> [(String, String)] {
-        caller.originate != nil && caller.cursor == nil ? [] : caller.snapshot.eventFields()
+        caller.originate != nil && caller.execution == nil ? [] : caller.snapshot.eventFields()
     }
 
     /// `PJSIP/100` → `100`: the DialString field is the part after the technology.
@@ -99,7 +99,7 @@ extension CallEngine {
     }
 
     /// Opens the target's media and sends its INVITE with our offer.
-    private func placeOutbound(_ channel: CallChannel, caller: CallChannel) {
+    func placeOutbound(_ channel: CallChannel, caller: CallChannel) {
         media.openPort { [unowned self] result in
             guard !channel.isGone, let pending = channel.pendingOutbound else {
                 if case .success(let port) = result { port.close() }
@@ -147,6 +147,11 @@ extension CallEngine {
             indicateProgress(caller, ringback: true)
         }
         if !caller.isAnswered { setState(caller, .ringing) }
+        if case .local(half: 2) = caller.technology, let first = caller.localPartner, !first.isAnswered {
+            // `;1` rings while what `;2` dials rings.
+            setState(first, .ringing)
+            emit(PBXEvent("DialState", fields: first.snapshot.eventFields(prefix: "Dest") + [("DialStatus", "RINGING")], tenant: first.tenant))
+        }
     }
 
     func targetAnswered(_ target: CallChannel, answer: SDPSession?) {
@@ -188,6 +193,7 @@ extension CallEngine {
         guard dial.answered == nil, dial.targets.contains(where: { $0 === target }) else { return }
         dial.targets.removeAll { $0 === target }
         dial.failures.append(cause)
+        dial.caller.dialCause = cause
         emit(PBXEvent("DialEnd", fields: callerBlock(dial.caller) + target.snapshot.eventFields(prefix: "Dest")
                         + [("DialStatus", cause.dialStatus)], tenant: target.tenant))
         if dial.targets.isEmpty, !dial.caller.isGone {
@@ -230,7 +236,7 @@ extension CallEngine {
         caller.dial = nil
         mediaEndpoint(of: caller)?.media?.stopTone()
         setVariable(caller, "DIALSTATUS", status)
-        if caller.originate != nil, caller.cursor == nil {
+        if caller.execution == nil, !caller.ranSingleApplication {
             hangup(caller, cause: Self.cause(forDialStatus: status))
         } else {
             runDialplan(caller)
@@ -248,7 +254,7 @@ extension CallEngine {
 
     /// After a bridge ends: a caller that ran Dial continues its dialplan; a dialled target hangs up.
     func continueAfterBridge(_ channel: CallChannel) {
-        if channel.cursor != nil {
+        if channel.execution != nil || channel.ranSingleApplication {
             runDialplan(channel)
         } else {
             hangup(channel, cause: .normalClearing)

@@ -6,32 +6,59 @@ import PBX
 /// Running a channel through its tenant's dialplan: the applications the engine executes itself.
 extension CallEngine {
     func startDialplan(_ channel: CallChannel, context: String, exten: String, priority: Int = 1) {
-        channel.cursor = DialplanCursor(context: context, exten: exten, priority: priority)
+        guard let dialplan = dialplans.dialplan(for: channel.tenant) else {
+            hangup(channel, cause: .unallocated)
+            return
+        }
+        channel.execution = DialplanExecution(dialplan: dialplan, context: context, exten: exten, priority: priority)
         runDialplan(channel)
     }
 
     /// Runs applications until one waits (Dial, Wait) or the channel hangs up.
     func runDialplan(_ channel: CallChannel) {
-        while !channel.isGone, var cursor = channel.cursor {
-            let variables = builtInVariables(channel)
-            guard let step = dialplans.next(tenant: channel.tenant, cursor: &cursor, variables: variables) else {
-                channel.cursor = nil
-                hangup(channel, cause: .normalClearing)
+        if channel.ranSingleApplication {
+            hangup(channel, cause: channel.dialCause ?? .normalClearing)
+            return
+        }
+        if let single = channel.singleApplication {
+            channel.singleApplication = nil
+            channel.ranSingleApplication = true
+            let step = DialplanApplicationCall(application: single.application, data: single.data,
+                                               location: DialplanLocation(context: channel.snapshot.context,
+                                                                          exten: channel.snapshot.exten, priority: 1))
+            emitNewexten(channel, step)
+            if execute(step, on: channel) { hangup(channel, cause: .normalClearing) }
+            return
+        }
+        while !channel.isGone, var execution = channel.execution {
+            let step = execution.next(variables: ChannelVariableSource(channel: channel))
+            channel.execution = execution
+            switch step {
+            case .application(let call):
+                emitNewexten(channel, call)
+                if !execute(call, on: channel) { return }
+            case .handled(let call):
+                emitNewexten(channel, call)
+            case .invalidExtension(let invalid):
+                setVariable(channel, "INVALID_EXTEN", invalid.exten)
+            case .hangup:
+                channel.execution = nil
+                hangup(channel, cause: channel.dialCause ?? .normalClearing)
                 return
             }
-            channel.cursor = cursor
-            channel.snapshot.context = step.context
-            channel.snapshot.exten = step.exten
-            channel.snapshot.priority = step.priority
-            emit(.channel("Newexten", channel.snapshot, classes: ["dialplan"],
-                          extra: [("Extension", step.exten), ("Application", step.application), ("AppData", step.data)]))
-            if !execute(step, on: channel) { return }
         }
     }
 
+    private func emitNewexten(_ channel: CallChannel, _ call: DialplanApplicationCall) {
+        channel.snapshot.context = call.location.context
+        channel.snapshot.exten = call.location.exten
+        channel.snapshot.priority = call.location.priority
+        emit(.channel("Newexten", channel.snapshot, classes: ["dialplan"], extra: call.newextenFields.map { ($0.name, $0.value) }))
+    }
+
     /// Runs one application; false when the channel waits (or is gone) instead of continuing.
-    private func execute(_ step: DialplanInstruction, on channel: CallChannel) -> Bool {
-        let arguments = AMIVariables.splitArguments(step.data)
+    private func execute(_ step: DialplanApplicationCall, on channel: CallChannel) -> Bool {
+        let arguments = step.arguments
         switch step.application.lowercased() {
         case "noop", "verbose", "log":
             return true
@@ -45,8 +72,8 @@ extension CallEngine {
             indicateProgress(channel)
             return true
         case "set":
-            guard let equals = step.data.firstIndex(of: "=") else { return true }
-            setVariable(channel, String(step.data[..<equals]), String(step.data[step.data.index(after: equals)...]))
+            guard let assignment = step.setAssignment else { return true }
+            setVariable(channel, assignment.name, assignment.value)
             return true
         case "wait":
             let seconds = Double(arguments.first ?? "") ?? 0
@@ -66,24 +93,14 @@ extension CallEngine {
             hangup(channel, cause: .congestion)
             return false
         case "hangup":
-            hangup(channel, cause: HangupCause(rawValue: Int(arguments.first ?? "") ?? HangupCause.normalClearing.rawValue))
+            let cause = Int(arguments.first ?? "").map(HangupCause.init(rawValue:)) ?? channel.dialCause ?? .normalClearing
+            hangup(channel, cause: cause)
             return false
         default:
             logger.warning("dialplan application not supported; hanging up", metadata: ["application": "\(step.application)", "channel": "\(channel.name)"])
             hangup(channel, cause: .normalClearing)
             return false
         }
-    }
-
-    /// Channel variables plus the built-ins expressions may use.
-    func builtInVariables(_ channel: CallChannel) -> [String: String] {
-        var variables: [String: String] = [:]
-        for (name, value) in channel.snapshot.variables.entries { variables[ChannelVariables.baseName(name)] = value }
-        variables["CALLERID(num)"] = channel.snapshot.callerID.number
-        variables["CALLERID(name)"] = channel.snapshot.callerID.name
-        variables["UNIQUEID"] = channel.snapshot.uniqueID
-        variables["CHANNEL"] = channel.snapshot.name
-        return variables
     }
 
     // MARK: - Indications on the caller's side
@@ -99,6 +116,9 @@ extension CallEngine {
             break
         }
         setState(channel, .up)
+        if case .local(half: 2) = channel.technology, let first = channel.localPartner {
+            answer(first)
+        }
         if let tracking = channel.originate {
             channel.originate = nil
             tracking.onAnswer()
@@ -124,5 +144,29 @@ extension CallEngine {
 
     func toneCountry(_ channel: CallChannel) -> String {
         directory.tenant(uuid: channel.tenant)?.toneCountry ?? "it"
+    }
+}
+
+/// A channel's variables and built-ins as the dialplan reads them.
+struct ChannelVariableSource: DialplanVariableSource {
+    let channel: CallChannel
+
+    func variable(_ name: String) -> String? {
+        switch name {
+        case "CHANNEL": return channel.snapshot.name
+        case "UNIQUEID": return channel.snapshot.uniqueID
+        case "LINKEDID": return channel.snapshot.linkedID
+        case "ACCOUNTCODE": return channel.snapshot.accountCode
+        default: return channel.snapshot.variables[name]
+        }
+    }
+
+    func function(_ name: String, argument: String) -> String? {
+        guard name == "CALLERID" else { return nil }
+        switch argument.lowercased() {
+        case "num", "number": return channel.snapshot.callerID.number
+        case "name": return channel.snapshot.callerID.name
+        default: return nil
+        }
     }
 }

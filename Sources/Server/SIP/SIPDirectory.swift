@@ -15,6 +15,10 @@ public final class SIPDirectory: Sendable {
     }
 
     private let snapshot = NIOLockedValueBox(Snapshot())
+    private let generationBox = NIOLockedValueBox(0)
+
+    /// Changes whenever the directory is replaced (dialplans are rebuilt then).
+    public var generation: Int { generationBox.withLockedValue { $0 } }
 
     public init() {}
 
@@ -31,6 +35,7 @@ public final class SIPDirectory: Sendable {
             next.extensions[Self.key(stored.tenant.uuid, stored.number)] = stored
         }
         snapshot.withLockedValue { $0 = next }
+        generationBox.withLockedValue { $0 += 1 }
     }
 
     /// The tenant of a request addressed to `host`: the tenant with that domain, else the default tenant
