@@ -28,6 +28,7 @@ let package = Package(
         .target(name: "AMI", dependencies: [nioCore, crypto]),
         .target(name: "SIP", dependencies: [nioCore, crypto]),
         .target(name: "PBX"),
+        .target(name: "Media", dependencies: [nioCore, nioPosix, nioConcurrency]),
         // Persistence: SQLite through GRDB, secrets at rest, provisioning files.
         .target(name: "Store", dependencies: [
             "PBX", "AMI", crypto,
@@ -35,9 +36,9 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         // The running node: listeners, sessions, services.
-        .target(name: "Server", dependencies: ["AMI", "SIP", "PBX", "Store", nioCore, nioPosix, nioConcurrency, logging, lifecycle]),
+        .target(name: "Server", dependencies: ["AMI", "SIP", "PBX", "Media", "Store", nioCore, nioPosix, nioConcurrency, logging, lifecycle]),
         .executableTarget(name: "centralino", dependencies: [
-            "Server", "Store", "PBX", "SIP", logging, lifecycle,
+            "Server", "Store", "PBX", "SIP", "Media", logging, lifecycle,
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "SIPBenchmarks", dependencies: ["SIP", nioCore], path: "Benchmarks/SIPBenchmarks"),

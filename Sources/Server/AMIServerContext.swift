@@ -10,6 +10,8 @@ final class AMIServerContext: Sendable {
     let configuration: AMIServerConfiguration
     let directory: AMIDirectory
     let bus: AMIEventBus
+    /// The call engine (nil in tests of the AMI layer alone).
+    let calls: CallControl?
     let loginGuard: LoginGuard
     let catalog: AMIActionCatalog
     let logger: Logger
@@ -18,10 +20,11 @@ final class AMIServerContext: Sendable {
     private let unauthenticated = NIOLockedValueBox(0)
     private let liveChannels = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
 
-    init(configuration: AMIServerConfiguration, directory: AMIDirectory, bus: AMIEventBus, logger: Logger, startTime: Double) {
+    init(configuration: AMIServerConfiguration, directory: AMIDirectory, bus: AMIEventBus, calls: CallControl?, logger: Logger, startTime: Double) {
         self.configuration = configuration
         self.directory = directory
         self.bus = bus
+        self.calls = calls
         self.loginGuard = LoginGuard(policy: configuration.lockout)
         self.catalog = .standard
         self.logger = logger

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Media
 import NIOPosix
 import PBX
 import Server
@@ -40,6 +41,8 @@ struct Serve: AsyncParsableCommand {
     var sipMinExpires: Int?
     @Option(help: "Longest registration granted, seconds (env CENTRALINO_SIP_MAX_EXPIRES; default 3600).")
     var sipMaxExpires: Int?
+    @Option(help: "UDP port range for RTP/RTCP, LOW-HIGH (env CENTRALINO_RTP_PORTS; default 10000-20000).")
+    var rtpPorts: String?
     @Option(help: "Digest algorithms offered and accepted, in order: md5, sha256 (env CENTRALINO_SIP_DIGEST_ALGORITHMS; default md5,sha256).")
     var sipDigestAlgorithms: String?
     @Option(help: "Failed SIP digests from one address that lock it out (env CENTRALINO_SIP_LOCKOUT_FAILURES; default 10).")
@@ -70,22 +73,24 @@ struct Serve: AsyncParsableCommand {
         _ = try watcher.load()
         let bus = AMIEventBus(logger: logger)
 
-        let ami: AMIServer
-        do {
-            ami = try await AMIServer.bind(configuration: configuration, directory: directory, bus: bus,
-                                           group: MultiThreadedEventLoopGroup.singleton, logger: logger, startTime: Date().timeIntervalSince1970)
-        } catch {
-            throw CommandFailure("cannot listen for AMI on \(amiAddress): \(error)")
-        }
-
         let sip: SIPServer
         do {
+            let media = try MediaEngine(group: MultiThreadedEventLoopGroup.singleton,
+                                        bindHost: sipAddress.host, portRange: try rtpPortRange())
             sip = try await SIPServer.bind(configuration: try sipConfiguration(sipAddress), directory: sipDirectory, store: store,
-                                           group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+                                           media: media, bus: bus, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
         } catch let error as CommandFailure {
             throw error
         } catch {
             throw CommandFailure("cannot listen for SIP on \(sipAddress): \(error)")
+        }
+
+        let ami: AMIServer
+        do {
+            ami = try await AMIServer.bind(configuration: configuration, directory: directory, bus: bus, calls: sip.calls,
+                                           group: MultiThreadedEventLoopGroup.singleton, logger: logger, startTime: Date().timeIntervalSince1970)
+        } catch {
+            throw CommandFailure("cannot listen for AMI on \(amiAddress): \(error)")
         }
 
         var banner = ["Centralino serving data directory \(dataDirectory.path)"]
@@ -101,6 +106,15 @@ struct Serve: AsyncParsableCommand {
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         logger.info("Centralino stopped")
+    }
+
+    func rtpPortRange() throws -> ClosedRange<Int> {
+        let text = EnvironmentOption.resolve(rtpPorts, "CENTRALINO_RTP_PORTS", default: "10000-20000")
+        let parts = text.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 2, parts[0] >= 1024, parts[0] < parts[1], parts[1] <= 65535 else {
+            throw CommandFailure("--rtp-ports \(text): expected LOW-HIGH within 1024-65535")
+        }
+        return parts[0]...parts[1]
     }
 
     func sipConfiguration(_ address: BindAddress) throws -> SIPServerConfiguration {

@@ -100,7 +100,8 @@ extension CallEngine {
 
     /// Opens the target's media and sends its INVITE with our offer.
     func placeOutbound(_ channel: CallChannel, caller: CallChannel) {
-        media.openPort { [unowned self] result in
+        guard let destination = channel.pendingOutbound?.destination else { return }
+        media.openPort(toward: destination) { [unowned self] result in
             guard !channel.isGone, let pending = channel.pendingOutbound else {
                 if case .success(let port) = result { port.close() }
                 return

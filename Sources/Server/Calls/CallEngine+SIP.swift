@@ -23,7 +23,7 @@ extension CallEngine: SIPCallDriverDelegate {
         let channel = CallChannel(snapshot: snapshot, technology: .sip(leg))
         channel.codec = choice
         addChannel(channel)
-        media.openPort { [unowned self] result in
+        media.openPort(toward: leg.destination) { [unowned self] result in
             guard !channel.isGone else {
                 if case .success(let port) = result { port.close() }
                 return

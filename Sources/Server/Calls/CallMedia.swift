@@ -1,7 +1,7 @@
 /// The media relay as the call engine uses it (implemented over the Media module).
 protocol CallMediaRelay: AnyObject {
     /// Opens RTP/RTCP ports for one leg; `completion` runs on the call loop.
-    func openPort(_ completion: @escaping (Result<any CallMediaPort, any Error>) -> Void)
+    func openPort(toward destination: SIPEndpoint, _ completion: @escaping (Result<any CallMediaPort, any Error>) -> Void)
 }
 
 /// One leg's RTP/RTCP ports.

@@ -1,5 +1,7 @@
 import Foundation
+import AMI
 import Logging
+import Media
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
@@ -16,16 +18,19 @@ public struct SIPServer: Service {
 
     let core: SIPCore
     let hub: SIPTransportHub
+    /// The call engine, for AMI (Originate and the CTI actions).
+    public let calls: CallControl
     let store: CentralinoStore
     let logger: Logger
     let udp: any Channel
     let tcp: any Channel
 
     public static func bind(configuration: SIPServerConfiguration, directory: SIPDirectory, store: CentralinoStore,
-                            group: any EventLoopGroup, logger: Logger) async throws -> SIPServer {
+                            media: MediaEngine, bus: AMIEventBus, group: any EventLoopGroup, logger: Logger) async throws -> SIPServer {
         let hub = SIPTransportHub(boundHost: configuration.host, boundPort: configuration.port)
         let core = SIPCore(configuration: configuration, directory: directory, logger: logger) { hub.localAddress(toward: $0) }
         core.load(try store.registrations(), wallClock: SIPClock.wallSeconds())
+        let calls = try await startCalls(core: core, hub: hub, directory: directory, media: media, bus: bus, group: group, logger: logger)
         let udp = try await DatagramBootstrap(group: group)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: SIPLimits.maximumMessageSize))
@@ -46,7 +51,30 @@ public struct SIPServer: Service {
                 }
             }
             .bind(host: configuration.host, port: tcpPort).get()
-        return SIPServer(core: core, hub: hub, store: store, logger: logger, udp: udp, tcp: tcp)
+        return SIPServer(core: core, hub: hub, calls: calls, store: store, logger: logger, udp: udp, tcp: tcp)
+    }
+
+    /// Creates the call engine on its own event loop and routes dialog requests to it.
+    private static func startCalls(core: SIPCore, hub: SIPTransportHub, directory: SIPDirectory, media: MediaEngine,
+                                   bus: AMIEventBus, group: any EventLoopGroup, logger: Logger) async throws -> CallControl {
+        let loop = group.next()
+        return try await loop.submit {
+            let driver = SIPCallDriver(loop: loop, core: core, hub: hub, logger: logger)
+            let relay = MediaRelayAdapter(engine: media, loop: loop, logger: logger) { destination in
+                let local = hub.localAddress(toward: destination)
+                return String(local[..<(local.lastIndex(of: ":") ?? local.endIndex)]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+            }
+            let engine = CallEngine(loop: loop, driver: driver, sip: core, directory: directory, bus: bus, media: relay,
+                                    dialplans: TenantDialplans(directory: directory), logger: logger)
+            driver.delegate = engine
+            let boundDriver = NIOLoopBound(driver, eventLoop: loop)
+            core.calls.withLockedValue {
+                $0 = SIPCore.CallRouting(
+                    request: { request, source in loop.execute { boundDriver.value.handleRequest(request, from: source) } },
+                    response: { response in loop.execute { boundDriver.value.handleResponse(response) } })
+            }
+            return CallControl(engine: engine)
+        }.get()
     }
 
     /// `HOST:PORT` of the bound listeners, IPv6 hosts in brackets.

@@ -1,0 +1,156 @@
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// The media of one call leg: an RTP socket on an even port and an RTCP socket on the next one,
+/// opened by `MediaEngine.openLeg()`.
+///
+/// Give it the far end's addresses from its SDP with `setRemote(rtp:rtcp:)`; packets actually
+/// received win over them (symmetric RTP, see `SymmetricLatch`). Bridge two legs with
+/// `MediaEngine.bridge(_:_:)` to relay RTP and RTCP between them untouched; a leg that is not
+/// bridged drops (and counts) what it receives. `close()` must be called when the leg ends: it
+/// unbridges, stops tones, closes both sockets and returns the ports to the engine.
+///
+/// Thread-safe: all mutable state sits behind one lock; socket work happens on `eventLoop`.
+public final class MediaLeg: Sendable, CustomStringConvertible {
+    /// The ports this leg's sockets are bound to.
+    public let ports: RTPPortPair
+    /// The host the sockets are bound to (the engine's bind host).
+    public let localHost: String
+    /// The event loop both sockets (and tone timers) run on.
+    public let eventLoop: any EventLoop
+
+    let engine: MediaEngine
+    let box: NIOLockedValueBox<Box>
+
+    /// Everything mutable, behind the lock.
+    struct Box: Sendable {
+        var machine: MediaLegStateMachine
+        var peer: MediaLeg?
+        var rtpChannel: (any Channel)?
+        var rtcpChannel: (any Channel)?
+        var toneTask: Scheduled<Void>?
+        var closeFuture: EventLoopFuture<Void>?
+    }
+
+    init(engine: MediaEngine, ports: RTPPortPair, localHost: String, eventLoop: any EventLoop,
+         relatchAfterSilence: UInt64?) {
+        self.engine = engine
+        self.ports = ports
+        self.localHost = localHost
+        self.eventLoop = eventLoop
+        self.box = NIOLockedValueBox(Box(machine: MediaLegStateMachine(relatchAfterSilence: relatchAfterSilence)))
+    }
+
+    /// The local RTP port, to put in this leg's SDP `m=` line.
+    public var localRTPPort: Int { ports.rtp }
+    /// The local RTCP port (`localRTPPort + 1`).
+    public var localRTCPPort: Int { ports.rtcp }
+
+    public var description: String { "MediaLeg(\(localHost):\(ports))" }
+
+    /// Sets the far end's addresses from its SDP (initial offer/answer or a re-INVITE) and forgets
+    /// any latched source, so the next packets re-latch.
+    ///
+    /// - `rtcp == nil` with an `rtp` address means RTP port + 1 (RFC 3550 §11; SDP without `a=rtcp`).
+    /// - An unspecified address (`0.0.0.0`, `::`, the RFC 2543 hold style) or port 0 (stream
+    ///   rejected) counts as unknown: nothing is sent there until a packet latches.
+    public func setRemote(rtp: SocketAddress?, rtcp: SocketAddress?) {
+        let rtpAddress = Self.usable(rtp)
+        var rtcpAddress = Self.usable(rtcp)
+        if rtcp == nil, var derived = rtpAddress, let port = derived.port {
+            derived.port = port + 1
+            rtcpAddress = derived
+        }
+        box.withLockedValue { $0.machine.setRemote(rtp: rtpAddress, rtcp: rtcpAddress) }
+    }
+
+    /// Where RTP for the far end goes now: the latched source, else the SDP address.
+    public var remoteRTPAddress: SocketAddress? { box.withLockedValue { $0.machine.rtp.destination } }
+    /// Where RTCP for the far end goes now.
+    public var remoteRTCPAddress: SocketAddress? { box.withLockedValue { $0.machine.rtcp.destination } }
+    /// Whether RTP from the far end has been received and latched.
+    public var isRTPLatched: Bool { box.withLockedValue { $0.machine.rtp.isLatched } }
+
+    /// A snapshot of the packet counters.
+    public var statistics: MediaLegStatistics { box.withLockedValue { $0.machine.statistics } }
+    /// Whether a tone is being played to the far end.
+    public var isTonePlaying: Bool { box.withLockedValue { $0.machine.isTonePlaying } }
+    /// Whether `close()` was called.
+    public var isClosed: Bool { box.withLockedValue { $0.machine.isClosed } }
+    /// The leg this one is bridged to, if any.
+    public var bridgedLeg: MediaLeg? { box.withLockedValue { $0.peer } }
+
+    /// Closes the leg and waits until its ports are back in the pool. Safe to call repeatedly.
+    public func close() async {
+        try? await closeFuture().get()
+    }
+
+    /// Closes the leg; the future completes once both sockets are closed and the ports released.
+    @discardableResult
+    public func closeFuture() -> EventLoopFuture<Void> {
+        let promise = eventLoop.makePromise(of: Void.self)
+        let (first, existing, channels, task) = box.withLockedValue { box in
+            if let existing = box.closeFuture {
+                return (false, existing, [any Channel](), Scheduled<Void>?.none)
+            }
+            box.closeFuture = promise.futureResult
+            _ = box.machine.close()
+            let channels = [box.rtpChannel, box.rtcpChannel].compactMap { $0 }
+            box.rtpChannel = nil
+            box.rtcpChannel = nil
+            let task = box.toneTask
+            box.toneTask = nil
+            return (true, promise.futureResult, channels, task)
+        }
+        guard first else {
+            promise.succeed(())
+            return existing
+        }
+        task?.cancel()
+        engine.unbridge(self)
+        let closes = channels.map { channel in
+            channel.close().recover { _ in } // already closed is fine
+        }
+        EventLoopFuture.andAllComplete(closes, on: eventLoop).whenComplete { _ in
+            self.engine.legDidClose(self)
+            promise.succeed(())
+        }
+        return promise.futureResult
+    }
+
+    /// Stores the sockets once bound.
+    func attach(rtp: any Channel, rtcp: any Channel) {
+        box.withLockedValue { box in
+            box.rtpChannel = rtp
+            box.rtcpChannel = rtcp
+        }
+    }
+
+    /// Replaces the bridged leg and returns the previous one. Throws `legClosed` when a closed
+    /// leg would be bridged (setting nil always works).
+    func exchangePeer(_ newPeer: MediaLeg?) throws -> MediaLeg? {
+        try box.withLockedValue { box in
+            if newPeer != nil, box.machine.isClosed {
+                throw MediaError(.legClosed, "\(self) is closed")
+            }
+            let old = box.peer
+            box.peer = newPeer
+            return old
+        }
+    }
+
+    /// Forgets the bridged leg if it is `leg`.
+    func clearPeer(ifIs leg: MediaLeg) {
+        box.withLockedValue { box in
+            if box.peer === leg { box.peer = nil }
+        }
+    }
+
+    private static func usable(_ address: SocketAddress?) -> SocketAddress? {
+        guard let address, let port = address.port, port != 0 else { return nil }
+        switch address.ipAddress {
+        case "0.0.0.0", "::": return nil
+        default: return address
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import AMI
+import Foundation
+import NIOCore
+import PBX
+
+/// The call engine as the rest of the node uses it, from any thread: every call hops onto the
+/// engine's event loop.
+public final class CallControl: Sendable {
+    let loop: any EventLoop
+    private let engine: NIOLoopBound<CallEngine>
+    let dialplans: any CallDialplanProvider
+
+    init(engine: CallEngine) {
+        self.loop = engine.loop
+        self.engine = NIOLoopBound(engine, eventLoop: engine.loop)
+        self.dialplans = engine.dialplans
+    }
+
+    /// Starts an Originate for `tenant`; `completion` runs (on the engine's loop) when the
+    /// originated channel answers or fails.
+    func originate(_ request: OriginateRequest, tenant: UUID, completion: @escaping @Sendable (OriginateOutcome) -> Void) {
+        let engine = self.engine
+        loop.execute { engine.value.originate(request, tenant: tenant, completion: completion) }
+    }
+
+    /// Whether `exten` exists at `priority` in the tenant's `context` (thread-safe).
+    func extensionExists(tenant: UUID, context: String, exten: String, priority: Int) -> Bool {
+        dialplans.extensionExists(tenant: tenant, context: context, exten: exten, priority: priority)
+    }
+
+    /// Priority number of a label in the tenant's dialplan.
+    func label(tenant: UUID, context: String, exten: String, label: String) -> Int? {
+        dialplans.dialplan(for: tenant)?.findLabel(context: context, exten: exten, label: label)
+    }
+
+    /// Live channels and calls processed since start.
+    func counts() async -> (channels: Int, processed: Int) {
+        let engine = self.engine
+        return try! await loop.submit { (engine.value.channels.count, engine.value.processedCalls) }.get()
+    }
+}
