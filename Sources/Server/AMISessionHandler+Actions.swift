@@ -48,6 +48,7 @@ extension AMISessionHandler {
         case "CoreStatus": coreStatus(actionID, context: context)
         case "UserEvent": userEvent(message, context: context)
         case "WaitEvent": startWaitEvent(message, context: context)
+        case "Originate": originate(message, context: context)
         default:
             send(.error(actionID, message: "Action \(descriptor.name) is not available in this version of Centralino"), context: context)
         }

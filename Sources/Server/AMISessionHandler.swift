@@ -48,6 +48,9 @@ final class AMISessionHandler: ChannelDuplexHandler {
     var localIP = ""
     var localPort = 0
     var sessionID = ""
+    /// A synchronous action (Originate) is running: later messages wait, as in Asterisk's session thread.
+    var inFlight = false
+    var deferred: [AMIInbound] = []
 
     init(server: AMIServerContext) {
         self.server = server
@@ -105,6 +108,10 @@ final class AMISessionHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if case .closing = state { return }
+        if inFlight {
+            deferred.append(unwrapInboundIn(data))
+            return
+        }
         if waitEvent != nil { finishWaitEvent(context: context) }
         handle(unwrapInboundIn(data), context: context)
         // Events raised while the action ran follow its response, as Asterisk flushes them after each action.
@@ -119,7 +126,7 @@ final class AMISessionHandler: ChannelDuplexHandler {
 
     func read(context: ChannelHandlerContext) {
         if case .closing = state { return }
-        if context.channel.isWritable {
+        if context.channel.isWritable, !inFlight {
             context.read()
         } else {
             pendingRead = true
@@ -137,6 +144,21 @@ final class AMISessionHandler: ChannelDuplexHandler {
             }
         }
         context.fireChannelWritabilityChanged()
+    }
+
+    /// After a synchronous action: run what arrived meanwhile, then read again.
+    func resumeAfterAction(context: ChannelHandlerContext) {
+        inFlight = false
+        while !inFlight, !deferred.isEmpty {
+            if case .closing = state { break }
+            handle(deferred.removeFirst(), context: context)
+        }
+        context.flush()
+        if !inFlight, pendingRead {
+            pendingRead = false
+            read(context: context)
+        }
+        if case .authenticated(let login) = state, login.subscriber.hasQueued { drainEvents(context: context) }
     }
 
     // MARK: - Writing

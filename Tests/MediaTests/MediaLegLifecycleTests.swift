@@ -1,0 +1,66 @@
+import NIOCore
+import NIOPosix
+import XCTest
+@testable import Media
+
+final class MediaLegLifecycleTests: XCTestCase {
+    func testFiveThousandOpenCloseCyclesLeaveTheAllocatorEmpty() async throws {
+        let engine = try MediaEngine(group: MultiThreadedEventLoopGroup.singleton, portRange: 23000...23199)
+        var previous: MediaLeg?
+        for cycle in 0..<5000 {
+            let leg = try await engine.openLeg()
+            XCTAssertEqual(leg.localRTPPort % 2, 0)
+            XCTAssertTrue((23000...23198).contains(leg.localRTPPort))
+            // Keep one other leg open at a time, bridged, to exercise unbridge-on-close too.
+            if let previous {
+                try engine.bridge(previous, leg)
+                await previous.close()
+            }
+            previous = leg
+            if cycle % 1000 == 0 { XCTAssertLessThanOrEqual(engine.portPairsInUse, 2) }
+        }
+        await previous?.close()
+        XCTAssertEqual(engine.portPairsInUse, 0)
+        XCTAssertEqual(engine.openLegCount, 0)
+    }
+
+    func testExhaustionIsAClearErrorAndClosingFreesAPair() async throws {
+        let engine = try MediaEngine(group: MultiThreadedEventLoopGroup.singleton, portRange: 23400...23407)
+        XCTAssertEqual(engine.portPairCapacity, 4)
+        var legs: [MediaLeg] = []
+        for _ in 0..<4 { legs.append(try await engine.openLeg()) }
+        XCTAssertEqual(Set(legs.map(\.localRTPPort)).count, 4)
+        do {
+            _ = try await engine.openLeg()
+            XCTFail("the range is exhausted")
+        } catch let error as MediaError {
+            XCTAssertEqual(error.code, .portRangeExhausted)
+        }
+        await legs[0].close()
+        await legs[0].close() // twice is harmless
+        legs[0] = try await engine.openLeg()
+        XCTAssertEqual(engine.portPairsInUse, 4)
+        await engine.closeAllLegs()
+        XCTAssertEqual(engine.portPairsInUse, 0)
+        XCTAssertTrue(legs.allSatisfy(\.isClosed))
+    }
+
+    func testPortsTakenByOthersAreSkipped() async throws {
+        // Something else holds 23500; the engine must move on to 23502.
+        let squatter = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: 23500).get()
+        let engine = try MediaEngine(group: MultiThreadedEventLoopGroup.singleton, portRange: 23500...23503)
+        let leg = try await engine.openLeg()
+        XCTAssertEqual(leg.localRTPPort, 23502)
+        XCTAssertEqual(engine.portPairsInUse, 1)
+        do {
+            _ = try await engine.openLeg()
+            XCTFail("no pair can be bound")
+        } catch let error as MediaError {
+            XCTAssertEqual(error.code, .portRangeExhausted)
+        }
+        XCTAssertEqual(engine.portPairsInUse, 1, "pairs that failed to bind are returned")
+        await leg.close()
+        try await squatter.close()
+    }
+}

@@ -1,0 +1,80 @@
+import NIOCore
+import XCTest
+@testable import Media
+
+final class MediaLegStateMachineTests: XCTestCase {
+    private let phone = try! SocketAddress(ipAddress: "127.0.0.1", port: 4000)
+    private let stranger = try! SocketAddress(ipAddress: "127.0.0.1", port: 4002)
+
+    func testDropsAreCountedByReason() {
+        var machine = MediaLegStateMachine(relatchAfterSilence: nil)
+        XCTAssertEqual(machine.received(.rtp, valid: false, from: phone, bridged: true, at: 0), .drop)
+        XCTAssertEqual(machine.received(.rtp, valid: true, from: phone, bridged: false, at: 0), .drop)
+        XCTAssertEqual(machine.received(.rtp, valid: true, from: stranger, bridged: true, at: 0), .drop)
+        XCTAssertEqual(machine.received(.rtp, valid: true, from: phone, bridged: true, at: 0), .forward)
+        XCTAssertEqual(machine.received(.rtcp, valid: true, from: stranger, bridged: true, at: 0), .forward)
+        let stats = machine.statistics
+        XCTAssertEqual(stats.droppedMalformed, 1)
+        XCTAssertEqual(stats.droppedNotBridged, 1)
+        XCTAssertEqual(stats.droppedWrongSource, 1)
+        XCTAssertEqual(stats.rtpReceived, 2)
+        XCTAssertEqual(stats.rtcpReceived, 1)
+        XCTAssertEqual(machine.rtp.destination, phone)  // latched while not bridged
+        XCTAssertEqual(machine.rtcp.destination, stranger) // RTCP latches separately
+    }
+
+    func testRelayOutNeedsADestinationAndRoom() {
+        var machine = MediaLegStateMachine(relatchAfterSilence: nil)
+        XCTAssertEqual(machine.relayOut(.rtp, isMedia: true, writable: true, crossLoop: false), .drop)
+        XCTAssertEqual(machine.statistics.droppedNoDestination, 1)
+        machine.setRemote(rtp: phone, rtcp: nil)
+        XCTAssertEqual(machine.relayOut(.rtp, isMedia: true, writable: true, crossLoop: false),
+                       .send(to: phone, stopTone: false))
+        XCTAssertEqual(machine.relayOut(.rtp, isMedia: true, writable: false, crossLoop: false), .drop)
+        XCTAssertEqual(machine.statistics.droppedOverload, 1)
+        for _ in 0..<MediaLegStateMachine.maximumPendingHops {
+            XCTAssertNotEqual(machine.relayOut(.rtp, isMedia: true, writable: true, crossLoop: true), .drop)
+        }
+        XCTAssertEqual(machine.relayOut(.rtp, isMedia: true, writable: true, crossLoop: true), .drop)
+        machine.hopCompleted()
+        XCTAssertNotEqual(machine.relayOut(.rtp, isMedia: true, writable: true, crossLoop: true), .drop)
+    }
+
+    func testRelayedMediaStopsTheToneButRTCPDoesNot() throws {
+        var machine = MediaLegStateMachine(relatchAfterSilence: nil)
+        machine.setRemote(rtp: phone, rtcp: stranger)
+        let stream = try ToneStream(generator: ToneGenerator(cadence: .italyRingback), payloadType: 0,
+                                    ssrc: 1, firstSequence: 1, firstTimestamp: 1, startTime: 0)
+        let generation = try XCTUnwrap(machine.startTone(stream))
+        guard case .send(let packets, let destination, let next) = machine.toneTimerFired(
+            generation: generation, at: 0, writable: true, allocator: ByteBufferAllocator()) else {
+            return XCTFail("tone should send")
+        }
+        XCTAssertEqual(packets.count, 1)
+        XCTAssertEqual(destination, phone)
+        XCTAssertEqual(next, 20_000_000)
+        XCTAssertEqual(machine.relayOut(.rtcp, isMedia: false, writable: true, crossLoop: false),
+                       .send(to: stranger, stopTone: false))
+        XCTAssertTrue(machine.isTonePlaying)
+        XCTAssertEqual(machine.relayOut(.rtp, isMedia: true, writable: true, crossLoop: false),
+                       .send(to: phone, stopTone: true))
+        XCTAssertFalse(machine.isTonePlaying)
+        guard case .stop = machine.toneTimerFired(generation: generation, at: 20_000_000, writable: true,
+                                                  allocator: ByteBufferAllocator()) else {
+            return XCTFail("stale timer must stop")
+        }
+        XCTAssertEqual(machine.statistics.toneSent, 1)
+    }
+
+    func testClosedLegDoesNothing() throws {
+        var machine = MediaLegStateMachine(relatchAfterSilence: nil)
+        machine.setRemote(rtp: phone, rtcp: nil)
+        XCTAssertTrue(machine.close())
+        XCTAssertFalse(machine.close())
+        XCTAssertEqual(machine.received(.rtp, valid: true, from: phone, bridged: true, at: 0), .drop)
+        XCTAssertEqual(machine.relayOut(.rtp, isMedia: true, writable: true, crossLoop: false), .drop)
+        let stream = try ToneStream(generator: ToneGenerator(cadence: .italyRingback), payloadType: 0,
+                                    ssrc: 1, firstSequence: 1, firstTimestamp: 1, startTime: 0)
+        XCTAssertNil(machine.startTone(stream))
+    }
+}
