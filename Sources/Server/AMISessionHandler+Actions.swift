@@ -49,9 +49,25 @@ extension AMISessionHandler {
         case "UserEvent": userEvent(message, context: context)
         case "WaitEvent": startWaitEvent(message, context: context)
         case "Originate": originate(message, context: context)
+        case "Hangup": amiHangup(message, context: context)
+        case "CoreShowChannels": coreShowChannels(message, context: context)
+        case "Status": status(message, context: context, system: login(of: state)?.entry.write.contains(.system) ?? false)
+        case "Getvar": getvar(message, context: context, system: login(of: state)?.entry.write.contains(.system) ?? false)
+        case "Setvar": setvar(message, context: context)
+        case "Redirect": redirect(message, context: context)
+        case "PJSIPShowEndpoints": listEndpoints(message, context: context, contacts: false)
+        case "PJSIPShowContacts": listEndpoints(message, context: context, contacts: true)
+        case "ExtensionState": extensionState(message, context: context)
+        case "ExtensionStateList": extensionStateList(message, context: context, devices: false)
+        case "DeviceStateList": extensionStateList(message, context: context, devices: true)
         default:
             send(.error(actionID, message: "Action \(descriptor.name) is not available in this version of Centralino"), context: context)
         }
+    }
+
+    func login(of state: State) -> Login? {
+        if case .authenticated(let login) = state { return login }
+        return nil
     }
 
     func ping(_ actionID: String, context: ChannelHandlerContext) {
@@ -101,11 +117,18 @@ extension AMISessionHandler {
 
     func coreStatus(_ actionID: String, context: ChannelHandlerContext) {
         let start = AMITime.civil(Int64(server.startTime))
-        send(AMIResponse(.success, actionID: actionID, fields: [
-            ("CoreStartupDate", start.date), ("CoreStartupTime", start.time),
-            ("CoreReloadDate", start.date), ("CoreReloadTime", start.time),
-            ("CoreCurrentCalls", "0"), ("CoreProcessedCalls", "0"),
-        ]), context: context)
+        let respond = { (handler: AMISessionHandler, context: ChannelHandlerContext, counts: (Int, Int)) in
+            handler.send(AMIResponse(.success, actionID: actionID, fields: [
+                ("CoreStartupDate", start.date), ("CoreStartupTime", start.time),
+                ("CoreReloadDate", start.date), ("CoreReloadTime", start.time),
+                ("CoreCurrentCalls", String(counts.0)), ("CoreProcessedCalls", String(counts.1)),
+            ]), context: context)
+        }
+        guard server.calls != nil else { return respond(self, context, (0, 0)) }
+        withEngine(context, { engine, tenant in
+            let live = engine.channels.values.filter { $0.tenant == tenant && !$0.isGone }
+            return (Set(live.map(\.snapshot.linkedID)).count, engine.processedCalls)
+        }, respond: respond)
     }
 
     /// Sends `UserEvent` to the tenant's sessions that read `user`: every header but Action and

@@ -37,6 +37,8 @@ final class CallChannel {
     var singleApplication: DialplanInstruction?
     var ranSingleApplication = false
     var isGone = false
+    /// When the channel was created (seconds since the epoch), for durations.
+    let createdAt = Int(Date().timeIntervalSince1970)
     /// A pending dialplan `Wait`.
     var waitTimer: Scheduled<Void>?
     /// Originate bookkeeping: completion when `;1` answers or fails.

@@ -23,6 +23,12 @@ public final class CallControl: Sendable {
         loop.execute { engine.value.originate(request, tenant: tenant, completion: completion) }
     }
 
+    /// Runs `body` on the engine's loop and hands its result to `completion` there.
+    func query<T: Sendable>(_ body: @escaping @Sendable (CallEngine) -> T, completion: @escaping @Sendable (T) -> Void) {
+        let engine = self.engine
+        loop.execute { completion(body(engine.value)) }
+    }
+
     /// Whether `exten` exists at `priority` in the tenant's `context` (thread-safe).
     func extensionExists(tenant: UUID, context: String, exten: String, priority: Int) -> Bool {
         dialplans.extensionExists(tenant: tenant, context: context, exten: exten, priority: priority)

@@ -1,0 +1,177 @@
+import AMI
+import Foundation
+import NIOCore
+import PBX
+
+/// CTI actions over the call engine, each scoped to the user's tenant, with Asterisk's replies.
+extension AMISessionHandler {
+    /// Runs `body` on the engine's loop, then `respond` here; the session waits meanwhile.
+    func withEngine<T: Sendable>(_ context: ChannelHandlerContext, _ body: @escaping @Sendable (CallEngine, UUID) -> T,
+                                 respond: @escaping (AMISessionHandler, ChannelHandlerContext, T) -> Void) {
+        guard case .authenticated(let login) = state, let calls = server.calls else {
+            send(.error("", message: "No call engine"), context: context)
+            return
+        }
+        let tenant = login.entry.account.tenant
+        inFlight = true
+        let bound = NIOLoopBound((self, context, respond), eventLoop: context.eventLoop)
+        let loop = context.eventLoop
+        calls.query({ engine in body(engine, tenant) }) { result in
+            loop.execute {
+                let (handler, context, respond) = bound.value
+                respond(handler, context, result)
+                handler.resumeAfterAction(context: context)
+            }
+        }
+    }
+
+    /// Writes list items (ActionID right after `Event:`, or last when `actionIDLast`) and the completion event.
+    func writeList(_ name: String, actionID: String, items: [[(String, String)]], complete: String,
+                   extra: [(String, String)] = [], actionIDLast: Bool = false, context: ChannelHandlerContext) {
+        var buffer = context.channel.allocator.buffer(capacity: 256 * (items.count + 1))
+        for item in items {
+            let id: [(String, String)] = actionID.isEmpty ? [] : [("ActionID", actionID)]
+            let fields = actionIDLast ? item + id : id + item
+            AMIEvent.writeListItem(name, fields: fields, to: &buffer)
+        }
+        var tail: [(String, String)] = actionID.isEmpty ? [] : [("ActionID", actionID)]
+        tail += [("EventList", "Complete"), ("ListItems", String(items.count))] + extra
+        AMIEvent.writeListItem(complete, fields: tail, to: &buffer)
+        context.write(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    func amiHangup(_ message: AMIMessage, context: ChannelHandlerContext) {
+        let id = message.actionID
+        let target = message.value("Channel")
+        guard !target.isEmpty else { return send(.error(id, message: "No channel specified"), context: context) }
+        let causeValue = Int(message.value("Cause")).flatMap { (0...127).contains($0) ? $0 : nil }
+        let cause = causeValue.map(HangupCause.init(rawValue:)) ?? .normalClearing
+        withEngine(context, { engine, tenant in engine.hangup(matching: target, tenant: tenant, cause: cause) }) { handler, context, names in
+            if target.hasPrefix("/"), target.hasSuffix("/"), target.count > 2 {
+                handler.send(.listStart(id, message: "Channels hung up will follow"), context: context)
+                handler.writeList("ChannelHungup", actionID: id, items: names.map { [("Channel", $0)] },
+                                  complete: "ChannelsHungupListComplete", actionIDLast: true, context: context)
+            } else if names.isEmpty {
+                handler.send(.error(id, message: "No such channel"), context: context)
+            } else {
+                handler.send(.success(id, message: "Channel Hungup"), context: context)
+            }
+        }
+    }
+
+    func coreShowChannels(_ message: AMIMessage, context: ChannelHandlerContext) {
+        let id = message.actionID
+        withEngine(context, { engine, tenant in engine.channelReports(tenant: tenant) }) { handler, context, reports in
+            handler.send(.listStart(id, message: "Channels will follow"), context: context)
+            let items = reports.map { report in
+                report.snapshot.eventFields() + [("Application", report.application), ("ApplicationData", report.applicationData),
+                                                 ("Duration", Self.duration(report.secondsUp)), ("BridgeId", report.bridgeID)]
+            }
+            handler.writeList("CoreShowChannel", actionID: id, items: items, complete: "CoreShowChannelsComplete", context: context)
+        }
+    }
+
+    func status(_ message: AMIMessage, context: ChannelHandlerContext, system: Bool) {
+        let id = message.actionID
+        let wanted = message.value("Channel")
+        let names = message.value("Variables").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        if !system, names.contains(where: { $0.contains("SHELL") || $0.contains("EVAL") }) {
+            return send(.error(id, message: "Status Access Forbidden: Variables"), context: context)
+        }
+        withEngine(context, { engine, tenant in engine.channelReports(tenant: tenant) }) { handler, context, reports in
+            let selected = wanted.isEmpty ? reports : reports.filter { $0.snapshot.name == wanted || $0.snapshot.uniqueID == wanted }
+            if !wanted.isEmpty, selected.isEmpty {
+                handler.send(.error(id, message: "No such channel"), context: context)
+                return
+            }
+            handler.send(.listStart(id, message: "Channel status will follow"), context: context)
+            var buffer = context.channel.allocator.buffer(capacity: 512 * (selected.count + 1))
+            for report in selected {
+                var fields: [(String, String)] = [("Privilege", "Call")] + report.snapshot.eventFields() + [
+                    ("Type", "PJSIP"), ("DNID", ""), ("EffectiveConnectedLineNum", report.snapshot.connectedLine.number.isEmpty ? "<unknown>" : report.snapshot.connectedLine.number),
+                    ("EffectiveConnectedLineName", report.snapshot.connectedLine.name.isEmpty ? "<unknown>" : report.snapshot.connectedLine.name),
+                    ("TimeToHangup", "0"), ("BridgeID", report.bridgeID), ("Application", report.application), ("Data", report.applicationData),
+                    ("Nativeformats", "(ulaw)"), ("Readformat", "ulaw"), ("Readtrans", ""), ("Writeformat", "ulaw"), ("Writetrans", ""),
+                    ("Callgroup", "0"), ("Pickupgroup", "0"), ("Seconds", String(report.secondsUp)),
+                ]
+                for name in names {
+                    let value = report.variables.first { ChannelVariables.baseName($0.0) == ChannelVariables.baseName(name) }?.1 ?? ""
+                    fields.append(("Variable", "\(name)=\(value)"))
+                }
+                if !id.isEmpty { fields.append(("ActionID", id)) }
+                AMIEvent.writeListItem("Status", fields: fields, to: &buffer)
+            }
+            var tail: [(String, String)] = id.isEmpty ? [] : [("ActionID", id)]
+            tail += [("EventList", "Complete"), ("ListItems", String(selected.count)), ("Items", String(selected.count))]
+            AMIEvent.writeListItem("StatusComplete", fields: tail, to: &buffer)
+            context.write(handler.wrapOutboundOut(buffer), promise: nil)
+        }
+    }
+
+    func getvar(_ message: AMIMessage, context: ChannelHandlerContext, system: Bool) {
+        let id = message.actionID
+        let variable = message.value("Variable")
+        guard !variable.isEmpty else { return send(.error(id, message: "No variable specified"), context: context) }
+        if !system, variable.contains("SHELL") || variable.contains("EVAL") {
+            return send(.error(id, message: "GetVar Access Forbidden: Variable"), context: context)
+        }
+        let channelName = message.value("Channel")
+        withEngine(context, { engine, tenant -> String?? in
+            guard !channelName.isEmpty else { return .some(nil) }
+            guard let channel = engine.findChannel(channelName, tenant: tenant) else { return nil }
+            return .some(ChannelVariableSource(channel: channel).variable(variable))
+        }) { handler, context, result in
+            guard let value = result else { return handler.send(.error(id, message: "No such channel"), context: context) }
+            handler.send(AMIResponse(.success, actionID: id, fields: [("Variable", variable), ("Value", value ?? "")]), context: context)
+        }
+    }
+
+    func setvar(_ message: AMIMessage, context: ChannelHandlerContext) {
+        let id = message.actionID
+        let variable = message.value("Variable")
+        guard !variable.isEmpty else { return send(.error(id, message: "No variable specified"), context: context) }
+        let value = message.value("Value")
+        let channelName = message.value("Channel")
+        withEngine(context, { engine, tenant -> Bool in
+            guard !channelName.isEmpty else { return true }
+            guard let channel = engine.findChannel(channelName, tenant: tenant) else { return false }
+            engine.setVariable(channel, variable, value)
+            return true
+        }) { handler, context, found in
+            handler.send(found ? .success(id, message: "Variable Set") : .error(id, message: "No such channel"), context: context)
+        }
+    }
+
+    func redirect(_ message: AMIMessage, context: ChannelHandlerContext) {
+        let id = message.actionID
+        let channelName = message.value("Channel")
+        let dialContext = message.value("Context")
+        let exten = message.value("Exten")
+        let priorityText = message.value("Priority")
+        guard !channelName.isEmpty else { return send(.error(id, message: "Channel not specified"), context: context) }
+        guard !dialContext.isEmpty else { return send(.error(id, message: "Context not specified"), context: context) }
+        guard !exten.isEmpty else { return send(.error(id, message: "Exten not specified"), context: context) }
+        guard !priorityText.isEmpty else { return send(.error(id, message: "Priority not specified"), context: context) }
+        guard let priority = Int(priorityText) else { return send(.error(id, message: "Priority is invalid"), context: context) }
+        guard case .authenticated(let login) = state else { return }
+        if case .refused(let refusal) = TenantScope.check(context: dialContext, own: login.entry.account.tenant.uuidString.lowercased()) {
+            return send(.error(id, message: refusal), context: context)
+        }
+        withEngine(context, { engine, tenant -> Bool? in
+            guard let channel = engine.findChannel(channelName, tenant: tenant) else { return nil }
+            return engine.redirect(channel, context: dialContext, exten: exten, priority: priority)
+        }) { handler, context, result in
+            switch result {
+            case nil: handler.send(.error(id, message: "Channel does not exist: \(channelName)"), context: context)
+            case true?: handler.send(.success(id, message: "Redirect successful"), context: context)
+            case false?: handler.send(.error(id, message: "Redirect failed"), context: context)
+            }
+        }
+    }
+
+    static func duration(_ seconds: Int) -> String {
+        let value = max(0, seconds)
+        func two(_ number: Int) -> String { number < 10 ? "0\(number)" : String(number) }
+        return "\(two(value / 3600)):\(two(value / 60 % 60)):\(two(value % 60))"
+    }
+}

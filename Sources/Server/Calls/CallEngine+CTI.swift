@@ -1,0 +1,100 @@
+import Foundation
+import NIOCore
+import PBX
+
+/// What the AMI CTI actions read and do, always within one tenant.
+extension CallEngine {
+    /// A channel as list actions report it.
+    struct ChannelReport: Sendable {
+        var snapshot: PBX.Channel
+        var application: String
+        var applicationData: String
+        var bridgeID: String
+        var secondsUp: Int
+        var variables: [(String, String)]
+    }
+
+    func channelReports(tenant: UUID) -> [ChannelReport] {
+        channels.values.filter { $0.tenant == tenant && !$0.isGone }
+            .sorted { $0.snapshot.uniqueID < $1.snapshot.uniqueID }
+            .map { channel in
+                let (application, data) = currentApplication(channel)
+                return ChannelReport(snapshot: channel.snapshot, application: application, applicationData: data,
+                                     bridgeID: channel.bridge?.id ?? "", secondsUp: Int(Date().timeIntervalSince1970) - channel.createdAt,
+                                     variables: channel.snapshot.variables.entries.map { ($0.name, $0.value) })
+            }
+    }
+
+    func currentApplication(_ channel: CallChannel) -> (String, String) {
+        if channel.dialedBy != nil { return ("AppDial", "(Outgoing Line)") }
+        if let dial = channel.dial { return ("Dial", dial.dialString) }
+        if channel.bridge != nil, channel.execution == nil { return ("AppDial", "(Outgoing Line)") }
+        return channel.bridge != nil ? ("Dial", "") : ("", "")
+    }
+
+    /// Finds a live channel of the tenant by name or uniqueid.
+    func findChannel(_ nameOrID: String, tenant: UUID) -> CallChannel? {
+        if let channel = channels[nameOrID], channel.tenant == tenant, !channel.isGone { return channel }
+        return channels.values.first { $0.tenant == tenant && !$0.isGone && $0.snapshot.name == nameOrID }
+    }
+
+    /// AMI Hangup: by name, uniqueid or `/regex/`; returns the names hung up.
+    func hangup(matching pattern: String, tenant: UUID, cause: HangupCause) -> [String] {
+        var targets: [CallChannel] = []
+        if pattern.count > 2, pattern.hasPrefix("/"), pattern.hasSuffix("/") {
+            let expression = String(pattern.dropFirst().dropLast())
+            guard let regex = try? Regex(expression) else { return [] }
+            targets = channels.values.filter { $0.tenant == tenant && !$0.isGone && $0.snapshot.name.contains(regex) }
+        } else if let channel = findChannel(pattern, tenant: tenant) {
+            targets = [channel]
+        }
+        for channel in targets {
+            // An AMI hangup raises no SoftHangupRequest for the channel itself (as Asterisk).
+            hangup(channel, cause: cause)
+        }
+        return targets.map(\.name)
+    }
+
+    /// AMI Redirect: the channel leaves whatever it does and runs `context,exten,priority`.
+    func redirect(_ channel: CallChannel, context: String, exten: String, priority: Int) -> Bool {
+        guard let dialplan = dialplans.dialplan(for: channel.tenant), dialplan.exists(context: context, exten: exten, priority: priority) else {
+            return false
+        }
+        if let dial = channel.dial { abandonDial(dial, cause: .normalClearing) }
+        if let bridge = channel.bridge {
+            bridge.channels.removeAll { $0 === channel }
+            channel.bridge = nil
+            channel.media?.unbridge()
+            emit(PBXEvent("BridgeLeave", fields: bridgeFields(bridge) + channel.snapshot.eventFields(), tenant: channel.tenant))
+            if let peer = bridge.channels.first {
+                bridge.channels.removeAll()
+                peer.bridge = nil
+                peer.media?.unbridge()
+                emit(PBXEvent("BridgeLeave", fields: bridgeFields(bridge) + peer.snapshot.eventFields(), tenant: peer.tenant))
+                emit(PBXEvent("BridgeDestroy", fields: bridgeFields(bridge), tenant: peer.tenant))
+                continueAfterBridge(peer)
+            }
+        }
+        channel.dialedBy = nil
+        startDialplan(channel, context: context, exten: exten, priority: priority)
+        return true
+    }
+
+    /// Registered contacts of the tenant's extensions: (extension, contact URI, source, expires in, user agent).
+    func contacts(tenant: UUID) -> [(number: String, contact: String, source: String, expiresIn: UInt64, userAgent: String)] {
+        let now = SIPClock.wallSeconds()
+        return directory.configuration(of: tenant).extensions.flatMap { stored in
+            sip.bindings(tenant: tenant, number: stored.number).map {
+                (stored.number, $0.contact.uri.description, $0.source, $0.remaining(at: now), $0.userAgent ?? "")
+            }
+        }
+    }
+
+    /// Device state of an extension's endpoint, as DeviceStateChange reports it.
+    func deviceState(tenant: UUID, number: String) -> String {
+        let live = channels.values.filter { $0.tenant == tenant && !$0.isGone && $0.snapshot.name.hasPrefix("PJSIP/\(number)-") }
+        if live.contains(where: { $0.snapshot.state == .ringing }) { return live.contains(where: { $0.isAnswered }) ? "RINGINUSE" : "RINGING" }
+        if live.contains(where: { $0.isAnswered || $0.snapshot.state == .ring }) { return "INUSE" }
+        return sip.bindings(tenant: tenant, number: number).isEmpty ? "UNAVAILABLE" : "NOT_INUSE"
+    }
+}
