@@ -18,19 +18,6 @@ extension AMISessionHandler {
         }
     }
 
-    /// Asterisk's ExtensionStatus code and text for a device state.
-    static func extensionStatus(_ state: String) -> (Int, String) {
-        switch state {
-        case "NOT_INUSE": return (0, "Idle")
-        case "INUSE": return (1, "InUse")
-        case "BUSY": return (2, "Busy")
-        case "UNAVAILABLE": return (4, "Unavailable")
-        case "RINGING": return (8, "Ringing")
-        case "RINGINUSE": return (9, "InUse&Ringing")
-        default: return (-1, "Unknown")
-        }
-    }
-
     static func endpointDeviceState(_ state: String) -> String {
         switch state {
         case "NOT_INUSE": return "Not in use"
@@ -81,7 +68,7 @@ extension AMISessionHandler {
             guard engine.directory.storedExtension(tenant: tenant, number: exten) != nil else { return nil }
             return engine.deviceState(tenant: tenant, number: exten)
         }) { handler, context, state in
-            let (status, text) = state.map(Self.extensionStatus) ?? (-1, "Unknown")
+            let (status, text) = state.map(CallEngine.extensionStatusCode) ?? (-1, "Unknown")
             handler.send(AMIResponse(.success, actionID: id, fields: [
                 ("Message", "Extension Status"), ("Exten", exten), ("Context", dialContext),
                 ("Hint", state == nil ? "" : "PJSIP/\(exten)"), ("Status", String(status)), ("StatusText", text),
@@ -101,7 +88,7 @@ extension AMISessionHandler {
             guard !endpoints.isEmpty else { return handler.send(.error(id, message: "No dialplan hints are available"), context: context) }
             handler.send(.listStart(id, message: "Extension Statuses will follow"), context: context)
             let items = endpoints.map { endpoint -> [(String, String)] in
-                let (status, text) = Self.extensionStatus(endpoint.state)
+                let (status, text) = CallEngine.extensionStatusCode(endpoint.state)
                 return [("Exten", endpoint.number), ("Context", "internal"), ("Hint", "PJSIP/\(endpoint.number)"),
                         ("Status", String(status)), ("StatusText", text)]
             }

@@ -21,6 +21,8 @@ final class CallEngine {
     /// Every live channel by uniqueid.
     var channels: [String: CallChannel] = [:]
     var channelByLeg: [Int: CallChannel] = [:]
+    /// Last announced state per `tenant|device`.
+    var deviceStates: [String: String] = [:]
     /// Calls completed since start, for CoreStatus.
     var processedCalls = 0
     /// More channels than this and new calls are refused at once (no unbounded queueing).
@@ -48,6 +50,7 @@ final class CallEngine {
         channels[channel.snapshot.uniqueID] = channel
         if let leg = channel.sipLeg { channelByLeg[leg.id] = channel }
         emit(.channel("Newchannel", channel.snapshot))
+        refreshDevice(of: channel)
         return channel
     }
 
@@ -55,6 +58,7 @@ final class CallEngine {
         guard channel.snapshot.state != state, !channel.isGone else { return }
         channel.snapshot.state = state
         emit(.channel("Newstate", channel.snapshot))
+        refreshDevice(of: channel)
     }
 
     func setVariable(_ channel: CallChannel, _ name: String, _ value: String) {
@@ -85,6 +89,7 @@ final class CallEngine {
         }
         emit(.hangup(channel.snapshot, cause: cause))
         channels[channel.snapshot.uniqueID] = nil
+        refreshDevice(of: channel)
         if let partner = channel.localPartner, !partner.isGone { hangup(partner, cause: cause) }
         if let dial = channel.dialedBy { targetGone(dial, target: channel, cause: cause) }
         processedCalls += channel.snapshot.linkedID == channel.snapshot.uniqueID ? 1 : 0
