@@ -17,6 +17,8 @@ final class AdminApp: Sendable {
     let sessions: AdminSessionStore
     let throttle: AdminLoginThrottle
     let securityLog = AdminSecurityLog()
+    /// A bcrypt hash of a random password, checked for unknown login names.
+    let dummyHash: String
 
     init(store: CentralinoStore, live: any AdminLiveStatus, configuration: AdminConfiguration, metrics: CentralinoMetrics, logger: Logger) {
         self.store = store
@@ -25,6 +27,7 @@ final class AdminApp: Sendable {
         self.metrics = metrics
         self.logger = logger
         sessions = AdminSessionStore(idleTimeout: configuration.sessionIdleTimeout, lifetime: configuration.sessionLifetime)
+        dummyHash = AdminSecrets.hashPassword(AdminSecrets.randomPassword(), cost: configuration.bcryptCost)
         throttle = AdminLoginThrottle(failures: configuration.loginFailures, window: configuration.loginWindow, lockout: configuration.loginLockout)
     }
 

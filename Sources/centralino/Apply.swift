@@ -23,8 +23,9 @@ struct Apply: ParsableCommand {
         do {
             let document = try ProvisioningParser.parse(yaml: text)
             let store = try CentralinoStore(dataDirectory: dataDirectory)
-            try store.ensureDefaultTenant()
+            // The file first: it may give the default tenant its UUID on a fresh data directory.
             let summary = try store.apply(document)
+            try store.ensureDefaultTenant()
             print("applied \(file): \(summary.tenants) tenant(s), \(summary.extensions) extension(s), \(summary.trunks) trunk(s), "
                 + "\(summary.outboundRoutes) outbound route(s), \(summary.amiUsers) AMI user(s)")
         } catch let error as ProvisioningError {
