@@ -6,7 +6,7 @@ Steps the Originate rate up (RFC 7501 style) and prints, per step, how many Orig
 failed or got no OriginateResponse; the figure that matters is the highest rate with zero failures.
 Prints figures; asserts nothing.  Usage: scripts/bench-c2c.py [--rates 25,50,100] [--calls 200]
 """
-import argparse, os, shutil, socket, subprocess, sys, tempfile, time, uuid
+import argparse, os, shutil, socket, subprocess, sys, tempfile, threading, time, uuid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(os.path.dirname(ROOT), "shared")
@@ -55,7 +55,7 @@ def main():
         subprocess.run([args.bin, "apply", "--data-dir", f"{work}/data", f"{work}/bench.yaml"], check=True, stdout=subprocess.DEVNULL)
         log = open(f"{work}/serve.out", "w")
         procs.append(subprocess.Popen([args.bin, "serve", "--data-dir", f"{work}/data", "--ami-bind", f"127.0.0.1:{ami}",
-                                       "--sip-bind", f"127.0.0.1:{sip}", "--rtp-ports", "30000-39999", "--log-level", "error"],
+                                       "--sip-bind", f"127.0.0.1:{sip}", "--rtp-ports", "30000-39999", "--log-level", os.environ.get("BENCH_LOG", "error")],
                                       stdout=log, stderr=subprocess.STDOUT))
         wait_for(f"{work}/serve.out", "AMI listening")
         subprocess.run(["sipp", "-sf", f"{SHARED}/sipp/uac_register_auth.xml", "-s", "100", "-au", "100", "-ap", "pw100",
@@ -68,38 +68,58 @@ def main():
         time.sleep(0.5)
         s = socket.create_connection(("127.0.0.1", ami))
         s.sendall(b"Action: Login\r\nUsername: bench\r\nSecret: bench\r\nEvents: call\r\n\r\n")
-        buffer = b""
+        outcomes = {}
+        lock = threading.Lock()
+
+        def read_events():
+            # Events must be read as they come: Centralino disconnects a session that stops reading.
+            buffer = b""
+            while True:
+                try:
+                    chunk = s.recv(1 << 20)
+                except OSError:
+                    return
+                if not chunk:
+                    return
+                buffer += chunk
+                *messages, buffer = buffer.split(b"\r\n\r\n")
+                for message in messages:
+                    if b"Event: OriginateResponse" not in message:
+                        continue
+                    action = next((l[10:] for l in message.split(b"\r\n") if l.startswith(b"ActionID: ")), b"")
+                    with lock:
+                        outcomes[action.decode()] = b"Response: Success" in message
+
+        threading.Thread(target=read_events, daemon=True).start()
         print(f"== click-to-call Originates through Centralino, {args.calls} per step, trunk holds {args.hold} ms")
         for rate in [int(r) for r in args.rates.split(",")]:
-            results = {"Success": 0, "Failure": 0}
             start = time.time()
             for n in range(args.calls):
-                due = start + n / rate
-                delay = due - time.time()
+                delay = start + n / rate - time.time()
                 if delay > 0:
                     time.sleep(delay)
                 s.sendall((f"Action: Originate\r\nAsync: true\r\nChannel: Local/100@c2c\r\nContext: from_c2c\r\n"
                            f"Exten: 0391234567\r\nPriority: 1\r\nTimeout: 10000\r\nCallerId: \"c2c\" <0391234567>\r\n"
                            f"ActionID: r{rate}-{n}\r\n\r\n").encode())
             sent_seconds = time.time() - start
-            s.settimeout(0.5)
+            ids = [f"r{rate}-{n}" for n in range(args.calls)]
             deadline = time.time() + 15
-            while sum(results.values()) < args.calls and time.time() < deadline:
-                try:
-                    chunk = s.recv(1 << 20)
-                except socket.timeout:
-                    continue
-                buffer += chunk
-                *messages, buffer = buffer.split(b"\r\n\r\n")
-                for message in messages:
-                    if b"Event: OriginateResponse" in message and f"ActionID: r{rate}-".encode() in message:
-                        outcome = "Success" if b"Response: Success" in message else "Failure"
-                        results[outcome] += 1
-            missing = args.calls - sum(results.values())
-            print(f"rate {rate}/s (sent in {sent_seconds:.2f} s): {results['Success']} answered, {results['Failure']} failed, {missing} without response")
+            while time.time() < deadline:
+                with lock:
+                    if all(i in outcomes for i in ids):
+                        break
+                time.sleep(0.1)
+            with lock:
+                answered = sum(1 for i in ids if outcomes.get(i) is True)
+                failed = sum(1 for i in ids if outcomes.get(i) is False)
+            missing = args.calls - answered - failed
+            print(f"rate {rate}/s (sent in {sent_seconds:.2f} s): {answered} answered, {failed} failed, {missing} without response")
             time.sleep(args.hold / 1000 + 1.5)
         s.close()
     finally:
+        if os.environ.get("BENCH_KEEP"):
+            print("server log:", f"{work}/serve.out")
+            shutil.copy(f"{work}/serve.out", "/tmp/bench-c2c-serve.out")
         for p in procs:
             p.terminate()
         for p in procs:
