@@ -55,6 +55,7 @@ extension AMISessionHandler {
         case "Getvar": getvar(message, context: context, system: login(of: state)?.entry.write.contains(.system) ?? false)
         case "Setvar": setvar(message, context: context)
         case "Redirect": redirect(message, context: context)
+        case "BlindTransfer": blindTransfer(message, context: context)
         case "PJSIPShowEndpoints": listEndpoints(message, context: context, contacts: false)
         case "PJSIPShowContacts": listEndpoints(message, context: context, contacts: true)
         case "ExtensionState": extensionState(message, context: context)

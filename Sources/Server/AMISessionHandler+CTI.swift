@@ -169,6 +169,29 @@ extension AMISessionHandler {
         }
     }
 
+    func blindTransfer(_ message: AMIMessage, context: ChannelHandlerContext) {
+        let id = message.actionID
+        let channelName = message.value("Channel")
+        let exten = message.value("Exten")
+        let dialContext = message["Context"].flatMap { $0.isEmpty ? nil : $0 }
+        guard !channelName.isEmpty else { return send(.error(id, message: "No channel specified"), context: context) }
+        guard !exten.isEmpty else { return send(.error(id, message: "No extension specified"), context: context) }
+        guard case .authenticated(let login) = state else { return }
+        if let dialContext, case .refused(let refusal) = TenantScope.check(context: dialContext, own: login.entry.account.tenant.uuidString.lowercased()) {
+            return send(.error(id, message: refusal), context: context)
+        }
+        withEngine(context, { engine, tenant -> Bool? in
+            guard let channel = engine.findChannel(channelName, tenant: tenant) else { return nil }
+            return engine.blindTransfer(channel, exten: exten, context: dialContext)
+        }) { handler, context, result in
+            switch result {
+            case nil: handler.send(.error(id, message: "Channel specified does not exist"), context: context)
+            case true?: handler.send(.success(id, message: "Transfer succeeded"), context: context)
+            case false?: handler.send(.error(id, message: "Transfer failed"), context: context)
+            }
+        }
+    }
+
     static func duration(_ seconds: Int) -> String {
         let value = max(0, seconds)
         func two(_ number: Int) -> String { number < 10 ? "0\(number)" : String(number) }

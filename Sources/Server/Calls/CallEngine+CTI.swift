@@ -80,6 +80,16 @@ extension CallEngine {
         return true
     }
 
+    /// AMI BlindTransfer: the channel's bridge peer goes to `exten@context` (default: the channel's
+    /// context) and the channel itself hangs up.
+    func blindTransfer(_ channel: CallChannel, exten: String, context: String?) -> Bool {
+        guard let peer = channel.bridge?.channels.first(where: { $0 !== channel }) else { return false }
+        let target = context ?? (channel.snapshot.context.isEmpty ? "internal" : channel.snapshot.context)
+        guard redirect(peer, context: target, exten: exten, priority: 1) else { return false }
+        hangup(channel, cause: .normalClearing)
+        return true
+    }
+
     /// Registered contacts of the tenant's extensions: (extension, contact URI, source, expires in, user agent).
     func contacts(tenant: UUID) -> [(number: String, contact: String, source: String, expiresIn: UInt64, userAgent: String)] {
         let now = SIPClock.wallSeconds()
