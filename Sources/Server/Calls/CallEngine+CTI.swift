@@ -61,20 +61,7 @@ extension CallEngine {
             return false
         }
         if let dial = channel.dial { abandonDial(dial, cause: .normalClearing) }
-        if let bridge = channel.bridge {
-            bridge.channels.removeAll { $0 === channel }
-            channel.bridge = nil
-            channel.media?.unbridge()
-            emit(PBXEvent("BridgeLeave", fields: bridgeFields(bridge) + channel.snapshot.eventFields(), tenant: channel.tenant))
-            if let peer = bridge.channels.first {
-                bridge.channels.removeAll()
-                peer.bridge = nil
-                peer.media?.unbridge()
-                emit(PBXEvent("BridgeLeave", fields: bridgeFields(bridge) + peer.snapshot.eventFields(), tenant: peer.tenant))
-                emit(PBXEvent("BridgeDestroy", fields: bridgeFields(bridge), tenant: peer.tenant))
-                continueAfterBridge(peer)
-            }
-        }
+        if let bridge = channel.bridge { leaveBridge(channel, bridge) }
         channel.dialedBy = nil
         startDialplan(channel, context: context, exten: exten, priority: priority)
         return true
