@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
     ],
     targets: [
         // Pure protocol and domain code: no sockets, no clocks, no database.
@@ -37,8 +39,14 @@ let package = Package(
         ]),
         // The running node: listeners, sessions, services.
         .target(name: "Server", dependencies: ["AMI", "SIP", "PBX", "Media", "Store", nioCore, nioPosix, nioConcurrency, logging, lifecycle]),
+        // The admin panel and REST API (Hummingbird).
+        .target(name: "Admin", dependencies: [
+            "Store", "PBX", "AMI", crypto, logging, lifecycle, nioCore, nioPosix, nioConcurrency,
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+        ]),
         .executableTarget(name: "centralino", dependencies: [
-            "Server", "Store", "PBX", "SIP", "Media", logging, lifecycle,
+            "Server", "Admin", "Store", "PBX", "SIP", "Media", logging, lifecycle,
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "MediaBenchmarks", dependencies: ["Media", nioCore, nioPosix], path: "Benchmarks/MediaBenchmarks"),
@@ -48,6 +56,11 @@ let package = Package(
         .testTarget(name: "PBXTests", dependencies: ["PBX"]),
         .testTarget(name: "MediaTests", dependencies: ["Media", nioCore, nioPosix, nioConcurrency]),
         .testTarget(name: "SIPTests", dependencies: ["SIP", nioCore, .product(name: "NIOTestUtils", package: "swift-nio")]),
+        .testTarget(name: "AdminTests", dependencies: [
+            "Admin", "Store", "PBX", "AMI", crypto,
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+        ]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "PBX", "AMI"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Store", "AMI", nioCore, nioPosix]),
     ],

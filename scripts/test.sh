@@ -30,6 +30,9 @@ fi
 log "real SIP peers (SIPp, baresip, sipsak, sipvicious, pjsua2)"
 tests/sip/install-peers.sh .venv
 
+log "browser for the admin panel tests (chromium, chromium-driver, selenium)"
+tests/web/install.sh .venv
+
 log "swift build (debug, with tests)"
 swift build --build-tests
 
@@ -42,3 +45,6 @@ export CENTRALINO_BIN="$PWD/.build/debug/centralino"
 
 log "SIP interop tests against the real binary"
 .venv/bin/python -m pytest -q tests/sip
+
+log "admin panel in a real browser"
+.venv/bin/python -m pytest -q tests/web

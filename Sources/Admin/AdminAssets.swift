@@ -15,6 +15,7 @@ enum AdminAssets {
     main { max-width: 1100px; margin: 1.5rem auto; padding: 0 1.5rem; }
     h1 { font-size: 1.5rem; margin: 0 0 1rem; }
     h2 { font-size: 1.15rem; margin: 1.6rem 0 .6rem; }
+    .card > h2:first-child { margin-top: 0; }
     section.card, .card { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 1rem 1.2rem; margin-bottom: 1rem; }
     .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); gap: 1rem; }
     table { width: 100%; border-collapse: collapse; background: #fff; }

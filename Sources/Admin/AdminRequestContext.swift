@@ -7,6 +7,8 @@ public struct AdminRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The peer's IP address, or `unknown` (e.g. in router tests).
     public let remoteAddress: String
+    /// The administrator an API token authenticated (set by the API middleware).
+    public var principal: AdminPrincipal?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

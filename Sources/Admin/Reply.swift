@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Store
 
 /// Builders of the responses the app sends: HTML pages, redirects, JSON and plain text.
 enum Reply {
@@ -14,7 +15,7 @@ enum Reply {
     static func redirect(_ location: String, cookies: [Cookie] = []) -> Response {
         var headers = HTTPFields()
         headers[.location] = location
-        for cookie in cookies { headers.append(HTTPField(name: .setCookie, value: cookie.description)) }
+        for cookie in cookies { headers.append(HTTPFields.Element(name: .setCookie, value: cookie.description)) }
         return Response(status: .seeOther, headers: headers)
     }
 

@@ -18,7 +18,7 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
     }
 }
 
-extension HTTPField.Name {
+extension HTTPFields.Element.Name {
     static let xFrameOptions = Self("X-Frame-Options")!
     static let referrerPolicy = Self("Referrer-Policy")!
     static let xForwardedProto = Self("X-Forwarded-Proto")!

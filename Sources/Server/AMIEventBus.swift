@@ -8,6 +8,24 @@ import NIOCore
 /// subscriber decides, by its read permissions and event mask, whether it takes it.
 public final class AMIEventBus: Sendable {
     private let subscribers = NIOLockedValueBox<[UUID: [ObjectIdentifier: AMIEventSubscriber]]>([:])
+    /// The latest security events of each tenant, newest last, for the admin panel.
+    private let recentSecurity = NIOLockedValueBox<[UUID: [RecentSecurityEvent]]>([:])
+    static let recentSecurityLimit = 100
+
+    /// A security event as the admin panel lists it.
+    public struct RecentSecurityEvent: Sendable {
+        public var time: Double
+        public var kind: String
+        public var account: String
+        public var remoteAddress: String
+    }
+
+    /// A logged-in session as the admin panel lists it.
+    public struct SessionInfo: Sendable {
+        public var username: String
+        public var remoteAddress: String
+        public var since: Double
+    }
     private let logger: Logger
 
     public init(logger: Logger) {
@@ -42,7 +60,32 @@ public final class AMIEventBus: Sendable {
             "event": "\(event.kind.rawValue)", "account": "\(event.session.accountID)", "remote": "\(event.session.remoteAddress)",
         ])
         guard let tenant else { return }
+        let recent = RecentSecurityEvent(time: now, kind: event.kind.rawValue, account: event.session.accountID,
+                                         remoteAddress: event.session.remoteAddress)
+        recentSecurity.withLockedValue { all in
+            all[tenant, default: []].append(recent)
+            if all[tenant]!.count > Self.recentSecurityLimit { all[tenant]!.removeFirst() }
+        }
         publish(event.event(at: now), tenant: tenant)
+    }
+
+    public func recentSecurityEvents(tenant: UUID, limit: Int) -> [RecentSecurityEvent] {
+        recentSecurity.withLockedValue { Array(($0[tenant] ?? []).suffix(limit).reversed()) }
+    }
+
+    public func sessions(tenant: UUID) -> [SessionInfo] {
+        subscribers.withLockedValue { $0[tenant].map { Array($0.values) } ?? [] }
+            .map { SessionInfo(username: $0.username, remoteAddress: $0.remoteAddress, since: $0.since) }
+            .sorted { $0.since < $1.since }
+    }
+
+    /// Closes the tenant's sessions (of one user when given); returns how many.
+    @discardableResult
+    public func closeSessions(tenant: UUID, username: String?) -> Int {
+        let targets = subscribers.withLockedValue { $0[tenant].map { Array($0.values) } ?? [] }
+            .filter { username == nil || $0.username.lowercased() == username!.lowercased() }
+        for subscriber in targets { subscriber.close() }
+        return targets.count
     }
 
     /// Number of logged-in sessions, for status output and tests.

@@ -8,6 +8,12 @@ import NIOCore
 /// the queue on its own event loop.
 final class AMIEventSubscriber: Sendable {
     let tenant: UUID
+    /// Who is connected, for the admin panel: the AMI user, the client address, since when.
+    let username: String
+    let remoteAddress: String
+    let since: Double
+    /// Closes the session's connection (when its user or the tenant's AMI service is disabled).
+    let close: @Sendable () -> Void
     private let eventLoop: any EventLoop
     private let limit: Int
     private let state: NIOLockedValueBox<State>
@@ -22,8 +28,13 @@ final class AMIEventSubscriber: Sendable {
         var overflowed = false
     }
 
-    init(tenant: UUID, filter: AMIPermissions, eventLoop: any EventLoop, limit: Int, wake: @escaping @Sendable (_ overflowed: Bool) -> Void) {
+    init(tenant: UUID, username: String, remoteAddress: String, since: Double, filter: AMIPermissions, eventLoop: any EventLoop,
+         limit: Int, close: @escaping @Sendable () -> Void, wake: @escaping @Sendable (_ overflowed: Bool) -> Void) {
         self.tenant = tenant
+        self.username = username
+        self.remoteAddress = remoteAddress
+        self.since = since
+        self.close = close
         self.eventLoop = eventLoop
         self.limit = limit
         self.state = NIOLockedValueBox(State(filter: filter))

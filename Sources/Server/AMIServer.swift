@@ -28,9 +28,9 @@ public struct AMIServer: Service {
 
     /// Binds the listener; fails (e.g. address in use) before anything else starts.
     public static func bind(configuration: AMIServerConfiguration, directory: AMIDirectory, bus: AMIEventBus, calls: CallControl? = nil,
-                            group: any EventLoopGroup, logger: Logger, startTime: Double) async throws -> AMIServer {
+                            observer: (any NodeObserver)? = nil, group: any EventLoopGroup, logger: Logger, startTime: Double) async throws -> AMIServer {
         let server = AMIServerContext(configuration: configuration, directory: directory, bus: bus, calls: calls,
-                                      logger: logger, startTime: startTime)
+                                      observer: observer, logger: logger, startTime: startTime)
         let listener = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)

@@ -12,6 +12,8 @@ final class AMIServerContext: Sendable {
     let bus: AMIEventBus
     /// The call engine (nil in tests of the AMI layer alone).
     let calls: CallControl?
+    /// Told about logins and originates (metrics).
+    let observer: (any NodeObserver)?
     let loginGuard: LoginGuard
     let catalog: AMIActionCatalog
     let logger: Logger
@@ -20,7 +22,9 @@ final class AMIServerContext: Sendable {
     private let unauthenticated = NIOLockedValueBox(0)
     private let liveChannels = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
 
-    init(configuration: AMIServerConfiguration, directory: AMIDirectory, bus: AMIEventBus, calls: CallControl?, logger: Logger, startTime: Double) {
+    init(configuration: AMIServerConfiguration, directory: AMIDirectory, bus: AMIEventBus, calls: CallControl?,
+         observer: (any NodeObserver)?, logger: Logger, startTime: Double) {
+        self.observer = observer
         self.configuration = configuration
         self.directory = directory
         self.bus = bus

@@ -66,9 +66,12 @@ extension AMISessionHandler {
         let loop = context.eventLoop
         let handler = NIOLoopBound(self, eventLoop: loop)
         let boundContext = NIOLoopBound(context, eventLoop: loop)
+        let channel = context.channel
+        let time = AMIServerContext.now()
         let subscriber = AMIEventSubscriber(
-            tenant: entry.account.tenant, filter: entry.read.intersection(eventMask), eventLoop: loop,
-            limit: server.configuration.eventQueueLimit
+            tenant: entry.account.tenant, username: entry.account.username, remoteAddress: remoteIP, since: time,
+            filter: entry.read.intersection(eventMask), eventLoop: loop, limit: server.configuration.eventQueueLimit,
+            close: { channel.close(promise: nil) }
         ) { overflowed in
             if overflowed {
                 handler.value.eventQueueOverflowed(context: boundContext.value)
@@ -76,8 +79,8 @@ extension AMISessionHandler {
                 handler.value.drainEvents(context: boundContext.value)
             }
         }
-        let time = AMIServerContext.now()
         state = .authenticated(Login(entry: entry, subscriber: subscriber, time: time))
+        server.observer?.amiLogin(succeeded: true)
         send(.success(message.actionID, message: "Authentication accepted"), context: context)
         if entry.read.intersection(eventMask).contains(.system) {
             let uptime = String(Int(time - server.startTime))
@@ -94,6 +97,7 @@ extension AMISessionHandler {
 
     private func loginFailed(_ failure: LoginFailureBox, username: String, actionID: String, context: ChannelHandlerContext) {
         state = .closing
+        server.observer?.amiLogin(succeeded: false)
         let now = NIODeadline.now()
         if case .lockedOut = failure.value {
             server.logger.warning("AMI login refused: address locked out", metadata: ["remote": "\(remoteIP)", "user": "\(username)"])

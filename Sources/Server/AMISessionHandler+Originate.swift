@@ -26,6 +26,7 @@ extension AMISessionHandler {
         if let refusal = TenantScope.refusal(for: &request, tenant: tenant) {
             server.logger.warning("Originate refused: another tenant named", metadata: ["user": "\(login.entry.account.username)", "reason": "\(refusal)"])
             raiseSecurity(.requestNotAllowed, details: [("RequestType", "Action: Originate")])
+            server.observer?.originate(result: "refused")
             send(.error(actionID, message: refusal), context: context)
             return
         }
@@ -38,8 +39,10 @@ extension AMISessionHandler {
         if request.async {
             send(.success(actionID, message: "Originate successfully queued"), context: context)
             let bus = server.bus
+            let observer = server.observer
             let finished = request
             calls.originate(request, tenant: tenant) { outcome in
+                observer?.originate(result: outcome.success ? "answered" : "failed")
                 bus.publish(Self.originateResponse(finished, outcome: outcome), tenant: tenant)
             }
             return
@@ -48,7 +51,9 @@ extension AMISessionHandler {
         inFlight = true
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let loop = context.eventLoop
+        let observer = server.observer
         calls.originate(request, tenant: tenant) { outcome in
+            observer?.originate(result: outcome.success ? "answered" : "failed")
             loop.execute {
                 let (handler, context) = bound.value
                 handler.send(outcome.success ? .success(actionID, message: "Originate successfully queued")

@@ -28,7 +28,7 @@ public struct DirectoryWatcher: Service {
     }
 
     private func reload() throws {
-        directory.replace(with: try store.amiAccounts(), logger: logger)
+        directory.replace(with: try store.activeAMIAccounts(), logger: logger)
         sipDirectory.replace(tenants: try store.tenants(), extensions: try store.storedExtensions(),
                              trunks: try store.storedTrunks(), routes: try store.storedRoutes())
     }

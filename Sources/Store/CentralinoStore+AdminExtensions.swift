@@ -17,6 +17,7 @@ extension CentralinoStore {
     }
 
     /// Creates an extension; its number must be new in the tenant.
+    @discardableResult
     public func createExtension(_ number: String, name: String?, password: String, tenant: UUID) throws -> Extension {
         try AdminStoreError.check(number, ProvisioningRules.extensionNumber, field: "number")
         try AdminStoreError.check(password, ProvisioningRules.secret, field: "password")
@@ -36,6 +37,7 @@ extension CentralinoStore {
     }
 
     /// Changes an extension's display name and, when `password` is given, its SIP password.
+    @discardableResult
     public func updateExtension(_ number: String, name: String?, password: String?, tenant: UUID) throws -> Extension {
         let password = Self.optionalText(password)
         if let password { try AdminStoreError.check(password, ProvisioningRules.secret, field: "password") }

@@ -26,6 +26,7 @@ extension CentralinoStore {
     }
 
     /// Creates a tenant with a fresh UUID. The domain defaults to the name, as in provisioning files.
+    @discardableResult
     public func createTenant(name: String, domain: String?, toneCountry: String?) throws -> TenantRecord {
         let domain = domain.flatMap { $0.isEmpty ? nil : $0 } ?? name
         let tone = toneCountry.flatMap { $0.isEmpty ? nil : $0 } ?? "it"
@@ -41,6 +42,7 @@ extension CentralinoStore {
     }
 
     /// Renames a tenant or changes its domain or tone country; its UUID never changes.
+    @discardableResult
     public func updateTenant(_ uuid: UUID, name: String, domain: String, toneCountry: String) throws -> TenantRecord {
         try Self.validateTenant(name: name, domain: domain, toneCountry: toneCountry)
         return try pool.write { db in

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Admin
 import Logging
 import Media
 import NIOPosix
@@ -41,6 +42,8 @@ struct Serve: AsyncParsableCommand {
     var sipMinExpires: Int?
     @Option(help: "Longest registration granted, seconds (env CENTRALINO_SIP_MAX_EXPIRES; default 3600).")
     var sipMaxExpires: Int?
+    @Option(help: "Password of the admin panel's system administrator 'admin'; sets or resets it at start (env CENTRALINO_ADMIN_PASSWORD).")
+    var adminPassword: String?
     @Option(help: "UDP port range for RTP/RTCP, LOW-HIGH (env CENTRALINO_RTP_PORTS; default 10000-20000).")
     var rtpPorts: String?
     @Option(help: "Digest algorithms offered and accepted, in order: md5, sha256 (env CENTRALINO_SIP_DIGEST_ALGORITHMS; default md5,sha256).")
@@ -73,6 +76,7 @@ struct Serve: AsyncParsableCommand {
         _ = try watcher.load()
         let bus = AMIEventBus(logger: logger)
 
+        let metrics = CentralinoMetrics()
         let sip: SIPServer
         do {
             let media = try MediaEngine(group: MultiThreadedEventLoopGroup.singleton,
@@ -88,21 +92,32 @@ struct Serve: AsyncParsableCommand {
         let ami: AMIServer
         do {
             ami = try await AMIServer.bind(configuration: configuration, directory: directory, bus: bus, calls: sip.calls,
+                                           observer: MetricsObserver(metrics: metrics),
                                            group: MultiThreadedEventLoopGroup.singleton, logger: logger, startTime: Date().timeIntervalSince1970)
         } catch {
             throw CommandFailure("cannot listen for AMI on \(amiAddress): \(error)")
+        }
+
+        let admin: AdminServer
+        do {
+            let password = EnvironmentOption.resolve(adminPassword, "CENTRALINO_ADMIN_PASSWORD", default: "")
+            admin = try await AdminServer.bind(host: httpAddress.host, port: httpAddress.port, store: store,
+                                               live: NodeLiveStatus(bus: bus, sip: sip), logger: logger,
+                                               adminPassword: password.isEmpty ? nil : password, metrics: metrics)
+        } catch {
+            throw CommandFailure("\(error)")
         }
 
         var banner = ["Centralino serving data directory \(dataDirectory.path)"]
         for tenant in try store.tenants() {
             banner.append("tenant \(tenant.name) uuid \(tenant.uuid.uuidString.lowercased()) domain \(tenant.domain)")
         }
-        banner.append("HTTP bind \(httpAddress) accepted; the admin panel is not part of this build yet")
+        banner.append(contentsOf: admin.bannerLines)
         banner.append("SIP listening on \(sip.listeningDescription ?? sipAddress.description) (udp, tcp)")
         banner.append("AMI listening on \(ami.listeningDescription ?? amiAddress.description)")
         let announcer = ReadyAnnouncer(lines: banner)
 
-        let group = ServiceGroup(configuration: .init(services: [.init(service: ami), .init(service: sip), .init(service: watcher), .init(service: announcer)],
+        let group = ServiceGroup(configuration: .init(services: [.init(service: ami), .init(service: sip), .init(service: admin), .init(service: watcher), .init(service: announcer)],
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         logger.info("Centralino stopped")

@@ -39,6 +39,14 @@ public final class CallControl: Sendable {
         dialplans.dialplan(for: tenant)?.findLabel(context: context, exten: exten, label: label)
     }
 
+    /// Calls (distinct linked ids) with live channels in the tenant.
+    public func activeCalls(tenant: UUID) async -> Int {
+        let engine = self.engine
+        return (try? await loop.submit {
+            Set(engine.value.channels.values.filter { $0.tenant == tenant && !$0.isGone }.map(\.snapshot.linkedID)).count
+        }.get()) ?? 0
+    }
+
     /// Live channels and calls processed since start.
     func counts() async -> (channels: Int, processed: Int) {
         let engine = self.engine

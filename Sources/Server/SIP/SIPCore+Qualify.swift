@@ -72,9 +72,18 @@ extension SIPCore {
         }
     }
 
-    /// Reachability of every binding, for status output.
-    func reachability() -> [String: Bool] {
-        state.withLockedValue { $0.qualify.reachable }
+    /// The tenant's live bindings with their reachability, for the admin panel.
+    func registrations(tenant: UUID) -> [SIPServer.RegistrationInfo] {
+        let now = SIPClock.wallSeconds()
+        return state.withLockedValue { state in
+            state.aors.filter { $0.value.tenant == tenant }.sorted { $0.value.number < $1.value.number }.flatMap { key, aor in
+                aor.bindings.filter { $0.expiresAt > now }.map { binding in
+                    SIPServer.RegistrationInfo(number: aor.number, contact: binding.contact.uri.description, source: binding.source,
+                                               transport: binding.transport, userAgent: binding.userAgent,
+                                               expiresAt: Double(binding.expiresAt), reachable: state.qualify.reachable["\(key)|\(binding.key)"])
+                }
+            }
+        }
     }
 
     private func setReachable(_ reachable: Bool, aor: String, binding: String, state: inout State) {

@@ -77,6 +77,22 @@ public struct SIPServer: Service {
         }.get()
     }
 
+    /// A registered contact as the admin panel lists it.
+    public struct RegistrationInfo: Sendable {
+        public var number: String
+        public var contact: String
+        public var source: String
+        public var transport: String
+        public var userAgent: String?
+        public var expiresAt: Double
+        /// nil until qualified.
+        public var reachable: Bool?
+    }
+
+    public func registrations(tenant: UUID) -> [RegistrationInfo] {
+        core.registrations(tenant: tenant)
+    }
+
     /// `HOST:PORT` of the bound listeners, IPv6 hosts in brackets.
     public var listeningDescription: String? {
         guard let address = udp.localAddress, let ip = address.ipAddress, let port = address.port else { return nil }

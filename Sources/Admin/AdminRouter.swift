@@ -1,0 +1,24 @@
+import Hummingbird
+import Logging
+import Store
+
+/// Builds the admin app's router: the HTML panel, the REST API and the operational endpoints.
+/// `AdminServer` serves it; tests drive it in-process with HummingbirdTesting.
+public enum AdminRouter {
+    public static func build(store: CentralinoStore, live: any AdminLiveStatus, configuration: AdminConfiguration,
+                             metrics: CentralinoMetrics, logger: Logger) -> Router<AdminRequestContext> {
+        let app = AdminApp(store: store, live: live, configuration: configuration, metrics: metrics, logger: logger)
+        let router = Router(context: AdminRequestContext.self)
+        router.add(middleware: SecurityHeadersMiddleware())
+        AuthRoutes.register(on: router, app: app)
+        DashboardRoutes.register(on: router, app: app)
+        AMISettingsRoutes.register(on: router, app: app)
+        TenantRoutes.register(on: router, app: app)
+        ExtensionRoutes.register(on: router, app: app)
+        TrunkRoutes.register(on: router, app: app)
+        OutboundRouteRoutes.register(on: router, app: app)
+        AccountRoutes.register(on: router, app: app)
+        APIRoutes.register(on: router, app: app)
+        return router
+    }
+}

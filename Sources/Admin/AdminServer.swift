@@ -1,0 +1,71 @@
+import Hummingbird
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import Store
+
+/// The HTTP listener of the admin panel and REST API, a `Service` for the node's `ServiceGroup`.
+///
+/// `bind()` checks that the address can be claimed (a taken port is a clear startup error) and
+/// creates the system administrator on first start; `run()` serves until graceful shutdown.
+public struct AdminServer: Service {
+    /// Why the admin server could not start.
+    public struct BindError: Error, CustomStringConvertible {
+        public let address: String
+        public let reason: String
+        public var description: String { "cannot listen for HTTP on \(address): \(reason)" }
+    }
+
+    private let application: Application<RouterResponder<AdminRequestContext>>
+    /// `HOST:PORT` the panel is served on.
+    public let listeningDescription: String
+    /// The system administrator's credentials when this start created or reset them (print once), else nil.
+    public let initialCredentials: AdminInitialCredentials?
+    /// Counters served at `/metrics`; the server may record AMI logins and originates here.
+    public let metrics: CentralinoMetrics
+
+    /// Claims `host:port`, makes sure a system administrator exists and prepares the app.
+    ///
+    /// - Parameters:
+    ///   - adminPassword: from `--admin-password` / `CENTRALINO_ADMIN_PASSWORD`: sets (or resets) `admin`'s password.
+    ///   - live: the running server's live state (sessions, registrations, events).
+    public static func bind(host: String, port: Int, store: CentralinoStore, live: any AdminLiveStatus, logger: Logger,
+                            adminPassword: String? = nil, metrics: CentralinoMetrics = CentralinoMetrics(),
+                            configuration: AdminConfiguration? = nil) async throws -> AdminServer {
+        var configuration = configuration ?? AdminConfiguration()
+        configuration.host = host
+        configuration.port = port
+        let address = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        do {
+            // Claim the address once now, so a taken port fails the start with a clear message;
+            // Hummingbird binds it again (SO_REUSEADDR) when the service group runs.
+            let probe = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .bind(host: host, port: port).get()
+            try await probe.close()
+        } catch {
+            throw BindError(address: address, reason: "\(error)")
+        }
+        let credentials = try AdminBootstrap.ensureSystemAdmin(store: store, password: adminPassword, bcryptCost: configuration.bcryptCost)
+        let router = AdminRouter.build(store: store, live: live, configuration: configuration, metrics: metrics, logger: logger)
+        let application = Application(router: router,
+                                      configuration: .init(address: .hostname(host, port: port), serverName: "Centralino", reuseAddress: true),
+                                      logger: logger)
+        return AdminServer(application: application, listeningDescription: address, initialCredentials: credentials, metrics: metrics)
+    }
+
+    /// The panel's URL for the banner.
+    public var panelURL: String { "http://\(listeningDescription)/" }
+
+    /// The lines `serve` prints: where the panel is and, on first start, how to log in.
+    public var bannerLines: [String] {
+        var lines = ["HTTP admin panel and REST API on \(panelURL) (API: \(panelURL)api/v1, OpenAPI: \(panelURL)api/v1/openapi.json)"]
+        if let initialCredentials { lines.append(initialCredentials.bannerLine(panelURL: panelURL)) }
+        return lines
+    }
+
+    public func run() async throws {
+        try await application.run()
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+
+/// The OpenAPI 3.1 description of `/api/v1`, served at `/api/v1/openapi.json`.
+enum OpenAPIDocument {
+    static let json: String = {
+        let data = (try? JSONSerialization.data(withJSONObject: document(), options: [.sortedKeys, .prettyPrinted])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }()
+
+    private static func ref(_ name: String) -> [String: Any] { ["$ref": "#/components/schemas/\(name)"] }
+
+    private static func object(_ properties: [String: [String: Any]], required: [String] = []) -> [String: Any] {
+        ["type": "object", "properties": properties, "required": required, "additionalProperties": false]
+    }
+
+    private static var string: [String: Any] { ["type": "string"] }
+    private static var integer: [String: Any] { ["type": "integer"] }
+    private static var boolean: [String: Any] { ["type": "boolean"] }
+
+    private static func json(_ schema: [String: Any]) -> [String: Any] { ["content": ["application/json": ["schema": schema]]] }
+
+    private static func errors(_ codes: [String]) -> [String: Any] {
+        var result: [String: Any] = [:]
+        let text = ["400": "Malformed JSON body", "401": "Missing or invalid token", "403": "Not allowed for this token",
+                    "404": "No such tenant or item", "409": "Clashes with an existing item", "422": "A value is invalid (see error.field)"]
+        for code in codes { result[code] = ["description": text[code] ?? "Error"].merging(json(ref("Error"))) { a, _ in a } }
+        return result
+    }
+
+    private static func op(_ summary: String, request: [String: Any]? = nil, ok: String = "200", response: [String: Any]? = nil,
+                           errors codes: [String] = ["401", "403", "404"]) -> [String: Any] {
+        var responses = errors(codes)
+        responses[ok] = response.map { ["description": "OK"].merging(json($0)) { a, _ in a } } ?? ["description": "Done"]
+        var operation: [String: Any] = ["summary": summary, "responses": responses]
+        if let request { operation["requestBody"] = ["required": true].merging(json(request)) { a, _ in a } }
+        return operation
+    }
+
+    private static func parameters(_ names: [String]) -> [[String: Any]] {
+        names.map { ["name": $0, "in": "path", "required": true, "schema": string] }
+    }
+
+    static func document() -> [String: Any] {
+        let array = { (name: String) -> [String: Any] in ["type": "array", "items": ref(name)] }
+        let write = ["400", "401", "403", "404", "409", "422"]
+        var paths: [String: Any] = [
+            "/tenants": ["get": op("Tenants this token may see", response: array("Tenant"), errors: ["401"]),
+                         "post": op("Create a tenant (system administrator)", request: ref("TenantInput"), ok: "201", response: ref("Tenant"), errors: write)],
+            "/tenants/{tenant}": ["parameters": parameters(["tenant"]),
+                                  "get": op("A tenant", response: ref("Tenant")),
+                                  "put": op("Change a tenant (system administrator)", request: ref("TenantInput"), response: ref("Tenant"), errors: write),
+                                  "delete": op("Delete a tenant and all it owns (system administrator)", ok: "204")],
+            "/tenants/{tenant}/status": ["parameters": parameters(["tenant"]),
+                                         "get": op("Live status: registrations, AMI sessions, security events, calls", response: ref("Live"))],
+            "/tenants/{tenant}/ami": ["parameters": parameters(["tenant"]),
+                                      "get": op("AMI settings", response: ref("AMISettings")),
+                                      "patch": op("Change AMI settings (service switch, username, permit list, user switch, password)",
+                                                  request: ref("AMISettingsInput"), response: ref("AMISettings"), errors: write)],
+            "/tenants/{tenant}/ami/password": ["parameters": parameters(["tenant"]),
+                                               "post": op("Set the AMI password (body {\"password\": …}) or generate one (empty body); returned once",
+                                                          response: ref("AMIPassword"), errors: write)],
+        ]
+        for (plural, key, schema, input) in [("extensions", "number", "Extension", "ExtensionInput"), ("trunks", "name", "Trunk", "TrunkInput"),
+                                             ("routes", "prefix", "Route", "RouteInput")] {
+            paths["/tenants/{tenant}/\(plural)"] = ["parameters": parameters(["tenant"]),
+                                                    "get": op("List \(plural)", response: array(schema)),
+                                                    "post": op("Create", request: ref(input), ok: "201", response: ref(schema), errors: write)]
+            paths["/tenants/{tenant}/\(plural)/{\(key)}"] = ["parameters": parameters(["tenant", key]),
+                                                             "get": op("Read", response: ref(schema)),
+                                                             "put": op("Replace", request: ref(input), response: ref(schema), errors: write),
+                                                             "delete": op("Delete", ok: "204")]
+        }
+        let date: [String: Any] = ["type": "string", "format": "date-time"]
+        let schemas: [String: Any] = [
+            "Error": object(["error": object(["code": string, "field": string, "message": string], required: ["code", "message"])], required: ["error"]),
+            "Tenant": object(["uuid": string, "name": string, "domain": string, "tone_country": string, "ami_enabled": boolean],
+                             required: ["uuid", "name", "domain", "tone_country", "ami_enabled"]),
+            "TenantInput": object(["name": string, "domain": string, "tone_country": string], required: ["name"]),
+            "Extension": object(["number": string, "name": string], required: ["number"]),
+            "ExtensionInput": object(["number": string, "name": string, "password": string]),
+            "Trunk": object(["name": string, "host": string, "port": integer, "transport": ["type": "string", "enum": ["udp", "tcp"]],
+                             "username": string, "has_password": boolean], required: ["name", "host", "port", "transport", "has_password"]),
+            "TrunkInput": object(["name": string, "host": string, "port": integer, "transport": ["type": "string", "enum": ["udp", "tcp"]],
+                                  "username": string, "password": string], required: ["name", "host"]),
+            "Route": object(["prefix": string, "trunk": string, "strip": integer], required: ["prefix", "trunk", "strip"]),
+            "RouteInput": object(["prefix": string, "trunk": string, "strip": integer], required: ["prefix", "trunk"]),
+            "AMIUser": object(["username": string, "permit": ["type": "array", "items": string], "read": string, "write": string, "enabled": boolean],
+                              required: ["username", "permit", "read", "write", "enabled"]),
+            "AMISettings": object(["tenant_uuid": string, "enabled": boolean, "users": array("AMIUser")], required: ["tenant_uuid", "enabled", "users"]),
+            "AMISettingsInput": object(["enabled": boolean, "username": string, "password": string,
+                                        "permit": ["type": "array", "items": string], "user_enabled": boolean]),
+            "AMIPassword": object(["username": string, "password": string], required: ["username", "password"]),
+            "Live": object([
+                "registrations": ["type": "array", "items": object(["number": string, "contact": string, "source": string, "transport": string,
+                                                                   "userAgent": string, "expiresAt": date, "reachable": boolean])],
+                "amiSessions": ["type": "array", "items": object(["username": string, "address": string, "since": date])],
+                "securityEvents": ["type": "array", "items": object(["time": date, "service": string, "kind": string, "account": string,
+                                                                    "remoteAddress": string])],
+                "activeCalls": integer,
+            ]),
+        ]
+        return [
+            "openapi": "3.1.0",
+            "info": ["title": "Centralino admin API", "version": "1",
+                     "description": "Everything the admin panel does. Authenticate with 'Authorization: Bearer <token>' (tokens: panel page /tokens)."],
+            "servers": [["url": "/api/v1"]],
+            "security": [["bearer": []]],
+            "paths": paths,
+            "components": ["schemas": schemas, "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer"]]],
+        ]
+    }
+}

@@ -1,0 +1,46 @@
+import Admin
+import Foundation
+import Server
+
+/// What the admin panel shows live, read from the running node.
+struct NodeLiveStatus: AdminLiveStatus {
+    let bus: AMIEventBus
+    let sip: SIPServer
+
+    func amiSessions(tenant: UUID) async -> [LiveAMISession] {
+        bus.sessions(tenant: tenant).map {
+            LiveAMISession(username: $0.username, address: $0.remoteAddress, since: Date(timeIntervalSince1970: $0.since))
+        }
+    }
+
+    func registrations(tenant: UUID) async -> [LiveRegistration] {
+        sip.registrations(tenant: tenant).map {
+            LiveRegistration(number: $0.number, contact: $0.contact, source: $0.source, transport: $0.transport,
+                             userAgent: $0.userAgent, expiresAt: Date(timeIntervalSince1970: $0.expiresAt), reachable: $0.reachable)
+        }
+    }
+
+    func securityEvents(tenant: UUID, limit: Int) async -> [LiveSecurityEvent] {
+        bus.recentSecurityEvents(tenant: tenant, limit: limit).map {
+            LiveSecurityEvent(time: Date(timeIntervalSince1970: $0.time), service: "AMI", kind: $0.kind, account: $0.account,
+                              remoteAddress: $0.remoteAddress)
+        }
+    }
+
+    func activeCalls(tenant: UUID) async -> Int {
+        await sip.calls.activeCalls(tenant: tenant)
+    }
+
+    @discardableResult
+    func closeAMISessions(tenant: UUID, username: String?) async -> Int {
+        bus.closeSessions(tenant: tenant, username: username)
+    }
+}
+
+/// Feeds the node's counters into the panel's Prometheus metrics.
+struct MetricsObserver: NodeObserver {
+    let metrics: CentralinoMetrics
+
+    func amiLogin(succeeded: Bool) { metrics.record(.amiLogin(succeeded: succeeded)) }
+    func originate(result: String) { metrics.record(.originate(result: result)) }
+}

@@ -1,0 +1,27 @@
+import Admin
+import Foundation
+
+/// An in-memory `AdminLiveStatus` for tests: set what it reports, read what it was asked to close.
+actor FakeLiveStatus: AdminLiveStatus {
+    var sessions: [UUID: [LiveAMISession]] = [:]
+    var registered: [UUID: [LiveRegistration]] = [:]
+    var events: [UUID: [LiveSecurityEvent]] = [:]
+    var closed: [(tenant: UUID, username: String?)] = []
+
+    func setSessions(_ list: [LiveAMISession], tenant: UUID) { sessions[tenant] = list }
+    func setRegistrations(_ list: [LiveRegistration], tenant: UUID) { registered[tenant] = list }
+    func setEvents(_ list: [LiveSecurityEvent], tenant: UUID) { events[tenant] = list }
+
+    func amiSessions(tenant: UUID) async -> [LiveAMISession] { sessions[tenant] ?? [] }
+    func registrations(tenant: UUID) async -> [LiveRegistration] { registered[tenant] ?? [] }
+    func securityEvents(tenant: UUID, limit: Int) async -> [LiveSecurityEvent] { Array((events[tenant] ?? []).prefix(limit)) }
+    func activeCalls(tenant: UUID) async -> Int { 0 }
+
+    @discardableResult
+    func closeAMISessions(tenant: UUID, username: String?) async -> Int {
+        closed.append((tenant, username))
+        let before = sessions[tenant]?.count ?? 0
+        sessions[tenant] = (sessions[tenant] ?? []).filter { username != nil && $0.username != username }
+        return before - (sessions[tenant]?.count ?? 0)
+    }
+}

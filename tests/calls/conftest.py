@@ -1,0 +1,152 @@
+"""Fixtures for the calls / click-to-call real-peer suite.
+
+``pbx`` is one shared server (two tenants, acme and globex, with the same extension numbers, a SIPp
+trunk port each, AMI users crm/monitor and crm_b/monitor_b). ``phones`` registers an extension with
+SIPp once per server (fixed contact port per extension) and starts SIPp UAS scenarios on that port;
+``trunk`` starts a SIPp UAS on the tenant's trunk port. Every SIPp started by a test is stopped and
+its traces attached to the report when the test fails, with the server's log written during the test.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+import pytest
+
+import calltools as ct
+from calltools import DOMAIN_A, PASSWORDS, Server, Sipp
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _tools_present():
+    if shutil.which("sipp") is None:
+        pytest.fail("sipp is not installed (see tests/sip/install-peers.sh)", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def pbx(tmp_path_factory):
+    srv = Server(tmp_path_factory.mktemp("pbx"), name="main")
+    yield srv
+    srv.stop()
+
+
+class Peers:
+    """Registers extensions and runs SIPp peers for one test."""
+
+    def __init__(self, server: Server, workdir: Path, log):
+        self.server = server
+        self.workdir = workdir
+        self.log = log
+        self.procs: List[Tuple[str, Sipp]] = []
+
+    # registration: one contact port per (domain, ext) for the server's life
+    def register(self, exts: List[str], domain: str = DOMAIN_A, port: Optional[int] = None) -> int:
+        """Register extensions (all with Contact at one port); returns that port."""
+        key = (domain, tuple(exts))
+        cached = self.server.registered.get(key)
+        if cached is not None and port is None:
+            return cached
+        port = port or ct.free_ports(1)[0]
+        csv = self.workdir / ("users_%d.csv" % port)
+        csv.write_text("SEQUENTIAL\n" + "".join("%s;[authentication username=%s password=%s];%s\n"
+                                                 % (e, e, PASSWORDS[(domain, e)], domain)
+                                                 for e in exts))
+        reg = Sipp(str(ct.SCENARIOS / "register.xml"), self.workdir, local_port=port,
+                   remote="127.0.0.1:%d" % self.server.sip_port, calls=len(exts), inf=csv,
+                   timeout=15, tag="register", extra=["-r", "50"])
+        res = reg.wait()
+        self.log("register %s@%s on port %d" % (",".join(exts), domain, port), res.report())
+        assert res.returncode == 0, "REGISTER of %s@%s failed (SIPp exit %s)\n%s" % (
+            exts, domain, res.returncode, res.report())
+        self.server.registered[key] = port
+        return port
+
+    def phone(self, ext: str, scenario: str, domain: str = DOMAIN_A, calls: int = 1,
+              timeout: float = 25, keys: Optional[Dict[str, str]] = None, name: Optional[str] = None,
+              port: Optional[int] = None) -> Sipp:
+        """A SIPp UAS acting as registered extension `ext` (registering it first if needed)."""
+        port = port or self.register([ext], domain)
+        p = Sipp(scenario, self.workdir, local_port=port, calls=calls, timeout=timeout, keys=keys,
+                 tag=name or ("phone%s" % ext))
+        self.procs.append((name or "phone %s@%s" % (ext, domain), p))
+        return p
+
+    def trunk(self, scenario: str, domain: str = DOMAIN_A, calls: int = 1, timeout: float = 25,
+              keys: Optional[Dict[str, str]] = None) -> Sipp:
+        p = Sipp(scenario, self.workdir, local_port=self.server.trunk_port(domain), calls=calls,
+                 timeout=timeout, keys=keys, tag="trunk_" + domain.split(".")[0])
+        self.procs.append(("trunk of %s" % domain, p))
+        return p
+
+    def caller(self, ext: str, dialled: str, scenario: str, domain: str = DOMAIN_A,
+               pause_ms: int = 1000, timeout: float = 25, keys: Optional[Dict[str, str]] = None,
+               calls: int = 1, extra=()) -> Sipp:
+        k = {"caller": ext, "domain": domain}
+        k.update(keys or {})
+        p = Sipp(scenario, self.workdir, local_port=ct.free_ports(1)[0],
+                 remote="127.0.0.1:%d" % self.server.sip_port, calls=calls, timeout=timeout,
+                 service=dialled, auth=(ext, PASSWORDS[(domain, ext)]), keys=k, pause_ms=pause_ms,
+                 tag="caller%s" % ext, extra=extra)
+        self.procs.append(("caller %s@%s -> %s" % (ext, domain, dialled), p))
+        return p
+
+    def finish(self) -> None:
+        for title, p in self.procs:
+            res = p.stop() if not p.done() else p.wait()
+            self.log(title, res.report())
+
+
+@pytest.fixture
+def peer_log(request):
+    entries = []
+    request.node._calls_peer_log = entries
+    return lambda title, text: entries.append((title, text))
+
+
+@pytest.fixture
+def peers(pbx, tmp_path, peer_log):
+    pr = Peers(pbx, tmp_path, peer_log)
+    yield pr
+    pr.finish()
+
+
+@pytest.fixture
+def recorders(pbx):
+    """Factory for raw AMI recorders (closed at the end of the test)."""
+    made = []
+
+    def _make(user: str, events: Optional[str] = None) -> ct.AMIRecorder:
+        secret = ct.AMI_USERS[user][0]
+        r = ct.AMIRecorder(pbx.ami_port, user, secret, events=events)
+        made.append(r)
+        return r
+
+    yield _make
+    for r in made:
+        r.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    item._calls_log_offsets = {id(s): s.log_size() for s in Server.running}
+    yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if not report.failed:
+        return
+    for title, text in getattr(item, "_calls_peer_log", []):
+        report.sections.append(("peer: " + title, text))
+    offsets = getattr(item, "_calls_log_offsets", {})
+    for srv in list(Server.running):
+        lines = srv.log_text(offsets.get(id(srv), 0)).splitlines()[-300:]
+        report.sections.append(("centralino %s stderr (sip %d, ami %d; during this test)"
+                                % (srv.name, srv.sip_port, srv.ami_port), "\n".join(lines) or "(empty)"))
+        if not srv.alive:
+            report.sections.append(("centralino %s" % srv.name,
+                                    "server process exited with %s" % srv.proc.returncode))

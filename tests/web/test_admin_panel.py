@@ -1,0 +1,167 @@
+"""Real-browser test of the admin panel: Chromium (Debian) driven by Selenium.
+
+Starts `$CENTRALINO_BIN serve` (default .build/debug/centralino), logs in as the system administrator, reads the tenant UUID from the
+dashboard widget, sets the AMI username, password and ACL on the AMI page, then logs in over AMI
+from an allowed (127.0.0.1) and a denied (127.0.0.2) source address. Screenshots of the dashboard
+and the AMI page are saved under test-artifacts/web/.
+"""
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = Path(os.environ.get("CENTRALINO_ARTIFACTS", REPO / "test-artifacts")) / "web"
+ADMIN_PASSWORD = "browser-test-pass"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, process, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"port {port} did not open")
+
+
+@pytest.fixture(scope="module")
+def server():
+    data = tempfile.mkdtemp(prefix="centralino-web-")
+    http_port, ami_port, sip_port = free_port(), free_port(), free_port()
+    env = dict(os.environ, CENTRALINO_ADMIN_PASSWORD=ADMIN_PASSWORD)
+    binary = os.environ.get("CENTRALINO_BIN") or str(REPO / ".build/debug/centralino")
+    command = [binary, "serve", "--data-dir", data, "--http-bind", f"127.0.0.1:{http_port}",
+               "--ami-bind", f"127.0.0.1:{ami_port}", "--sip-bind", f"127.0.0.1:{sip_port}"]
+    log = open(Path(data) / "server.log", "w")
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_for_port(http_port, process)
+        wait_for_port(ami_port, process)
+        yield {"http": f"http://127.0.0.1:{http_port}", "ami_port": ami_port, "data": data}
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+        shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    options = webdriver.ChromeOptions()
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1100"):
+        options.add_argument(argument)
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
+    driver.implicitly_wait(5)
+    yield driver
+    driver.quit()
+
+
+def ami_login(port, username, secret, source):
+    """Logs in over AMI from `source`; returns the first response block."""
+    with socket.socket() as s:
+        s.settimeout(10)
+        s.bind((source, 0))
+        s.connect(("127.0.0.1", port))
+        data = b""
+        while b"\r\n" not in data:
+            data += s.recv(4096)
+        s.sendall(f"Action: Login\r\nUsername: {username}\r\nSecret: {secret}\r\n\r\n".encode())
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        return data.decode()
+
+
+def submit(browser, form_id, **fields):
+    """Fills and submits a form, then waits until the next page has replaced this one."""
+    form = browser.find_element(By.ID, form_id)
+    old_body = browser.find_element(By.TAG_NAME, "body")
+    for name, value in fields.items():
+        field = form.find_element(By.NAME, name)
+        field.clear()
+        field.send_keys(value)
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(browser, 10).until(lambda driver: _stale(old_body))
+
+
+def _stale(element):
+    try:
+        element.is_enabled()
+        return False
+    except Exception:
+        return True
+
+
+def test_panel_sets_up_ami_and_the_acl_applies(server, browser):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    browser.get(server["http"] + "/")
+    assert browser.find_element(By.ID, "login-form")
+    submit(browser, "login-form", username="admin", password="wrong")
+    assert "Wrong username or password" in browser.page_source
+    submit(browser, "login-form", username="admin", password=ADMIN_PASSWORD)
+    assert browser.current_url.endswith("/tenants")
+    session_cookie = browser.get_cookie("centralino_session")
+    assert session_cookie and session_cookie["httpOnly"] and session_cookie["sameSite"] == "Strict"
+
+    browser.get(browser.find_element(By.LINK_TEXT, "default").get_attribute("href"))
+    uuid = browser.find_element(By.ID, "tenant-uuid").text.strip()
+    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", uuid)
+    assert browser.current_url.endswith("/tenants/" + uuid)
+    assert browser.find_element(By.ID, "copy-uuid").is_displayed()
+    time.sleep(3.5)  # let the live refresh run once
+    assert browser.find_element(By.ID, "live-updated").text.startswith("updated")
+    browser.save_screenshot(str(ARTIFACTS / "dashboard.png"))
+
+    browser.get(browser.find_element(By.LINK_TEXT, "AMI").get_attribute("href"))
+    assert uuid in browser.find_element(By.ID, "snippet-variables").text
+    assert f"Local/100@c2c_{uuid}" in browser.find_element(By.ID, "snippet-wrapper").text
+    submit(browser, "ami-username-form", username="webcrm")
+    generated = browser.find_element(By.ID, "ami-password").text
+    assert len(generated) == 20
+    submit(browser, "ami-password-form", password="web-secret-1")
+    assert "web-secret-1" in browser.find_element(By.ID, "new-secret").text
+    submit(browser, "acl-add-form", entry="999.1.1.1/8")
+    assert "is not an IPv4 or IPv6 address" in browser.find_element(By.CSS_SELECTOR, ".field-error").text
+    submit(browser, "acl-add-form", entry="127.0.0.1/32")
+    assert "127.0.0.1/32" in browser.find_element(By.ID, "acl").text
+    assert "call,originate" in browser.find_element(By.ID, "ami-permissions").text
+    browser.set_window_size(1280, 2400)
+    browser.save_screenshot(str(ARTIFACTS / "ami-settings.png"))
+
+    deadline = time.time() + 10
+    allowed = ""
+    while time.time() < deadline:  # the server reloads the directory within a second
+        allowed = ami_login(server["ami_port"], "webcrm", "web-secret-1", "127.0.0.1")
+        if "Success" in allowed:
+            break
+        time.sleep(0.5)
+    assert "Response: Success" in allowed
+    denied = ami_login(server["ami_port"], "webcrm", "web-secret-1", "127.0.0.2")
+    assert "Response: Error" in denied and "Authentication failed" in denied
