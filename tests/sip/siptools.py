@@ -425,7 +425,18 @@ def baresip_start(workdir: Path, server_port: int, user: str, password: str, dom
                   transport: str = "udp", regint: int = 600) -> "LineProc":
     """baresip with a temp config dir; registers <sip:user@domain> through outbound
     sip:127.0.0.1:server_port;transport=..., so the To domain chooses the tenant."""
-    cfg = workdir / ("baresip-" + transport)
+    for attempt in range(3):
+        proc = _baresip_once(workdir, server_port, user, password, domain, transport, regint, attempt)
+        # A free port picked here can be taken by another process before baresip binds it: retry.
+        if proc.wait_for(r"Address already in use", 1.0) is None:
+            return proc
+        proc.stop()
+    return proc
+
+
+def _baresip_once(workdir: Path, server_port: int, user: str, password: str, domain: str,
+                  transport: str, regint: int, attempt: int) -> "LineProc":
+    cfg = workdir / ("baresip-%s-%d" % (transport, attempt))
     cfg.mkdir(parents=True, exist_ok=True)
     port = free_ports(1)[0]
     (cfg / "config").write_text(BARESIP_CONFIG.format(port=port))
