@@ -65,6 +65,23 @@ extension CallEngine: SIPCallDriverDelegate {
         targetFailed(channel, status: status)
     }
 
+    /// Hold and resume pass across: the leg the re-INVITEd one is talking to is re-INVITEd with the same
+    /// direction, then the first re-INVITE is answered. Media stays anchored either way.
+    func legReInvited(_ leg: SIPCallLeg, direction: SDPDirection) -> Bool {
+        guard let channel = channelByLeg[leg.id], let bridge = channel.bridge,
+              let peer = bridge.channels.first(where: { $0 !== channel }),
+              let far = mediaEndpoint(of: peer), let farLeg = far.sipLeg, farLeg.state == .answered else { return false }
+        let previous = channel.heldDirection
+        channel.heldDirection = direction
+        if previous != direction {
+            emit(.channel(direction == .sendrecv ? "Unhold" : "Hold", channel.snapshot))
+        }
+        driver.sendReInvite(farLeg, direction: direction) { [unowned self] _ in
+            driver.answerReInvite(leg, direction: direction)
+        }
+        return true
+    }
+
     func legEnded(_ leg: SIPCallLeg, cause: HangupCause) {
         guard let channel = channelByLeg[leg.id] else { return }
         leg.state = .ended

@@ -73,8 +73,9 @@ extension SIPCallDriver {
     }
 
     func handleResponse(_ response: SIPResponse) {
-        guard let callID = response.headers.callID, let leg = legs[callID], leg.direction == .outbound,
-              let cseq = response.headers.cseq, cseq.method == .invite else { return }
+        guard let callID = response.headers.callID, let leg = legs[callID], let cseq = response.headers.cseq else { return }
+        if handleReInviteResponse(response, leg: leg, cseq: cseq) { return }
+        guard leg.direction == .outbound, cseq.method == .invite else { return }
         let status = response.statusCode
         if let tag = response.headers.to?.tag, status > 100 { leg.remoteTag = tag }
         switch status {

@@ -100,18 +100,6 @@ final class SIPCallDriver {
         }
     }
 
-    private func reInvite(_ request: SIPRequest, leg: SIPCallLeg, from source: SIPEndpoint) {
-        // Media is anchored here: a re-INVITE (hold, resume, refresh) is answered with our own SDP.
-        if let offer = SDPSession(body: request.body) { leg.remoteSDP = offer }
-        var response = core.reply(request, 200)
-        if let sdp = leg.localSDP {
-            response.headers.add(.contact, contact(toward: leg.destination))
-            response.headers.add(.contentType, "application/sdp")
-            response.body = sdp.body
-        }
-        send(.response(response), to: source)
-    }
-
     // MARK: - Inbound leg actions (we are UAS)
 
     /// Sends a response to the INVITE of an inbound leg; finals on UDP are retransmitted until ACK.

@@ -12,6 +12,9 @@ protocol SIPCallDriverDelegate: AnyObject {
     func legAnswered(_ leg: SIPCallLeg, answer: SDPSession?)
     /// A final failure on an outbound leg.
     func legFailed(_ leg: SIPCallLeg, status: Int)
+    /// The far end re-INVITEd an established leg (hold, resume, refresh) with this audio direction.
+    /// Return true to answer later with `answerReInvite`, false to have it answered at once.
+    func legReInvited(_ leg: SIPCallLeg, direction: SDPDirection) -> Bool
     /// The far end ended an established or early dialog (BYE, CANCEL) or it timed out.
     func legEnded(_ leg: SIPCallLeg, cause: HangupCause)
 }

@@ -43,6 +43,18 @@ final class SIPCallLeg {
     var authenticated = false
     var localSDP: SDPSession?
     var remoteSDP: SDPSession?
+    /// A re-INVITE we sent, waiting for its final response.
+    var pendingReInvite: SIPCallDriver.PendingReInvite?
+    /// A re-INVITE we received and have not answered yet.
+    var incomingReInvite: SIPRequest?
+    private var sdpVersion: UInt64 = 1
+
+    /// The next `o=` session version for an SDP we send again in this dialog.
+    func nextSDPVersion() -> UInt64 {
+        sdpVersion += 1
+        return sdpVersion
+    }
+
     /// Credentials for a trunk that challenges (username, HA1 inputs).
     var trunkCredentials: (username: String, password: String)?
 
