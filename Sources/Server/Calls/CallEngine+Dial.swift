@@ -16,8 +16,12 @@ extension CallEngine {
             for channel in makeTargets(target, caller: caller) {
                 channel.dialedBy = dial
                 dial.targets.append(channel)
+                let (callerID, connected) = (channel.snapshot.callerID, channel.snapshot.connectedLine)
+                channel.snapshot.callerID = CallerID()
+                channel.snapshot.connectedLine = CallerID()
                 addChannel(channel)
                 for (name, value) in caller.snapshot.variables.inherited().entries { setVariable(channel, name, value) }
+                applyCallerID(channel, callerID: callerID, connected: connected)
                 emit(PBXEvent("DialBegin", fields: callerBlock(caller) + channel.snapshot.eventFields(prefix: "Dest")
                                 + [("DialString", Self.dialStringResource(target))], tenant: caller.tenant))
                 placeOutbound(channel, caller: caller)
@@ -147,7 +151,7 @@ extension CallEngine {
         } else {
             indicateProgress(caller, ringback: true)
         }
-        if !caller.isAnswered { setState(caller, .ringing) }
+        if !caller.isAnswered, !caller.isLocal { setState(caller, .ringing) }
         if case .local(half: 2) = caller.technology, let first = caller.localPartner, !first.isAnswered {
             // `;1` rings while what `;2` dials rings.
             setState(first, .ringing)

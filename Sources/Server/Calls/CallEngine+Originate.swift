@@ -111,9 +111,12 @@ extension CallEngine {
         holder.codec = CallSDP.choose(from: nil)
         guard let channel = makeTargets("PJSIP/\(request.resource)", caller: holder).first else { return nil }
         channel.snapshot.linkedID = channel.snapshot.uniqueID
-        channel.snapshot.connectedLine = callerID
+        let dialed = channel.snapshot.callerID
+        channel.snapshot.callerID = CallerID()
+        channel.snapshot.connectedLine = CallerID()
         addChannel(channel)
         for variable in request.variables { setVariable(channel, variable.name, variable.value) }
+        applyCallerID(channel, callerID: dialed, connected: callerID)
         placeOutbound(channel, caller: holder)
         return channel
     }
