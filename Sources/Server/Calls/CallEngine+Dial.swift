@@ -240,6 +240,7 @@ extension CallEngine {
         let caller = dial.caller
         caller.dial = nil
         mediaEndpoint(of: caller)?.media?.stopTone()
+        if caller.dialCause == nil || dial.failures.isEmpty { caller.dialCause = Self.cause(forDialStatus: status) }
         setVariable(caller, "DIALSTATUS", status)
         if caller.execution == nil, !caller.ranSingleApplication {
             hangup(caller, cause: Self.cause(forDialStatus: status))
