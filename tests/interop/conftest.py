@@ -135,15 +135,27 @@ class Server:
         if res.returncode != 0:
             raise RuntimeError("centralino apply failed (exit %d)\nstdout:\n%s\nstderr:\n%s"
                                % (res.returncode, res.stdout, res.stderr))
-        self.ami_port, self.sip_port, self.http_port = free_ports(3)
+        self.extra_args = list(extra_args or [])
         self.log_path = workdir / "serve.stderr.log"
+        # A port picked free can be taken before the server binds it: retry.
+        for attempt in range(3):
+            try:
+                self._launch()
+                break
+            except RuntimeError as error:
+                if "Address already in use" not in str(error) or attempt == 2:
+                    raise
+        Server.running.append(self)
+
+    def _launch(self) -> None:
+        self.ami_port, self.sip_port, self.http_port = free_ports(3)
         self.stdout_lines: List[str] = []
         self._ready = threading.Event()
         cmd = [centralino_bin(), "serve", "--data-dir", str(self.data_dir),
                "--ami-bind", f"127.0.0.1:{self.ami_port}",
                "--sip-bind", f"127.0.0.1:{self.sip_port}",
                "--http-bind", f"127.0.0.1:{self.http_port}",
-               "--log-level", "info"] + list(extra_args or [])
+               "--log-level", "info"] + self.extra_args
         self.cmd = cmd
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._log,
@@ -158,7 +170,6 @@ class Server:
                        else "did not print 'AMI listening on ...' within %.0fs" % READY_TIMEOUT)
                 raise RuntimeError("centralino serve %s\ncmd: %s\nstdout:\n%s\nstderr:\n%s"
                                    % (why, " ".join(cmd), "".join(self.stdout_lines), self.log_text()))
-        Server.running.append(self)
 
     def _read_stdout(self) -> None:
         for raw in iter(self.proc.stdout.readline, b""):

@@ -118,6 +118,15 @@ class Server:
         self.start()
 
     def start(self) -> None:
+        """Starts the server; a port picked free can be taken before the server binds it: retry."""
+        for attempt in range(3):
+            try:
+                return self._start_once()
+            except RuntimeError as error:
+                if "Address already in use" not in str(error) or attempt == 2:
+                    raise
+
+    def _start_once(self) -> None:
         self.ami_port, self.sip_port, self.http_port = free_ports(3)
         self.generation += 1
         self.stdout_lines: List[str] = []
