@@ -46,5 +46,8 @@ export CENTRALINO_BIN="$PWD/.build/debug/centralino"
 log "SIP interop tests against the real binary"
 .venv/bin/python -m pytest -q tests/sip
 
+log "calls and click-to-call against the real binary (SIPp phones and trunks, RTP, AMI)"
+.venv/bin/python -m pytest -q tests/calls
+
 log "admin panel in a real browser"
 .venv/bin/python -m pytest -q tests/web

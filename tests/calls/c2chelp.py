@@ -27,7 +27,8 @@ def split_value_diffs(diffs: Sequence[str]):
     for d in diffs:
         m = re.match(r"^\S+ \S+ (\S+): reference", d) or re.match(r"^OriginateResponse (\S+):", d)
         field = m.group(1) if m else ""
-        (soft if base_field(field) in SOFT_FIELDS or d.startswith("DeviceStateChange extra") else hard).append(d)
+        (soft if base_field(field) in SOFT_FIELDS or d.startswith("DeviceStateChange extra")
+         or "PJSIP behaviour" in d else hard).append(d)
     return hard, soft
 
 

@@ -30,12 +30,16 @@ TENANT_A_UUID = "7d2c0e2a-1111-4222-8333-444455556666"   # the uuid of the refer
 TENANT_B_UUID = "9e4f1a3b-5555-4666-8777-888899990000"
 DOMAIN_A = "acme.test"
 DOMAIN_B = "globex.test"
+DOMAIN_C = "initech.test"          # a tenant whose trunk demands digest auth (407)
+TENANT_C_UUID = "3c5d7e9f-aaaa-4bbb-8ccc-dddddddddddd"
+TRUNK_C_USER, TRUNK_C_PASSWORD, TRUNK_C_REALM = "initech-trunk", "trunkS3cret", "carrier.example"
 
 # extension passwords by (domain, number)
 PASSWORDS: Dict[Tuple[str, str], str] = {}
 for _n in ("100", "101", "102"):
     PASSWORDS[(DOMAIN_A, _n)] = "pwA" + _n
     PASSWORDS[(DOMAIN_B, _n)] = "pwB" + _n
+PASSWORDS[(DOMAIN_C, "100")] = "pwC100"
 CONCURRENT_AGENTS = [str(n) for n in range(200, 220)]
 for _n in CONCURRENT_AGENTS:
     PASSWORDS[(DOMAIN_A, _n)] = "pwA" + _n
@@ -56,7 +60,7 @@ def centralino_bin() -> str:
     return str(p)
 
 
-def provisioning_yaml(trunk_a: int, trunk_b: int) -> str:
+def provisioning_yaml(trunk_a: int, trunk_b: int, trunk_c: int) -> str:
     def exts(dom):
         return "\n".join('      - { number: "%s", name: "Ext %s", password: "%s" }' % (n, n, pw)
                          for (d, n), pw in sorted(PASSWORDS.items()) if d == dom)
@@ -86,6 +90,15 @@ tenants:
     ami_users:
       - {{ username: crm_b, password: s3cretB, permit: ["127.0.0.0/8"], read: call, write: "call,originate" }}
       - {{ username: monitor_b, password: m0nitorB, permit: ["127.0.0.0/8"], read: all, write: all }}
+  - name: initech
+    uuid: {TENANT_C_UUID}
+    domain: {DOMAIN_C}
+    extensions:
+{exts(DOMAIN_C)}
+    trunks:
+      - {{ name: carrier, host: 127.0.0.1, port: {trunk_c}, username: {TRUNK_C_USER}, password: {TRUNK_C_PASSWORD} }}
+    outbound_routes:
+      - {{ prefix: "0", trunk: carrier, strip: 1 }}
 """
 
 
@@ -154,9 +167,9 @@ class Server:
         self.workdir = workdir
         self.data_dir = workdir / "data"
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.trunk_a, self.trunk_b = free_ports(2)
+        self.trunk_a, self.trunk_b, self.trunk_c = free_ports(3)
         self.yaml_file = workdir / "provisioning.yaml"
-        self.yaml_file.write_text(provisioning_yaml(self.trunk_a, self.trunk_b))
+        self.yaml_file.write_text(provisioning_yaml(self.trunk_a, self.trunk_b, self.trunk_c))
         res = subprocess.run([centralino_bin(), "apply", "--data-dir", str(self.data_dir),
                               str(self.yaml_file)], capture_output=True, text=True, timeout=30,
                              cwd=str(REPO_ROOT))
@@ -229,7 +242,7 @@ class Server:
         return self.proc.poll() is None
 
     def trunk_port(self, domain: str) -> int:
-        return self.trunk_a if domain == DOMAIN_A else self.trunk_b
+        return {DOMAIN_A: self.trunk_a, DOMAIN_B: self.trunk_b, DOMAIN_C: self.trunk_c}[domain]
 
     def stop(self, timeout: float = 10.0) -> Optional[int]:
         if self in Server.running:
@@ -347,10 +360,10 @@ class SippResult:
                    tail(self.errors, 40), tail(self.logs, 20), tail(self.messages, 200)))
 
 
-def uas_scenario(workdir: Path, kind: str, ring: int = 500, hold: int = 1000, code: int = 486,
+def uas_scenario(workdir: Path, kind: str, ring: Optional[int] = 500, hold: int = 1000, code: int = 486,
                  reason: str = "Busy Here", end: str = "wait", wait: int = 30000) -> str:
     """Write a UAS scenario from a template: kind answer (end wait = wait for BYE, end bye = send
-    BYE after hold ms), reject (code/reason after ring ms) or noanswer (ring until CANCEL)."""
+    BYE after hold ms), reject (code/reason after 180 + ring ms, or at once without 180 when ring is None) or noanswer (ring until CANCEL)."""
     text = (SCENARIOS / ("uas_%s.xml.tmpl" % kind)).read_text()
     if end == "wait":
         end_xml = """  <recv request="BYE" timeout="%d"/>
@@ -383,11 +396,30 @@ def uas_scenario(workdir: Path, kind: str, ring: int = 500, hold: int = 1000, co
   </send>
   <recv response="200"/>""" % hold
         end_desc = "hangs up (BYE) after %d ms" % hold
-    text = (text.replace("{{RING}}", str(ring)).replace("{{END}}", end_xml)
+    if kind == "reject" and ring is None:
+        ringing, ring_desc = "", "at once, without 180"
+    else:
+        ringing = """  <send>
+    <![CDATA[
+      SIP/2.0 180 Ringing
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+      Content-Length: 0
+    ]]>
+  </send>
+  <pause milliseconds="%d"/>
+""" % (ring or 0)
+        ring_desc = "after 180 and %s ms of ringing" % ring
+    text = (text.replace("{{RINGING}}", ringing).replace("{{RING_DESC}}", ring_desc)
+            .replace("{{RING}}", str(ring)).replace("{{END}}", end_xml)
             .replace("{{END_DESC}}", end_desc).replace("{{CODE}}", str(code))
             .replace("{{REASON}}", reason).replace("{{WAIT}}", str(wait)))
     workdir.mkdir(parents=True, exist_ok=True)
-    out = workdir / ("uas_%s_%s_%d_%d_%d.xml" % (kind, end, ring, hold, code))
+    out = workdir / ("uas_%s_%s_%s_%d_%d.xml" % (kind, end, ring, hold, code))
     out.write_text(text)
     return str(out)
 
@@ -875,3 +907,27 @@ def final_originate_message(res) -> Dict[str, str]:
     """The OriginateResponse (or error response) as a plain dict."""
     last = res[-1]
     return {k: v for k, v in last.items()}
+
+
+def originate_many(port: int, username: str, secret: str, actions: Sequence[Dict[str, object]],
+                   timeout: float = 30.0):
+    """Send several Originates at once over one panoramisk connection; returns, per action, the list
+    panoramisk resolved (queued response + OriginateResponse) or the exception it raised."""
+    async def go():
+        from panoramisk import Manager
+        from panoramisk.actions import Action
+        loop = asyncio.get_running_loop()
+        logged = loop.create_future()
+        mgr = Manager(host="127.0.0.1", port=port, username=username, secret=secret, events="on",
+                      loop=loop, ping_delay=600, reconnect_timeout=600)
+        mgr.on_login = lambda m: logged.done() or logged.set_result(True)
+        await mgr.connect()
+        try:
+            await asyncio.wait_for(logged, 5)
+            acts = [Action(dict(a)) for a in actions]
+            futs = [mgr.send_action(a) for a in acts]
+            res = await asyncio.gather(*futs, return_exceptions=True)
+            return [(a.id, r if isinstance(r, (list, BaseException)) else [r]) for a, r in zip(acts, res)]
+        finally:
+            mgr.close()
+    return asyncio.run(asyncio.wait_for(go(), timeout))

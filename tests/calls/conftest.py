@@ -105,11 +105,32 @@ def peer_log(request):
     return lambda title, text: entries.append((title, text))
 
 
+def hang_up_leftovers(server: Server, log) -> None:
+    """After a test (peers stopped): hang up whatever channels a failed test left behind, so that the
+    next test starts from an idle PBX. Tests that care assert "no channel left" themselves, before."""
+    for user in ("monitor", "monitor_b"):
+        try:
+            rec = ct.AMIRecorder(server.ami_port, user, ct.AMI_USERS[user][0], events="off")
+        except Exception as e:   # the server may be dead; the report shows that
+            log("cleanup", "cannot log in as %s: %r" % (user, e))
+            return
+        try:
+            left = [m.get("Channel") for m in ct.channels_now(rec)]
+            for ch in left:
+                rec.action([("Action", "Hangup"), ("Channel", ch)])
+            if left:
+                log("cleanup", "hung up channels left by the test (%s): %s" % (user, left))
+                ct.wait_until(lambda: not ct.channels_now(rec), 5, 0.2)
+        finally:
+            rec.close()
+
+
 @pytest.fixture
 def peers(pbx, tmp_path, peer_log):
     pr = Peers(pbx, tmp_path, peer_log)
     yield pr
     pr.finish()
+    hang_up_leftovers(pbx, peer_log)
 
 
 @pytest.fixture

@@ -36,13 +36,14 @@ def run(pbx, peers, recorders, action, dest_kind: str):
     return orig, res, ra, rd, ev_crm, ev_mon
 
 
-def common_checks(orig, res, ra, rd, ev_crm, ev_mon, channel_prefix, context, exten, cid_num):
+def common_checks(orig, res, ra, rd, ev_crm, ev_mon, channel_prefix, context, exten, cid_num,
+                  cid_name="c2c: %s" % NUMBER):
     queued, final = h.originate_parts(res)
     assert queued.get("ActionID") == orig.action_id and final.get("ActionID") == orig.action_id
     assert final.get("Response") == "Success" and final.get("Reason") == "4", final
     assert re.fullmatch(re.escape(channel_prefix) + r"-[0-9a-f]{8};1", final.get("Channel") or ""), final
     assert (final.get("Context"), final.get("Exten")) == (context, exten), final
-    assert (final.get("CallerIDNum"), final.get("CallerIDName")) == (cid_num, "c2c: %s" % NUMBER), final
+    assert (final.get("CallerIDNum"), final.get("CallerIDName")) == (cid_num, cid_name), final
     first = next(m for m in ev_crm if m.event == "Newchannel")
     assert final.get("Uniqueid") == first.get("Uniqueid"), (final, first)
     assert first.get("Channel") == final.get("Channel")
@@ -52,9 +53,9 @@ def common_checks(orig, res, ra, rd, ev_crm, ev_mon, channel_prefix, context, ex
     assert ra.received_requests("BYE"), "agent never got the BYE after the destination hung up"
     inv = ra.received_requests("INVITE")[0]
     name, user = h.from_header_parts(inv)
-    assert (name, user) == ("c2c: %s" % NUMBER, cid_num), (
-        "the agent's phone should display the Originate CallerID (reference: From: \"c2c: %s\" <sip:%s@...>): %s"
-        % (NUMBER, cid_num, inv.header("From")))
+    assert (name, user) == (cid_name, cid_num), (
+        "the agent's phone should display the Originate CallerID (reference: From: \"%s\" <sip:%s@...>): %s"
+        % (cid_name, cid_num, inv.header("From")))
     # event streams
     h.check_call_stream(ev_crm, read_call_only=True)
     h.check_call_stream(ev_mon, read_call_only=False)
@@ -81,11 +82,10 @@ def test_variables_form_external_number(pbx, peers, recorders, peer_log):
 
 
 def test_variables_form_internal_extension(pbx, peers, recorders, peer_log):
-    act = ct.c2c_variables_form("100", "101")
-    act["CallerId"] = '"c2c: %s" <%s>' % (NUMBER, NUMBER)   # as in reference b4
-    act["Variable"] = ["C2C_SRC=100", "C2C_DST=101", "__TENANT_UUID=%s" % TENANT_A_UUID]
+    act = ct.c2c_variables_form("100", "101")   # CallerId "c2c: 101" <101>, as in reference b4
     orig, res, ra, r101, ev_crm, ev_mon = run(pbx, peers, recorders, act, "101")
-    common_checks(orig, res, ra, r101, ev_crm, ev_mon, "Local/100@c2c", "from_c2c", "101", NUMBER)
+    common_checks(orig, res, ra, r101, ev_crm, ev_mon, "Local/100@c2c", "from_c2c", "101", "101",
+                  cid_name="c2c: 101")
     inv = r101.received_requests("INVITE")
     assert len(inv) == 1 and inv[0].ruri.startswith("sip:101@127.0.0.1:"), [i.start for i in inv]
     h.assert_matches_reference(h.compare_with_reference("b4_c2c_internal_101", ev_crm, "100", "101",
@@ -106,3 +106,26 @@ def test_wrapper_form(pbx, peers, recorders, peer_log):
             var[0], var[1], sorted(v for v in sets if v[0] and v[0].lstrip("_").startswith(("C2C", "TENANT"))))
     h.assert_matches_reference(h.compare_with_reference("b5_c2c_wrapper_tenant", ev_crm, "100", None,
                                                         peer_log), "b5_c2c_wrapper_tenant")
+
+
+def test_sync_originate_holds_the_session(pbx, peers, recorders):
+    """Async: false (ami-reference 6.2): the reply waits until the agent answers (here 1.5 s of
+    ringing), says 'Originate successfully queued', and no OriginateResponse follows."""
+    import time
+    crm = recorders("crm")
+    mark = crm.mark()
+    agent = peers.phone("100", ct.uas_scenario(peers.workdir, "answer", ring=1500, end="wait"))
+    trunk = peers.trunk(ct.uas_scenario(peers.workdir, "answer", ring=300, end="bye", hold=800))
+    act = dict(ct.c2c_variables_form("100", NUMBER), Async="false")
+    headers = [(k, vv) for k, v in act.items() for vv in (v if isinstance(v, list) else [v])]
+    t0 = time.monotonic()
+    resp = crm.action(headers, timeout=15)[0]
+    held = time.monotonic() - t0
+    assert resp.get("Response") == "Success" and resp.get("Message") == "Originate successfully queued", resp
+    assert held >= 1.3, "a synchronous Originate must wait for the agent to answer (1.5 s), replied after %.2f s" % held
+    ra, rt = agent.wait(), trunk.wait()
+    assert ra.returncode == 0 and rt.returncode == 0, ra.report() + rt.report()
+    ev = h.wait_call_over(crm, mark)
+    mine = [m for m in ev if m.event == "OriginateResponse" and m.get("ActionID") == resp.get("ActionID")]
+    assert not mine, "no OriginateResponse for a synchronous Originate: %s" % mine
+    h.check_call_stream(ev, read_call_only=True)

@@ -7,6 +7,7 @@ read=all) and checks that no channel is left afterwards.
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import pytest
@@ -169,8 +170,10 @@ def test_unregistered_extension_unavailable(pbx, peers, recorders):
     rc = caller.wait()
     sipp_ok(rc, "caller 100 -> unregistered 102")
     finals = rc.received_finals()
-    assert finals and finals[-1] in (480, 404), "caller got %s:\n%s" % (finals, rc.report())
     hs = wait_hangups(mon, mark, 1)
+    assert finals and finals[-1] in (480, 404), "caller got %s (AMI: %s, DialEnd %s):\n%s" % (
+        finals, [(n, h.get("Cause"), h.get("Cause-txt")) for n, h in hs.items()],
+        [d.get("DialStatus") for d in mon.events(mark, "DialEnd")], rc.report())
     assert any(n.startswith("PJSIP/100-") for n in hs), hs
     wait_no_channels(mon)
 
@@ -213,3 +216,34 @@ def test_trunk_busy(pbx, peers, recorders):
     assert rc.received_finals()[-1:] == [486], rc.report()
     wait_hangups(mon, mark, 2)
     wait_no_channels(mon)
+
+
+def test_trunk_demanding_407_auth(pbx, peers):
+    """A trunk with credentials: Centralino answers the trunk's 407 with a digest for the trunk's
+    username and password (SIPp verifyauth checks it), and the call connects."""
+    from calltools import DOMAIN_C, TRUNK_C_PASSWORD, TRUNK_C_REALM, TRUNK_C_USER
+    trunk = peers.trunk(str(SCENARIOS / "uas_trunk_auth.xml"), domain=DOMAIN_C,
+                        keys={"trunk_realm": TRUNK_C_REALM})
+    caller = peers.caller("100", "0391234567", str(SCENARIOS / "uac_call.xml"), domain=DOMAIN_C,
+                          pause_ms=500)
+    rc, rt = caller.wait(), trunk.wait()
+    sipp_ok(rt, "trunk demanding 407 (verifyauth)")
+    sipp_ok(rc, "caller 100@initech")
+    inv = rt.received_requests("INVITE")
+    assert len(inv) == 2, [i.start for i in inv]
+    auth = inv[1].header("Proxy-Authorization") or ""
+    params = dict(re.findall(r'(\w+)="?([^",]*)"?', auth))
+    assert params.get("username") == TRUNK_C_USER and params.get("realm") == TRUNK_C_REALM, auth
+    md5 = lambda x: hashlib.md5(x.encode()).hexdigest()
+    ha1 = md5("%s:%s:%s" % (TRUNK_C_USER, TRUNK_C_REALM, TRUNK_C_PASSWORD))
+    ha2 = md5("INVITE:%s" % params.get("uri"))
+    if params.get("qop"):
+        want = md5(":".join([ha1, params["nonce"], params["nc"], params["cnonce"], params["qop"], ha2]))
+    else:
+        want = md5("%s:%s:%s" % (ha1, params.get("nonce"), ha2))
+    assert params.get("response") == want, "wrong digest response for the trunk's 407: %s" % auth
+    chal = [m for m in rt.sent() if m.is_response and m.status == 407]
+    assert chal and params.get("nonce") in (chal[0].header("Proxy-Authenticate") or ""), "nonce not echoed"
+    assert re.match(r"sip:391234567@", inv[1].ruri), inv[1].start
+    acks = rt.received_requests("ACK")
+    assert len(acks) == 2, "the 407 must be ACKed and so must the 200: %d ACKs" % len(acks)

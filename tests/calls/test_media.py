@@ -54,22 +54,22 @@ def test_ringback_then_audio_both_ways(pbx, peers):
         t_answer = time.monotonic()
         a_dest = sdp_of(ok)[:2]
         ring = [p for p in a.packets if p.t < t_answer]
-        assert_ringback(ring, "caller while 101 rings")
-        assert {p.src for p in ring} <= {a_dest}, (
-            "ringback must come from the RTP address Centralino gave the caller %s: %s"
-            % (a_dest, {p.src for p in ring}))
         a.start_sending(a_dest, FILL_CALLER)
         b.start_sending(b_dest, FILL_CALLEE)
         got = ct.wait_until(lambda: len(b.received_with(FILL_CALLER)) >= 50 and
                             len(a.received_with(FILL_CALLEE)) >= 50, 2.2)
         to_b, to_a = b.received_with(FILL_CALLER), a.received_with(FILL_CALLEE)
+        rc, re_ = caller.wait(), callee.wait()
+        assert_ringback(ring, "caller while 101 rings")
+        assert {p.src for p in ring} <= {a_dest}, (
+            "ringback must come from the RTP address Centralino gave the caller %s: %s"
+            % (a_dest, {p.src for p in ring}))
         assert got, ("audio must flow both ways once answered: callee received %d of the caller's "
                      "packets, caller received %d of the callee's (sent %d / %d)"
                      % (len(to_b), len(to_a), a.sent, b.sent))
         assert {p.src for p in to_b} == {b_dest}, "callee's audio must come from %s: %s" % (
             b_dest, {p.src for p in to_b})
         assert {p.pt for p in to_b} == {0} and {p.pt for p in to_a} == {0}
-        rc, re_ = caller.wait(), callee.wait()
         assert rc.returncode == 0, rc.report()
         assert re_.returncode == 0, re_.report()
     finally:
@@ -133,11 +133,11 @@ def test_c2c_agent_hears_ringback_then_destination(pbx, peers):
         t_answer = time.monotonic()
         t_invite_seen = min((p.t for p in a.packets), default=t_answer)
         ring = [p for p in a.packets if p.t < t_answer]
-        assert_ringback(ring, "agent while the trunk rings")
         a.start_sending(a_dest, FILL_CALLER)
         t.start_sending(t_dest, FILL_CALLEE)
         got = ct.wait_until(lambda: len(t.received_with(FILL_CALLER)) >= 40 and
                             len(a.received_with(FILL_CALLEE)) >= 40, 1.8)
+        trunk.wait()
         assert got, ("c2c audio: trunk received %d of the agent's packets, agent %d of the trunk's"
                      % (len(t.received_with(FILL_CALLER)), len(a.received_with(FILL_CALLEE))))
         res = orig.result(10)
@@ -145,6 +145,7 @@ def test_c2c_agent_hears_ringback_then_destination(pbx, peers):
         assert agent.wait().returncode == 0
         assert trunk.wait().returncode == 0
         del t_invite_seen
+        assert_ringback(ring, "agent while the trunk rings")
     finally:
         a.close()
         t.close()

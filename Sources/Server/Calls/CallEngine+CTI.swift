@@ -50,7 +50,7 @@ extension CallEngine {
         }
         for channel in targets {
             // An AMI hangup raises no SoftHangupRequest for the channel itself (as Asterisk).
-            hangup(channel, cause: cause)
+            hangup(channel, cause: cause, origin: .ami)
         }
         return targets.map(\.name)
     }
@@ -60,7 +60,7 @@ extension CallEngine {
         guard let dialplan = dialplans.dialplan(for: channel.tenant), dialplan.exists(context: context, exten: exten, priority: priority) else {
             return false
         }
-        if let dial = channel.dial { abandonDial(dial, cause: .normalClearing) }
+        if let dial = channel.dial { abandonDial(dial, cause: .normalClearing, requestTargets: false) }
         if let bridge = channel.bridge { leaveBridge(channel, bridge) }
         channel.dialedBy = nil
         startDialplan(channel, context: context, exten: exten, priority: priority)
@@ -73,7 +73,7 @@ extension CallEngine {
         guard let peer = channel.bridge?.channels.first(where: { $0 !== channel }) else { return false }
         let target = context ?? (channel.snapshot.context.isEmpty ? "internal" : channel.snapshot.context)
         guard redirect(peer, context: target, exten: exten, priority: 1) else { return false }
-        hangup(channel, cause: .normalClearing)
+        hangup(channel, cause: .normalClearing, origin: .dialplan)
         return true
     }
 

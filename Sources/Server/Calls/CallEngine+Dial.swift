@@ -17,6 +17,7 @@ extension CallEngine {
                 channel.dialedBy = dial
                 dial.targets.append(channel)
                 let (callerID, connected) = (channel.snapshot.callerID, channel.snapshot.connectedLine)
+                channel.snapshot.exten = callerID.number
                 channel.snapshot.callerID = CallerID()
                 channel.snapshot.connectedLine = CallerID()
                 addChannel(channel)
@@ -93,9 +94,12 @@ extension CallEngine {
 
     /// An outbound channel: CallerID is the dialled number, the connected line the caller.
     private func newOutboundChannel(name: String, caller: CallChannel, dialed: String) -> CallChannel {
+        // As app_dial: the new channel shows the caller's name with the number the caller dialled
+        // (its exten), and the caller as connected line.
+        let number = caller.snapshot.exten.isEmpty ? dialed : caller.snapshot.exten
         let snapshot = PBX.Channel(name: "\(name)-\(ids.nextNameSuffix(technology: "PJSIP"))", uniqueID: newUniqueID(),
                                linkedID: caller.snapshot.linkedID, tenant: caller.tenant, state: .down,
-                               callerID: CallerID(name: "", number: dialed), connectedLine: caller.snapshot.callerID,
+                               callerID: CallerID(name: caller.snapshot.callerID.name, number: number), connectedLine: caller.snapshot.callerID,
                                accountCode: caller.snapshot.accountCode, context: "internal", exten: dialed, priority: 1)
         let channel = CallChannel(snapshot: snapshot, technology: .pending)
         channel.codec = caller.codec
@@ -113,10 +117,11 @@ extension CallEngine {
             switch result {
             case .failure(let error):
                 logger.error("no media ports for an outbound leg", metadata: ["error": "\(error)"])
-                hangup(channel, cause: .congestion, requested: false)
+                hangup(channel, cause: .congestion, origin: .dialer)
             case .success(let port):
                 channel.media = port
                 let choice = channel.codec ?? CallSDP.choose(from: nil)!
+                channel.codec = choice
                 let leg = driver.startOutbound(.init(
                     tenant: channel.tenant, target: pending.target, destination: pending.destination,
                     caller: caller.snapshot.callerID.number.isEmpty ? caller.snapshot.connectedLine : caller.snapshot.callerID,
@@ -161,7 +166,7 @@ extension CallEngine {
 
     func targetAnswered(_ target: CallChannel, answer: SDPSession?) {
         guard let dial = target.dialedBy, dial.answered == nil else {
-            hangup(target, cause: .answeredElsewhere)
+            hangup(target, cause: .answeredElsewhere, origin: .dialer)
             return
         }
         dial.answered = target
@@ -172,7 +177,7 @@ extension CallEngine {
             emit(PBXEvent("DialEnd", fields: callerBlock(dial.caller) + other.snapshot.eventFields(prefix: "Dest")
                             + [("DialStatus", "CANCEL")], tenant: other.tenant))
             other.dialedBy = nil
-            hangup(other, cause: .answeredElsewhere)
+            hangup(other, cause: .answeredElsewhere, origin: .dialer)
         }
         dial.targets = [target]
         let caller = dial.caller
@@ -190,18 +195,24 @@ extension CallEngine {
     func targetFailed(_ target: CallChannel, status: Int) {
         let cause = HangupCause(sipStatus: status)
         if cause == .userBusy { setState(target, .busy) }
-        hangup(target, cause: cause, requested: false)
+        hangup(target, cause: cause, origin: .dialer)
     }
 
-    /// A target is gone without answering: DialEnd, and the Dial ends when none is left.
-    func targetGone(_ dial: ActiveDial, target: CallChannel, cause: HangupCause) {
-        guard dial.answered == nil, dial.targets.contains(where: { $0 === target }) else { return }
+    /// A target is going away without answering: its DialEnd (raised before its Hangup, as Asterisk).
+    /// Returns whether it was still a target; `settleDial` then ends the Dial if none is left.
+    func targetLeaving(_ dial: ActiveDial, target: CallChannel, cause: HangupCause) -> Bool {
+        guard dial.answered == nil, dial.targets.contains(where: { $0 === target }) else { return false }
         dial.targets.removeAll { $0 === target }
         dial.failures.append(cause)
         dial.caller.dialCause = cause
         emit(PBXEvent("DialEnd", fields: callerBlock(dial.caller) + target.snapshot.eventFields(prefix: "Dest")
                         + [("DialStatus", cause.dialStatus)], tenant: target.tenant))
-        if dial.targets.isEmpty, !dial.caller.isGone {
+        return true
+    }
+
+    /// Ends the Dial once no target is left, with the DIALSTATUS its failures add up to.
+    func settleDial(_ dial: ActiveDial) {
+        if dial.answered == nil, dial.targets.isEmpty, dial.caller.dial === dial, !dial.caller.isGone {
             let status = dial.failures.contains(.userBusy) ? "BUSY"
                 : dial.failures.contains(.congestion) ? "CONGESTION" : (dial.failures.last?.dialStatus ?? "CHANUNAVAIL")
             finishDial(dial, status: status)
@@ -216,13 +227,13 @@ extension CallEngine {
             emit(PBXEvent("DialEnd", fields: callerBlock(dial.caller) + target.snapshot.eventFields(prefix: "Dest")
                             + [("DialStatus", "NOANSWER")], tenant: target.tenant))
             target.dialedBy = nil
-            hangup(target, cause: .noAnswer)
+            hangup(target, cause: .noAnswer, origin: .dialer)
         }
         finishDial(dial, status: "NOANSWER")
     }
 
     /// The caller hung up while dialling: every target is cancelled.
-    func abandonDial(_ dial: ActiveDial, cause: HangupCause) {
+    func abandonDial(_ dial: ActiveDial, cause: HangupCause, requestTargets: Bool) {
         dial.timer?.cancel()
         let targets = dial.targets
         dial.targets = []
@@ -231,7 +242,7 @@ extension CallEngine {
             emit(PBXEvent("DialEnd", fields: callerBlock(dial.caller) + target.snapshot.eventFields(prefix: "Dest")
                             + [("DialStatus", "CANCEL")], tenant: target.tenant))
             target.dialedBy = nil
-            hangup(target, cause: cause)
+            hangup(target, cause: cause, origin: requestTargets ? .farEnd : .dialer)
         }
     }
 
@@ -243,7 +254,7 @@ extension CallEngine {
         if caller.dialCause == nil || dial.failures.isEmpty { caller.dialCause = Self.cause(forDialStatus: status) }
         setVariable(caller, "DIALSTATUS", status)
         if caller.execution == nil, !caller.ranSingleApplication {
-            hangup(caller, cause: Self.cause(forDialStatus: status))
+            hangup(caller, cause: Self.cause(forDialStatus: status), origin: .dialplan)
         } else {
             runDialplan(caller)
         }
@@ -263,7 +274,7 @@ extension CallEngine {
         if channel.execution != nil || channel.ranSingleApplication {
             runDialplan(channel)
         } else {
-            hangup(channel, cause: .normalClearing)
+            hangup(channel, cause: .normalClearing, origin: .dialer)
         }
     }
 }

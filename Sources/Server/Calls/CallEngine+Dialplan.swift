@@ -7,7 +7,7 @@ import PBX
 extension CallEngine {
     func startDialplan(_ channel: CallChannel, context: String, exten: String, priority: Int = 1) {
         guard let dialplan = dialplans.dialplan(for: channel.tenant) else {
-            hangup(channel, cause: .unallocated)
+            hangup(channel, cause: .unallocated, origin: .dialplan)
             return
         }
         channel.execution = DialplanExecution(dialplan: dialplan, context: context, exten: exten, priority: priority)
@@ -17,7 +17,7 @@ extension CallEngine {
     /// Runs applications until one waits (Dial, Wait) or the channel hangs up.
     func runDialplan(_ channel: CallChannel) {
         if channel.ranSingleApplication {
-            hangup(channel, cause: channel.dialCause ?? .normalClearing)
+            hangup(channel, cause: channel.dialCause ?? .normalClearing, origin: .dialplan)
             return
         }
         if let single = channel.singleApplication {
@@ -27,7 +27,7 @@ extension CallEngine {
                                                location: DialplanLocation(context: channel.snapshot.context,
                                                                           exten: channel.snapshot.exten, priority: 1))
             emitNewexten(channel, step)
-            if execute(step, on: channel) { hangup(channel, cause: .normalClearing) }
+            if execute(step, on: channel) { hangup(channel, cause: .normalClearing, origin: .dialplan) }
             return
         }
         while !channel.isGone, var execution = channel.execution {
@@ -43,7 +43,7 @@ extension CallEngine {
                 setVariable(channel, "INVALID_EXTEN", invalid.exten)
             case .hangup:
                 channel.execution = nil
-                hangup(channel, cause: channel.dialCause ?? .normalClearing)
+                hangup(channel, cause: channel.dialCause ?? .normalClearing, origin: .dialplan)
                 return
             }
         }
@@ -87,18 +87,18 @@ extension CallEngine {
             return false
         case "busy":
             setState(channel, .busy)
-            hangup(channel, cause: .userBusy)
+            hangup(channel, cause: .userBusy, origin: .dialplan)
             return false
         case "congestion":
-            hangup(channel, cause: .congestion)
+            hangup(channel, cause: .congestion, origin: .dialplan)
             return false
         case "hangup":
             let cause = Int(arguments.first ?? "").map(HangupCause.init(rawValue:)) ?? channel.dialCause ?? .normalClearing
-            hangup(channel, cause: cause)
+            hangup(channel, cause: cause, origin: .dialplan)
             return false
         default:
             logger.warning("dialplan application not supported; hanging up", metadata: ["application": "\(step.application)", "channel": "\(channel.name)"])
-            hangup(channel, cause: .normalClearing)
+            hangup(channel, cause: .normalClearing, origin: .dialplan)
             return false
         }
     }

@@ -41,13 +41,15 @@ extension CallEngine {
                 emit(PBXEvent("DialEnd", fields: first.snapshot.eventFields(prefix: "Dest") + [("DialStatus", "ANSWER")], tenant: tenant))
                 runOriginateDestination(request.destination, on: first)
             },
-            onFailure: { cause in
+            onFailure: { [unowned self, unowned first] cause in
+                // The dialer reports how `;1` ended, except when it gave up itself (no answer in time).
+                if cause != .noAnswer { emit(PBXEvent("DialEnd", fields: first.snapshot.eventFields(prefix: "Dest") + [("DialStatus", cause.dialStatus)], tenant: tenant)) }
                 failure(Self.originateReason(cause, throughLocal: isLocal))
             })
         let timeout = max(request.timeout, 1)
         loop.scheduleConfined(in: .milliseconds(Int64(timeout)), first) { [unowned self] first in
             guard first.originate != nil, !first.isGone else { return }
-            if let partner = first.localPartner { hangup(partner, cause: .noAnswer) } else { hangup(first, cause: .noAnswer) }
+            hangup(first, cause: .noAnswer, origin: .dialer)
         }
         if isLocal, let second = first.localPartner {
             let (exten, context) = Self.localTarget(request.resource)
@@ -93,7 +95,7 @@ extension CallEngine {
             first.snapshot.accountCode = account
             emit(.channel("NewAccountCode", first.snapshot, extra: [("OldAccountCode", "")]))
         }
-        applyCallerID(first, callerID: callerID, connected: callerID)
+        applyCallerID(first, callerID: callerID, connected: callerID, connectedFirst: false)
         // `;1`'s variables cross to `;2`; caller ID and connected line cross over (ast_unreal_call_setup).
         for (name, value) in first.snapshot.variables.entries { setVariable(second, name, value) }
         second.snapshot.accountCode = first.snapshot.accountCode
@@ -121,8 +123,11 @@ extension CallEngine {
         return channel
     }
 
-    func applyCallerID(_ channel: CallChannel, callerID: CallerID, connected: CallerID) {
+    /// NewCallerid then NewConnectedLine. The originated channel gets its caller ID before its
+    /// connected line (two steps in Asterisk); channels set up from another already carry both.
+    func applyCallerID(_ channel: CallChannel, callerID: CallerID, connected: CallerID, connectedFirst: Bool = true) {
         channel.snapshot.callerID = callerID
+        if connectedFirst { channel.snapshot.connectedLine = connected }
         emit(.channel("NewCallerid", channel.snapshot, extra: [("CID-CallingPres", "0 (Presentation Allowed, Not Screened)")]))
         channel.snapshot.connectedLine = connected
         emit(.channel("NewConnectedLine", channel.snapshot))

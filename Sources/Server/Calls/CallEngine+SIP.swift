@@ -31,7 +31,7 @@ extension CallEngine: SIPCallDriverDelegate {
             switch result {
             case .failure(let error):
                 logger.error("no media ports for an inbound call", metadata: ["error": "\(error)"])
-                hangup(channel, cause: .congestion, requested: false)
+                hangup(channel, cause: .congestion, origin: .dialer)
             case .success(let port):
                 channel.media = port
                 if let remote = CallSDP.remoteAudio(offer) { port.setRemote(host: remote.host, port: remote.port) }

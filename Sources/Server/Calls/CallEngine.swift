@@ -68,13 +68,38 @@ final class CallEngine {
 
     /// Hangs a channel up: its technology ends (BYE, CANCEL, final response), its media closes,
     /// `Hangup` is raised, and whatever depended on it (a Dial, a bridge peer, a Local partner) follows.
-    func hangup(_ channel: CallChannel, cause: HangupCause, requested: Bool = true) {
+    /// Why a channel hangs up, which decides the request events Asterisk raises before `Hangup`.
+    enum HangupOrigin {
+        /// The far end (BYE, CANCEL) or something queued on the channel: HangupRequest.
+        case farEnd
+        /// Its own dialplan (Hangup, Busy, end of extension): SoftHangupRequest.
+        case dialplan
+        /// Its Local partner ended: HangupRequest, then SoftHangupRequest if it was running something.
+        case localPartner
+        /// Whoever dialled it gave up on it (cancel, timeout, answered elsewhere, failure): no request.
+        case dialer
+        /// AMI Hangup: no request for the channel itself; what it dials gets HangupRequest.
+        case ami
+    }
+
+    func hangup(_ channel: CallChannel, cause: HangupCause, origin: HangupOrigin = .farEnd) {
         guard !channel.isGone else { return }
+        let wasBusy = channel.execution != nil || channel.dial != nil || channel.bridge != nil
         channel.isGone = true
         channel.hangupCause = cause
         channel.waitTimer?.cancel()
-        if requested { emit(.channel("HangupRequest", channel.snapshot, extra: [("Cause", String(cause.rawValue))])) }
-        if let dial = channel.dial { abandonDial(dial, cause: .normalClearing) }
+        let requestFields = [("Cause", String(cause.rawValue))]
+        switch origin {
+        case .farEnd: emit(.channel("HangupRequest", channel.snapshot, extra: requestFields))
+        case .dialplan: emit(.channel("SoftHangupRequest", channel.snapshot, extra: [("Cause", "16")]))
+        case .localPartner: emit(.channel("HangupRequest", channel.snapshot, extra: requestFields))
+        case .dialer, .ami: break
+        }
+        if let dial = channel.dial { abandonDial(dial, cause: cause, requestTargets: origin == .ami) }
+        if origin == .localPartner, wasBusy {
+            // The queued hangup interrupts what the channel was running.
+            emit(.channel("SoftHangupRequest", channel.snapshot, extra: [("Cause", "16")]))
+        }
         if let leg = channel.sipLeg {
             driver.hangup(leg, cause: cause)
             channelByLeg[leg.id] = nil
@@ -87,11 +112,12 @@ final class CallEngine {
             channel.originate = nil
             tracking.onFailure(cause)
         }
+        let leavingDial = channel.dialedBy.flatMap { targetLeaving($0, target: channel, cause: cause) ? $0 : nil }
         emit(.hangup(channel.snapshot, cause: cause))
         channels[channel.snapshot.uniqueID] = nil
         refreshDevice(of: channel)
-        if let partner = channel.localPartner, !partner.isGone { hangup(partner, cause: cause) }
-        if let dial = channel.dialedBy { targetGone(dial, target: channel, cause: cause) }
+        if let partner = channel.localPartner, !partner.isGone { hangup(partner, cause: cause, origin: .localPartner) }
+        if let dial = leavingDial { settleDial(dial) }
         processedCalls += channel.snapshot.linkedID == channel.snapshot.uniqueID ? 1 : 0
     }
 
