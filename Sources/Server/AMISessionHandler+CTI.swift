@@ -157,14 +157,37 @@ extension AMISessionHandler {
         if case .refused(let refusal) = TenantScope.check(context: dialContext, own: login.entry.account.tenant.uuidString.lowercased()) {
             return send(.error(id, message: refusal), context: context)
         }
-        withEngine(context, { engine, tenant -> Bool? in
-            guard let channel = engine.findChannel(channelName, tenant: tenant) else { return nil }
-            return engine.redirect(channel, context: dialContext, exten: exten, priority: priority)
-        }) { handler, context, result in
-            switch result {
-            case nil: handler.send(.error(id, message: "Channel does not exist: \(channelName)"), context: context)
-            case true?: handler.send(.success(id, message: "Redirect successful"), context: context)
-            case false?: handler.send(.error(id, message: "Redirect failed"), context: context)
+        let extraName = message.value("ExtraChannel")
+        var extra: (String, String, Int)?
+        if !extraName.isEmpty {
+            let extraContext = message.value("ExtraContext")
+            if extraContext.isEmpty {
+                extra = (dialContext, exten, priority)
+            } else {
+                let extraExten = message.value("ExtraExten")
+                let extraPriority = message.value("ExtraPriority")
+                guard !extraExten.isEmpty else { return send(.error(id, message: "ExtraExten not specified"), context: context) }
+                guard !extraPriority.isEmpty else { return send(.error(id, message: "ExtraPriority not specified"), context: context) }
+                guard let number = Int(extraPriority) else { return send(.error(id, message: "ExtraPriority is invalid"), context: context) }
+                if case .refused(let refusal) = TenantScope.check(context: extraContext, own: login.entry.account.tenant.uuidString.lowercased()) {
+                    return send(.error(id, message: refusal), context: context)
+                }
+                extra = (extraContext, extraExten, number)
+            }
+        }
+        let dual = extra
+        withEngine(context, { engine, tenant -> String? in
+            guard let channel = engine.findChannel(channelName, tenant: tenant) else { return "Channel does not exist: \(channelName)" }
+            guard let extra = dual else {
+                return engine.redirect(channel, context: dialContext, exten: exten, priority: priority) ? nil : "Redirect failed"
+            }
+            guard let second = engine.findChannel(extraName, tenant: tenant) else { return "ExtraChannel does not exist: \(extraName)" }
+            return engine.redirect(channel, to: (dialContext, exten, priority), extra: second, to: extra) ? nil : "Secondary redirect failed"
+        }) { handler, context, failure in
+            if let failure {
+                handler.send(.error(id, message: failure), context: context)
+            } else {
+                handler.send(.success(id, message: dual == nil ? "Redirect successful" : "Dual Redirect successful"), context: context)
             }
         }
     }

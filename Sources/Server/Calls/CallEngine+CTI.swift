@@ -67,6 +67,34 @@ extension CallEngine {
         return true
     }
 
+    /// AMI Redirect with ExtraChannel: both channels leave whatever they do (their shared bridge is
+    /// dissolved without hanging either up) and each runs its own destination. Nil when one destination
+    /// does not exist (nothing is changed then).
+    func redirect(_ first: CallChannel, to a: (String, String, Int), extra second: CallChannel, to b: (String, String, Int)) -> Bool {
+        guard let dialplan = dialplans.dialplan(for: first.tenant),
+              dialplan.exists(context: a.0, exten: a.1, priority: a.2), dialplan.exists(context: b.0, exten: b.1, priority: b.2) else {
+            return false
+        }
+        for channel in [first, second] {
+            if let dial = channel.dial { abandonDial(dial, cause: .normalClearing, requestTargets: false) }
+            if let bridge = channel.bridge {
+                for member in bridge.channels {
+                    member.bridge = nil
+                    member.media?.unbridge()
+                    emit(PBXEvent("BridgeLeave", fields: bridgeFields(bridge) + member.snapshot.eventFields(), tenant: member.tenant))
+                }
+                let others = bridge.channels.filter { $0 !== first && $0 !== second }
+                bridge.channels.removeAll()
+                emit(PBXEvent("BridgeDestroy", fields: bridgeFields(bridge), tenant: channel.tenant))
+                others.forEach(continueAfterBridge)
+            }
+            channel.dialedBy = nil
+        }
+        startDialplan(first, context: a.0, exten: a.1, priority: a.2)
+        startDialplan(second, context: b.0, exten: b.1, priority: b.2)
+        return true
+    }
+
     /// AMI BlindTransfer: the channel's bridge peer goes to `exten@context` (default: the channel's
     /// context) and the channel itself hangs up.
     func blindTransfer(_ channel: CallChannel, exten: String, context: String?) -> Bool {
