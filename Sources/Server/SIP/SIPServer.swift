@@ -31,8 +31,8 @@ public struct SIPServer: Service {
         let core = SIPCore(configuration: configuration, directory: directory, logger: logger) { hub.localAddress(toward: $0) }
         core.load(try store.registrations(), wallClock: SIPClock.wallSeconds())
         let calls = try await startCalls(core: core, hub: hub, directory: directory, media: media, bus: bus, group: group, logger: logger)
+        // No SO_REUSEADDR on UDP: on Linux it would let another socket bind the same port and take our requests.
         let udp = try await DatagramBootstrap(group: group)
-            .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: SIPLimits.maximumMessageSize))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(SIPDatagramHandler(core: core, hub: hub)) }
