@@ -27,9 +27,8 @@ extension CallEngine {
 
     func currentApplication(_ channel: CallChannel) -> (String, String) {
         if channel.dialedBy != nil { return ("AppDial", "(Outgoing Line)") }
-        if let dial = channel.dial { return ("Dial", dial.dialString) }
-        if channel.bridge != nil, channel.execution == nil { return ("AppDial", "(Outgoing Line)") }
-        return channel.bridge != nil ? ("Dial", "") : ("", "")
+        if channel.bridge != nil, channel.execution == nil, channel.application == nil { return ("AppDial", "(Outgoing Line)") }
+        return channel.application.map { ($0.name, $0.data) } ?? ("", "")
     }
 
     /// Finds a live channel of the tenant by name or uniqueid.
@@ -100,7 +99,12 @@ extension CallEngine {
     func blindTransfer(_ channel: CallChannel, exten: String, context: String?) -> Bool {
         guard let peer = channel.bridge?.channels.first(where: { $0 !== channel }) else { return false }
         let target = context ?? (channel.snapshot.context.isEmpty ? "internal" : channel.snapshot.context)
+        let transferer = channel.snapshot
+        let transferee = peer.snapshot
         guard redirect(peer, context: target, exten: exten, priority: 1) else { return false }
+        emit(PBXEvent("BlindTransfer", fields: [("Result", "Success")] + transferer.eventFields(prefix: "Transferer")
+                        + transferee.eventFields(prefix: "Transferee")
+                        + [("IsExternal", "No"), ("Context", target), ("Extension", exten)], tenant: channel.tenant))
         hangup(channel, cause: .normalClearing, origin: .dialplan)
         return true
     }

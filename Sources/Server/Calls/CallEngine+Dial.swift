@@ -11,6 +11,7 @@ extension CallEngine {
         let dialString = arguments.first ?? ""
         let dial = ActiveDial(caller: caller, dialString: dialString)
         caller.dial = dial
+        caller.application = ("Dial", arguments.joined(separator: ","))
         for name in ["DIALSTATUS", "DIALEDPEERNAME", "DIALEDPEERNUMBER"] { setVariable(caller, name, "") }
         for target in dialString.split(separator: "&").map(String.init) {
             for channel in makeTargets(target, caller: caller) {

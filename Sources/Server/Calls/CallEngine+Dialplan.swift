@@ -50,6 +50,7 @@ extension CallEngine {
     }
 
     private func emitNewexten(_ channel: CallChannel, _ call: DialplanApplicationCall) {
+        channel.application = (call.application, call.data)
         channel.snapshot.context = call.location.context
         channel.snapshot.exten = call.location.exten
         channel.snapshot.priority = call.location.priority
