@@ -4,6 +4,10 @@ Starts `$CENTRALINO_BIN serve` (default .build/debug/centralino), logs in as the
 dashboard widget, sets the AMI username, password and ACL on the AMI page, then logs in over AMI
 from an allowed (127.0.0.1) and a denied (127.0.0.2) source address. Screenshots of the dashboard
 and the AMI page are saved under test-artifacts/web/.
+
+A second test creates extension 250 in tenant `default` through the extensions form (after a
+refused bad number), registers a SIPp phone with it over the server's SIP port, and checks that
+the dashboard lists the registration (screenshot test-artifacts/web/extension-registered.png).
 """
 import os
 import re
@@ -57,7 +61,8 @@ def server():
     try:
         wait_for_port(http_port, process)
         wait_for_port(ami_port, process)
-        yield {"http": f"http://127.0.0.1:{http_port}", "ami_port": ami_port, "data": data}
+        yield {"http": f"http://127.0.0.1:{http_port}", "ami_port": ami_port, "sip_port": sip_port, "data": data,
+               "log": Path(data) / "server.log"}
     finally:
         process.terminate()
         try:
@@ -165,3 +170,94 @@ def test_panel_sets_up_ami_and_the_acl_applies(server, browser):
     assert "Response: Success" in allowed
     denied = ami_login(server["ami_port"], "webcrm", "web-secret-1", "127.0.0.2")
     assert "Response: Error" in denied and "Authentication failed" in denied
+
+
+SIPP_REGISTER = Path(os.environ.get("CENTRALINO_SIPP_REGISTER", "/work/shared/sipp/uac_register_auth.xml"))
+EXTENSION_PASSWORD = "ext-250-Secret"
+
+
+def sign_in(server, browser):
+    """Signs in as the system administrator unless this browser already has a session."""
+    browser.get(server["http"] + "/tenants")
+    if browser.find_elements(By.ID, "login-form"):
+        submit(browser, "login-form", username="admin", password=ADMIN_PASSWORD)
+    assert browser.current_url.endswith("/tenants")
+
+
+def reload_count(server):
+    return server["log"].read_text(errors="replace").count("configuration reloaded")
+
+
+def wait_until(predicate, timeout, step=0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return predicate()
+
+
+def test_panel_adds_an_extension_that_a_phone_registers_with(server, browser):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    browser.set_window_size(1280, 1100)
+    sign_in(server, browser)
+    browser.get(browser.find_element(By.LINK_TEXT, "default").get_attribute("href"))
+    dashboard_url = browser.current_url
+    assert browser.find_element(By.ID, "tenant-domain").text.strip() == "default"  # the digest realm
+
+    browser.get(browser.find_element(By.LINK_TEXT, "Extensions").get_attribute("href"))
+    assert browser.current_url == dashboard_url + "/extensions"
+    submit(browser, "extension-form", number="25x", name="Browser phone", password=EXTENSION_PASSWORD)
+    error = browser.find_element(By.CSS_SELECTOR, "#extension-form .field-error")
+    assert error.text == "'25x' must be 1-20 digits"
+    assert browser.find_element(By.ID, "f-number").get_attribute("aria-invalid") == "true"
+    assert browser.find_element(By.ID, "f-number").get_attribute("value") == "25x"  # the form keeps what was typed
+    assert "250" not in browser.find_element(By.ID, "extensions").text
+
+    reloads = reload_count(server)
+    submit(browser, "extension-form", number="250", name="Browser phone", password=EXTENSION_PASSWORD)
+    assert browser.current_url == dashboard_url + "/extensions"
+    assert "Extension 250 created." in browser.find_element(By.CSS_SELECTOR, ".flash").text
+    assert not browser.find_elements(By.CSS_SELECTOR, ".field-error")
+    rows = [row.text for row in browser.find_elements(By.CSS_SELECTOR, "#extensions tbody tr")]
+    assert any(row.startswith("250 Browser phone 250@default") for row in rows), rows
+    # The SIP directory picks up the change within a DirectoryWatcher poll; wait for it so the
+    # REGISTER is not refused (and counted as a failed login) before the extension is known.
+    assert wait_until(lambda: reload_count(server) > reloads, 10), "server did not reload its configuration"
+
+    workdir = Path(server["data"]) / "sipp"
+    workdir.mkdir(exist_ok=True)
+    screen = workdir / "register_screen.log"
+    command = ["sipp", "-sf", str(SIPP_REGISTER), "-s", "250", "-au", "250", "-ap", EXTENSION_PASSWORD,
+               f"127.0.0.1:{server['sip_port']}", "-i", "127.0.0.1", "-p", str(free_port()), "-m", "1", "-nostdin",
+               "-timeout", "20s", "-timeout_error", "-trace_msg", "-message_file", str(workdir / "register_messages.log"),
+               "-trace_screen", "-screen_file", str(screen)]
+    try:
+        sipp = subprocess.run(command, cwd=workdir, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=40)
+    except subprocess.TimeoutExpired as expired:
+        pytest.fail(f"SIPp did not finish: {expired}")
+    screen_text = screen.read_text(errors="replace") if screen.exists() else ""
+    messages = (workdir / "register_messages.log").read_text(errors="replace") if (workdir / "register_messages.log").exists() else ""
+    details = f"exit {sipp.returncode}\n{sipp.stdout}\n{sipp.stderr}\n{screen_text}\n{messages}"
+    assert sipp.returncode == 0, details
+    successful = re.search(r"Successful call\s*\|\s*\d+\s*\|\s*(\d+)", screen_text)
+    failed = re.search(r"Failed call\s*\|\s*\d+\s*\|\s*(\d+)", screen_text)
+    assert successful and successful.group(1) == "1", details
+    assert failed and failed.group(1) == "0", details
+
+    browser.get(dashboard_url)
+    def registered():
+        for row in browser.find_elements(By.CSS_SELECTOR, "#registrations tbody tr"):
+            cells = [cell.text for cell in row.find_elements(By.TAG_NAME, "td")]
+            if cells and cells[0] == "250":
+                return cells
+        return None
+    assert WebDriverWait(browser, 10, poll_frequency=0.2).until(lambda _: registered())
+    assert WebDriverWait(browser, 10, poll_frequency=0.2).until(
+        lambda _: browser.find_element(By.ID, "live-updated").text.startswith("updated"))
+    cells = registered()  # as the live refresh wrote it
+    assert cells, "registration of 250 vanished after the live refresh"
+    assert cells[1].startswith("sip:250@127.0.0.1:"), cells
+    assert cells[2].startswith("127.0.0.1:") and "UDP" in cells[2].upper(), cells
+    assert cells[3] == "SIPp", cells
+    browser.save_screenshot(str(ARTIFACTS / "extension-registered.png"))
