@@ -3,7 +3,8 @@
 # 1001 (uac_call_auth: INVITE, 401, INVITE with digest, BYE after HOLD ms) calls 1002, a SIPp UAS
 # registered as 1002 that answers at once. Steps the rate up (RFC 7501 style) and prints, per step,
 # successful and failed calls; the figure that matters is the highest rate with zero failed calls.
-# Also prints the server's resident memory after each step. Asserts nothing.
+# Also prints the server's peak resident memory and peak live RTP sockets during each step (with a long
+# HOLD_MS, rate × hold calls are up at once: that is the concurrent relayed calls figure). Asserts nothing.
 # Usage: scripts/bench-calls.sh [RATES] [CALLS_PER_STEP] [HOLD_MS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,11 +41,20 @@ pids+=($!)
 sleep 0.5
 echo "== short calls 1001 -> 1002 through Centralino, $calls per step, each held $hold ms"
 for rate in ${rates//,/ }; do
+    rm -f "$work/stop"
+    (peak=0; sockets=0
+     while kill -0 "$server" 2>/dev/null && [ ! -f "$work/stop" ]; do
+         rss=$(awk '/VmRSS/ {print $2}' "/proc/$server/status"); [ "$rss" -gt "$peak" ] && peak=$rss
+         n=$(ls -l "/proc/$server/fd" 2>/dev/null | grep -c socket); [ "$n" -gt "$sockets" ] && sockets=$n
+         sleep 0.2
+     done; echo "$peak $sockets" > "$work/peak") &
+    sampler=$!
     timeout 600 sipp -sf "$shared/uac_call_auth.xml" -key caller 1001 -au 1001 -ap s1001 -s 1002 "127.0.0.1:$sip" \
         -i 127.0.0.1 -p "$caller" -r "$rate" -m "$calls" -d "$hold" -l 5000 -nostdin >"$work/uac.out" 2>&1 || true
     ok=$(grep -E "^ +Successful call" "$work/uac.out" | awk -F'|' '{print $3}' | tr -d ' ')
     failed=$(grep -E "^ +Failed call" "$work/uac.out" | awk -F'|' '{print $3}' | tr -d ' ')
-    rss=$(awk '/VmRSS/ {print $2 " " $3}' "/proc/$server/status")
-    echo "rate $rate calls/s: ${ok:-0} ok, ${failed:-0} failed; server RSS $rss"
+    touch "$work/stop"; wait "$sampler"
+    read -r peak sockets < "$work/peak"
+    echo "rate $rate calls/s: ${ok:-0} ok, ${failed:-0} failed; peak server RSS ${peak} kB, peak open sockets ${sockets} (2 per relayed leg)"
     sleep 2
 done

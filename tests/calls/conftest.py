@@ -25,8 +25,9 @@ def _tools_present():
         pytest.fail("sipp is not installed (see tests/sip/install-peers.sh)", pytrace=False)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def pbx(tmp_path_factory):
+    """One server per test module, so registrations made by one module never reach another's tests."""
     srv = Server(tmp_path_factory.mktemp("pbx"), name="main")
     yield srv
     srv.stop()
