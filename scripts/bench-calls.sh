@@ -42,10 +42,10 @@ sleep 0.5
 echo "== short calls 1001 -> 1002 through Centralino, $calls per step, each held $hold ms"
 for rate in ${rates//,/ }; do
     rm -f "$work/stop"
-    (peak=0; sockets=0
+    (set +e; peak=0; sockets=0
      while kill -0 "$server" 2>/dev/null && [ ! -f "$work/stop" ]; do
-         rss=$(awk '/VmRSS/ {print $2}' "/proc/$server/status"); [ "$rss" -gt "$peak" ] && peak=$rss
-         n=$(ls -l "/proc/$server/fd" 2>/dev/null | grep -c socket); [ "$n" -gt "$sockets" ] && sockets=$n
+         rss=$(awk '/VmRSS/ {print $2}' "/proc/$server/status"); [ "${rss:-0}" -gt "$peak" ] && peak=$rss
+         n=$(ls -l "/proc/$server/fd" 2>/dev/null | grep -c socket); [ "${n:-0}" -gt "$sockets" ] && sockets=$n
          sleep 0.2
      done; echo "$peak $sockets" > "$work/peak") &
     sampler=$!
