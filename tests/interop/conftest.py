@@ -19,6 +19,11 @@ import time
 from pathlib import Path
 from typing import List, Optional
 
+import sys
+from pathlib import Path as _Path
+sys.path.insert(0, str(_Path(__file__).resolve().parents[1] / "common"))
+from serve_process import ServeProcess  # noqa: E402  (shared by the suites' server runners)
+
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -118,7 +123,7 @@ def run_apply(data_dir: Path, yaml_file: Path, timeout: float = 30.0) -> subproc
         capture_output=True, text=True, timeout=timeout, cwd=str(REPO_ROOT))
 
 
-class Server:
+class Server(ServeProcess):
     """A running ``centralino serve``."""
 
     running: List["Server"] = []
@@ -171,27 +176,8 @@ class Server:
                 raise RuntimeError("centralino serve %s\ncmd: %s\nstdout:\n%s\nstderr:\n%s"
                                    % (why, " ".join(cmd), "".join(self.stdout_lines), self.log_text()))
 
-    def _read_stdout(self) -> None:
-        for raw in iter(self.proc.stdout.readline, b""):
-            line = raw.decode("utf-8", "replace")
-            self.stdout_lines.append(line)
-            m = READY_RE.search(line)
-            if m and int(m.group(1)) == self.ami_port:
-                self._ready.set()
-
-    def log_text(self, start: int = 0) -> str:
-        try:
-            with open(self.log_path, "rb") as f:
-                f.seek(start)
-                return f.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
-
-    def log_size(self) -> int:
-        try:
-            return self.log_path.stat().st_size
-        except OSError:
-            return 0
+    def ready_checks(self):
+        return [(READY_RE, self.ami_port, self._ready)]
 
     @property
     def port(self) -> int:
@@ -201,22 +187,6 @@ class Server:
         f = self.workdir / filename
         f.write_text(yaml_text)
         return run_apply(self.data_dir, f)
-
-    def stop(self, timeout: float = 10.0) -> Optional[int]:
-        if self in Server.running:
-            Server.running.remove(self)
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        self._reader.join(2)
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
-        self._log.close()
-        return self.proc.returncode
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
+import sys
+from pathlib import Path as _Path
+sys.path.insert(0, str(_Path(__file__).resolve().parents[1] / "common"))
+from serve_process import ServeProcess  # noqa: E402  (shared by the suites' server runners)
+
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
 SCENARIOS = HERE / "scenarios"
@@ -90,7 +95,7 @@ def tail(text: str, n: int = 60) -> str:
 
 # -- Centralino ------------------------------------------------------------
 
-class Server:
+class Server(ServeProcess):
     """A running ``centralino serve`` with a SIP listener."""
 
     running: List["Server"] = []
@@ -159,53 +164,8 @@ class Server:
         if self not in Server.running:
             Server.running.append(self)
 
-    def _read_stdout(self) -> None:
-        assert self.proc is not None and self.proc.stdout is not None
-        for raw in iter(self.proc.stdout.readline, b""):
-            line = raw.decode("utf-8", "replace")
-            self.stdout_lines.append(line)
-            m = self.SIP_READY.search(line)
-            if m and int(m.group(1)) == self.sip_port:
-                self._sip_ready.set()
-            m = self.AMI_READY.search(line)
-            if m and int(m.group(1)) == self.ami_port:
-                self._ami_ready.set()
-
-    def log_text(self, start: int = 0) -> str:
-        try:
-            with open(self.log_path, "rb") as f:
-                f.seek(start)
-                return f.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
-
-    def log_size(self) -> int:
-        try:
-            return self.log_path.stat().st_size
-        except OSError:
-            return 0
-
-    @property
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self, timeout: float = 10.0) -> Optional[int]:
-        if self in Server.running:
-            Server.running.remove(self)
-        if self.proc is None:
-            return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        self._reader.join(2)
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
-        self._log.close()
-        return self.proc.returncode
+    def ready_checks(self):
+        return [(self.SIP_READY, self.sip_port, self._sip_ready), (self.AMI_READY, self.ami_port, self._ami_ready)]
 
     def restart(self) -> None:
         self.stop()
