@@ -87,9 +87,4 @@ public final class AMIEventBus: Sendable {
         for subscriber in targets { subscriber.close() }
         return targets.count
     }
-
-    /// Number of logged-in sessions, for status output and tests.
-    public var sessionCount: Int {
-        subscribers.withLockedValue { $0.values.reduce(0) { $0 + $1.count } }
-    }
 }

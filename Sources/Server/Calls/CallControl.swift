@@ -43,13 +43,7 @@ public final class CallControl: Sendable {
     public func activeCalls(tenant: UUID) async -> Int {
         let engine = self.engine
         return (try? await loop.submit {
-            Set(engine.value.channels.values.filter { $0.tenant == tenant && !$0.isGone }.map(\.snapshot.linkedID)).count
+            engine.value.activeCalls(tenant: tenant)
         }.get()) ?? 0
-    }
-
-    /// Live channels and calls processed since start.
-    func counts() async -> (channels: Int, processed: Int) {
-        let engine = self.engine
-        return try! await loop.submit { (engine.value.channels.count, engine.value.processedCalls) }.get()
     }
 }

@@ -14,6 +14,11 @@ extension CallEngine {
         var variables: [(String, String)]
     }
 
+    /// Calls of the tenant with live channels (each call's legs share one Linkedid).
+    func activeCalls(tenant: UUID) -> Int {
+        Set(channels.values.filter { $0.tenant == tenant && !$0.isGone }.map(\.snapshot.linkedID)).count
+    }
+
     func channelReports(tenant: UUID) -> [ChannelReport] {
         channels.values.filter { $0.tenant == tenant && !$0.isGone }
             .sorted { $0.snapshot.uniqueID < $1.snapshot.uniqueID }

@@ -27,8 +27,6 @@ final class SIPCallDriver {
         self.logger = logger
     }
 
-    var activeLegCount: Int { legs.count }
-
     func send(_ message: SIPMessage, to destination: SIPEndpoint, delay: TimeAmount? = nil) {
         hub.send(SIPOutbound(destination: destination, bytes: message.serialized, delay: delay))
     }
