@@ -1,0 +1,73 @@
+/// A POSIX extended regular expression (the subset peers use) matched in time linear in the subject.
+///
+/// Asterisk runs `/regex/` arguments (`Hangup`, `Filter`) through `regcomp(REG_EXTENDED | REG_NOSUB)`
+/// and glibc's backtracking `regexec`, where a pattern such as `^(.*)*(.*)*X$` takes exponential
+/// time. Centralino compiles the pattern into a Thompson NFA and runs it as a Pike VM: every
+/// subject byte advances each NFA state at most once, so a match costs at most
+/// `subject length × program size` steps, and both are capped (`Limits`).
+///
+/// Supported: literals, `.`, bracket expressions (`[a-z]`, `[^0-9]`, `[[:alpha:]]`), `*`, `+`, `?`,
+/// `{m}`, `{m,}`, `{m,n}`, `|`, `( )`, `^`, `$` and `\` escapes of punctuation. Refused (as a
+/// compile error): back-references (`\1`), GNU escapes (`\w`, `\b`, `\<` …), collating elements
+/// (`[.x.]`, `[=x=]`) and anything malformed. Matching is byte-wise (channel names are ASCII) and,
+/// as with `REG_NOSUB`, only says whether the pattern occurs anywhere in the subject.
+public struct LinearRegex: Sendable {
+    /// Bounds on the work one pattern may cause.
+    public struct Limits: Sendable, Equatable {
+        /// Longest pattern accepted, in bytes (a `Channel: /…/` line is at most 1024 bytes anyway).
+        public var maximumPatternLength: Int
+        /// Longest subject examined, in bytes; a longer subject never matches. Asterisk's channel
+        /// names are at most `AST_CHANNEL_NAME` (80) bytes.
+        public var maximumSubjectLength: Int
+        /// Most NFA instructions a pattern may compile to (bounded repetition such as `x{200}`
+        /// multiplies the program); a bigger program is a compile error.
+        public var maximumProgramSize: Int
+
+        public init(maximumPatternLength: Int = Limits.defaultPatternLength,
+                    maximumSubjectLength: Int = Limits.defaultSubjectLength,
+                    maximumProgramSize: Int = Limits.defaultProgramSize) {
+            self.maximumPatternLength = maximumPatternLength
+            self.maximumSubjectLength = maximumSubjectLength
+            self.maximumProgramSize = maximumProgramSize
+        }
+
+        public static let defaultPatternLength = 256
+        public static let defaultSubjectLength = 256
+        public static let defaultProgramSize = 512
+        /// Deepest nesting of parentheses (bounds the parser's recursion).
+        public static let maximumNesting = 32
+    }
+
+    /// Why a pattern was refused.
+    public struct CompileError: Error, Sendable, Equatable, CustomStringConvertible {
+        public let reason: String
+        public init(_ reason: String) { self.reason = reason }
+        public var description: String { reason }
+    }
+
+    public let pattern: String
+    public let limits: Limits
+    let program: LinearRegexProgram
+
+    public init(_ pattern: String, limits: Limits = Limits()) throws(CompileError) {
+        let bytes = Array(pattern.utf8)
+        guard bytes.count <= limits.maximumPatternLength else {
+            throw CompileError("pattern longer than \(limits.maximumPatternLength) bytes")
+        }
+        var parser = LinearRegexParser(bytes)
+        let node = try parser.parse()
+        self.program = try LinearRegexProgram(node, maximumSize: limits.maximumProgramSize)
+        self.pattern = pattern
+        self.limits = limits
+    }
+
+    /// True when the pattern occurs somewhere in `subject` (respecting `^` and `$`). A subject
+    /// longer than `limits.maximumSubjectLength` bytes never matches.
+    public func matches(_ subject: String) -> Bool {
+        var subject = subject
+        return subject.withUTF8 { bytes in
+            guard bytes.count <= limits.maximumSubjectLength else { return false }
+            return program.search(bytes)
+        }
+    }
+}

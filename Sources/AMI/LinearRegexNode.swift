@@ -1,0 +1,13 @@
+/// The parsed form of a `LinearRegex` pattern.
+indirect enum LinearRegexNode: Sendable, Equatable {
+    case empty
+    case byte(UInt8)
+    case any
+    case set(LinearRegexByteSet)
+    case lineStart
+    case lineEnd
+    case concatenation([LinearRegexNode])
+    case alternation([LinearRegexNode])
+    /// `minimum` to `maximum` (nil: unbounded) repetitions.
+    case repetition(LinearRegexNode, minimum: Int, maximum: Int?)
+}
