@@ -57,7 +57,8 @@ public struct OriginateRequest: Sendable, Equatable {
         let priorityText = message.value("Priority").trimmingASCIIWhitespace()
         var priority = 0
         if !priorityText.isEmpty {
-            if let number = Int(priorityText) {
+            // `sscanf("%30d")`: a C `int`; beyond it the text is a label (and unknown, so invalid).
+            if let number = Int32(priorityText).map(Int.init) {
                 priority = number
             } else if let resolved = resolveLabel(context, exten, priorityText) {
                 priority = resolved
@@ -68,7 +69,9 @@ public struct OriginateRequest: Sendable, Equatable {
         var timeout = 30000
         let timeoutText = message.value("Timeout").trimmingASCIIWhitespace()
         if !timeoutText.isEmpty {
-            guard let value = Int(timeoutText) else { throw Rejection("Invalid timeout") }
+            // `sscanf("%30d")` into a C `int` (milliseconds): a number beyond it is refused, never
+            // carried into the timer arithmetic where it would overflow.
+            guard let value = Int32(timeoutText).map(Int.init) else { throw Rejection("Invalid timeout") }
             timeout = value
         }
         guard let slash = channel.firstIndex(of: "/") else { throw Rejection("Invalid channel") }

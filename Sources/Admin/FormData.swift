@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import PBX
+import Store
 
 /// A decoded `application/x-www-form-urlencoded` body (or query string), keeping repeated keys.
 struct FormData: Sendable {
@@ -27,6 +29,18 @@ struct FormData: Sendable {
     /// The value trimmed of surrounding spaces, empty when absent.
     func text(_ key: String) -> String {
         (self[key] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// A whole number within `field`'s range (`fallback` when the field is empty); a form error
+    /// naming the field otherwise, never a trap.
+    func number(_ key: String, _ field: NumberField, default fallback: Int) throws -> Int {
+        let text = self.text(key)
+        guard !text.isEmpty else { return fallback }
+        do {
+            return try field.parse(text)
+        } catch {
+            throw AdminStoreError(.invalid, field: key, error.message)
+        }
     }
 
     private static func decode<S: StringProtocol>(_ text: S) -> String {

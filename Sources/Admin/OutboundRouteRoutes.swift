@@ -62,8 +62,7 @@ enum OutboundRouteRoutes {
     }
 
     static func route(_ form: FormData) throws -> OutboundRoute {
-        let stripText = form.text("strip").isEmpty ? "0" : form.text("strip")
-        guard let strip = Int(stripText), strip >= 0 else { throw AdminStoreError(.invalid, field: "strip", "must be a number of digits, 0 or more") }
+        let strip = try form.number("strip", ProvisioningRules.strip, default: 0)
         return OutboundRoute(prefix: form.text("prefix"), trunk: form.text("trunk"), strip: strip)
     }
 

@@ -54,8 +54,7 @@ enum TrunkRoutes {
 
     /// Reads a trunk from a form; port and transport are checked here, the rest by the store.
     static func trunk(_ form: FormData) throws -> Trunk {
-        let portText = form.text("port").isEmpty ? "5060" : form.text("port")
-        guard let port = Int(portText) else { throw AdminStoreError(.invalid, field: "port", "must be a number from 1 to 65535") }
+        let port = try form.number("port", ProvisioningRules.trunkPort, default: 5060)
         let transportText = form.text("transport").isEmpty ? "udp" : form.text("transport")
         guard let transport = Trunk.Transport(rawValue: transportText) else { throw AdminStoreError(.invalid, field: "transport", "must be udp or tcp") }
         return Trunk(name: form.text("name"), host: form.text("host"), port: port, transport: transport, username: form.text("username"))

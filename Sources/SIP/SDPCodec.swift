@@ -39,8 +39,10 @@ public struct SDPCodec: Sendable, Hashable {
     }
 
     /// Whether payload type `format` of `media` is this codec: by rtpmap name and clock rate,
-    /// or by static number when there is no rtpmap.
+    /// or by static number when there is no rtpmap. A format that is not a payload type never matches.
     public func matches(format: String, in media: SDPMediaDescription) -> Bool {
+        // Only a real payload type (0-127) can match: what we answer with must fit the RTP header.
+        guard SDPMediaDescription.payloadType(format) != nil else { return false }
         if let map = media.rtpmap(for: format) {
             return map.encoding.caseInsensitiveCompare(name) && map.clockRate == clockRate
         }

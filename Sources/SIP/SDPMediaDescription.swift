@@ -31,9 +31,24 @@ public struct SDPMediaDescription: Sendable, Hashable {
         let parts = value.split(separator: " ")
         guard parts.count >= 3 else { return nil }
         let portParts = parts[1].split(separator: "/")
-        guard let port = Int(portParts[0]), (0...65_535).contains(port) else { return nil }
+        guard let port = Int(portParts[0]), Self.portRange.contains(port) else { return nil }
         self.init(media: String(parts[0]), port: port, proto: String(parts[2]), formats: parts.dropFirst(3).map(String.init))
-        if portParts.count == 2 { portCount = Int(portParts[1]) }
+        if portParts.count == 2 { portCount = Self.portRange.contains(Int(portParts[1]) ?? -1) ? Int(portParts[1]) : nil }
+    }
+
+    /// UDP ports (RFC 768: 16 bits).
+    public static let portRange = 0...65_535
+    /// RTP payload types are 7 bits (RFC 3550 §5.1).
+    public static let payloadTypeRange = 0...127
+    /// `a=ptime` values kept: 1 ms to 1 s (RFC 4566 §6; nobody packs more audio than that).
+    public static let ptimeRange = 1...1_000
+
+    /// The RTP payload type a format names, or nil when it is not a number in `payloadTypeRange`
+    /// (a peer's `m=audio 4000 RTP/AVP 300` must not reach a `UInt8` conversion).
+    public static func payloadType(_ format: String) -> Int? {
+        guard format.utf8.count <= 3, format.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let value = Int(format),
+              payloadTypeRange.contains(value) else { return nil }
+        return value
     }
 
     /// The first value of attribute `name`.
@@ -69,10 +84,12 @@ public struct SDPMediaDescription: Sendable, Hashable {
     }
 
     /// `a=ptime` in milliseconds.
-    public var ptime: Int? { attribute("ptime").flatMap { Int($0) } }
+    public var ptime: Int? { attribute("ptime").flatMap { Int($0) }.flatMap { Self.ptimeRange.contains($0) ? $0 : nil } }
 
     /// The RTCP port of `a=rtcp` (RFC 3605).
-    public var rtcpPort: Int? { attribute("rtcp").flatMap { Int($0.split(separator: " ").first ?? "") } }
+    public var rtcpPort: Int? {
+        attribute("rtcp").flatMap { Int($0.split(separator: " ").first ?? "") }.flatMap { Self.portRange.contains($0) ? $0 : nil }
+    }
 
     func write(into output: inout String) {
         let port = portCount.map { "\(self.port)/\($0)" } ?? String(self.port)

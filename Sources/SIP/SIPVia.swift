@@ -39,9 +39,9 @@ public struct SIPVia: Sendable, Hashable, CustomStringConvertible {
     /// Whether `rport` is present (RFC 3581), with or without a value.
     public var hasRport: Bool { parameters.contains("rport") }
 
-    /// The numeric value of `rport`, when a server has filled it in.
+    /// The numeric value of `rport`, when a server has filled it in; nil unless a port (0-65535).
     public var rport: Int? {
-        get { parameters["rport"].flatMap { Int($0) } }
+        get { parameters["rport"].flatMap { SIPSyntax.parseDecimal($0, maximum: 65_535) }.map(Int.init) }
         set { parameters["rport"] = newValue.map(String.init) }
     }
 

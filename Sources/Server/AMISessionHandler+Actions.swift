@@ -142,7 +142,8 @@ extension AMISessionHandler {
     }
 
     func startWaitEvent(_ message: AMIMessage, context: ChannelHandlerContext) {
-        let seconds = Int(message.value("Timeout").trimmingASCIIWhitespace()) ?? -1
+        // `%30i` into a C `int` as manager.c reads it: a bigger number would overflow the timer.
+        let seconds = Int32(message.value("Timeout").trimmingASCIIWhitespace()).map(Int.init) ?? -1
         var timer: Scheduled<Void>?
         if seconds >= 0 {
             timer = schedule(in: .seconds(Int64(seconds)), context: context) { handler, context in

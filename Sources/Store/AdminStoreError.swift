@@ -1,3 +1,5 @@
+import PBX
+
 /// Why an admin-panel change to the store was refused: a bad value, a missing item or a clash.
 ///
 /// `field` names the form field or JSON key the message is about, so a page can show it next to
@@ -30,6 +32,6 @@ public struct AdminStoreError: Error, Sendable, Equatable, CustomStringConvertib
 
     /// Checks `value` against a provisioning rule, so the panel validates exactly as `centralino apply`.
     static func check(_ value: String, _ rule: ProvisioningRules.Rule, field: String) throws {
-        guard rule.accepts(value) else { throw AdminStoreError(.invalid, field: field, "'\(value)' \(rule.explanation)") }
+        guard rule.accepts(value) else { throw AdminStoreError(.invalid, field: field, "\(PlainText.quoted(value)) \(rule.explanation)") }
     }
 }

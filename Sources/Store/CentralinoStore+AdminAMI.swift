@@ -71,6 +71,7 @@ extension CentralinoStore {
 
     /// Adds a permitted network; a bad entry is refused with the parser's explanation.
     public func addAMIPermit(_ entry: String, username: String, tenant: UUID) throws {
+        if let problem = ProvisioningRules.permitProblem(entry) { throw AdminStoreError(.invalid, field: "permit", problem) }
         let rule: AMIAccessRule
         do { rule = try AMIAccessRule(parsing: entry) } catch let error as AMIAccessRule.ParseError {
             throw AdminStoreError(.invalid, field: "permit", error.description)

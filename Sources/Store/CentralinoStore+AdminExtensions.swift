@@ -22,6 +22,7 @@ extension CentralinoStore {
         try AdminStoreError.check(number, ProvisioningRules.extensionNumber, field: "number")
         try AdminStoreError.check(password, ProvisioningRules.secret, field: "password")
         let name = Self.optionalText(name)
+        if let name { try AdminStoreError.check(name, ProvisioningRules.displayName, field: "name") }
         return try pool.write { db in
             let record = try Self.tenantRecord(tenant, db)
             let tenantID = try Self.tenantID(tenant, db)
@@ -42,6 +43,7 @@ extension CentralinoStore {
         let password = Self.optionalText(password)
         if let password { try AdminStoreError.check(password, ProvisioningRules.secret, field: "password") }
         let name = Self.optionalText(name)
+        if let name { try AdminStoreError.check(name, ProvisioningRules.displayName, field: "name") }
         return try pool.write { db in
             let record = try Self.tenantRecord(tenant, db)
             let tenantID = try Self.tenantID(tenant, db)

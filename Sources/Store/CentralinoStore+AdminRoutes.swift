@@ -27,7 +27,9 @@ extension CentralinoStore {
     @discardableResult
     public func saveOutboundRoute(_ route: OutboundRoute, replacing: String? = nil, tenant: UUID) throws -> OutboundRoute {
         try AdminStoreError.check(route.prefix, ProvisioningRules.dialPrefix, field: "prefix")
-        guard route.strip >= 0 else { throw AdminStoreError(.invalid, field: "strip", "must be a number of digits, 0 or more") }
+        guard ProvisioningRules.strip.range.contains(route.strip) else {
+            throw AdminStoreError(.invalid, field: "strip", ProvisioningRules.strip.explanation)
+        }
         return try pool.write { db in
             let tenantID = try Self.tenantID(tenant, db)
             guard let trunkID = try Int64.fetchOne(db, sql: "SELECT id FROM trunk WHERE tenant_id = ? AND name = ?", arguments: [tenantID, route.trunk]) else {

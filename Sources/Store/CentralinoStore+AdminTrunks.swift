@@ -78,8 +78,11 @@ extension CentralinoStore {
     static func validateTrunk(_ trunk: Trunk) throws {
         try AdminStoreError.check(trunk.name, ProvisioningRules.tenantName, field: "name")
         try AdminStoreError.check(trunk.host, ProvisioningRules.host, field: "host")
-        guard (1...65535).contains(trunk.port) else {
-            throw AdminStoreError(.invalid, field: "port", "must be a number from 1 to 65535")
+        guard ProvisioningRules.trunkPort.range.contains(trunk.port) else {
+            throw AdminStoreError(.invalid, field: "port", ProvisioningRules.trunkPort.explanation)
+        }
+        if let username = optionalText(trunk.username) {
+            try AdminStoreError.check(username, ProvisioningRules.trunkUsername, field: "username")
         }
     }
 

@@ -1,3 +1,4 @@
+import PBX
 import Yams
 
 /// One YAML mapping being validated: typed access to its keys, errors that name line and field.
@@ -39,8 +40,18 @@ struct Fields {
         guard let node = node(key) else { return nil }
         guard let scalar = node.scalar else { throw error(key, "must be a single value") }
         let value = scalar.string
-        if let rule, !rule.accepts(value) { throw error(key, "'\(value)' \(rule.explanation)") }
+        if let rule, !rule.accepts(value) { throw error(key, "\(PlainText.quoted(value)) \(rule.explanation)") }
         return value
+    }
+
+    /// A whole number within `field`'s range; `fallback` when the key is absent.
+    func number(_ key: String, _ field: NumberField, default fallback: Int) throws -> Int {
+        guard let text = try optional(key) else { return fallback }
+        do {
+            return try field.parse(text)
+        } catch {
+            throw self.error(key, error.message)
+        }
     }
 
     func required(_ key: String, matching rule: ProvisioningRules.Rule? = nil) throws -> String {
@@ -55,6 +66,9 @@ struct Fields {
         guard let sequence = node.sequence else { throw error(key, "must be a list") }
         return try sequence.map { item in
             guard let scalar = item.scalar else { throw error(key, "every entry must be a single value") }
+            if let problem = PlainText.problem(in: scalar.string) {
+                throw error(key, "\(PlainText.quoted(scalar.string)) \(problem)")
+            }
             return scalar.string
         }
     }
@@ -95,6 +109,30 @@ public enum ProvisioningRules {
     public static let amiUsername = charset(letters + letters.uppercased() + digits + "-_.@", length: 1...80,
                                             "must be 1-80 letters, digits, '-', '_', '.' or '@'")
     public static let secret = Rule(explanation: "must be 1-128 printable characters") { value in
-        (1...128).contains(value.count) && value.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7F }
+        (1...128).contains(value.count) && PlainText.isPlain(value)
+    }
+
+    /// Free text in `length` characters with no control character (`PlainText`): what people read
+    /// and what goes into SIP display names, AMI fields and logs.
+    static func plainText(length: ClosedRange<Int>, _ what: String) -> Rule {
+        Rule(explanation: "must be \(what) of \(length.lowerBound)-\(length.upperBound) characters without control characters (CR, LF, TAB, NUL...)") { value in
+            length.contains(value.count) && PlainText.isPlain(value)
+        }
+    }
+
+    /// An extension's display name (the caller's name in SIP From and AMI CallerIDName); 80 is
+    /// Asterisk's `AST_MAX_EXTENSION`-sized caller name field in practice.
+    public static let displayName = plainText(length: 0...80, "text")
+    /// The user name a trunk authenticates with (a SIP digest `username`).
+    public static let trunkUsername = plainText(length: 1...80, "a user name")
+    /// A trunk's port.
+    public static let trunkPort = NumberField.port("port")
+    /// Leading digits an outbound route strips: no dialled number is longer than Asterisk's
+    /// `AST_MAX_EXTENSION` (80).
+    public static let strip = NumberField("strip", 0...80)
+
+    /// Why `entry` cannot be an ACL (`permit`) entry, or nil; the address syntax itself is `AMIAccessRule`'s.
+    public static func permitProblem(_ entry: String) -> String? {
+        PlainText.problem(in: entry).map { "\(PlainText.quoted(entry)) \($0)" }
     }
 }

@@ -44,26 +44,25 @@ public enum ProvisioningParser {
             return ProvisioningDocument.ExtensionSpec(
                 line: item.line,
                 number: try item.required("number", matching: ProvisioningRules.extensionNumber),
-                name: try item.optional("name"),
+                name: try item.optional("name", matching: ProvisioningRules.displayName),
                 password: try item.required("password", matching: ProvisioningRules.secret))
         }
         let trunks = try fields.items("trunks") { node, itemPath in
             let item = try Fields(node, path: itemPath, allowed: ["name", "host", "port", "transport", "username", "password"])
-            let portText = try item.optional("port") ?? "5060"
-            guard let port = Int(portText), (1...65535).contains(port) else { throw item.error("port", "must be a number from 1 to 65535") }
+            let port = try item.number("port", ProvisioningRules.trunkPort, default: 5060)
             let transportText = try item.optional("transport") ?? "udp"
             guard let transport = Trunk.Transport(rawValue: transportText) else { throw item.error("transport", "must be udp or tcp") }
             let trunk = Trunk(name: try item.required("name", matching: ProvisioningRules.tenantName),
                               host: try item.required("host", matching: ProvisioningRules.host),
-                              port: port, transport: transport, username: try item.optional("username"))
-            return ProvisioningDocument.TrunkSpec(line: item.line, trunk: trunk, password: try item.optional("password"))
+                              port: port, transport: transport, username: try item.optional("username", matching: ProvisioningRules.trunkUsername))
+            return ProvisioningDocument.TrunkSpec(line: item.line, trunk: trunk,
+                                                  password: try item.optional("password", matching: ProvisioningRules.secret))
         }
         let routes = try fields.items("outbound_routes") { node, itemPath in
             let item = try Fields(node, path: itemPath, allowed: ["prefix", "trunk", "strip"])
             let prefix = try item.required("prefix", matching: ProvisioningRules.dialPrefix)
-            let stripText = try item.optional("strip") ?? "0"
-            guard let strip = Int(stripText), strip >= 0 else { throw item.error("strip", "must be a number of digits, 0 or more") }
-            let route = OutboundRoute(prefix: prefix, trunk: try item.required("trunk"), strip: strip)
+            let strip = try item.number("strip", ProvisioningRules.strip, default: 0)
+            let route = OutboundRoute(prefix: prefix, trunk: try item.required("trunk", matching: ProvisioningRules.tenantName), strip: strip)
             return ProvisioningDocument.RouteSpec(line: item.line, route: route)
         }
         let amiUsers = try fields.items("ami_users") { node, itemPath in

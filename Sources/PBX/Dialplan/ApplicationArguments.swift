@@ -68,6 +68,7 @@ public enum ApplicationArguments {
     }
 
     /// `sscanf(text, "%d")`: the leading integer, or nil when the text does not start with one.
+    /// Like a C `int`, the value saturates at `Int32.min`/`Int32.max`, so callers can add to it freely.
     public static func scanInteger(_ text: String) -> Int? {
         var chars = Substring(text).drop { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
         var negative = false
@@ -77,7 +78,9 @@ public enum ApplicationArguments {
         }
         let digits = chars.prefix { $0.isASCII && $0.isNumber }
         guard !digits.isEmpty else { return nil }
-        let value = Int(digits.prefix(18)) ?? 0
-        return negative ? -value : value
+        // Past ten significant digits the value is beyond any `Int32`: saturate.
+        let significant = digits.drop { $0 == "0" }
+        let magnitude = significant.count > 10 ? Int(Int32.max) + 1 : (Int(significant) ?? 0)
+        return negative ? max(-magnitude, Int(Int32.min)) : min(magnitude, Int(Int32.max))
     }
 }

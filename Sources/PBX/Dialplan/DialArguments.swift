@@ -32,8 +32,11 @@ public struct DialArguments: Sendable, Hashable {
     }
 
     public var targets: [Target]
-    /// Ring timeout in seconds; nil means ring forever (absent, zero or invalid, as Asterisk treats it).
-    public var timeout: Int?
+    /// Ring timeout in whole seconds (at least 1); nil means ring forever (absent, zero, negative or
+    /// invalid, as Asterisk treats it).
+    public var timeout: Int? { timeoutMilliseconds.map { max(1, $0 / 1_000) } }
+    /// Ring timeout in milliseconds, within `DurationArgument.maximumMilliseconds`; nil: ring forever.
+    public var timeoutMilliseconds: Int?
     public var options: [Option]
     public var url: String?
 
@@ -45,10 +48,20 @@ public struct DialArguments: Sendable, Hashable {
             guard let slash = peer.firstIndex(of: "/") else { return nil }
             return Target(technology: String(peer[..<slash]), resource: String(peer[peer.index(after: slash)...]))
         }
-        let seconds = arguments.count > 1 ? ApplicationArguments.leadingInteger(arguments[1]) : 0
-        timeout = seconds > 0 ? seconds : nil
+        timeoutMilliseconds = arguments.count > 1 ? Self.timeoutMilliseconds(arguments[1]) : nil
         options = arguments.count > 2 ? Self.parseOptions(arguments[2]) : []
         url = arguments.count > 3 ? arguments[3] : nil
+    }
+
+    /// The answer timeout of `Dial`'s second argument as `app_dial.c` reads it: the part before a
+    /// `^` (the progress timeout follows it) is `sscanf("%30lf")` seconds; absent, not a number, NaN,
+    /// zero or negative gives nil (ring forever, Asterisk logs "Invalid answer timeout"); a huge value
+    /// is clamped to `DurationArgument.maximumMilliseconds`.
+    public static func timeoutMilliseconds(_ text: String) -> Int? {
+        let answer = ApplicationArguments.splitOnce(text, at: "^").head
+        let (seconds, _) = DurationArgument.scanNumber(Substring(answer).drop { $0 == " " || $0 == "\t" })
+        guard let seconds, seconds > 0, let milliseconds = DurationArgument.clamp(seconds * 1_000), milliseconds > 0 else { return nil }
+        return milliseconds
     }
 
     /// The option `letter`, if present.

@@ -66,7 +66,9 @@ public struct DialplanExecution: Sendable {
                 if !dialplan.exists(context: location.context, exten: "s") { location.context = "default" }
             }
         case .afterApplication:
-            location.priority += 1
+            let (next, overflow) = location.priority.addingReportingOverflow(1)
+            guard !overflow else { return finish(.endOfExtension(location)) }
+            location.priority = next
             state = .ready
         case .ready:
             break
@@ -134,7 +136,8 @@ public struct DialplanExecution: Sendable {
         case .number(let number):
             return DialplanLocation(context: context, exten: exten, priority: number)
         case .relative(let offset):
-            return DialplanLocation(context: context, exten: exten, priority: location.priority + offset)
+            let (priority, overflow) = location.priority.addingReportingOverflow(offset)
+            return overflow ? nil : DialplanLocation(context: context, exten: exten, priority: priority)
         case .label(let label):
             guard let number = dialplan.findLabel(context: context, exten: exten, label: label) else { return nil }
             return DialplanLocation(context: context, exten: exten, priority: number)

@@ -40,7 +40,9 @@ public struct GotoTarget: Sendable, Hashable {
         // sscanf("%d%1s") == 1: an integer, blanks around it allowed, nothing else.
         let blanks: Set<Character> = [" ", "\t", "\n", "\r"]
         let trimmed = body.drop { blanks.contains($0) }.reversed().drop { blanks.contains($0) }.reversed()
-        if let value = Int(String(trimmed)) {
+        // `%d` reads a C `int`: a priority beyond `Int32` is not a number (it stays a label that
+        // no extension has), and the relative arithmetic below cannot overflow.
+        if let value = Int32(String(trimmed)).map(Int.init) {
             return sign == 0 ? .number(value) : .relative(sign * value)
         }
         return .label(String(body))

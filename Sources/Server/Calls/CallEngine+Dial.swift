@@ -33,8 +33,14 @@ extension CallEngine {
             finishDial(dial, status: "CHANUNAVAIL")
             return
         }
-        if let seconds = Int(arguments.count > 1 ? arguments[1] : ""), seconds > 0 {
-            dial.timer = loop.scheduleConfined(in: .seconds(Int64(seconds)), dial) { [unowned self] dial in
+        // As app_dial: a timeout that is not a positive number rings forever; a huge one is clamped.
+        let timeoutText = arguments.count > 1 ? arguments[1] : ""
+        let milliseconds = DialArguments.timeoutMilliseconds(timeoutText)
+        if milliseconds == nil, !timeoutText.isEmpty {
+            logger.warning("Invalid answer timeout specified; setting timeout to infinite", metadata: ["timeout": "\(PlainText.quoted(timeoutText))"])
+        }
+        if let milliseconds {
+            dial.timer = loop.scheduleConfined(in: .milliseconds(Int64(milliseconds)), dial) { [unowned self] dial in
                 self.dialTimedOut(dial)
             }
         }

@@ -77,8 +77,14 @@ extension CallEngine {
             setVariable(channel, assignment.name, assignment.value)
             return true
         case "wait":
-            let seconds = Double(arguments.first ?? "") ?? 0
-            channel.waitTimer = loop.scheduleConfined(in: .milliseconds(Int64(seconds * 1000)), channel) { [unowned self] channel in
+            // `pbx_builtin_wait()`: wait only for a valid, positive duration (clamped to INT_MAX ms).
+            guard let milliseconds = DurationArgument.milliseconds(step.data), milliseconds > 0 else {
+                if DurationArgument.milliseconds(step.data) == nil, !step.data.isEmpty {
+                    logger.warning("Wait: not a duration; not waiting", metadata: ["data": "\(PlainText.quoted(step.data))", "channel": "\(channel.name)"])
+                }
+                return true
+            }
+            channel.waitTimer = loop.scheduleConfined(in: .milliseconds(Int64(milliseconds)), channel) { [unowned self] channel in
                 channel.waitTimer = nil
                 self.runDialplan(channel)
             }
@@ -94,7 +100,14 @@ extension CallEngine {
             hangup(channel, cause: .congestion, origin: .dialplan)
             return false
         case "hangup":
-            let cause = Int(arguments.first ?? "").map(HangupCause.init(rawValue:)) ?? channel.dialCause ?? .normalClearing
+            // `pbx_builtin_hangup()`: a cause is a positive number (Q.850 codes end at 127); anything
+            // else is "Invalid cause given to Hangup()" and the channel keeps the cause it has.
+            let given = (arguments.first ?? "").trimmingCharacters(in: .whitespaces)
+            let number = given.isEmpty ? nil : Self.hangupCauseArgument.value(given)
+            if !given.isEmpty, number == nil {
+                logger.warning("Invalid cause given to Hangup()", metadata: ["data": "\(PlainText.quoted(given))", "channel": "\(channel.name)"])
+            }
+            let cause = number.map(HangupCause.init(rawValue:)) ?? channel.dialCause ?? .normalClearing
             hangup(channel, cause: cause, origin: .dialplan)
             return false
         default:
@@ -103,6 +116,9 @@ extension CallEngine {
             return false
         }
     }
+
+    /// `Hangup(cause)`: Q.850 cause values are 1-127 (ITU-T Q.850 §2.2.5, a 7-bit field).
+    static let hangupCauseArgument = NumberField("cause", 1...127)
 
     // MARK: - Indications on the caller's side
 
