@@ -13,6 +13,11 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "centralino", targets: ["centralino"]),
+        // Libraries for the fuzz targets in Fuzz/ (a separate package that depends on this one by path).
+        .library(name: "AMI", targets: ["AMI"]),
+        .library(name: "SIP", targets: ["SIP"]),
+        .library(name: "PBX", targets: ["PBX"]),
+        .library(name: "Store", targets: ["Store"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

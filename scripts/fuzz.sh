@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets in Fuzz/ (AddressSanitizer + libFuzzer) and runs each for a fixed time.
+#
+#   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET ...]     (default: 60 s, every target)
+#
+# Each target first replays its saved findings (Fuzz/Regressions/<target>/), then fuzzes starting from
+# its seed corpus (Fuzz/Corpus/<target>/, never written to) and a working corpus kept in
+# Fuzz/.build/corpus/<target>/ (git-ignored, grows from run to run). A crash, a trap, a leak, an input
+# slower than TIMEOUT_SECONDS or memory above RSS_LIMIT_MB is a finding: libFuzzer saves the input in
+# Fuzz/.build/artifacts/<target>/ and this script exits non-zero. One target at a time, one process,
+# at low priority (nice), so it shares the machine. The first sanitizer build takes several minutes;
+# the scratch path stays the same so later runs are incremental.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seconds=${1:-60}
+shift || true
+all_targets=(FuzzAMI FuzzSIP FuzzSDP FuzzDialplan FuzzProvisioning)
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
+
+# A single input may take this long before it counts as a hang (debug build with ASan: ~10x slower
+# than release; the slowest seed runs in milliseconds).
+TIMEOUT_SECONDS=${FUZZ_TIMEOUT_SECONDS:-10}
+# Memory ceiling of the fuzzing process (ASan's shadow memory and quarantine included).
+RSS_LIMIT_MB=${FUZZ_RSS_LIMIT_MB:-2048}
+# Largest input libFuzzer generates: above SIPLimits.maximumMessageSize and AMI's line limit, so the
+# limit checks themselves are exercised.
+MAX_LEN=${FUZZ_MAX_LEN:-16384}
+
+scratch=Fuzz/.build
+build_flags=(-c debug --package-path Fuzz --scratch-path "$scratch"
+             -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library)
+
+for target in "${targets[@]}"; do
+    echo "=== building $target (sanitizers: fuzzer, address)"
+    mkdir -p "$scratch"
+    if ! nice -n 10 swift build "${build_flags[@]}" --product "$target" >"$scratch/build-$target.log" 2>&1; then
+        grep -v "Cannot export local symbol" "$scratch/build-$target.log" | tail -40 >&2
+        echo "build of $target failed" >&2
+        exit 1
+    fi
+done
+bin_dir=$(swift build "${build_flags[@]}" --show-bin-path)
+
+failures=0
+summary=()
+for target in "${targets[@]}"; do
+    binary="$bin_dir/$target"
+    work="$scratch/corpus/$target"
+    artifacts="$scratch/artifacts/$target"
+    log="$scratch/fuzz-$target.log"
+    mkdir -p "$work" "$artifacts"
+    common=(-rss_limit_mb="$RSS_LIMIT_MB" -timeout="$TIMEOUT_SECONDS" -artifact_prefix="$artifacts/")
+
+    regressions=(Fuzz/Regressions/"$target"/*)
+    if [ -e "${regressions[0]}" ]; then
+        echo "=== $target: replaying ${#regressions[@]} saved finding(s)"
+        if ! nice -n 10 "$binary" "${common[@]}" "${regressions[@]}" >"$log.regressions" 2>&1; then
+            echo "$target: a saved finding fails again, see $log.regressions" >&2
+            tail -30 "$log.regressions" >&2
+            failures=$((failures + 1))
+            summary+=("$target: REGRESSION (saved finding fails)")
+            continue
+        fi
+    fi
+
+    dict=()
+    [ -f "Fuzz/Dictionaries/$target.dict" ] && dict=(-dict="Fuzz/Dictionaries/$target.dict")
+    echo "=== $target: fuzzing for ${seconds}s"
+    before=$(find "$artifacts" -type f | wc -l)
+    status=0
+    nice -n 10 "$binary" "$work" "Fuzz/Corpus/$target" "${dict[@]}" "${common[@]}" \
+        -max_total_time="$seconds" -max_len="$MAX_LEN" -print_final_stats=1 >"$log" 2>&1 || status=$?
+    executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+    rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
+    found=$(( $(find "$artifacts" -type f | wc -l) - before ))
+    if [ "$status" -ne 0 ] || [ "$found" -gt 0 ]; then
+        failures=$((failures + 1))
+        summary+=("$target: ${executions:-?} executions (${rate:-?}/s), FINDING (exit $status), inputs in $artifacts/")
+        grep -E "ERROR: |SUMMARY: |Fatal error|Test unit written" "$log" | head -10 >&2 || true
+        echo "    full log: $log" >&2
+    else
+        summary+=("$target: ${executions:-?} executions in ${seconds}s (${rate:-?}/s), 0 crashes")
+    fi
+done
+
+echo
+echo "=== fuzzing summary"
+printf '%s\n' "${summary[@]}"
+if [ "$failures" -gt 0 ]; then
+    echo "$failures target(s) found a crash, a hang or a leak" >&2
+    exit 1
+fi
