@@ -29,11 +29,22 @@ public final class MediaEngine: Sendable {
     /// Datagrams read per wake-up before yielding to other channels on the loop.
     static let maximumMessagesPerRead: UInt = 16
 
+    /// How long a pair that could not be bound stays out of rotation: a port held by another
+    /// process (an outgoing connection's ephemeral port, another service) is usually held for
+    /// seconds to minutes, so the next call should not try it again at once.
+    public static let bindFailureQuarantine = TimeAmount.seconds(60)
+
     public let group: any EventLoopGroup
     /// The address the leg sockets bind to, e.g. `127.0.0.1` or `0.0.0.0`.
     public let bindHost: String
     /// See `SymmetricLatch`; nil (the default) disables re-latching on silence.
     public let relatchAfterSilence: TimeAmount?
+    /// Strict RTP (`--rtp-strict`, `--rtp-probation`), applied to every leg.
+    public let strictRTP: StrictRTPPolicy
+    /// RTP inactivity after which the call layer hangs an answered call up (`--rtp-timeout`,
+    /// Asterisk's `rtptimeout`); nil: never. The engine only carries it; legs report
+    /// `MediaLeg.lastActivity`.
+    public let inactivityTimeout: TimeAmount?
 
     private let state: NIOLockedValueBox<State>
     /// Serialises bridge changes so both sides of a bridge always agree.
@@ -42,15 +53,22 @@ public final class MediaEngine: Sendable {
     private struct State: Sendable {
         var allocator: RTPPortAllocator
         var legs: [ObjectIdentifier: MediaLeg] = [:]
+        /// Counters of the legs already closed.
+        var closedTotals = MediaLegStatistics()
+        /// Ports that could not be bound (held by another socket).
+        var bindFailures: UInt64 = 0
     }
 
     /// Throws `invalidPortRange` when `portRange` holds no even RTP port with RTCP on + 1.
     public init(group: any EventLoopGroup, bindHost: String = "127.0.0.1",
                 portRange: ClosedRange<Int> = RTPPortAllocator.defaultRange,
-                relatchAfterSilence: TimeAmount? = nil) throws {
+                relatchAfterSilence: TimeAmount? = nil, strictRTP: StrictRTPPolicy = StrictRTPPolicy(),
+                inactivityTimeout: TimeAmount? = nil) throws {
         self.group = group
         self.bindHost = bindHost
         self.relatchAfterSilence = relatchAfterSilence
+        self.strictRTP = strictRTP
+        self.inactivityTimeout = inactivityTimeout
         self.state = NIOLockedValueBox(State(allocator: try RTPPortAllocator(range: portRange)))
     }
 
@@ -60,6 +78,16 @@ public final class MediaEngine: Sendable {
     public var portPairCapacity: Int { state.withLockedValue { $0.allocator.capacity } }
     /// Legs opened and not yet closed.
     public var openLegCount: Int { state.withLockedValue { $0.legs.count } }
+    /// Pairs out of rotation because they could not be bound.
+    public var quarantinedPortPairs: Int { state.withLockedValue { $0.allocator.quarantinedCount } }
+    /// Ports that could not be bound since start (held by another socket).
+    public var bindFailures: UInt64 { state.withLockedValue { $0.bindFailures } }
+
+    /// The packet counters of every leg since start (closed and open), for `/metrics`.
+    public var totals: MediaLegStatistics {
+        let (closed, open) = state.withLockedValue { ($0.closedTotals, Array($0.legs.values)) }
+        return open.reduce(into: closed) { sum, leg in sum.add(leg.statistics) }
+    }
 
     /// Opens a leg: takes a port pair and binds its RTP and RTCP sockets, on `eventLoop` or the
     /// group's next loop. Throws `portRangeExhausted`, or `bindFailed` after
@@ -67,20 +95,20 @@ public final class MediaEngine: Sendable {
     public func openLeg(on eventLoop: (any EventLoop)? = nil) async throws -> MediaLeg {
         let loop = eventLoop ?? group.next()
         var failed: [RTPPortPair] = []
-        defer {
-            if !failed.isEmpty {
-                state.withLockedValue { state in
-                    for pair in failed { state.allocator.release(pair) }
-                }
-            }
-        }
         var lastError: (any Error)?
         for _ in 0..<Self.maximumBindAttempts {
-            let pair = try state.withLockedValue { try $0.allocator.allocate() }
+            let now = NIODeadline.now().uptimeNanoseconds
+            let pair = try state.withLockedValue { try $0.allocator.allocate(at: now) }
             do {
                 return try await bindLeg(pair, on: loop)
             } catch {
-                failed.append(pair) // kept until we give up, so the next attempt gets another pair
+                // Out of rotation for a while: the next attempt (and the next call) gets another pair.
+                let until = now + UInt64(Self.bindFailureQuarantine.nanoseconds)
+                state.withLockedValue { state in
+                    state.allocator.quarantine(pair, until: until)
+                    state.bindFailures += 1
+                }
+                failed.append(pair)
                 lastError = error
             }
         }
@@ -129,15 +157,19 @@ public final class MediaEngine: Sendable {
 
     /// A leg's sockets are closed: its ports go back to the pool.
     func legDidClose(_ leg: MediaLeg) {
+        let statistics = leg.statistics
         state.withLockedValue { state in
-            state.legs[ObjectIdentifier(leg)] = nil
+            if state.legs.removeValue(forKey: ObjectIdentifier(leg)) != nil {
+                state.closedTotals.add(statistics)
+            }
             state.allocator.release(leg.ports)
         }
     }
 
     private func bindLeg(_ pair: RTPPortPair, on loop: any EventLoop) async throws -> MediaLeg {
         let leg = MediaLeg(engine: self, ports: pair, localHost: bindHost, eventLoop: loop,
-                           relatchAfterSilence: relatchAfterSilence.map { UInt64(max(0, $0.nanoseconds)) })
+                           relatchAfterSilence: relatchAfterSilence.map { UInt64(max(0, $0.nanoseconds)) },
+                           policy: strictRTP)
         let rtp = try await bindSocket(for: leg, kind: .rtp, port: pair.rtp, on: loop)
         let rtcp: any Channel
         do {
@@ -153,16 +185,17 @@ public final class MediaEngine: Sendable {
 
     private func bindSocket(for leg: MediaLeg, kind: MediaStreamKind, port: Int,
                             on loop: any EventLoop) async throws -> any Channel {
-        // No SO_REUSEADDR: on Linux it would let two UDP sockets share a port.
+        // No SO_REUSEADDR: on Linux it would let two UDP sockets share a port. The async `bind`
+        // closes the socket when binding fails (the future-based one leaves it open: one leaked
+        // descriptor per port held by another process).
         try await DatagramBootstrap(group: loop)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: Self.maximumDatagramSize))
             .channelOption(.maxMessagesPerRead, value: Self.maximumMessagesPerRead)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+            .bind(host: bindHost, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture { () -> any Channel in
                     try channel.pipeline.syncOperations.addHandler(MediaLegHandler(leg: leg, kind: kind))
+                    return channel
                 }
             }
-            .bind(host: bindHost, port: port)
-            .get()
     }
 }

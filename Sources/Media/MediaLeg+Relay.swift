@@ -17,9 +17,9 @@ extension MediaLeg {
     /// Returns where to relay it, or nil when it is dropped.
     func datagramArrived(_ kind: MediaStreamKind, _ datagram: ByteBuffer, from source: SocketAddress,
                          at now: UInt64) -> RelayTarget? {
-        let (valid, isMedia) = Self.classify(kind, datagram)
+        let (valid, isMedia, sequence) = Self.classify(kind, datagram)
         let peer: MediaLeg? = box.withLockedValue { box in
-            switch box.machine.received(kind, valid: valid, from: source, bridged: box.peer != nil, at: now) {
+            switch box.machine.received(kind, valid: valid, sequence: sequence, from: source, bridged: box.peer != nil, at: now) {
             case .forward: return box.peer
             case .drop: return nil
             }
@@ -55,17 +55,19 @@ extension MediaLeg {
         box.withLockedValue { $0.machine.hopCompleted() }
     }
 
-    /// Whether a datagram is valid for its socket, and whether it is media (RTP proper) rather
-    /// than RTCP. On the RTP port, RTCP multiplexed per RFC 5761 is accepted and relayed too.
-    static func classify(_ kind: MediaStreamKind, _ datagram: ByteBuffer) -> (valid: Bool, isMedia: Bool) {
+    /// Whether a datagram is valid for its socket, whether it is media (RTP proper) rather than
+    /// RTCP, and its RTP sequence number. On the RTP port, RTCP multiplexed per RFC 5761 is
+    /// accepted and relayed too.
+    static func classify(_ kind: MediaStreamKind, _ datagram: ByteBuffer) -> (valid: Bool, isMedia: Bool, sequence: UInt16?) {
         switch kind {
         case .rtp:
             if RTPHeader.looksLikeMultiplexedRTCP(datagram) {
-                return (RTCPHeader(parsing: datagram) != nil, false)
+                return (RTCPHeader(parsing: datagram) != nil, false, nil)
             }
-            return (RTPHeader(parsing: datagram) != nil, true)
+            let header = RTPHeader(parsing: datagram)
+            return (header != nil, true, header?.sequenceNumber)
         case .rtcp:
-            return (RTCPHeader(parsing: datagram) != nil, false)
+            return (RTCPHeader(parsing: datagram) != nil, false, nil)
         }
     }
 }

@@ -32,13 +32,17 @@ public final class MediaLeg: Sendable, CustomStringConvertible {
         var closeFuture: EventLoopFuture<Void>?
     }
 
+    /// When the leg was opened (monotonic nanoseconds), the start of its inactivity.
+    public let openedAt: UInt64
+
     init(engine: MediaEngine, ports: RTPPortPair, localHost: String, eventLoop: any EventLoop,
-         relatchAfterSilence: UInt64?) {
+         relatchAfterSilence: UInt64?, policy: StrictRTPPolicy) {
         self.engine = engine
         self.ports = ports
         self.localHost = localHost
         self.eventLoop = eventLoop
-        self.box = NIOLockedValueBox(Box(machine: MediaLegStateMachine(relatchAfterSilence: relatchAfterSilence)))
+        self.openedAt = NIODeadline.now().uptimeNanoseconds
+        self.box = NIOLockedValueBox(Box(machine: MediaLegStateMachine(relatchAfterSilence: relatchAfterSilence, policy: policy)))
     }
 
     /// The local RTP port, to put in this leg's SDP `m=` line.
@@ -48,28 +52,37 @@ public final class MediaLeg: Sendable, CustomStringConvertible {
 
     public var description: String { "MediaLeg(\(localHost):\(ports))" }
 
-    /// Sets the far end's addresses from its SDP (initial offer/answer or a re-INVITE) and forgets
-    /// any latched source, so the next packets re-latch.
+    /// Sets the far end's addresses from its SDP (initial offer/answer or a re-INVITE). Changed
+    /// addresses open learning again (see `SymmetricLatch`).
     ///
+    /// - `confirmed`: signalling vouches for the address (its host is the host the peer's SIP
+    ///   comes from), so packets from exactly it are accepted at once; otherwise every source,
+    ///   this one included, must pass strict-RTP probation (a phone behind NAT).
     /// - `rtcp == nil` with an `rtp` address means RTP port + 1 (RFC 3550 §11; SDP without `a=rtcp`).
     /// - An unspecified address (`0.0.0.0`, `::`, the RFC 2543 hold style) or port 0 (stream
-    ///   rejected) counts as unknown: nothing is sent there until a packet latches.
-    public func setRemote(rtp: SocketAddress?, rtcp: SocketAddress?) {
+    ///   rejected) counts as unknown: nothing is sent there until a source is learnt.
+    public func setRemote(rtp: SocketAddress?, rtcp: SocketAddress?, confirmed: Bool = true) {
         let rtpAddress = Self.usable(rtp)
         var rtcpAddress = Self.usable(rtcp)
         if rtcp == nil, var derived = rtpAddress, let port = derived.port {
             derived.port = port + 1
             rtcpAddress = derived
         }
-        box.withLockedValue { $0.machine.setRemote(rtp: rtpAddress, rtcp: rtcpAddress) }
+        box.withLockedValue { $0.machine.setRemote(rtp: rtpAddress, rtcp: rtcpAddress, confirmed: confirmed) }
     }
+
+    /// When the far end last sent an accepted RTP or RTCP packet (monotonic nanoseconds), or when
+    /// the leg opened if it never did: inactivity is measured from here.
+    public var lastActivity: UInt64 { box.withLockedValue { $0.machine.lastAccepted } ?? openedAt }
 
     /// Where RTP for the far end goes now: the latched source, else the SDP address.
     public var remoteRTPAddress: SocketAddress? { box.withLockedValue { $0.machine.rtp.destination } }
     /// Where RTCP for the far end goes now.
     public var remoteRTCPAddress: SocketAddress? { box.withLockedValue { $0.machine.rtcp.destination } }
-    /// Whether RTP from the far end has been received and latched.
+    /// Whether RTP from the far end has been received and its source learnt.
     public var isRTPLatched: Bool { box.withLockedValue { $0.machine.rtp.isLatched } }
+    /// Whether the RTP source is final (learnt from confirmed SDP, or its learning window ended).
+    public var isRTPLocked: Bool { box.withLockedValue { $0.machine.rtp.isLocked } }
 
     /// A snapshot of the packet counters.
     public var statistics: MediaLegStatistics { box.withLockedValue { $0.machine.statistics } }

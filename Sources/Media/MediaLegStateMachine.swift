@@ -46,10 +46,13 @@ struct MediaLegStateMachine: Sendable {
     /// Bumped whenever a tone starts or stops, so a stale timer knows it is stale.
     private(set) var toneGeneration: UInt64 = 0
     private var pendingHops = 0
+    /// When the far end last sent a packet that was accepted (RTP or RTCP from its learnt source);
+    /// nil until then. What an RTP inactivity timeout looks at.
+    private(set) var lastAccepted: UInt64?
 
-    init(relatchAfterSilence: UInt64?) {
-        rtp = SymmetricLatch(relatchAfterSilence: relatchAfterSilence)
-        rtcp = SymmetricLatch(relatchAfterSilence: relatchAfterSilence)
+    init(relatchAfterSilence: UInt64?, policy: StrictRTPPolicy = StrictRTPPolicy()) {
+        rtp = SymmetricLatch(relatchAfterSilence: relatchAfterSilence, policy: policy)
+        rtcp = SymmetricLatch(relatchAfterSilence: relatchAfterSilence, policy: policy)
     }
 
     var isClosed: Bool {
@@ -62,9 +65,10 @@ struct MediaLegStateMachine: Sendable {
     var isTonePlaying: Bool { tone != nil }
 
     /// A datagram arrived on this leg's `kind` socket from `source`; `valid` says whether it
-    /// parsed as RTP/RTCP version 2. Latching happens even when not bridged, so tones reach a
+    /// parsed as RTP/RTCP version 2, `sequence` is its RTP sequence number (nil for RTCP, also
+    /// when multiplexed on the RTP port). Learning happens even when not bridged, so tones reach a
     /// far end behind NAT.
-    mutating func received(_ kind: MediaStreamKind, valid: Bool, from source: SocketAddress,
+    mutating func received(_ kind: MediaStreamKind, valid: Bool, sequence: UInt16? = nil, from source: SocketAddress,
                            bridged: Bool, at now: UInt64) -> InboundAction {
         switch state {
         case .closed:
@@ -78,13 +82,17 @@ struct MediaLegStateMachine: Sendable {
         }
         let accepted: Bool
         switch kind {
-        case .rtp: accepted = rtp.accept(from: source, at: now)
-        case .rtcp: accepted = rtcp.accept(from: source, at: now)
+        case .rtp: accepted = rtp.accept(from: source, sequence: sequence, at: now)
+        case .rtcp:
+            // RTCP from an RTP source learnt by probation (NAT) comes from that host; with RTP
+            // from its confirmed address, RTCP is expected at its confirmed address too.
+            accepted = rtcp.accept(from: source, sequence: nil, at: now, companion: rtp.isConfirmedSource ? nil : rtp.latched)
         }
         guard accepted else {
             statistics.droppedWrongSource += 1
             return .drop
         }
+        lastAccepted = now
         switch kind {
         case .rtp: statistics.rtpReceived += 1
         case .rtcp: statistics.rtcpReceived += 1
@@ -134,10 +142,11 @@ struct MediaLegStateMachine: Sendable {
         pendingHops = max(0, pendingHops - 1)
     }
 
-    /// New SDP from the far end: new advertised addresses and a fresh latch (see `SymmetricLatch`).
-    mutating func setRemote(rtp rtpAddress: SocketAddress?, rtcp rtcpAddress: SocketAddress?) {
-        rtp.reset(advertised: rtpAddress)
-        rtcp.reset(advertised: rtcpAddress)
+    /// New SDP from the far end: new advertised addresses, and whether signalling confirms them
+    /// (see `SymmetricLatch.reset(advertised:confirmed:)`).
+    mutating func setRemote(rtp rtpAddress: SocketAddress?, rtcp rtcpAddress: SocketAddress?, confirmed: Bool) {
+        rtp.reset(advertised: rtpAddress, confirmed: confirmed ? rtpAddress : nil)
+        rtcp.reset(advertised: rtcpAddress, confirmed: confirmed ? rtcpAddress : nil)
     }
 
     /// Starts (or replaces) the tone; returns its generation, nil when closed.

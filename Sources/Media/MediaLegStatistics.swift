@@ -10,7 +10,7 @@ public struct MediaLegStatistics: Sendable, Hashable {
     public var toneSent: UInt64 = 0
     /// Datagrams that were not RTP/RTCP version 2 (too short, wrong version, truncated).
     public var droppedMalformed: UInt64 = 0
-    /// Valid packets from a source other than the latched one.
+    /// Valid packets from a source other than the learnt one, or on strict-RTP probation.
     public var droppedWrongSource: UInt64 = 0
     /// Valid packets received while the leg was not bridged.
     public var droppedNotBridged: UInt64 = 0
@@ -20,6 +20,19 @@ public struct MediaLegStatistics: Sendable, Hashable {
     public var droppedOverload: UInt64 = 0
 
     public init() {}
+
+    /// Adds `other`'s counters to these (engine totals).
+    public mutating func add(_ other: MediaLegStatistics) {
+        rtpReceived += other.rtpReceived
+        rtcpReceived += other.rtcpReceived
+        relayedSent += other.relayedSent
+        toneSent += other.toneSent
+        droppedMalformed += other.droppedMalformed
+        droppedWrongSource += other.droppedWrongSource
+        droppedNotBridged += other.droppedNotBridged
+        droppedNoDestination += other.droppedNoDestination
+        droppedOverload += other.droppedOverload
+    }
 
     /// Everything dropped, for a quick health check.
     public var totalDropped: UInt64 {

@@ -2,20 +2,32 @@
 ///
 /// Pure bookkeeping, no sockets: the `MediaEngine` binds what this hands out. RTP ports are even
 /// and RTCP is RTP + 1, both inside the range. A pair is never handed out twice while in use.
-/// Allocation rotates through the range instead of reusing the lowest free pair, so a pair just
-/// released (whose far end may still be sending stale packets) is reused as late as possible.
+///
+/// Pairs are handed out in random order (a uniformly random pick from the free list, O(1)), so a
+/// stranger cannot predict the ports of the next call from those of the last one, and a pair just
+/// released (whose old far end may still be sending) is unlikely to be reused at once. A pair that
+/// could not be bound (another process holds one of its ports) is put out of rotation until a
+/// given time (`quarantine(_:until:)`) instead of being tried again by the next call.
 public struct RTPPortAllocator: Sendable {
     /// The default range, Asterisk's `rtp.conf` `rtpstart`/`rtpend`.
     public static let defaultRange: ClosedRange<Int> = 10000...20000
+
+    private enum PairState: Sendable {
+        case free
+        case inUse
+        case quarantined
+    }
 
     /// The range as configured.
     public let range: ClosedRange<Int>
     /// The lowest even port of the range: pair `i` is `firstPort + 2 * i`.
     private let firstPort: Int
-    /// One flag per pair.
-    private var inUse: [Bool]
-    /// The pair index the next search starts at.
-    private var cursor: Int = 0
+    private var states: [PairState]
+    /// Indices of the free pairs, in no order.
+    private var free: [Int]
+    /// Pairs out of rotation with the time they come back, oldest first from `quarantineHead`.
+    private var quarantine: [(index: Int, until: UInt64)] = []
+    private var quarantineHead = 0
     /// How many pairs are handed out now.
     public private(set) var inUseCount: Int = 0
 
@@ -32,27 +44,34 @@ public struct RTPPortAllocator: Sendable {
         }
         self.range = range
         self.firstPort = first
-        self.inUse = Array(repeating: false, count: pairs)
+        self.states = Array(repeating: .free, count: pairs)
+        self.free = Array(0..<pairs)
     }
 
     /// How many pairs the range holds.
-    public var capacity: Int { inUse.count }
+    public var capacity: Int { states.count }
 
     /// Whether no pair is in use.
     public var isEmpty: Bool { inUseCount == 0 }
 
-    /// Takes the next free pair; throws `portRangeExhausted` when none is left.
-    public mutating func allocate() throws -> RTPPortPair {
-        guard inUseCount < inUse.count else {
-            throw MediaError(.portRangeExhausted, "all \(inUse.count) RTP port pairs of \(range) are in use")
+    /// Pairs out of rotation now (they could not be bound).
+    public var quarantinedCount: Int { quarantine.count - quarantineHead }
+
+    /// Takes a random free pair; throws `portRangeExhausted` when none is left. `now` (monotonic
+    /// nanoseconds) returns quarantined pairs whose time is up to the pool first.
+    public mutating func allocate(at now: UInt64 = 0) throws -> RTPPortPair {
+        releaseQuarantine(at: now)
+        guard !free.isEmpty else {
+            throw MediaError(.portRangeExhausted,
+                             "all \(states.count) RTP port pairs of \(range) are in use (\(quarantinedCount) could not be bound)")
         }
-        var index = cursor
-        while inUse[index] {
-            index = (index + 1) % inUse.count
-        }
-        inUse[index] = true
+        var random = SystemRandomNumberGenerator()
+        let slot = Int.random(in: 0..<free.count, using: &random)
+        let index = free[slot]
+        free.swapAt(slot, free.count - 1)
+        free.removeLast()
+        states[index] = .inUse
         inUseCount += 1
-        cursor = (index + 1) % inUse.count
         return RTPPortPair(rtp: firstPort + 2 * index)
     }
 
@@ -60,21 +79,52 @@ public struct RTPPortAllocator: Sendable {
     /// does not belong to this range, so a double release is harmless.
     @discardableResult
     public mutating func release(_ pair: RTPPortPair) -> Bool {
-        guard let index = self.index(of: pair), inUse[index] else { return false }
-        inUse[index] = false
+        guard let index = self.index(of: pair), case .inUse = states[index] else { return false }
+        states[index] = .free
+        free.append(index)
         inUseCount -= 1
+        return true
+    }
+
+    /// Takes a pair that is in use out of rotation until `until` (it could not be bound). Returns
+    /// false if it was not in use. Callers pass a constant delay, so the queue stays in order.
+    @discardableResult
+    public mutating func quarantine(_ pair: RTPPortPair, until: UInt64) -> Bool {
+        guard let index = self.index(of: pair), case .inUse = states[index] else { return false }
+        states[index] = .quarantined
+        inUseCount -= 1
+        quarantine.append((index, until))
         return true
     }
 
     /// Whether `pair` is currently handed out.
     public func isInUse(_ pair: RTPPortPair) -> Bool {
         guard let index = self.index(of: pair) else { return false }
-        return inUse[index]
+        switch states[index] {
+        case .inUse: return true
+        case .free, .quarantined: return false
+        }
+    }
+
+    private mutating func releaseQuarantine(at now: UInt64) {
+        while quarantineHead < quarantine.count, quarantine[quarantineHead].until <= now {
+            let index = quarantine[quarantineHead].index
+            states[index] = .free
+            free.append(index)
+            quarantineHead += 1
+        }
+        if quarantineHead == quarantine.count {
+            quarantine.removeAll(keepingCapacity: true)
+            quarantineHead = 0
+        } else if quarantineHead > 64, quarantineHead * 2 > quarantine.count {
+            quarantine.removeFirst(quarantineHead)
+            quarantineHead = 0
+        }
     }
 
     private func index(of pair: RTPPortPair) -> Int? {
         let offset = pair.rtp - firstPort
-        guard offset >= 0, offset % 2 == 0, offset / 2 < inUse.count else { return nil }
+        guard offset >= 0, offset % 2 == 0, offset / 2 < states.count else { return nil }
         return offset / 2
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOPosix
 import XCTest
@@ -45,8 +46,8 @@ final class MediaLegLifecycleTests: XCTestCase {
         XCTAssertTrue(legs.allSatisfy(\.isClosed))
     }
 
-    func testPortsTakenByOthersAreSkipped() async throws {
-        // Something else holds 23500; the engine must move on to 23502.
+    func testPortsTakenByOthersAreSkippedAndLeaveNoDescriptorOpen() async throws {
+        // Something else holds 23500; the engine must move on to 23502 and put 23500 out of rotation.
         let squatter = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .bind(host: "127.0.0.1", port: 23500).get()
         let engine = try MediaEngine(group: MultiThreadedEventLoopGroup.singleton, portRange: 23500...23503)
@@ -59,8 +60,39 @@ final class MediaLegLifecycleTests: XCTestCase {
         } catch let error as MediaError {
             XCTAssertEqual(error.code, .portRangeExhausted)
         }
-        XCTAssertEqual(engine.portPairsInUse, 1, "pairs that failed to bind are returned")
+        XCTAssertEqual(engine.portPairsInUse, 1)
+        XCTAssertEqual(engine.quarantinedPortPairs, 1, "the pair that failed is out of rotation")
+        XCTAssertEqual(engine.bindFailures, 1)
         await leg.close()
         try await squatter.close()
+    }
+
+    func testFailedBindsCloseTheirSockets() async throws {
+        // Issue 10: a failed bind left its socket open. Squat on every RTCP port of a range so
+        // every attempt binds RTP and fails on RTCP, hundreds of times.
+        var squatters: [any Channel] = []
+        for port in stride(from: 23601, through: 23631, by: 2) {
+            squatters.append(try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .bind(host: "127.0.0.1", port: port).get())
+        }
+        let before = try openDescriptors()
+        for _ in 0..<40 {
+            let engine = try MediaEngine(group: MultiThreadedEventLoopGroup.singleton, portRange: 23600...23631)
+            do {
+                _ = try await engine.openLeg()
+                XCTFail("every pair has its RTCP port taken")
+            } catch let error as MediaError {
+                XCTAssertEqual(error.code, .bindFailed)
+            }
+            XCTAssertEqual(engine.bindFailures, UInt64(MediaEngine.maximumBindAttempts))
+        }
+        try await Task.sleep(nanoseconds: 100_000_000) // closes complete on the loops
+        let after = try openDescriptors()
+        XCTAssertLessThanOrEqual(after, before + 2, "640 failed binds leaked \(after - before) descriptors")
+        for squatter in squatters { try await squatter.close() }
+    }
+
+    private func openDescriptors() throws -> Int {
+        try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count
     }
 }

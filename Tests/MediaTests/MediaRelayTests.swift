@@ -56,29 +56,34 @@ final class MediaRelayTests: XCTestCase {
         let stranger = try await TestPhone.start()
         let legA = try await engine.openLeg()
         let legB = try await engine.openLeg(colocatedWith: legA)
-        // A's SDP lies (a private address behind NAT); B's SDP is right.
-        legA.setRemote(rtp: try SocketAddress(ipAddress: "127.0.0.1", port: 9), rtcp: nil)
+        // A's SDP lies (a private address behind NAT, not confirmed by signalling); B's SDP is right.
+        legA.setRemote(rtp: try SocketAddress(ipAddress: "127.0.0.1", port: 9), rtcp: nil, confirmed: false)
         legB.setRemote(rtp: phoneB.address, rtcp: nil)
         try engine.bridge(legA, legB)
 
-        try await phoneA.send(TestPhone.rtp(sequence: 1, payload: [0xAA]), to: legA.rtpAddress)
+        // Strict RTP: A's real source is learnt after a probation of 4 consecutive packets.
+        for sequence in UInt16(1)...4 {
+            try await phoneA.send(TestPhone.rtp(sequence: sequence, payload: [0xA0 + UInt8(sequence)]), to: legA.rtpAddress)
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
         try await phoneB.waitFor(1)
         XCTAssertEqual(legA.remoteRTPAddress, phoneA.address)
         XCTAssertTrue(legA.isRTPLatched)
+        XCTAssertEqual(legA.statistics.droppedWrongSource, 3, "the probation packets are dropped")
 
         try await phoneB.send(TestPhone.rtp(sequence: 1, ssrc: 2, payload: [0xBB]), to: legB.rtpAddress)
         let atA = try await phoneA.waitFor(1)
         XCTAssertEqual(atA.count, 1, "B's audio reaches A at its real address, not the SDP one")
 
-        // Once latched, another source is ignored...
+        // Once learnt, another source is ignored...
         try await stranger.send(TestPhone.rtp(sequence: 2, ssrc: 3, payload: [0xCC]), to: legA.rtpAddress)
-        try await phoneA.send(TestPhone.rtp(sequence: 2, payload: [0xAD]), to: legA.rtpAddress)
+        try await phoneA.send(TestPhone.rtp(sequence: 5, payload: [0xAD]), to: legA.rtpAddress)
         let atB = try await phoneB.waitFor(2)
-        try await eventually { legA.statistics.droppedWrongSource == 1 }
-        XCTAssertEqual(atB.map { $0.data.getBytes(at: 12, length: 1)! }, [[0xAA], [0xAD]])
-        XCTAssertEqual(legA.statistics.droppedWrongSource, 1)
+        try await eventually { legA.statistics.droppedWrongSource == 4 }
+        XCTAssertEqual(atB.map { $0.data.getBytes(at: 12, length: 1)! }, [[0xA4], [0xAD]])
+        XCTAssertEqual(legA.statistics.droppedWrongSource, 4)
 
-        // ... until a re-INVITE resets the latch.
+        // ... until a re-INVITE moves the stream to a confirmed address.
         legA.setRemote(rtp: stranger.address, rtcp: nil)
         try await stranger.send(TestPhone.rtp(sequence: 3, ssrc: 3, payload: [0xCD]), to: legA.rtpAddress)
         let atB2 = try await phoneB.waitFor(3)
@@ -114,13 +119,18 @@ final class MediaRelayTests: XCTestCase {
         XCTAssertTrue(rtpA.received.isEmpty && rtpB.received.isEmpty)
         XCTAssertEqual(legA.statistics.rtcpReceived, 1)
 
-        // Without `a=rtcp`, RTCP goes to RTP port + 1.
+        // New SDP keeps the learnt RTCP source until another is learnt (strict RTP re-learning).
         legB.setRemote(rtp: try SocketAddress(ipAddress: "127.0.0.1", port: 30000), rtcp: nil)
-        XCTAssertEqual(legB.remoteRTCPAddress?.port, 30001)
-        legB.setRemote(rtp: try SocketAddress(ipAddress: "0.0.0.0", port: 30000), rtcp: nil)
-        XCTAssertNil(legB.remoteRTPAddress)
+        XCTAssertEqual(legB.remoteRTCPAddress, rtcpB.address)
 
-        for leg in [legA, legB] { await leg.close() }
+        // Without `a=rtcp`, RTCP goes to RTP port + 1.
+        let legC = try await engine.openLeg()
+        legC.setRemote(rtp: try SocketAddress(ipAddress: "127.0.0.1", port: 30000), rtcp: nil)
+        XCTAssertEqual(legC.remoteRTCPAddress?.port, 30001)
+        legC.setRemote(rtp: try SocketAddress(ipAddress: "0.0.0.0", port: 30000), rtcp: nil)
+        XCTAssertNil(legC.remoteRTPAddress)
+
+        for leg in [legA, legB, legC] { await leg.close() }
         for phone in [rtpA, rtcpA, rtpB, rtcpB] { await phone.close() }
     }
 
@@ -130,6 +140,7 @@ final class MediaRelayTests: XCTestCase {
         let phoneB = try await TestPhone.start()
         let legA = try await engine.openLeg()
         let legB = try await engine.openLeg(colocatedWith: legA)
+        legA.setRemote(rtp: phoneA.address, rtcp: nil)
         legB.setRemote(rtp: phoneB.address, rtcp: nil)
 
         try await phoneA.send(TestPhone.rtp(sequence: 1, payload: [1]), to: legA.rtpAddress)

@@ -51,9 +51,12 @@ final class MediaToneTests: XCTestCase {
         let engine = try makeEngine(22100...22199)
         let phone = try await TestPhone.start()
         let leg = try await engine.openLeg()
-        // SDP says nowhere useful; the phone's first packet latches.
-        leg.setRemote(rtp: try SocketAddress(ipAddress: "127.0.0.1", port: 9), rtcp: nil)
-        try await phone.send(TestPhone.rtp(sequence: 1, payloadType: 8, payload: [0xD5]), to: leg.rtpAddress)
+        // SDP says nowhere useful; the phone's source is learnt after strict-RTP probation.
+        leg.setRemote(rtp: try SocketAddress(ipAddress: "127.0.0.1", port: 9), rtcp: nil, confirmed: false)
+        for sequence in UInt16(1)...4 {
+            try await phone.send(TestPhone.rtp(sequence: sequence, payloadType: 8, payload: [0xD5]), to: leg.rtpAddress)
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
         try await eventually { leg.isRTPLatched }
         try engine.playRingback(on: leg, payloadType: 8, country: "unknown")
         let packets = try await phone.waitFor(5)

@@ -75,9 +75,9 @@ final class RTPHeaderTests: XCTestCase {
         var rtp = ByteBuffer()
         RTPHeader(marker: true, payloadType: 101, sequenceNumber: 1, timestamp: 1, ssrc: 1).write(to: &rtp)
         XCTAssertFalse(RTPHeader.looksLikeMultiplexedRTCP(rtp)) // 0x80 | 101 = 229, outside 192...223
-        XCTAssertTrue(MediaLeg.classify(.rtp, rtp) == (true, true))
-        XCTAssertTrue(MediaLeg.classify(.rtp, receiverReport) == (true, false))
-        XCTAssertTrue(MediaLeg.classify(.rtcp, receiverReport) == (true, false))
-        XCTAssertTrue(MediaLeg.classify(.rtcp, rtp) == (false, false))
+        XCTAssertTrue(MediaLeg.classify(.rtp, rtp) == (true, true, 1))
+        XCTAssertTrue(MediaLeg.classify(.rtp, receiverReport) == (true, false, nil))
+        XCTAssertTrue(MediaLeg.classify(.rtcp, receiverReport) == (true, false, nil))
+        XCTAssertTrue(MediaLeg.classify(.rtcp, rtp) == (false, false, nil))
     }
 }
