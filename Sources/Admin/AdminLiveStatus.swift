@@ -15,12 +15,18 @@ public protocol AdminLiveStatus: Sendable {
     func securityEvents(tenant: UUID, limit: Int) async -> [LiveSecurityEvent]
     /// Calls in progress in `tenant` (0 until the call engine exists).
     func activeCalls(tenant: UUID) async -> Int
+    /// Node-wide counters the server keeps (name, help, value), served at `/metrics` as counters.
+    func serverCounters() async -> [(name: String, help: String, value: Int)]
     /// Closes the live AMI sessions of `username` in `tenant`, or of every user of the tenant when
     /// `username` is nil. Returns how many sessions were closed.
     @discardableResult
     func closeAMISessions(tenant: UUID, username: String?) async -> Int
+    /// What `tenant` holds against its capacity limits (nil without a call engine).
+    func capacity(tenant: UUID) async -> LiveTenantCapacity?
 }
 
 extension AdminLiveStatus {
     public func activeCalls(tenant: UUID) async -> Int { 0 }
+    public func capacity(tenant: UUID) async -> LiveTenantCapacity? { nil }
+    public func serverCounters() async -> [(name: String, help: String, value: Int)] { [] }
 }

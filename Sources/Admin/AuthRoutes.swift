@@ -30,7 +30,7 @@ enum AuthRoutes {
             }
         }
         router.get("/metrics") { _, _ -> Response in
-            Reply.text(app.metrics.render(gauges: await app.gauges()), contentType: "text/plain; version=0.0.4; charset=utf-8")
+            Reply.text(await app.metricsText(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
     }
 

@@ -48,8 +48,8 @@ public final class CentralinoMetrics: Sendable {
         counters.withLockedValue { $0[Key(name: name, labels: labels)] ?? 0 }
     }
 
-    /// The exposition text: every counter, then the given gauges (name, help, value).
-    func render(gauges: [(name: String, help: String, value: Int)]) -> String {
+    /// The exposition text: every counter, the server's counters, then the given gauges (name, help, value).
+    func render(gauges: [(name: String, help: String, value: Int)], serverCounters: [(name: String, help: String, value: Int)] = []) -> String {
         var lines: [String] = []
         let snapshot = counters.withLockedValue { $0 }
         var names = Set(snapshot.keys.map(\.name))
@@ -60,6 +60,11 @@ public final class CentralinoMetrics: Sendable {
             for key in snapshot.keys.filter({ $0.name == name }).sorted() {
                 lines.append("\(name){\(key.labels)} \(snapshot[key] ?? 0)")
             }
+        }
+        for counter in serverCounters {
+            lines.append("# HELP \(counter.name) \(counter.help)")
+            lines.append("# TYPE \(counter.name) counter")
+            lines.append("\(counter.name) \(counter.value)")
         }
         for gauge in gauges {
             lines.append("# HELP \(gauge.name) \(gauge.help)")

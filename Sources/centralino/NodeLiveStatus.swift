@@ -31,6 +31,10 @@ struct NodeLiveStatus: AdminLiveStatus {
         await sip.calls.activeCalls(tenant: tenant)
     }
 
+    func serverCounters() async -> [(name: String, help: String, value: Int)] {
+        [("centralino_sip_send_errors_total", "SIP messages the kernel or a connection refused to send.", sip.sendErrors)]
+    }
+
     @discardableResult
     func closeAMISessions(tenant: UUID, username: String?) async -> Int {
         bus.closeSessions(tenant: tenant, username: username)

@@ -3,13 +3,14 @@
 # pip only when tests/sip/requirements.txt changed since the last install into this venv.
 #   usage: tests/sip/install-peers.sh VENV      (VENV is created with python3 -m venv if absent)
 # Debian 12 packages: sip-tester (SIPp 3.6.1), baresip-core (baresip 1.0.0; the 'baresip' metapackage
-# pulls GTK), sipsak (0.9.8.1), sipvicious (0.3.3: svwar, svmap). PyPI: see requirements.txt.
+# pulls GTK), sipsak (0.9.8.1), sipvicious (0.3.3: svwar, svmap), iproute2 and nftables (network namespaces
+# and packet drops of tests/sip/test_network.py). PyPI: see requirements.txt.
 set -euo pipefail
 venv=${1:?usage: $0 VENV}
 here=$(cd "$(dirname "$0")" && pwd)
 
 missing=()
-for pkg in sip-tester baresip-core sipsak sipvicious; do
+for pkg in sip-tester baresip-core sipsak sipvicious iproute2 nftables; do
     status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
     [ "$status" = "install ok installed" ] || missing+=("$pkg")
 done
@@ -20,7 +21,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-for bin in sipp baresip sipsak svwar svmap; do
+for bin in sipp baresip sipsak svwar svmap ip nft; do
     command -v "$bin" >/dev/null || { echo "install-peers: $bin not on PATH after install" >&2; exit 1; }
 done
 

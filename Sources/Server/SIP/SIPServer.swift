@@ -27,18 +27,13 @@ public struct SIPServer: Service {
 
     public static func bind(configuration: SIPServerConfiguration, directory: SIPDirectory, store: CentralinoStore,
                             media: MediaEngine, bus: AMIEventBus, group: any EventLoopGroup, logger: Logger) async throws -> SIPServer {
-        let hub = SIPTransportHub(boundHost: configuration.host, boundPort: configuration.port)
+        let hub = SIPTransportHub(boundHost: configuration.host, boundPort: configuration.port, logger: logger)
         let core = SIPCore(configuration: configuration, directory: directory, logger: logger) { hub.localAddress(toward: $0) }
         core.load(try store.registrations(), wallClock: SIPClock.wallSeconds())
         let calls = try await startCalls(core: core, hub: hub, directory: directory, media: media, bus: bus, group: group, logger: logger)
-        // No SO_REUSEADDR on UDP: on Linux it would let another socket bind the same port and take our requests.
-        let udp = try await DatagramBootstrap(group: group)
-            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: SIPLimits.maximumMessageSize))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(SIPDatagramHandler(core: core, hub: hub)) }
-            }
-            .bind(host: configuration.host, port: configuration.port).get()
-        hub.setUDP(udp)
+        let udp = try await hub.bindUDP(group: group, host: configuration.host, port: configuration.port) { channel in
+            channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(SIPDatagramHandler(core: core, hub: hub)) }
+        }
         let tcpPort = udp.localAddress?.port ?? configuration.port
         let tcp = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -88,6 +83,9 @@ public struct SIPServer: Service {
         /// nil until qualified.
         public var reachable: Bool?
     }
+
+    /// SIP messages the kernel or a connection refused to send since start (`/metrics`).
+    public var sendErrors: Int { hub.sendErrors }
 
     public func registrations(tenant: UUID) -> [RegistrationInfo] {
         core.registrations(tenant: tenant)

@@ -1,0 +1,65 @@
+"""SIP on a network that refuses sends: Centralino and its peers run in a network namespace of the
+test's own, where an nftables `output` rule drops every datagram to one peer, so the kernel answers
+Centralino's `sendto` with EPERM. Every other peer must keep registering, and `/metrics` must count
+the refused sends (issue 10, "one failed send silences SIP for everyone")."""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import sipwire
+from siptools import PASSWORDS, Server, Sipp, free_ports, run_sipp, scenario
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
+from netns import network_namespace  # noqa: E402
+
+
+def pw(ext: str) -> str:
+    return PASSWORDS[("default", ext)]
+
+
+def send_errors(server: Server) -> int:
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % server.http_port, timeout=5) as reply:
+        text = reply.read().decode()
+    m = re.search(r"(?m)^centralino_sip_send_errors_total (\d+)$", text)
+    assert m, "/metrics has no centralino_sip_send_errors_total:\n%s" % text
+    return int(m.group(1))
+
+
+def test_send_refused_to_one_peer_leaves_sip_serving_everyone(tmp_path, peer_log):
+    with network_namespace("csend") as ns:
+        server = Server(tmp_path / "server", name="netns", extra_args=["--sip-lockout-failures", "100000"])
+        try:
+            blocked = free_ports(1)[0]
+            ns.nft("table inet centralino_test {\n chain out {\n  type filter hook output priority 0; policy accept;\n"
+                   "  udp dport %d drop\n }\n}\n" % blocked)
+            assert send_errors(server) == 0
+            # The blocked peer keeps (re)sending its REGISTER; every 401 to it fails with EPERM.
+            stuck = Sipp(scenario("uac_register_auth.xml"), tmp_path / "blocked", local_port=blocked, timeout=8,
+                         extra=["-s", "1001", "-au", "1001", "-ap", pw("1001"), "127.0.0.1:%d" % server.sip_port],
+                         tag="blocked")
+            time.sleep(1.0)
+            for ext in ("1002", "1003", "1004", "1005"):
+                res = run_sipp(scenario("uac_register_auth.xml"), server.sip_port, tmp_path / ext, service=ext,
+                               password=pw(ext), local_port=free_ports(1)[0], timeout=8)
+                peer_log("register %s" % ext, res.report())
+                assert res.returncode == 0, "%s could not register while sends to another peer fail:\n%s" % (
+                    ext, res.report())
+            blocked_result = stuck.wait()
+            peer_log("blocked peer", blocked_result.report())
+            assert blocked_result.returncode != 0, "the blocked peer should never get an answer"
+            assert "401" not in "".join(blocked_result.received()), "a reply reached the blocked peer"
+            # A plain transaction from yet another socket after all that: still answered.
+            with sipwire.SipClient(server.sip_port) as client:
+                first, final = client.register("1006", pw("1006"), "127.0.0.1")
+                assert final.status == 200, "\n".join(client.log)
+            errors = send_errors(server)
+            assert errors >= 1, "the refused sends were not counted"
+            assert server.alive
+            assert "SIP send failed" in server.log_text(), "the refused sends were not logged"
+        finally:
+            server.stop()
