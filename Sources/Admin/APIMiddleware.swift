@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import Store
 
 /// Guards `/api/v1`: a request without a valid `Authorization: Bearer` token gets 401 with a JSON
@@ -19,14 +20,29 @@ struct APIMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as AdminStoreError {
             return Reply.jsonError(error)
+        } catch is NIOTooManyBytesError {
+            return BodyLimitMiddleware.tooLarge(request)
         } catch let error as HTTPError {
-            return Reply.jsonError(error.status, code: error.status == .notFound ? "not_found" : "http_error",
-                                   message: error.body ?? error.status.reasonPhrase)
+            // Hummingbird's `decode` turns a malformed body into 400 with what was wrong.
+            return Reply.jsonError(error.status, code: Self.code(of: error.status), message: error.body ?? error.status.reasonPhrase)
         } catch is DecodingError {
-            return Reply.jsonError(.badRequest, code: "bad_request", message: "the body is not the JSON object this endpoint expects (see /api/v1/openapi.json)")
+            return Reply.jsonError(.badRequest, code: "bad_request", message: Self.malformedBody)
+        } catch let error as any HTTPResponseError {
+            return Reply.jsonError(error.status, code: Self.code(of: error.status), message: error.status.reasonPhrase)
         } catch {
             app.logger.error("API request failed", metadata: ["error": "\(error)"])
             return Reply.jsonError(.internalServerError, code: "internal", message: "internal error")
+        }
+    }
+
+    static let malformedBody = "the body is not the JSON object this endpoint expects (see /api/v1/openapi.json)"
+
+    static func code(of status: HTTPResponse.Status) -> String {
+        switch status {
+        case .badRequest: return "bad_request"
+        case .notFound: return "not_found"
+        case .contentTooLarge: return "too_large"
+        default: return "http_error"
         }
     }
 }

@@ -20,6 +20,8 @@ enum APIModel {
         var domain: String
         var tone_country: String
         var ami_enabled: Bool
+        /// The tenant's own limits; null ones are the node's defaults.
+        var limits: LimitsBody
 
         init(_ record: TenantRecord) {
             uuid = record.tenant.uuid.uuidString.lowercased()
@@ -27,6 +29,7 @@ enum APIModel {
             domain = record.tenant.domain
             tone_country = record.tenant.toneCountry
             ami_enabled = record.amiEnabled
+            limits = LimitsBody(record.tenant.limits)
         }
     }
 
@@ -34,6 +37,35 @@ enum APIModel {
         var name: String
         var domain: String?
         var tone_country: String?
+        /// Absent: keep the stored limits (PUT) or the node's defaults (POST); each null or absent key is the node's default.
+        var limits: LimitsBody?
+    }
+
+    /// A tenant's capacity limits (`TenantLimits`); null = the node's default. Always encodes all four keys.
+    struct LimitsBody: Codable, Sendable, Equatable {
+        var channels: Int?
+        var rtp_port_pairs: Int?
+        var ami_sessions: Int?
+        var originates_per_second: Int?
+
+        init(_ limits: TenantLimits) {
+            channels = limits.channels
+            rtp_port_pairs = limits.rtpPortPairs
+            ami_sessions = limits.amiSessions
+            originates_per_second = limits.originatesPerSecond
+        }
+
+        var limits: TenantLimits {
+            TenantLimits(channels: channels, rtpPortPairs: rtp_port_pairs, amiSessions: ami_sessions, originatesPerSecond: originates_per_second)
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(channels, forKey: .channels)
+            try container.encode(rtp_port_pairs, forKey: .rtp_port_pairs)
+            try container.encode(ami_sessions, forKey: .ami_sessions)
+            try container.encode(originates_per_second, forKey: .originates_per_second)
+        }
     }
 
     struct ExtensionBody: Codable, Sendable {

@@ -18,7 +18,8 @@ enum APIRoutes {
         api.post("/tenants") { request, context -> Response in
             try requireSystem(context)
             let input = try await request.decode(as: APIModel.TenantInput.self, context: context)
-            let record = try app.store.createTenant(name: input.name, domain: input.domain, toneCountry: input.tone_country)
+            let record = try app.store.createTenant(name: input.name, domain: input.domain, toneCountry: input.tone_country,
+                                                    limits: input.limits?.limits ?? TenantLimits())
             return Reply.json(APIModel.TenantBody(record), status: .created)
         }
         api.get("/tenants/:tenant") { _, context -> Response in
@@ -29,7 +30,7 @@ enum APIRoutes {
             let current = try tenant(app, context)
             let input = try await request.decode(as: APIModel.TenantInput.self, context: context)
             let record = try app.store.updateTenant(current.tenant.uuid, name: input.name, domain: input.domain ?? current.tenant.domain,
-                                                    toneCountry: input.tone_country ?? current.tenant.toneCountry)
+                                                    toneCountry: input.tone_country ?? current.tenant.toneCountry, limits: input.limits?.limits)
             return Reply.json(APIModel.TenantBody(record))
         }
         api.delete("/tenants/:tenant") { _, context -> Response in
@@ -41,6 +42,13 @@ enum APIRoutes {
         }
         api.get("/tenants/:tenant/status") { _, context -> Response in
             Reply.json(await DashboardRoutes.liveBody(app, tenant: try tenant(app, context).tenant.uuid))
+        }
+        api.get("/tenants/:tenant/capacity") { _, context -> Response in
+            let uuid = try tenant(app, context).tenant.uuid
+            guard let capacity = await app.live.capacity(tenant: uuid) else {
+                return Reply.jsonError(.serviceUnavailable, code: "unavailable", message: "this node runs no call engine")
+            }
+            return Reply.json(capacity)
         }
         APIDirectoryRoutes.register(on: api, app: app)
         APIAMIRoutes.register(on: api, app: app)

@@ -1,4 +1,5 @@
 import Foundation
+import PBX
 
 /// The OpenAPI 3.1 description of `/api/v1`, served at `/api/v1/openapi.json`.
 enum OpenAPIDocument {
@@ -17,12 +18,17 @@ enum OpenAPIDocument {
     private static var integer: [String: Any] { ["type": "integer"] }
     private static var boolean: [String: Any] { ["type": "boolean"] }
 
+    private static func limit(_ minimum: Int, _ description: String) -> [String: Any] {
+        ["type": ["integer", "null"], "minimum": minimum, "maximum": TenantLimits.maximumValue, "description": description]
+    }
+
     private static func json(_ schema: [String: Any]) -> [String: Any] { ["content": ["application/json": ["schema": schema]]] }
 
     private static func errors(_ codes: [String]) -> [String: Any] {
         var result: [String: Any] = [:]
         let text = ["400": "Malformed JSON body", "401": "Missing or invalid token", "403": "Not allowed for this token",
-                    "404": "No such tenant or item", "409": "Clashes with an existing item", "422": "A value is invalid (see error.field)"]
+                    "404": "No such tenant or item", "409": "Clashes with an existing item", "413": "Body larger than 64 KiB",
+                    "422": "A value is invalid (see error.field)", "503": "This node runs no call engine"]
         for code in codes { result[code] = ["description": text[code] ?? "Error"].merging(json(ref("Error"))) { a, _ in a } }
         return result
     }
@@ -42,7 +48,7 @@ enum OpenAPIDocument {
 
     static func document() -> [String: Any] {
         let array = { (name: String) -> [String: Any] in ["type": "array", "items": ref(name)] }
-        let write = ["400", "401", "403", "404", "409", "422"]
+        let write = ["400", "401", "403", "404", "409", "413", "422"]
         var paths: [String: Any] = [
             "/tenants": ["get": op("Tenants this token may see", response: array("Tenant"), errors: ["401"]),
                          "post": op("Create a tenant (system administrator)", request: ref("TenantInput"), ok: "201", response: ref("Tenant"), errors: write)],
@@ -50,6 +56,9 @@ enum OpenAPIDocument {
                                   "get": op("A tenant", response: ref("Tenant")),
                                   "put": op("Change a tenant (system administrator)", request: ref("TenantInput"), response: ref("Tenant"), errors: write),
                                   "delete": op("Delete a tenant and all it owns (system administrator)", ok: "204")],
+            "/tenants/{tenant}/capacity": ["parameters": parameters(["tenant"]),
+                                           "get": op("What the tenant holds of the node's pools against its effective limits, and refusals since start",
+                                                     response: ref("Capacity"), errors: ["401", "403", "404", "503"])],
             "/tenants/{tenant}/status": ["parameters": parameters(["tenant"]),
                                          "get": op("Live status: registrations, AMI sessions, security events, calls", response: ref("Live"))],
             "/tenants/{tenant}/ami": ["parameters": parameters(["tenant"]),
@@ -73,9 +82,25 @@ enum OpenAPIDocument {
         let date: [String: Any] = ["type": "string", "format": "date-time"]
         let schemas: [String: Any] = [
             "Error": object(["error": object(["code": string, "field": string, "message": string], required: ["code", "message"])], required: ["error"]),
-            "Tenant": object(["uuid": string, "name": string, "domain": string, "tone_country": string, "ami_enabled": boolean],
-                             required: ["uuid", "name", "domain", "tone_country", "ami_enabled"]),
-            "TenantInput": object(["name": string, "domain": string, "tone_country": string], required: ["name"]),
+            "Tenant": object(["uuid": string, "name": string, "domain": string, "tone_country": string, "ami_enabled": boolean,
+                              "limits": ref("Limits")],
+                             required: ["uuid", "name", "domain", "tone_country", "ami_enabled", "limits"]),
+            "TenantInput": object(["name": string, "domain": string, "tone_country": string, "limits": ref("Limits")], required: ["name"]),
+            "Limits": [
+                "type": "object", "additionalProperties": false,
+                "description": "The tenant's own capacity limits; null (or absent) = the node's default. In a PUT, an absent 'limits' keeps the stored ones.",
+                "properties": [
+                    "channels": limit(1, "Concurrent channels (a click-to-call holds 4: the Local pair and two SIP legs)"),
+                    "rtp_port_pairs": limit(1, "RTP/RTCP port pairs, one per SIP leg with media"),
+                    "ami_sessions": limit(1, "Authenticated AMI sessions of all the tenant's users together"),
+                    "originates_per_second": limit(0, "Originate actions per second, burst of one second; 0 = unlimited"),
+                ],
+            ] as [String: Any],
+            "Capacity": object(["channels": integer, "channelsLimit": integer, "rtpPortPairs": integer, "rtpPortPairsLimit": integer,
+                                "amiSessions": integer, "amiSessionsLimit": integer, "originatesPerSecondLimit": integer,
+                                "refusals": ["type": "object", "additionalProperties": integer]],
+                               required: ["channels", "channelsLimit", "rtpPortPairs", "rtpPortPairsLimit", "amiSessions",
+                                          "amiSessionsLimit", "originatesPerSecondLimit", "refusals"]),
             "Extension": object(["number": string, "name": string], required: ["number"]),
             "ExtensionInput": object(["number": string, "name": string, "password": string]),
             "Trunk": object(["name": string, "host": string, "port": integer, "transport": ["type": "string", "enum": ["udp", "tcp"]],

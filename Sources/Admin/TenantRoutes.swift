@@ -25,17 +25,18 @@ enum TenantRoutes {
         router.get("/tenants/:tenant/edit") { request, context -> Response in
             try await app.withTenant(request, context) { auth, tenant in
                 guard auth.principal.isSystemAdmin else { return forbidden(app, auth) }
-                return edit(app, auth, tenant)
+                return edit(app, auth, tenant, capacity: await app.live.capacity(tenant: tenant.tenant.uuid))
             }
         }
         router.post("/tenants/:tenant/edit") { request, context -> Response in
             try await app.withTenantForm(request, context) { auth, tenant, form in
                 guard auth.principal.isSystemAdmin else { return forbidden(app, auth) }
                 do {
-                    try app.store.updateTenant(tenant.tenant.uuid, name: form.text("name"), domain: form.text("domain"), toneCountry: form.text("tone_country"))
+                    try app.store.updateTenant(tenant.tenant.uuid, name: form.text("name"), domain: form.text("domain"), toneCountry: form.text("tone_country"),
+                                               limits: try TenantLimitsForm.limits(from: form))
                     return app.done(auth, "/tenants", "Tenant \(form.text("name")) saved.")
                 } catch let error as AdminStoreError {
-                    return edit(app, auth, tenant, error: error, form: form)
+                    return edit(app, auth, tenant, error: error, form: form, capacity: await app.live.capacity(tenant: tenant.tenant.uuid))
                 }
             }
         }
@@ -82,7 +83,8 @@ enum TenantRoutes {
         return app.page(auth, tenant: nil, title: "Tenants", body: body, active: "tenants", status: error.map { Reply.status(of: $0) } ?? .ok)
     }
 
-    static func edit(_ app: AdminApp, _ auth: PanelAuth, _ record: TenantRecord, error: AdminStoreError? = nil, form: FormData? = nil) -> Response {
+    static func edit(_ app: AdminApp, _ auth: PanelAuth, _ record: TenantRecord, error: AdminStoreError? = nil, form: FormData? = nil,
+                     capacity: LiveTenantCapacity? = nil) -> Response {
         let fieldError = { (field: String) in error?.field == field ? error?.message : nil }
         let body = """
             <form class="stack" method="post" action="\(AdminApp.tenantPath(record, "/edit"))" id="tenant-form">\(HTML.csrfField(auth.session.csrfToken))
@@ -91,6 +93,7 @@ enum TenantRoutes {
             \(HTML.input("domain", label: "SIP domain", value: form?.text("domain") ?? record.tenant.domain, error: fieldError("domain"), required: true))
             \(HTML.input("tone_country", label: "Tone country", value: form?.text("tone_country") ?? record.tenant.toneCountry, error: fieldError("tone_country")))
             <p class="muted">Changing the domain invalidates the extensions' SIP passwords (their digests use the domain as realm): set them again.</p>
+            \(TenantLimitsForm.fields(record.tenant.limits, form: form, error: error, capacity: capacity))
             <button type="submit">Save</button></form>
             """
         return app.page(auth, tenant: record, title: "Edit tenant", body: body, status: error.map { Reply.status(of: $0) } ?? .ok)

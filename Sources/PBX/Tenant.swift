@@ -12,11 +12,14 @@ public struct Tenant: Sendable, Hashable, Identifiable {
     public var domain: String
     /// Country whose progress tones (ringback) this tenant hears.
     public var toneCountry: String
+    /// Its own capacity limits; nil ones are the node's defaults.
+    public var limits: TenantLimits
 
-    public init(uuid: UUID, name: String, domain: String, toneCountry: String = "it") {
+    public init(uuid: UUID, name: String, domain: String, toneCountry: String = "it", limits: TenantLimits = TenantLimits()) {
         self.uuid = uuid
         self.name = name
         self.domain = domain
         self.toneCountry = toneCountry
+        self.limits = limits
     }
 }

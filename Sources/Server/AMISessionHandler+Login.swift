@@ -31,6 +31,10 @@ extension AMISessionHandler {
         let username = message.value("Username")
         switch authenticate(message, username: username) {
         case .success(let entry):
+            if let refusal = tenantSessionRefusal(entry) {
+                sendAndClose(.error(message.actionID, message: refusal), context: context)
+                return
+            }
             loginSucceeded(entry, message: message, context: context)
         case .failure(let failure):
             loginFailed(failure, username: username, actionID: message.actionID, context: context)

@@ -36,6 +36,12 @@ extension AMISessionHandler {
             send(.error(actionID, message: "Extension does not exist."), context: context)
             return
         }
+        // The tenant's capacity (channels, RTP port pairs, originate rate): refused at once, even when async.
+        if let refusal = calls.admitOriginate(request, tenant: tenant) {
+            server.observer?.originate(result: "limited")
+            send(.error(actionID, message: "Originate refused: \(refusal)"), context: context)
+            return
+        }
         if request.async {
             send(.success(actionID, message: "Originate successfully queued"), context: context)
             let bus = server.bus

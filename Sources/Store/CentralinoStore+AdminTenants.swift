@@ -25,26 +25,31 @@ extension CentralinoStore {
         try pool.read { db in try Self.tenantRecord(uuid, db) }
     }
 
-    /// Creates a tenant with a fresh UUID. The domain defaults to the name, as in provisioning files.
+    /// Creates a tenant with a fresh UUID. The domain defaults to the name, as in provisioning files;
+    /// limits left nil are the node's defaults.
     @discardableResult
-    public func createTenant(name: String, domain: String?, toneCountry: String?) throws -> TenantRecord {
+    public func createTenant(name: String, domain: String?, toneCountry: String?, limits: TenantLimits = TenantLimits()) throws -> TenantRecord {
         let domain = domain.flatMap { $0.isEmpty ? nil : $0 } ?? name
         let tone = toneCountry.flatMap { $0.isEmpty ? nil : $0 } ?? "it"
         try Self.validateTenant(name: name, domain: domain, toneCountry: tone)
+        try TenantLimitColumns.validate(limits)
         return try pool.write { db in
             try Self.checkTenantClash(name: name, domain: domain, except: nil, db)
-            let tenant = Tenant(uuid: UUID(), name: name, domain: domain, toneCountry: tone)
+            let tenant = Tenant(uuid: UUID(), name: name, domain: domain, toneCountry: tone, limits: limits)
             try db.execute(sql: "INSERT INTO tenant (uuid, name, domain, tone_country) VALUES (?, ?, ?, ?)",
                            arguments: [tenant.uuid.uuidString.lowercased(), name, domain, tone])
+            try TenantLimitColumns.write(limits, tenantID: db.lastInsertedRowID, db)
             try Self.bumpRevision(db)
             return TenantRecord(tenant: tenant, amiEnabled: true)
         }
     }
 
-    /// Renames a tenant or changes its domain or tone country; its UUID never changes.
+    /// Renames a tenant or changes its domain, tone country or limits (nil `limits` keeps them);
+    /// its UUID never changes.
     @discardableResult
-    public func updateTenant(_ uuid: UUID, name: String, domain: String, toneCountry: String) throws -> TenantRecord {
+    public func updateTenant(_ uuid: UUID, name: String, domain: String, toneCountry: String, limits: TenantLimits? = nil) throws -> TenantRecord {
         try Self.validateTenant(name: name, domain: domain, toneCountry: toneCountry)
+        if let limits { try TenantLimitColumns.validate(limits) }
         return try pool.write { db in
             let current = try Self.tenantRecord(uuid, db)
             if current.tenant.name == Tenant.defaultName, name != Tenant.defaultName {
@@ -54,6 +59,7 @@ extension CentralinoStore {
             try Self.checkTenantClash(name: name, domain: domain, except: id, db)
             try db.execute(sql: "UPDATE tenant SET name = ?, domain = ?, tone_country = ? WHERE id = ?",
                            arguments: [name, domain, toneCountry, id])
+            if let limits { try TenantLimitColumns.write(limits, tenantID: id, db) }
             try Self.bumpRevision(db)
             return try Self.tenantRecord(uuid, db)
         }

@@ -21,6 +21,8 @@ extension CentralinoStore {
             var summary = ApplySummary()
             for spec in document.tenants {
                 let tenantID = try upsertTenant(spec, db)
+                // A `limits` mapping sets all four (absent keys = the node's default); none keeps the stored ones.
+                if let limits = spec.limits { try TenantLimitColumns.write(limits, tenantID: tenantID, db) }
                 summary.tenants += 1
                 for ext in spec.extensions {
                     let ha1 = Self.ha1(user: ext.number, realm: spec.domain, password: ext.password)

@@ -82,7 +82,8 @@ public final class CentralinoStore: Sendable {
         guard let uuid = UUID(uuidString: uuidText) else {
             throw ProvisioningError(line: 0, field: "tenant.uuid", message: "stored UUID '\(uuidText)' is invalid")
         }
-        return Tenant(uuid: uuid, name: row["name"], domain: row["domain"], toneCountry: row["tone_country"])
+        return Tenant(uuid: uuid, name: row["name"], domain: row["domain"], toneCountry: row["tone_country"],
+                      limits: TenantLimitColumns.limits(row))
     }
 
     static func bumpRevision(_ db: Database) throws {

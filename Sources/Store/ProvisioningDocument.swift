@@ -14,6 +14,8 @@ public struct ProvisioningDocument: Sendable {
         public var trunks: [TrunkSpec]
         public var outboundRoutes: [RouteSpec]
         public var amiUsers: [AMIUserSpec]
+        /// The `limits` mapping; nil when the file has none (the stored limits stay as they are).
+        public var limits: TenantLimits? = nil
     }
 
     public struct ExtensionSpec: Sendable {

@@ -30,7 +30,7 @@ public enum ProvisioningParser {
     }
 
     static func parseTenant(_ node: Node, path: String) throws -> ProvisioningDocument.TenantSpec {
-        let fields = try Fields(node, path: path, allowed: ["name", "uuid", "domain", "tone_country", "extensions", "trunks", "outbound_routes", "ami_users"])
+        let fields = try Fields(node, path: path, allowed: ["name", "uuid", "domain", "tone_country", "extensions", "trunks", "outbound_routes", "ami_users", "limits"])
         let name = try fields.required("name", matching: ProvisioningRules.tenantName)
         var uuid: UUID?
         if let text = try fields.optional("uuid") {
@@ -86,7 +86,8 @@ public enum ProvisioningParser {
         try checkUnique(trunks.map { ($0.line, $0.trunk.name) }, field: "name", what: "trunk name", caseInsensitive: false)
         try checkUnique(routes.map { ($0.line, $0.route.prefix) }, field: "prefix", what: "route prefix", caseInsensitive: false)
         return ProvisioningDocument.TenantSpec(line: fields.line, name: name, uuid: uuid, domain: domain, toneCountry: tone,
-                                               extensions: extensions, trunks: trunks, outboundRoutes: routes, amiUsers: amiUsers)
+                                               extensions: extensions, trunks: trunks, outboundRoutes: routes, amiUsers: amiUsers,
+                                               limits: try parseLimits(fields, path: path))
     }
 
     static func sequence(_ node: Node, path: String) throws -> [Node] {

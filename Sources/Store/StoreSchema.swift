@@ -97,6 +97,15 @@ enum StoreSchema {
                 );
                 """)
         }
+        migrator.registerMigration("v4-tenant-limits") { db in
+            // Per-tenant capacity limits; NULL = the node's default (a share of its pools).
+            try db.execute(sql: """
+                ALTER TABLE tenant ADD COLUMN limit_channels INTEGER;
+                ALTER TABLE tenant ADD COLUMN limit_rtp_port_pairs INTEGER;
+                ALTER TABLE tenant ADD COLUMN limit_ami_sessions INTEGER;
+                ALTER TABLE tenant ADD COLUMN limit_originates_per_second INTEGER;
+                """)
+        }
         return migrator
     }
 }

@@ -35,6 +35,14 @@ struct NodeLiveStatus: AdminLiveStatus {
         [("centralino_sip_send_errors_total", "SIP messages the kernel or a connection refused to send.", sip.sendErrors)]
     }
 
+    func capacity(tenant: UUID) async -> LiveTenantCapacity? {
+        let now = sip.calls.capacity.snapshot(tenant: tenant)
+        return LiveTenantCapacity(channels: now.channels, channelsLimit: now.limits.channels,
+                                  rtpPortPairs: now.rtpPortPairs, rtpPortPairsLimit: now.limits.rtpPortPairs,
+                                  amiSessions: bus.sessions(tenant: tenant).count, amiSessionsLimit: now.limits.amiSessions,
+                                  originatesPerSecondLimit: now.limits.originatesPerSecond, refusals: now.refusals)
+    }
+
     @discardableResult
     func closeAMISessions(tenant: UUID, username: String?) async -> Int {
         bus.closeSessions(tenant: tenant, username: username)

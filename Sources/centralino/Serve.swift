@@ -46,6 +46,14 @@ struct Serve: AsyncParsableCommand {
     var adminPassword: String?
     @Option(help: "UDP port range for RTP/RTCP, LOW-HIGH (env CENTRALINO_RTP_PORTS; default 10000-20000).")
     var rtpPorts: String?
+    @Option(help: "Concurrent channels a tenant may hold unless its own limit says otherwise (env CENTRALINO_TENANT_MAX_CHANNELS; default half of the node's 4000).")
+    var tenantMaxChannels: Int?
+    @Option(help: "RTP port pairs a tenant may hold unless its own limit says otherwise (env CENTRALINO_TENANT_MAX_RTP_PORT_PAIRS; default half of the pairs of --rtp-ports).")
+    var tenantMaxRtpPortPairs: Int?
+    @Option(help: "AMI sessions a tenant may hold unless its own limit says otherwise (env CENTRALINO_TENANT_MAX_AMI_SESSIONS; default 100).")
+    var tenantMaxAmiSessions: Int?
+    @Option(help: "Originates per second a tenant may start unless its own limit says otherwise, 0 unlimited (env CENTRALINO_TENANT_MAX_ORIGINATES_PER_SECOND; default 0).")
+    var tenantMaxOriginatesPerSecond: Int?
     @Option(help: "Digest algorithms offered and accepted, in order: md5, sha256 (env CENTRALINO_SIP_DIGEST_ALGORITHMS; default md5,sha256).")
     var sipDigestAlgorithms: String?
     @Option(help: "Failed SIP digests from one address that lock it out (env CENTRALINO_SIP_LOCKOUT_FAILURES; default 10).")
@@ -88,6 +96,7 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw CommandFailure("cannot listen for SIP on \(sipAddress): \(error)")
         }
+        sip.calls.capacity.defaults = try tenantCapacityDefaults(shares: sip.calls.capacity.defaults)
 
         let ami: AMIServer
         do {

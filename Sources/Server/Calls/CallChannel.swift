@@ -37,6 +37,8 @@ final class CallChannel {
     var singleApplication: DialplanInstruction?
     var ranSingleApplication = false
     var isGone = false
+    /// Whether this channel counts one media leg (an RTP port pair) against its tenant's limit.
+    var holdsMediaLeg = false
     /// The application the channel is running (Dial stays while its bridge lasts), for CoreShowChannels and Status.
     var application: (name: String, data: String)?
     /// The audio direction this channel's phone last asked for in a re-INVITE (hold is not sendrecv).

@@ -9,11 +9,21 @@ public final class CallControl: Sendable {
     let loop: any EventLoop
     private let engine: NIOLoopBound<CallEngine>
     let dialplans: any CallDialplanProvider
+    /// Per-tenant limits and usage (thread-safe): Originate admission, AMI session limit, metrics.
+    public let capacity: TenantCapacity
 
     init(engine: CallEngine) {
         self.loop = engine.loop
         self.engine = NIOLoopBound(engine, eventLoop: engine.loop)
         self.dialplans = engine.dialplans
+        self.capacity = engine.capacity
+    }
+
+    /// Whether `tenant` may originate `request` now (room for what it will open, and its rate);
+    /// the refusal says which limit, for the AMI `Message:`. The engine checks the room again.
+    func admitOriginate(_ request: OriginateRequest, tenant: UUID) -> TenantCapacityRefusal? {
+        let needed = CallEngine.capacityNeeded(for: request)
+        return capacity.admitOriginate(tenant: tenant, channels: needed.channels, mediaLegs: needed.mediaLegs)
     }
 
     /// Starts an Originate for `tenant`; `completion` runs (on the engine's loop) when the

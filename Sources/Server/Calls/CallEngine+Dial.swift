@@ -15,6 +15,11 @@ extension CallEngine {
         for name in ["DIALSTATUS", "DIALEDPEERNAME", "DIALEDPEERNUMBER"] { setVariable(caller, name, "") }
         for target in dialString.split(separator: "&").map(String.init) {
             for channel in makeTargets(target, caller: caller) {
+                // Each target takes a channel and a media leg of the tenant's capacity.
+                if capacityRefusal(tenant: caller.tenant, channels: 1, mediaLegs: 1) != nil {
+                    dial.failures.append(.congestion)
+                    continue
+                }
                 channel.dialedBy = dial
                 dial.targets.append(channel)
                 let (callerID, connected) = (channel.snapshot.callerID, channel.snapshot.connectedLine)
@@ -30,7 +35,7 @@ extension CallEngine {
             }
         }
         guard !dial.targets.isEmpty else {
-            finishDial(dial, status: "CHANUNAVAIL")
+            finishDial(dial, status: dial.failures.isEmpty ? "CHANUNAVAIL" : "CONGESTION")
             return
         }
         // As app_dial: a timeout that is not a positive number rings forever; a huge one is clamped.
@@ -116,7 +121,7 @@ extension CallEngine {
     /// Opens the target's media and sends its INVITE with our offer.
     func placeOutbound(_ channel: CallChannel, caller: CallChannel) {
         guard let destination = channel.pendingOutbound?.destination else { return }
-        media.openPort(toward: destination) { [unowned self] result in
+        openMedia(for: channel, toward: destination) { [unowned self] result in
             guard !channel.isGone, let pending = channel.pendingOutbound else {
                 if case .success(let port) = result { port.close() }
                 return

@@ -21,7 +21,8 @@ extension CallEngine {
             completion(OriginateOutcome(success: false, reason: reason, channel: request.channel,
                                         uniqueID: request.channelID ?? "<unknown>"))
         }
-        guard channels.count + 3 <= Self.maximumChannels else { return failure(0) }
+        let needed = Self.capacityNeeded(for: request)
+        if capacityRefusal(tenant: tenant, channels: needed.channels, mediaLegs: needed.mediaLegs) != nil { return failure(0) }
         let callerID = request.callerID.map(CallerID.init(parsing:)) ?? CallerID()
         let first: CallChannel
         switch request.technology.lowercased() {

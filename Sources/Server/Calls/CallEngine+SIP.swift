@@ -7,7 +7,8 @@ import Store
 extension CallEngine: SIPCallDriverDelegate {
     /// An extension calls: a channel `PJSIP/<ext>-…` in state Ring runs `internal` at the dialled number.
     func incomingCall(_ leg: SIPCallLeg, caller: StoredExtension, dialed: String, offer: SDPSession?) {
-        guard channels.count < Self.maximumChannels else {
+        // Over the node's or the tenant's capacity: 503 at once (see docs/security.md).
+        guard capacityRefusal(tenant: leg.tenant, channels: 1, mediaLegs: 1) == nil else {
             driver.respond(leg, 503)
             return
         }
@@ -23,7 +24,7 @@ extension CallEngine: SIPCallDriverDelegate {
         let channel = CallChannel(snapshot: snapshot, technology: .sip(leg))
         channel.codec = choice
         addChannel(channel)
-        media.openPort(toward: leg.destination) { [unowned self] result in
+        openMedia(for: channel, toward: leg.destination) { [unowned self] result in
             guard !channel.isGone else {
                 if case .success(let port) = result { port.close() }
                 return

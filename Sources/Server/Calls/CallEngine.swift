@@ -16,6 +16,8 @@ final class CallEngine {
     let bus: AMIEventBus
     let media: any CallMediaRelay
     let dialplans: any CallDialplanProvider
+    /// Per-tenant limits and what each tenant holds (channels, media legs), counted here.
+    let capacity: TenantCapacity
     let logger: Logger
     var ids = UniqueIDGenerator()
     /// Every live channel by uniqueid.
@@ -29,7 +31,7 @@ final class CallEngine {
     static let maximumChannels = 4000
 
     init(loop: any EventLoop, driver: SIPCallDriver, sip: SIPCore, directory: SIPDirectory, bus: AMIEventBus,
-         media: any CallMediaRelay, dialplans: any CallDialplanProvider, logger: Logger) {
+         media: any CallMediaRelay, dialplans: any CallDialplanProvider, capacity: TenantCapacity, logger: Logger) {
         self.loop = loop
         self.driver = driver
         self.sip = sip
@@ -37,6 +39,7 @@ final class CallEngine {
         self.bus = bus
         self.media = media
         self.dialplans = dialplans
+        self.capacity = capacity
         self.logger = logger
     }
 
@@ -48,6 +51,7 @@ final class CallEngine {
     @discardableResult
     func addChannel(_ channel: CallChannel) -> CallChannel {
         channels[channel.snapshot.uniqueID] = channel
+        capacity.channelOpened(tenant: channel.tenant)
         if let leg = channel.sipLeg { channelByLeg[leg.id] = channel }
         emit(.channel("Newchannel", channel.snapshot))
         refreshDevice(of: channel)
@@ -115,6 +119,7 @@ final class CallEngine {
         let leavingDial = channel.dialedBy.flatMap { targetLeaving($0, target: channel, cause: cause) ? $0 : nil }
         emit(.hangup(channel.snapshot, cause: cause))
         channels[channel.snapshot.uniqueID] = nil
+        releaseCapacity(of: channel)
         refreshDevice(of: channel)
         if let partner = channel.localPartner, !partner.isGone { hangup(partner, cause: cause, origin: .localPartner) }
         if let dial = leavingDial { settleDial(dial) }

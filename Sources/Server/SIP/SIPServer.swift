@@ -59,8 +59,9 @@ public struct SIPServer: Service {
                 let local = hub.localAddress(toward: destination)
                 return String(local[..<(local.lastIndex(of: ":") ?? local.endIndex)]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
             }
+            let capacity = TenantCapacity(directory: directory, defaults: .shares(ofRTPPortPairs: media.portPairCapacity))
             let engine = CallEngine(loop: loop, driver: driver, sip: core, directory: directory, bus: bus, media: relay,
-                                    dialplans: TenantDialplans(directory: directory), logger: logger)
+                                    dialplans: TenantDialplans(directory: directory), capacity: capacity, logger: logger)
             driver.delegate = engine
             let boundDriver = NIOLoopBound(driver, eventLoop: loop)
             core.calls.withLockedValue {
