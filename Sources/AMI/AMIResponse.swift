@@ -38,9 +38,7 @@ public struct AMIResponse: Sendable, Equatable {
         buffer.writeString(status.rawValue)
         buffer.writeStaticString("\r\n")
         if !actionID.isEmpty {
-            buffer.writeStaticString("ActionID: ")
-            buffer.writeString(actionID)
-            buffer.writeStaticString("\r\n")
+            buffer.writeAMIField("ActionID", actionID)
         }
         for (name, value) in fields {
             buffer.writeAMIField(name, value)
@@ -55,12 +53,24 @@ public struct AMIResponse: Sendable, Equatable {
 }
 
 extension ByteBuffer {
-    /// Writes `Name: value\r\n`.
+    /// Writes `Name: value\r\n`. This is the one place every AMI field goes through: a CR or LF in
+    /// the name or value (a caller name `Alice\r\nX-Injected: yes`, a blank line that would end the
+    /// message and forge another) is written as a space, so no field can add a line.
     @inlinable
     public mutating func writeAMIField(_ name: String, _ value: String) {
-        writeString(name)
+        writeAMIText(name)
         writeStaticString(": ")
-        writeString(value)
+        writeAMIText(value)
         writeStaticString("\r\n")
+    }
+
+    /// Writes `text` with every CR and LF replaced by a space.
+    @inlinable
+    public mutating func writeAMIText(_ text: String) {
+        guard text.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A }) else {
+            writeString(text)
+            return
+        }
+        writeBytes(text.utf8.map { $0 == 0x0D || $0 == 0x0A ? 0x20 : $0 })
     }
 }

@@ -62,6 +62,7 @@ struct AMISettingsPage {
         let username = values["username"] ?? user?.username ?? ""
         var html = """
             <section class="card"><h2>Credentials</h2>
+            <p class="muted" id="ami-sessions-note">Saving a new password, ACL or user state ends the connected AMI sessions that the new settings would not admit; the CRM must log in again.</p>
             <form class="row" method="post" action="\(base)/username" id="ami-username-form">\(HTML.csrfField(csrf))
             \(HTML.input("username", label: "Username", value: username, error: error(for: "username"), required: true))
             <button type="submit">\(user == nil ? "Create user" : "Save username")</button></form>

@@ -16,8 +16,30 @@ public final class AMIDirectory: Sendable {
     }
 
     private let entries = NIOLockedValueBox<[String: Entry]>([:])
+    /// Called after every `replace` (the AMI server ends the sessions the new entries would not admit).
+    private let replacementObservers = NIOLockedValueBox<[@Sendable (AMIDirectory) -> Void]>([])
 
     public init() {}
+
+    /// True when some enabled user of some tenant may log in from `address`: a connection from
+    /// anywhere else is closed before it gets a banner.
+    public func permitsAnyUser(_ address: String) -> Bool {
+        entries.withLockedValue { all in all.values.contains { $0.account.enabled && $0.accessList.permits(address) } }
+    }
+
+    /// Whether a session logged in with `admitted` from `address` would still be admitted: the user
+    /// exists and is enabled in the same tenant, with the same secret and classes, and its ACL still
+    /// permits the address.
+    public func stillAdmits(_ admitted: Entry, from address: String) -> Bool {
+        guard let current = entry(for: admitted.account.username), current.account.enabled else { return false }
+        return current.account.tenant == admitted.account.tenant && current.account.secret == admitted.account.secret
+            && current.read == admitted.read && current.write == admitted.write && current.accessList.permits(address)
+    }
+
+    /// Registers `observer`, called after every `replace`.
+    func onReplace(_ observer: @escaping @Sendable (AMIDirectory) -> Void) {
+        replacementObservers.withLockedValue { $0.append(observer) }
+    }
 
     /// Looks a user up by name, case-insensitively, as Asterisk does.
     public func entry(for username: String) -> Entry? {
@@ -41,5 +63,6 @@ public final class AMIDirectory: Sendable {
             }
         }
         entries.withLockedValue { $0 = next }
+        for observer in replacementObservers.withLockedValue({ $0 }) { observer(self) }
     }
 }

@@ -79,6 +79,19 @@ public final class AMIEventBus: Sendable {
             .sorted { $0.since < $1.since }
     }
 
+    /// Closes the sessions, of every tenant, that the directory would no longer admit; returns how many.
+    @discardableResult
+    func closeSessions(notAdmittedBy directory: AMIDirectory) -> Int {
+        let targets = subscribers.withLockedValue { $0.values.flatMap(\.values) }
+            .filter { subscriber in subscriber.entry.map { !directory.stillAdmits($0, from: subscriber.remoteAddress) } ?? false }
+        for subscriber in targets {
+            logger.notice("AMI session ended: the user's settings no longer admit it",
+                          metadata: ["user": "\(subscriber.username)", "remote": "\(subscriber.remoteAddress)"])
+            subscriber.close()
+        }
+        return targets.count
+    }
+
     /// Closes the tenant's sessions (of one user when given); returns how many.
     @discardableResult
     public func closeSessions(tenant: UUID, username: String?) -> Int {

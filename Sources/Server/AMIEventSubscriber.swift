@@ -12,6 +12,9 @@ final class AMIEventSubscriber: Sendable {
     let username: String
     let remoteAddress: String
     let since: Double
+    /// The directory entry the session logged in with: when the directory changes so that it would no
+    /// longer admit the session (password, ACL, classes, user removed or disabled), the session ends.
+    let entry: AMIDirectory.Entry?
     /// Closes the session's connection (when its user or the tenant's AMI service is disabled).
     let close: @Sendable () -> Void
     private let eventLoop: any EventLoop
@@ -28,9 +31,10 @@ final class AMIEventSubscriber: Sendable {
         var overflowed = false
     }
 
-    init(tenant: UUID, username: String, remoteAddress: String, since: Double, filter: AMIPermissions, eventLoop: any EventLoop,
-         limit: Int, close: @escaping @Sendable () -> Void, wake: @escaping @Sendable (_ overflowed: Bool) -> Void) {
+    init(tenant: UUID, username: String, remoteAddress: String, since: Double, entry: AMIDirectory.Entry? = nil, filter: AMIPermissions,
+         eventLoop: any EventLoop, limit: Int, close: @escaping @Sendable () -> Void, wake: @escaping @Sendable (_ overflowed: Bool) -> Void) {
         self.tenant = tenant
+        self.entry = entry
         self.username = username
         self.remoteAddress = remoteAddress
         self.since = since

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import AMI
 import Logging
 import NIOCore
@@ -29,8 +34,17 @@ public struct AMIServer: Service {
     /// Binds the listener; fails (e.g. address in use) before anything else starts.
     public static func bind(configuration: AMIServerConfiguration, directory: AMIDirectory, bus: AMIEventBus, calls: CallControl? = nil,
                             observer: (any NodeObserver)? = nil, group: any EventLoopGroup, logger: Logger, startTime: Double) async throws -> AMIServer {
+        var configuration = configuration
+        configuration.maximumConnections = Self.connectionCap(configuration.maximumConnections,
+                                                              descriptorLimit: descriptorLimit(), logger: logger)
         let server = AMIServerContext(configuration: configuration, directory: directory, bus: bus, calls: calls,
                                       observer: observer, logger: logger, startTime: startTime)
+        // A changed password, ACL or class list, or a removed/disabled user, ends the sessions it no
+        // longer admits, as disabling the tenant's AMI service does.
+        directory.onReplace { directory in bus.closeSessions(notAdmittedBy: directory) }
+        // The engine holds channels to the same variable limits an Originate is checked against.
+        let variableLimits = configuration.variableLimits
+        calls?.query({ engine in engine.variableLimits = variableLimits }, completion: { _ in })
         let listener = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -47,6 +61,33 @@ public struct AMIServer: Service {
             .bind(host: configuration.host, port: configuration.port)
             .get()
         return AMIServer(context: server, listener: listener)
+    }
+
+    /// Descriptors kept for everything that is not a peer connection (listeners, store, event loops).
+    static let reservedDescriptors = 64
+
+    /// The global AMI connection cap: the configured one, or by default an eighth of the descriptors
+    /// the process may open (the rest is for SIP, RTP and HTTP); never above what is available, with a
+    /// warning when the configured cap had to be lowered.
+    static func connectionCap(_ configured: Int?, descriptorLimit: Int, logger: Logger) -> Int {
+        let available = max(1, descriptorLimit - reservedDescriptors)
+        let requested = configured ?? max(8, available / 8)
+        guard requested > available else { return max(1, requested) }
+        logger.warning("AMI connection cap lowered below the descriptor limit; raise it with ulimit -n",
+                       metadata: ["requested": "\(requested)", "cap": "\(available)", "nofile": "\(descriptorLimit)"])
+        return available
+    }
+
+    /// The soft `RLIMIT_NOFILE` (Int.max when unlimited or unreadable).
+    static func descriptorLimit() -> Int {
+        var limit = rlimit()
+        #if canImport(Glibc)
+        let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+        #else
+        let resource = RLIMIT_NOFILE
+        #endif
+        guard getrlimit(resource, &limit) == 0, limit.rlim_cur < rlim_t(Int.max) else { return Int.max }
+        return Int(limit.rlim_cur)
     }
 
     public func run() async throws {

@@ -19,7 +19,7 @@ final class AMIServerContext: Sendable {
     let logger: Logger
     /// When this node started (seconds since the epoch), for FullyBooted and CoreStatus.
     let startTime: Double
-    private let unauthenticated = NIOLockedValueBox(0)
+    private let counters = NIOLockedValueBox(ConnectionCounters())
     private let liveChannels = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
 
     init(configuration: AMIServerConfiguration, directory: AMIDirectory, bus: AMIEventBus, calls: CallControl?,
@@ -35,17 +35,57 @@ final class AMIServerContext: Sendable {
         self.startTime = startTime
     }
 
-    /// Counts a new unauthenticated connection; false when `authlimit` is reached.
-    func admitUnauthenticated() -> Bool {
-        unauthenticated.withLockedValue { count in
-            guard count < configuration.authLimit else { return false }
-            count += 1
-            return true
+    /// Open connections, unauthenticated ones, and unauthenticated ones per source address.
+    struct ConnectionCounters {
+        var connections = 0
+        var unauthenticated = 0
+        var unauthenticatedByAddress: [String: Int] = [:]
+    }
+
+    /// Why a new connection is closed without a banner, or `.admitted` (then it is counted).
+    enum Admission: Equatable {
+        case admitted
+        /// No AMI user of any tenant may log in from this address.
+        case outsideEveryACL
+        case tooManyConnections
+        case tooManyUnauthenticated
+        case tooManyUnauthenticatedFromAddress
+    }
+
+    /// Decides on a new connection from `address` before it gets a banner; an admitted one counts
+    /// as open and unauthenticated until `loggedIn(address:)` / `closed(address:authenticated:)`.
+    func admit(address: String) -> Admission {
+        guard directory.permitsAnyUser(address) else { return .outsideEveryACL }
+        let key = Self.addressKey(address)
+        return counters.withLockedValue { counters in
+            guard counters.connections < configuration.maximumConnections ?? Int.max else { return .tooManyConnections }
+            guard counters.unauthenticated < configuration.authLimit else { return .tooManyUnauthenticated }
+            guard counters.unauthenticatedByAddress[key, default: 0] < configuration.authLimitPerAddress else {
+                return .tooManyUnauthenticatedFromAddress
+            }
+            counters.connections += 1
+            counters.unauthenticated += 1
+            counters.unauthenticatedByAddress[key, default: 0] += 1
+            return .admitted
         }
     }
 
-    func releaseUnauthenticated() {
-        unauthenticated.withLockedValue { $0 -= 1 }
+    /// An admitted connection logged in: it no longer counts against the unauthenticated limits.
+    func loggedIn(address: String) {
+        counters.withLockedValue { $0.releaseUnauthenticated(Self.addressKey(address)) }
+    }
+
+    /// An admitted connection closed.
+    func closed(address: String, authenticated: Bool) {
+        counters.withLockedValue { counters in
+            counters.connections -= 1
+            if !authenticated { counters.releaseUnauthenticated(Self.addressKey(address)) }
+        }
+    }
+
+    /// One key per host, whatever its textual form (`::ffff:10.0.0.1` is `10.0.0.1`).
+    static func addressKey(_ address: String) -> String {
+        IPAddress(address)?.unmapped.description ?? address
     }
 
     func track(_ channel: any Channel) {
@@ -67,5 +107,13 @@ final class AMIServerContext: Sendable {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1_000_000_000
+    }
+}
+
+extension AMIServerContext.ConnectionCounters {
+    mutating func releaseUnauthenticated(_ key: String) {
+        unauthenticated -= 1
+        let left = unauthenticatedByAddress[key, default: 1] - 1
+        unauthenticatedByAddress[key] = left > 0 ? left : nil
     }
 }

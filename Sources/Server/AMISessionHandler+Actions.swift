@@ -126,7 +126,7 @@ extension AMISessionHandler {
             ]), context: context)
         }
         guard server.calls != nil else { return respond(self, context, (0, 0)) }
-        withEngine(context, { engine, tenant in (engine.activeCalls(tenant: tenant), engine.processedCalls) }, respond: respond)
+        withEngine(context, { engine, tenant in (engine.activeCalls(tenant: tenant), engine.processedCalls[tenant] ?? 0) }, respond: respond)
     }
 
     /// Sends `UserEvent` to the tenant's sessions that read `user`: every header but Action and

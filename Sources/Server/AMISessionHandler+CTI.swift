@@ -1,6 +1,7 @@
 import AMI
 import Foundation
 import NIOCore
+import NIOPosix
 import PBX
 
 /// CTI actions over the call engine, each scoped to the user's tenant, with Asterisk's replies.
@@ -19,8 +20,10 @@ extension AMISessionHandler {
         calls.query({ engine in body(engine, tenant) }) { result in
             loop.execute {
                 let (handler, context, respond) = bound.value
+                handler.inFlight = false
                 respond(handler, context, result)
-                handler.resumeAfterAction(context: context)
+                // `respond` may start the next step of the same action (which sets inFlight again).
+                if !handler.inFlight { handler.resumeAfterAction(context: context) }
             }
         }
     }
@@ -46,16 +49,48 @@ extension AMISessionHandler {
         guard !target.isEmpty else { return send(.error(id, message: "No channel specified"), context: context) }
         let causeValue = Int(message.value("Cause")).flatMap { (0...127).contains($0) ? $0 : nil }
         let cause = causeValue.map(HangupCause.init(rawValue:)) ?? .normalClearing
-        withEngine(context, { engine, tenant in engine.hangup(matching: target, tenant: tenant, cause: cause) }) { handler, context, names in
-            if target.hasPrefix("/"), target.hasSuffix("/"), target.count > 2 {
-                handler.send(.listStart(id, message: "Channels hung up will follow"), context: context)
-                handler.writeList("ChannelHungup", actionID: id, items: names.map { [("Channel", $0)] },
-                                  complete: "ChannelsHungupListComplete", actionIDLast: true, context: context)
-            } else if names.isEmpty {
-                handler.send(.error(id, message: "No such channel"), context: context)
-            } else {
-                handler.send(.success(id, message: "Channel Hungup"), context: context)
+        guard target.hasPrefix("/") else {
+            withEngine(context, { engine, tenant in engine.hangup(named: target, tenant: tenant, cause: cause) }) { handler, context, name in
+                handler.send(name == nil ? .error(id, message: "No such channel") : .success(id, message: "Channel Hungup"), context: context)
             }
+            return
+        }
+        // `/regex/` (manager.c `action_hangup()`), matched by LinearRegex in bounded linear time.
+        guard target.count >= 2, target.hasSuffix("/") else {
+            return send(.error(id, message: "Regex format invalid, Channel param should be /regex/"), context: context)
+        }
+        let regex: LinearRegex
+        do {
+            regex = try LinearRegex(String(target.dropFirst().dropLast()), limits: server.configuration.regexLimits)
+        } catch {
+            server.logger.info("AMI Hangup regex refused", metadata: ["remote": "\(remoteIP)", "reason": "\(error.reason)"])
+            return send(.error(id, message: "Regex compile failed on: \(target)"), context: context)
+        }
+        withEngine(context, { engine, tenant in engine.liveChannelNames(tenant: tenant) }) { handler, context, channels in
+            handler.matchOffLoop(regex, channels, context: context) { handler, context, uniqueIDs in
+                handler.withEngine(context, { engine, tenant in engine.hangup(uniqueIDs: uniqueIDs, tenant: tenant, cause: cause) }) { handler, context, names in
+                    handler.send(.listStart(id, message: "Channels hung up will follow"), context: context)
+                    handler.writeList("ChannelHungup", actionID: id, items: names.map { [("Channel", $0)] },
+                                      complete: "ChannelsHungupListComplete", actionIDLast: true, context: context)
+                }
+            }
+        }
+    }
+
+    /// Matches `regex` against the channel names on the blocking-work thread pool (never on an event
+    /// loop), then hands the matching uniqueids to `then` here. The session waits meanwhile.
+    func matchOffLoop(_ regex: LinearRegex, _ channels: [(uniqueID: String, name: String)], context: ChannelHandlerContext,
+                      then: @escaping (AMISessionHandler, ChannelHandlerContext, [String]) -> Void) {
+        inFlight = true
+        let loop = context.eventLoop
+        let bound = NIOLoopBound((self, context, then), eventLoop: loop)
+        NIOThreadPool.singleton.runIfActive(eventLoop: loop) {
+            channels.filter { regex.matches($0.name) }.map(\.uniqueID)
+        }.whenComplete { result in
+            let (handler, context, then) = bound.value
+            handler.inFlight = false
+            then(handler, context, (try? result.get()) ?? [])
+            if !handler.inFlight { handler.resumeAfterAction(context: context) }
         }
     }
 
@@ -132,13 +167,19 @@ extension AMISessionHandler {
         guard !variable.isEmpty else { return send(.error(id, message: "No variable specified"), context: context) }
         let value = message.value("Value")
         let channelName = message.value("Channel")
-        withEngine(context, { engine, tenant -> Bool in
-            guard !channelName.isEmpty else { return true }
-            guard let channel = engine.findChannel(channelName, tenant: tenant) else { return false }
-            engine.setVariable(channel, variable, value)
-            return true
-        }) { handler, context, found in
-            handler.send(found ? .success(id, message: "Variable Set") : .error(id, message: "No such channel"), context: context)
+        let limits = server.configuration.variableLimits
+        if let refusal = limits.refusal(name: variable, value: value) {
+            return send(.error(id, message: "Variable not set: \(refusal)"), context: context)
+        }
+        withEngine(context, { engine, tenant -> String? in
+            guard !channelName.isEmpty else { return nil }
+            guard let channel = engine.findChannel(channelName, tenant: tenant) else { return "No such channel" }
+            guard engine.setVariable(channel, variable, value) else {
+                return "Variable not set: the channel already holds \(limits.maximumCount) variables"
+            }
+            return nil
+        }) { handler, context, failure in
+            handler.send(failure.map { .error(id, message: $0) } ?? .success(id, message: "Variable Set"), context: context)
         }
     }
 
@@ -154,7 +195,7 @@ extension AMISessionHandler {
         guard !priorityText.isEmpty else { return send(.error(id, message: "Priority not specified"), context: context) }
         guard let priority = Int(priorityText) else { return send(.error(id, message: "Priority is invalid"), context: context) }
         guard case .authenticated(let login) = state else { return }
-        if case .refused(let refusal) = TenantScope.check(context: dialContext, own: login.entry.account.tenant.uuidString.lowercased()) {
+        if case .refused(let refusal) = TenantScope.check(context: dialContext, own: login.entry.account.tenant.uuidString.lowercased(), action: "Redirect") {
             return send(.error(id, message: refusal), context: context)
         }
         let extraName = message.value("ExtraChannel")
@@ -169,7 +210,7 @@ extension AMISessionHandler {
                 guard !extraExten.isEmpty else { return send(.error(id, message: "ExtraExten not specified"), context: context) }
                 guard !extraPriority.isEmpty else { return send(.error(id, message: "ExtraPriority not specified"), context: context) }
                 guard let number = Int(extraPriority) else { return send(.error(id, message: "ExtraPriority is invalid"), context: context) }
-                if case .refused(let refusal) = TenantScope.check(context: extraContext, own: login.entry.account.tenant.uuidString.lowercased()) {
+                if case .refused(let refusal) = TenantScope.check(context: extraContext, own: login.entry.account.tenant.uuidString.lowercased(), action: "Redirect") {
                     return send(.error(id, message: refusal), context: context)
                 }
                 extra = (extraContext, extraExten, number)
@@ -200,7 +241,7 @@ extension AMISessionHandler {
         guard !channelName.isEmpty else { return send(.error(id, message: "No channel specified"), context: context) }
         guard !exten.isEmpty else { return send(.error(id, message: "No extension specified"), context: context) }
         guard case .authenticated(let login) = state else { return }
-        if let dialContext, case .refused(let refusal) = TenantScope.check(context: dialContext, own: login.entry.account.tenant.uuidString.lowercased()) {
+        if let dialContext, case .refused(let refusal) = TenantScope.check(context: dialContext, own: login.entry.account.tenant.uuidString.lowercased(), action: "BlindTransfer") {
             return send(.error(id, message: refusal), context: context)
         }
         withEngine(context, { engine, tenant -> Bool? in

@@ -61,10 +61,7 @@ extension AMISessionHandler {
 
     private func loginSucceeded(_ entry: AMIDirectory.Entry, message: AMIMessage, context: ChannelHandlerContext) {
         authTimer?.cancel()
-        if countedUnauthenticated {
-            countedUnauthenticated = false
-            server.releaseUnauthenticated()
-        }
+        countLoggedIn()
         server.loginGuard.recordSuccess(remoteIP)
         eventMask = AMIPermissions.eventMask(from: message.value("Events"))
         let loop = context.eventLoop
@@ -73,7 +70,7 @@ extension AMISessionHandler {
         let channel = context.channel
         let time = AMIServerContext.now()
         let subscriber = AMIEventSubscriber(
-            tenant: entry.account.tenant, username: entry.account.username, remoteAddress: remoteIP, since: time,
+            tenant: entry.account.tenant, username: entry.account.username, remoteAddress: remoteIP, since: time, entry: entry,
             filter: entry.read.intersection(eventMask), eventLoop: loop, limit: server.configuration.eventQueueLimit,
             close: { channel.close(promise: nil) }
         ) { overflowed in

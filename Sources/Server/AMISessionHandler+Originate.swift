@@ -23,6 +23,11 @@ extension AMISessionHandler {
             send(.error(actionID, message: error.message), context: context)
             return
         }
+        if let refusal = Self.variableRefusal(request.variables, limits: server.configuration.variableLimits) {
+            server.observer?.originate(result: "refused")
+            send(.error(actionID, message: refusal), context: context)
+            return
+        }
         if let refusal = TenantScope.refusal(for: &request, tenant: tenant) {
             server.logger.warning("Originate refused: another tenant named", metadata: ["user": "\(login.entry.account.username)", "reason": "\(refusal)"])
             raiseSecurity(.requestNotAllowed, details: [("RequestType", "Action: Originate")])
@@ -47,9 +52,21 @@ extension AMISessionHandler {
             let bus = server.bus
             let observer = server.observer
             let finished = request
-            calls.originate(request, tenant: tenant) { outcome in
+            let completion: @Sendable (OriginateOutcome) -> Void = { outcome in
                 observer?.originate(result: outcome.success ? "answered" : "failed")
                 bus.publish(Self.originateResponse(finished, outcome: outcome), tenant: tenant)
+            }
+            // Counted until the engine has started it: past `maximumPendingActions` the session stops
+            // reading (backpressure), so one session cannot queue unbounded work on the engine.
+            pendingActions += 1
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            let loop = context.eventLoop
+            calls.query({ engine in engine.originate(finished, tenant: tenant, completion: completion) }) { _ in
+                loop.execute {
+                    let (handler, context) = bound.value
+                    handler.pendingActions -= 1
+                    handler.resumeIfUnblocked(context: context)
+                }
             }
             return
         }
@@ -67,6 +84,21 @@ extension AMISessionHandler {
                 handler.resumeAfterAction(context: context)
             }
         }
+    }
+
+    /// Why the variables of an Originate cannot all be set on a channel, or nil.
+    static func variableRefusal(_ variables: [OriginateRequest.VariablePair], limits: ChannelVariables.Limits) -> String? {
+        var names = Set<String>()
+        for variable in variables {
+            if let refusal = limits.refusal(name: variable.name, value: variable.value) {
+                return "Originate refused: \(refusal)"
+            }
+            names.insert(ChannelVariables.baseName(variable.name))
+        }
+        guard names.count <= limits.maximumRequested else {
+            return "Originate refused: \(names.count) variables, at most \(limits.maximumRequested) per channel"
+        }
+        return nil
     }
 
     /// The event an async Originate ends with (ActionID first, no channel block).

@@ -42,7 +42,9 @@ final class AMISessionHandler: ChannelDuplexHandler {
     var writeTimer: Scheduled<Void>?
     var authTimer: Scheduled<Void>?
     var waitEvent: PendingWaitEvent?
-    var countedUnauthenticated = false
+    /// How this connection counts against the server's connection limits.
+    var counted = Counted.not
+    enum Counted { case not, unauthenticated, authenticated }
     var remoteIP = ""
     var remotePort = 0
     var localIP = ""
@@ -50,7 +52,13 @@ final class AMISessionHandler: ChannelDuplexHandler {
     var sessionID = ""
     /// A synchronous action (Originate) is running: later messages wait, as in Asterisk's session thread.
     var inFlight = false
-    var deferred: [AMIInbound] = []
+    /// Async actions handed to the call engine and not yet started there.
+    var pendingActions = 0
+    /// Messages that arrived while blocked; bounded by one socket read, since reading stops meanwhile.
+    var deferred = CircularBuffer<AMIInbound>()
+
+    /// Messages wait (and the socket is not read) while an action runs or too many are pending.
+    var isBlocked: Bool { inFlight || pendingActions >= server.configuration.maximumPendingActions }
 
     init(server: AMIServerContext) {
         self.server = server
@@ -64,12 +72,12 @@ final class AMISessionHandler: ChannelDuplexHandler {
         localIP = context.localAddress?.ipAddress ?? ""
         localPort = context.localAddress?.port ?? 0
         sessionID = "0x" + String(UInt(bitPattern: ObjectIdentifier(self).hashValue), radix: 16)
-        guard server.admitUnauthenticated() else {
-            server.logger.warning("AMI connection refused: too many unauthenticated sessions", metadata: ["remote": "\(remoteIP)"])
-            context.close(promise: nil)
+        let admission = server.admit(address: remoteIP)
+        guard admission == .admitted else {
+            refuseConnection(admission, context: context)
             return
         }
-        countedUnauthenticated = true
+        counted = .unauthenticated
         server.track(context.channel)
         authTimer = schedule(in: server.configuration.authTimeout, context: context) { handler, context in
             guard case .unauthenticated = handler.state else { return }
@@ -82,11 +90,32 @@ final class AMISessionHandler: ChannelDuplexHandler {
         context.fireChannelActive()
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
-        if countedUnauthenticated {
-            countedUnauthenticated = false
-            server.releaseUnauthenticated()
+    /// Closes a connection the server does not admit, before any banner.
+    private func refuseConnection(_ admission: AMIServerContext.Admission, context: ChannelHandlerContext) {
+        state = .closing
+        switch admission {
+        case .admitted:
+            return
+        case .outsideEveryACL:
+            // As Asterisk closes a denied address: no banner, and no slot of the limits taken.
+            server.bus.publishSecurity(AMISecurityEvent(.failedACL, session: securitySession(account: "")), tenant: nil, now: AMIServerContext.now())
+        case .tooManyConnections:
+            server.logger.warning("AMI connection refused: too many AMI connections", metadata: ["remote": "\(remoteIP)"])
+        case .tooManyUnauthenticated:
+            server.logger.warning("AMI connection refused: too many unauthenticated sessions", metadata: ["remote": "\(remoteIP)"])
+        case .tooManyUnauthenticatedFromAddress:
+            server.logger.warning("AMI connection refused: too many unauthenticated sessions from this address", metadata: ["remote": "\(remoteIP)"])
         }
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        switch counted {
+        case .not: break
+        case .unauthenticated: server.closed(address: remoteIP, authenticated: false)
+        case .authenticated: server.closed(address: remoteIP, authenticated: true)
+        }
+        counted = .not
         if case .authenticated(let login) = state {
             server.bus.unsubscribe(login.subscriber)
             server.logger.info("AMI session ended", metadata: ["user": "\(login.entry.account.username)", "remote": "\(remoteIP)"])
@@ -108,7 +137,7 @@ final class AMISessionHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if case .closing = state { return }
-        if inFlight {
+        if isBlocked {
             deferred.append(unwrapInboundIn(data))
             return
         }
@@ -126,7 +155,7 @@ final class AMISessionHandler: ChannelDuplexHandler {
 
     func read(context: ChannelHandlerContext) {
         if case .closing = state { return }
-        if context.channel.isWritable, !inFlight {
+        if context.channel.isWritable, !isBlocked {
             context.read()
         } else {
             pendingRead = true
@@ -149,16 +178,28 @@ final class AMISessionHandler: ChannelDuplexHandler {
     /// After a synchronous action: run what arrived meanwhile, then read again.
     func resumeAfterAction(context: ChannelHandlerContext) {
         inFlight = false
-        while !inFlight, !deferred.isEmpty {
+        resumeIfUnblocked(context: context)
+    }
+
+    /// Runs deferred messages while nothing blocks the session, then reads again.
+    func resumeIfUnblocked(context: ChannelHandlerContext) {
+        while !isBlocked, !deferred.isEmpty {
             if case .closing = state { break }
             handle(deferred.removeFirst(), context: context)
         }
         context.flush()
-        if !inFlight, pendingRead {
+        if !isBlocked, pendingRead {
             pendingRead = false
             read(context: context)
         }
         if case .authenticated(let login) = state, login.subscriber.hasQueued { drainEvents(context: context) }
+    }
+
+    /// A successful login: the connection leaves the unauthenticated limits.
+    func countLoggedIn() {
+        guard counted == .unauthenticated else { return }
+        server.loggedIn(address: remoteIP)
+        counted = .authenticated
     }
 
     // MARK: - Writing

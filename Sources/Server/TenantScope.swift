@@ -40,12 +40,13 @@ enum TenantScope {
         case refused(String)
     }
 
-    /// `c2c_<uuid>` / `from_c2c_<uuid>` must name the user's own tenant.
-    static func check(context: String, own: String) -> ContextCheck {
+    /// `c2c_<uuid>` / `from_c2c_<uuid>` must name the user's own tenant; `action` names the refused
+    /// action in the message (`Redirect refused: …`).
+    static func check(context: String, own: String, action: String = "Originate") -> ContextCheck {
         for prefix in ["from_c2c_", "c2c_"] where context.lowercased().hasPrefix(prefix) {
             let named = String(context.dropFirst(prefix.count)).lowercased()
             guard named == own else {
-                return .refused("Originate refused: context \(context) belongs to a tenant other than this AMI user's")
+                return .refused("\(action) refused: context \(context) belongs to a tenant other than this AMI user's")
             }
             let canonical = prefix + own
             return canonical == context ? .unchanged : .normalised(canonical)

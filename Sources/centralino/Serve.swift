@@ -35,6 +35,26 @@ struct Serve: AsyncParsableCommand {
     var amiWriteTimeoutMs: Int?
     @Option(help: "Events queued for a session that does not read before it is closed (env CENTRALINO_AMI_EVENT_QUEUE_LIMIT; default 10000).")
     var amiEventQueueLimit: Int?
+    @Option(help: "Seconds a connection may stay open without logging in (env CENTRALINO_AMI_AUTH_TIMEOUT; default 30).")
+    var amiAuthTimeout: Int?
+    @Option(help: "Connections not logged in yet, in all (env CENTRALINO_AMI_AUTH_LIMIT; default 50).")
+    var amiAuthLimit: Int?
+    @Option(help: "Connections not logged in yet from one address (env CENTRALINO_AMI_AUTH_LIMIT_PER_ADDRESS; default 10).")
+    var amiAuthLimitPerAddress: Int?
+    @Option(help: "AMI connections in all (env CENTRALINO_AMI_MAX_CONNECTIONS; default an eighth of the descriptor limit).")
+    var amiMaxConnections: Int?
+    @Option(help: "Actions of one session waiting for the call engine before it stops reading (env CENTRALINO_AMI_MAX_PENDING_ACTIONS; default 32).")
+    var amiMaxPendingActions: Int?
+    @Option(help: "Longest Hangup /regex/ pattern, bytes (env CENTRALINO_AMI_REGEX_MAX_PATTERN; default 256).")
+    var amiRegexMaxPattern: Int?
+    @Option(help: "Longest channel name a /regex/ is matched against, bytes (env CENTRALINO_AMI_REGEX_MAX_SUBJECT; default 256).")
+    var amiRegexMaxSubject: Int?
+    @Option(help: "Variables one channel holds at most (env CENTRALINO_CHANNEL_MAX_VARIABLES; default 250).")
+    var channelMaxVariables: Int?
+    @Option(help: "Longest channel variable name, bytes (env CENTRALINO_CHANNEL_MAX_VARIABLE_NAME; default 128).")
+    var channelMaxVariableName: Int?
+    @Option(help: "Longest channel variable value, bytes (env CENTRALINO_CHANNEL_MAX_VARIABLE_VALUE; default 4096).")
+    var channelMaxVariableValue: Int?
 
     @Option(help: "Seconds between OPTIONS to each registered contact (env CENTRALINO_SIP_QUALIFY_INTERVAL; default 60).")
     var sipQualifyInterval: Int?
@@ -67,7 +87,7 @@ struct Serve: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = logLevel
-            return handler
+            return LineSafeLogHandler(wrapping: handler)
         }
         let logger = Logger(label: "centralino")
         let amiAddress = try BindAddress(parsing: EnvironmentOption.resolve(amiBind, "CENTRALINO_AMI_BIND", default: "127.0.0.1:5038"), flag: "--ami-bind")
@@ -175,6 +195,7 @@ struct Serve: AsyncParsableCommand {
         guard configuration.lockout.failures >= 1, configuration.eventQueueLimit >= 1 else {
             throw CommandFailure("--ami-lockout-failures and --ami-event-queue-limit must be at least 1")
         }
+        try applyAMIConnectionLimits(to: &configuration)
         return configuration
     }
 }

@@ -42,18 +42,26 @@ extension CallEngine {
         return channels.values.first { $0.tenant == tenant && !$0.isGone && $0.snapshot.name == nameOrID }
     }
 
-    /// AMI Hangup: by name, uniqueid or `/regex/`; returns the names hung up.
-    func hangup(matching pattern: String, tenant: UUID, cause: HangupCause) -> [String] {
-        var targets: [CallChannel] = []
-        if pattern.count > 2, pattern.hasPrefix("/"), pattern.hasSuffix("/") {
-            let expression = String(pattern.dropFirst().dropLast())
-            guard let regex = try? Regex(expression) else { return [] }
-            targets = channels.values.filter { $0.tenant == tenant && !$0.isGone && $0.snapshot.name.contains(regex) }
-        } else if let channel = findChannel(pattern, tenant: tenant) {
-            targets = [channel]
-        }
-        for channel in targets {
-            // An AMI hangup raises no SoftHangupRequest for the channel itself (as Asterisk).
+    /// AMI Hangup of one channel by name or uniqueid; its name, or nil when there is none.
+    func hangup(named nameOrID: String, tenant: UUID, cause: HangupCause) -> String? {
+        guard let channel = findChannel(nameOrID, tenant: tenant) else { return nil }
+        // An AMI hangup raises no SoftHangupRequest for the channel itself (as Asterisk).
+        hangup(channel, cause: cause, origin: .ami)
+        return channel.name
+    }
+
+    /// The tenant's live channels as (uniqueid, name): a `Hangup Channel: /regex/` is matched
+    /// against them away from this loop (peer-supplied patterns never run on the engine).
+    func liveChannelNames(tenant: UUID) -> [(uniqueID: String, name: String)] {
+        channels.values.filter { $0.tenant == tenant && !$0.isGone }
+            .sorted { $0.snapshot.uniqueID < $1.snapshot.uniqueID }
+            .map { ($0.snapshot.uniqueID, $0.name) }
+    }
+
+    /// Hangs up the tenant's channels with these uniqueids that are still live; returns their names.
+    func hangup(uniqueIDs: [String], tenant: UUID, cause: HangupCause) -> [String] {
+        let targets = uniqueIDs.compactMap { id in channels[id].flatMap { $0.tenant == tenant && !$0.isGone ? $0 : nil } }
+        for channel in targets where !channel.isGone {
             hangup(channel, cause: cause, origin: .ami)
         }
         return targets.map(\.name)

@@ -25,8 +25,10 @@ final class CallEngine {
     var channelByLeg: [Int: CallChannel] = [:]
     /// Last announced state per `tenant|device`.
     var deviceStates: [String: String] = [:]
-    /// Calls completed since start, for CoreStatus.
-    var processedCalls = 0
+    /// Calls completed since start, per tenant, for CoreStatus (a user sees only its tenant's).
+    var processedCalls: [UUID: Int] = [:]
+    /// What a channel may hold (set from the `serve` flags; the AMI checks Originate against the same).
+    var variableLimits = ChannelVariables.Limits.standard
     /// More channels than this and new calls are refused at once (no unbounded queueing).
     static let maximumChannels = 4000
 
@@ -65,9 +67,15 @@ final class CallEngine {
         refreshDevice(of: channel)
     }
 
-    func setVariable(_ channel: CallChannel, _ name: String, _ value: String) {
-        channel.snapshot.variables.set(name, value)
+    /// Sets a channel variable and raises VarSet; false (nothing set) when the channel's limits refuse it.
+    @discardableResult
+    func setVariable(_ channel: CallChannel, _ name: String, _ value: String) -> Bool {
+        guard channel.snapshot.variables.set(name, value, limits: variableLimits) else {
+            logger.warning("channel variable not set: over the channel's limits", metadata: ["channel": "\(channel.name)"])
+            return false
+        }
         emit(.varSet(channel.snapshot, name: name, value: value))
+        return true
     }
 
     /// Hangs a channel up: its technology ends (BYE, CANCEL, final response), its media closes,
@@ -123,7 +131,7 @@ final class CallEngine {
         refreshDevice(of: channel)
         if let partner = channel.localPartner, !partner.isGone { hangup(partner, cause: cause, origin: .localPartner) }
         if let dial = leavingDial { settleDial(dial) }
-        processedCalls += channel.snapshot.linkedID == channel.snapshot.uniqueID ? 1 : 0
+        if channel.snapshot.linkedID == channel.snapshot.uniqueID { processedCalls[channel.tenant, default: 0] += 1 }
     }
 
     // MARK: - Bridges
