@@ -56,19 +56,22 @@ public final class MediaLeg: Sendable, CustomStringConvertible {
     /// addresses open learning again (see `SymmetricLatch`).
     ///
     /// - `confirmed`: signalling vouches for the address (its host is the host the peer's SIP
-    ///   comes from), so packets from exactly it are accepted at once; otherwise every source,
-    ///   this one included, must pass strict-RTP probation (a phone behind NAT).
+    ///   comes from), so packets from exactly it are accepted at once, and sources on other hosts
+    ///   are never learnt; otherwise every source, this one included, must pass strict-RTP
+    ///   probation (a phone behind NAT).
+    /// - `signallingHost`: the host the peer's SIP comes from; its sources pass probation apart
+    ///   from (and ahead of) any other host's, so a stranger cannot keep a NATed phone out.
     /// - `rtcp == nil` with an `rtp` address means RTP port + 1 (RFC 3550 §11; SDP without `a=rtcp`).
     /// - An unspecified address (`0.0.0.0`, `::`, the RFC 2543 hold style) or port 0 (stream
     ///   rejected) counts as unknown: nothing is sent there until a source is learnt.
-    public func setRemote(rtp: SocketAddress?, rtcp: SocketAddress?, confirmed: Bool = true) {
+    public func setRemote(rtp: SocketAddress?, rtcp: SocketAddress?, confirmed: Bool = true, signallingHost: String? = nil) {
         let rtpAddress = Self.usable(rtp)
         var rtcpAddress = Self.usable(rtcp)
         if rtcp == nil, var derived = rtpAddress, let port = derived.port {
             derived.port = port + 1
             rtcpAddress = derived
         }
-        box.withLockedValue { $0.machine.setRemote(rtp: rtpAddress, rtcp: rtcpAddress, confirmed: confirmed) }
+        box.withLockedValue { $0.machine.setRemote(rtp: rtpAddress, rtcp: rtcpAddress, confirmed: confirmed, signallingHost: signallingHost) }
     }
 
     /// When the far end last sent an accepted RTP or RTCP packet (monotonic nanoseconds), or when

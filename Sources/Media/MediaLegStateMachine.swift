@@ -144,9 +144,10 @@ struct MediaLegStateMachine: Sendable {
 
     /// New SDP from the far end: new advertised addresses, and whether signalling confirms them
     /// (see `SymmetricLatch.reset(advertised:confirmed:)`).
-    mutating func setRemote(rtp rtpAddress: SocketAddress?, rtcp rtcpAddress: SocketAddress?, confirmed: Bool) {
-        rtp.reset(advertised: rtpAddress, confirmed: confirmed ? rtpAddress : nil)
-        rtcp.reset(advertised: rtcpAddress, confirmed: confirmed ? rtcpAddress : nil)
+    mutating func setRemote(rtp rtpAddress: SocketAddress?, rtcp rtcpAddress: SocketAddress?, confirmed: Bool,
+                            signallingHost: String? = nil) {
+        rtp.reset(advertised: rtpAddress, confirmed: confirmed ? rtpAddress : nil, signallingHost: signallingHost)
+        rtcp.reset(advertised: rtcpAddress, confirmed: confirmed ? rtcpAddress : nil, signallingHost: signallingHost)
     }
 
     /// Starts (or replaces) the tone; returns its generation, nil when closed.

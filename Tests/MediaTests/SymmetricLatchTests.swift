@@ -72,15 +72,43 @@ final class SymmetricLatchTests: XCTestCase {
 
     func testConfirmedAddressDisplacesASourceLearntByProbation() {
         var latch = SymmetricLatch(advertised: sdp, confirmed: sdp)
-        // A stranger who is first passes probation...
-        XCTAssertEqual(stream(&latch, from: other, first: 1, count: 4, startingAt: 0).last, true)
-        XCTAssertEqual(latch.latched, other)
+        let sameHost = try! SocketAddress(ipAddress: "192.168.1.10", port: 4100)
+        // Another port of the phone's host passes probation first (a stranger behind the same NAT)...
+        XCTAssertEqual(stream(&latch, from: sameHost, first: 1, count: 4, startingAt: 0).last, true)
+        XCTAssertEqual(latch.latched, sameHost)
         // ... but the real phone, at its confirmed address, takes the stream back at its first packet,
         // even after the learning window.
         XCTAssertTrue(latch.accept(from: sdp, sequence: 9, at: 10_000 * ms))
         XCTAssertEqual(latch.latched, sdp)
-        XCTAssertTrue(latch.isLocked)
-        XCTAssertFalse(latch.accept(from: other, sequence: 5, at: 10_020 * ms))
+        XCTAssertTrue(latch.isConfirmedSource)
+        XCTAssertFalse(latch.accept(from: sameHost, sequence: 5, at: 10_020 * ms))
+    }
+
+    func testWithConfirmedSDPOtherHostsAreNeverLearnt() {
+        var latch = SymmetricLatch(advertised: sdp, confirmed: sdp, signallingHost: "192.168.1.10")
+        XCTAssertEqual(stream(&latch, from: other, first: 1, count: 200, startingAt: 0), Array(repeating: false, count: 200))
+        XCTAssertFalse(latch.isLatched)
+        XCTAssertEqual(latch.destination, sdp)
+    }
+
+    func testAPhoneBehindNATIsLearntDespiteAStrangerSprayingAndDisplacesIt() {
+        // SDP with a private address (not confirmed); SIP comes from the NAT's public host.
+        var latch = SymmetricLatch(advertised: sdp, confirmed: nil, signallingHost: "203.0.113.7")
+        // The stranger is first and passes probation (any host may, without confirmed SDP).
+        XCTAssertEqual(stream(&latch, from: other, first: 1, count: 4, startingAt: 0).last, true)
+        XCTAssertEqual(latch.latched, other)
+        // The phone starts from its public address while the stranger keeps spraying, interleaved:
+        // the stranger's packets do not reset the phone's probation, and the phone takes over.
+        var phoneAccepted: [Bool] = []
+        for index in 0..<6 {
+            let t = 100 * ms + UInt64(index) * 20 * ms
+            phoneAccepted.append(latch.accept(from: nat, sequence: UInt16(500 + index), at: t))
+            _ = latch.accept(from: other, sequence: UInt16(5 + index), at: t + ms)
+        }
+        XCTAssertEqual(phoneAccepted, [false, false, false, true, true, true])
+        XCTAssertEqual(latch.destination, nat)
+        XCTAssertFalse(latch.accept(from: other, sequence: 100, at: 10_000 * ms))
+        XCTAssertTrue(latch.accept(from: nat, sequence: 506, at: 10_000 * ms + 1))
     }
 
     func testWithinTheLearningWindowASilentSourceCanBeReplacedThenTheStreamLocks() {
