@@ -1,11 +1,14 @@
 import Admin
 import Foundation
+import Media
 import Server
 
 /// What the admin panel shows live, read from the running node.
 struct NodeLiveStatus: AdminLiveStatus {
     let bus: AMIEventBus
     let sip: SIPServer
+    /// The RTP relay, for its packet counters.
+    var media: MediaEngine?
 
     func amiSessions(tenant: UUID) async -> [LiveAMISession] {
         bus.sessions(tenant: tenant).map {
@@ -33,6 +36,19 @@ struct NodeLiveStatus: AdminLiveStatus {
 
     func serverCounters() async -> [(name: String, help: String, value: Int)] {
         [("centralino_sip_send_errors_total", "SIP messages the kernel or a connection refused to send.", sip.sendErrors)]
+            + mediaCounters()
+    }
+
+    /// RTP relay counters: packets relayed, packets dropped by strict RTP, ports that could not be bound.
+    func mediaCounters() -> [(name: String, help: String, value: Int)] {
+        guard let media else { return [] }
+        let totals = media.totals
+        return [("centralino_rtp_packets_relayed_total", "RTP and RTCP packets relayed between bridged legs.", Int(clamping: totals.relayedSent)),
+                ("centralino_rtp_packets_dropped_strict_total",
+                 "RTP and RTCP packets dropped by strict RTP (a source other than the learnt one, or on probation).",
+                 Int(clamping: totals.droppedWrongSource)),
+                ("centralino_rtp_bind_failures_total", "RTP/RTCP ports that could not be bound (held by another socket).",
+                 Int(clamping: media.bindFailures))]
     }
 
     func capacity(tenant: UUID) async -> LiveTenantCapacity? {

@@ -66,6 +66,12 @@ struct Serve: AsyncParsableCommand {
     var adminPassword: String?
     @Option(help: "UDP port range for RTP/RTCP, LOW-HIGH (env CENTRALINO_RTP_PORTS; default 10000-20000).")
     var rtpPorts: String?
+    @Option(help: "Strict RTP: learn a stream's source only from its confirmed SDP address or after probation, drop others, yes or no (env CENTRALINO_RTP_STRICT; default yes).")
+    var rtpStrict: String?
+    @Option(help: "Packets with consecutive sequence numbers a source needs to be learnt without confirmed SDP (env CENTRALINO_RTP_PROBATION; default 4).")
+    var rtpProbation: Int?
+    @Option(help: "Seconds without RTP after which an answered call is hung up, 0 never (env CENTRALINO_RTP_TIMEOUT; default 60).")
+    var rtpTimeout: Int?
     @Option(help: "Concurrent channels a tenant may hold unless its own limit says otherwise (env CENTRALINO_TENANT_MAX_CHANNELS; default half of the node's 4000).")
     var tenantMaxChannels: Int?
     @Option(help: "RTP port pairs a tenant may hold unless its own limit says otherwise (env CENTRALINO_TENANT_MAX_RTP_PORT_PAIRS; default half of the pairs of --rtp-ports).")
@@ -105,10 +111,9 @@ struct Serve: AsyncParsableCommand {
         let bus = AMIEventBus(logger: logger)
 
         let metrics = CentralinoMetrics()
+        let media = try makeMediaEngine(bindHost: sipAddress.host, logger: logger)
         let sip: SIPServer
         do {
-            let media = try MediaEngine(group: MultiThreadedEventLoopGroup.singleton,
-                                        bindHost: sipAddress.host, portRange: try rtpPortRange())
             sip = try await SIPServer.bind(configuration: try sipConfiguration(sipAddress), directory: sipDirectory, store: store,
                                            media: media, bus: bus, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
         } catch let error as CommandFailure {
@@ -131,7 +136,7 @@ struct Serve: AsyncParsableCommand {
         do {
             let password = EnvironmentOption.resolve(adminPassword, "CENTRALINO_ADMIN_PASSWORD", default: "")
             admin = try await AdminServer.bind(host: httpAddress.host, port: httpAddress.port, store: store,
-                                               live: NodeLiveStatus(bus: bus, sip: sip), logger: logger,
+                                               live: NodeLiveStatus(bus: bus, sip: sip, media: media), logger: logger,
                                                adminPassword: password.isEmpty ? nil : password, metrics: metrics)
         } catch {
             throw CommandFailure("\(error)")

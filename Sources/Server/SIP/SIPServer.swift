@@ -63,6 +63,7 @@ public struct SIPServer: Service {
             let engine = CallEngine(loop: loop, driver: driver, sip: core, directory: directory, bus: bus, media: relay,
                                     dialplans: TenantDialplans(directory: directory), capacity: capacity, logger: logger)
             driver.delegate = engine
+            engine.startRTPTimeoutChecks()
             let boundDriver = NIOLoopBound(driver, eventLoop: loop)
             core.calls.withLockedValue {
                 $0 = SIPCore.CallRouting(
