@@ -21,7 +21,9 @@ extension CallEngine {
             completion(OriginateOutcome(success: false, reason: reason, channel: request.channel,
                                         uniqueID: request.channelID ?? "<unknown>"))
         }
+        // Admitted by the AMI session with a reservation; from here what it opens counts itself.
         let needed = Self.capacityNeeded(for: request)
+        capacity.originateStarted(tenant: tenant, channels: needed.channels, mediaLegs: needed.mediaLegs)
         if capacityRefusal(tenant: tenant, channels: needed.channels, mediaLegs: needed.mediaLegs) != nil { return failure(0) }
         let callerID = request.callerID.map(CallerID.init(parsing:)) ?? CallerID()
         let first: CallChannel

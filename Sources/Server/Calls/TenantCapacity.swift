@@ -23,6 +23,10 @@ public final class TenantCapacity: Sendable {
     private struct Usage {
         var channels = 0
         var mediaLegs = 0
+        /// What admitted Originates will open once the engine runs them (AMI admits on its own
+        /// loops, the engine opens later): counted so a burst of Originates cannot pass together.
+        var pendingChannels = 0
+        var pendingMediaLegs = 0
         /// Originate token bucket: tokens left and when they were last topped up.
         var tokens = 0.0
         var refilledAt: NIODeadline?
@@ -69,6 +73,7 @@ public final class TenantCapacity: Sendable {
 
     /// An Originate's admission, before it is queued: room for what it will open, then one token of
     /// the tenant's originate rate. A refusal is counted and says why, for the AMI `Message:`.
+    /// Admitted, what it will open stays reserved until the engine calls `originateStarted`.
     public func admitOriginate(tenant: UUID, channels: Int, mediaLegs: Int, now: NIODeadline = .now()) -> TenantCapacityRefusal? {
         let limits = limits(of: tenant)
         return state.withLockedValue { state in
@@ -79,7 +84,11 @@ public final class TenantCapacity: Sendable {
                 return refusal
             }
             let rate = limits.originatesPerSecond
-            guard rate > 0 else { return nil }
+            guard rate > 0 else {
+                usage.pendingChannels += channels
+                usage.pendingMediaLegs += mediaLegs
+                return nil
+            }
             // A bucket of one second's worth of originates (full at first), topped up continuously.
             if let refilledAt = usage.refilledAt {
                 let elapsed = max(0, Double((now - refilledAt).nanoseconds) / 1e9)
@@ -93,7 +102,17 @@ public final class TenantCapacity: Sendable {
                 return TenantCapacityRefusal(resource: .originateRate, limit: rate)
             }
             usage.tokens -= 1
+            usage.pendingChannels += channels
+            usage.pendingMediaLegs += mediaLegs
             return nil
+        }
+    }
+
+    /// The engine has taken an admitted Originate: its reservation ends (what it opens now counts itself).
+    func originateStarted(tenant: UUID, channels: Int, mediaLegs: Int) {
+        state.withLockedValue { state in
+            state.usage[tenant, default: Usage()].pendingChannels -= channels
+            state.usage[tenant, default: Usage()].pendingMediaLegs -= mediaLegs
         }
     }
 
@@ -108,10 +127,10 @@ public final class TenantCapacity: Sendable {
     }
 
     private static func room(_ usage: Usage, limits: TenantCapacityLimits, channels: Int, mediaLegs: Int) -> TenantCapacityRefusal? {
-        if channels > 0, usage.channels + channels > limits.channels {
+        if channels > 0, usage.channels + usage.pendingChannels + channels > limits.channels {
             return TenantCapacityRefusal(resource: .channels, limit: limits.channels)
         }
-        if mediaLegs > 0, usage.mediaLegs + mediaLegs > limits.rtpPortPairs {
+        if mediaLegs > 0, usage.mediaLegs + usage.pendingMediaLegs + mediaLegs > limits.rtpPortPairs {
             return TenantCapacityRefusal(resource: .rtpPortPairs, limit: limits.rtpPortPairs)
         }
         return nil
