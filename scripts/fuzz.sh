@@ -28,8 +28,12 @@ RSS_LIMIT_MB=${FUZZ_RSS_LIMIT_MB:-2048}
 # limit checks themselves are exercised.
 MAX_LEN=${FUZZ_MAX_LEN:-16384}
 
+# release: about 4x the executions per second of debug under ASan; Swift keeps its overflow, bounds
+# and precondition traps with -O (the modules under test use no assert()).
+CONFIGURATION=${FUZZ_CONFIGURATION:-release}
+
 scratch=Fuzz/.build
-build_flags=(-c debug --package-path Fuzz --scratch-path "$scratch"
+build_flags=(-c "$CONFIGURATION" --package-path Fuzz --scratch-path "$scratch"
              -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library)
 
 for target in "${targets[@]}"; do

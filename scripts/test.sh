@@ -39,6 +39,9 @@ swift build --build-tests
 log "Swift unit tests"
 swift test --skip-build
 
+log "fuzzing: each libFuzzer target for ${FUZZ_SECONDS:-20} s (the first sanitizer build takes minutes)"
+scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
+
 log "interop tests against the real binary"
 export CENTRALINO_BIN="$PWD/.build/debug/centralino"
 .venv/bin/python -m pytest -q tests/interop
