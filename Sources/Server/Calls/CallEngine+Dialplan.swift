@@ -23,11 +23,17 @@ extension CallEngine {
         if let single = channel.singleApplication {
             channel.singleApplication = nil
             channel.ranSingleApplication = true
-            let step = DialplanApplicationCall(application: single.application, data: single.data,
-                                               location: DialplanLocation(context: channel.snapshot.context,
-                                                                          exten: channel.snapshot.exten, priority: 1))
-            emitNewexten(channel, step)
-            if execute(step, on: channel) { hangup(channel, cause: .normalClearing, origin: .dialplan) }
+            // On the loop's next turn, never inside the answer that started it: ending `;1` there
+            // (NoOp, Hangup, Wait(nan) finish at once) left the agent's call up.
+            channel.waitTimer = loop.scheduleConfined(in: .zero, channel) { [unowned self] channel in
+                channel.waitTimer = nil
+                guard !channel.isGone else { return }
+                let step = DialplanApplicationCall(application: single.application, data: single.data,
+                                                   location: DialplanLocation(context: channel.snapshot.context,
+                                                                              exten: channel.snapshot.exten, priority: 1))
+                emitNewexten(channel, step)
+                if execute(step, on: channel) { hangup(channel, cause: .normalClearing, origin: .dialplan) }
+            }
             return
         }
         while !channel.isGone, var execution = channel.execution {
@@ -77,7 +83,8 @@ extension CallEngine {
             setVariable(channel, assignment.name, assignment.value)
             return true
         case "wait":
-            // `pbx_builtin_wait()`: wait only for a valid, positive duration (clamped to INT_MAX ms).
+            // `pbx_builtin_wait()`: wait only for a valid, positive duration (clamped to INT_MAX ms);
+            // anything else continues at once.
             guard let milliseconds = DurationArgument.milliseconds(step.data), milliseconds > 0 else {
                 if DurationArgument.milliseconds(step.data) == nil, !step.data.isEmpty {
                     logger.warning("Wait: not a duration; not waiting", metadata: ["data": "\(PlainText.quoted(step.data))", "channel": "\(channel.name)"])
