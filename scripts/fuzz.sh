@@ -32,6 +32,11 @@ MAX_LEN=${FUZZ_MAX_LEN:-16384}
 # and precondition traps with -O (the modules under test use no assert()).
 CONFIGURATION=${FUZZ_CONFIGURATION:-release}
 
+# FUZZ_KEEP_GOING=1: fork mode (one child at a time) that saves each finding and carries on, to look
+# past a known crash; the run still fails if anything was found.
+keep_going=()
+[ "${FUZZ_KEEP_GOING:-0}" = 1 ] && keep_going=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
+
 scratch=Fuzz/.build
 build_flags=(-c "$CONFIGURATION" --package-path Fuzz --scratch-path "$scratch"
              -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library)
@@ -65,7 +70,7 @@ for target in "${targets[@]}"; do
             tail -30 "$log.regressions" >&2
             failures=$((failures + 1))
             summary+=("$target: REGRESSION (saved finding fails)")
-            continue
+            [ ${#keep_going[@]} -gt 0 ] || continue
         fi
     fi
 
@@ -74,10 +79,15 @@ for target in "${targets[@]}"; do
     echo "=== $target: fuzzing for ${seconds}s"
     before=$(find "$artifacts" -type f | wc -l)
     status=0
-    nice -n 10 "$binary" "$work" "Fuzz/Corpus/$target" "${dict[@]}" "${common[@]}" \
+    nice -n 10 "$binary" "$work" "Fuzz/Corpus/$target" "${dict[@]}" "${common[@]}" "${keep_going[@]}" \
         -max_total_time="$seconds" -max_len="$MAX_LEN" -print_final_stats=1 >"$log" 2>&1 || status=$?
     executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
+    if [ ${#keep_going[@]} -gt 0 ]; then   # fork mode: "#N: cov: ... exec/s: R oom/timeout/crash: a/b/c ..."
+        last=$(grep -E '^#[0-9]+: cov:' "$log" | tail -1)
+        executions=$(sed -E 's/^#([0-9]+):.*/\1/' <<<"$last")
+        rate=$(sed -E 's/.*exec\/s: ([0-9]+).*/\1/' <<<"$last")
+    fi
     found=$(( $(find "$artifacts" -type f | wc -l) - before ))
     if [ "$status" -ne 0 ] || [ "$found" -gt 0 ]; then
         failures=$((failures + 1))
