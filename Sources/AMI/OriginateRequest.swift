@@ -69,8 +69,7 @@ public struct OriginateRequest: Sendable, Equatable {
         var timeout = 30000
         let timeoutText = message.value("Timeout").trimmingASCIIWhitespace()
         if !timeoutText.isEmpty {
-            // `sscanf("%30d")` into a C `int` (milliseconds): a number beyond it is refused, never
-            // carried into the timer arithmetic where it would overflow.
+            // `sscanf("%30d")` into a C `int` (milliseconds): a number beyond it is refused.
             guard let value = Int32(timeoutText).map(Int.init) else { throw Rejection("Invalid timeout") }
             timeout = value
         }

@@ -142,7 +142,7 @@ extension AMISessionHandler {
     }
 
     func startWaitEvent(_ message: AMIMessage, context: ChannelHandlerContext) {
-        // `%30i` into a C `int` as manager.c reads it: a bigger number would overflow the timer.
+        // `%30i` into a C `int` as manager.c reads it: anything else means no timeout.
         let seconds = Int32(message.value("Timeout").trimmingASCIIWhitespace()).map(Int.init) ?? -1
         var timer: Scheduled<Void>?
         if seconds >= 0 {

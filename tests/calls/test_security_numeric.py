@@ -106,9 +106,9 @@ def test_originate_application_that_finishes_at_once_ends_the_call(pbx, peers, a
 
 @pytest.mark.parametrize("value", ["99999999999", "1e300", "nan"])
 def test_dial_timeout_from_an_originate_variable(pbx, peers, recorders, value):
-    """C2C_TIMEOUT becomes the Dial timeout of the generated [c2c] context; 99999999999 seconds used
-    to overflow the timer (a trap as Dial started). Now a huge value is clamped and nan rings without
-    a timeout, as app_dial does; the call proceeds."""
+    """C2C_TIMEOUT (set by the CRM) becomes the Dial timeout of the generated [c2c] context: a huge
+    value is clamped to INT_MAX ms and nan rings without a timeout, as app_dial does; the call
+    proceeds. (A guard: NIO's TimeAmount saturates, so this did not trap before either.)"""
     agent = peers.phone("100", ct.uas_scenario(peers.workdir, "answer", ring=300, end="wait"))
     trunk = peers.trunk(ct.uas_scenario(peers.workdir, "answer", ring=300, end="bye", hold=800))
     action = ct.c2c_variables_form("100", NUMBER)
@@ -123,8 +123,8 @@ def test_dial_timeout_from_an_originate_variable(pbx, peers, recorders, value):
 
 @pytest.mark.parametrize("timeout", ["9223372036854775807", "99999999999999999999", "2147483648", "-99999999999", "1e9", "nan"])
 def test_originate_timeout_out_of_range_is_refused(pbx, recorders, timeout):
-    """Timeout is `sscanf("%30d")` milliseconds in Asterisk; a value that does not fit a C int used to
-    reach TimeAmount.milliseconds() and trap. Now: `Response: Error`, `Message: Invalid timeout`."""
+    """Timeout is `sscanf("%30d")` milliseconds in Asterisk; a value that does not fit a C int was
+    accepted. Now: `Response: Error`, `Message: Invalid timeout`, and the session lives on."""
     crm = recorders("crm", events="off")
     reply = crm.action([("Action", "Originate"), ("Channel", "Local/100@c2c"), ("Application", "Wait"),
                         ("Data", "1"), ("Timeout", timeout), ("Async", "true")])[0]
@@ -142,7 +142,7 @@ def test_originate_priority_out_of_range_is_refused(pbx, recorders, priority):
 
 
 def test_waitevent_timeout_overflow(pbx, recorders):
-    """WaitEvent's Timeout (seconds) used to overflow the timer for values beyond ~9.2e9."""
+    """WaitEvent's Timeout (seconds) beyond a C int means no timeout; the node lives on (a guard)."""
     crm = recorders("crm")
     crm.send([("Action", "WaitEvent"), ("Timeout", "99999999999"), ("ActionID", "we-1")])
     time.sleep(0.3)
@@ -161,4 +161,20 @@ def test_sdp_payload_type_beyond_seven_bits(pbx, peers, pt):
     finals = rc.received_finals()
     assert finals and finals[-1] == 488, "expected 488 Not Acceptable Here: %s\n%s" % (finals, rc.report())
     callee.stop()
+    ping(pbx)
+
+
+@pytest.mark.parametrize("port", ["/", "/2", "99999999999999999999"])
+def test_sdp_media_line_without_a_port(pbx, peers, port):
+    """`m=audio / RTP/AVP 0` split into no port and indexed an empty array (a trap on the first
+    INVITE carrying it). Now the body is not an offer; what the call does then is the call layer's
+    choice (today: it is treated as an INVITE without an offer), but the INVITE gets a final answer
+    and the node lives on."""
+    callee = peers.phone("101", ct.uas_scenario(peers.workdir, "answer", ring=300, end="wait", wait=5000), timeout=8)
+    caller = peers.caller("100", "101", str(ct.SCENARIOS / "uac_call_fail_pt.xml"), keys={"pt": "0", "rtp_port": port}, timeout=6)
+    rc = caller.wait()
+    finals = [code for code in rc.received_finals() if code != 401]
+    assert finals, "the authenticated INVITE got no final response:\n%s" % rc.report()
+    callee.stop()
+    hang_up_all(pbx)
     ping(pbx)
