@@ -40,6 +40,22 @@ public enum Digest {
         return constantTimeEqual(expected, credentials.response.lowercased())
     }
 
+    /// Whether the digest `uri` names the Request-URI (RFC 3261 §22.4: they must be the same), so
+    /// credentials signed for one target cannot be replayed to another. Compared as URIs: scheme, user
+    /// and host (ignoring case) must be equal; the port only when both name one (SIPp signs
+    /// `sip:host:port` for a Request-URI without a port, and an SBC may rewrite the port), and URI
+    /// parameters are not compared: neither changes whom the request is for.
+    public static func uri(_ digestURI: String, matches requestURI: SIPURI) -> Bool {
+        if digestURI == requestURI.description { return true }
+        guard let signed = SIPURI(digestURI) else { return false }
+        if signed.opaque != nil || requestURI.opaque != nil {
+            return signed.scheme == requestURI.scheme && signed.opaque == requestURI.opaque
+        }
+        let portsAgree = signed.port == nil || requestURI.port == nil || signed.port == requestURI.port
+        return signed.scheme == requestURI.scheme && signed.user == requestURI.user
+            && signed.host.lowercased() == requestURI.host.lowercased() && portsAgree
+    }
+
     static func constantTimeEqual(_ lhs: String, _ rhs: String) -> Bool {
         let a = Array(lhs.utf8), b = Array(rhs.utf8)
         guard a.count == b.count else { return false }

@@ -3,13 +3,18 @@ import NIOCore
 extension SIPMessage {
     /// Writes the message in canonical form: `Name: value` lines with canonical header names,
     /// CRLF line ends, and a Content-Length equal to the body size (any stored one is replaced).
+    ///
+    /// The one place where every line Centralino sends is written: control characters (CR, LF, NUL,
+    /// …) in a start line or header value, from an extension name, an AMI CallerID or a peer's
+    /// header copied into a reply, become spaces, so no value can end its line and inject a header.
     public func write(into buffer: inout ByteBuffer) {
         switch self {
         case .request(let request):
-            buffer.writeString("\(request.method) \(request.uri) SIP/2.0\r\n")
+            buffer.writeString(SIPQuoting.lineSafe("\(request.method) \(request.uri) SIP/2.0"))
+            buffer.writeString("\r\n")
             Self.writeHeadersAndBody(request.headers, request.body, into: &buffer)
         case .response(let response):
-            buffer.writeString("SIP/2.0 \(response.statusCode) \(response.reasonPhrase)\r\n")
+            buffer.writeString("SIP/2.0 \(response.statusCode) \(SIPQuoting.lineSafe(response.reasonPhrase))\r\n")
             Self.writeHeadersAndBody(response.headers, response.body, into: &buffer)
         }
     }
@@ -26,7 +31,7 @@ extension SIPMessage {
         for field in headers where field.name != .contentLength {
             buffer.writeString(field.name.description)
             buffer.writeString(": ")
-            buffer.writeString(field.value)
+            buffer.writeString(SIPQuoting.lineSafe(field.value))
             buffer.writeString("\r\n")
         }
         buffer.writeString("Content-Length: \(body.readableBytes)\r\n\r\n")

@@ -1,9 +1,21 @@
 /// Quoted strings and %-escapes, both directions.
 enum SIPQuoting {
-    /// Wraps `text` in double quotes, escaping `"` and `\` (RFC 3261 `quoted-pair`).
+    /// `text` with every control character but HTAB (CR, LF, NUL, DEL, …) replaced by a space: what
+    /// may stand on one header line (RFC 3261 §25.1: CTLs are not allowed in header values).
+    static func lineSafe(_ text: String) -> String {
+        guard text.utf8.contains(where: isControl) else { return text }
+        return String(decoding: text.utf8.map { isControl($0) ? SIPSyntax.space : $0 }, as: UTF8.self)
+    }
+
+    private static func isControl(_ byte: UInt8) -> Bool {
+        (byte < 0x20 && byte != 0x09) || byte == 0x7F
+    }
+
+    /// Wraps `text` in double quotes, escaping `"` and `\` (RFC 3261 `quoted-pair`); control
+    /// characters, which `qdtext` does not allow, become spaces.
     static func quote(_ text: String) -> String {
         var output = "\""
-        for character in text.unicodeScalars {
+        for character in lineSafe(text).unicodeScalars {
             if character == "\"" || character == "\\" { output.unicodeScalars.append("\\") }
             output.unicodeScalars.append(character)
         }

@@ -43,7 +43,7 @@ extension AMISessionHandler {
 
     private func authenticate(_ message: AMIMessage, username: String) -> Result<AMIDirectory.Entry, LoginFailureBox> {
         let now = NIODeadline.now()
-        if server.loginGuard.isLockedOut(remoteIP, now: now) { return .failure(LoginFailureBox(.lockedOut)) }
+        if server.loginGuard.isLockedOut(remoteIP, account: username.lowercased(), now: now) { return .failure(LoginFailureBox(.lockedOut)) }
         guard let entry = server.directory.entry(for: username), entry.account.enabled else {
             return .failure(LoginFailureBox(.unknownAccount))
         }
@@ -62,7 +62,7 @@ extension AMISessionHandler {
     private func loginSucceeded(_ entry: AMIDirectory.Entry, message: AMIMessage, context: ChannelHandlerContext) {
         authTimer?.cancel()
         countLoggedIn()
-        server.loginGuard.recordSuccess(remoteIP)
+        server.loginGuard.recordSuccess(remoteIP, account: entry.account.username.lowercased())
         eventMask = AMIPermissions.eventMask(from: message.value("Events"))
         let loop = context.eventLoop
         let handler = NIOLoopBound(self, eventLoop: loop)
@@ -91,6 +91,8 @@ extension AMISessionHandler {
             context.write(wrapOutboundOut(buffer), promise: nil)
         }
         server.bus.subscribe(subscriber)
+        // A directory reload between the password check and the subscription would have missed this session.
+        if !server.directory.stillAdmits(entry, from: remoteIP) { subscriber.close() }
         server.logger.info("AMI login", metadata: ["user": "\(entry.account.username)", "remote": "\(remoteIP)"])
         server.bus.publishSecurity(AMISecurityEvent(.successfulAuth, session: securitySession(account: entry.account.username, sessionTime: time)),
                                    tenant: entry.account.tenant, now: time)
@@ -102,8 +104,9 @@ extension AMISessionHandler {
         let now = NIODeadline.now()
         if case .lockedOut = failure.value {
             server.logger.warning("AMI login refused: address locked out", metadata: ["remote": "\(remoteIP)", "user": "\(username)"])
-        } else if server.loginGuard.recordFailure(remoteIP, now: now) {
-            server.logger.warning("AMI address locked out after repeated login failures", metadata: ["remote": "\(remoteIP)"])
+        } else if let lockout = server.loginGuard.recordFailure(remoteIP, account: username.lowercased(), now: now) {
+            server.logger.warning("AMI login locked out after repeated failures",
+                                  metadata: ["remote": "\(remoteIP)", "scope": "\(lockout == .address ? "address" : "account \(username)")"])
         }
         if let kind = failure.value.securityKind {
             var details: [(String, String)] = []

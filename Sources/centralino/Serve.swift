@@ -29,6 +29,8 @@ struct Serve: AsyncParsableCommand {
     var amiLockoutWindow: Int?
     @Option(help: "Seconds an address stays locked out (env CENTRALINO_AMI_LOCKOUT_DURATION; default 300).")
     var amiLockoutDuration: Int?
+    @Option(help: "Failed AMI logins for one account from one address that lock that account out there; at most --ami-lockout-failures (env CENTRALINO_AMI_LOCKOUT_ACCOUNT_FAILURES; default the same).")
+    var amiLockoutAccountFailures: Int?
     @Option(help: "Milliseconds before 'Authentication failed' (env CENTRALINO_AMI_AUTH_DELAY_MS; default 1000).")
     var amiAuthDelayMs: Int?
     @Option(help: "Milliseconds an event write may stall before the session is closed (env CENTRALINO_AMI_WRITE_TIMEOUT_MS; default 100).")
@@ -86,6 +88,16 @@ struct Serve: AsyncParsableCommand {
     var sipLockoutFailures: Int?
     @Option(help: "Seconds a SIP address stays locked out (env CENTRALINO_SIP_LOCKOUT_DURATION; default 300).")
     var sipLockoutDuration: Int?
+    @Option(help: "Failed SIP digests for one account from one address that lock that account out there; at most --sip-lockout-failures (env CENTRALINO_SIP_LOCKOUT_ACCOUNT_FAILURES; default the same).")
+    var sipLockoutAccountFailures: Int?
+    @Option(help: "SIP/TCP connections open at once; more are closed (env CENTRALINO_SIP_TCP_MAX_CONNECTIONS; default a quarter of the descriptor limit less 64).")
+    var sipTcpMaxConnections: Int?
+    @Option(help: "SIP/TCP connections open at once from one source address (env CENTRALINO_SIP_TCP_MAX_CONNECTIONS_PER_ADDRESS; default a quarter of --sip-tcp-max-connections, at most 64).")
+    var sipTcpMaxConnectionsPerAddress: Int?
+    @Option(help: "Seconds a SIP/TCP connection may stay open without sending a valid SIP message (env CENTRALINO_SIP_TCP_SETUP_TIMEOUT; default 30).")
+    var sipTcpSetupTimeout: Int?
+    @Option(help: "Seconds a SIP/TCP connection may stay silent (CRLF keep-alives count) unless a registration through it is valid (env CENTRALINO_SIP_TCP_IDLE_TIMEOUT; default 300).")
+    var sipTcpIdleTimeout: Int?
 
     func run() async throws {
         let level = EnvironmentOption.resolve(logLevel, "CENTRALINO_LOG_LEVEL", default: "info")
@@ -96,6 +108,9 @@ struct Serve: AsyncParsableCommand {
             return LineSafeLogHandler(wrapping: handler)
         }
         let logger = Logger(label: "centralino")
+        let descriptors = DescriptorBudget.current()
+        if let warning = descriptors.warning { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
+        logger.info("file descriptor limit", metadata: ["limit": "\(descriptors.limit)"])
         let amiAddress = try BindAddress(parsing: EnvironmentOption.resolve(amiBind, "CENTRALINO_AMI_BIND", default: "127.0.0.1:5038"), flag: "--ami-bind")
         let sipAddress = try BindAddress(parsing: EnvironmentOption.resolve(sipBind, "CENTRALINO_SIP_BIND", default: "0.0.0.0:5060"), flag: "--sip-bind")
         let httpAddress = try BindAddress(parsing: EnvironmentOption.resolve(httpBind, "CENTRALINO_HTTP_BIND", default: "127.0.0.1:8080"), flag: "--http-bind")
@@ -114,7 +129,7 @@ struct Serve: AsyncParsableCommand {
         let media = try makeMediaEngine(bindHost: sipAddress.host, logger: logger)
         let sip: SIPServer
         do {
-            sip = try await SIPServer.bind(configuration: try sipConfiguration(sipAddress), directory: sipDirectory, store: store,
+            sip = try await SIPServer.bind(configuration: try sipConfiguration(sipAddress, descriptors: descriptors), directory: sipDirectory, store: store,
                                            media: media, bus: bus, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
         } catch let error as CommandFailure {
             throw error
@@ -166,8 +181,21 @@ struct Serve: AsyncParsableCommand {
         return parts[0]...parts[1]
     }
 
-    func sipConfiguration(_ address: BindAddress) throws -> SIPServerConfiguration {
+    func sipConfiguration(_ address: BindAddress, descriptors: DescriptorBudget) throws -> SIPServerConfiguration {
         var configuration = SIPServerConfiguration(host: address.host, port: address.port)
+        configuration.tcpMaximumConnections = try EnvironmentOption.resolveInt(sipTcpMaxConnections, "CENTRALINO_SIP_TCP_MAX_CONNECTIONS",
+                                                                               default: descriptors.sipTCPConnections)
+        configuration.tcpMaximumConnectionsPerAddress = try EnvironmentOption.resolveInt(
+            sipTcpMaxConnectionsPerAddress, "CENTRALINO_SIP_TCP_MAX_CONNECTIONS_PER_ADDRESS",
+            default: min(configuration.tcpMaximumConnections, max(2, min(64, configuration.tcpMaximumConnections / 4))))
+        let setup = try EnvironmentOption.resolveInt(sipTcpSetupTimeout, "CENTRALINO_SIP_TCP_SETUP_TIMEOUT", default: 30)
+        let idle = try EnvironmentOption.resolveInt(sipTcpIdleTimeout, "CENTRALINO_SIP_TCP_IDLE_TIMEOUT", default: 300)
+        guard configuration.tcpMaximumConnections >= 1, configuration.tcpMaximumConnectionsPerAddress >= 1,
+              (1...86_400).contains(setup), (1...86_400).contains(idle) else {
+            throw CommandFailure("--sip-tcp-max-connections(-per-address) must be at least 1, --sip-tcp-setup-timeout and --sip-tcp-idle-timeout 1 to 86400 seconds")
+        }
+        configuration.tcpSetupTimeout = .seconds(Int64(setup))
+        configuration.tcpIdleTimeout = .seconds(Int64(idle))
         configuration.qualifyInterval = .seconds(Int64(try EnvironmentOption.resolveInt(sipQualifyInterval, "CENTRALINO_SIP_QUALIFY_INTERVAL", default: 60)))
         configuration.registrar.minimumExpires = UInt32(clamping: try EnvironmentOption.resolveInt(sipMinExpires, "CENTRALINO_SIP_MIN_EXPIRES", default: 60))
         configuration.registrar.maximumExpires = UInt32(clamping: try EnvironmentOption.resolveInt(sipMaxExpires, "CENTRALINO_SIP_MAX_EXPIRES", default: 3600))
@@ -183,6 +211,11 @@ struct Serve: AsyncParsableCommand {
         guard !configuration.digestAlgorithms.isEmpty else { throw CommandFailure("--sip-digest-algorithms: give at least one") }
         configuration.lockout.failures = try EnvironmentOption.resolveInt(sipLockoutFailures, "CENTRALINO_SIP_LOCKOUT_FAILURES", default: 10)
         configuration.lockout.lockout = .seconds(Int64(try EnvironmentOption.resolveInt(sipLockoutDuration, "CENTRALINO_SIP_LOCKOUT_DURATION", default: 300)))
+        configuration.lockout.accountFailures = try EnvironmentOption.resolveInt(sipLockoutAccountFailures, "CENTRALINO_SIP_LOCKOUT_ACCOUNT_FAILURES",
+                                                                                 default: configuration.lockout.failures)
+        guard (1...max(1, configuration.lockout.failures)).contains(configuration.lockout.accountFailures) else {
+            throw CommandFailure("--sip-lockout-account-failures must be between 1 and --sip-lockout-failures")
+        }
         guard configuration.registrar.minimumExpires <= configuration.registrar.maximumExpires, configuration.lockout.failures >= 1 else {
             throw CommandFailure("--sip-min-expires must not exceed --sip-max-expires, and --sip-lockout-failures must be at least 1")
         }
@@ -194,6 +227,11 @@ struct Serve: AsyncParsableCommand {
         configuration.lockout.failures = try EnvironmentOption.resolveInt(amiLockoutFailures, "CENTRALINO_AMI_LOCKOUT_FAILURES", default: 5)
         configuration.lockout.window = .seconds(Int64(try EnvironmentOption.resolveInt(amiLockoutWindow, "CENTRALINO_AMI_LOCKOUT_WINDOW", default: 60)))
         configuration.lockout.lockout = .seconds(Int64(try EnvironmentOption.resolveInt(amiLockoutDuration, "CENTRALINO_AMI_LOCKOUT_DURATION", default: 300)))
+        configuration.lockout.accountFailures = try EnvironmentOption.resolveInt(amiLockoutAccountFailures, "CENTRALINO_AMI_LOCKOUT_ACCOUNT_FAILURES",
+                                                                                 default: configuration.lockout.failures)
+        guard (1...max(1, configuration.lockout.failures)).contains(configuration.lockout.accountFailures) else {
+            throw CommandFailure("--ami-lockout-account-failures must be between 1 and --ami-lockout-failures")
+        }
         configuration.authFailureDelay = .milliseconds(Int64(try EnvironmentOption.resolveInt(amiAuthDelayMs, "CENTRALINO_AMI_AUTH_DELAY_MS", default: 1000)))
         configuration.writeTimeout = .milliseconds(Int64(max(100, try EnvironmentOption.resolveInt(amiWriteTimeoutMs, "CENTRALINO_AMI_WRITE_TIMEOUT_MS", default: 100))))
         configuration.eventQueueLimit = try EnvironmentOption.resolveInt(amiEventQueueLimit, "CENTRALINO_AMI_EVENT_QUEUE_LIMIT", default: 10_000)

@@ -41,16 +41,19 @@ final class SIPDatagramHandler: ChannelInboundHandler {
 }
 
 /// TCP: messages framed by Content-Length. A framing error closes the connection after its 400.
+/// Each whole message is reported to the connection's guard (it is then no longer "never valid").
 final class SIPStreamHandler: ChannelInboundHandler {
     typealias InboundIn = SIPStreamDecoder.Inbound
 
     private let core: SIPCore
     private let hub: SIPTransportHub
+    private let connectionGuard: SIPConnectionGuard?
     private var source: SIPEndpoint?
 
-    init(core: SIPCore, hub: SIPTransportHub) {
+    init(core: SIPCore, hub: SIPTransportHub, connectionGuard: SIPConnectionGuard? = nil) {
         self.core = core
         self.hub = hub
+        self.connectionGuard = connectionGuard
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -72,6 +75,7 @@ final class SIPStreamHandler: ChannelInboundHandler {
         let outbound: [SIPOutbound]
         switch unwrapInboundIn(data) {
         case .message(let message):
+            connectionGuard?.validMessageReceived()
             outbound = core.receive(message, from: source, now: .now(), wallClock: SIPClock.wallSeconds())
         case .malformed(let error):
             outbound = core.malformed(error, from: source)

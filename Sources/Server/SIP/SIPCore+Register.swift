@@ -29,21 +29,23 @@ extension SIPCore {
 
     /// Digest authentication of `user` in `tenant` with lockout and slowing, shared by REGISTER and INVITE.
     func checkDigest(_ request: SIPRequest, user: String, tenant: Tenant, source: SIPEndpoint, now: NIODeadline, wallClock: UInt64) -> DigestCheck {
-        if loginGuard.isLockedOut(source.ip, now: now) {
-            logger.notice("SIP request refused: address locked out", metadata: ["from": "\(source)", "user": "\(user)@\(tenant.domain)"])
+        let account = Self.aorKey(tenant.uuid, user.lowercased())
+        if loginGuard.isLockedOut(source.ip, account: account, now: now) {
+            logger.notice("SIP request refused: locked out", metadata: ["from": "\(source)", "user": "\(user)@\(tenant.domain)"])
             return .refuse(reply(request, 403, reason: "Forbidden"), delay: nil)
         }
-        switch authenticate(request, user: user, tenant: tenant, wallClock: wallClock) {
+        switch authenticate(request, user: user, tenant: tenant, source: source, wallClock: wallClock) {
         case .challenge(let stale):
-            return .refuse(challenge(request, realm: tenant.domain, stale: stale, wallClock: wallClock), delay: nil)
+            return .refuse(challenge(request, realm: tenant.domain, stale: stale, source: source, wallClock: wallClock), delay: nil)
         case .failed:
-            if loginGuard.recordFailure(source.ip, now: now) {
-                logger.warning("SIP address locked out after repeated digest failures", metadata: ["from": "\(source.ip)"])
+            if let lockout = loginGuard.recordFailure(source.ip, account: account, now: now) {
+                logger.warning("SIP locked out after repeated digest failures",
+                               metadata: ["from": "\(source.ip)", "scope": "\(lockout == .address ? "address" : "account \(user)@\(tenant.domain)")"])
             }
             logger.notice("SIP digest failed", metadata: ["from": "\(source)", "user": "\(user)@\(tenant.domain)"])
-            return .refuse(challenge(request, realm: tenant.domain, stale: false, wallClock: wallClock), delay: configuration.failureDelay)
+            return .refuse(challenge(request, realm: tenant.domain, stale: false, source: source, wallClock: wallClock), delay: configuration.failureDelay)
         case .authenticated(let stored):
-            loginGuard.recordSuccess(source.ip)
+            loginGuard.recordSuccess(source.ip, account: account)
             return .authenticated(stored)
         }
     }
@@ -55,11 +57,15 @@ extension SIPCore {
     }
 
     /// The same answer for unknown and known users, so extensions cannot be enumerated.
-    private func authenticate(_ request: SIPRequest, user: String, tenant: Tenant, wallClock: UInt64) -> Authentication {
+    ///
+    /// Against replay (RFC 3261 §22.4, RFC 7616 §3.3): the nonce must be ours, issued to this source
+    /// address and not stale; the signed `uri` must be this request's Request-URI; and a nonce count
+    /// is accepted once (a replayed or reused one gets a new challenge with `stale=true`).
+    private func authenticate(_ request: SIPRequest, user: String, tenant: Tenant, source: SIPEndpoint, wallClock: UInt64) -> Authentication {
         let credentials = request.headers.all(.authorization).compactMap(DigestCredentials.init)
             .first { $0.realm.lowercased() == tenant.domain.lowercased() && configuration.digestAlgorithms.contains($0.algorithm) }
         guard let credentials else { return .challenge(stale: false) }
-        switch nonces.validate(credentials.nonce, now: wallClock) {
+        switch nonces.validate(credentials.nonce, now: wallClock, boundTo: source.ip) {
         case .invalid: return .challenge(stale: false)
         case .stale: return .challenge(stale: true)
         case .valid: break
@@ -72,6 +78,19 @@ extension SIPCore {
         }
         let valid = Digest.isValid(credentials, ha1: ha1, method: request.method)
         guard let stored, valid, credentials.username == user else { return .failed }
+        guard Digest.uri(credentials.uri, matches: request.uri) else {
+            logger.warning("SIP digest signed for another Request-URI refused (replay?)",
+                           metadata: ["uri": "\(credentials.uri)", "request-uri": "\(request.uri)", "user": "\(user)@\(tenant.domain)"])
+            return .failed
+        }
+        let use = nonceCounts.withLockedValue {
+            $0.use(nonce: credentials.nonce, nonceCount: credentials.nonceCount, now: wallClock, expires: wallClock + nonces.lifetime + 1)
+        }
+        guard use == .fresh else {
+            logger.notice("SIP digest nonce count reused: challenged again (stale)",
+                          metadata: ["nc": "\(credentials.nonceCount ?? "none")", "user": "\(user)@\(tenant.domain)"])
+            return .challenge(stale: true)
+        }
         return .authenticated(stored)
     }
 
@@ -79,8 +98,8 @@ extension SIPCore {
     private static let decoyHA1 = String(repeating: "0", count: 64)
 
     /// 401 with one challenge per configured algorithm, in order (MD5 first by default).
-    private func challenge(_ request: SIPRequest, realm: String, stale: Bool, wallClock: UInt64) -> SIPResponse {
-        let nonce = nonces.make(now: wallClock)
+    private func challenge(_ request: SIPRequest, realm: String, stale: Bool, source: SIPEndpoint, wallClock: UInt64) -> SIPResponse {
+        let nonce = nonces.make(now: wallClock, boundTo: source.ip)
         let challenges = configuration.digestAlgorithms.map {
             (SIPHeaderName.wwwAuthenticate, DigestChallenge(realm: realm, nonce: nonce, algorithm: $0, stale: stale).description)
         }
@@ -104,6 +123,9 @@ extension SIPCore {
         }
         switch outcome {
         case .ok(let bindings):
+            if changed, source.transport == .tcp, let latest = bindings.filter({ $0.source == source.hostPort }).map(\.expiresAt).max() {
+                connections.hold(source.hostPort, until: latest)
+            }
             if changed {
                 logger.info("SIP registration", metadata: ["aor": "\(number)@\(tenant.domain)", "contacts": "\(bindings.count)", "from": "\(source)"])
             }

@@ -20,7 +20,11 @@ final class SIPCore: Sendable {
     let directory: SIPDirectory
     let registrar: Registrar
     let nonces: DigestNonce
+    /// Nonce counts used with valid credentials, so none is accepted twice (digest replay).
+    let nonceCounts = NIOLockedValueBox(DigestNonceCounts())
     let loginGuard: LoginGuard
+    /// Open SIP/TCP connections under their caps, and the registrations that keep them open.
+    let connections: SIPConnectionBook
     let logger: Logger
     /// The address Centralino uses toward a destination (for Via and Contact in its own requests).
     let localAddress: @Sendable (SIPEndpoint) -> String
@@ -66,6 +70,8 @@ final class SIPCore: Sendable {
         self.registrar = Registrar(policy: configuration.registrar)
         self.nonces = DigestNonce(key: SymmetricKey(size: .bits256), lifetime: configuration.nonceLifetime)
         self.loginGuard = LoginGuard(policy: configuration.lockout)
+        self.connections = SIPConnectionBook(limits: .init(total: configuration.tcpMaximumConnections,
+                                                           perAddress: configuration.tcpMaximumConnectionsPerAddress))
         self.logger = logger
         self.localAddress = localAddress
     }

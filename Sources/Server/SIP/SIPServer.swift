@@ -40,9 +40,12 @@ public struct SIPServer: Service {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    let connectionGuard = SIPConnectionGuard(book: core.connections, setupTimeout: configuration.tcpSetupTimeout,
+                                                             idleTimeout: configuration.tcpIdleTimeout, logger: logger)
                     try channel.pipeline.syncOperations.addHandlers(
+                        connectionGuard,
                         ByteToMessageHandler(SIPStreamDecoder(), maximumBufferSize: Self.maximumStreamBuffer),
-                        SIPStreamHandler(core: core, hub: hub))
+                        SIPStreamHandler(core: core, hub: hub, connectionGuard: connectionGuard))
                 }
             }
             .bind(host: configuration.host, port: tcpPort).get()

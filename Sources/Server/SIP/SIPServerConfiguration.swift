@@ -14,14 +14,26 @@ public struct SIPServerConfiguration: Sendable {
     public var digestAlgorithms: [DigestAlgorithm] = [.md5, .sha256]
     /// How long a nonce stays valid before a `stale=true` challenge.
     public var nonceLifetime: UInt64 = 300
-    /// Failed digests per address before it is refused with 403 for a while.
+    /// Failed digests per address (any accounts) before it is refused with 403 for a while, and per
+    /// (address, account) before that account is refused from there.
     public var lockout: LoginGuard.Policy = {
         var policy = LoginGuard.Policy()
         policy.failures = 10
+        policy.accountFailures = 5
         return policy
     }()
     /// A failed digest is answered after this delay (brute force is slowed before it is refused).
     public var failureDelay: TimeAmount = .milliseconds(500)
+    /// SIP/TCP connections open at once, in total and from one source address; more are closed at
+    /// once. Defaults are shares of the descriptor limit (`DescriptorBudget`).
+    public var tcpMaximumConnections = DescriptorBudget(limit: DescriptorBudget.lowLimit).sipTCPConnections
+    public var tcpMaximumConnectionsPerAddress = DescriptorBudget(limit: DescriptorBudget.lowLimit).sipTCPConnectionsPerAddress
+    /// A TCP connection that has not sent a valid SIP message this long after it opened is closed
+    /// (idle or garbage-sending connections cannot hold descriptors).
+    public var tcpSetupTimeout: TimeAmount = .seconds(30)
+    /// A TCP connection that did send a valid message is closed after this long without receiving
+    /// anything (a CRLF keep-alive counts), unless a registration through it is still valid.
+    public var tcpIdleTimeout: TimeAmount = .minutes(5)
 
     public init(host: String = "0.0.0.0", port: Int = 5060) {
         self.host = host
