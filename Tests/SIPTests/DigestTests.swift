@@ -1,4 +1,5 @@
 import Crypto
+import NIOCore
 import XCTest
 @testable import SIP
 
@@ -72,5 +73,65 @@ final class DigestTests: XCTestCase {
         let otherServer = DigestNonce(key: SymmetricKey(size: .bits256))
         XCTAssertEqual(otherServer.validate(nonce, now: 1_000_000), .invalid)
         XCTAssertNotEqual(nonces.make(now: 5), nonces.make(now: 5))
+    }
+
+    func testNonceBoundToAnAddressIsInvalidFromAnother() {
+        let nonces = DigestNonce(key: SymmetricKey(size: .bits256), lifetime: 300)
+        let nonce = nonces.make(now: 1_000, boundTo: "192.0.2.1")
+        XCTAssertEqual(nonces.validate(nonce, now: 1_001, boundTo: "192.0.2.1"), .valid)
+        XCTAssertEqual(nonces.validate(nonce, now: 1_001, boundTo: "192.0.2.2"), .invalid)
+        XCTAssertEqual(nonces.validate(nonce, now: 1_001), .invalid)
+        XCTAssertEqual(nonces.validate(nonce, now: 1_400, boundTo: "192.0.2.1"), .stale)
+    }
+
+    func testNonceCountsAcceptOnlyIncreasingCounts() {
+        var counts = DigestNonceCounts(capacity: 10)
+        XCTAssertEqual(counts.use(nonce: "n1", nonceCount: "00000001", now: 0, expires: 300), .fresh)
+        XCTAssertEqual(counts.use(nonce: "n1", nonceCount: "00000001", now: 1, expires: 301), .replayed, "same nc again")
+        XCTAssertEqual(counts.use(nonce: "n1", nonceCount: "00000003", now: 2, expires: 302), .fresh)
+        XCTAssertEqual(counts.use(nonce: "n1", nonceCount: "00000002", now: 3, expires: 303), .replayed, "lower nc")
+        XCTAssertEqual(counts.use(nonce: "n1", nonceCount: "zzzzzzzz", now: 3, expires: 303), .replayed, "not hex")
+        XCTAssertEqual(counts.use(nonce: "n2", nonceCount: nil, now: 4, expires: 304), .fresh, "no qop: once")
+        XCTAssertEqual(counts.use(nonce: "n2", nonceCount: nil, now: 5, expires: 305), .replayed)
+        XCTAssertEqual(counts.use(nonce: "n2", nonceCount: nil, now: 400, expires: 700), .fresh, "forgotten once expired")
+    }
+
+    func testNonceCountsStayBounded() {
+        var counts = DigestNonceCounts(capacity: 100)
+        for index in 0..<1_000 {
+            XCTAssertEqual(counts.use(nonce: "n\(index)", nonceCount: "00000001", now: UInt64(index), expires: UInt64(index) + 10_000), .fresh)
+        }
+        XCTAssertLessThanOrEqual(counts.count, 100)
+        XCTAssertEqual(counts.use(nonce: "n999", nonceCount: "00000001", now: 1_000, expires: 11_000), .replayed, "the newest are kept")
+    }
+
+    func testDigestURIMustNameTheRequestURI() throws {
+        let requestURI = try XCTUnwrap(SIPURI("sip:101@acme.test"))
+        XCTAssertTrue(Digest.uri("sip:101@acme.test", matches: requestURI))
+        XCTAssertTrue(Digest.uri("sip:101@ACME.test:5060", matches: requestURI), "host case and a port on one side only")
+        XCTAssertFalse(Digest.uri("sip:00391234567@acme.test", matches: requestURI), "another number")
+        XCTAssertFalse(Digest.uri("sip:101@globex.test", matches: requestURI), "another domain")
+        XCTAssertFalse(Digest.uri("sips:101@acme.test", matches: requestURI))
+        XCTAssertFalse(Digest.uri("not a uri", matches: requestURI))
+        let withPort = try XCTUnwrap(SIPURI("sip:acme.test:5070"))
+        XCTAssertFalse(Digest.uri("sip:acme.test:5080", matches: withPort), "both ports given and different")
+    }
+
+    func testSerializedHeadersCarryNoControlCharacters() throws {
+        var request = SIPRequest(method: .invite, uri: try XCTUnwrap(SIPURI("sip:100@acme.test")))
+        request.headers.add(.from, SIPNameAddress(displayName: "Alice\r\nX-Injected: yes", uri: try XCTUnwrap(SIPURI("sip:101@acme.test"))).description + ";tag=1")
+        request.headers.add(.to, "Eve\rX-Bare-CR: yes <sip:100@acme.test>")
+        request.headers.add(.callID, "a\u{0}b")
+        let text = String(buffer: request.serialized)
+        let lines = text.components(separatedBy: "\r\n")
+        XCTAssertFalse(lines.contains { $0.hasPrefix("X-Injected") || $0.hasPrefix("X-Bare-CR") }, text)
+        XCTAssertFalse(text.utf8.contains { ($0 < 0x20 && $0 != 0x0D && $0 != 0x0A && $0 != 0x09) || $0 == 0x7F }, text)
+        let bytes = Array(text.utf8)
+        for (index, byte) in bytes.enumerated() where byte == 0x0D || byte == 0x0A {
+            let pairedCR = byte == 0x0D && index + 1 < bytes.count && bytes[index + 1] == 0x0A
+            let pairedLF = byte == 0x0A && index > 0 && bytes[index - 1] == 0x0D
+            XCTAssertTrue(pairedCR || pairedLF, "bare CR or LF at \(index): \(text)")
+        }
+        XCTAssertTrue(lines.contains { $0.hasPrefix("From: \"Alice  X-Injected: yes\" <sip:101@acme.test>") }, text)
     }
 }
