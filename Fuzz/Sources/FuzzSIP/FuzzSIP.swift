@@ -51,9 +51,11 @@ private func exercise(_ message: SIPMessage) {
     _ = headers.contacts?.map { ($0.expires, $0.q, $0.instanceID, $0.uri.description) }
     _ = headers.routes?.count
     _ = headers.recordRoutes?.count
+    var credentials: [DigestCredentials] = []
     for name in ["Authorization", "Proxy-Authorization", "WWW-Authenticate", "Proxy-Authenticate"] {
         if let value = headers[SIPHeaderName(name)] {
-            _ = DigestCredentials(value)?.description
+            if let parsed = DigestCredentials(value) { credentials.append(parsed) }
+            _ = DigestChallenge(value)?.description
             _ = SIPAuthParameters(value)
         }
     }
@@ -61,6 +63,15 @@ private func exercise(_ message: SIPMessage) {
     if let request = message.request {
         _ = request.uri.description
         _ = SIPResponse(replyingTo: request, statusCode: 400, toTag: "fuzz").serialized
+        for credential in credentials {
+            _ = credential.description
+            _ = Digest.isValid(credential, ha1: String(repeating: "0", count: 32), method: request.method)
+            _ = Digest.uri(credential.uri, matches: request.uri)
+        }
+        // The registrar runs on every authenticated REGISTER: twice, so a refresh meets bindings.
+        let registrar = Registrar()
+        let (_, bindings) = registrar.register(request, current: [], now: 1_000_000, source: "192.0.2.1:5060", transport: "udp")
+        _ = registrar.register(request, current: bindings, now: 1_000_500, source: "192.0.2.1:5060", transport: "udp")
     }
     var serialized = message.serialized
     _ = try? SIPMessageParser().parseDatagram(&serialized)
