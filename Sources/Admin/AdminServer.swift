@@ -32,7 +32,8 @@ public struct AdminServer: Service {
     ///   - live: the running server's live state (sessions, registrations, events).
     public static func bind(host: String, port: Int, store: CentralinoStore, live: any AdminLiveStatus, logger: Logger,
                             adminPassword: String? = nil, metrics: CentralinoMetrics = CentralinoMetrics(),
-                            configuration: AdminConfiguration? = nil) async throws -> AdminServer {
+                            configuration: AdminConfiguration? = nil,
+                            connectionLimits: AdminConnectionLimits = AdminConnectionLimits()) async throws -> AdminServer {
         var configuration = configuration ?? AdminConfiguration()
         configuration.host = host
         configuration.port = port
@@ -49,7 +50,11 @@ public struct AdminServer: Service {
         }
         let credentials = try AdminBootstrap.ensureSystemAdmin(store: store, password: adminPassword, bcryptCost: configuration.bcryptCost)
         let router = AdminRouter.build(store: store, live: live, configuration: configuration, metrics: metrics, logger: logger)
+        let limiter = AdminConnectionLimiter(limits: connectionLimits)
         let application = Application(router: router,
+                                      server: .http1(configuration: .init(
+                                          additionalChannelHandlers: [AdminConnectionLimitHandler(limiter: limiter, logger: logger)],
+                                          idleTimeout: connectionLimits.idleTimeout)),
                                       configuration: .init(address: .hostname(host, port: port), serverName: "Centralino", reuseAddress: true),
                                       logger: logger)
         return AdminServer(application: application, listeningDescription: address, initialCredentials: credentials, metrics: metrics)

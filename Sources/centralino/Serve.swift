@@ -98,6 +98,12 @@ struct Serve: AsyncParsableCommand {
     var sipTcpSetupTimeout: Int?
     @Option(help: "Seconds a SIP/TCP connection may stay silent (CRLF keep-alives count) unless a registration through it is valid (env CENTRALINO_SIP_TCP_IDLE_TIMEOUT; default 300).")
     var sipTcpIdleTimeout: Int?
+    @Option(help: "HTTP connections open at once (env CENTRALINO_HTTP_MAX_CONNECTIONS; default an eighth of the descriptor limit less 64).")
+    var httpMaxConnections: Int?
+    @Option(help: "HTTP connections open at once from one source address (env CENTRALINO_HTTP_MAX_CONNECTIONS_PER_ADDRESS; default a quarter of --http-max-connections, at most 64).")
+    var httpMaxConnectionsPerAddress: Int?
+    @Option(help: "Seconds an HTTP connection may stay idle (env CENTRALINO_HTTP_IDLE_TIMEOUT; default 60).")
+    var httpIdleTimeout: Int?
 
     func run() async throws {
         let level = EnvironmentOption.resolve(logLevel, "CENTRALINO_LOG_LEVEL", default: "info")
@@ -152,7 +158,8 @@ struct Serve: AsyncParsableCommand {
             let password = EnvironmentOption.resolve(adminPassword, "CENTRALINO_ADMIN_PASSWORD", default: "")
             admin = try await AdminServer.bind(host: httpAddress.host, port: httpAddress.port, store: store,
                                                live: NodeLiveStatus(bus: bus, sip: sip, media: media), logger: logger,
-                                               adminPassword: password.isEmpty ? nil : password, metrics: metrics)
+                                               adminPassword: password.isEmpty ? nil : password, metrics: metrics,
+                                               connectionLimits: try httpConnectionLimits(descriptors))
         } catch {
             throw CommandFailure("\(error)")
         }
@@ -179,6 +186,17 @@ struct Serve: AsyncParsableCommand {
             throw CommandFailure("--rtp-ports \(text): expected LOW-HIGH within 1024-65535")
         }
         return parts[0]...parts[1]
+    }
+
+    func httpConnectionLimits(_ descriptors: DescriptorBudget) throws -> AdminConnectionLimits {
+        let total = try EnvironmentOption.resolveInt(httpMaxConnections, "CENTRALINO_HTTP_MAX_CONNECTIONS", default: descriptors.httpConnections)
+        let perAddress = try EnvironmentOption.resolveInt(httpMaxConnectionsPerAddress, "CENTRALINO_HTTP_MAX_CONNECTIONS_PER_ADDRESS",
+                                                          default: min(total, max(2, min(64, total / 4))))
+        let idle = try EnvironmentOption.resolveInt(httpIdleTimeout, "CENTRALINO_HTTP_IDLE_TIMEOUT", default: 60)
+        guard total >= 1, perAddress >= 1, (1...86_400).contains(idle) else {
+            throw CommandFailure("--http-max-connections(-per-address) must be at least 1, --http-idle-timeout 1 to 86400 seconds")
+        }
+        return AdminConnectionLimits(total: total, perAddress: perAddress, idleTimeout: .seconds(Int64(idle)))
     }
 
     func sipConfiguration(_ address: BindAddress, descriptors: DescriptorBudget) throws -> SIPServerConfiguration {
