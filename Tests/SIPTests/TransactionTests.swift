@@ -220,6 +220,77 @@ final class TransactionTests: XCTestCase {
         XCTAssertTrue(clock.timers.isEmpty)
     }
 
+    // MARK: 2xx retransmission by the UAS core (RFC 3261 §13.3.1.4)
+
+    func testSuccessRetransmittedOnTimerGScheduleUntilTimerH() throws {
+        let request = try invite()
+        var machine = SIPSuccessRetransmission(response: response(200, to: request), reliable: false)
+        var clock = ManualClock()
+        clock.apply(machine.start())
+        clock.advance(to: 40_000_000) { machine.event(.timerFired($0)) }
+        // T1 doubling, capped at T2 = 4 s, for 64·T1 = 32 s.
+        XCTAssertEqual(clock.sendTimes, [0, 500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500])
+        XCTAssertEqual(clock.time(of: .timeout), 32_000)
+        XCTAssertTrue(machine.isTerminated)
+    }
+
+    func testSuccessRetransmissionStopsAtAckAndAnswersRetransmittedInvite() throws {
+        let request = try invite()
+        let ok = response(200, to: request)
+        var machine = SIPSuccessRetransmission(response: ok, reliable: false)
+        var clock = ManualClock()
+        clock.apply(machine.start())
+        clock.advance(to: 1_000_000) { machine.event(.timerFired($0)) }
+        clock.apply(machine.event(.request(request)))   // the INVITE again: its 2xx was lost
+        var ack = request
+        ack.method = .ack
+        clock.apply(machine.event(.request(ack)))
+        clock.advance(to: 40_000_000) { machine.event(.timerFired($0)) }
+        XCTAssertEqual(clock.sendTimes, [0, 500, 1000])
+        XCTAssertEqual(clock.passedToTU.compactMap(\.request?.method), [.ack])
+        XCTAssertFalse(clock.contains(.timeout))
+        XCTAssertTrue(machine.isTerminated)
+        XCTAssertTrue(clock.timers.isEmpty)
+    }
+
+    func testSuccessOverReliableTransportIsSentOnceButWaitsForAck() throws {
+        var machine = SIPSuccessRetransmission(response: response(200, to: try invite()), reliable: true)
+        var clock = ManualClock()
+        clock.apply(machine.start())
+        clock.advance(to: 40_000_000) { machine.event(.timerFired($0)) }
+        XCTAssertEqual(clock.sendTimes, [0])
+        XCTAssertEqual(clock.time(of: .timeout), 32_000)
+    }
+
+    func testTimerHAndTimerBFollowT1() throws {
+        // Timer H is 64·T1 of the machine's own settings, not Timer F's fixed value; Timer A keeps doubling past T2.
+        let timers = SIPTimerSettings(t1: 100_000, t2: 400_000, t4: 500_000)
+        let request = try invite()
+        var server = InviteServerTransaction(request: request, reliable: false, timers: timers)
+        var serverClock = ManualClock()
+        serverClock.apply(server.start())
+        serverClock.apply(server.event(.respond(response(486, to: request))))
+        serverClock.advance(to: 10_000_000) { server.event(.timerFired($0)) }
+        XCTAssertEqual(serverClock.time(of: .timeout), 6_400)
+        XCTAssertEqual(Array(serverClock.sendTimes.prefix(6)), [0, 0, 100, 300, 700, 1100])
+        var client = InviteClientTransaction(request: request, reliable: false, timers: timers)
+        var clientClock = ManualClock()
+        clientClock.apply(client.start())
+        clientClock.advance(to: 10_000_000) { client.event(.timerFired($0)) }
+        XCTAssertEqual(clientClock.sendTimes, [0, 100, 300, 700, 1500, 3100, 6300])
+        XCTAssertEqual(clientClock.time(of: .timeout), 6_400)
+    }
+
+    func testClientTransportErrorEndsInviteTransaction() throws {
+        var machine = InviteClientTransaction(request: try invite(), reliable: false)
+        var clock = ManualClock()
+        clock.apply(machine.start())
+        clock.apply(machine.event(.transportError))
+        XCTAssertTrue(clock.contains(.transportError))
+        XCTAssertTrue(machine.isTerminated)
+        XCTAssertTrue(clock.timers.isEmpty)
+    }
+
     // MARK: keys
 
     func testTransactionKeys() throws {

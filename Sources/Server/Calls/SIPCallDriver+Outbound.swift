@@ -48,50 +48,49 @@ extension SIPCallDriver {
         return leg
     }
 
+    /// The INVITE in its client transaction (Timer A/B); responses come to `inviteResponse`.
     private func sendInvite(_ leg: SIPCallLeg) {
-        send(.request(leg.invite), to: leg.destination)
-        leg.retransmitStarted = .now()
-        leg.retransmitInterval = SIPCore.t1
-        scheduleInviteRetransmission(leg)
+        let invite = leg.invite
+        transactions.sendRequest(invite, to: leg.destination, response: { [weak self, weak leg] response in
+            guard let self, let leg else { return }
+            self.inviteResponse(response, leg: leg, invite: invite)
+        }, failed: { [weak self, weak leg] failure in
+            guard let self, let leg, leg.invite.headers.cseq == invite.headers.cseq else { return }
+            // Timer B (408) or a refused send (503), RFC 3261 §8.1.3.1.
+            let cancelled = leg.cancelPending || leg.state != .early
+            self.finish(leg)
+            if !cancelled { self.delegate?.legFailed(leg, status: failure.status) }
+        })
     }
 
-    /// Timer A (UDP only) until a provisional arrives; Timer B ends the attempt with 408.
-    private func scheduleInviteRetransmission(_ leg: SIPCallLeg) {
-        let delay = leg.destination.transport == .udp ? leg.retransmitInterval : SIPCore.timerF
-        leg.retransmission = loop.scheduleConfined(in: delay, leg) { [unowned self] leg in
-            guard leg.state == .early, !leg.gotProvisional else { return }
-            if NIODeadline.now() - leg.retransmitStarted >= SIPCore.timerF {
-                let cancelled = leg.cancelPending
-                self.finish(leg)
-                if !cancelled { self.delegate?.legFailed(leg, status: 408) }
-                return
-            }
-            self.send(.request(leg.invite), to: leg.destination)
-            leg.retransmitInterval = leg.retransmitInterval * 2
-            self.scheduleInviteRetransmission(leg)
-        }
-    }
-
+    /// A response that matched no client transaction: a 2xx to an INVITE retransmitted after the
+    /// transaction ended still gets its ACK (RFC 3261 §13.2.2.4).
     func handleResponse(_ response: SIPResponse) {
-        guard let callID = response.headers.callID, let leg = legs[callID], let cseq = response.headers.cseq else { return }
-        if handleReInviteResponse(response, leg: leg, cseq: cseq) { return }
-        guard leg.direction == .outbound, cseq.method == .invite else { return }
+        if transactions.receiveResponse(response) { return }
+        guard let callID = response.headers.callID, let leg = legs[callID], let cseq = response.headers.cseq,
+              cseq.method == .invite, response.isSuccess, response.headers.from?.tag == leg.localTag,
+              response.headers.to?.tag == leg.remoteTag else { return }
+        sendAck(leg, cseq: cseq.number)
+    }
+
+    /// A response to the INVITE of an outbound leg (a 3xx–6xx was already ACKed by its transaction;
+    /// every 2xx, first or retransmitted, is ACKed here).
+    private func inviteResponse(_ response: SIPResponse, leg: SIPCallLeg, invite: SIPRequest) {
+        guard leg.invite.headers.cseq == invite.headers.cseq else { return }
         let status = response.statusCode
         if let tag = response.headers.to?.tag, status > 100 { leg.remoteTag = tag }
         switch status {
         case 100..<200:
             leg.gotProvisional = true
-            leg.cancelRetransmission()
-            if leg.cancelPending {
+            if leg.cancelPending, leg.state == .early {
                 sendCancel(leg)
             } else if status == 180 || status == 183, leg.state == .early {
                 delegate?.legProgress(leg, ringing: status == 180, earlyMedia: SDPSession(body: response.body))
             }
         case 200..<300:
-            leg.cancelRetransmission()
             if let contact = response.headers.contacts?.first { leg.remoteTarget = contact.uri }
-            sendAck(leg, cseq: cseq.number)
-            if leg.state == .answered { return }
+            if let cseq = response.headers.cseq { sendAck(leg, cseq: cseq.number) }
+            if leg.state == .answered || leg.state == .ended { return }
             if leg.cancelPending || leg.state == .ending {
                 leg.state = .answered
                 bye(leg)
@@ -102,12 +101,11 @@ extension SIPCallDriver {
             leg.remoteSDP = SDPSession(body: response.body)
             delegate?.legAnswered(leg, answer: leg.remoteSDP)
         default:
-            leg.cancelRetransmission()
-            send(.request(SIPRequest.ack(for: leg.invite, response: response)), to: leg.destination)
             if (status == 401 || status == 407), leg.state == .early, !leg.cancelPending, !leg.authenticated,
                let credentials = leg.trunkCredentials, retryWithCredentials(leg, response: response, credentials: credentials) {
                 return
             }
+            guard leg.state == .early || leg.state == .ending else { return }
             let wasCancelled = leg.cancelPending || leg.state == .ending
             finish(leg)
             if !wasCancelled { delegate?.legFailed(leg, status: status) }
@@ -144,12 +142,15 @@ extension SIPCallDriver {
 
     /// CANCEL an early outbound leg (sent once a provisional response has arrived).
     func cancel(_ leg: SIPCallLeg) {
-        guard leg.direction == .outbound, leg.state == .early else { return }
+        guard leg.direction == .outbound, leg.state == .early, !leg.cancelPending else { return }
         leg.cancelPending = true
         if leg.gotProvisional { sendCancel(leg) }
     }
 
+    /// CANCEL in its own client transaction (Timer E/F). If the INVITE still has no final response
+    /// 64·T1 later, its transaction is abandoned and the leg ended (RFC 3261 §9.1).
     private func sendCancel(_ leg: SIPCallLeg) {
+        guard leg.state == .early else { return }
         var headers = SIPHeaders()
         if let via = leg.invite.headers.topVia { headers.add(.via, via.description) }
         headers.add(.maxForwards, "70")
@@ -157,7 +158,14 @@ extension SIPCallDriver {
         headers.add(.to, leg.invite.headers[.to] ?? "")
         headers.add(.callID, leg.callID)
         headers.add(.cseq, "\(leg.invite.headers.cseq?.number ?? 1) CANCEL")
-        send(.request(SIPRequest(method: .cancel, uri: leg.invite.uri, headers: headers)), to: leg.destination)
+        let cancel = SIPRequest(method: .cancel, uri: leg.invite.uri, headers: headers)
         leg.state = .ending
+        transactions.sendRequest(cancel, to: leg.destination, response: { _ in }, failed: { _ in })
+        let invite = leg.invite
+        loop.scheduleConfined(in: .microseconds(transactions.timers.transactionTimeout), leg) { [weak self] leg in
+            guard let self, leg.state == .ending, leg.invite.headers.cseq == invite.headers.cseq else { return }
+            self.transactions.abandon(invite)
+            self.finish(leg)
+        }
     }
 }

@@ -12,9 +12,11 @@ extension SIPCallDriver {
         var completion: (Bool) -> Void
     }
 
+    /// A new re-INVITE in an established dialog (its retransmissions are absorbed by its server
+    /// transaction before reaching here). One arriving while ours is pending gets 491 (§14.2).
     func reInvite(_ request: SIPRequest, leg: SIPCallLeg, from source: SIPEndpoint) {
         if leg.pendingReInvite != nil || leg.incomingReInvite != nil {
-            send(.response(core.reply(request, 491, reason: "Request Pending")), to: source)
+            reply(request, 491, reason: "Request Pending", to: source)
             return
         }
         let offer = SDPSession(body: request.body)
@@ -25,21 +27,32 @@ extension SIPCallDriver {
         answerReInvite(leg, direction: direction)
     }
 
-    /// Answers the pending incoming re-INVITE with our SDP in the direction that answers `direction`.
+    /// Answers the pending incoming re-INVITE with our SDP in the direction that answers `direction`;
+    /// the 200 is retransmitted until its ACK (a call whose peer never ACKs ends with BYE).
     func answerReInvite(_ leg: SIPCallLeg, direction: SDPDirection) {
         guard let request = leg.incomingReInvite else { return }
         leg.incomingReInvite = nil
+        guard leg.state == .answered else {
+            reply(request, 481, to: leg.destination)
+            return
+        }
         var response = core.reply(request, 200)
         if let sdp = leg.localSDP {
             response.headers.add(.contact, contact(toward: leg.destination))
             response.headers.add(.contentType, "application/sdp")
             response.body = Self.withDirection(sdp, direction.answer, version: leg.nextSDPVersion()).body
         }
-        send(.response(response), to: leg.destination)
+        transactions.respond(to: request, with: response, destination: leg.destination,
+                             noAck: { [weak self, weak leg] in
+                                 guard let self, let leg else { return }
+                                 self.noAck(leg)
+                             })
     }
 
-    /// Re-INVITEs `leg` with our SDP set to `direction`; `completion(true)` on 2xx.
-    func sendReInvite(_ leg: SIPCallLeg, direction: SDPDirection, completion: @escaping (Bool) -> Void) {
+    /// Re-INVITEs `leg` with our SDP set to `direction` in an INVITE client transaction;
+    /// `completion(true)` on 2xx. A 491 (glare) is retried once after the random wait of
+    /// RFC 3261 §14.1 (2.1–4 s when we chose the Call-ID, else 0–2 s).
+    func sendReInvite(_ leg: SIPCallLeg, direction: SDPDirection, retry: Bool = true, completion: @escaping (Bool) -> Void) {
         guard leg.state == .answered, leg.pendingReInvite == nil, let sdp = leg.localSDP else {
             completion(false)
             return
@@ -49,41 +62,37 @@ extension SIPCallDriver {
         request.headers.add(.contentType, "application/sdp")
         request.body = Self.withDirection(sdp, direction, version: leg.nextSDPVersion()).body
         leg.pendingReInvite = PendingReInvite(request: request, completion: completion)
-        send(.request(request), to: leg.destination)
-        scheduleReInviteRetransmission(leg, interval: SIPCore.t1, started: .now())
+        let number = request.headers.cseq?.number
+        transactions.sendRequest(request, to: leg.destination, response: { [weak self, weak leg] response in
+            guard let self, let leg else { return }
+            self.reInviteResponse(response, leg: leg, direction: direction, retry: retry)
+        }, failed: { [weak leg] _ in
+            guard let leg, let pending = leg.pendingReInvite, pending.request.headers.cseq?.number == number else { return }
+            leg.pendingReInvite = nil
+            pending.completion(false)
+        })
     }
 
-    private func scheduleReInviteRetransmission(_ leg: SIPCallLeg, interval: TimeAmount, started: NIODeadline) {
-        guard leg.destination.transport == .udp else { return }
-        loop.scheduleConfined(in: interval, leg) { [unowned self] leg in
-            guard let pending = leg.pendingReInvite else { return }
-            if NIODeadline.now() - started >= SIPCore.timerF {
-                leg.pendingReInvite = nil
-                pending.completion(false)
-                return
-            }
-            send(.request(pending.request), to: leg.destination)
-            scheduleReInviteRetransmission(leg, interval: min(interval * 2, SIPCore.t2), started: started)
-        }
-    }
-
-    /// A response to our re-INVITE; true when it was one.
-    func handleReInviteResponse(_ response: SIPResponse, leg: SIPCallLeg, cseq: SIPCSeq) -> Bool {
-        guard let pending = leg.pendingReInvite, cseq.method == .invite, cseq.number == pending.request.headers.cseq?.number else {
-            return false
-        }
-        guard response.statusCode >= 200 else { return true }
-        leg.pendingReInvite = nil
+    /// A response to our re-INVITE: every 2xx (retransmissions too) is ACKed (§13.2.2.4); the
+    /// machine ACKs failures itself.
+    private func reInviteResponse(_ response: SIPResponse, leg: SIPCallLeg, direction: SDPDirection, retry: Bool) {
+        guard response.statusCode >= 200, let cseq = response.headers.cseq else { return }
         if response.isSuccess {
             var ack = leg.request(.ack, via: via(toward: leg.destination))
             leg.localCSeq -= 1
             ack.headers.replaceOrAdd(.cseq, "\(cseq.number) ACK")
             send(.request(ack), to: leg.destination)
-        } else {
-            send(.request(SIPRequest.ack(for: pending.request, response: response)), to: leg.destination)
+        }
+        guard let pending = leg.pendingReInvite, pending.request.headers.cseq?.number == cseq.number else { return }
+        leg.pendingReInvite = nil
+        if response.statusCode == 491, retry {
+            let wait = leg.direction == .outbound ? Int64.random(in: 2_100...4_000) : Int64.random(in: 0...2_000)
+            loop.scheduleConfined(in: .milliseconds(wait), leg) { [weak self] leg in
+                self?.sendReInvite(leg, direction: direction, retry: false, completion: pending.completion)
+            }
+            return
         }
         pending.completion(response.isSuccess)
-        return true
     }
 
     /// `sdp` with its audio direction set and its origin version bumped (a changed session).

@@ -6,12 +6,15 @@ import SIP
 import Store
 
 /// The SIP side of calls (the B2BUA's dialogs): INVITE as UAS (with digest) and UAC, ACK, BYE,
-/// CANCEL, re-INVITE, retransmissions. Confined to one event loop; the engine drives it.
+/// CANCEL, re-INVITE. Confined to one event loop; the engine drives it. Every request it sends and
+/// every response to a request it receives goes through `transactions` (RFC 3261 §17), which owns
+/// all retransmission; in-dialog requests are matched to a leg on Call-ID and both tags (§12.2.2).
 final class SIPCallDriver {
     let loop: any EventLoop
     let core: SIPCore
     let hub: SIPTransportHub
     let logger: Logger
+    let transactions: SIPTransactionLayer
     weak var delegate: (any SIPCallDriverDelegate)?
     /// Every live leg by its Call-ID (the two legs of a call through Centralino have different ones).
     private(set) var legs: [String: SIPCallLeg] = [:]
@@ -25,10 +28,17 @@ final class SIPCallDriver {
         self.core = core
         self.hub = hub
         self.logger = logger
+        self.transactions = SIPTransactionLayer(loop: loop, hub: hub, logger: logger)
     }
 
+    /// Sends a message outside any transaction (an ACK to a 2xx, RFC 3261 §13.2.2.4).
     func send(_ message: SIPMessage, to destination: SIPEndpoint, delay: TimeAmount? = nil) {
         hub.send(SIPOutbound(destination: destination, bytes: message.serialized, delay: delay))
+    }
+
+    /// Answers `request` through its server transaction (retransmitted requests get it again).
+    func reply(_ request: SIPRequest, _ status: Int, reason: String? = nil, to source: SIPEndpoint) {
+        transactions.respond(to: request, with: core.reply(request, status, reason: reason), destination: source)
     }
 
     func via(toward destination: SIPEndpoint) -> String {
@@ -43,48 +53,89 @@ final class SIPCallDriver {
 
     func handleRequest(_ request: SIPRequest, from source: SIPEndpoint) {
         guard let callID = request.headers.callID else { return }
-        let leg = legs[callID]
+        if request.method == .ack {
+            receiveAck(request)
+            return
+        }
+        // A retransmission of a request whose transaction runs is answered (or absorbed) there.
+        if transactions.receiveRequest(request, from: source) { return }
+        let leg = dialogLeg(for: request)
         switch request.method {
-        case .invite where leg == nil:
+        case .invite where request.headers.to?.tag == nil:
+            guard legs[callID] == nil else {
+                // Same Call-ID, another INVITE transaction: a merged or forged request (RFC 3261 §8.2.2.2).
+                reply(request, 482, reason: "Loop Detected", to: source)
+                return
+            }
             incomingInvite(request, from: source)
         case .invite:
-            if request.headers.to?.tag == nil {
-                if let bytes = leg?.lastInviteResponse { hub.send(SIPOutbound(destination: source, bytes: bytes)) }
-            } else if let leg {
-                reInvite(request, leg: leg, from: source)
+            guard let leg else {
+                reply(request, 481, to: source)
+                return
             }
-        case .ack:
-            guard let leg, leg.direction == .inbound else { return }
-            leg.cancelRetransmission()
-            if leg.state == .ending { finish(leg) }
+            reInvite(request, leg: leg, from: source)
         case .bye:
-            send(.response(core.reply(request, leg == nil ? 481 : 200)), to: source)
+            reply(request, leg == nil ? 481 : 200, to: source)
             guard let leg else { return }
-            leg.cancelRetransmission()
+            transactions.stopRetransmissions(callID: leg.callID)
             finish(leg)
             delegate?.legEnded(leg, cause: .normalClearing)
         case .cancel:
-            guard let leg, leg.direction == .inbound, leg.state == .early else {
-                send(.response(core.reply(request, 481)), to: source)
+            // CANCEL matches the INVITE transaction it cancels (§9.2): same Call-ID, From tag and branch.
+            guard let leg = legs[callID], leg.direction == .inbound, leg.state == .early,
+                  Self.sameTransaction(request, leg.invite) else {
+                reply(request, 481, to: source)
                 return
             }
-            send(.response(core.reply(request, 200)), to: source)
+            reply(request, 200, to: source)
             respond(leg, 487)
             delegate?.legEnded(leg, cause: .normalClearing)
         default:
-            send(.response(core.reply(request, leg == nil ? 481 : 200)), to: source)
+            reply(request, leg == nil ? 481 : 200, to: source)
         }
+    }
+
+    /// ACK: for a non-2xx final it ends in its INVITE transaction; for a 2xx it stops our
+    /// retransmission of that 2xx, when it belongs to the dialog.
+    private func receiveAck(_ request: SIPRequest) {
+        if transactions.absorbAck(request) { return }
+        guard dialogLeg(for: request) != nil else { return }
+        _ = transactions.acknowledge(request)
+    }
+
+    /// The leg an in-dialog request belongs to (RFC 3261 §12.2.2): its Call-ID, our tag in To and the
+    /// peer's tag in From. A request matching the Call-ID alone (a stranger guessing or replaying it)
+    /// belongs to no dialog and gets 481.
+    func dialogLeg(for request: SIPRequest) -> SIPCallLeg? {
+        guard let callID = request.headers.callID, let leg = legs[callID],
+              let toTag = request.headers.to?.tag, toTag == leg.localTag,
+              request.headers.from?.tag == leg.remoteTag else { return nil }
+        return leg
+    }
+
+    /// Whether `request` (a CANCEL) belongs to the transaction of `invite`: same From tag, CSeq
+    /// number, top Via branch and sent-by (RFC 3261 §9.2, §17.2.3).
+    static func sameTransaction(_ request: SIPRequest, _ invite: SIPRequest) -> Bool {
+        guard let via = request.headers.topVia, let original = invite.headers.topVia else { return false }
+        return request.headers.from?.tag == invite.headers.from?.tag
+            && request.headers.cseq?.number == invite.headers.cseq?.number
+            && via.branch == original.branch && via.sentBy.lowercased() == original.sentBy.lowercased()
     }
 
     private func incomingInvite(_ request: SIPRequest, from source: SIPEndpoint) {
         guard let from = request.headers.from, let user = from.uri.user,
               let tenant = core.directory.tenant(forHost: from.uri.host) else {
-            send(.response(core.reply(request, 403, reason: "Forbidden")), to: source)
+            reply(request, 403, reason: "Forbidden", to: source)
             return
         }
         switch core.checkDigest(request, user: user, tenant: tenant, source: source, now: .now(), wallClock: SIPClock.wallSeconds()) {
         case .refuse(let response, let delay):
-            send(.response(response), to: source, delay: delay)
+            guard let delay else {
+                transactions.respond(to: request, with: response, destination: source)
+                return
+            }
+            // A slowed refusal (failed digest): retransmissions meanwhile get 100 Trying.
+            loop.scheduleConfined(in: delay, transactions) { $0.respond(to: request, with: response, destination: source) }
         case .authenticated(let caller):
             let leg = SIPCallLeg(id: nextID(), direction: .inbound, tenant: tenant.uuid, destination: source,
                                  callID: request.headers.callID ?? "", localTag: SIPCore.newTag(),
@@ -93,18 +144,20 @@ final class SIPCallDriver {
             leg.remoteTag = from.tag
             leg.remoteSDP = SDPSession(body: request.body)
             register(leg)
-            respond(leg, 100)
             delegate?.incomingCall(leg, caller: caller, dialed: request.uri.user ?? "", offer: leg.remoteSDP)
         }
     }
 
     // MARK: - Inbound leg actions (we are UAS)
 
-    /// Sends a response to the INVITE of an inbound leg; finals on UDP are retransmitted until ACK.
+    /// Sends a response to the INVITE of an inbound leg through its server transaction (100 Trying
+    /// was sent when it started). A 2xx is retransmitted until ACK; with no ACK within 64·T1 the
+    /// call ends with BYE (RFC 3261 §13.3.1.4). A failure final ends the leg at once; its
+    /// transaction retransmits it until ACK.
     func respond(_ leg: SIPCallLeg, _ status: Int, sdp: SDPSession? = nil) {
-        guard leg.direction == .inbound, leg.state == .early else { return }
-        var response = SIPResponse(replyingTo: leg.invite, statusCode: status, toTag: status == 100 ? nil : leg.localTag)
-        if status != 100 { response.headers.add(.contact, contact(toward: leg.destination)) }
+        guard leg.direction == .inbound, leg.state == .early, status != 100 else { return }
+        var response = SIPResponse(replyingTo: leg.invite, statusCode: status, toTag: leg.localTag)
+        response.headers.add(.contact, contact(toward: leg.destination))
         response.headers.add(.server, SIPCore.serverName)
         if status >= 200 { response.headers.add(.allow, SIPCore.allowedMethods) }
         if let sdp {
@@ -112,35 +165,29 @@ final class SIPCallDriver {
             response.headers.add(.contentType, "application/sdp")
             response.body = sdp.body
         }
-        let bytes = response.serialized
-        leg.lastInviteResponse = bytes
-        hub.send(SIPOutbound(destination: leg.destination, bytes: bytes))
-        guard status >= 200 else { return }
-        leg.state = (200..<300).contains(status) ? .answered : .ending
-        if leg.destination.transport == .udp {
-            leg.retransmitStarted = .now()
-            leg.retransmitInterval = SIPCore.t1
-            scheduleResponseRetransmission(leg)
-        } else if leg.state == .ending {
-            finish(leg)
+        guard (200..<300).contains(status) else {
+            transactions.respond(to: leg.invite, with: response, destination: leg.destination)
+            if status >= 300 {
+                leg.state = .ending
+                finish(leg)
+            }
+            return
         }
+        leg.state = .answered
+        transactions.respond(to: leg.invite, with: response, destination: leg.destination,
+                             noAck: { [weak self, weak leg] in
+                                 guard let self, let leg else { return }
+                                 self.noAck(leg)
+                             })
     }
 
-    private func scheduleResponseRetransmission(_ leg: SIPCallLeg) {
-        leg.retransmission = loop.scheduleConfined(in: leg.retransmitInterval, leg) { [unowned self] leg in
-            guard let bytes = leg.lastInviteResponse else { return }
-            if NIODeadline.now() - leg.retransmitStarted >= SIPCore.timerF {
-                // Timer H: no ACK. A 2xx without ACK ends the call (RFC 3261 §13.3.1.4).
-                let answered = leg.state == .answered
-                if answered { self.bye(leg) }
-                self.finish(leg)
-                if answered { self.delegate?.legEnded(leg, cause: .normalClearing) }
-                return
-            }
-            self.hub.send(SIPOutbound(destination: leg.destination, bytes: bytes))
-            leg.retransmitInterval = min(leg.retransmitInterval * 2, SIPCore.t2)
-            self.scheduleResponseRetransmission(leg)
-        }
+    /// Timer H of our 2xx: the peer never ACKed it, so the dialog ends with BYE (§13.3.1.4).
+    func noAck(_ leg: SIPCallLeg) {
+        guard leg.state == .answered else { return }
+        logger.info("no ACK for our 2xx: ending the call", metadata: ["call-id": "\(leg.callID)"])
+        bye(leg)
+        finish(leg)
+        delegate?.legEnded(leg, cause: .normalClearing)
     }
 
     // MARK: - Ending
@@ -155,9 +202,14 @@ final class SIPCallDriver {
         }
     }
 
+    /// BYE in its own client transaction: retransmitted (Timer E) until answered or Timer F.
     func bye(_ leg: SIPCallLeg) {
-        leg.cancelRetransmission()
-        send(.request(leg.request(.bye, via: via(toward: leg.destination))), to: leg.destination)
+        transactions.stopRetransmissions(callID: leg.callID)
+        let request = leg.request(.bye, via: via(toward: leg.destination))
+        let logger = self.logger
+        transactions.sendRequest(request, to: leg.destination, response: { _ in }, failed: { failure in
+            logger.info("BYE not answered", metadata: ["call-id": "\(leg.callID)", "status": "\(failure.status)"])
+        })
     }
 
     func register(_ leg: SIPCallLeg) {
@@ -165,7 +217,6 @@ final class SIPCallDriver {
     }
 
     func finish(_ leg: SIPCallLeg) {
-        leg.cancelRetransmission()
         leg.state = .ended
         if legs[leg.callID] === leg { legs[leg.callID] = nil }
     }

@@ -33,11 +33,7 @@ final class SIPCallLeg {
     var state = State.early
     /// Inbound: the INVITE received. Outbound: the INVITE sent (for ACK to failures and CANCEL).
     var invite: SIPRequest
-    /// Inbound: the last response to the INVITE (resent on INVITE retransmission and by Timer G).
-    var lastInviteResponse: ByteBuffer?
-    var retransmission: Scheduled<Void>?
-    var retransmitInterval = SIPCore.t1
-    var retransmitStarted = NIODeadline.now()
+    /// Outbound: a provisional response arrived (a CANCEL may be sent).
     var gotProvisional = false
     var cancelPending = false
     var authenticated = false
@@ -84,10 +80,5 @@ final class SIPCallLeg {
         headers.add(.cseq, "\(localCSeq) \(method.rawValue)")
         headers.add(.userAgent, SIPCore.serverName)
         return SIPRequest(method: method, uri: remoteTarget, headers: headers)
-    }
-
-    func cancelRetransmission() {
-        retransmission?.cancel()
-        retransmission = nil
     }
 }

@@ -49,7 +49,7 @@ final class SIPTransportHub: Sendable {
         guard bound == 0 else {
             let code = errno
             close(fd)
-            throw IOError(errnoCode: code, reason: "bind(descriptor:ptr:bytes:)")
+            throw IOError(errnoCode: code, reason: "bind (SIP over UDP)")
         }
         let sender = dup(fd)
         guard sender >= 0 else {

@@ -1,0 +1,68 @@
+"""Click-to-call on a lossy network (issue 10, "lost BYEs leave phones in calls").
+
+Centralino, the agent's phone and the trunk (SIPp) run in a network namespace of the test's own;
+an nftables `input` rule drops 20% of Centralino's SIP datagrams on arrival at the peers
+(`udp sport <sip port> numgen random mod 100 < 20 drop`), so its INVITEs, ACKs, BYEs and its 200s
+to the trunk's BYEs are lost now and then. The transaction layer must retransmit them: 20
+click-to-calls in a row connect, every leg ends with a BYE that reached its peer (counted at the
+SIPp peers: the agent's phone receives a BYE in every call, the trunk's BYE is answered 200 in every
+call), and no channel is left."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+import calltools as ct
+from conftest import Peers, hang_up_leftovers
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
+from netns import network_namespace  # noqa: E402
+
+CALLS = 20
+LOSS_PERCENT = 20
+NUMBER = "0391234567"
+
+
+@pytest.mark.timeout(420)
+def test_click_to_calls_survive_lost_datagrams(tmp_path, peer_log):
+    with network_namespace("closs") as ns:
+        server = ct.Server(tmp_path / "pbx", name="lossy")
+        peers = Peers(server, tmp_path, peer_log)
+        try:
+            port = peers.register(["100"])
+            ns.nft("table inet centralino_loss {\n chain in {\n  type filter hook input priority 0; policy accept;\n"
+                   "  udp sport %d numgen random mod 100 < %d drop\n }\n}\n" % (server.sip_port, LOSS_PERCENT))
+            agent = peers.phone("100", ct.uas_scenario(peers.workdir, "answer", ring=300, end="wait", wait=60000),
+                                calls=CALLS, timeout=360, port=port, name="agent 100")
+            trunk = peers.trunk(ct.uas_scenario(peers.workdir, "answer", ring=300, end="bye", hold=800),
+                                calls=CALLS, timeout=360)
+            mon = ct.AMIRecorder(server.ami_port, "monitor", ct.AMI_USERS["monitor"][0], events="off")
+            try:
+                for n in range(CALLS):
+                    orig = ct.PanoramiskOriginate(server.ami_port, "crm", "s3cret", ct.c2c_variables_form("100", NUMBER),
+                                                  timeout=60)
+                    res = orig.result(60)
+                    final = res[-1] if isinstance(res, list) and res else res
+                    assert final.get("Response") == "Success" and final.get("Reason") == "4", (
+                        "click-to-call %d of %d did not connect: %r" % (n + 1, CALLS, res))
+                    assert ct.wait_until(lambda: not ct.channels_now(mon), 60, 0.2), (
+                        "call %d: channels left: %s" % (n + 1, [m.get("Channel") for m in ct.channels_now(mon)]))
+                ra, rt = agent.wait(60), trunk.wait(60)
+                peer_log("agent 100", ra.report())
+                peer_log("trunk", rt.report())
+                agent_byes = {m.header("Call-ID") for m in ra.received_requests("BYE")}
+                assert len(agent_byes) == CALLS, "the agent's phone got a BYE in %d of %d calls" % (len(agent_byes), CALLS)
+                assert ra.returncode == 0, "agent phone: every call must complete\n" + ra.report()
+                assert rt.returncode == 0, "trunk: every BYE it sent must be answered\n" + rt.report()
+                assert not ct.channels_now(mon)
+                assert "drop" in ns.nft_list(), "the loss rule must still be in place"
+            finally:
+                mon.close()
+        finally:
+            peers.finish()
+            if server.alive:
+                hang_up_leftovers(server, peer_log)
+            server.stop()
