@@ -160,7 +160,10 @@ final class SIPTransactionLayer {
     func respond(to request: SIPRequest, with response: SIPResponse, destination: SIPEndpoint,
                  acknowledged: @escaping () -> Void = {}, noAck: @escaping () -> Void = {}) {
         let inviteSuccess = request.method == .invite && response.isSuccess
-        if let transactionKey = SIPTransactionKey(serverRequest: request), entries[.transaction(transactionKey)] != nil {
+        var destination = destination
+        if let transactionKey = SIPTransactionKey(serverRequest: request), let entry = entries[.transaction(transactionKey)] {
+            // Responses go where the request came from (its top Via, RFC 3261 §18.2.2).
+            destination = entry.destination
             feed(.transaction(transactionKey)) { machine in
                 let actions = Self.event(.respond(response), client: nil, machine: &machine)
                 // A 2xx to an INVITE is sent by its retransmission below, not twice.
