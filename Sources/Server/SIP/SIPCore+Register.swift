@@ -78,7 +78,7 @@ extension SIPCore {
         }
         let valid = Digest.isValid(credentials, ha1: ha1, method: request.method)
         guard let stored, valid, credentials.username == user else { return .failed }
-        guard Digest.uri(credentials.uri, matches: request.uri) else {
+        guard Digest.uri(credentials.uri, matches: request.uri) || namesThisServer(credentials.uri, toward: source) else {
             logger.warning("SIP digest signed for another Request-URI refused (replay?)",
                            metadata: ["uri": "\(credentials.uri)", "request-uri": "\(request.uri)", "user": "\(user)@\(tenant.domain)"])
             return .failed
@@ -92,6 +92,17 @@ extension SIPCore {
             return .challenge(stale: true)
         }
         return .authenticated(stored)
+    }
+
+    /// Whether a digest `uri` is this server's own address without a user (`sip:203.0.113.5:5060`):
+    /// what SIPp's `[authentication]` signs whatever the Request-URI. Accepted for compatibility; the
+    /// nonce count and address binding still make such credentials single-use.
+    private func namesThisServer(_ digestURI: String, toward source: SIPEndpoint) -> Bool {
+        guard let signed = SIPURI(digestURI), signed.isSIP, signed.user == nil else { return false }
+        let local = localAddress(source)
+        let host = String(local[..<(local.lastIndex(of: ":") ?? local.endIndex)]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        let port = Int(local[(local.lastIndex(of: ":").map { local.index(after: $0) } ?? local.endIndex)...])
+        return signed.host.lowercased() == host.lowercased() && (signed.port == nil || signed.port == port)
     }
 
     /// Compared against when the user does not exist, so that path costs the same.
