@@ -185,6 +185,9 @@ def test_default_share_keeps_rtp_ports_for_the_other_tenant(pbx, peers, recorder
     ra, rd = agent.wait(), dest.wait()
     assert ra.returncode == 0 and ra.received_requests("BYE"), ra.report()
     assert rd.returncode == 0, rd.report()
+    # what globex's call held is given back (no leak in the accounting)
+    wait_metric(pbx, "centralino_tenant_channels", 'tenant="globex"', 0)
+    wait_metric(pbx, "centralino_tenant_rtp_port_pairs", 'tenant="globex"', 0)
     invites = {m.header("Call-ID") for m in ringer.messages_so_far()
                if m.direction == "received" and not m.is_response and m.method == "INVITE"}
     assert len(invites) == RTP_PAIRS // 2, "only acme's share of calls may ring"
