@@ -20,6 +20,17 @@ final class AMIServerContext: Sendable {
     /// When this node started (seconds since the epoch), for FullyBooted and CoreStatus.
     let startTime: Double
     private let counters = NIOLockedValueBox(ConnectionCounters())
+    private let refusalLog = NIOLockedValueBox(RefusalLog())
+    /// Refused connections logged per `refusalLogWindow` at most, so a flood of them cannot flood the log.
+    static let refusalLogLimit = 20
+    static let refusalLogWindow = 10.0
+
+    /// Refused connections logged and left unlogged in the current window.
+    struct RefusalLog {
+        var windowStart = 0.0
+        var logged = 0
+        var suppressed = 0
+    }
     private let liveChannels = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
 
     init(configuration: AMIServerConfiguration, directory: AMIDirectory, bus: AMIEventBus, calls: CallControl?,
@@ -80,6 +91,24 @@ final class AMIServerContext: Sendable {
         counters.withLockedValue { counters in
             counters.connections -= 1
             if !authenticated { counters.releaseUnauthenticated(Self.addressKey(address)) }
+        }
+    }
+
+    /// Whether a refused connection at `now` may be logged; `suppressed` counts the refusals of the
+    /// previous window that were not (reported with the first one logged in a new window).
+    func mayLogRefusal(now: Double) -> (log: Bool, suppressed: Int) {
+        refusalLog.withLockedValue { log in
+            var suppressed = 0
+            if now - log.windowStart >= Self.refusalLogWindow {
+                suppressed = log.suppressed
+                log = RefusalLog(windowStart: now)
+            }
+            guard log.logged < Self.refusalLogLimit else {
+                log.suppressed += 1
+                return (false, 0)
+            }
+            log.logged += 1
+            return (true, suppressed)
         }
     }
 

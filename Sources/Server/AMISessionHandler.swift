@@ -90,15 +90,23 @@ final class AMISessionHandler: ChannelDuplexHandler {
         context.fireChannelActive()
     }
 
-    /// Closes a connection the server does not admit, before any banner.
+    /// Closes a connection the server does not admit, before any banner. Refusals are logged (at most
+    /// `AMIServerContext.refusalLogLimit` per window, so a flood cannot flood the log).
     private func refuseConnection(_ admission: AMIServerContext.Admission, context: ChannelHandlerContext) {
         state = .closing
+        context.close(promise: nil)
+        let now = AMIServerContext.now()
+        let (log, suppressed) = server.mayLogRefusal(now: now)
+        guard log else { return }
+        if suppressed > 0 {
+            server.logger.warning("AMI connections refused and not logged (log limit)", metadata: ["count": "\(suppressed)"])
+        }
         switch admission {
         case .admitted:
             return
         case .outsideEveryACL:
             // As Asterisk closes a denied address: no banner, and no slot of the limits taken.
-            server.bus.publishSecurity(AMISecurityEvent(.failedACL, session: securitySession(account: "")), tenant: nil, now: AMIServerContext.now())
+            server.bus.publishSecurity(AMISecurityEvent(.failedACL, session: securitySession(account: "")), tenant: nil, now: now)
         case .tooManyConnections:
             server.logger.warning("AMI connection refused: too many AMI connections", metadata: ["remote": "\(remoteIP)"])
         case .tooManyUnauthenticated:
@@ -106,7 +114,6 @@ final class AMISessionHandler: ChannelDuplexHandler {
         case .tooManyUnauthenticatedFromAddress:
             server.logger.warning("AMI connection refused: too many unauthenticated sessions from this address", metadata: ["remote": "\(remoteIP)"])
         }
-        context.close(promise: nil)
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -58,3 +58,14 @@ final class AMIConnectionAdmissionTests: XCTestCase {
         XCTAssertFalse(AMIDirectory().stillAdmits(entry, from: "127.0.0.1"), "a removed user ends its sessions")
     }
 }
+
+extension AMIConnectionAdmissionTests {
+    func testRefusalLogIsBounded() {
+        let server = context({ _ in }, directory: directory())
+        let logged = (0..<100).filter { _ in server.mayLogRefusal(now: 1000).log }.count
+        XCTAssertEqual(logged, AMIServerContext.refusalLogLimit)
+        let next = server.mayLogRefusal(now: 1000 + AMIServerContext.refusalLogWindow)
+        XCTAssertTrue(next.log)
+        XCTAssertEqual(next.suppressed, 100 - AMIServerContext.refusalLogLimit, "the next window reports what was not logged")
+    }
+}
