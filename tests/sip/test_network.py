@@ -63,3 +63,35 @@ def test_send_refused_to_one_peer_leaves_sip_serving_everyone(tmp_path, peer_log
             assert "SIP send failed" in server.log_text(), "the refused sends were not logged"
         finally:
             server.stop()
+
+
+def test_qualify_marks_a_refused_contact_unreachable_and_keeps_qualifying_others(tmp_path, peer_log):
+    """Qualify OPTIONS run in client transactions: a refused send (EPERM) ends that transaction at
+    once, the contact is logged unreachable, and another contact is still qualified reachable."""
+    with network_namespace("cqual") as ns:
+        server = Server(tmp_path / "server", name="qualify-netns",
+                        extra_args=["--sip-lockout-failures", "100000", "--sip-qualify-interval", "1"])
+        try:
+            blocked, fine = free_ports(2)
+            for ext, port in (("1007", blocked), ("1008", fine)):
+                res = run_sipp(scenario("register.xml"), server.sip_port, tmp_path / ext, service=ext,
+                               password=pw(ext), local_port=port, timeout=8)
+                peer_log("register %s" % ext, res.report())
+                assert res.returncode == 0, res.report()
+            ns.nft("table inet centralino_test {\n chain out {\n  type filter hook output priority 0; policy accept;\n"
+                   "  udp dport %d drop\n }\n}\n" % blocked)
+            uas = Sipp(scenario("uas_options.xml"), tmp_path / "uas", local_port=fine, calls=2, timeout=10)
+            answered = uas.wait()
+            peer_log("uas_options.xml", answered.report())
+            assert answered.returncode == 0, "the reachable contact stopped getting OPTIONS:\n" + answered.report()
+            def marked(ext: str, word: str) -> bool:
+                return any(("SIP contact %s" % word) in line and ("|%s|" % ext) in line
+                           for line in server.log_text().splitlines())
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and not (marked("1007", "unreachable") and marked("1008", "reachable")):
+                time.sleep(0.2)
+            assert marked("1007", "unreachable"), "1007 (sends refused) not marked unreachable"
+            assert marked("1008", "reachable"), "1008 (answers) not marked reachable"
+            assert send_errors(server) >= 1
+        finally:
+            server.stop()

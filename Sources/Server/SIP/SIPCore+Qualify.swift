@@ -3,73 +3,70 @@ import NIOCore
 import SIP
 
 /// Qualify: every registered contact gets an OPTIONS about every `qualifyInterval` and is marked
-/// reachable when any final response comes back, unreachable when none does within Timer F.
+/// reachable when any final response comes back, unreachable when none does (Timer F, 32 s) or the
+/// send is refused. Each OPTIONS runs in a non-INVITE client transaction of the call driver's
+/// transaction layer (retransmitted on Timer E), reached through `sender`.
 struct QualifyState {
-    struct Pending {
-        var aor: String
-        var bindingKey: String
-        var destination: SIPEndpoint
-        var bytes: ByteBuffer
-        var firstSent: NIODeadline
-        var nextRetransmit: NIODeadline
-        var interval: TimeAmount
-    }
+    /// Sends an OPTIONS to a destination in a client transaction; the completion gets true when a
+    /// final response came, false on timeout or transport error. Set when the call driver starts.
+    typealias Sender = @Sendable (SIPRequest, SIPEndpoint, @escaping @Sendable (Bool) -> Void) -> Void
 
-    var pending: [String: Pending] = [:]
+    var sender: Sender?
+    /// `aor|binding` keys with an OPTIONS in flight.
+    var inFlight: Set<String> = []
     /// Reachability by `aor|binding`; absent means not qualified yet.
     var reachable: [String: Bool] = [:]
     var nextRound: NIODeadline?
 }
 
 extension SIPCore {
-    static let t1: TimeAmount = .milliseconds(500)
-    static let t2: TimeAmount = .seconds(4)
-    static let timerF: TimeAmount = .seconds(32)
-
-    /// Periodic work: qualify rounds, OPTIONS retransmissions and timeouts, cache expiry.
-    func tick(now: NIODeadline) -> [SIPOutbound] {
-        state.withLockedValue { state in
-            var out: [SIPOutbound] = []
-            state.responses = state.responses.filter { $0.value.expires > now }
-            if state.qualify.nextRound.map({ now >= $0 }) ?? true {
-                state.qualify.nextRound = now + configuration.qualifyInterval
-                for (aorKey, aor) in state.aors {
-                    for binding in aor.bindings where !state.qualify.pending.values.contains(where: { $0.aor == aorKey && $0.bindingKey == binding.key }) {
-                        guard let destination = Self.endpoint(binding) else { continue }
-                        let (callID, bytes) = optionsRequest(to: binding, destination: destination)
-                        state.qualify.pending[callID] = QualifyState.Pending(
-                            aor: aorKey, bindingKey: binding.key, destination: destination, bytes: bytes,
-                            firstSent: now, nextRetransmit: now + Self.t1, interval: Self.t1)
-                        out.append(SIPOutbound(destination: destination, bytes: bytes))
-                    }
-                }
+    /// Runs qualify OPTIONS through `driver`'s transaction layer, on its loop.
+    func qualify(through driver: NIOLoopBound<SIPCallDriver>, loop: any EventLoop) {
+        let sender: QualifyState.Sender = { request, destination, done in
+            loop.execute {
+                driver.value.transactions.sendRequest(request, to: destination, response: { response in
+                    if response.statusCode >= 200 { done(true) }
+                }, failed: { _ in done(false) })
             }
-            for (callID, var pending) in state.qualify.pending {
-                if now - pending.firstSent >= Self.timerF {
-                    state.qualify.pending[callID] = nil
-                    setReachable(false, aor: pending.aor, binding: pending.bindingKey, state: &state)
-                } else if pending.destination.transport == .udp, now >= pending.nextRetransmit {
-                    pending.interval = min(pending.interval * 2, Self.t2)
-                    pending.nextRetransmit = now + pending.interval
-                    state.qualify.pending[callID] = pending
-                    out.append(SIPOutbound(destination: pending.destination, bytes: pending.bytes))
-                }
-            }
-            return out
         }
+        state.withLockedValue { $0.qualify.sender = sender }
     }
 
-    /// Handles a response to a qualify OPTIONS; false when it belongs to something else (a call).
-    func receiveResponse(_ response: SIPResponse, now: NIODeadline) -> Bool {
-        guard let callID = response.headers.callID else { return true }
-        return state.withLockedValue { state in
-            guard let pending = state.qualify.pending[callID] else { return false }
-            if response.statusCode >= 200 {
-                state.qualify.pending[callID] = nil
-                setReachable(true, aor: pending.aor, binding: pending.bindingKey, state: &state)
+    /// Periodic work: qualify rounds and response cache expiry. Returns messages to send (none today:
+    /// qualify sends through its transactions).
+    func tick(now: NIODeadline) -> [SIPOutbound] {
+        let due: [(key: String, request: SIPRequest, destination: SIPEndpoint)]
+        let sender: QualifyState.Sender?
+        (due, sender) = state.withLockedValue { state in
+            state.responses = state.responses.filter { $0.value.expires > now }
+            guard let sender = state.qualify.sender, state.qualify.nextRound.map({ now >= $0 }) ?? true else { return ([], nil) }
+            state.qualify.nextRound = now + configuration.qualifyInterval
+            var due: [(key: String, request: SIPRequest, destination: SIPEndpoint)] = []
+            for (aorKey, aor) in state.aors {
+                for binding in aor.bindings {
+                    let key = "\(aorKey)|\(binding.key)"
+                    guard !state.qualify.inFlight.contains(key), let destination = Self.endpoint(binding) else { continue }
+                    state.qualify.inFlight.insert(key)
+                    due.append((key, optionsRequest(to: binding, destination: destination), destination))
+                }
             }
-            return true
+            return (due, sender)
         }
+        for item in due {
+            sender?(item.request, item.destination) { [self] reachable in
+                state.withLockedValue { state in
+                    state.qualify.inFlight.remove(item.key)
+                    setReachable(reachable, key: item.key, state: &state)
+                }
+            }
+        }
+        return []
+    }
+
+    /// Responses to qualify OPTIONS are matched by their transactions in the call driver; nothing
+    /// is consumed here (kept for the core's routing: false sends the response on to the driver).
+    func receiveResponse(_ response: SIPResponse, now: NIODeadline) -> Bool {
+        false
     }
 
     /// The tenant's live bindings with their reachability, for the admin panel.
@@ -86,15 +83,14 @@ extension SIPCore {
         }
     }
 
-    private func setReachable(_ reachable: Bool, aor: String, binding: String, state: inout State) {
-        let key = "\(aor)|\(binding)"
+    private func setReachable(_ reachable: Bool, key: String, state: inout State) {
         if state.qualify.reachable[key] != reachable {
-            logger.info("SIP contact \(reachable ? "reachable" : "unreachable")", metadata: ["contact": "\(binding)"])
+            logger.info("SIP contact \(reachable ? "reachable" : "unreachable")", metadata: ["contact": "\(key)"])
         }
         state.qualify.reachable[key] = reachable
     }
 
-    private func optionsRequest(to binding: RegistrarBinding, destination: SIPEndpoint) -> (String, ByteBuffer) {
+    private func optionsRequest(to binding: RegistrarBinding, destination: SIPEndpoint) -> SIPRequest {
         let local = localAddress(destination)
         let callID = "\(Self.newTag())\(Self.newTag())@centralino"
         var headers = SIPHeaders()
@@ -105,7 +101,7 @@ extension SIPCore {
         headers.add(.callID, callID)
         headers.add(.cseq, "1 OPTIONS")
         headers.add(.userAgent, Self.serverName)
-        return (callID, SIPRequest(method: .options, uri: binding.contact.uri, headers: headers).serialized)
+        return SIPRequest(method: .options, uri: binding.contact.uri, headers: headers)
     }
 
     /// Where requests to a binding go: the source its REGISTER came from, on the same transport.

@@ -68,6 +68,7 @@ public struct SIPServer: Service {
             driver.delegate = engine
             engine.startRTPTimeoutChecks()
             let boundDriver = NIOLoopBound(driver, eventLoop: loop)
+            core.qualify(through: boundDriver, loop: loop)
             core.calls.withLockedValue {
                 $0 = SIPCore.CallRouting(
                     request: { request, source in loop.execute { boundDriver.value.handleRequest(request, from: source) } },
