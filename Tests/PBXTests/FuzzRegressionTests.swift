@@ -12,7 +12,7 @@ final class FuzzRegressionTests: XCTestCase {
     /// `$[a : b]` / `$[a =~ b]` compiled `b` with NSRegularExpression, which backtracks: `(a+)+$`
     /// against 40 `a`s and a `!` runs for minutes (exponential) on the engine's loop. The text of an
     /// expression is substituted first, so an AMI client reaches it through a variable, e.g.
-    /// `Variable: C2C_TIMEOUT=aaaa…!" : "(a+)+$` in the c2c context's `$["${C2C_TIMEOUT}" != ""]`.
+    /// `Variable: C2C_TIMEOUT=aaaa…!\" : \"(a+)+$` (AMI unescapes the quotes) in the c2c context's `$["${C2C_TIMEOUT}" != ""]`.
     func testCatastrophicRegexDoesNotStall() {
         let payload = String(repeating: "a", count: 40) + "!\" : \"(a+)+$"
         let variables = DialplanVariables(["C2C_TIMEOUT": payload])
