@@ -67,7 +67,8 @@ public final class MediaLeg: Sendable, CustomStringConvertible {
     public func setRemote(rtp: SocketAddress?, rtcp: SocketAddress?, confirmed: Bool = true, signallingHost: String? = nil) {
         let rtpAddress = Self.usable(rtp)
         var rtcpAddress = Self.usable(rtcp)
-        if rtcp == nil, var derived = rtpAddress, let port = derived.port {
+        // Port 65535 has no next port (setting 65536 would trap in NIO): no RTCP address then.
+        if rtcp == nil, var derived = rtpAddress, let port = derived.port, port < 65_535 {
             derived.port = port + 1
             rtcpAddress = derived
         }

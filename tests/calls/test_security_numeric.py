@@ -151,9 +151,10 @@ def test_waitevent_timeout_overflow(pbx, recorders):
 
 @pytest.mark.parametrize("pt", ["300", "128", "99999999999999999999"])
 def test_sdp_payload_type_beyond_seven_bits(pbx, peers, pt):
-    """An offer whose only format is payload type 300 (a=rtpmap:300 PCMU/8000) used to be accepted,
-    and the ringback toward the caller trapped converting 300 to UInt8. RTP payload types are 7 bits
-    (RFC 3550 §5.1): such a format matches no codec, so the call is refused with 488."""
+    """An offer whose only format is payload type 300 (a=rtpmap:300 PCMU/8000) used to be accepted and
+    answered with payload type 300, which no RTP header can carry (the field is 7 bits, RFC 3550
+    §5.1; the ringback path guards its UInt8 conversion, so this did not trap). Such a format now
+    matches no codec, so the call is refused with 488."""
     callee = peers.phone("101", ct.uas_scenario(peers.workdir, "answer", ring=300, end="wait", wait=5000), timeout=8)
     caller = peers.caller("100", "101", str(ct.SCENARIOS / "uac_call_fail_pt.xml"), keys={"pt": pt}, timeout=10)
     rc = caller.wait()
@@ -172,6 +173,19 @@ def test_sdp_media_line_without_a_port(pbx, peers, port):
     and the node lives on."""
     callee = peers.phone("101", ct.uas_scenario(peers.workdir, "answer", ring=300, end="wait", wait=5000), timeout=8)
     caller = peers.caller("100", "101", str(ct.SCENARIOS / "uac_call_fail_pt.xml"), keys={"pt": "0", "rtp_port": port}, timeout=6)
+    rc = caller.wait()
+    finals = [code for code in rc.received_finals() if code != 401]
+    assert finals, "the authenticated INVITE got no final response:\n%s" % rc.report()
+    callee.stop()
+    hang_up_all(pbx)
+    ping(pbx)
+
+
+def test_sdp_media_port_65535(pbx, peers):
+    """`m=audio 65535`: RTCP goes to the next port, and building the address for port 65536 trapped
+    (NIO converts it to a 16-bit port) as the INVITE arrived. Now there is no RTCP address for it."""
+    callee = peers.phone("101", ct.uas_scenario(peers.workdir, "answer", ring=300, end="wait", wait=5000), timeout=8)
+    caller = peers.caller("100", "101", str(ct.SCENARIOS / "uac_call_fail_pt.xml"), keys={"pt": "0", "rtp_port": "65535"}, timeout=6)
     rc = caller.wait()
     finals = [code for code in rc.received_finals() if code != 401]
     assert finals, "the authenticated INVITE got no final response:\n%s" % rc.report()

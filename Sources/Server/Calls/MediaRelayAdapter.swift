@@ -65,7 +65,8 @@ final class MediaPortAdapter: CallMediaPort {
 
     func setRemote(host: String, port: Int) {
         let rtp = try? SocketAddress(ipAddress: host, port: port)
-        let rtcp = try? SocketAddress(ipAddress: host, port: port + 1)
+        // RTCP is the next port; an SDP port of 65535 has none (NIO's in_port_t(65536) would trap).
+        let rtcp = port < 65_535 ? try? SocketAddress(ipAddress: host, port: port + 1) : nil
         leg.setRemote(rtp: rtp, rtcp: rtcp, confirmed: Self.sameHost(host, peerHost),
                       signallingHost: Self.canonicalHost(peerHost))
     }
