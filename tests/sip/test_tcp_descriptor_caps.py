@@ -147,3 +147,36 @@ def test_idle_tcp_connections_are_capped_and_closed_under_a_low_descriptor_limit
         for s in one_address + many:
             s.close()
     assert srv.alive
+
+
+def test_idle_timeout_counts_crlf_keepalives_and_spares_registered_connections(start_server):
+    idle = 3
+    srv = start_server(extra_args=["--sip-tcp-setup-timeout", "30", "--sip-tcp-idle-timeout", str(idle)], name="tcp-idle")
+    uri = "sip:127.0.0.1:%d" % srv.sip_port
+
+    silent = sipwire.SipClient(srv.sip_port, transport="tcp")
+    pinger = sipwire.SipClient(srv.sip_port, transport="tcp")
+    registered = sipwire.SipClient(srv.sip_port, transport="tcp")
+    try:
+        for c in (silent, pinger):
+            assert c.request("OPTIONS", uri, uri, from_="sip:probe@127.0.0.1").status == 200
+        _, final = registered.register("1001", "secret1001", "127.0.0.1", expires=60,
+                                       contacts=["<sip:1001@127.0.0.1:%d;transport=tcp>" % registered.local[1]])
+        assert final.status == 200, final.text()
+        for c in (silent, pinger, registered):
+            c.sock.setblocking(False)
+        deadline = time.monotonic() + idle * 2 + 2
+        while time.monotonic() < deadline:
+            pinger.sock.sendall(b"\r\n\r\n")   # RFC 5626 §4.4.1 CRLF keep-alive
+            time.sleep(0.5)
+        assert is_closed(silent.sock), "a silent connection must be closed after the idle timeout (%d s)" % idle
+        assert not is_closed(pinger.sock), "CRLF keep-alives count as activity"
+        assert not is_closed(registered.sock), "a connection with a valid registration through it stays open"
+        for c in (pinger, registered):
+            c.sock.setblocking(True)
+            c.sock.settimeout(5)
+        assert pinger.request("OPTIONS", uri, uri, from_="sip:probe@127.0.0.1").status == 200
+    finally:
+        for c in (silent, pinger, registered):
+            c.close()
+    assert srv.alive

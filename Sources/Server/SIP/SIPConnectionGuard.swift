@@ -20,6 +20,7 @@ final class SIPConnectionGuard: ChannelInboundHandler {
     private var lastRead = NIODeadline.now()
     private var sawValidMessage = false
     private var timer: Scheduled<Void>?
+    private var context: ChannelHandlerContext?
 
     init(book: SIPConnectionBook, setupTimeout: TimeAmount, idleTimeout: TimeAmount, logger: Logger) {
         self.book = book
@@ -28,9 +29,12 @@ final class SIPConnectionGuard: ChannelInboundHandler {
         self.logger = logger
     }
 
-    /// The stream handler parsed a whole SIP message (request or response) on this connection.
+    /// The stream handler parsed a whole SIP message (request or response) on this connection: from now
+    /// on the idle timeout applies instead of the setup timeout.
     func validMessageReceived() {
+        guard !sawValidMessage else { return }
         sawValidMessage = true
+        if let context, admitted != nil { schedule(at: lastRead + idleTimeout, context: context) }
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -45,6 +49,7 @@ final class SIPConnectionGuard: ChannelInboundHandler {
             return
         }
         admitted = (ip, endpoint.hostPort)
+        self.context = context
         openedAt = .now()
         lastRead = openedAt
         schedule(at: openedAt + setupTimeout, context: context)
@@ -54,6 +59,7 @@ final class SIPConnectionGuard: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         timer?.cancel()
         timer = nil
+        self.context = nil
         if let admitted {
             book.release(admitted.ip, hostPort: admitted.hostPort)
             self.admitted = nil
