@@ -6,7 +6,8 @@ an nftables `input` rule drops 20% of Centralino's SIP datagrams on arrival at t
 to the trunk's BYEs are lost now and then. The transaction layer must retransmit them: 20
 click-to-calls in a row connect, every leg ends with a BYE that reached its peer (counted at the
 SIPp peers: the agent's phone receives a BYE in every call, the trunk's BYE is answered 200 in every
-call), and no channel is left."""
+call), and no channel is left. The same with 20% of the peers' datagrams dropped on arrival at
+Centralino instead (`udp dport <sip port>`): SIPp retransmits, Centralino absorbs the retransmissions."""
 
 from __future__ import annotations
 
@@ -27,14 +28,19 @@ NUMBER = "0391234567"
 
 
 @pytest.mark.timeout(420)
-def test_click_to_calls_survive_lost_datagrams(tmp_path, peer_log):
+@pytest.mark.parametrize("lost", ["centralino", "peers"])
+def test_click_to_calls_survive_lost_datagrams(tmp_path, peer_log, lost):
+    """lost=centralino: 20% of Centralino's datagrams dropped on arrival at the peers; lost=peers: 20%
+    of the peers' datagrams dropped on arrival at Centralino (SIPp retransmits; Centralino must absorb
+    the retransmissions and retransmit its own answers)."""
     with network_namespace("closs") as ns:
         server = ct.Server(tmp_path / "pbx", name="lossy")
         peers = Peers(server, tmp_path, peer_log)
         try:
             port = peers.register(["100"])
             ns.nft("table inet centralino_loss {\n chain in {\n  type filter hook input priority 0; policy accept;\n"
-                   "  udp sport %d numgen random mod 100 < %d drop\n }\n}\n" % (server.sip_port, LOSS_PERCENT))
+                   "  udp %s %d numgen random mod 100 < %d drop\n }\n}\n"
+                   % ("sport" if lost == "centralino" else "dport", server.sip_port, LOSS_PERCENT))
             agent = peers.phone("100", ct.uas_scenario(peers.workdir, "answer", ring=300, end="wait", wait=60000),
                                 calls=CALLS, timeout=360, port=port, name="agent 100")
             trunk = peers.trunk(ct.uas_scenario(peers.workdir, "answer", ring=300, end="bye", hold=800),
