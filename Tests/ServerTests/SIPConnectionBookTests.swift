@@ -1,0 +1,43 @@
+import XCTest
+@testable import Server
+
+final class SIPConnectionBookTests: XCTestCase {
+    func testCapsPerAddressAndInTotal() {
+        let book = SIPConnectionBook(limits: .init(total: 5, perAddress: 2))
+        XCTAssertNil(book.admit("192.0.2.1"))
+        XCTAssertNil(book.admit("192.0.2.1"))
+        XCTAssertEqual(book.admit("192.0.2.1"), .perAddress)
+        XCTAssertNil(book.admit("192.0.2.2"))
+        XCTAssertNil(book.admit("192.0.2.2"))
+        XCTAssertNil(book.admit("192.0.2.3"))
+        XCTAssertEqual(book.admit("192.0.2.4"), .total)
+        book.release("192.0.2.1", hostPort: "192.0.2.1:5060")
+        XCTAssertNil(book.admit("192.0.2.4"), "a closed connection frees its slot")
+        XCTAssertEqual(book.counts.open, 5)
+        XCTAssertEqual(book.counts.refused, 2)
+    }
+
+    func testRegistrationHoldIsForgottenWithTheConnection() {
+        let book = SIPConnectionBook(limits: .init(total: 5, perAddress: 5))
+        XCTAssertNil(book.admit("192.0.2.1"))
+        book.hold("192.0.2.1:5070", until: 1_000)
+        book.hold("192.0.2.1:5070", until: 900)
+        XCTAssertEqual(book.heldUntil("192.0.2.1:5070"), 1_000, "the latest registration counts")
+        book.release("192.0.2.1", hostPort: "192.0.2.1:5070")
+        XCTAssertNil(book.heldUntil("192.0.2.1:5070"))
+    }
+
+    func testDescriptorBudgetShares() {
+        let low = DescriptorBudget(limit: 256)
+        XCTAssertTrue(low.isLow)
+        XCTAssertNotNil(low.warning)
+        XCTAssertEqual(low.sipTCPConnections, 48)
+        XCTAssertEqual(low.sipTCPConnectionsPerAddress, 12)
+        XCTAssertLessThan(low.sipTCPConnections + low.amiConnections + low.httpConnections, low.limit)
+        let high = DescriptorBudget(limit: 65_536)
+        XCTAssertFalse(high.isLow)
+        XCTAssertNil(high.warning)
+        XCTAssertEqual(high.sipTCPConnectionsPerAddress, 64)
+        XCTAssertGreaterThan(DescriptorBudget.current(raiseSoftLimit: false).limit, 0)
+    }
+}
