@@ -21,7 +21,7 @@ struct APIMiddleware: RouterMiddleware {
         } catch let error as AdminStoreError {
             return Reply.jsonError(error)
         } catch is NIOTooManyBytesError {
-            return BodyLimitMiddleware.tooLarge(request)
+            return BodyLimitMiddleware.tooLarge(request, limit: app.configuration.maximumBodySize)
         } catch let error as HTTPError {
             // Hummingbird's `decode` turns a malformed body into 400 with what was wrong.
             return Reply.jsonError(error.status, code: Self.code(of: error.status), message: error.body ?? error.status.reasonPhrase)

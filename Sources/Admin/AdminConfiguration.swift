@@ -28,6 +28,10 @@ public struct AdminConfiguration: Sendable {
     public var loginLockout: Duration = .seconds(300)
     /// Security events the dashboard lists.
     public var dashboardEventLimit = 20
+    /// Largest request body (form or JSON), bytes; larger ones get 413 (`--http-max-body-bytes`).
+    public var maximumBodySize = BodyLimitMiddleware.defaultMaximumBodySize
+    /// The largest `maximumBodySize` accepted.
+    public static let maximumBodySizeCeiling = BodyLimitMiddleware.maximumConfigurableBodySize
 
     public init(host: String = "127.0.0.1", port: Int = 8080) {
         self.host = host

@@ -15,6 +15,6 @@ public struct AdminRequestContext: RequestContext {
         remoteAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 
-    /// Forms and JSON bodies are small; refuse anything bigger than 64 KiB.
-    public var maxUploadSize: Int { 64 * 1024 }
+    /// The ceiling of any body read; `BodyLimitMiddleware` enforces the configured, smaller limit.
+    public var maxUploadSize: Int { BodyLimitMiddleware.maximumConfigurableBodySize }
 }

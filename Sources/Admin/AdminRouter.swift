@@ -10,7 +10,7 @@ public enum AdminRouter {
         let app = AdminApp(store: store, live: live, configuration: configuration, metrics: metrics, logger: logger)
         let router = Router(context: AdminRequestContext.self)
         router.add(middleware: SecurityHeadersMiddleware())
-        router.add(middleware: BodyLimitMiddleware())
+        router.add(middleware: BodyLimitMiddleware(limit: configuration.maximumBodySize))
         AuthRoutes.register(on: router, app: app)
         DashboardRoutes.register(on: router, app: app)
         AMISettingsRoutes.register(on: router, app: app)

@@ -1,3 +1,4 @@
+import Admin
 import PBX
 import Server
 
@@ -18,5 +19,18 @@ extension Serve {
             throw CommandFailure("\(flag) \(value): expected a number from \(minimum) to \(TenantLimits.maximumValue)")
         }
         return defaults
+    }
+}
+
+extension Serve {
+    /// The admin panel's tunables from flags: the request body limit.
+    func adminConfiguration() throws -> AdminConfiguration {
+        var configuration = AdminConfiguration()
+        let limit = try EnvironmentOption.resolveInt(httpMaxBodyBytes, "CENTRALINO_HTTP_MAX_BODY_BYTES", default: configuration.maximumBodySize)
+        guard (1024...AdminConfiguration.maximumBodySizeCeiling).contains(limit) else {
+            throw CommandFailure("--http-max-body-bytes \(limit): expected 1024 to \(AdminConfiguration.maximumBodySizeCeiling)")
+        }
+        configuration.maximumBodySize = limit
+        return configuration
     }
 }

@@ -60,6 +60,8 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "Seconds between OPTIONS to each registered contact (env CENTRALINO_SIP_QUALIFY_INTERVAL; default 60).")
     var sipQualifyInterval: Int?
+    @Option(help: "SIP transactions kept at once; beyond it requests are answered without retransmission state (env CENTRALINO_SIP_MAX_TRANSACTIONS; default 100000).")
+    var sipMaxTransactions: Int?
     @Option(help: "Shortest registration accepted, seconds; shorter gets 423 (env CENTRALINO_SIP_MIN_EXPIRES; default 60).")
     var sipMinExpires: Int?
     @Option(help: "Longest registration granted, seconds (env CENTRALINO_SIP_MAX_EXPIRES; default 3600).")
@@ -74,6 +76,8 @@ struct Serve: AsyncParsableCommand {
     var rtpProbation: Int?
     @Option(help: "Seconds without RTP after which an answered call is hung up, 0 never (env CENTRALINO_RTP_TIMEOUT; default 60).")
     var rtpTimeout: Int?
+    @Option(help: "Largest HTTP request body (form or JSON) in bytes; larger ones get 413 (env CENTRALINO_HTTP_MAX_BODY_BYTES; default 65536).")
+    var httpMaxBodyBytes: Int?
     @Option(help: "Concurrent channels a tenant may hold unless its own limit says otherwise (env CENTRALINO_TENANT_MAX_CHANNELS; default half of the node's 4000).")
     var tenantMaxChannels: Int?
     @Option(help: "RTP port pairs a tenant may hold unless its own limit says otherwise (env CENTRALINO_TENANT_MAX_RTP_PORT_PAIRS; default half of the pairs of --rtp-ports).")
@@ -159,6 +163,7 @@ struct Serve: AsyncParsableCommand {
             admin = try await AdminServer.bind(host: httpAddress.host, port: httpAddress.port, store: store,
                                                live: NodeLiveStatus(bus: bus, sip: sip, media: media), logger: logger,
                                                adminPassword: password.isEmpty ? nil : password, metrics: metrics,
+                                               configuration: try adminConfiguration(),
                                                connectionLimits: try httpConnectionLimits(descriptors))
         } catch {
             throw CommandFailure("\(error)")
@@ -215,6 +220,9 @@ struct Serve: AsyncParsableCommand {
         configuration.tcpSetupTimeout = .seconds(Int64(setup))
         configuration.tcpIdleTimeout = .seconds(Int64(idle))
         configuration.qualifyInterval = .seconds(Int64(try EnvironmentOption.resolveInt(sipQualifyInterval, "CENTRALINO_SIP_QUALIFY_INTERVAL", default: 60)))
+        configuration.maximumTransactions = try EnvironmentOption.resolveInt(sipMaxTransactions, "CENTRALINO_SIP_MAX_TRANSACTIONS",
+                                                                             default: configuration.maximumTransactions)
+        guard configuration.maximumTransactions >= 1 else { throw CommandFailure("--sip-max-transactions must be at least 1") }
         configuration.registrar.minimumExpires = UInt32(clamping: try EnvironmentOption.resolveInt(sipMinExpires, "CENTRALINO_SIP_MIN_EXPIRES", default: 60))
         configuration.registrar.maximumExpires = UInt32(clamping: try EnvironmentOption.resolveInt(sipMaxExpires, "CENTRALINO_SIP_MAX_EXPIRES", default: 3600))
         configuration.registrar.defaultExpires = min(configuration.registrar.defaultExpires, configuration.registrar.maximumExpires)

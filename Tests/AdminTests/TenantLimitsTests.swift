@@ -167,4 +167,19 @@ import Testing
             #expect(try await APITests.call(client, .get, "/api/v1/tenants", token: token).status == .ok)
         }
     }
+
+    @Test func bodyLimitFollowsTheConfiguration() async throws {
+        var harness = try AdminTestHarness()
+        harness.configuration.maximumBodySize = 2048
+        let token = harness.systemToken
+        try await harness.application().test(.router) { client in
+            let over = try await APITests.call(client, .post, "/api/v1/tenants", token: token,
+                                               json: "{\"name\":\"\(String(repeating: "x", count: 3000))\"}")
+            #expect(over.status == .contentTooLarge)
+            #expect((Self.errorBody(over.body)?["message"] as? String)?.contains("2 KiB") == true)
+            let under = try await APITests.call(client, .post, "/api/v1/tenants", token: token,
+                                                json: "{\"name\":\"\(String(repeating: "x", count: 1500))\"}")
+            #expect(under.status == .unprocessableContent, "read and validated (the name is too long), not refused for size")
+        }
+    }
 }

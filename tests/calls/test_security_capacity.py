@@ -16,6 +16,7 @@ sessions, originates per second), set here with ``centralino apply`` while the s
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -327,6 +328,17 @@ def test_admin_api_json_body_limits(pbx):
         status, body = api(pbx.http_port, who, "POST", "/api/v1/tenants", big)
         assert status == 413, (status, body)
         assert body["error"]["code"] == "too_large", body
+    # a chunked body (no Content-Length) is cut off as it grows past the limit
+    conn = http.client.HTTPConnection("127.0.0.1", pbx.http_port, timeout=10)
+    try:
+        chunks = (b'{"name":"' + b"x" * 8192 if i == 0 else b"x" * 8192 for i in range(10))
+        conn.request("POST", "/api/v1/tenants", body=chunks, encode_chunked=True,
+                     headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+        reply = conn.getresponse()
+        assert reply.status == 413, (reply.status, reply.read()[:200])
+        assert json.loads(reply.read())["error"]["code"] == "too_large"
+    finally:
+        conn.close()
     nested = b'{"name":' + b"[" * 20000 + b"]" * 20000 + b"}"
     for bad in (nested, b'{"name": "x"', b"not json", b'{"name": 5}', b'{"name":"t","limits":{"channels":1e300}}'):
         status, body = api(pbx.http_port, token, "POST", "/api/v1/tenants", bad)
