@@ -60,6 +60,8 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "Seconds between OPTIONS to each registered contact (env CENTRALINO_SIP_QUALIFY_INTERVAL; default 60).")
     var sipQualifyInterval: Int?
+    @Option(help: "SIP transactions kept at once; beyond it requests are answered without retransmission state (env CENTRALINO_SIP_MAX_TRANSACTIONS; default 100000).")
+    var sipMaxTransactions: Int?
     @Option(help: "Shortest registration accepted, seconds; shorter gets 423 (env CENTRALINO_SIP_MIN_EXPIRES; default 60).")
     var sipMinExpires: Int?
     @Option(help: "Longest registration granted, seconds (env CENTRALINO_SIP_MAX_EXPIRES; default 3600).")
@@ -218,6 +220,9 @@ struct Serve: AsyncParsableCommand {
         configuration.tcpSetupTimeout = .seconds(Int64(setup))
         configuration.tcpIdleTimeout = .seconds(Int64(idle))
         configuration.qualifyInterval = .seconds(Int64(try EnvironmentOption.resolveInt(sipQualifyInterval, "CENTRALINO_SIP_QUALIFY_INTERVAL", default: 60)))
+        configuration.maximumTransactions = try EnvironmentOption.resolveInt(sipMaxTransactions, "CENTRALINO_SIP_MAX_TRANSACTIONS",
+                                                                             default: configuration.maximumTransactions)
+        guard configuration.maximumTransactions >= 1 else { throw CommandFailure("--sip-max-transactions must be at least 1") }
         configuration.registrar.minimumExpires = UInt32(clamping: try EnvironmentOption.resolveInt(sipMinExpires, "CENTRALINO_SIP_MIN_EXPIRES", default: 60))
         configuration.registrar.maximumExpires = UInt32(clamping: try EnvironmentOption.resolveInt(sipMaxExpires, "CENTRALINO_SIP_MAX_EXPIRES", default: 3600))
         configuration.registrar.defaultExpires = min(configuration.registrar.defaultExpires, configuration.registrar.maximumExpires)

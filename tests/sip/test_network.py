@@ -6,13 +6,14 @@ the refused sends (issue 10, "one failed send silences SIP for everyone")."""
 from __future__ import annotations
 
 import re
+import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import sipwire
-from siptools import PASSWORDS, Server, Sipp, free_ports, run_sipp, scenario
+from siptools import PASSWORDS, Server, Sipp, centralino_bin, free_ports, run_sipp, scenario
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
 from netns import network_namespace  # noqa: E402
@@ -95,3 +96,37 @@ def test_qualify_marks_a_refused_contact_unreachable_and_keeps_qualifying_others
             assert send_errors(server) >= 1
         finally:
             server.stop()
+
+
+def test_transaction_cap_bounds_state_but_every_request_is_answered(start_server, tmp_path):
+    """--sip-max-transactions: past the cap, INVITEs are still answered (401 here), only without
+    retransmission state; the node keeps serving; a bad value is refused at start."""
+    server = start_server(extra_args=["--sip-lockout-failures", "100000", "--sip-max-transactions", "10"], name="cap")
+    import socket
+    import uuid
+    answered = 0
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        for n in range(40):
+            msg = ("INVITE sip:1002@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK%s;rport\r\n"
+                   "Max-Forwards: 70\r\nFrom: <sip:1001@127.0.0.1>;tag=%d\r\nTo: <sip:1002@127.0.0.1>\r\n"
+                   "Call-ID: cap-%s\r\nCSeq: 1 INVITE\r\nContact: <sip:1001@127.0.0.1:%d>\r\nContent-Length: 0\r\n\r\n"
+                   % (port, uuid.uuid4().hex, n, uuid.uuid4().hex, port))
+            s.sendto(msg.encode(), ("127.0.0.1", server.sip_port))
+        s.settimeout(3)
+        try:
+            while answered < 40:
+                data, _ = s.recvfrom(65535)
+                if data.startswith(b"SIP/2.0 401"):
+                    answered += 1
+        except socket.timeout:
+            pass
+    assert answered == 40, "every INVITE must be answered, with or without transaction state: %d of 40" % answered
+    assert "SIP transaction cap reached" in server.log_text()
+    with sipwire.SipClient(server.sip_port) as client:
+        _, final = client.register("1006", pw("1006"), "127.0.0.1")
+        assert final.status == 200, "\n".join(client.log)
+    bad = subprocess.run([centralino_bin(), "serve", "--data-dir", str(tmp_path / "nodata"), "--sip-max-transactions", "0"],
+                         capture_output=True, text=True, timeout=30)
+    assert bad.returncode != 0 and "--sip-max-transactions" in (bad.stdout + bad.stderr)

@@ -28,7 +28,8 @@ final class SIPCallDriver {
         self.core = core
         self.hub = hub
         self.logger = logger
-        self.transactions = SIPTransactionLayer(loop: loop, hub: hub, logger: logger)
+        self.transactions = SIPTransactionLayer(loop: loop, hub: hub, logger: logger,
+                                                maximumEntries: core.configuration.maximumTransactions)
     }
 
     /// Sends a message outside any transaction (an ACK to a 2xx, RFC 3261 §13.2.2.4).

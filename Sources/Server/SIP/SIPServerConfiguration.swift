@@ -35,6 +35,12 @@ public struct SIPServerConfiguration: Sendable {
     /// anything (a CRLF keep-alive counts), unless a registration through it is still valid.
     public var tcpIdleTimeout: TimeAmount = .minutes(5)
 
+    /// Transactions (and 2xx retransmissions) the call driver keeps at once. Each lives at most
+    /// 64·T1 = 32 s; beyond the cap a new request from a peer is answered once, without server
+    /// transaction state (its retransmissions are handled as new requests). 100,000 is the
+    /// registrar's response cache size: a flood of 3,000 requests/s for 32 s.
+    public var maximumTransactions = 100_000
+
     public init(host: String = "0.0.0.0", port: Int = 5060) {
         self.host = host
         self.port = port

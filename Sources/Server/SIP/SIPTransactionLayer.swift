@@ -45,13 +45,19 @@ final class SIPTransactionLayer {
     let hub: SIPTransportHub
     let timers: SIPTimerSettings
     let logger: Logger
+    /// Server transactions are only started below this many entries (`--sip-max-transactions`);
+    /// client transactions and 2xx retransmissions are ours, bounded by the channel caps.
+    let maximumEntries: Int
     private var entries: [Key: Entry] = [:]
+    private var refusedForCap = 0
 
-    init(loop: any EventLoop, hub: SIPTransportHub, logger: Logger, timers: SIPTimerSettings = SIPTimerSettings()) {
+    init(loop: any EventLoop, hub: SIPTransportHub, logger: Logger, timers: SIPTimerSettings = SIPTimerSettings(),
+         maximumEntries: Int = SIPServerConfiguration(host: "", port: 0).maximumTransactions) {
         self.loop = loop
         self.hub = hub
         self.logger = logger
         self.timers = timers
+        self.maximumEntries = maximumEntries
     }
 
     /// Transactions and 2xx retransmissions running (for tests and leak checks).
@@ -118,6 +124,14 @@ final class SIPTransactionLayer {
         if entries[key] != nil {
             feed(key) { machine in Self.event(.request(request), client: nil, machine: &machine) }
             return true
+        }
+        guard entries.count < maximumEntries else {
+            if refusedForCap % 1000 == 0 {
+                logger.warning("SIP transaction cap reached: requests answered without retransmission state",
+                               metadata: ["cap": "\(maximumEntries)"])
+            }
+            refusedForCap += 1
+            return false
         }
         let reliable = source.transport != .udp
         let machine: Machine
