@@ -131,20 +131,24 @@ enum ExpressionValue: Equatable {
         return (a.number ?? 0) != 0 ? b : c
     }
 
+    /// Bounds on `:` / `=~` patterns and subjects (a variable's value may hold up to 4096 bytes).
+    static let regexLimits = LinearRegex.Limits(maximumPatternLength: 1024, maximumSubjectLength: 8192,
+                                                maximumProgramSize: LinearRegex.Limits.defaultProgramSize)
+
     /// `op_colon()` (anchored at the start) and `op_eqtilde()` (anywhere): the first group's text,
-    /// or the length of the match; on failure 0, or "" when the regex has groups.
+    /// or the length of the match; on failure 0, or "" when the regex has groups. The pattern is a
+    /// POSIX ERE (as Asterisk's `regcomp(REG_EXTENDED)`) matched in linear time by `LinearRegex`, so a
+    /// pattern from a variable (`(a+)+$`) cannot stall the engine; an unsupported or oversized one gives "".
     static func regexMatch(_ a: ExpressionValue, _ b: ExpressionValue, anchored: Bool) -> ExpressionValue {
         let subject = a.unquoted
-        guard let regex = try? NSRegularExpression(pattern: b.unquoted) else { return .string("") }
-        let range = NSRange(subject.startIndex..., in: subject)
-        if let match = regex.firstMatch(in: subject, range: range), !anchored || match.range.location == 0 {
-            if regex.numberOfCaptureGroups > 0 {
-                let group = match.range(at: 1)
-                guard group.location != NSNotFound, let swiftRange = Range(group, in: subject) else { return .string("") }
-                return fromText(String(subject[swiftRange]))
+        guard let regex = try? LinearRegex(b.unquoted, limits: regexLimits) else { return .string("") }
+        if let match = regex.firstMatch(in: subject, anchoredAtStart: anchored) {
+            if regex.groupCount > 0 {
+                guard let group = match.firstGroup else { return .string("") }
+                return fromText(String(decoding: Array(subject.utf8)[group], as: UTF8.self))
             }
-            return .number(Double(match.range.length))
+            return .number(Double(match.range.count))
         }
-        return regex.numberOfCaptureGroups == 0 ? .number(0) : .string("")
+        return regex.groupCount == 0 ? .number(0) : .string("")
     }
 }

@@ -1,4 +1,4 @@
-@testable import AMI
+@testable import PBX
 import Foundation
 import XCTest
 
@@ -92,7 +92,7 @@ final class LinearRegexTests: XCTestCase {
 
     /// Random patterns of the supported subset agree with ICU's (backtracking) engine on short subjects.
     func testAgreesWithFoundationOnRandomPatterns() throws {
-        var generator = SplitMix(seed: 0x5EED)
+        var generator = RegexTestRandom(seed: 0x5EED)
         let alphabet = ["a", "b", "."]
         func atom(_ depth: Int) -> String {
             switch Int.random(in: 0..<7, using: &generator) {
@@ -134,8 +134,96 @@ final class LinearRegexTests: XCTestCase {
     }
 }
 
+extension LinearRegexTests {
+    func first(_ pattern: String, _ subject: String, anchored: Bool = false) throws -> (Range<Int>, Range<Int>?)? {
+        try LinearRegex(pattern).firstMatch(in: subject, anchoredAtStart: anchored).map { ($0.range, $0.firstGroup) }
+    }
+
+    func testFirstMatchPositionsAndGroup() throws {
+        XCTAssertEqual(try first("0(.*)", "0391234567")?.1, 1..<10)
+        XCTAssertEqual(try first("039", "0391234567", anchored: true)?.0, 0..<3)
+        XCTAssertNil(try first("b", "abc", anchored: true))
+        XCTAssertEqual(try first("b", "abc")?.0, 1..<2)
+        XCTAssertEqual(try first("(a|ab)(c|bcd)", "abcd")?.0, 0..<4, "leftmost-first, as ICU: a then bcd")
+        XCTAssertEqual(try first("(a|ab)(c|bcd)", "abcd")?.1, 0..<1)
+        XCTAssertEqual(try first("(a)*b", "aab")?.1, 1..<2, "a repeated group reports its last iteration")
+        XCTAssertEqual(try first("x(y)?z", "xz")?.1, nil, "a group that did not take part")
+        XCTAssertEqual(try first("a*", "bbb")?.0, 0..<0, "an empty match at the start")
+        XCTAssertEqual(try LinearRegex("(a)(b)").groupCount, 2)
+        let long = String(repeating: "a", count: 40) + "!"
+        XCTAssertNil(try first("(a+)+$", long), "exponential for a backtracking matcher, immediate here")
+        XCTAssertNil(try first("(a|aa)+$", long))
+    }
+
+    /// Leftmost-first positions (match and group 1) agree with ICU on random patterns and subjects.
+    func testFirstMatchAgreesWithFoundation() throws {
+        var generator = RegexTestRandom(seed: 0xF1257)
+        func atom(_ depth: Int) -> String {
+            switch Int.random(in: 0..<6, using: &generator) {
+            case 0: return "[ab]"
+            case 1 where depth < 2: return "(" + expression(depth + 1) + ")"
+            default: return ["a", "b", "."].randomElement(using: &generator)!
+            }
+        }
+        func piece(_ depth: Int) -> String {
+            let base = atom(depth)
+            switch Int.random(in: 0..<7, using: &generator) {
+            case 0: return base + "*"
+            case 1: return base + "+"
+            case 2: return base + "?"
+            default: return base
+            }
+        }
+        func expression(_ depth: Int) -> String {
+            (0..<Int.random(in: 1...2, using: &generator)).map { _ in
+                (0..<Int.random(in: 1...3, using: &generator)).map { _ in piece(depth) }.joined()
+            }.joined(separator: "|")
+        }
+        var compared = 0
+        for _ in 0..<400 {
+            let pattern = expression(0)
+            // ICU and POSIX differ on empty iterations of nested loops (`(a*)*`); compare the rest.
+            if pattern.contains("*)*") || pattern.contains("?)*") || pattern.contains("*)+") || pattern.contains("?)+") { continue }
+            let ours = try LinearRegex(pattern)
+            let icu = try NSRegularExpression(pattern: pattern)
+            for _ in 0..<8 {
+                let subject = String((0..<Int.random(in: 0...6, using: &generator)).map { _ in "abc".randomElement(using: &generator)! })
+                let expected = icu.firstMatch(in: subject, range: NSRange(location: 0, length: subject.utf16.count))
+                let got = ours.firstMatch(in: subject)
+                XCTAssertEqual(got.map { NSRange(location: $0.range.lowerBound, length: $0.range.count) }, expected?.range,
+                               "/\(pattern)/ on '\(subject)'")
+                if let expected, icu.numberOfCaptureGroups > 0, !Self.firstGroupIsRepeated(pattern) {
+                    let group = expected.range(at: 1)
+                    let expectedGroup = group.location == NSNotFound ? nil : group.location..<(group.location + group.length)
+                    XCTAssertEqual(got?.firstGroup, expectedGroup, "group 1 of /\(pattern)/ on '\(subject)'")
+                }
+                compared += 1
+            }
+        }
+        XCTAssertGreaterThan(compared, 1000)
+    }
+
+    /// Whether group 1 carries a quantifier: ICU then reports an empty last iteration where a POSIX/RE2
+    /// matcher does not take one, so only the match range is compared.
+    static func firstGroupIsRepeated(_ pattern: String) -> Bool {
+        let bytes = Array(pattern.utf8)
+        guard let open = bytes.firstIndex(of: UInt8(ascii: "(")) else { return false }
+        var depth = 0
+        for index in open..<bytes.count {
+            if bytes[index] == UInt8(ascii: "(") { depth += 1 }
+            if bytes[index] == UInt8(ascii: ")") {
+                depth -= 1
+                if depth == 0 {
+                    return index + 1 < bytes.count && [UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "?")].contains(bytes[index + 1])
+                }
+            }
+        }
+        return false
+    }
+}
+
 /// A small deterministic generator for reproducible random tests.
-struct SplitMix: RandomNumberGenerator {
+struct RegexTestRandom: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {

@@ -9,8 +9,11 @@
 /// Supported: literals, `.`, bracket expressions (`[a-z]`, `[^0-9]`, `[[:alpha:]]`), `*`, `+`, `?`,
 /// `{m}`, `{m,}`, `{m,n}`, `|`, `( )`, `^`, `$` and `\` escapes of punctuation. Refused (as a
 /// compile error): back-references (`\1`), GNU escapes (`\w`, `\b`, `\<` …), collating elements
-/// (`[.x.]`, `[=x=]`) and anything malformed. Matching is byte-wise (channel names are ASCII) and,
-/// as with `REG_NOSUB`, only says whether the pattern occurs anywhere in the subject.
+/// (`[.x.]`, `[=x=]`) and anything malformed. Matching is byte-wise (channel names are ASCII).
+/// `matches` says whether the pattern occurs anywhere (`REG_NOSUB`, for AMI `Hangup` and `Filter`);
+/// `firstMatch` also reports where, and where group 1 is (for the dialplan's `:` and `=~`).
+///
+/// It lives in `PBX` so that both the dialplan and the AMI sessions (in `Server`) use it.
 public struct LinearRegex: Sendable {
     /// Bounds on the work one pattern may cause.
     public struct Limits: Sendable, Equatable {
@@ -45,8 +48,17 @@ public struct LinearRegex: Sendable {
         public var description: String { reason }
     }
 
+    /// Where a match lies, as byte offsets into the subject's UTF-8.
+    public struct Match: Sendable, Equatable {
+        public let range: Range<Int>
+        /// Group 1 (the first parenthesis), when the pattern has one and it took part in the match.
+        public let firstGroup: Range<Int>?
+    }
+
     public let pattern: String
     public let limits: Limits
+    /// Parenthesised groups in the pattern.
+    public let groupCount: Int
     let program: LinearRegexProgram
 
     public init(_ pattern: String, limits: Limits = Limits()) throws(CompileError) {
@@ -56,6 +68,7 @@ public struct LinearRegex: Sendable {
         }
         var parser = LinearRegexParser(bytes)
         let node = try parser.parse()
+        self.groupCount = parser.groupCount
         self.program = try LinearRegexProgram(node, maximumSize: limits.maximumProgramSize)
         self.pattern = pattern
         self.limits = limits
@@ -68,6 +81,19 @@ public struct LinearRegex: Sendable {
         return subject.withUTF8 { bytes in
             guard bytes.count <= limits.maximumSubjectLength else { return false }
             return program.search(bytes)
+        }
+    }
+
+    /// The first match in `subject`: the leftmost one, and among those the one a backtracking matcher
+    /// would find first (leftmost-first, as ICU/PCRE; the dialplan's `:` and `=~` report it). With
+    /// `anchoredAtStart` only a match at offset 0 counts. Nil when none, or when the subject is
+    /// longer than `limits.maximumSubjectLength` bytes.
+    public func firstMatch(in subject: String, anchoredAtStart: Bool = false) -> Match? {
+        var subject = subject
+        return subject.withUTF8 { bytes in
+            guard bytes.count <= limits.maximumSubjectLength,
+                  let positions = program.firstMatch(bytes, anchored: anchoredAtStart) else { return nil }
+            return Match(range: positions.range, firstGroup: positions.firstGroup)
         }
     }
 }

@@ -4,6 +4,8 @@ struct LinearRegexParser {
     private let bytes: [UInt8]
     private var position = 0
     private var depth = 0
+    /// Groups seen so far (the number of the last one opened).
+    private(set) var groupCount = 0
     /// Largest `{m,n}` bound (`RE_DUP_MAX` is larger; the program size limit binds first anyway).
     static let maximumBound = 255
 
@@ -102,11 +104,13 @@ struct LinearRegexParser {
             guard depth <= LinearRegex.Limits.maximumNesting else {
                 throw LinearRegex.CompileError("parentheses nested deeper than \(LinearRegex.Limits.maximumNesting)")
             }
+            groupCount += 1
+            let number = groupCount
             let inner = try alternation()
             guard current == UInt8(ascii: ")") else { throw LinearRegex.CompileError("unmatched '('") }
             position += 1
             depth -= 1
-            return inner
+            return .group(number, inner)
         case UInt8(ascii: "."): return .any
         case UInt8(ascii: "^"): return .lineStart
         case UInt8(ascii: "$"): return .lineEnd

@@ -13,6 +13,8 @@ struct LinearRegexProgram: Sendable {
         case lineStart
         /// `$`: only at the end of the subject.
         case lineEnd
+        /// Records the position as the start (0) or end (1) of group 1.
+        case save(Int)
         case match
     }
 
@@ -59,6 +61,11 @@ struct LinearRegexProgram: Sendable {
                 }
             }
             for jump in jumpsToEnd { instructions[jump] = .jump(instructions.count) }
+        case .group(let number, let inner):
+            // Only group 1 is reported (what Asterisk's expression operators return).
+            if number == 1 { try append(.save(0)) }
+            try emit(inner)
+            if number == 1 { try append(.save(1)) }
         case .repetition(let inner, let minimum, let maximum):
             try emitRepetition(inner, minimum: minimum, maximum: maximum)
         }
@@ -113,7 +120,7 @@ struct LinearRegexProgram: Sendable {
                 case .byte(let expected): advances = expected == byte
                 case .any: advances = true
                 case .set(let set): advances = set.contains(byte)
-                case .split, .jump, .lineStart, .lineEnd, .match: advances = false
+                case .split, .jump, .lineStart, .lineEnd, .save, .match: advances = false
                 }
                 if advances, addThread(pc + 1, at: position + 1, of: subject.count, to: &next, stack: &stack) { return true }
             }
@@ -132,6 +139,7 @@ struct LinearRegexProgram: Sendable {
             case .split(let first, let second):
                 stack.append(second)
                 stack.append(first)
+            case .save: stack.append(pc + 1)
             case .lineStart: if position == 0 { stack.append(pc + 1) }
             case .lineEnd: if position == length { stack.append(pc + 1) }
             case .match:
