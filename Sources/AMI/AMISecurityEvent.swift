@@ -10,6 +10,8 @@ public struct AMISecurityEvent: Sendable {
         case challengeResponseFailed = "ChallengeResponseFailed"
         case requestNotAllowed = "RequestNotAllowed"
         case requestBadFormat = "RequestBadFormat"
+        /// A session refused for a session limit (Asterisk's `AST_SECURITY_EVENT_SESSION_LIMIT`).
+        case sessionLimit = "SessionLimit"
 
         var severity: String { self == .successfulAuth ? "Informational" : "Error" }
         var eventVersion: String { self == .invalidPassword ? "2" : "1" }

@@ -1,3 +1,4 @@
+import AMI
 import Foundation
 
 /// The tenant's AMI session limit, checked when a login has authenticated: one more session than
@@ -14,6 +15,8 @@ extension AMISessionHandler {
         let refusal = TenantCapacityRefusal(resource: .amiSessions, limit: limit)
         server.logger.warning("AMI login refused: tenant session limit",
                               metadata: ["user": "\(entry.account.username)", "remote": "\(remoteIP)", "limit": "\(limit)"])
+        server.bus.publishSecurity(AMISecurityEvent(.sessionLimit, session: securitySession(account: entry.account.username)),
+                                   tenant: tenant, now: AMIServerContext.now())
         return "Too many AMI sessions: \(refusal)"
     }
 }

@@ -234,11 +234,15 @@ def test_ami_session_limit_and_originate_rate(pbx, peers, recorders):
     second: Optional[ct.AMIRecorder] = None
     try:
         first = ct.AMIRecorder(pbx.ami_port, "crm", "s3cret", events="off")
-        second = ct.AMIRecorder(pbx.ami_port, "monitor", "m0nitor", events="off")
+        second = ct.AMIRecorder(pbx.ami_port, "monitor", "m0nitor", events="security")
+        mark = second.mark()
         headers, closed = ami_login(pbx.ami_port, "crm", "s3cret")
         assert headers.get("Response") == "Error", headers
         assert "limit of 2 AMI sessions" in headers.get("Message", ""), headers
         assert closed, "the refused session must be closed"
+        # as Asterisk reports a session refused for a limit: a SessionLimit security event
+        event = second.wait_for(lambda m: m.event == "SessionLimit", 5, mark)
+        assert event is not None and event.get("AccountID") == "crm", second.since(mark)
         # globex's users are not counted against acme
         other = recorders("crm_b", events="off")
         assert other.login_response.get("Response") == "Success"
