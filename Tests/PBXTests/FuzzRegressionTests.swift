@@ -2,8 +2,8 @@ import Foundation
 import XCTest
 @testable import PBX
 
-/// Inputs the FuzzDialplan target (Fuzz/, scripts/fuzz.sh) found to stall; each is also kept in
-/// Fuzz/Regressions/FuzzDialplan/.
+/// Inputs the FuzzDialplan target (Fuzz/, scripts/fuzz.sh) found to stall or crash; each is also
+/// kept in Fuzz/Regressions/FuzzDialplan/.
 final class FuzzRegressionTests: XCTestCase {
     /// How long one expression may take before it counts as a stall: a wide liveness bound, not a
     /// performance figure (the expression takes microseconds once regexes cannot backtrack).
@@ -26,5 +26,16 @@ final class FuzzRegressionTests: XCTestCase {
         worker.start()
         XCTAssertEqual(finished.wait(timeout: .now() + Self.livenessBound), .success,
                        "a backtracking regex in $[...] did not finish within \(Self.livenessBound) s")
+    }
+
+    /// FuzzDialplan: `$[...]` is parsed by recursive descent with no nesting bound, so 4,000 nested
+    /// parentheses overflowed the stack under ASan (each level is several frames). Asterisk's bison
+    /// parser stops at YYMAXDEPTH (10,000) with a syntax error. Deep nesting must give a value
+    /// (the number, or 0 for a refused expression), never a crash.
+    func testDeeplyNestedExpressionDoesNotOverflowTheStack() {
+        let depth = 100_000
+        let expression = String(repeating: "(", count: depth) + "1" + String(repeating: ")", count: depth)
+        XCTAssertTrue(["0", "1"].contains(DialplanExpression.evaluate(expression)))
+        XCTAssertTrue(["0", "1"].contains(DialplanSubstitution.substitute("$[" + expression + "]", variables: DialplanVariables())))
     }
 }
