@@ -1,0 +1,73 @@
+"""HTTP connection caps (issue 9, defect 4 "the same discipline for HTTP"): idle connections from one
+address are capped (the excess is closed on accept), /healthz keeps answering other clients, and idle
+connections are closed after the (test-shortened) idle timeout."""
+
+from __future__ import annotations
+
+import errno
+import http.client
+import select
+import socket
+import time
+
+IDLE = 2
+PER_ADDRESS = 4
+
+
+def wait_for_http(port: int, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def is_closed(s: socket.socket) -> bool:
+    readable, _, _ = select.select([s], [], [], 0)
+    if not readable:
+        return False
+    try:
+        return s.recv(4096) == b""
+    except BlockingIOError:
+        return False
+    except OSError as error:
+        return error.errno in (errno.ECONNRESET, errno.EPIPE, errno.ENOTCONN)
+
+
+def healthz(port: int, source: str) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5, source_address=(source, 0))
+    try:
+        conn.request("GET", "/healthz")
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
+def test_idle_http_connections_are_capped_per_address_and_closed(start_server):
+    srv = start_server(["--http-idle-timeout", str(IDLE), "--http-max-connections-per-address", str(PER_ADDRESS)],
+                       name="http-caps")
+    wait_for_http(srv.http_port)
+    flood = []
+    for _ in range(30):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.bind(("127.0.0.21", 0))
+        s.connect(("127.0.0.1", srv.http_port))
+        s.setblocking(False)
+        flood.append(s)
+    try:
+        time.sleep(0.5)
+        still_open = sum(1 for s in flood if not is_closed(s))
+        assert still_open <= PER_ADDRESS, "idle HTTP connections from one address left open: %d of 30" % still_open
+        assert healthz(srv.http_port, "127.0.0.22") == 200, "/healthz must answer another client meanwhile"
+        deadline = time.monotonic() + IDLE + 8
+        while time.monotonic() < deadline and any(not is_closed(s) for s in flood):
+            time.sleep(0.2)
+        assert all(is_closed(s) for s in flood), "idle HTTP connections must be closed after %d s" % IDLE
+        assert healthz(srv.http_port, "127.0.0.21") == 200, "the address is served again once its idle connections are gone"
+    finally:
+        for s in flood:
+            s.close()
