@@ -176,8 +176,8 @@ def test_sdp_media_line_without_a_port(pbx, peers, port):
     rc = caller.wait()
     finals = [code for code in rc.received_finals() if code != 401]
     assert finals, "the authenticated INVITE got no final response:\n%s" % rc.report()
-    callee.stop()
-    hang_up_all(pbx)
+    hang_up_all(pbx)   # before stopping the callee, so that its BYE cannot reach the next test's phone
+    callee.wait(10)
     ping(pbx)
 
 
@@ -189,6 +189,6 @@ def test_sdp_media_port_65535(pbx, peers):
     rc = caller.wait()
     finals = [code for code in rc.received_finals() if code != 401]
     assert finals, "the authenticated INVITE got no final response:\n%s" % rc.report()
-    callee.stop()
-    hang_up_all(pbx)
+    hang_up_all(pbx)   # before stopping the callee, so that its BYE cannot reach the next test's phone
+    callee.wait(10)
     ping(pbx)
