@@ -22,8 +22,10 @@ import NIOCore
 /// 5. For `learningWindowNanoseconds` after it is learnt, a source may also be displaced by one
 ///    of the same rank that passes probation while it is silent (every packet of the learnt source
 ///    resets a competitor's count, as in Asterisk); then it locks against its own rank.
-/// 6. `reset(advertised:confirmed:signallingHost:)` with different addresses (a re-INVITE) keeps
-///    accepting the learnt source but opens learning again; unchanged addresses change nothing.
+/// 6. `reset(advertised:confirmed:signallingHost:)` with different addresses (a re-INVITE, or the
+///    answer to our offer) keeps accepting the learnt source but opens learning again, unless the
+///    new SDP is confirmed and the source is on another host: then it is forgotten at once.
+///    Unchanged addresses change nothing.
 /// 7. Optionally (`relatchAfterSilence`), a learnt source silent that long opens learning again
 ///    (a NAT binding that changed mid-call). Off by default, as in Asterisk.
 ///
@@ -162,8 +164,13 @@ public struct SymmetricLatch: Sendable, Hashable {
             break
         case .learning(let source, _, _), .locked(let source, _):
             let trust = self.trust(of: source)
-            state = trust == .confirmed ? .locked(source: source, trust: .confirmed)
-                                        : .learning(source: source, trust: trust, lockAt: nil)
+            if trust == .confirmed {
+                state = .locked(source: source, trust: .confirmed)
+            } else if trust == .otherHost, confirmed != nil {
+                state = .unlearnt // learnt before this SDP (a stranger during ringing): the SDP forbids it
+            } else {
+                state = .learning(source: source, trust: trust, lockAt: nil)
+            }
         }
     }
 

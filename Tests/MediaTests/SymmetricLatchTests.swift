@@ -134,16 +134,35 @@ final class SymmetricLatchTests: XCTestCase {
     }
 
     func testResetWithNewAddressesReopensLearningAndSameAddressesChangeNothing() {
-        var latch = SymmetricLatch(advertised: sdp, confirmed: sdp)
+        var latch = SymmetricLatch(advertised: sdp, confirmed: sdp, signallingHost: "192.168.1.10")
         XCTAssertTrue(latch.accept(from: sdp, sequence: 1, at: 0))
-        latch.reset(advertised: sdp, confirmed: sdp) // the 200 OK repeats the early-media SDP
+        latch.reset(advertised: sdp, confirmed: sdp, signallingHost: "192.168.1.10") // the 200 OK repeats the early SDP
         XCTAssertTrue(latch.isLocked)
-        latch.reset(advertised: nat, confirmed: nat) // a re-INVITE moves the stream
+        // A re-INVITE moves the stream to another port of the same host.
+        let moved = try! SocketAddress(ipAddress: "192.168.1.10", port: 4002)
+        latch.reset(advertised: moved, confirmed: moved, signallingHost: "192.168.1.10")
         XCTAssertFalse(latch.isLocked)
         XCTAssertTrue(latch.accept(from: sdp, sequence: 2, at: ms), "the old source is heard until the new one arrives")
-        XCTAssertTrue(latch.accept(from: nat, sequence: 7, at: 2 * ms))
-        XCTAssertEqual(latch.destination, nat)
+        XCTAssertTrue(latch.accept(from: moved, sequence: 7, at: 2 * ms))
+        XCTAssertEqual(latch.destination, moved)
         XCTAssertFalse(latch.accept(from: sdp, sequence: 3, at: 3 * ms))
+        // A re-INVITE to another host: the old host is forgotten at once.
+        latch.reset(advertised: nat, confirmed: nat, signallingHost: "203.0.113.7")
+        XCTAssertFalse(latch.isLatched)
+        XCTAssertEqual(latch.destination, nat)
+        XCTAssertFalse(latch.accept(from: moved, sequence: 8, at: 4 * ms))
+    }
+
+    func testAStrangerLearntBeforeTheAnswerIsForgottenWhenConfirmedSDPArrives() {
+        // An outbound leg rings: no SDP yet, a stranger passes probation.
+        var latch = SymmetricLatch(advertised: nil)
+        XCTAssertEqual(stream(&latch, from: other, first: 1, count: 4, startingAt: 0).last, true)
+        // The 200 OK brings confirmed SDP: audio goes to the phone at once, the stranger is out.
+        latch.reset(advertised: sdp, confirmed: sdp, signallingHost: "192.168.1.10")
+        XCTAssertFalse(latch.isLatched)
+        XCTAssertEqual(latch.destination, sdp)
+        XCTAssertFalse(latch.accept(from: other, sequence: 5, at: 100 * ms))
+        XCTAssertTrue(latch.accept(from: sdp, sequence: 1, at: 120 * ms))
     }
 
     func testDisabledFirstPacketLatchesAsPlainSymmetricRTP() {
