@@ -69,7 +69,7 @@ extension CentralinoStore {
     @discardableResult
     public func createAPIToken(name: String, sha256: String, adminUserID: Int64) throws -> APITokenRecord {
         let name = Self.optionalText(name) ?? "token"
-        guard name.count <= 80 else { throw AdminStoreError(.invalid, field: "name", "must be at most 80 characters") }
+        try AdminStoreError.check(name, ProvisioningRules.tokenName, field: "name")
         return try pool.write { db in
             let now = Date().timeIntervalSince1970
             try db.execute(sql: "INSERT INTO api_token (admin_user_id, name, token_sha256, created_at) VALUES (?, ?, ?, ?)",

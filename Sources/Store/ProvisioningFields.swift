@@ -125,6 +125,8 @@ public enum ProvisioningRules {
     public static let displayName = plainText(length: 0...80, "text")
     /// The user name a trunk authenticates with (a SIP digest `username`).
     public static let trunkUsername = plainText(length: 1...80, "a user name")
+    /// An API token's label (shown in the panel).
+    public static let tokenName = plainText(length: 1...80, "a name")
     /// A trunk's port.
     public static let trunkPort = NumberField.port("port")
     /// Leading digits an outbound route strips: no dialled number is longer than Asterisk's

@@ -86,6 +86,14 @@ import Testing
         }
     }
 
+    @Test func storeRefusesControlCharactersInAPITokenNames() throws {
+        let harness = try AdminTestHarness()
+        let admin = try #require(try harness.store.adminUser(login: "admin"))
+        #expect(throws: AdminStoreError.self) { try harness.store.createAPIToken(name: "crm\r\nX: y", sha256: "00", adminUserID: admin.id) }
+        #expect(throws: AdminStoreError.self) { try harness.store.createAPIToken(name: String(repeating: "x", count: 81), sha256: "01", adminUserID: admin.id) }
+        #expect(try harness.store.createAPIToken(name: "crm token", sha256: "02", adminUserID: admin.id).name == "crm token")
+    }
+
     @Test func storeRefusesControlCharactersInACLEntries() throws {
         let harness = try AdminTestHarness()
         let uuid = harness.acme.tenant.uuid
