@@ -77,7 +77,8 @@ extension SIPNameAddress {
     public var expires: UInt32? {
         guard let text = parameters["expires"], !text.isEmpty,
               text.utf8.allSatisfy(SIPSyntax.isDigit) else { return nil }
-        return UInt32(SIPSyntax.parseDecimal(text, maximum: .max) ?? SIPLimits.maximumDeltaSeconds)
+        // Clamped, never converted blindly: 2**32 and above trapped in `UInt32(_:)`.
+        return UInt32(clamping: SIPSyntax.parseDecimal(text, maximum: .max) ?? SIPLimits.maximumDeltaSeconds)
     }
 
     /// The Contact `q` preference, 0.0–1.0.

@@ -140,3 +140,20 @@ def test_contact_expires_parameter_is_clamped_not_refused(sip_server):
                                               extra=[("Contact", "<sip:1001@127.0.0.1:%d>;expires=%s" % (lp, HUGE))]))
     assert r is not None and r.status in (401, 407), r.text() if r else "no answer"
     assert_alive(sip_server)
+
+
+@pytest.mark.parametrize("expires", ["4294967296", "36001928301774", "18446744073709551615"])
+def test_authenticated_register_with_contact_expires_above_32_bits(sip_server, expires):
+    """A Contact ;expires= between 2**32 and 2**64 trapped converting it to UInt32 as the registrar
+    read it after authentication (one REGISTER stopped the node; a FuzzSIP finding). It is clamped to
+    the registrar's maximum now, and the REGISTER succeeds."""
+    from siptools import PASSWORDS
+    ext = "1016"
+    with sipwire.SipClient(sip_server.sip_port) as c:
+        contact = "<sip:%s@127.0.0.1:%d>;expires=%s" % (ext, c.local[1], expires)
+        _, final = c.register(ext, PASSWORDS[("default", ext)], "127.0.0.1", contacts=[contact])
+        assert final.status == 200, "\n".join(c.log)
+        _, gone = c.register(ext, PASSWORDS[("default", ext)], "127.0.0.1",
+                             contacts=["<sip:%s@127.0.0.1:%d>" % (ext, c.local[1])], expires=0)
+        assert gone.status == 200, "\n".join(c.log)
+    assert_alive(sip_server)

@@ -6,6 +6,12 @@ import Foundation
 /// unary `!` and `-`, then `:` / `=~` (regex) and `~~` (concatenation). A syntax error gives `0`,
 /// an empty expression gives an empty string, as in Asterisk.
 public enum DialplanExpression {
+    /// Parentheses and function calls nested deeper than this are a syntax error (`0`). Centralino's
+    /// bound: the parser is recursive descent with several stack frames per level, and a peer can put
+    /// the text in a variable (a FuzzDialplan finding overflowed the stack at 4,000 levels); Asterisk's
+    /// bison parser stops at YYMAXDEPTH (10,000 stack entries). No real dialplan nests 256 deep.
+    public static let maximumNesting = 256
+
     /// Evaluates an already substituted expression body (the text between `$[` and `]`).
     public static func evaluate(_ expression: String, variables: any DialplanVariableSource = DialplanVariables()) -> String {
         let tokens = tokenize(expression)
@@ -73,6 +79,8 @@ public enum DialplanExpression {
     private struct Parser {
         var tokens: [Token]
         var position = 0
+        /// Nesting of `parseExpression` (parentheses, function arguments), bounded by `maximumNesting`.
+        var depth = 0
         let variables: any DialplanVariableSource
 
         init(tokens: [Token], variables: any DialplanVariableSource) {
@@ -94,6 +102,9 @@ public enum DialplanExpression {
         }
 
         mutating func parseExpression() -> ExpressionValue? {
+            depth += 1
+            defer { depth -= 1 }
+            guard depth <= DialplanExpression.maximumNesting else { return nil }
             guard var left = parseBinary(level: 0) else { return nil }
             while take(["?"]) != nil {
                 guard let middle = parseBinary(level: 0), take(["::"]) != nil,
@@ -120,12 +131,15 @@ public enum DialplanExpression {
             return left
         }
 
+        /// Prefix `!` and `-`, read in a loop (a run of 100,000 of them must not recurse).
         private mutating func parseUnary() -> ExpressionValue? {
-            if take(["!"]) != nil { return parseUnary().map(ExpressionValue.not) }
-            if take(["-"]) != nil {
-                return parseUnary().map { value in value.number.map { .number(-$0) } ?? .number(0) }
+            var prefixes: [String] = []
+            while let op = take(["!", "-"]) { prefixes.append(op) }
+            guard var value = parseMatch() else { return nil }
+            for op in prefixes.reversed() {
+                value = op == "!" ? ExpressionValue.not(value) : (value.number.map { .number(-$0) } ?? .number(0))
             }
-            return parseMatch()
+            return value
         }
 
         private mutating func parseMatch() -> ExpressionValue? {

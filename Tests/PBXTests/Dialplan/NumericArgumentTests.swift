@@ -60,3 +60,25 @@ final class NumericArgumentTests: XCTestCase {
         }
     }
 }
+
+/// `$[...]` nesting is bounded (FuzzDialplan found a stack overflow at 4,000 levels).
+final class ExpressionNestingTests: XCTestCase {
+    func testNestingUpToTheBoundEvaluates() {
+        let depth = DialplanExpression.maximumNesting - 1
+        XCTAssertEqual(DialplanExpression.evaluate(String(repeating: "(", count: depth) + "1+1" + String(repeating: ")", count: depth)), "2")
+    }
+
+    func testNestingBeyondTheBoundIsASyntaxError() {
+        let depth = DialplanExpression.maximumNesting + 1
+        XCTAssertEqual(DialplanExpression.evaluate(String(repeating: "(", count: depth) + "1" + String(repeating: ")", count: depth)), "0")
+        XCTAssertEqual(DialplanExpression.evaluate(String(repeating: "LEN(", count: depth) + "x" + String(repeating: ")", count: depth)), "0")
+    }
+
+    func testLongRunsOfUnaryOperatorsDoNotRecurse() {
+        XCTAssertEqual(DialplanExpression.evaluate(String(repeating: "!", count: 100_000) + "0"), "0")
+        XCTAssertEqual(DialplanExpression.evaluate(String(repeating: "!", count: 100_001) + "0"), "1")
+        XCTAssertEqual(DialplanExpression.evaluate(String(repeating: "-", count: 100_000) + "5"), "5")
+        XCTAssertEqual(DialplanExpression.evaluate("-5"), "-5")
+        XCTAssertEqual(DialplanExpression.evaluate("!-0"), "1")
+    }
+}
