@@ -24,6 +24,8 @@ final class SIPConnectionBook: Sendable {
     private struct State {
         var total = 0
         var byAddress: [String: Int] = [:]
+        /// `host:port` of every open connection.
+        var open: Set<String> = []
         /// `host:port` of a connection → wall-clock second until which a registration through it keeps it open.
         var heldUntil: [String: UInt64] = [:]
         var refused = 0
@@ -37,8 +39,8 @@ final class SIPConnectionBook: Sendable {
         self.limits = limits
     }
 
-    /// Counts a new connection from `ip`; nil when admitted, else why not (and nothing is counted).
-    func admit(_ ip: String) -> Refusal? {
+    /// Counts a new connection from `ip` (at `hostPort`); nil when admitted, else why not (and nothing is counted).
+    func admit(_ ip: String, hostPort: String) -> Refusal? {
         state.withLockedValue { state in
             if state.total >= limits.total {
                 state.refused += 1
@@ -50,6 +52,7 @@ final class SIPConnectionBook: Sendable {
             }
             state.total += 1
             state.byAddress[ip, default: 0] += 1
+            state.open.insert(hostPort)
             return nil
         }
     }
@@ -61,6 +64,7 @@ final class SIPConnectionBook: Sendable {
             let left = state.byAddress[ip, default: 1] - 1
             state.byAddress[ip] = left > 0 ? left : nil
             state.heldUntil[hostPort] = nil
+            state.open.remove(hostPort)
         }
     }
 
@@ -68,6 +72,7 @@ final class SIPConnectionBook: Sendable {
     /// timeout does not close it before then (calls to the phone go out on it).
     func hold(_ hostPort: String, until wallClock: UInt64) {
         state.withLockedValue { state in
+            guard state.open.contains(hostPort) else { return }   // closed meanwhile
             state.heldUntil[hostPort] = max(state.heldUntil[hostPort] ?? 0, wallClock)
         }
     }

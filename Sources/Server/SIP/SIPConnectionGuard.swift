@@ -43,7 +43,7 @@ final class SIPConnectionGuard: ChannelInboundHandler {
             return
         }
         let endpoint = SIPEndpoint(transport: .tcp, address: address)
-        if let refusal = book.admit(ip) {
+        if let refusal = book.admit(ip, hostPort: endpoint.hostPort) {
             logger.debug("SIP/TCP connection refused", metadata: ["from": "\(ip):\(port)", "reason": "\(refusal)"])
             context.close(promise: nil)
             return
