@@ -200,6 +200,7 @@ def test_stranger_spraying_the_port_range_hears_nothing_and_the_caller_still_hea
     a, b = ct.RtpPeer(), ct.RtpPeer()
     stranger = Sprayer(pbx.rtp_low, pbx.rtp_high)
     dropped_before = metric(pbx, "centralino_rtp_packets_dropped_strict_total")
+    relayed_before = metric(pbx, "centralino_rtp_packets_relayed_total")
     try:
         assert ct.wait_until(lambda: stranger.cycles >= 2, 5), "the sprayer did not get going"
         callee = peers.phone("101", ct.uas_scenario(peers.workdir, "answer", ring=500, end="wait"),
@@ -232,6 +233,8 @@ def test_stranger_spraying_the_port_range_hears_nothing_and_the_caller_still_hea
     sipp_ok(re_, "callee")
     dropped = metric(pbx, "centralino_rtp_packets_dropped_strict_total") - dropped_before
     assert dropped > 0, "/metrics must count the stranger's packets dropped by strict RTP: " + summary
+    relayed = metric(pbx, "centralino_rtp_packets_relayed_total") - relayed_before
+    assert relayed >= 100, "/metrics must count the relayed packets (%d): %s" % (relayed, summary)
 
 
 def test_phone_behind_nat_is_learnt_by_probation_while_a_stranger_sprays(pbx, peers):
