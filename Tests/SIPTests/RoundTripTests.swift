@@ -10,8 +10,15 @@ final class RoundTripTests: XCTestCase {
             var serialized = message.serialized
             let reparsed = try XCTUnwrap(try SIPMessageParser().parseDatagram(&serialized), name)
             XCTAssertEqual(reparsed.headers.vias, message.headers.vias, name)
-            XCTAssertEqual(reparsed.headers.from, message.headers.from, name)
-            XCTAssertEqual(reparsed.headers.to, message.headers.to, name)
+            // Control characters (legal as quoted-pairs, e.g. RFC 4475 intmeth's BEL, NUL, DEL) are written
+            // as spaces: nothing Centralino sends carries them.
+            func written(_ address: SIPNameAddress?) -> SIPNameAddress? {
+                guard var address else { return nil }
+                address.displayName = address.displayName.map(SIPQuoting.lineSafe)
+                return address
+            }
+            XCTAssertEqual(reparsed.headers.from, written(message.headers.from), name)
+            XCTAssertEqual(reparsed.headers.to, written(message.headers.to), name)
             XCTAssertEqual(reparsed.headers.cseq, message.headers.cseq, name)
             XCTAssertEqual(reparsed.body, message.body, name)
             XCTAssertEqual(reparsed.request?.uri, message.request?.uri, name)
