@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import AMI
 import Logging
 import NIOCore
@@ -36,7 +31,7 @@ public struct AMIServer: Service {
                             observer: (any NodeObserver)? = nil, group: any EventLoopGroup, logger: Logger, startTime: Double) async throws -> AMIServer {
         var configuration = configuration
         configuration.maximumConnections = Self.connectionCap(configuration.maximumConnections,
-                                                              descriptorLimit: descriptorLimit(), logger: logger)
+                                                              budget: DescriptorBudget.current(raiseSoftLimit: false), logger: logger)
         let server = AMIServerContext(configuration: configuration, directory: directory, bus: bus, calls: calls,
                                       observer: observer, logger: logger, startTime: startTime)
         // A changed password, ACL or class list, or a removed/disabled user, ends the sessions it no
@@ -63,31 +58,15 @@ public struct AMIServer: Service {
         return AMIServer(context: server, listener: listener)
     }
 
-    /// Descriptors kept for everything that is not a peer connection (listeners, store, event loops).
-    static let reservedDescriptors = 64
-
-    /// The global AMI connection cap: the configured one, or by default an eighth of the descriptors
-    /// the process may open (the rest is for SIP, RTP and HTTP); never above what is available, with a
-    /// warning when the configured cap had to be lowered.
-    static func connectionCap(_ configured: Int?, descriptorLimit: Int, logger: Logger) -> Int {
-        let available = max(1, descriptorLimit - reservedDescriptors)
-        let requested = configured ?? max(8, available / 8)
+    /// The global AMI connection cap: the configured one, or by default the budget's AMI share; never
+    /// above the descriptors available for peers, with a warning when the configured cap had to be lowered.
+    static func connectionCap(_ configured: Int?, budget: DescriptorBudget, logger: Logger) -> Int {
+        let available = max(1, budget.available)
+        let requested = configured ?? budget.amiConnections
         guard requested > available else { return max(1, requested) }
         logger.warning("AMI connection cap lowered below the descriptor limit; raise it with ulimit -n",
-                       metadata: ["requested": "\(requested)", "cap": "\(available)", "nofile": "\(descriptorLimit)"])
+                       metadata: ["requested": "\(requested)", "cap": "\(available)", "nofile": "\(budget.limit)"])
         return available
-    }
-
-    /// The soft `RLIMIT_NOFILE` (Int.max when unlimited or unreadable).
-    static func descriptorLimit() -> Int {
-        var limit = rlimit()
-        #if canImport(Glibc)
-        let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
-        #else
-        let resource = RLIMIT_NOFILE
-        #endif
-        guard getrlimit(resource, &limit) == 0, limit.rlim_cur < rlim_t(Int.max) else { return Int.max }
-        return Int(limit.rlim_cur)
     }
 
     public func run() async throws {

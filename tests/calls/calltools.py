@@ -157,7 +157,10 @@ def wait_until(pred: Callable[[], bool], timeout: float, step: float = 0.05) -> 
 
 # -- Centralino --------------------------------------------------------------
 
-_rtp_base = [30000]
+# RTP ranges below the kernel's ephemeral ports (32768-60999 by default), so no client socket of the
+# test run can hold one: 2000-port slots in 20000-31999, handed out in turn.
+_RTP_SLOTS = [20000 + 2000 * i for i in range(6)]
+_rtp_slot = [0]
 
 
 class Server(ServeProcess):
@@ -182,9 +185,9 @@ class Server(ServeProcess):
             raise RuntimeError("centralino apply failed (exit %d)\nstdout:\n%s\nstderr:\n%s"
                                % (res.returncode, res.stdout, res.stderr))
         self.ami_port, self.sip_port, self.http_port = free_ports(3)
-        self.rtp_low = _rtp_base[0]
+        self.rtp_low = _RTP_SLOTS[_rtp_slot[0] % len(_RTP_SLOTS)]
         self.rtp_high = self.rtp_low + 1999
-        _rtp_base[0] += 2000
+        _rtp_slot[0] += 1
         self.log_path = workdir / "serve.stderr.log"
         self.stdout_lines: List[str] = []
         self._sip_ready = threading.Event()
