@@ -58,6 +58,8 @@ RSS_GROWTH_LIMIT_KIB = 64 * 1024
 # After the traffic: every OriginateResponse within this time, then channels gone, then descriptors
 # back within this settle limit (polled; the first sample after SETTLE_SECONDS).
 RESPONSE_WAIT = 40.0
+# A call to a gone phone may keep its channel until the INVITE transaction's Timer B (64*T1 = 32 s).
+CHANNELS_GONE_WAIT = 45.0
 SETTLE_SECONDS = 5.0
 SETTLE_LIMIT = 40.0
 
@@ -65,9 +67,12 @@ ANSWER_NUMBER = "0391234567"
 
 # What the OriginateResponse Reason must be per kind (Asterisk's values: 4 answered, 3 no answer
 # within Timeout, 0 busy behind a Local channel - see test_c2c_failures.py).
-EXPECTED_REASON = {"answer": "4", "busy": "0", "noanswer": "3", "trunk503": "4"}
+EXPECTED_REASON = {"answer": "4", "busy": "0", "noanswer": "3", "trunk503": "4", "gone": "3"}
 # The order of steps in one round; "answer" twice, the normal case dominates.
-ROUND = ["answer", "busy", "tcp", "answer", "noanswer", "ami_drop", "trunk503", "tcp"]
+ROUND = ["answer", "busy", "tcp", "answer", "noanswer", "ami_drop", "trunk503", "tcp", "gone"]
+# A registered extension whose phone is gone (nothing listens on its contact port): its INVITE is
+# never answered, the Originate's Timeout ends the call.
+GONE_AGENT = "200"
 
 
 @pytest.fixture(scope="module")
@@ -255,7 +260,7 @@ def ami_drop(port: int, variant: int, domain_agent: str) -> None:
 def tcp_churn(port: int, n: int) -> None:
     """SIP/TCP connections that open and close: at once, with half a request, after a complete
     OPTIONS (reading the answer), and with a reset (SO_LINGER 0)."""
-    for variant in range(4):
+    for variant in range(5):
         s = socket.create_connection(("127.0.0.1", port), timeout=3)
         try:
             lport = s.getsockname()[1]
@@ -271,6 +276,12 @@ def tcp_churn(port: int, n: int) -> None:
                     s.recv(4096)
                 except OSError:
                     pass
+            elif variant == 4:   # a complete INVITE (challenged with 401), gone before the answer
+                s.sendall(("INVITE sip:101@%s SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:%d;branch=z9hG4bK-soak-i%d\r\n"
+                           "Max-Forwards: 70\r\nFrom: <sip:100@%s>;tag=soaki%d\r\nTo: <sip:101@%s>\r\n"
+                           "Call-ID: soak-tcp-invite-%d@127.0.0.1\r\nCSeq: 1 INVITE\r\n"
+                           "Contact: <sip:100@127.0.0.1:%d;transport=tcp>\r\nContent-Length: 0\r\n\r\n"
+                           % (DOMAIN_A, lport, n, DOMAIN_A, n, DOMAIN_A, n, lport)).encode())
             elif variant == 3:
                 s.sendall(req[:60])
                 s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -296,6 +307,8 @@ class Traffic:
             self.tracker.originate(kind, DOMAIN_A, "101", 10000)
         elif kind == "noanswer":
             self.tracker.originate(kind, DOMAIN_A, "102", 1500)
+        elif kind == "gone":
+            self.tracker.originate(kind, DOMAIN_A, GONE_AGENT, 1500)
         elif kind == "trunk503":
             self.tracker.originate(kind, DOMAIN_B, "100", 10000)
         elif kind == "ami_drop":
@@ -329,6 +342,7 @@ def test_soak_nothing_leaks(pbx, peers, recorders):
                 calls=10 ** 6, timeout=long, name="globex 100 answers")
     peers.trunk(ct.uas_scenario(wd, "reject", ring=None, code=503, reason="Service Unavailable"),
                 domain=DOMAIN_B, calls=10 ** 6, timeout=long)
+    peers.register([GONE_AGENT])   # the contact port stays closed: no SIPp behind it
     time.sleep(0.5)
     monitors = [recorders("monitor", events="off"), recorders("monitor_b", events="off")]
     tracker = OriginateTracker({DOMAIN_A: recorders("crm"), DOMAIN_B: recorders("crm_b")})
@@ -367,7 +381,8 @@ def test_soak_nothing_leaks(pbx, peers, recorders):
 
     assert pbx.alive, "the server died during the soak"
     left: List[str] = []
-    gone = ct.wait_until(lambda: not left.__setitem__(slice(None), all_channels(monitors)) and not left, 30, 0.5)
+    gone = ct.wait_until(lambda: not left.__setitem__(slice(None), all_channels(monitors)) and not left,
+                         CHANNELS_GONE_WAIT, 0.5)
     time.sleep(SETTLE_SECONDS)
     fds: List[int] = [fd_count(pid)]
     ct.wait_until(lambda: fds.append(fd_count(pid)) or fds[-1] <= fd_base + FD_SLACK,
