@@ -32,13 +32,12 @@ extension SIPCore {
         state.withLockedValue { $0.qualify.sender = sender }
     }
 
-    /// Periodic work: qualify rounds and response cache expiry. Returns messages to send (none today:
+    /// Periodic work: qualify rounds. Returns messages to send (none today:
     /// qualify sends through its transactions).
     func tick(now: NIODeadline) -> [SIPOutbound] {
         let due: [(key: String, request: SIPRequest, destination: SIPEndpoint)]
         let sender: QualifyState.Sender?
         (due, sender) = state.withLockedValue { state in
-            state.responses = state.responses.filter { $0.value.expires > now }
             guard let sender = state.qualify.sender, state.qualify.nextRound.map({ now >= $0 }) ?? true else { return ([], nil) }
             state.qualify.nextRound = now + configuration.qualifyInterval
             var due: [(key: String, request: SIPRequest, destination: SIPEndpoint)] = []

@@ -7,7 +7,7 @@ import PBX
 import SIP
 
 /// The SIP request logic of a node: registrar with digest authentication, OPTIONS, polite refusals,
-/// retransmission absorption, and qualify of registered contacts.
+/// and qualify of registered contacts. Retransmissions are the transaction layer's business.
 ///
 /// Transport-free: the listeners feed it messages with their source and the time, and send what it
 /// returns. State sits behind one lock; nothing here blocks or does I/O.
@@ -32,6 +32,8 @@ final class SIPCore: Sendable {
     let state = NIOLockedValueBox(State())
     /// Where dialog requests (INVITE, ACK, BYE, CANCEL, …) and responses to our INVITEs go: the call driver.
     let calls = NIOLockedValueBox<CallRouting?>(nil)
+    /// Where REGISTER, OPTIONS and other requests outside dialogs get their server transactions.
+    let requestTransactions = NIOLockedValueBox<RequestTransactions?>(nil)
 
     /// Entry points of the call driver, callable from any thread.
     struct CallRouting: Sendable {
@@ -45,23 +47,17 @@ final class SIPCore: Sendable {
         var bindings: [RegistrarBinding]
     }
 
-    struct CachedResponse {
-        var bytes: ByteBuffer
-        var expires: NIODeadline
-        /// Retransmissions before this time are dropped (a slowed reply is not yet sent).
-        var notBefore: NIODeadline
+    /// The transaction layer requests outside dialogs are answered through, and its loop.
+    struct RequestTransactions: Sendable {
+        var loop: any EventLoop
+        var driver: NIOLoopBound<SIPCallDriver>
     }
 
     struct State {
         var aors: [String: AddressOfRecord] = [:]
         var dirty: Set<String> = []
-        var responses: [String: CachedResponse] = [:]
         var qualify = QualifyState()
     }
-
-    /// Responses remembered for retransmissions (Timer J = 64·T1).
-    static let responseLifetime: TimeAmount = .seconds(32)
-    static let maximumCachedResponses = 100_000
 
     init(configuration: SIPServerConfiguration, directory: SIPDirectory, logger: Logger,
          localAddress: @escaping @Sendable (SIPEndpoint) -> String) {
@@ -124,36 +120,52 @@ final class SIPCore: Sendable {
             return []
         }
         if request.method == .ack { return [] }
-        let key = transactionKey(request)
-        if let key, let cached = state.withLockedValue({ $0.responses[key] }) {
-            return now >= cached.notBefore ? [SIPOutbound(destination: source, bytes: cached.bytes)] : []
+        guard let transactions = requestTransactions.withLockedValue({ $0 }) else {
+            // Before the call driver starts (never once listening): answered once, without transaction state.
+            let (response, delay) = answer(request, from: source, now: now, wallClock: wallClock)
+            return [SIPOutbound(destination: source, bytes: response.serialized, delay: delay)]
         }
-        var delay: TimeAmount?
-        let response: SIPResponse
+        // RFC 3261 §17.2.2: a non-INVITE server transaction per request, in the transaction layer on
+        // the call driver's loop. A retransmission is answered (or, before our answer, absorbed) by
+        // its transaction and never reaches the registrar again: no second digest check, nonce-count
+        // use or lockout count. The transaction lingers for Timer J (UDP).
+        transactions.loop.execute { [self] in
+            let layer = transactions.driver.value.transactions
+            if layer.receiveRequest(request, from: source) { return }
+            let (response, delay) = answer(request, from: source, now: now, wallClock: wallClock)
+            guard let delay else {
+                layer.respond(to: request, with: response, destination: source)
+                return
+            }
+            // A failed digest is answered late; retransmissions meanwhile are absorbed (Trying state).
+            transactions.loop.scheduleTask(in: delay) {
+                transactions.driver.value.transactions.respond(to: request, with: response, destination: source)
+            }
+        }
+        return []
+    }
+
+    /// The response to a request outside dialogs, and how long to hold it back (a failed digest).
+    private func answer(_ request: SIPRequest, from source: SIPEndpoint, now: NIODeadline, wallClock: UInt64) -> (SIPResponse, TimeAmount?) {
         if let unsupported = unsupportedRequirements(request) {
-            response = reply(request, 420, extra: [(.unsupported, unsupported)])
-        } else {
-            switch request.method {
-            case .register:
-                (response, delay) = register(request, from: source, now: now, wallClock: wallClock)
-            case .options:
-                response = reply(request, 200, extra: [(.allow, Self.allowedMethods), (.accept, "application/sdp")])
-            case .cancel:
-                response = reply(request, 481)
-            default:
-                response = reply(request, 405, extra: [(.allow, Self.allowedMethods)])
-            }
+            return (reply(request, 420, extra: [(.unsupported, unsupported)]), nil)
         }
-        let bytes = response.serialized
-        if let key {
-            state.withLockedValue { state in
-                if state.responses.count >= Self.maximumCachedResponses {
-                    state.responses = state.responses.filter { $0.value.expires > now }
-                }
-                state.responses[key] = CachedResponse(bytes: bytes, expires: now + Self.responseLifetime, notBefore: now + (delay ?? .zero))
-            }
+        switch request.method {
+        case .register:
+            return register(request, from: source, now: now, wallClock: wallClock)
+        case .options:
+            return (reply(request, 200, extra: [(.allow, Self.allowedMethods), (.accept, "application/sdp")]), nil)
+        case .cancel:
+            return (reply(request, 481), nil)
+        default:
+            return (reply(request, 405, extra: [(.allow, Self.allowedMethods)]), nil)
         }
-        return [SIPOutbound(destination: source, bytes: bytes, delay: delay)]
+    }
+
+    /// Answers requests outside dialogs (REGISTER, OPTIONS, refusals) through `driver`'s transaction
+    /// layer, on its loop. Called once when the call driver starts, before the listeners bind.
+    func serveRequests(through driver: NIOLoopBound<SIPCallDriver>, loop: any EventLoop) {
+        requestTransactions.withLockedValue { $0 = RequestTransactions(loop: loop, driver: driver) }
     }
 
     /// Option tags the request requires that this node does not support (RFC 3261 §8.2.2.3).
@@ -162,12 +174,6 @@ final class SIPCore: Sendable {
         let required = request.headers.values(.require).flatMap { $0.split(separator: ",") }
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         return required.isEmpty ? nil : required.joined(separator: ", ")
-    }
-
-    /// Branch + method + sent-by identifies a server transaction (RFC 3261 §17.2.3).
-    private func transactionKey(_ request: SIPRequest) -> String? {
-        guard let via = request.headers.topVia, let branch = via.branch, via.hasRFC3261Branch else { return nil }
-        return "\(branch)|\(request.method.rawValue)|\(via.sentBy)"
     }
 
     func reply(_ request: SIPRequest, _ status: Int, reason: String? = nil, extra: [(SIPHeaderName, String)] = []) -> SIPResponse {

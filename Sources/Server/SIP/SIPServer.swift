@@ -69,6 +69,7 @@ public struct SIPServer: Service {
             engine.startRTPTimeoutChecks()
             let boundDriver = NIOLoopBound(driver, eventLoop: loop)
             core.qualify(through: boundDriver, loop: loop)
+            core.serveRequests(through: boundDriver, loop: loop)
             core.calls.withLockedValue {
                 $0 = SIPCore.CallRouting(
                     request: { request, source in loop.execute { boundDriver.value.handleRequest(request, from: source) } },
