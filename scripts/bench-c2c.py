@@ -9,7 +9,7 @@ Prints figures; asserts nothing.  Usage: scripts/bench-c2c.py [--rates 25,50,100
 import argparse, os, shutil, socket, subprocess, sys, tempfile, threading, time, uuid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED = os.path.join(os.path.dirname(ROOT), "shared")
+SHARED = os.path.join(ROOT, "tests", "fixtures")
 
 
 def free_port():

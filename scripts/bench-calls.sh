@@ -14,7 +14,7 @@ hold=${3:-100}
 command -v sipp >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sip-tester; }
 swift build -c release --product centralino >/dev/null
 bin=$PWD/.build/release/centralino
-shared=$(cd ../shared/sipp && pwd)
+shared=$(cd tests/fixtures/sipp && pwd)
 work=$(mktemp -d)
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }

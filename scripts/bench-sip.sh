@@ -32,7 +32,7 @@ pid=$!
 for _ in $(seq 100); do grep -q "SIP listening" "$work/serve.out" && break; sleep 0.1; done
 
 echo "== SIPp authenticated REGISTER, target $rate/s, $count registrations"
-scenario="$(cd ../shared/sipp && pwd)/uac_register_auth.xml"
+scenario="$(cd tests/fixtures/sipp && pwd)/uac_register_auth.xml"
 cd "$work"
 start=$(date +%s.%N)
 timeout 300 sipp -sf "$scenario" -s 1001 -au 1001 -ap secret1001 \

@@ -3,7 +3,7 @@ import NIOCore
 import XCTest
 @testable import SIP
 
-/// Loads the RFC 4475 torture messages from `../shared/sip-torture/` next to the package
+/// Loads the RFC 4475 torture messages from the repository's `tests/fixtures/sip-torture/`
 /// (override with `SIP_TORTURE_DIR`).
 enum TortureFixtures {
     static var directory: URL {
@@ -12,7 +12,7 @@ enum TortureFixtures {
         }
         return URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("shared/sip-torture")
+            .appendingPathComponent("tests/fixtures/sip-torture")
     }
 
     static func bytes(_ folder: String, _ name: String) throws -> [UInt8] {

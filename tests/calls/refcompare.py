@@ -1,6 +1,6 @@
 """Compare a recorded AMI event stream of one click-to-call with an Asterisk 20 reference transcript.
 
-The reference (``../shared/reference/asterisk-20/bN_*.crm_readcall.s2c.raw``) was recorded with chan_sip;
+The reference (``tests/fixtures/reference/asterisk-20/bN_*.crm_readcall.s2c.raw``) was recorded with chan_sip;
 event order *between* channels is not fixed (README), so the comparison is per channel role:
 
 * roles: ``L1``/``L2`` (the Local pair), ``PHONE`` (the agent's phone), ``DEST`` (trunk or extension
@@ -28,9 +28,7 @@ def reference_dir() -> Path:
     env = os.environ.get("CENTRALINO_REFERENCE_DIR")
     if env:
         return Path(env)
-    here = Path(__file__).resolve()
-    cand = here.parents[3] / "shared" / "reference" / "asterisk-20"
-    return cand if cand.exists() else Path("/work/shared/reference/asterisk-20")
+    return Path(__file__).resolve().parents[1] / "fixtures" / "reference" / "asterisk-20"
 
 
 def load_reference(name: str, stream: str = "crm_readcall") -> List[Msg]:

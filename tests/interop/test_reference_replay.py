@@ -26,12 +26,8 @@ from conftest import SECRETS
 REF_DIR = Path(os.environ.get("CENTRALINO_REFERENCE_DIR", "")) if os.environ.get(
     "CENTRALINO_REFERENCE_DIR") else None
 if REF_DIR is None:
-    # /work/main/tests/interop -> /work/shared/reference/asterisk-20 (shared/ sits beside the repo)
-    here = Path(__file__).resolve()
-    candidates = [here.parents[3] / "shared" / "reference" / "asterisk-20",
-                  here.parents[2] / "shared" / "reference" / "asterisk-20",
-                  Path("/work/shared/reference/asterisk-20")]
-    REF_DIR = next((c for c in candidates if c.is_dir()), candidates[-1])
+    # the Asterisk 20 transcripts are kept in the repository: tests/fixtures/reference/asterisk-20
+    REF_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "reference" / "asterisk-20"
 
 SCENARIOS = [
     "a01_banner_login_success_crm",

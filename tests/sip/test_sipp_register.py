@@ -36,7 +36,7 @@ def sipp_ok(res, peer_log, what):
 
 @pytest.mark.parametrize("transport,ext", [("u1", "1001"), ("t1", "1002")])
 def test_register_with_digest_shared_scenario(sip_server, tmp_path, peer_log, transport, ext):
-    """../shared/sipp/uac_register_auth.xml (copied verbatim): 401 challenge, digest, 200 with expires."""
+    """tests/fixtures/sipp/uac_register_auth.xml (copied verbatim): 401 challenge, digest, 200 with expires."""
     port = free_ports(1)[0]
     res = run_sipp(scenario("uac_register_auth.xml"), sip_server.sip_port, tmp_path, service=ext,
                    password=pw(ext), transport=transport, local_port=port)

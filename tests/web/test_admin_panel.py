@@ -172,7 +172,7 @@ def test_panel_sets_up_ami_and_the_acl_applies(server, browser):
     assert "Response: Error" in denied and "Authentication failed" in denied
 
 
-SIPP_REGISTER = Path(os.environ.get("CENTRALINO_SIPP_REGISTER", "/work/shared/sipp/uac_register_auth.xml"))
+SIPP_REGISTER = Path(os.environ.get("CENTRALINO_SIPP_REGISTER", str(Path(__file__).resolve().parents[1] / "fixtures" / "sipp" / "uac_register_auth.xml")))
 EXTENSION_PASSWORD = "ext-250-Secret"
 
 
