@@ -3,6 +3,7 @@ import Foundation
 import Admin
 import Logging
 import Media
+import NIOCore
 import NIOPosix
 import PBX
 import Server
@@ -62,6 +63,8 @@ struct Serve: AsyncParsableCommand {
     var sipQualifyInterval: Int?
     @Option(help: "SIP transactions kept at once; beyond it requests are answered without retransmission state (env CENTRALINO_SIP_MAX_TRANSACTIONS; default 100000).")
     var sipMaxTransactions: Int?
+    @Option(help: "DNS server IP:PORT for trunk SRV lookups, RFC 3263 (env CENTRALINO_DNS_SERVER; default the first nameserver of /etc/resolv.conf, port 53).")
+    var dnsServer: String?
     @Option(help: "Shortest registration accepted, seconds; shorter gets 423 (env CENTRALINO_SIP_MIN_EXPIRES; default 60).")
     var sipMinExpires: Int?
     @Option(help: "Longest registration granted, seconds (env CENTRALINO_SIP_MAX_EXPIRES; default 3600).")
@@ -223,6 +226,14 @@ struct Serve: AsyncParsableCommand {
         configuration.maximumTransactions = try EnvironmentOption.resolveInt(sipMaxTransactions, "CENTRALINO_SIP_MAX_TRANSACTIONS",
                                                                              default: configuration.maximumTransactions)
         guard configuration.maximumTransactions >= 1 else { throw CommandFailure("--sip-max-transactions must be at least 1") }
+        let dnsText = EnvironmentOption.resolve(dnsServer, "CENTRALINO_DNS_SERVER", default: "")
+        if !dnsText.isEmpty, case let text = dnsText {
+            let server = try BindAddress(parsing: text, flag: "--dns-server")
+            guard let address = try? SocketAddress(ipAddress: server.host, port: server.port), server.port > 0 else {
+                throw CommandFailure("--dns-server \(text): expected an IP address and a port from 1 to 65535")
+            }
+            configuration.dnsServer = address
+        }
         configuration.registrar.minimumExpires = UInt32(clamping: try EnvironmentOption.resolveInt(sipMinExpires, "CENTRALINO_SIP_MIN_EXPIRES", default: 60))
         configuration.registrar.maximumExpires = UInt32(clamping: try EnvironmentOption.resolveInt(sipMaxExpires, "CENTRALINO_SIP_MAX_EXPIRES", default: 3600))
         configuration.registrar.defaultExpires = min(configuration.registrar.defaultExpires, configuration.registrar.maximumExpires)

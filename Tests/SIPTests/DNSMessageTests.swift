@@ -101,4 +101,11 @@ import Testing
             _ = try? DNSMessage(decoding: bytes)
         }
     }
+
+    @Test func resolvConfFirstNameserver() {
+        #expect(DNSResolvConf.firstNameserver(in: "# comment\nsearch example.com\nnameserver 10.0.0.53\nnameserver 8.8.8.8\n") == "10.0.0.53")
+        #expect(DNSResolvConf.firstNameserver(in: "nameserver\tfe80::1%eth0\n") == "fe80::1")
+        #expect(DNSResolvConf.firstNameserver(in: "options ndots:2\nnameserver\n") == nil)
+        #expect(DNSResolvConf.firstNameserver(in: "") == nil)
+    }
 }

@@ -77,10 +77,13 @@ final class CallChannel {
 /// The request an outbound SIP channel will send.
 struct PendingOutbound {
     var target: SIPURI
-    var destination: SIPEndpoint
+    /// nil until a trunk's host is resolved (`trunkHost`).
+    var destination: SIPEndpoint?
     var domain: String
     var toUser: String
     var credentials: (username: String, password: String)?
+    /// A trunk's host and port, resolved off the loop before the INVITE (RFC 3263).
+    var trunkHost: (host: String, port: Int, transport: SIPEndpoint.Transport)? = nil
 }
 
 /// A Dial application in progress: the caller and the channels it rings.

@@ -88,9 +88,7 @@ extension CallEngine {
     }
 
     private func trunkTarget(number: String, trunkName: String, caller: CallChannel) -> [CallChannel] {
-        guard let stored = directory.trunk(tenant: caller.tenant, name: trunkName),
-              case let trunk = stored.trunk,
-              let address = try? SocketAddress.makeAddressResolvingHost(trunk.host, port: trunk.port) else {
+        guard let stored = directory.trunk(tenant: caller.tenant, name: trunkName), case let trunk = stored.trunk else {
             logger.notice("dial to unknown trunk", metadata: ["trunk": "\(trunkName)"])
             return []
         }
@@ -98,9 +96,9 @@ extension CallEngine {
         let hostPort = trunk.host.contains(":") ? "[\(trunk.host)]:\(trunk.port)" : "\(trunk.host):\(trunk.port)"
         channel.pendingOutbound = PendingOutbound(
             target: SIPURI(user: number, host: trunk.host, port: trunk.port),
-            destination: SIPEndpoint(transport: trunk.transport == .tcp ? .tcp : .udp, address: address),
-            domain: hostPort, toUser: number,
-            credentials: trunk.username.map { ($0, stored.password ?? "") })
+            destination: nil, domain: hostPort, toUser: number,
+            credentials: trunk.username.map { ($0, stored.password ?? "") },
+            trunkHost: (trunk.host, trunk.port, trunk.transport == .tcp ? .tcp : .udp))
         return [channel]
     }
 
@@ -120,7 +118,12 @@ extension CallEngine {
 
     /// Opens the target's media and sends its INVITE with our offer.
     func placeOutbound(_ channel: CallChannel, caller: CallChannel) {
-        guard let destination = channel.pendingOutbound?.destination else { return }
+        guard let pending = channel.pendingOutbound else { return }
+        guard let destination = pending.destination else {
+            // A trunk's host: resolved off the loop first (placeOutbound runs again with the address).
+            resolveTrunkHost(channel, caller: caller)
+            return
+        }
         openMedia(for: channel, toward: destination) { [unowned self] result in
             guard !channel.isGone, let pending = channel.pendingOutbound else {
                 if case .success(let port) = result { port.close() }
@@ -135,7 +138,7 @@ extension CallEngine {
                 let choice = channel.codec ?? CallSDP.choose(from: nil)!
                 channel.codec = choice
                 let leg = driver.startOutbound(.init(
-                    tenant: channel.tenant, target: pending.target, destination: pending.destination,
+                    tenant: channel.tenant, target: pending.target, destination: destination,
                     caller: caller.snapshot.callerID.number.isEmpty ? caller.snapshot.connectedLine : caller.snapshot.callerID,
                     domain: pending.domain, toUser: pending.toUser,
                     offer: CallSDP.offer(choice: choice, host: port.host, port: port.port), credentials: pending.credentials))

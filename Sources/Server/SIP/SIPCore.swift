@@ -26,6 +26,8 @@ final class SIPCore: Sendable {
     /// Open SIP/TCP connections under their caps, and the registrations that keep them open.
     let connections: SIPConnectionBook
     let logger: Logger
+    /// Where trunk host names are resolved (SRV, then A/AAAA), off the event loops.
+    let resolver: SIPHostResolver
     /// The address Centralino uses toward a destination (for Via and Contact in its own requests).
     let localAddress: @Sendable (SIPEndpoint) -> String
 
@@ -69,6 +71,7 @@ final class SIPCore: Sendable {
         self.connections = SIPConnectionBook(limits: .init(total: configuration.tcpMaximumConnections,
                                                            perAddress: configuration.tcpMaximumConnectionsPerAddress))
         self.logger = logger
+        self.resolver = SIPHostResolver(nameserver: configuration.dnsServer ?? SIPHostResolver.systemNameserver(), logger: logger)
         self.localAddress = localAddress
     }
 

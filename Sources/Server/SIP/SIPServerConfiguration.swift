@@ -41,6 +41,10 @@ public struct SIPServerConfiguration: Sendable {
     /// registrar's response cache size: a flood of 3,000 requests/s for 32 s.
     public var maximumTransactions = 100_000
 
+    /// The DNS server trunk SRV lookups (RFC 3263) go to (`--dns-server`); nil: the first
+    /// `nameserver` of /etc/resolv.conf at port 53.
+    public var dnsServer: SocketAddress?
+
     public init(host: String = "0.0.0.0", port: Int = 5060) {
         self.host = host
         self.port = port
