@@ -135,10 +135,21 @@ def rss_kib(pid: int) -> int:
     raise AssertionError("no VmRSS for %d" % pid)
 
 
-def metric(srv: Server, name: str) -> Optional[int]:
+def metrics(srv: Server) -> Dict[str, int]:
+    """/metrics as {'name{labels}': value}."""
     text = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % srv.http_port, timeout=5).read().decode()
-    m = re.search(r"(?m)^%s(?:\{[^}]*\})? (\d+)" % re.escape(name), text)
-    return int(m.group(1)) if m else None
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"(?m)^(centralino_\S+) (\d+)$", text)}
+
+
+# What the node and each tenant hold: back to the baseline after the soak (a media leg, channel or
+# AMI session kept by a failure path shows here even when it holds no descriptor).
+HELD_GAUGES = {"centralino_active_calls", "centralino_ami_sessions", "centralino_tenant_channels",
+               "centralino_tenant_rtp_port_pairs", "centralino_tenant_ami_sessions",
+               "centralino_tenant_capacity_refusals_total"}
+
+
+def held(m: Dict[str, int]) -> Dict[str, int]:
+    return {k: v for k, v in m.items() if k.split("{")[0] in HELD_GAUGES}
 
 
 def all_channels(monitors) -> List[str]:
@@ -351,6 +362,7 @@ def test_soak_nothing_leaks(pbx, peers, recorders):
     try:
         # warm-up: two rounds of every kind, then the baseline
         for kind in ROUND * 2:
+            assert pbx.alive, "the server died during the warm-up (exit %s)" % pbx.proc.returncode
             traffic.step(kind)
             time.sleep(STEP_SECONDS)
         traffic.wait_responses(RESPONSE_WAIT)
@@ -358,6 +370,7 @@ def test_soak_nothing_leaks(pbx, peers, recorders):
         assert ct.wait_until(lambda: not all_channels(monitors), 20, 0.5), all_channels(monitors)
         time.sleep(SETTLE_SECONDS)
         fd_base, rss_base, kinds_base = fd_count(pid), rss_kib(pid), fd_kinds(pid)
+        held_base = held(metrics(pbx))
         sockets_base = socket_summary(pid)
         warm = dict(traffic.counts)
 
@@ -366,6 +379,7 @@ def test_soak_nothing_leaks(pbx, peers, recorders):
         rss_peak, fd_peak = rss_base, fd_base
         steps = itertools.cycle(ROUND)
         while time.monotonic() - start < SOAK_SECONDS:
+            assert pbx.alive, "the server died during the soak (exit %s)" % pbx.proc.returncode
             tracker.poll()
             kind = next(steps)
             if kind in EXPECTED_REASON and len(tracker.pending) >= MAX_IN_FLIGHT:
@@ -388,7 +402,10 @@ def test_soak_nothing_leaks(pbx, peers, recorders):
     ct.wait_until(lambda: fds.append(fd_count(pid)) or fds[-1] <= fd_base + FD_SLACK,
                   SETTLE_LIMIT - SETTLE_SECONDS, 1.0)
     fd_after, rss_after = fds[-1], rss_kib(pid)
-    bind_failures = metric(pbx, "centralino_rtp_bind_failures_total")
+    after_metrics = metrics(pbx)
+    bind_failures = after_metrics.get("centralino_rtp_bind_failures_total")
+    held_after = held(after_metrics)
+    held_diff = {k: (held_base.get(k), v) for k, v in held_after.items() if held_base.get(k) != v}
     soak_counts = {k: v - warm.get(k, 0) for k, v in traffic.counts.items()}
     figures = (
         "soak: %.0f s of traffic, steps %s (warm-up %s)\n"
@@ -397,11 +414,12 @@ def test_soak_nothing_leaks(pbx, peers, recorders):
         "descriptors: baseline %d, peak %d, after %d (samples after the settle time %s)\n"
         "RSS: baseline %.1f MiB, peak %.1f MiB, after %.1f MiB (growth %.1f MiB)\n"
         "RTP bind failures (colliding sockets): %s; squatter sockets bound and released: %d\n"
+        "held (/metrics, nonzero) at the baseline: %s; changed after: %s\n"
         "descriptor kinds: baseline %s, after %s"
         % (elapsed, soak_counts, warm, {k: dict(v) for k, v in tracker.reasons.items()},
            len(tracker.pending), len(tracker.wrong), fd_base, fd_peak, fd_after, fds,
            rss_base / 1024, rss_peak / 1024, rss_after / 1024, (rss_after - rss_base) / 1024,
-           bind_failures, squatter.churned, kinds_base, fd_kinds(pid)))
+           bind_failures, squatter.churned, {k: v for k, v in held_base.items() if v}, held_diff, kinds_base, fd_kinds(pid)))
     print("\n" + figures)
 
     assert not tracker.pending, "Originates without OriginateResponse after %.0f s: %s\n%s" % (
@@ -412,6 +430,8 @@ def test_soak_nothing_leaks(pbx, peers, recorders):
     assert fd_after <= fd_base + FD_SLACK, (
         "descriptors not back to the baseline: %d > %d + %d\nsockets at the baseline:\n%s\nsockets now:\n%s\n%s"
         % (fd_after, fd_base, FD_SLACK, sockets_base, socket_summary(pid), figures))
+    assert not held_diff, "channels, media legs or AMI sessions still held (baseline, after): %s\n%s" % (
+        held_diff, figures)
     assert rss_after - rss_base < RSS_GROWTH_LIMIT_KIB, "RSS grew by %.1f MiB\n%s" % (
         (rss_after - rss_base) / 1024, figures)
     assert bind_failures and bind_failures > 0, (
