@@ -31,7 +31,7 @@ import struct
 import threading
 import time
 import urllib.request
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Tuple
 
 import pytest
 
@@ -64,23 +64,41 @@ SETTLE_SECONDS = 5.0
 SETTLE_LIMIT = 40.0
 
 ANSWER_NUMBER = "0391234567"
+# Connections that open and then stay silent (SIP/TCP without a request, SIP/TCP after one OPTIONS,
+# AMI without a login) must be closed by the server: its setup/idle/auth timeouts are set to this
+# (seconds; the defaults of 30 s and 5 min would outlast the settle time).
+IDLE_TIMEOUT = 5
 
 # What the OriginateResponse Reason must be per kind (Asterisk's values: 4 answered, 3 no answer
 # within Timeout, 0 busy behind a Local channel - see test_c2c_failures.py).
 EXPECTED_REASON = {"answer": "4", "busy": "0", "noanswer": "3", "trunk503": "4", "gone": "3"}
 # The order of steps in one round; "answer" twice, the normal case dominates.
-ROUND = ["answer", "busy", "tcp", "answer", "noanswer", "ami_drop", "trunk503", "tcp", "gone"]
+ROUND = ["answer", "busy", "tcp", "answer", "noanswer", "ami_drop", "trunk503", "tcp", "gone", "idle"]
 # A registered extension whose phone is gone (nothing listens on its contact port): its INVITE is
 # never answered, the Originate's Timeout ends the call.
 GONE_AGENT = "200"
+
+
+def start_server(tmp_path_factory, extra_args) -> Server:
+    """Server() on ports that free_ports() found free; another process on this machine may take one
+    of them before the server binds it (they are ephemeral ports), so a bind race is retried."""
+    for attempt in range(3):
+        try:
+            return Server(tmp_path_factory.mktemp("soak"), name="soak", extra_args=extra_args)
+        except RuntimeError as e:
+            if "Address already in use" not in str(e) or attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 @pytest.fixture(scope="module")
 def pbx(tmp_path_factory):
     """This module's own server: the soak's RTP range, info logs (debug logs of thousands of calls
     are large). The range must be free when the server starts (the blockers bind after)."""
-    srv = Server(tmp_path_factory.mktemp("soak"), name="soak",
-                 extra_args=["--rtp-ports", "%d-%d" % (RTP_LOW, RTP_HIGH), "--log-level", "info"])
+    srv = start_server(tmp_path_factory, [
+        "--rtp-ports", "%d-%d" % (RTP_LOW, RTP_HIGH), "--log-level", "info",
+        "--sip-tcp-setup-timeout", str(IDLE_TIMEOUT), "--sip-tcp-idle-timeout", str(IDLE_TIMEOUT),
+        "--ami-auth-timeout", str(IDLE_TIMEOUT)])
     yield srv
     srv.stop()
 
@@ -268,6 +286,34 @@ def ami_drop(port: int, variant: int, domain_agent: str) -> None:
         s.close()
 
 
+def open_idle(pbx: Server, n: int) -> List[socket.socket]:
+    """Three connections that go silent: SIP/TCP with nothing sent, SIP/TCP after a complete
+    OPTIONS, AMI without a login. The test keeps them open; the server's timeouts must close them."""
+    quiet = socket.create_connection(("127.0.0.1", pbx.sip_port), timeout=3)
+    after = socket.create_connection(("127.0.0.1", pbx.sip_port), timeout=3)
+    lport = after.getsockname()[1]
+    after.sendall(("OPTIONS sip:%s SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:%d;branch=z9hG4bK-soak-idle-%d\r\n"
+                   "Max-Forwards: 70\r\nFrom: <sip:soak@%s>;tag=idle%d\r\nTo: <sip:%s>\r\n"
+                   "Call-ID: soak-idle-%d@127.0.0.1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+                   % (DOMAIN_A, lport, n, DOMAIN_A, n, DOMAIN_A, n)).encode())
+    ami = socket.create_connection(("127.0.0.1", pbx.ami_port), timeout=3)
+    return [quiet, after, ami]
+
+
+def closed_by_server(s: socket.socket) -> bool:
+    """True when the server closed the connection (EOF or reset after whatever it sent)."""
+    s.setblocking(False)
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return True
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+
+
 def tcp_churn(port: int, n: int) -> None:
     """SIP/TCP connections that open and close: at once, with half a request, after a complete
     OPTIONS (reading the answer), and with a reset (SO_LINGER 0)."""
@@ -307,6 +353,7 @@ class Traffic:
         self.pbx = pbx
         self.tracker = tracker
         self.counts: Dict[str, int] = collections.Counter()
+        self.idle: List[socket.socket] = []
         self._n = itertools.count()
 
     def step(self, kind: str) -> None:
@@ -324,6 +371,8 @@ class Traffic:
             self.tracker.originate(kind, DOMAIN_B, "100", 10000)
         elif kind == "ami_drop":
             ami_drop(self.pbx.ami_port, self.counts[kind] % 5, "100")
+        elif kind == "idle":
+            self.idle += open_idle(self.pbx, n)
         elif kind == "tcp":
             tcp_churn(self.pbx.sip_port, n)
 
@@ -368,6 +417,8 @@ def test_soak_nothing_leaks(pbx, peers, recorders):
         traffic.wait_responses(RESPONSE_WAIT)
         assert not tracker.pending, "warm-up Originates without OriginateResponse: %s" % tracker.pending
         assert ct.wait_until(lambda: not all_channels(monitors), 20, 0.5), all_channels(monitors)
+        assert ct.wait_until(lambda: all(closed_by_server(s) for s in traffic.idle), 4 * IDLE_TIMEOUT, 0.5), (
+            "silent warm-up connections still open after %d s" % (4 * IDLE_TIMEOUT))
         time.sleep(SETTLE_SECONDS)
         fd_base, rss_base, kinds_base = fd_count(pid), rss_kib(pid), fd_kinds(pid)
         held_base = held(metrics(pbx))
@@ -402,6 +453,9 @@ def test_soak_nothing_leaks(pbx, peers, recorders):
     ct.wait_until(lambda: fds.append(fd_count(pid)) or fds[-1] <= fd_base + FD_SLACK,
                   SETTLE_LIMIT - SETTLE_SECONDS, 1.0)
     fd_after, rss_after = fds[-1], rss_kib(pid)
+    idle_closed = sum(closed_by_server(s) for s in traffic.idle)
+    for s in traffic.idle:
+        s.close()
     after_metrics = metrics(pbx)
     bind_failures = after_metrics.get("centralino_rtp_bind_failures_total")
     held_after = held(after_metrics)
@@ -414,12 +468,13 @@ def test_soak_nothing_leaks(pbx, peers, recorders):
         "descriptors: baseline %d, peak %d, after %d (samples after the settle time %s)\n"
         "RSS: baseline %.1f MiB, peak %.1f MiB, after %.1f MiB (growth %.1f MiB)\n"
         "RTP bind failures (colliding sockets): %s; squatter sockets bound and released: %d\n"
+        "silent connections closed by the server: %d of %d\n"
         "held (/metrics, nonzero) at the baseline: %s; changed after: %s\n"
         "descriptor kinds: baseline %s, after %s"
         % (elapsed, soak_counts, warm, {k: dict(v) for k, v in tracker.reasons.items()},
            len(tracker.pending), len(tracker.wrong), fd_base, fd_peak, fd_after, fds,
            rss_base / 1024, rss_peak / 1024, rss_after / 1024, (rss_after - rss_base) / 1024,
-           bind_failures, squatter.churned, {k: v for k, v in held_base.items() if v}, held_diff, kinds_base, fd_kinds(pid)))
+           bind_failures, squatter.churned, idle_closed, len(traffic.idle), {k: v for k, v in held_base.items() if v}, held_diff, kinds_base, fd_kinds(pid)))
     print("\n" + figures)
 
     assert not tracker.pending, "Originates without OriginateResponse after %.0f s: %s\n%s" % (
@@ -430,6 +485,9 @@ def test_soak_nothing_leaks(pbx, peers, recorders):
     assert fd_after <= fd_base + FD_SLACK, (
         "descriptors not back to the baseline: %d > %d + %d\nsockets at the baseline:\n%s\nsockets now:\n%s\n%s"
         % (fd_after, fd_base, FD_SLACK, sockets_base, socket_summary(pid), figures))
+    assert idle_closed == len(traffic.idle), (
+        "silent SIP/TCP or AMI connections still open %d s after the soak (timeouts %d s)\n%s"
+        % (SETTLE_LIMIT, IDLE_TIMEOUT, figures))
     assert not held_diff, "channels, media legs or AMI sessions still held (baseline, after): %s\n%s" % (
         held_diff, figures)
     assert rss_after - rss_base < RSS_GROWTH_LIMIT_KIB, "RSS grew by %.1f MiB\n%s" % (
