@@ -227,10 +227,10 @@ struct Serve: AsyncParsableCommand {
                                                                              default: configuration.maximumTransactions)
         guard configuration.maximumTransactions >= 1 else { throw CommandFailure("--sip-max-transactions must be at least 1") }
         let dnsText = EnvironmentOption.resolve(dnsServer, "CENTRALINO_DNS_SERVER", default: "")
-        if !dnsText.isEmpty, case let text = dnsText {
-            let server = try BindAddress(parsing: text, flag: "--dns-server")
+        if !dnsText.isEmpty {
+            let server = try BindAddress(parsing: dnsText, flag: "--dns-server")
             guard let address = try? SocketAddress(ipAddress: server.host, port: server.port), server.port > 0 else {
-                throw CommandFailure("--dns-server \(text): expected an IP address and a port from 1 to 65535")
+                throw CommandFailure("--dns-server \(dnsText): expected an IP address and a port from 1 to 65535")
             }
             configuration.dnsServer = address
         }
