@@ -89,3 +89,10 @@ def test_srv_trunk_and_unresolvable_trunk(pbx, peers, recorders, dns):
     assert ("_sip._udp.nonexistent.invalid", TYPE_SRV) in dns.queries, dns.queries
     # Liveness only (a generous bound): the failure did not wait for any call timer.
     assert failed_after < 12, "CHANUNAVAIL took %.1f s" % failed_after
+
+
+def test_bad_dns_server_flag_refused(tmp_path):
+    for value in ("nonsense", "dns.example:53", "127.0.0.1:0"):
+        res = ct.subprocess.run([ct.centralino_bin(), "serve", "--data-dir", str(tmp_path / "data"), "--dns-server", value],
+                                capture_output=True, text=True, timeout=30)
+        assert res.returncode != 0 and "--dns-server" in (res.stdout + res.stderr), (value, res.stdout, res.stderr)
