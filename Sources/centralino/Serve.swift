@@ -65,6 +65,10 @@ struct Serve: AsyncParsableCommand {
     var sipMaxTransactions: Int?
     @Option(help: "DNS server IP:PORT for trunk SRV lookups, RFC 3263 (env CENTRALINO_DNS_SERVER; default the first nameserver of /etc/resolv.conf, port 53).")
     var dnsServer: String?
+    @Option(help: "RFC 4028 session interval granted to calls at most, seconds; 0 turns session timers off (env CENTRALINO_SIP_SESSION_EXPIRES; default 1800).")
+    var sipSessionExpires: Int?
+    @Option(help: "Shortest RFC 4028 session interval accepted, seconds; shorter gets 422 with Min-SE (env CENTRALINO_SIP_MIN_SE; default 90).")
+    var sipMinSe: Int?
     @Option(help: "Shortest registration accepted, seconds; shorter gets 423 (env CENTRALINO_SIP_MIN_EXPIRES; default 60).")
     var sipMinExpires: Int?
     @Option(help: "Longest registration granted, seconds (env CENTRALINO_SIP_MAX_EXPIRES; default 3600).")
@@ -251,6 +255,14 @@ struct Serve: AsyncParsableCommand {
         configuration.lockout.accountFailures = try EnvironmentOption.resolveInt(sipLockoutAccountFailures, "CENTRALINO_SIP_LOCKOUT_ACCOUNT_FAILURES",
                                                                                  default: configuration.lockout.failures)
         guard (1...max(1, configuration.lockout.failures)).contains(configuration.lockout.accountFailures) else {
+        let sessionExpires = try EnvironmentOption.resolveInt(sipSessionExpires, "CENTRALINO_SIP_SESSION_EXPIRES",
+                                                              default: Int(SessionTimerPolicy.defaultSessionExpires))
+        let minimumSE = try EnvironmentOption.resolveInt(sipMinSe, "CENTRALINO_SIP_MIN_SE", default: Int(SessionTimerPolicy.defaultMinimumSE))
+        guard (1...86_400).contains(minimumSE) else { throw CommandFailure("--sip-min-se must be between 1 and 86400") }
+        guard sessionExpires == 0 || (minimumSE...86_400).contains(sessionExpires) else {
+            throw CommandFailure("--sip-session-expires must be 0 or between --sip-min-se and 86400")
+        }
+        configuration.sessionTimers = SessionTimerPolicy(sessionExpires: UInt32(sessionExpires), minimumSE: UInt32(minimumSE))
             throw CommandFailure("--sip-lockout-account-failures must be between 1 and --sip-lockout-failures")
         }
         guard configuration.registrar.minimumExpires <= configuration.registrar.maximumExpires, configuration.lockout.failures >= 1 else {

@@ -75,6 +75,12 @@ final class SIPCallDriver {
                 return
             }
             reInvite(request, leg: leg, from: source)
+        case .update:
+            guard let leg else {
+                reply(request, 481, to: source)
+                return
+            }
+            update(request, leg: leg, from: source)
         case .bye:
             reply(request, leg == nil ? 481 : 200, to: source)
             guard let leg else { return }
@@ -138,12 +144,14 @@ final class SIPCallDriver {
             // A slowed refusal (failed digest): retransmissions meanwhile get 100 Trying.
             loop.scheduleConfined(in: delay, transactions) { $0.respond(to: request, with: response, destination: source) }
         case .authenticated(let caller):
+            guard acceptSessionTimer(request, leg: nil, from: source) else { return }
             let leg = SIPCallLeg(id: nextID(), direction: .inbound, tenant: tenant.uuid, destination: source,
                                  callID: request.headers.callID ?? "", localTag: SIPCore.newTag(),
                                  localParty: request.headers[.to] ?? "", remoteParty: Self.withoutTag(request.headers[.from] ?? ""),
                                  remoteTarget: request.headers.contacts?.first?.uri ?? from.uri, invite: request)
             leg.remoteTag = from.tag
             leg.remoteSDP = SDPSession(body: request.body)
+            _ = acceptSessionTimer(request, leg: leg, from: source)
             register(leg)
             delegate?.incomingCall(leg, caller: caller, dialed: request.uri.user ?? "", offer: leg.remoteSDP)
         }
@@ -175,11 +183,13 @@ final class SIPCallDriver {
             return
         }
         leg.state = .answered
+        addSessionTimerHeaders(&response, leg: leg)
         transactions.respond(to: leg.invite, with: response, destination: leg.destination,
                              noAck: { [weak self, weak leg] in
                                  guard let self, let leg else { return }
                                  self.noAck(leg)
                              })
+        sessionAnswered(leg)
     }
 
     /// Timer H of our 2xx: the peer never ACKed it, so the dialog ends with BYE (§13.3.1.4).
@@ -218,6 +228,7 @@ final class SIPCallDriver {
     }
 
     func finish(_ leg: SIPCallLeg) {
+        stopSessionTimer(leg)
         leg.state = .ended
         if legs[leg.callID] === leg { legs[leg.callID] = nil }
     }

@@ -44,6 +44,13 @@ final class SIPCallLeg {
     /// A re-INVITE we received and have not answered yet.
     var incomingReInvite: SIPRequest?
     private var sdpVersion: UInt64 = 1
+    /// The RFC 4028 session interval granted for this dialog (refresher set), and whether our 2xx
+    /// must carry `Require: timer`.
+    var sessionExpires: SessionExpires?
+    var sessionRequire = false
+    /// The running session timer and its scheduled check (`SIPCallDriver+SessionTimer`).
+    var sessionTimer: SessionTimer?
+    var sessionTimerTask: Scheduled<Void>?
 
     /// The next `o=` session version for an SDP we send again in this dialog.
     func nextSDPVersion() -> UInt64 {

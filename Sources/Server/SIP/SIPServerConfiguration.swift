@@ -45,6 +45,9 @@ public struct SIPServerConfiguration: Sendable {
     /// `nameserver` of /etc/resolv.conf at port 53.
     public var dnsServer: SocketAddress?
 
+    /// RFC 4028 session timers of calls (`--sip-session-expires`, `--sip-min-se`).
+    public var sessionTimers = SessionTimerPolicy()
+
     public init(host: String = "0.0.0.0", port: Int = 5060) {
         self.host = host
         self.port = port
