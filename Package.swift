@@ -7,6 +7,8 @@ let nioConcurrency = Target.Dependency.product(name: "NIOConcurrencyHelpers", pa
 let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let nioSSL = Target.Dependency.product(name: "NIOSSL", package: "swift-nio-ssl")
+let nioTLS = Target.Dependency.product(name: "NIOTLS", package: "swift-nio")
 
 let package = Package(
     name: "Centralino",
@@ -29,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // Pure protocol and domain code: no sockets, no clocks, no database.
@@ -43,15 +46,16 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         // The running node: listeners, sessions, services.
-        .target(name: "Server", dependencies: ["AMI", "SIP", "PBX", "Media", "Store", nioCore, nioPosix, nioConcurrency, logging, lifecycle]),
+        .target(name: "Server", dependencies: ["AMI", "SIP", "PBX", "Media", "Store", nioCore, nioPosix, nioConcurrency, nioSSL, nioTLS, logging, lifecycle]),
         // The admin panel and REST API (Hummingbird).
         .target(name: "Admin", dependencies: [
             "Store", "PBX", "AMI", crypto, logging, lifecycle, nioCore, nioPosix, nioConcurrency,
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"), nioSSL,
         ]),
         .executableTarget(name: "centralino", dependencies: [
-            "Server", "Admin", "Store", "PBX", "SIP", "Media", logging, lifecycle,
+            "Server", "Admin", "Store", "PBX", "SIP", "Media", logging, lifecycle, nioSSL,
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "MediaBenchmarks", dependencies: ["Media", nioCore, nioPosix], path: "Benchmarks/MediaBenchmarks"),

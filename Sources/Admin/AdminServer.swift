@@ -1,11 +1,13 @@
 import Hummingbird
+import HummingbirdTLS
 import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import Store
 
-/// The HTTP listener of the admin panel and REST API, a `Service` for the node's `ServiceGroup`.
+/// The HTTP listener of the admin panel and REST API (and optionally an HTTPS one serving the same
+/// responder), a `Service` for the node's `ServiceGroup`.
 ///
 /// `bind()` checks that the address can be claimed (a taken port is a clear startup error) and
 /// creates the system administrator on first start; `run()` serves until graceful shutdown.
@@ -18,8 +20,11 @@ public struct AdminServer: Service {
     }
 
     private let application: Application<RouterResponder<AdminRequestContext>>
+    private let httpsApplication: Application<RouterResponder<AdminRequestContext>>?
     /// `HOST:PORT` the panel is served on.
     public let listeningDescription: String
+    /// `HOST:PORT` the panel is served on over HTTPS, nil without HTTPS.
+    public let httpsListeningDescription: String?
     /// The system administrator's credentials when this start created or reset them (print once), else nil.
     public let initialCredentials: AdminInitialCredentials?
     /// Counters served at `/metrics`; the server may record AMI logins and originates here.
@@ -33,14 +38,44 @@ public struct AdminServer: Service {
     public static func bind(host: String, port: Int, store: CentralinoStore, live: any AdminLiveStatus, logger: Logger,
                             adminPassword: String? = nil, metrics: CentralinoMetrics = CentralinoMetrics(),
                             configuration: AdminConfiguration? = nil,
-                            connectionLimits: AdminConnectionLimits = AdminConnectionLimits()) async throws -> AdminServer {
+                            connectionLimits: AdminConnectionLimits = AdminConnectionLimits(),
+                            https: AdminHTTPSSettings? = nil) async throws -> AdminServer {
         var configuration = configuration ?? AdminConfiguration()
         configuration.host = host
         configuration.port = port
         let address = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        try await probe(host: host, port: port, address: address)
+        if let https { try await probe(host: https.host, port: https.port, address: https.address) }
+        let credentials = try AdminBootstrap.ensureSystemAdmin(store: store, password: adminPassword, bcryptCost: configuration.bcryptCost)
+        let router = AdminRouter.build(store: store, live: live, configuration: configuration, metrics: metrics, logger: logger)
+        let limiter = AdminConnectionLimiter(limits: connectionLimits)
+        let responder = router.buildResponder()
+        let application = Application(responder: responder,
+                                      server: .http1(configuration: .init(
+                                          additionalChannelHandlers: [AdminConnectionLimitHandler(limiter: limiter, logger: logger)],
+                                          idleTimeout: connectionLimits.idleTimeout)),
+                                      configuration: .init(address: .hostname(host, port: port), serverName: "Centralino", reuseAddress: true),
+                                      logger: logger)
+        var httpsApplication: Application<RouterResponder<AdminRequestContext>>?
+        if let https {
+            // The same caps (one limiter for both listeners); the idle timeout also bounds a stalled handshake.
+            let handlers = https.handlers
+            httpsApplication = Application(responder: responder,
+                                           server: try .tls(.http1(configuration: .init(
+                                               additionalChannelHandlers: [AdminConnectionLimitHandler(limiter: limiter, logger: logger)] + handlers(),
+                                               idleTimeout: connectionLimits.idleTimeout)), tlsConfiguration: https.tlsConfiguration),
+                                           configuration: .init(address: .hostname(https.host, port: https.port), serverName: "Centralino",
+                                                                reuseAddress: true),
+                                           logger: logger)
+        }
+        return AdminServer(application: application, httpsApplication: httpsApplication, listeningDescription: address,
+                           httpsListeningDescription: https?.address, initialCredentials: credentials, metrics: metrics)
+    }
+
+    /// Claims the address once now, so a taken port fails the start with a clear message;
+    /// Hummingbird binds it again (SO_REUSEADDR) when the service group runs.
+    private static func probe(host: String, port: Int, address: String) async throws {
         do {
-            // Claim the address once now, so a taken port fails the start with a clear message;
-            // Hummingbird binds it again (SO_REUSEADDR) when the service group runs.
             let probe = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .bind(host: host, port: port).get()
@@ -48,16 +83,6 @@ public struct AdminServer: Service {
         } catch {
             throw BindError(address: address, reason: "\(error)")
         }
-        let credentials = try AdminBootstrap.ensureSystemAdmin(store: store, password: adminPassword, bcryptCost: configuration.bcryptCost)
-        let router = AdminRouter.build(store: store, live: live, configuration: configuration, metrics: metrics, logger: logger)
-        let limiter = AdminConnectionLimiter(limits: connectionLimits)
-        let application = Application(router: router,
-                                      server: .http1(configuration: .init(
-                                          additionalChannelHandlers: [AdminConnectionLimitHandler(limiter: limiter, logger: logger)],
-                                          idleTimeout: connectionLimits.idleTimeout)),
-                                      configuration: .init(address: .hostname(host, port: port), serverName: "Centralino", reuseAddress: true),
-                                      logger: logger)
-        return AdminServer(application: application, listeningDescription: address, initialCredentials: credentials, metrics: metrics)
     }
 
     /// The panel's URL for the banner.
@@ -66,11 +91,17 @@ public struct AdminServer: Service {
     /// The lines `serve` prints: where the panel is and, on first start, how to log in.
     public var bannerLines: [String] {
         var lines = ["HTTP admin panel and REST API on \(panelURL) (API: \(panelURL)api/v1, OpenAPI: \(panelURL)api/v1/openapi.json)"]
+        if let httpsListeningDescription { lines.append("HTTPS admin panel and REST API on https://\(httpsListeningDescription)/") }
         if let initialCredentials { lines.append(initialCredentials.bannerLine(panelURL: panelURL)) }
         return lines
     }
 
     public func run() async throws {
-        try await application.run()
+        guard let httpsApplication else { return try await application.run() }
+        let application = self.application
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { try await application.run() }
+            group.addTask { try await httpsApplication.run() }
+        }
     }
 }

@@ -2,10 +2,13 @@ import AMI
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import ServiceLifecycle
 
-/// The AMI listener. `bind()` claims the port before the service group starts, so a port that is
-/// already taken is a clear startup error; `run()` serves until graceful shutdown.
+/// The AMI listener, and optionally the AMI over TLS one (Asterisk's `tlsenable`/`tlsbindaddr`, port 5039):
+/// both serve the same sessions under the same limits, ACLs and connection caps. `bind()` claims the
+/// ports before the service group starts, so a port that is already taken is a clear startup error;
+/// `run()` serves until graceful shutdown.
 public struct AMIServer: Service {
     /// Bytes of input buffered per connection at most; the decoder consumes complete lines, so
     /// only a partial line (bounded by the line limit) normally waits here.
@@ -16,19 +19,29 @@ public struct AMIServer: Service {
 
     private let context: AMIServerContext
     private let listener: any Channel
+    private let tlsListener: (any Channel)?
 
     /// The address actually bound (useful with port 0).
     public var localAddress: SocketAddress? { listener.localAddress }
 
     /// `HOST:PORT` of the bound listener, IPv6 hosts in brackets.
-    public var listeningDescription: String? {
-        guard let address = localAddress, let ip = address.ipAddress, let port = address.port else { return nil }
+    public var listeningDescription: String? { Self.describe(localAddress) }
+
+    /// The address the TLS listener bound, nil without one.
+    public var tlsLocalAddress: SocketAddress? { tlsListener?.localAddress }
+
+    /// `HOST:PORT` of the TLS listener, nil without one.
+    public var tlsListeningDescription: String? { Self.describe(tlsLocalAddress) }
+
+    static func describe(_ address: SocketAddress?) -> String? {
+        guard let address, let ip = address.ipAddress, let port = address.port else { return nil }
         return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
     }
 
-    /// Binds the listener; fails (e.g. address in use) before anything else starts.
+    /// Binds the listener (and the TLS one when `tls` is given); fails (e.g. address in use) before anything else starts.
     public static func bind(configuration: AMIServerConfiguration, directory: AMIDirectory, bus: AMIEventBus, calls: CallControl? = nil,
-                            observer: (any NodeObserver)? = nil, group: any EventLoopGroup, logger: Logger, startTime: Double) async throws -> AMIServer {
+                            observer: (any NodeObserver)? = nil, tls: TLSListenerSettings? = nil,
+                            group: any EventLoopGroup, logger: Logger, startTime: Double) async throws -> AMIServer {
         var configuration = configuration
         configuration.maximumConnections = Self.connectionCap(configuration.maximumConnections,
                                                               budget: DescriptorBudget.current(raiseSoftLimit: false), logger: logger)
@@ -40,7 +53,28 @@ public struct AMIServer: Service {
         // The engine holds channels to the same variable limits an Originate is checked against.
         let variableLimits = configuration.variableLimits
         calls?.query({ engine in engine.variableLimits = variableLimits }, completion: { _ in })
-        let listener = try await ServerBootstrap(group: group)
+        let listener = try await bootstrap(group: group, server: server, tls: nil)
+            .bind(host: configuration.host, port: configuration.port)
+            .get()
+        var tlsListener: (any Channel)?
+        if let tls {
+            do {
+                tlsListener = try await bootstrap(group: group, server: server, tls: tls)
+                    .bind(host: tls.host, port: tls.port)
+                    .get()
+            } catch {
+                try? await listener.close()
+                throw error
+            }
+        }
+        return AMIServer(context: server, listener: listener, tlsListener: tlsListener)
+    }
+
+    /// One bootstrap for both listeners: over TLS the session handler sits behind the TLS handler and
+    /// a handshake timeout; admission (ACL, caps) and the login timeout start when the TCP connection
+    /// opens, so they cover the handshake too. The banner waits in the TLS handler until the handshake is done.
+    private static func bootstrap(group: any EventLoopGroup, server: AMIServerContext, tls: TLSListenerSettings?) -> ServerBootstrap {
+        ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -48,14 +82,16 @@ public struct AMIServer: Service {
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 64 * 1024))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandlers(
+                    let pipeline = channel.pipeline.syncOperations
+                    if let tls {
+                        try pipeline.addHandlers(NIOSSLServerHandler(context: tls.credentials.context),
+                                                 TLSHandshakeTimeoutHandler(timeout: tls.handshakeTimeout))
+                    }
+                    try pipeline.addHandlers(
                         ByteToMessageHandler(AMIFrameDecoder(), maximumBufferSize: Self.maximumInputBuffer),
                         AMISessionHandler(server: server))
                 }
             }
-            .bind(host: configuration.host, port: configuration.port)
-            .get()
-        return AMIServer(context: server, listener: listener)
     }
 
     /// The global AMI connection cap: the configured one, or by default the budget's AMI share; never
@@ -70,11 +106,11 @@ public struct AMIServer: Service {
     }
 
     public func run() async throws {
-        let listener = self.listener
+        let listeners = [listener] + (tlsListener.map { [$0] } ?? [])
         await withGracefulShutdownHandler {
-            try? await listener.closeFuture.get()
+            for listener in listeners { try? await listener.closeFuture.get() }
         } onGracefulShutdown: {
-            listener.close(promise: nil)
+            for listener in listeners { listener.close(promise: nil) }
         }
         context.closeAllSessions()
     }

@@ -115,6 +115,18 @@ struct Serve: AsyncParsableCommand {
     var httpMaxConnectionsPerAddress: Int?
     @Option(help: "Seconds an HTTP connection may stay idle (env CENTRALINO_HTTP_IDLE_TIMEOUT; default 60).")
     var httpIdleTimeout: Int?
+    @Option(help: "PEM certificate (chain) for SIP over TLS, AMI over TLS and HTTPS; TLS listeners are off without it (env CENTRALINO_TLS_CERT).")
+    var tlsCert: String?
+    @Option(help: "PEM private key (unencrypted) of --tls-cert (env CENTRALINO_TLS_KEY).")
+    var tlsKey: String?
+    @Option(help: "SIP over TLS listener HOST:PORT, or off (env CENTRALINO_SIP_TLS_BIND; default the --sip-bind host, port 5061, when --tls-cert is given).")
+    var sipTlsBind: String?
+    @Option(help: "AMI over TLS listener HOST:PORT, or off (env CENTRALINO_AMI_TLS_BIND; default the --ami-bind host, port 5039, when --tls-cert is given).")
+    var amiTlsBind: String?
+    @Option(help: "HTTPS listener HOST:PORT for the admin panel, or off (env CENTRALINO_HTTPS_BIND; default the --http-bind host, port 8443, when --tls-cert is given).")
+    var httpsBind: String?
+    @Option(help: "Seconds a TLS connection may take to complete its handshake (env CENTRALINO_TLS_HANDSHAKE_TIMEOUT; default 10).")
+    var tlsHandshakeTimeout: Int?
 
     func run() async throws {
         let level = EnvironmentOption.resolve(logLevel, "CENTRALINO_LOG_LEVEL", default: "info")
@@ -132,6 +144,7 @@ struct Serve: AsyncParsableCommand {
         let sipAddress = try BindAddress(parsing: EnvironmentOption.resolve(sipBind, "CENTRALINO_SIP_BIND", default: "0.0.0.0:5060"), flag: "--sip-bind")
         let httpAddress = try BindAddress(parsing: EnvironmentOption.resolve(httpBind, "CENTRALINO_HTTP_BIND", default: "127.0.0.1:8080"), flag: "--http-bind")
         let configuration = try amiConfiguration(amiAddress)
+        let tls = try tlsListeners(sip: sipAddress, ami: amiAddress, http: httpAddress)
 
         let dataDirectory = URL(fileURLWithPath: EnvironmentOption.resolve(dataDir, "CENTRALINO_DATA_DIR", default: "./centralino-data"))
         let store = try CentralinoStore(dataDirectory: dataDirectory)
@@ -147,21 +160,23 @@ struct Serve: AsyncParsableCommand {
         let sip: SIPServer
         do {
             sip = try await SIPServer.bind(configuration: try sipConfiguration(sipAddress, descriptors: descriptors), directory: sipDirectory, store: store,
-                                           media: media, bus: bus, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+                                           media: media, bus: bus, tls: tls.sip, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
         } catch let error as CommandFailure {
             throw error
         } catch {
-            throw CommandFailure("cannot listen for SIP on \(sipAddress): \(error)")
+            let tlsNote = tls.sip.map { " or SIP over TLS on \($0.description)" } ?? ""
+            throw CommandFailure("cannot listen for SIP on \(sipAddress)\(tlsNote): \(error)")
         }
         sip.calls.capacity.defaults = try tenantCapacityDefaults(shares: sip.calls.capacity.defaults)
 
         let ami: AMIServer
         do {
             ami = try await AMIServer.bind(configuration: configuration, directory: directory, bus: bus, calls: sip.calls,
-                                           observer: MetricsObserver(metrics: metrics),
+                                           observer: MetricsObserver(metrics: metrics), tls: tls.ami,
                                            group: MultiThreadedEventLoopGroup.singleton, logger: logger, startTime: Date().timeIntervalSince1970)
         } catch {
-            throw CommandFailure("cannot listen for AMI on \(amiAddress): \(error)")
+            let tlsNote = tls.ami.map { " or AMI over TLS on \($0.description)" } ?? ""
+            throw CommandFailure("cannot listen for AMI on \(amiAddress)\(tlsNote): \(error)")
         }
 
         let admin: AdminServer
@@ -171,7 +186,7 @@ struct Serve: AsyncParsableCommand {
                                                live: NodeLiveStatus(bus: bus, sip: sip, media: media), logger: logger,
                                                adminPassword: password.isEmpty ? nil : password, metrics: metrics,
                                                configuration: try adminConfiguration(),
-                                               connectionLimits: try httpConnectionLimits(descriptors))
+                                               connectionLimits: try httpConnectionLimits(descriptors), https: tls.https)
         } catch {
             throw CommandFailure("\(error)")
         }
@@ -182,7 +197,9 @@ struct Serve: AsyncParsableCommand {
         }
         banner.append(contentsOf: admin.bannerLines)
         banner.append("SIP listening on \(sip.listeningDescription ?? sipAddress.description) (udp, tcp)")
+        if let sipTLS = sip.tlsListeningDescription { banner.append("SIP over TLS listening on \(sipTLS)") }
         banner.append("AMI listening on \(ami.listeningDescription ?? amiAddress.description)")
+        if let amiTLS = ami.tlsListeningDescription { banner.append("AMI over TLS listening on \(amiTLS)") }
         let announcer = ReadyAnnouncer(lines: banner)
 
         let group = ServiceGroup(configuration: .init(services: [.init(service: ami), .init(service: sip), .init(service: admin), .init(service: watcher), .init(service: announcer)],

@@ -40,7 +40,7 @@ final class SIPDatagramHandler: ChannelInboundHandler {
     }
 }
 
-/// TCP: messages framed by Content-Length. A framing error closes the connection after its 400.
+/// TCP and TLS: messages framed by Content-Length. A framing error closes the connection after its 400.
 /// Each whole message is reported to the connection's guard (it is then no longer "never valid").
 final class SIPStreamHandler: ChannelInboundHandler {
     typealias InboundIn = SIPStreamDecoder.Inbound
@@ -48,25 +48,27 @@ final class SIPStreamHandler: ChannelInboundHandler {
     private let core: SIPCore
     private let hub: SIPTransportHub
     private let connectionGuard: SIPConnectionGuard?
+    private let transport: SIPEndpoint.Transport
     private var source: SIPEndpoint?
 
-    init(core: SIPCore, hub: SIPTransportHub, connectionGuard: SIPConnectionGuard? = nil) {
+    init(core: SIPCore, hub: SIPTransportHub, connectionGuard: SIPConnectionGuard? = nil, transport: SIPEndpoint.Transport = .tcp) {
         self.core = core
         self.hub = hub
         self.connectionGuard = connectionGuard
+        self.transport = transport
     }
 
     func channelActive(context: ChannelHandlerContext) {
         if let address = context.remoteAddress {
-            let endpoint = SIPEndpoint(transport: .tcp, address: address)
+            let endpoint = SIPEndpoint(transport: transport, address: address)
             source = endpoint
-            hub.addTCP(context.channel, remote: endpoint.hostPort)
+            hub.addTCP(context.channel, remote: endpoint.connectionKey)
         }
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if let source { hub.removeTCP(remote: source.hostPort) }
+        if let source { hub.removeTCP(remote: source.connectionKey) }
         context.fireChannelInactive()
     }
 

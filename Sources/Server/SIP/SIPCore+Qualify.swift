@@ -108,6 +108,6 @@ extension SIPCore {
         guard let colon = binding.source.lastIndex(of: ":"), let port = Int(binding.source[binding.source.index(after: colon)...]) else { return nil }
         let host = binding.source[..<colon].trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         guard let address = try? SocketAddress(ipAddress: host, port: port) else { return nil }
-        return SIPEndpoint(transport: binding.transport == "tcp" ? .tcp : .udp, address: address)
+        return SIPEndpoint(transport: SIPEndpoint.Transport(rawValue: binding.transport) ?? .udp, address: address)
     }
 }

@@ -134,7 +134,7 @@ extension SIPCore {
         }
         switch outcome {
         case .ok(let bindings):
-            if changed, source.transport == .tcp, let latest = bindings.filter({ $0.source == source.hostPort }).map(\.expiresAt).max() {
+            if changed, source.transport != .udp, let latest = bindings.filter({ $0.source == source.hostPort }).map(\.expiresAt).max() {
                 connections.hold(source.hostPort, until: latest)
             }
             if changed {

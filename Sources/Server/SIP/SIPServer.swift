@@ -4,11 +4,12 @@ import Logging
 import Media
 import NIOCore
 import NIOPosix
+import NIOSSL
 import ServiceLifecycle
 import SIP
 import Store
 
-/// The SIP listener (UDP and TCP on the same address) with the registrar. `bind()` claims the
+/// The SIP listener (UDP and TCP on the same address, optionally TLS on its own) with the registrar. `bind()` claims the
 /// sockets before the service group starts; `run()` drives timers and persistence until shutdown.
 public struct SIPServer: Service {
     /// How often timers (qualify, retransmissions) are checked and registration changes persisted.
@@ -24,9 +25,11 @@ public struct SIPServer: Service {
     let logger: Logger
     let udp: any Channel
     let tcp: any Channel
+    let tls: (any Channel)?
 
     public static func bind(configuration: SIPServerConfiguration, directory: SIPDirectory, store: CentralinoStore,
-                            media: MediaEngine, bus: AMIEventBus, group: any EventLoopGroup, logger: Logger) async throws -> SIPServer {
+                            media: MediaEngine, bus: AMIEventBus, tls tlsSettings: TLSListenerSettings? = nil,
+                            group: any EventLoopGroup, logger: Logger) async throws -> SIPServer {
         let hub = SIPTransportHub(boundHost: configuration.host, boundPort: configuration.port, logger: logger)
         let core = SIPCore(configuration: configuration, directory: directory, logger: logger) { hub.localAddress(toward: $0) }
         core.load(try store.registrations(), wallClock: SIPClock.wallSeconds())
@@ -35,21 +38,40 @@ public struct SIPServer: Service {
             channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(SIPDatagramHandler(core: core, hub: hub)) }
         }
         let tcpPort = udp.localAddress?.port ?? configuration.port
-        let tcp = try await ServerBootstrap(group: group)
+        let tcp = try await streamBootstrap(group: group, configuration: configuration, core: core, hub: hub, tls: nil, logger: logger)
+            .bind(host: configuration.host, port: tcpPort).get()
+        var tls: (any Channel)?
+        if let tlsSettings {
+            tls = try await streamBootstrap(group: group, configuration: configuration, core: core, hub: hub, tls: tlsSettings, logger: logger)
+                .bind(host: tlsSettings.host, port: tlsSettings.port).get()
+            hub.setTLSBound(host: tlsSettings.host, port: tls?.localAddress?.port ?? tlsSettings.port)
+        }
+        return SIPServer(core: core, hub: hub, calls: calls, store: store, logger: logger, udp: udp, tcp: tcp, tls: tls)
+    }
+
+    /// SIP over TCP, or over TLS: the same connection guard (caps shared by both, setup and idle
+    /// timeouts) first, so a connection is admitted or refused before its handshake; then, over TLS,
+    /// the TLS handler and its handshake timeout. A phone registered over TLS is reached on its connection.
+    private static func streamBootstrap(group: any EventLoopGroup, configuration: SIPServerConfiguration, core: SIPCore,
+                                        hub: SIPTransportHub, tls: TLSListenerSettings?, logger: Logger) -> ServerBootstrap {
+        ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let connectionGuard = SIPConnectionGuard(book: core.connections, setupTimeout: configuration.tcpSetupTimeout,
                                                              idleTimeout: configuration.tcpIdleTimeout, logger: logger)
-                    try channel.pipeline.syncOperations.addHandlers(
-                        connectionGuard,
+                    let pipeline = channel.pipeline.syncOperations
+                    try pipeline.addHandler(connectionGuard)
+                    if let tls {
+                        try pipeline.addHandlers(NIOSSLServerHandler(context: tls.credentials.context),
+                                                 TLSHandshakeTimeoutHandler(timeout: tls.handshakeTimeout))
+                    }
+                    try pipeline.addHandlers(
                         ByteToMessageHandler(SIPStreamDecoder(), maximumBufferSize: Self.maximumStreamBuffer),
-                        SIPStreamHandler(core: core, hub: hub, connectionGuard: connectionGuard))
+                        SIPStreamHandler(core: core, hub: hub, connectionGuard: connectionGuard, transport: tls == nil ? .tcp : .tls))
                 }
             }
-            .bind(host: configuration.host, port: tcpPort).get()
-        return SIPServer(core: core, hub: hub, calls: calls, store: store, logger: logger, udp: udp, tcp: tcp)
     }
 
     /// Creates the call engine on its own event loop and routes dialog requests to it.
@@ -99,10 +121,10 @@ public struct SIPServer: Service {
     }
 
     /// `HOST:PORT` of the bound listeners, IPv6 hosts in brackets.
-    public var listeningDescription: String? {
-        guard let address = udp.localAddress, let ip = address.ipAddress, let port = address.port else { return nil }
-        return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
-    }
+    public var listeningDescription: String? { AMIServer.describe(udp.localAddress) }
+
+    /// `HOST:PORT` of the SIP over TLS listener, nil without one.
+    public var tlsListeningDescription: String? { AMIServer.describe(tls?.localAddress) }
 
     public func run() async throws {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
@@ -112,6 +134,7 @@ public struct SIPServer: Service {
         }
         persistChanges()
         tcp.close(promise: nil)
+        tls?.close(promise: nil)
         hub.closeAll()
     }
 

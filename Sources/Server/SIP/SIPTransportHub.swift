@@ -23,6 +23,8 @@ final class SIPTransportHub: Sendable {
     private let udpSender = NIOLockedValueBox<CInt?>(nil)
     private let tcp = NIOLockedValueBox<[String: any Channel]>([:])
     private let localByDestination = NIOLockedValueBox<[String: String]>([:])
+    /// Where the SIP over TLS listener is bound (host, port), nil without one.
+    private let tlsBound = NIOLockedValueBox<(host: String, port: Int)?>(nil)
     private let sendErrorCount = NIOLockedValueBox<Int>(0)
     let boundHost: String
     let boundPort: Int
@@ -72,6 +74,9 @@ final class SIPTransportHub: Sendable {
         return channel
     }
 
+    /// Records the TLS listener's address: requests sent over TLS name it in Via and Contact.
+    func setTLSBound(host: String, port: Int) { tlsBound.withLockedValue { $0 = (host, port) } }
+
     func addTCP(_ channel: any Channel, remote: String) { tcp.withLockedValue { $0[remote] = channel } }
     func removeTCP(remote: String) { tcp.withLockedValue { _ = $0.removeValue(forKey: remote) } }
 
@@ -91,8 +96,8 @@ final class SIPTransportHub: Sendable {
             }
             guard let loop = udp.withLockedValue({ $0 })?.eventLoop else { return }
             loop.scheduleTask(in: delay) { self.sendDatagram(bytes, to: destination, failed: failed) }
-        case .tcp:
-            guard let channel = tcp.withLockedValue({ $0[destination.hostPort] }) else {
+        case .tcp, .tls:
+            guard let channel = tcp.withLockedValue({ $0[destination.connectionKey] }) else {
                 fail(destination, reason: "no connection", failed: failed)
                 return
             }
@@ -146,15 +151,21 @@ final class SIPTransportHub: Sendable {
 
     /// `host:port` Centralino is reached at from `destination`: the bound address, or, when bound to
     /// a wildcard, the local address the kernel would route from (found once per destination).
+    /// Over TLS: the TLS listener's address.
     func localAddress(toward destination: SIPEndpoint) -> String {
+        var (boundHost, boundPort) = (self.boundHost, self.boundPort)
+        if destination.transport == .tls, let tls = tlsBound.withLockedValue({ $0 }) { (boundHost, boundPort) = tls }
         if boundHost != "0.0.0.0", boundHost != "::" {
             return boundHost.contains(":") ? "[\(boundHost)]:\(boundPort)" : "\(boundHost):\(boundPort)"
         }
-        if let known = localByDestination.withLockedValue({ $0[destination.ip] }) { return known }
-        let host = Self.routeSource(toward: destination.address) ?? "127.0.0.1"
-        let text = host.contains(":") ? "[\(host)]:\(boundPort)" : "\(host):\(boundPort)"
-        localByDestination.withLockedValue { $0[destination.ip] = text }
-        return text
+        let host: String
+        if let known = localByDestination.withLockedValue({ $0[destination.ip] }) {
+            host = known
+        } else {
+            host = Self.routeSource(toward: destination.address) ?? "127.0.0.1"
+            localByDestination.withLockedValue { $0[destination.ip] = host }
+        }
+        return host.contains(":") ? "[\(host)]:\(boundPort)" : "\(host):\(boundPort)"
     }
 
     /// The source address the kernel picks for `address` (a connected UDP socket sends nothing).
