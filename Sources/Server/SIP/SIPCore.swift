@@ -9,8 +9,9 @@ import SIP
 /// The SIP request logic of a node: registrar with digest authentication, OPTIONS, polite refusals,
 /// and qualify of registered contacts. Retransmissions are the transaction layer's business.
 ///
-/// Transport-free: the listeners feed it messages with their source and the time, and send what it
-/// returns. State sits behind one lock; nothing here blocks or does I/O.
+/// The listeners feed it messages with their source and the time and send what it returns (400s to
+/// malformed input); requests outside dialogs are answered through server transactions of the call
+/// driver's `SIPTransactionLayer`, on its loop. State sits behind one lock; nothing here blocks.
 final class SIPCore: Sendable {
     /// Methods this node answers.
     static let allowedMethods = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER"
