@@ -77,7 +77,7 @@ extension CallEngine {
     }
 
     private func extensionTargets(_ number: String, caller: CallChannel) -> [CallChannel] {
-        sip.bindings(tenant: caller.tenant, number: number).compactMap { binding in
+        sip.reachableBindings(tenant: caller.tenant, number: number).compactMap { binding in
             guard let endpoint = SIPCore.endpoint(binding) else { return nil }
             let channel = newOutboundChannel(name: "PJSIP/\(number)", caller: caller, dialed: number)
             channel.pendingOutbound = PendingOutbound(target: binding.contact.uri, destination: endpoint,

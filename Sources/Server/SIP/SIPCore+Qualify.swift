@@ -68,6 +68,18 @@ extension SIPCore {
         false
     }
 
+    /// The live bindings of an extension that qualify has not found unreachable (a binding not
+    /// qualified yet counts as reachable), for calls to it: an extension whose every phone stopped
+    /// answering OPTIONS is dialled as if unregistered, so Dial ends at once with CHANUNAVAIL
+    /// instead of ringing into the void for Timer B (as res_pjsip skips unavailable contacts).
+    func reachableBindings(tenant: UUID, number: String) -> [RegistrarBinding] {
+        let all = bindings(tenant: tenant, number: number)
+        let aorKey = Self.aorKey(tenant, number)
+        return state.withLockedValue { state in
+            all.filter { state.qualify.reachable["\(aorKey)|\($0.key)"] != false }
+        }
+    }
+
     /// The tenant's live bindings with their reachability, for the admin panel.
     func registrations(tenant: UUID) -> [SIPServer.RegistrationInfo] {
         let now = SIPClock.wallSeconds()

@@ -1,0 +1,60 @@
+"""Qualify and dead phones: a registered phone that stops answering OPTIONS is marked unreachable
+(no final response within Timer F, 32 s) and a Dial to an extension whose every contact is
+unreachable ends at once with DIALSTATUS CHANUNAVAIL (the caller gets 480 or 404, as for an
+unregistered extension) instead of ringing the dead contact until Timer B (32 s, then 408).
+
+This module's server qualifies every second (`--sip-qualify-interval 1`). 102 registers with SIPp,
+which then exits: nothing answers at its contact any more.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+import calltools as ct
+from calltools import SCENARIOS, Server
+
+TIMER_F = 32    # seconds: 64·T1, an OPTIONS without final response by then marks the contact unreachable
+
+
+@pytest.fixture(scope="module")
+def pbx(tmp_path_factory):
+    for attempt in range(3):   # a freshly picked port may be taken by another process meanwhile
+        try:
+            srv = Server(tmp_path_factory.mktemp("pbx"), name="qualify",
+                         extra_args=["--sip-qualify-interval", "1"])
+            break
+        except RuntimeError as e:
+            if "Address already in use" not in str(e) or attempt == 2:
+                raise
+    yield srv
+    srv.stop()
+
+
+def unreachable_logged(server: Server, number: str) -> bool:
+    text = server.log_path.read_text(errors="replace")
+    return any("SIP contact unreachable" in line and ("|%s|" % number) in line for line in text.splitlines())
+
+
+def test_dial_to_a_phone_that_stopped_answering_options_fails_fast(pbx, peers, recorders):
+    peers.register(["102"])     # SIPp registers 102 and exits: its contact answers nothing from now on
+    assert ct.wait_until(lambda: unreachable_logged(pbx, "102"), TIMER_F + 15, 0.5), (
+        "102 was never marked unreachable (no OPTIONS answer for %d s)" % (TIMER_F + 15))
+    mon = recorders("monitor")
+    mark = mon.mark()
+    started = time.monotonic()
+    caller = peers.caller("100", "102", str(SCENARIOS / "uac_call_fail.xml"), timeout=15)
+    rc = caller.wait()
+    elapsed = time.monotonic() - started
+    assert rc.returncode == 0, "caller 100 -> unreachable 102: SIPp exit %s\n%s" % (rc.returncode, rc.report())
+    finals = rc.received_finals()
+    assert finals and finals[-1] in (480, 404), "caller got %s, want 480 or 404 at once:\n%s" % (finals, rc.report())
+    assert elapsed < 10, "the call to an unreachable phone took %.1f s to fail (rang into the void?)" % elapsed
+    ends = [d.get("DialStatus") for d in mon.events(mark, "DialEnd")]
+    assert ends in ([], ["CHANUNAVAIL"]), "DialEnd: %s" % ends
+    assert not [m for m in mon.events(mark, "Newchannel") if (m.get("Channel") or "").startswith("PJSIP/102-")], (
+        "no channel may be created toward an unreachable contact")
+    assert ct.wait_until(lambda: not ct.channels_now(mon), 5, 0.2), "channels left: %s" % [
+        c.get("Channel") for c in ct.channels_now(mon)]
