@@ -96,3 +96,29 @@ def test_bad_dns_server_flag_refused(tmp_path):
         res = ct.subprocess.run([ct.centralino_bin(), "serve", "--data-dir", str(tmp_path / "data"), "--dns-server", value],
                                 capture_output=True, text=True, timeout=30)
         assert res.returncode != 0 and "--dns-server" in (res.stdout + res.stderr), (value, res.stdout, res.stderr)
+
+
+def _globex_call_to_unresolvable_trunk(pbx, peers, recorders):
+    crm_b = recorders("crm_b")
+    mark = crm_b.mark()
+    agent = peers.phone("100", ct.uas_scenario(peers.workdir, "answer", ring=300, end="wait"), domain=DOMAIN_B)
+    orig = ct.PanoramiskOriginate(pbx.ami_port, "crm_b", "s3cretB",
+                                  ct.c2c_variables_form("100", NUMBER, tenant_uuid=TENANT_B_UUID))
+
+    def ends():
+        return [m.get("DialStatus") for m in crm_b.events(mark, "DialEnd")
+                if (m.get("DestChannel") or "").startswith("PJSIP/carrier-")]
+    assert ct.wait_until(lambda: ends(), 15), "no DialEnd for the trunk leg:\n%s" % crm_b.since(mark)
+    assert ends() == ["CHANUNAVAIL"], ends()
+    res = agent.wait()
+    assert res.returncode == 0, res.report()
+    orig.result(10)
+    h.wait_call_over(crm_b, mark, timeout=10)
+
+
+def test_negative_answer_is_cached(pbx, peers, recorders, dns):
+    """"No such name" is kept for 60 s: a second call to the unresolvable trunk asks the name server nothing."""
+    _globex_call_to_unresolvable_trunk(pbx, peers, recorders)
+    asked = list(dns.queries)
+    _globex_call_to_unresolvable_trunk(pbx, peers, recorders)
+    assert [q for q in dns.queries[len(asked):] if "nonexistent.invalid" in q[0]] == [], dns.queries[len(asked):]
