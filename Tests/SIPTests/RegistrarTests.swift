@@ -58,6 +58,13 @@ final class RegistrarTests: XCTestCase {
         XCTAssertEqual(bindings[0].remaining(at: now + 100), 600)
     }
 
+    func testContactInThe200QuotesTheInstanceAsReceived() {
+        let instance = "\"<urn:uuid:00000000-0000-1000-8000-000A95A0E128>\""
+        let bindings = apply(register(["<sip:100@10.0.0.1:5061;transport=TLS;ob>;+sip.instance=\(instance)"], expires: "600"), []).1
+        XCTAssertEqual(bindings.first?.contactHeaderValue(at: now),
+                       "<sip:100@10.0.0.1:5061;transport=TLS;ob>;expires=600;+sip.instance=\(instance)")
+    }
+
     func testOlderCSeqOfTheSameCallIsOutOfOrder() {
         let bindings = apply(register(["<sip:100@a>"], expires: "600", cseq: 5), []).1
         let (outcome, kept) = apply(register(["<sip:100@a>"], expires: "0", cseq: 4), bindings)

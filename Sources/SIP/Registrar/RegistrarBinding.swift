@@ -35,7 +35,16 @@ public struct RegistrarBinding: Sendable, Hashable {
     /// The Contact header value for a 200 OK: the URI, the instance, and `expires=<remaining>`.
     public func contactHeaderValue(at now: UInt64) -> String {
         var value = "<\(contact.uri)>;expires=\(remaining(at: now))"
-        if let instance { value += ";+sip.instance=\(instance)" }
+        // A quoted string (RFC 5626 §4.2: `+sip.instance="<urn:...>"`): `<` is not a token character,
+        // and pjsip drops a 200 whose Contact carries it unquoted.
+        if let instance {
+            var escaped = ""
+            for character in instance {
+                if character == "\"" || character == "\\" { escaped.append("\\") }
+                escaped.append(character)
+            }
+            value += ";+sip.instance=\"\(escaped)\""
+        }
         return value
     }
 }
