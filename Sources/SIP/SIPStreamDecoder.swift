@@ -2,7 +2,8 @@ import NIOCore
 
 /// Frames SIP messages on a stream transport (TCP, TLS) by Content-Length (RFC 3261 §18.3).
 ///
-/// Leading CR/LF bytes between messages (keep-alives) are skipped. Once the blank line after the
+/// CR/LF bytes between messages are skipped, except an RFC 5626 §4.4.1 keep-alive "ping" (CRLFCRLF),
+/// which is delivered as `.keepAlive` so the transport can answer its "pong" (CRLF). Once the blank line after the
 /// headers arrives, the head is split once and kept while the body trickles in, so a message
 /// fed one byte at a time is not re-parsed. A missing Content-Length means an empty body.
 ///
@@ -15,7 +16,12 @@ public struct SIPStreamDecoder: NIOSingleStepByteToMessageDecoder {
     public enum Inbound: Sendable, Hashable {
         case message(SIPMessage)
         case malformed(SIPParseError)
+        /// A CRLFCRLF ping between messages (RFC 5626 §4.4.1): answer with CRLF.
+        case keepAlive
     }
+
+    /// The RFC 5626 keep-alive ping.
+    static let ping: [UInt8] = [SIPSyntax.cr, SIPSyntax.lf, SIPSyntax.cr, SIPSyntax.lf]
 
     public typealias InboundOut = Inbound
 
@@ -28,6 +34,13 @@ public struct SIPStreamDecoder: NIOSingleStepByteToMessageDecoder {
     public mutating func decode(buffer: inout ByteBuffer) throws -> Inbound? {
         if pending == nil {
             while let byte = buffer.readableBytesView.first, byte == SIPSyntax.cr || byte == SIPSyntax.lf {
+                let view = buffer.readableBytesView
+                if view.starts(with: Self.ping) {
+                    buffer.moveReaderIndex(forwardBy: Self.ping.count)
+                    return .keepAlive
+                }
+                // The start of a ping split across reads: wait for the rest.
+                if Self.ping.starts(with: view) { return nil }
                 buffer.moveReaderIndex(forwardBy: 1)
             }
             guard buffer.readableBytes > 0 else { return nil }

@@ -17,8 +17,21 @@ final class StreamDecoderTests: XCTestCase {
     func testKeepAlivesBetweenMessagesAreSkipped() throws {
         var decoder = SIPStreamDecoder()
         var buffer = ByteBuffer(string: "\r\n\r\n" + SampleMessages.register + "\r\n" + SampleMessages.invite)
+        // The leading CRLFCRLF is an RFC 5626 ping; a lone CRLF is skipped.
+        XCTAssertEqual(try decoder.decode(buffer: &buffer), .keepAlive)
         XCTAssertEqual(try decoder.decode(buffer: &buffer), try expected(SampleMessages.register))
         XCTAssertEqual(try decoder.decode(buffer: &buffer), try expected(SampleMessages.invite))
+        XCTAssertNil(try decoder.decode(buffer: &buffer))
+        XCTAssertEqual(buffer.readableBytes, 0)
+    }
+
+    func testPingSplitAcrossReadsIsOneKeepAlive() throws {
+        var decoder = SIPStreamDecoder()
+        var buffer = ByteBuffer(string: "\r\n")
+        XCTAssertNil(try decoder.decode(buffer: &buffer))
+        buffer.writeString("\r\n\r\n\r\n")
+        XCTAssertEqual(try decoder.decode(buffer: &buffer), .keepAlive)
+        XCTAssertEqual(try decoder.decode(buffer: &buffer), .keepAlive)
         XCTAssertNil(try decoder.decode(buffer: &buffer))
         XCTAssertEqual(buffer.readableBytes, 0)
     }

@@ -81,6 +81,10 @@ final class SIPStreamHandler: ChannelInboundHandler {
             outbound = core.receive(message, from: source, now: .now(), wallClock: SIPClock.wallSeconds())
         case .malformed(let error):
             outbound = core.malformed(error, from: source)
+        case .keepAlive:
+            // RFC 5626 §4.4.1: a CRLFCRLF ping gets a CRLF pong (over TLS too: written through the pipeline).
+            context.channel.writeAndFlush(ByteBuffer(string: "\r\n"), promise: nil)
+            outbound = []
         }
         outbound.forEach(hub.send)
     }

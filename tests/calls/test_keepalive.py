@@ -1,0 +1,56 @@
+"""NAT keep-alives against the real binary, with raw sockets.
+
+- SIP over TCP: a client's RFC 5626 §4.4.1 "ping" (CRLFCRLF) is answered with a "pong" (CRLF) and the
+  connection keeps serving SIP.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+
+
+def recv_until(sock: socket.socket, predicate, timeout: float) -> bytes:
+    data = b""
+    deadline = time.monotonic() + timeout
+    while not predicate(data) and time.monotonic() < deadline:
+        sock.settimeout(max(0.05, deadline - time.monotonic()))
+        try:
+            chunk = sock.recv(65536)
+        except socket.timeout:
+            break
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def options(port: int, local: str) -> bytes:
+    return ("OPTIONS sip:127.0.0.1:%d SIP/2.0\r\n"
+            "Via: SIP/2.0/TCP %s;branch=z9hG4bK-ka-%d\r\n"
+            "Max-Forwards: 70\r\nFrom: <sip:probe@127.0.0.1>;tag=ka\r\nTo: <sip:127.0.0.1:%d>\r\n"
+            "Call-ID: ka-%d@127.0.0.1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+            % (port, local, time.monotonic_ns(), port, time.monotonic_ns())).encode()
+
+
+def test_tcp_crlfcrlf_ping_gets_crlf_pong(pbx):
+    with socket.create_connection(("127.0.0.1", pbx.sip_port), timeout=5) as s:
+        local = "%s:%d" % s.getsockname()
+        # A message first (a connection that never sent one is only kept for the setup timeout).
+        s.sendall(options(pbx.sip_port, local))
+        first = recv_until(s, lambda d: b"\r\n\r\n" in d, 5)
+        assert first.startswith(b"SIP/2.0 200"), first
+        for _ in range(2):
+            s.sendall(b"\r\n\r\n")
+            pong = recv_until(s, lambda d: len(d) >= 2, 3)
+            assert pong == b"\r\n", "a CRLFCRLF ping must get exactly a CRLF pong (RFC 5626 §4.4.1), got %r" % pong
+        # A ping split across two segments is one ping.
+        s.sendall(b"\r\n")
+        time.sleep(0.2)
+        s.sendall(b"\r\n")
+        pong = recv_until(s, lambda d: len(d) >= 2, 3)
+        assert pong == b"\r\n", pong
+        # The connection still serves SIP.
+        s.sendall(options(pbx.sip_port, local))
+        again = recv_until(s, lambda d: b"\r\n\r\n" in d, 5)
+        assert again.startswith(b"SIP/2.0 200"), again
