@@ -21,11 +21,13 @@ from dnsresponder import TYPE_SRV, DNSResponder  # noqa: E402
 NUMBER = "0391234567"
 SRV_HOST = "carrier.srv.test"
 TARGET_HOST = "pbx-trunk.srv.test"
+HOSTILE_HOST = "loop.srv.test"
 
 
 @pytest.fixture(scope="module")
 def dns():
     responder = DNSResponder(srv={}, a={TARGET_HOST: "127.0.0.1"})
+    responder.hostile = {"_sip._udp." + HOSTILE_HOST, HOSTILE_HOST}
     yield responder
     responder.close()
 
@@ -38,7 +40,11 @@ def pbx(tmp_path_factory, dns):
     def yaml_with_names(trunk_a, trunk_b, trunk_c):
         text = original(trunk_a, trunk_b, trunk_c)
         text = text.replace("host: 127.0.0.1, port: %d }" % trunk_a, "host: %s, port: 5060 }" % SRV_HOST)
-        return text.replace("host: 127.0.0.1, port: %d }" % trunk_b, "host: nonexistent.invalid, port: 5060 }")
+        text = text.replace("host: 127.0.0.1, port: %d }" % trunk_b, "host: nonexistent.invalid, port: 5060 }")
+        # acme also has a trunk whose name server replies are malformed (compression pointer loops).
+        return text.replace("      - { name: carrier, host: %s, port: 5060 }\n" % SRV_HOST,
+                            "      - { name: carrier, host: %s, port: 5060 }\n      - { name: hostile, host: %s, port: 5060 }\n"
+                            % (SRV_HOST, HOSTILE_HOST), 1)
 
     dns.srv["_sip._udp." + SRV_HOST] = []   # filled in once the trunk port is known
     ct.provisioning_yaml = yaml_with_names
@@ -122,3 +128,24 @@ def test_negative_answer_is_cached(pbx, peers, recorders, dns):
     asked = list(dns.queries)
     _globex_call_to_unresolvable_trunk(pbx, peers, recorders)
     assert [q for q in dns.queries[len(asked):] if "nonexistent.invalid" in q[0]] == [], dns.queries[len(asked):]
+
+
+def test_malformed_dns_replies_fail_only_that_call(pbx, dns):
+    """Replies with compression-pointer loops are ignored (as no answer): the Originate to that trunk
+    fails, the node keeps answering SIP and AMI."""
+    before = len(dns.queries)
+    orig = ct.PanoramiskOriginate(pbx.ami_port, "monitor", "m0nitor", {
+        "Action": "Originate", "Async": "true", "Channel": "PJSIP/123@hostile", "Context": "internal",
+        "Exten": "100", "Priority": "1", "Timeout": "10000"})
+    res = orig.result(30)
+    assert isinstance(res, list) and len(res) == 2 and res[1].get("Response") == "Failure", res
+    asked = dns.queries[before:]
+    assert asked.count(("_sip._udp." + HOSTILE_HOST, TYPE_SRV)) == 2, "the SRV query is sent twice: %s" % asked
+    with ct.socket.socket(ct.socket.AF_INET, ct.socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.sendto(("OPTIONS sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKdnsalive\r\n"
+                  "From: <sip:x@127.0.0.1>;tag=1\r\nTo: <sip:127.0.0.1>\r\nCall-ID: dnsalive\r\nCSeq: 1 OPTIONS\r\n"
+                  "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n" % port).encode(), ("127.0.0.1", pbx.sip_port))
+        s.settimeout(5)
+        assert s.recvfrom(65535)[0].startswith(b"SIP/2.0 200"), "the node must still answer SIP"

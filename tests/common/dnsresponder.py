@@ -22,6 +22,8 @@ class DNSResponder:
         self.srv = {k.lower(): v for k, v in srv.items()}
         self.a = {k.lower(): v for k, v in a.items()}
         self.ttl = ttl
+        # Names answered with a malformed reply: an answer whose name is a compression pointer to itself.
+        self.hostile: set = set()
         self.queries: List[Tuple[str, int]] = []
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
@@ -59,6 +61,10 @@ class DNSResponder:
         name = ".".join(labels).lower()
         self.queries.append((name, qtype))
         answers = []
+        if name in self.hostile:
+            start = 12 + len(question)
+            loop = bytes([0xC0 | (start >> 8), start & 0xFF]) + struct.pack("!HHIH", qtype, 1, self.ttl, 0)
+            return struct.pack("!HHHHHH", qid, 0x8580, 1, 1, 0, 0) + question + loop
         if qtype == TYPE_SRV and name in self.srv:
             for prio, weight, port, target in self.srv[name]:
                 rdata = struct.pack("!HHH", prio, weight, port) + _name(target)
