@@ -65,6 +65,10 @@ struct Serve: AsyncParsableCommand {
     var sipMaxTransactions: Int?
     @Option(help: "DNS server IP:PORT for trunk SRV lookups, RFC 3263 (env CENTRALINO_DNS_SERVER; default the first nameserver of /etc/resolv.conf, port 53).")
     var dnsServer: String?
+    @Option(help: "Milliseconds one DNS query of a trunk lookup waits for its answer; it is sent twice (env CENTRALINO_DNS_TIMEOUT_MS; default 2000).")
+    var dnsTimeoutMs: Int?
+    @Option(help: "Names kept in the DNS cache of trunk lookups (env CENTRALINO_DNS_CACHE_ENTRIES; default 4096).")
+    var dnsCacheEntries: Int?
     @Option(help: "RFC 4028 session interval granted to calls at most, seconds; 0 turns session timers off (env CENTRALINO_SIP_SESSION_EXPIRES; default 1800).")
     var sipSessionExpires: Int?
     @Option(help: "Shortest RFC 4028 session interval accepted, seconds; shorter gets 422 with Min-SE (env CENTRALINO_SIP_MIN_SE; default 90).")
@@ -254,6 +258,13 @@ struct Serve: AsyncParsableCommand {
                 throw CommandFailure("--dns-server \(dnsText): expected an IP address and a port from 1 to 65535")
             }
             configuration.dnsServer = address
+        }
+        let dnsTimeout = try EnvironmentOption.resolveInt(dnsTimeoutMs, "CENTRALINO_DNS_TIMEOUT_MS", default: 2000)
+        guard (100...30_000).contains(dnsTimeout) else { throw CommandFailure("--dns-timeout-ms must be between 100 and 30000") }
+        configuration.dnsTimeout = .milliseconds(Int64(dnsTimeout))
+        configuration.dnsCacheEntries = try EnvironmentOption.resolveInt(dnsCacheEntries, "CENTRALINO_DNS_CACHE_ENTRIES", default: 4096)
+        guard (1...1_000_000).contains(configuration.dnsCacheEntries) else {
+            throw CommandFailure("--dns-cache-entries must be between 1 and 1000000")
         }
         configuration.registrar.minimumExpires = UInt32(clamping: try EnvironmentOption.resolveInt(sipMinExpires, "CENTRALINO_SIP_MIN_EXPIRES", default: 60))
         configuration.registrar.maximumExpires = UInt32(clamping: try EnvironmentOption.resolveInt(sipMaxExpires, "CENTRALINO_SIP_MAX_EXPIRES", default: 3600))

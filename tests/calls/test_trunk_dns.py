@@ -50,7 +50,8 @@ def pbx(tmp_path_factory, dns):
     ct.provisioning_yaml = yaml_with_names
     try:
         srv = ct.Server(tmp_path_factory.mktemp("pbxdns"), name="dns",
-                        extra_args=["--dns-server", "127.0.0.1:%d" % dns.port])
+                        extra_args=["--dns-server", "127.0.0.1:%d" % dns.port, "--dns-timeout-ms", "1000",
+                                    "--dns-cache-entries", "16"])
     finally:
         ct.provisioning_yaml = original
     dns.srv["_sip._udp." + SRV_HOST] = [(10, 10, srv.trunk_a, TARGET_HOST)]
@@ -97,11 +98,13 @@ def test_srv_trunk_and_unresolvable_trunk(pbx, peers, recorders, dns):
     assert failed_after < 12, "CHANUNAVAIL took %.1f s" % failed_after
 
 
-def test_bad_dns_server_flag_refused(tmp_path):
-    for value in ("nonsense", "dns.example:53", "127.0.0.1:0"):
-        res = ct.subprocess.run([ct.centralino_bin(), "serve", "--data-dir", str(tmp_path / "data"), "--dns-server", value],
+def test_bad_dns_flags_refused(tmp_path):
+    bad = [("--dns-server", "nonsense"), ("--dns-server", "dns.example:53"), ("--dns-server", "127.0.0.1:0"),
+           ("--dns-timeout-ms", "0"), ("--dns-timeout-ms", "999999"), ("--dns-cache-entries", "0")]
+    for flag, value in bad:
+        res = ct.subprocess.run([ct.centralino_bin(), "serve", "--data-dir", str(tmp_path / "data"), flag, value],
                                 capture_output=True, text=True, timeout=30)
-        assert res.returncode != 0 and "--dns-server" in (res.stdout + res.stderr), (value, res.stdout, res.stderr)
+        assert res.returncode != 0 and flag in (res.stdout + res.stderr), (flag, value, res.stdout, res.stderr)
 
 
 def _globex_call_to_unresolvable_trunk(pbx, peers, recorders):

@@ -20,11 +20,11 @@ final class SIPHostResolver: Sendable {
     static let defaultPort = 5060
     /// How long one UDP query waits for its answer, and how often it is sent (resolv.conf's
     /// `timeout:5 attempts:2` defaults, shortened: a call waits for this).
-    static let queryTimeout: TimeAmount = .seconds(2)
+    public static let defaultQueryTimeout: TimeAmount = .seconds(2)
     static let queryAttempts = 2
     /// Cached SRV answers (names of trunks: a few per tenant). When full, expired ones are dropped,
     /// then everything (the cache only saves lookups).
-    static let maximumCacheEntries = 4096
+    public static let defaultMaximumCacheEntries = 4096
     /// Longest time an answer is kept whatever its TTL (a day, as many resolvers' `max-cache-ttl`
     /// is a week: shorter so a provider's change is seen), and how long "no SRV record" is kept
     /// (RFC 2308 negative caching, without the SOA minimum we do not read).
@@ -41,8 +41,15 @@ final class SIPHostResolver: Sendable {
     let logger: Logger
     private let cache = NIOLockedValueBox([String: CacheEntry]())
 
-    init(nameserver: SocketAddress?, logger: Logger) {
+    /// Per-attempt wait (`--dns-timeout`) and cache size (`--dns-cache-entries`).
+    let queryTimeout: TimeAmount
+    let maximumCacheEntries: Int
+
+    init(nameserver: SocketAddress?, queryTimeout: TimeAmount = SIPHostResolver.defaultQueryTimeout,
+         maximumCacheEntries: Int = SIPHostResolver.defaultMaximumCacheEntries, logger: Logger) {
         self.nameserver = nameserver
+        self.queryTimeout = queryTimeout
+        self.maximumCacheEntries = max(1, maximumCacheEntries)
         self.logger = logger
     }
 
@@ -123,10 +130,10 @@ final class SIPHostResolver: Sendable {
 
     private func store(_ name: String, _ entry: CacheEntry) {
         cache.withLockedValue { cache in
-            if cache.count >= Self.maximumCacheEntries {
+            if cache.count >= self.maximumCacheEntries {
                 let now = NIODeadline.now()
                 cache = cache.filter { $0.value.expires > now }
-                if cache.count >= Self.maximumCacheEntries { cache.removeAll() }
+                if cache.count >= self.maximumCacheEntries { cache.removeAll() }
             }
             cache[name] = entry
         }
@@ -153,7 +160,7 @@ final class SIPHostResolver: Sendable {
                 case .failure:
                     promise.succeed(nil)
                 case .success(let channel):
-                    let timeout = loop.scheduleTask(in: Self.queryTimeout) { promise.succeed(nil) }
+                    let timeout = loop.scheduleTask(in: self.queryTimeout) { promise.succeed(nil) }
                     promise.futureResult.whenComplete { _ in
                         timeout.cancel()
                         channel.close(promise: nil)

@@ -72,7 +72,9 @@ final class SIPCore: Sendable {
         self.connections = SIPConnectionBook(limits: .init(total: configuration.tcpMaximumConnections,
                                                            perAddress: configuration.tcpMaximumConnectionsPerAddress))
         self.logger = logger
-        self.resolver = SIPHostResolver(nameserver: configuration.dnsServer ?? SIPHostResolver.systemNameserver(), logger: logger)
+        self.resolver = SIPHostResolver(nameserver: configuration.dnsServer ?? SIPHostResolver.systemNameserver(),
+                                        queryTimeout: configuration.dnsTimeout, maximumCacheEntries: configuration.dnsCacheEntries,
+                                        logger: logger)
         self.localAddress = localAddress
     }
 

@@ -44,6 +44,10 @@ public struct SIPServerConfiguration: Sendable {
     /// The DNS server trunk SRV lookups (RFC 3263) go to (`--dns-server`); nil: the first
     /// `nameserver` of /etc/resolv.conf at port 53.
     public var dnsServer: SocketAddress?
+    /// How long one DNS query waits for its answer (`--dns-timeout-ms`; sent twice) and how many names
+    /// the DNS cache keeps (`--dns-cache-entries`), see `SIPHostResolver`.
+    public var dnsTimeout: TimeAmount = SIPHostResolver.defaultQueryTimeout
+    public var dnsCacheEntries = SIPHostResolver.defaultMaximumCacheEntries
 
     /// RFC 4028 session timers of calls (`--sip-session-expires`, `--sip-min-se`).
     public var sessionTimers = SessionTimerPolicy()
