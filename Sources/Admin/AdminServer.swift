@@ -16,7 +16,9 @@ public struct AdminServer: Service {
     public struct BindError: Error, CustomStringConvertible {
         public let address: String
         public let reason: String
-        public var description: String { "cannot listen for HTTP on \(address): \(reason)" }
+        /// `HTTP` or `HTTPS`.
+        public var scheme = "HTTP"
+        public var description: String { "cannot listen for \(scheme) on \(address): \(reason)" }
     }
 
     private let application: Application<RouterResponder<AdminRequestContext>>
@@ -44,8 +46,8 @@ public struct AdminServer: Service {
         configuration.host = host
         configuration.port = port
         let address = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
-        try await probe(host: host, port: port, address: address)
-        if let https { try await probe(host: https.host, port: https.port, address: https.address) }
+        try await probe(host: host, port: port, address: address, scheme: "HTTP")
+        if let https { try await probe(host: https.host, port: https.port, address: https.address, scheme: "HTTPS") }
         let credentials = try AdminBootstrap.ensureSystemAdmin(store: store, password: adminPassword, bcryptCost: configuration.bcryptCost)
         let router = AdminRouter.build(store: store, live: live, configuration: configuration, metrics: metrics, logger: logger)
         let limiter = AdminConnectionLimiter(limits: connectionLimits)
@@ -74,14 +76,14 @@ public struct AdminServer: Service {
 
     /// Claims the address once now, so a taken port fails the start with a clear message;
     /// Hummingbird binds it again (SO_REUSEADDR) when the service group runs.
-    private static func probe(host: String, port: Int, address: String) async throws {
+    private static func probe(host: String, port: Int, address: String, scheme: String) async throws {
         do {
             let probe = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .bind(host: host, port: port).get()
             try await probe.close()
         } catch {
-            throw BindError(address: address, reason: "\(error)")
+            throw BindError(address: address, reason: "\(error)", scheme: scheme)
         }
     }
 
