@@ -241,3 +241,18 @@ def test_stalled_handshake_closed_and_tls_counts_against_tcp_caps(start_server, 
         for s in held:
             s.close()
     assert srv.alive
+
+
+def test_sips_uris_accepted_over_tls(start_server, pair):
+    srv = start_tls_server(start_server, pair, name="tls-sips")
+    client = TLSSipClient(srv.tls_port, pair[0])
+    try:
+        contact = "<sips:101@127.0.0.1:%d>" % client.local[1]
+        first, final = client.register("101", PASSWORDS[(DOMAIN, "101")], DOMAIN, expires=60, contacts=[contact],
+                                       ruri="sips:%s" % DOMAIN)
+        assert first.status == 401, first.text()
+        assert final.status == 200, final.text()
+        assert any(c.startswith(contact) for c in final.get_all("contact")), final.text()
+    finally:
+        client.close()
+    assert srv.alive
