@@ -79,15 +79,20 @@ ROUND = ["answer", "busy", "tcp", "answer", "noanswer", "ami_drop", "trunk503", 
 GONE_AGENT = "200"
 
 
+# Starts of the server that lost a port race with another process on the machine, before giving up.
+SERVER_START_ATTEMPTS = 5
+
+
 def start_server(tmp_path_factory, extra_args) -> Server:
     """Server() on ports that free_ports() found free; another process on this machine may take one
     of them before the server binds it (they are ephemeral ports), so a bind race is retried."""
-    for attempt in range(3):
+    for attempt in range(SERVER_START_ATTEMPTS):
         try:
             return Server(tmp_path_factory.mktemp("soak"), name="soak", extra_args=extra_args)
         except RuntimeError as e:
-            if "Address already in use" not in str(e) or attempt == 2:
+            if "Address already in use" not in str(e) or attempt == SERVER_START_ATTEMPTS - 1:
                 raise
+            time.sleep(2)
     raise AssertionError("unreachable")
 
 
