@@ -73,6 +73,8 @@ struct Serve: AsyncParsableCommand {
     var sipSessionExpires: Int?
     @Option(help: "Shortest RFC 4028 session interval accepted, seconds; shorter gets 422 with Min-SE (env CENTRALINO_SIP_MIN_SE; default 90).")
     var sipMinSe: Int?
+    @Option(help: "Seconds between CRLFCRLF keep-alive datagrams to every UDP contact (NAT bindings); 0 turns them off (env CENTRALINO_SIP_KEEPALIVE_INTERVAL; default 30).")
+    var sipKeepaliveInterval: Int?
     @Option(help: "Shortest registration accepted, seconds; shorter gets 423 (env CENTRALINO_SIP_MIN_EXPIRES; default 60).")
     var sipMinExpires: Int?
     @Option(help: "Longest registration granted, seconds (env CENTRALINO_SIP_MAX_EXPIRES; default 3600).")
@@ -266,6 +268,17 @@ struct Serve: AsyncParsableCommand {
         guard (1...1_000_000).contains(configuration.dnsCacheEntries) else {
             throw CommandFailure("--dns-cache-entries must be between 1 and 1000000")
         }
+        let sessionExpires = try EnvironmentOption.resolveInt(sipSessionExpires, "CENTRALINO_SIP_SESSION_EXPIRES",
+                                                              default: Int(SessionTimerPolicy.defaultSessionExpires))
+        let minimumSE = try EnvironmentOption.resolveInt(sipMinSe, "CENTRALINO_SIP_MIN_SE", default: Int(SessionTimerPolicy.defaultMinimumSE))
+        guard (1...86_400).contains(minimumSE) else { throw CommandFailure("--sip-min-se must be between 1 and 86400") }
+        guard sessionExpires == 0 || (minimumSE...86_400).contains(sessionExpires) else {
+            throw CommandFailure("--sip-session-expires must be 0 or between --sip-min-se and 86400")
+        }
+        configuration.sessionTimers = SessionTimerPolicy(sessionExpires: UInt32(sessionExpires), minimumSE: UInt32(minimumSE))
+        let keepAlive = try EnvironmentOption.resolveInt(sipKeepaliveInterval, "CENTRALINO_SIP_KEEPALIVE_INTERVAL", default: 30)
+        guard (0...86_400).contains(keepAlive) else { throw CommandFailure("--sip-keepalive-interval must be between 0 and 86400") }
+        configuration.keepAliveInterval = keepAlive == 0 ? nil : .seconds(Int64(keepAlive))
         configuration.registrar.minimumExpires = UInt32(clamping: try EnvironmentOption.resolveInt(sipMinExpires, "CENTRALINO_SIP_MIN_EXPIRES", default: 60))
         configuration.registrar.maximumExpires = UInt32(clamping: try EnvironmentOption.resolveInt(sipMaxExpires, "CENTRALINO_SIP_MAX_EXPIRES", default: 3600))
         configuration.registrar.defaultExpires = min(configuration.registrar.defaultExpires, configuration.registrar.maximumExpires)
@@ -283,14 +296,6 @@ struct Serve: AsyncParsableCommand {
         configuration.lockout.accountFailures = try EnvironmentOption.resolveInt(sipLockoutAccountFailures, "CENTRALINO_SIP_LOCKOUT_ACCOUNT_FAILURES",
                                                                                  default: configuration.lockout.failures)
         guard (1...max(1, configuration.lockout.failures)).contains(configuration.lockout.accountFailures) else {
-        let sessionExpires = try EnvironmentOption.resolveInt(sipSessionExpires, "CENTRALINO_SIP_SESSION_EXPIRES",
-                                                              default: Int(SessionTimerPolicy.defaultSessionExpires))
-        let minimumSE = try EnvironmentOption.resolveInt(sipMinSe, "CENTRALINO_SIP_MIN_SE", default: Int(SessionTimerPolicy.defaultMinimumSE))
-        guard (1...86_400).contains(minimumSE) else { throw CommandFailure("--sip-min-se must be between 1 and 86400") }
-        guard sessionExpires == 0 || (minimumSE...86_400).contains(sessionExpires) else {
-            throw CommandFailure("--sip-session-expires must be 0 or between --sip-min-se and 86400")
-        }
-        configuration.sessionTimers = SessionTimerPolicy(sessionExpires: UInt32(sessionExpires), minimumSE: UInt32(minimumSE))
             throw CommandFailure("--sip-lockout-account-failures must be between 1 and --sip-lockout-failures")
         }
         guard configuration.registrar.minimumExpires <= configuration.registrar.maximumExpires, configuration.lockout.failures >= 1 else {

@@ -2,12 +2,34 @@
 
 - SIP over TCP: a client's RFC 5626 §4.4.1 "ping" (CRLFCRLF) is answered with a "pong" (CRLF) and the
   connection keeps serving SIP.
+- SIP over UDP: every registered contact gets a CRLFCRLF datagram every `--sip-keepalive-interval`
+  seconds (1 in this module's server), which holds its NAT binding open.
 """
 
 from __future__ import annotations
 
 import socket
 import time
+
+import pytest
+
+from calltools import Server
+
+KEEPALIVE_INTERVAL = 1    # --sip-keepalive-interval of this module's server
+
+
+@pytest.fixture(scope="module")
+def pbx(tmp_path_factory):
+    for attempt in range(3):   # a freshly picked port may be taken by another process meanwhile
+        try:
+            srv = Server(tmp_path_factory.mktemp("pbx"), name="keepalive",
+                         extra_args=["--sip-keepalive-interval", str(KEEPALIVE_INTERVAL)])
+            break
+        except RuntimeError as e:
+            if "Address already in use" not in str(e) or attempt == 2:
+                raise
+    yield srv
+    srv.stop()
 
 
 def recv_until(sock: socket.socket, predicate, timeout: float) -> bytes:
@@ -54,3 +76,25 @@ def test_tcp_crlfcrlf_ping_gets_crlf_pong(pbx):
         s.sendall(options(pbx.sip_port, local))
         again = recv_until(s, lambda d: b"\r\n\r\n" in d, 5)
         assert again.startswith(b"SIP/2.0 200"), again
+
+
+def test_udp_contacts_get_crlf_keepalives(pbx, peers):
+    port = peers.register(["102"])     # SIPp registers 102 from this port and exits
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", port))
+        s.settimeout(0.2)
+        keepalives, others = [], []
+        deadline = time.monotonic() + 6 * KEEPALIVE_INTERVAL + 2
+        while len(keepalives) < 3 and time.monotonic() < deadline:
+            try:
+                data, source = s.recvfrom(65536)
+            except socket.timeout:
+                continue
+            (keepalives if data == b"\r\n\r\n" else others).append((time.monotonic(), source))
+    assert len(keepalives) >= 3, ("the registered UDP contact got %d CRLFCRLF keep-alives in %d s with "
+                                  "--sip-keepalive-interval %d (other datagrams: %d)"
+                                  % (len(keepalives), 6 * KEEPALIVE_INTERVAL + 2, KEEPALIVE_INTERVAL, len(others)))
+    assert all(src == ("127.0.0.1", pbx.sip_port) for _, src in keepalives), (
+        "keep-alives must come from the SIP port (the NAT binding's other end): %s" % keepalives)
+    gaps = [b[0] - a[0] for a, b in zip(keepalives, keepalives[1:])]
+    assert all(0.3 <= g <= 4 * KEEPALIVE_INTERVAL for g in gaps), "keep-alive gaps (s): %s" % gaps

@@ -17,6 +17,8 @@ struct QualifyState {
     /// Reachability by `aor|binding`; absent means not qualified yet.
     var reachable: [String: Bool] = [:]
     var nextRound: NIODeadline?
+    /// When UDP contacts are next sent a keep-alive.
+    var nextKeepAlive: NIODeadline?
 }
 
 extension SIPCore {
@@ -32,9 +34,34 @@ extension SIPCore {
         state.withLockedValue { $0.qualify.sender = sender }
     }
 
-    /// Periodic work: qualify rounds. Returns messages to send (none today:
+    /// The NAT keep-alive sent to UDP contacts: a CRLFCRLF datagram (RFC 5626 §4.4.1's ping, which
+    /// SIP stacks discard), enough to refresh the NAT binding between the phone and us.
+    static let keepAliveDatagram = ByteBuffer(string: "\r\n\r\n")
+
+    /// NAT keep-alives due at `now`: one datagram to the source address of every UDP binding, every
+    /// `keepAliveInterval` (TCP/TLS bindings are kept by the phone's own pings, which we answer).
+    func keepAlives(now: NIODeadline) -> [SIPOutbound] {
+        guard let interval = configuration.keepAliveInterval, interval > .zero else { return [] }
+        let wallNow = SIPClock.wallSeconds()
+        let destinations: [SIPEndpoint] = state.withLockedValue { state in
+            guard state.qualify.nextKeepAlive.map({ now >= $0 }) ?? true else { return [] }
+            let first = state.qualify.nextKeepAlive == nil
+            state.qualify.nextKeepAlive = now + interval
+            // The first round is one interval after start: a REGISTER just opened every binding.
+            if first { return [] }
+            return state.aors.values.flatMap { aor in
+                aor.bindings.filter { $0.expiresAt > wallNow }.compactMap { Self.endpoint($0) }.filter { $0.transport == .udp }
+            }
+        }
+        return Set(destinations.map(\.address)).map {
+            SIPOutbound(destination: SIPEndpoint(transport: .udp, address: $0), bytes: Self.keepAliveDatagram)
+        }
+    }
+
+    /// Periodic work: qualify rounds and NAT keep-alives. Returns messages to send (the keep-alives;
     /// qualify sends through its transactions).
     func tick(now: NIODeadline) -> [SIPOutbound] {
+        let keepAlives = keepAlives(now: now)
         let due: [(key: String, request: SIPRequest, destination: SIPEndpoint)]
         let sender: QualifyState.Sender?
         (due, sender) = state.withLockedValue { state in
@@ -59,7 +86,7 @@ extension SIPCore {
                 }
             }
         }
-        return []
+        return keepAlives
     }
 
     /// Responses to qualify OPTIONS are matched by their transactions in the call driver; nothing

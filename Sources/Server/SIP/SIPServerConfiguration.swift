@@ -49,6 +49,11 @@ public struct SIPServerConfiguration: Sendable {
     public var dnsTimeout: TimeAmount = SIPHostResolver.defaultQueryTimeout
     public var dnsCacheEntries = SIPHostResolver.defaultMaximumCacheEntries
 
+    /// How often every UDP contact is sent a CRLFCRLF keep-alive datagram to hold its NAT binding
+    /// open (`--sip-keepalive-interval`, default 30 s: many NATs drop an idle UDP mapping after
+    /// 30–60 s although RFC 4787 §4.3 asks for 2 minutes); nil or zero turns it off.
+    public var keepAliveInterval: TimeAmount? = .seconds(30)
+
     /// RFC 4028 session timers of calls (`--sip-session-expires`, `--sip-min-se`).
     public var sessionTimers = SessionTimerPolicy()
 
