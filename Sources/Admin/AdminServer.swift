@@ -31,6 +31,7 @@ public struct AdminServer: Service {
     public let initialCredentials: AdminInitialCredentials?
     /// Counters served at `/metrics`; the server may record AMI logins and originates here.
     public let metrics: CentralinoMetrics
+    private let readiness: ListenerReadiness
 
     /// Claims `host:port`, makes sure a system administrator exists and prepares the app.
     ///
@@ -52,11 +53,13 @@ public struct AdminServer: Service {
         let router = AdminRouter.build(store: store, live: live, configuration: configuration, metrics: metrics, logger: logger)
         let limiter = AdminConnectionLimiter(limits: connectionLimits)
         let responder = router.buildResponder()
+        let readiness = ListenerReadiness(expected: https == nil ? 1 : 2)
         let application = Application(responder: responder,
                                       server: .http1(configuration: .init(
                                           additionalChannelHandlers: [AdminConnectionLimitHandler(limiter: limiter, logger: logger)],
                                           idleTimeout: connectionLimits.idleTimeout)),
                                       configuration: .init(address: .hostname(host, port: port), serverName: "Centralino", reuseAddress: true),
+                                      onServerRunning: { _ in readiness.listening() },
                                       logger: logger)
         var httpsApplication: Application<RouterResponder<AdminRequestContext>>?
         if let https {
@@ -68,10 +71,12 @@ public struct AdminServer: Service {
                                                idleTimeout: connectionLimits.idleTimeout)), tlsConfiguration: https.tlsConfiguration),
                                            configuration: .init(address: .hostname(https.host, port: https.port), serverName: "Centralino",
                                                                 reuseAddress: true),
+                                           onServerRunning: { _ in readiness.listening() },
                                            logger: logger)
         }
         return AdminServer(application: application, httpsApplication: httpsApplication, listeningDescription: address,
-                           httpsListeningDescription: https?.address, initialCredentials: credentials, metrics: metrics)
+                           httpsListeningDescription: https?.address, initialCredentials: credentials, metrics: metrics,
+                           readiness: readiness)
     }
 
     /// Claims the address once now, so a taken port fails the start with a clear message;
@@ -96,6 +101,11 @@ public struct AdminServer: Service {
         if let httpsListeningDescription { lines.append("HTTPS admin panel and REST API on https://\(httpsListeningDescription)/") }
         if let initialCredentials { lines.append(initialCredentials.bannerLine(panelURL: panelURL)) }
         return lines
+    }
+
+    /// Returns once the HTTP (and HTTPS) listeners accept connections, or when the caller is cancelled.
+    public func waitUntilListening() async {
+        await readiness.wait()
     }
 
     public func run() async throws {

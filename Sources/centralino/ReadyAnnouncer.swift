@@ -1,12 +1,18 @@
 import Foundation
 import ServiceLifecycle
 
-/// Prints the startup lines (listening addresses, tenants) once the service group runs, so that
-/// whoever waits for them can already stop the node cleanly with SIGTERM.
+/// Prints the startup lines (listening addresses, tenants) once the service group runs and the
+/// listeners that bind late (Hummingbird's) accept connections, so that whoever waits for the lines
+/// can connect at once and can already stop the node cleanly with SIGTERM.
 struct ReadyAnnouncer: Service {
     let lines: [String]
+    /// Returns once every listener accepts connections.
+    let waitForListeners: @Sendable () async -> Void
 
     func run() async throws {
+        await waitForListeners()
+        // A listener that failed to bind cancels the group: then the node is not ready.
+        guard !Task.isCancelled else { return }
         for line in lines {
             FileHandle.standardOutput.write(Data((line + "\n").utf8))
         }

@@ -206,7 +206,7 @@ struct Serve: AsyncParsableCommand {
         if let sipTLS = sip.tlsListeningDescription { banner.append("SIP over TLS listening on \(sipTLS)") }
         banner.append("AMI listening on \(ami.listeningDescription ?? amiAddress.description)")
         if let amiTLS = ami.tlsListeningDescription { banner.append("AMI over TLS listening on \(amiTLS)") }
-        let announcer = ReadyAnnouncer(lines: banner)
+        let announcer = ReadyAnnouncer(lines: banner, waitForListeners: { await admin.waitUntilListening() })
 
         let group = ServiceGroup(configuration: .init(services: [.init(service: ami), .init(service: sip), .init(service: admin), .init(service: watcher), .init(service: announcer)],
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

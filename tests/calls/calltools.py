@@ -107,39 +107,7 @@ tenants:
 """
 
 
-_port_lock = threading.Lock()
-_handed_out: set = set()
-
-
-def free_ports(n: int, ip: str = "127.0.0.1", even: bool = False) -> List[int]:
-    """n distinct ports free for TCP and UDP (and port+1 UDP when even=True), never handed out twice."""
-    held, ports = [], []
-    with _port_lock:
-        while len(ports) < n:
-            t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            t.bind((ip, 0))
-            port = t.getsockname()[1]
-            held.append(t)
-            if port in _handed_out or (even and port % 2) or port > 65000:
-                continue
-            socks = []
-            try:
-                for p in ((port, port + 1) if even else (port,)):
-                    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                    socks.append(u)
-                    u.bind((ip, p))
-            except OSError:
-                for u in socks:
-                    u.close()
-                continue
-            held += socks
-            _handed_out.add(port)
-            if even:
-                _handed_out.add(port + 1)
-            ports.append(port)
-        for s in held:
-            s.close()
-    return ports
+from ports import free_ports  # noqa: E402,F401  (outside the ephemeral port range)
 
 
 def tail(text: str, n: int = 60) -> str:

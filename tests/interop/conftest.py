@@ -96,25 +96,7 @@ def centralino_bin() -> str:
     return str(p)
 
 
-def free_ports(n: int) -> List[int]:
-    """n distinct ports free for both TCP and UDP on 127.0.0.1."""
-    held, ports = [], []
-    while len(ports) < n:
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        t.bind(("127.0.0.1", 0))
-        port = t.getsockname()[1]
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            u.bind(("127.0.0.1", port))
-        except OSError:
-            t.close()
-            u.close()
-            continue
-        held += [t, u]
-        ports.append(port)
-    for s in held:
-        s.close()
-    return ports
+from ports import free_ports  # noqa: E402,F401  (outside the ephemeral port range)
 
 
 def run_apply(data_dir: Path, yaml_file: Path, timeout: float = 30.0) -> subprocess.CompletedProcess:

@@ -59,33 +59,7 @@ def centralino_bin() -> str:
     return str(p)
 
 
-_port_lock = threading.Lock()
-_handed_out: set = set()
-
-
-def free_ports(n: int, ip: str = "127.0.0.1") -> List[int]:
-    """n distinct ports free for both TCP and UDP on ip, never handed out twice in this run."""
-    held, ports = [], []
-    with _port_lock:
-        while len(ports) < n:
-            t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            t.bind((ip, 0))
-            port = t.getsockname()[1]
-            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            try:
-                u.bind((ip, port))
-            except OSError:
-                t.close()
-                u.close()
-                continue
-            held += [t, u]
-            if port in _handed_out:
-                continue
-            _handed_out.add(port)
-            ports.append(port)
-        for s in held:
-            s.close()
-    return ports
+from ports import free_ports  # noqa: E402,F401  (outside the ephemeral port range)
 
 
 def tail(text: str, n: int = 60) -> str:

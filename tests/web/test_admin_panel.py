@@ -10,6 +10,7 @@ refused bad number), registers a SIPp phone with it over the server's SIP port, 
 the dashboard lists the registration (screenshot test-artifacts/web/extension-registered.png).
 """
 import os
+import sys
 import re
 import shutil
 import socket
@@ -29,10 +30,8 @@ ARTIFACTS = Path(os.environ.get("CENTRALINO_ARTIFACTS", REPO / "test-artifacts")
 ADMIN_PASSWORD = "browser-test-pass"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, str(REPO / "tests" / "common"))
+from ports import free_port  # noqa: E402  (outside the ephemeral port range)
 
 
 def wait_for_port(port, process, timeout=60):

@@ -4,6 +4,7 @@ https, logs in as the system administrator and lands on the tenants page; the pl
 serving alongside.
 """
 import os
+import sys
 import shutil
 import socket
 import subprocess
@@ -22,10 +23,8 @@ REPO = Path(__file__).resolve().parents[2]
 ADMIN_PASSWORD = "browser-https-pass"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, str(REPO / "tests" / "common"))
+from ports import free_port  # noqa: E402  (outside the ephemeral port range)
 
 
 def wait_for_port(port, process, timeout=60):

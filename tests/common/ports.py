@@ -1,0 +1,59 @@
+"""Free ports for the servers and peers the tests start, outside the kernel's ephemeral port range.
+
+A port found by binding to port 0 lies in the ephemeral range (32768-60999 by default): between the
+moment the test releases it and the moment the server binds it, any client socket of the run (SIPp,
+an AMI client, the browser) may take it as its own source port, and the server's start fails with
+"Address already in use". Ports are therefore drawn at random from POOL, which lies below that range
+and apart from the RTP ranges the suites give their servers (20000 and up), each checked free for TCP
+and UDP (and port+1 for even pairs) and never handed out twice in one run.
+"""
+from __future__ import annotations
+
+import random
+import socket
+import threading
+from typing import List
+
+POOL = range(12000, 20000)
+
+_lock = threading.Lock()
+_handed_out: set = set()
+
+
+def _bindable(ip: str, port: int) -> bool:
+    socks = []
+    try:
+        for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+            s = socket.socket(socket.AF_INET, kind)
+            socks.append(s)
+            s.bind((ip, port))
+        return True
+    except OSError:
+        return False
+    finally:
+        for s in socks:
+            s.close()
+
+
+def free_ports(n: int, ip: str = "127.0.0.1", even: bool = False) -> List[int]:
+    """n distinct ports free for TCP and UDP on ip (and port+1 too when even=True)."""
+    ports: List[int] = []
+    with _lock:
+        for _ in range(len(POOL) * 4):
+            if len(ports) == n:
+                break
+            port = random.randrange(POOL.start, POOL.stop - 1)
+            if even:
+                port -= port % 2
+            wanted = (port, port + 1) if even else (port,)
+            if any(p in _handed_out for p in wanted) or not all(_bindable(ip, p) for p in wanted):
+                continue
+            _handed_out.update(wanted)
+            ports.append(port)
+        if len(ports) < n:
+            raise RuntimeError("no %d free ports left in %d-%d" % (n, POOL.start, POOL.stop - 1))
+    return ports
+
+
+def free_port(ip: str = "127.0.0.1") -> int:
+    return free_ports(1, ip)[0]
