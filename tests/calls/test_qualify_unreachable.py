@@ -9,6 +9,7 @@ which then exits: nothing answers at its contact any more.
 
 from __future__ import annotations
 
+import socket
 import time
 
 import pytest
@@ -58,3 +59,33 @@ def test_dial_to_a_phone_that_stopped_answering_options_fails_fast(pbx, peers, r
         "no channel may be created toward an unreachable contact")
     assert ct.wait_until(lambda: not ct.channels_now(mon), 5, 0.2), "channels left: %s" % [
         c.get("Channel") for c in ct.channels_now(mon)]
+
+
+def test_a_phone_that_registers_again_is_called_at_once(pbx, peers, recorders):
+    """The same contact registers again after it was marked unreachable: it is dialled again at once
+    (not only after the next answered OPTIONS). A raw UDP socket plays the phone and answers 486."""
+    port = peers.register(["102"])
+    assert ct.wait_until(lambda: unreachable_logged(pbx, "102"), TIMER_F + 15, 0.5), "102 never marked unreachable"
+    peers.register(["102"], port=port)      # the same contact registers again
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as phone:
+        phone.bind(("127.0.0.1", port))
+        phone.settimeout(0.2)
+        caller = peers.caller("100", "102", str(SCENARIOS / "uac_call_fail.xml"), timeout=15)
+        invite = None
+        deadline = time.monotonic() + 8
+        while time.monotonic() < deadline and invite is None:
+            try:
+                data, source = phone.recvfrom(65536)
+            except socket.timeout:
+                continue
+            if data.startswith(b"INVITE "):
+                invite = data.decode(errors="replace")
+                head = invite.split("\r\n\r\n", 1)[0].split("\r\n")
+                keep = [ln for ln in head[1:] if ln.split(":", 1)[0].strip().lower() in ("via", "from", "call-id", "cseq")]
+                to = next(ln for ln in head[1:] if ln.split(":", 1)[0].strip().lower() == "to")
+                reply = "\r\n".join(["SIP/2.0 486 Busy Here"] + keep + [to + ";tag=rawphone", "Content-Length: 0", "", ""])
+                phone.sendto(reply.encode(), source)
+        rc = caller.wait()
+    assert invite is not None, "the phone that registered again was never called (still treated as unreachable)"
+    finals = rc.received_finals()
+    assert finals and finals[-1] == 486, "caller got %s, want the phone's 486:\n%s" % (finals, rc.report())

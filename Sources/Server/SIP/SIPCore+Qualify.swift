@@ -17,6 +17,9 @@ struct QualifyState {
     /// Reachability by `aor|binding`; absent means not qualified yet.
     var reachable: [String: Bool] = [:]
     var nextRound: NIODeadline?
+    /// For bindings marked unreachable: their `expiresAt` then. A binding registered again since
+    /// (another `expiresAt`) counts as reachable until qualify says otherwise.
+    var unreachableExpiry: [String: UInt64] = [:]
     /// When UDP contacts are next sent a keep-alive.
     var nextKeepAlive: NIODeadline?
 }
@@ -62,18 +65,18 @@ extension SIPCore {
     /// qualify sends through its transactions).
     func tick(now: NIODeadline) -> [SIPOutbound] {
         let keepAlives = keepAlives(now: now)
-        let due: [(key: String, request: SIPRequest, destination: SIPEndpoint)]
+        let due: [(key: String, request: SIPRequest, destination: SIPEndpoint, expiresAt: UInt64)]
         let sender: QualifyState.Sender?
         (due, sender) = state.withLockedValue { state in
             guard let sender = state.qualify.sender, state.qualify.nextRound.map({ now >= $0 }) ?? true else { return ([], nil) }
             state.qualify.nextRound = now + configuration.qualifyInterval
-            var due: [(key: String, request: SIPRequest, destination: SIPEndpoint)] = []
+            var due: [(key: String, request: SIPRequest, destination: SIPEndpoint, expiresAt: UInt64)] = []
             for (aorKey, aor) in state.aors {
                 for binding in aor.bindings {
                     let key = "\(aorKey)|\(binding.key)"
                     guard !state.qualify.inFlight.contains(key), let destination = Self.endpoint(binding) else { continue }
                     state.qualify.inFlight.insert(key)
-                    due.append((key, optionsRequest(to: binding, destination: destination), destination))
+                    due.append((key, optionsRequest(to: binding, destination: destination), destination, binding.expiresAt))
                 }
             }
             return (due, sender)
@@ -83,6 +86,7 @@ extension SIPCore {
                 state.withLockedValue { state in
                     state.qualify.inFlight.remove(item.key)
                     setReachable(reachable, key: item.key, state: &state)
+                    state.qualify.unreachableExpiry[item.key] = reachable ? nil : item.expiresAt
                 }
             }
         }
@@ -103,7 +107,10 @@ extension SIPCore {
         let all = bindings(tenant: tenant, number: number)
         let aorKey = Self.aorKey(tenant, number)
         return state.withLockedValue { state in
-            all.filter { state.qualify.reachable["\(aorKey)|\($0.key)"] != false }
+            all.filter { binding in
+                let key = "\(aorKey)|\(binding.key)"
+                return state.qualify.reachable[key] != false || state.qualify.unreachableExpiry[key] != binding.expiresAt
+            }
         }
     }
 
