@@ -85,6 +85,7 @@ enum APIDirectoryRoutes {
         guard let transport = Trunk.Transport(rawValue: input.transport ?? "udp") else {
             throw AdminStoreError(.invalid, field: "transport", "must be udp or tcp")
         }
-        return Trunk(name: input.name, host: input.host, port: input.port ?? 5060, transport: transport, username: input.username)
+        return Trunk(name: input.name, host: input.host, port: input.port ?? 5060, transport: transport, username: input.username,
+                     rtpTimeout: input.rtp_timeout)
     }
 }

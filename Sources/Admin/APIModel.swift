@@ -90,6 +90,8 @@ enum APIModel {
         var transport: String
         var username: String?
         var has_password: Bool
+        /// RTP inactivity timeout in seconds (0 = never); null = the node's `--rtp-timeout`.
+        var rtp_timeout: Int?
         init(_ record: TrunkRecord) {
             name = record.trunk.name
             host = record.trunk.host
@@ -97,6 +99,18 @@ enum APIModel {
             transport = record.trunk.transport.rawValue
             username = record.trunk.username
             has_password = record.hasPassword
+            rtp_timeout = record.trunk.rtpTimeout
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(name, forKey: .name)
+            try container.encode(host, forKey: .host)
+            try container.encode(port, forKey: .port)
+            try container.encode(transport, forKey: .transport)
+            try container.encodeIfPresent(username, forKey: .username)
+            try container.encode(has_password, forKey: .has_password)
+            try container.encode(rtp_timeout, forKey: .rtp_timeout) // always present: null = the node's value
         }
     }
 
@@ -107,6 +121,8 @@ enum APIModel {
         var transport: String?
         var username: String?
         var password: String?
+        /// Seconds, 0 = never; null or absent = the node's `--rtp-timeout`.
+        var rtp_timeout: Int?
     }
 
     struct RouteBody: Codable, Sendable {

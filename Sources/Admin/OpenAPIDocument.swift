@@ -10,6 +10,12 @@ enum OpenAPIDocument {
 
     private static func ref(_ name: String) -> [String: Any] { ["$ref": "#/components/schemas/\(name)"] }
 
+    /// A trunk's `rtp_timeout`: seconds, 0 = never, null = the node's `--rtp-timeout`.
+    private static var trunkRTPTimeout: [String: Any] { [
+        "type": ["integer", "null"], "minimum": Trunk.rtpTimeoutField.range.lowerBound, "maximum": Trunk.rtpTimeoutField.range.upperBound,
+        "description": "RTP inactivity timeout in seconds for calls through this trunk; 0 = never; null = the node's --rtp-timeout",
+    ] }
+
     private static func object(_ properties: [String: [String: Any]], required: [String] = []) -> [String: Any] {
         ["type": "object", "properties": properties, "required": required, "additionalProperties": false]
     }
@@ -104,9 +110,10 @@ enum OpenAPIDocument {
             "Extension": object(["number": string, "name": string], required: ["number"]),
             "ExtensionInput": object(["number": string, "name": string, "password": string]),
             "Trunk": object(["name": string, "host": string, "port": integer, "transport": ["type": "string", "enum": ["udp", "tcp"]],
-                             "username": string, "has_password": boolean], required: ["name", "host", "port", "transport", "has_password"]),
+                             "username": string, "has_password": boolean, "rtp_timeout": trunkRTPTimeout],
+                            required: ["name", "host", "port", "transport", "has_password", "rtp_timeout"]),
             "TrunkInput": object(["name": string, "host": string, "port": integer, "transport": ["type": "string", "enum": ["udp", "tcp"]],
-                                  "username": string, "password": string], required: ["name", "host"]),
+                                  "username": string, "password": string, "rtp_timeout": trunkRTPTimeout], required: ["name", "host"]),
             "Route": object(["prefix": string, "trunk": string, "strip": integer], required: ["prefix", "trunk", "strip"]),
             "RouteInput": object(["prefix": string, "trunk": string, "strip": integer], required: ["prefix", "trunk"]),
             "AMIUser": object(["username": string, "permit": ["type": "array", "items": string], "read": string, "write": string, "enabled": boolean],

@@ -57,7 +57,9 @@ enum TrunkRoutes {
         let port = try form.number("port", ProvisioningRules.trunkPort, default: 5060)
         let transportText = form.text("transport").isEmpty ? "udp" : form.text("transport")
         guard let transport = Trunk.Transport(rawValue: transportText) else { throw AdminStoreError(.invalid, field: "transport", "must be udp or tcp") }
-        return Trunk(name: form.text("name"), host: form.text("host"), port: port, transport: transport, username: form.text("username"))
+        let rtpTimeout = form.text("rtp_timeout").isEmpty ? nil : try form.number("rtp_timeout", Trunk.rtpTimeoutField, default: 0)
+        return Trunk(name: form.text("name"), host: form.text("host"), port: port, transport: transport, username: form.text("username"),
+                     rtpTimeout: rtpTimeout)
     }
 
     static func fields(_ form: FormData?, _ record: TrunkRecord?, _ error: AdminStoreError?) -> String {
@@ -71,6 +73,8 @@ enum TrunkRoutes {
             \(HTML.input("port", label: "Port", value: value("port", record.map { String($0.trunk.port) }) , error: fieldError("port"), placeholder: "5060"))
             <label>Transport<select name="transport">\(options)</select>\(fieldError("transport").map { "<span class=\"field-error\">\(HTML.escape($0))</span>" } ?? "")</label>
             \(HTML.input("username", label: "Username", value: value("username", record?.trunk.username), error: fieldError("username")))
+            \(HTML.input("rtp_timeout", label: "RTP timeout (s, 0 = never, empty = node default)",
+                         value: value("rtp_timeout", record?.trunk.rtpTimeout.map(String.init)), error: fieldError("rtp_timeout"), placeholder: "node default"))
             \(HTML.input("password", label: record?.hasPassword == true ? "Password (empty: unchanged)" : "Password", type: "password", error: fieldError("password"), extra: "autocomplete=\"new-password\""))
             """
     }

@@ -7,12 +7,19 @@ public struct Trunk: Sendable, Hashable {
     public var port: Int
     public var transport: Transport
     public var username: String?
+    /// RTP inactivity timeout in seconds for the calls through this trunk (0 = never reaped);
+    /// nil = the node's `--rtp-timeout`.
+    public var rtpTimeout: Int?
 
-    public init(name: String, host: String, port: Int, transport: Transport = .udp, username: String? = nil) {
+    /// The allowed `rtp_timeout` values: 0 (never) up to a day.
+    public static let rtpTimeoutField = NumberField("rtp_timeout", 0...86_400)
+
+    public init(name: String, host: String, port: Int, transport: Transport = .udp, username: String? = nil, rtpTimeout: Int? = nil) {
         self.name = name
         self.host = host
         self.port = port
         self.transport = transport
         self.username = username
+        self.rtpTimeout = rtpTimeout
     }
 }

@@ -50,12 +50,12 @@ extension CentralinoStore {
             }
             let username = Self.optionalText(trunk.username)
             if let existingID {
-                try db.execute(sql: "UPDATE trunk SET name = ?, host = ?, port = ?, transport = ?, username = ? WHERE id = ?",
-                               arguments: [trunk.name, trunk.host, trunk.port, trunk.transport.rawValue, username, existingID])
+                try db.execute(sql: "UPDATE trunk SET name = ?, host = ?, port = ?, transport = ?, username = ?, rtp_timeout = ? WHERE id = ?",
+                               arguments: [trunk.name, trunk.host, trunk.port, trunk.transport.rawValue, username, trunk.rtpTimeout, existingID])
                 if let sealed { try db.execute(sql: "UPDATE trunk SET password_sealed = ? WHERE id = ?", arguments: [sealed, existingID]) }
             } else {
-                try db.execute(sql: "INSERT INTO trunk (tenant_id, name, host, port, transport, username, password_sealed) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                               arguments: [tenantID, trunk.name, trunk.host, trunk.port, trunk.transport.rawValue, username, sealed])
+                try db.execute(sql: "INSERT INTO trunk (tenant_id, name, host, port, transport, username, password_sealed, rtp_timeout) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                               arguments: [tenantID, trunk.name, trunk.host, trunk.port, trunk.transport.rawValue, username, sealed, trunk.rtpTimeout])
             }
             try Self.bumpRevision(db)
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM trunk WHERE tenant_id = ? AND name = ?", arguments: [tenantID, trunk.name]) else {
@@ -84,12 +84,22 @@ extension CentralinoStore {
         if let username = optionalText(trunk.username) {
             try AdminStoreError.check(username, ProvisioningRules.trunkUsername, field: "username")
         }
+        if let rtpTimeout = trunk.rtpTimeout, !Trunk.rtpTimeoutField.range.contains(rtpTimeout) {
+            throw AdminStoreError(.invalid, field: "rtp_timeout", Trunk.rtpTimeoutField.explanation)
+        }
+    }
+
+    /// The row's `rtp_timeout` when set and within range (migration v5); nil = the node's value.
+    static func trunkRTPTimeout(_ row: Row) -> Int? {
+        guard let value: Int = row["rtp_timeout"], Trunk.rtpTimeoutField.range.contains(value) else { return nil }
+        return value
     }
 
     static func trunkRecord(_ row: Row) -> TrunkRecord {
         let transport = Trunk.Transport(rawValue: row["transport"]) ?? .udp
         let sealed: Data? = row["password_sealed"]
-        return TrunkRecord(trunk: Trunk(name: row["name"], host: row["host"], port: row["port"], transport: transport, username: row["username"]),
+        return TrunkRecord(trunk: Trunk(name: row["name"], host: row["host"], port: row["port"], transport: transport, username: row["username"],
+                                        rtpTimeout: Self.trunkRTPTimeout(row)),
                            hasPassword: sealed != nil)
     }
 }

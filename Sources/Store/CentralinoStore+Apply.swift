@@ -36,10 +36,11 @@ extension CentralinoStore {
                     let sealed = try spec.password.map { try secrets.seal($0) }
                     let trunk = spec.trunk
                     try db.execute(sql: """
-                        INSERT INTO trunk (tenant_id, name, host, port, transport, username, password_sealed) VALUES (?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO trunk (tenant_id, name, host, port, transport, username, password_sealed, rtp_timeout) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                         ON CONFLICT (tenant_id, name) DO UPDATE SET host = excluded.host, port = excluded.port,
-                            transport = excluded.transport, username = excluded.username, password_sealed = excluded.password_sealed
-                        """, arguments: [tenantID, trunk.name, trunk.host, trunk.port, trunk.transport.rawValue, trunk.username, sealed])
+                            transport = excluded.transport, username = excluded.username, password_sealed = excluded.password_sealed,
+                            rtp_timeout = excluded.rtp_timeout
+                        """, arguments: [tenantID, trunk.name, trunk.host, trunk.port, trunk.transport.rawValue, trunk.username, sealed, trunk.rtpTimeout])
                     summary.trunks += 1
                 }
                 for spec in spec.outboundRoutes {

@@ -24,7 +24,8 @@ extension CentralinoStore {
             let uuidText: String = row["tenant_uuid"]
             let sealed: Data? = row["password_sealed"]
             let trunk = Trunk(name: row["name"], host: row["host"], port: row["port"],
-                              transport: Trunk.Transport(rawValue: row["transport"]) ?? .udp, username: row["username"])
+                              transport: Trunk.Transport(rawValue: row["transport"]) ?? .udp, username: row["username"],
+                              rtpTimeout: Self.trunkRTPTimeout(row))
             return StoredTrunk(tenant: UUID(uuidString: uuidText) ?? UUID(), trunk: trunk, password: try sealed.map { try secrets.open($0) })
         }
     }

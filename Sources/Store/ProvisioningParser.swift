@@ -48,13 +48,21 @@ public enum ProvisioningParser {
                 password: try item.required("password", matching: ProvisioningRules.secret))
         }
         let trunks = try fields.items("trunks") { node, itemPath in
-            let item = try Fields(node, path: itemPath, allowed: ["name", "host", "port", "transport", "username", "password"])
+            let item = try Fields(node, path: itemPath, allowed: ["name", "host", "port", "transport", "username", "password", "rtp_timeout"])
             let port = try item.number("port", ProvisioningRules.trunkPort, default: 5060)
             let transportText = try item.optional("transport") ?? "udp"
             guard let transport = Trunk.Transport(rawValue: transportText) else { throw item.error("transport", "must be udp or tcp") }
+            var rtpTimeout: Int? = nil
+            if let text = try item.optional("rtp_timeout") {
+                guard let value = Trunk.rtpTimeoutField.value(text) else {
+                    throw item.error("rtp_timeout", "\(PlainText.quoted(text)) \(Trunk.rtpTimeoutField.explanation)")
+                }
+                rtpTimeout = value
+            }
             let trunk = Trunk(name: try item.required("name", matching: ProvisioningRules.tenantName),
                               host: try item.required("host", matching: ProvisioningRules.host),
-                              port: port, transport: transport, username: try item.optional("username", matching: ProvisioningRules.trunkUsername))
+                              port: port, transport: transport, username: try item.optional("username", matching: ProvisioningRules.trunkUsername),
+                              rtpTimeout: rtpTimeout)
             return ProvisioningDocument.TrunkSpec(line: item.line, trunk: trunk,
                                                   password: try item.optional("password", matching: ProvisioningRules.secret))
         }

@@ -106,6 +106,10 @@ enum StoreSchema {
                 ALTER TABLE tenant ADD COLUMN limit_originates_per_second INTEGER;
                 """)
         }
+        migrator.registerMigration("v5-trunk-rtp-timeout") { db in
+            // Per-trunk RTP inactivity timeout in seconds (0 = never); NULL = the node's --rtp-timeout.
+            try db.execute(sql: "ALTER TABLE trunk ADD COLUMN rtp_timeout INTEGER")
+        }
         return migrator
     }
 }

@@ -27,6 +27,9 @@ final class CallChannel {
     weak var dialedBy: ActiveDial?
     var bridge: CallBridge?
     var media: (any CallMediaPort)?
+    /// This channel's RTP inactivity timeout when it differs from the node's `--rtp-timeout`
+    /// (a trunk's `rtp_timeout`; `.zero` = never reaped); nil = the node's value.
+    var rtpTimeout: TimeAmount?
     /// The codec the call settled on (chosen from the first leg's offer).
     var codec: CallSDP.Choice?
     var isAnswered: Bool { snapshot.state == .up }

@@ -10,6 +10,9 @@ import SIP
 ///
 /// A channel that is not up, or whose call is on hold (either side's SDP says `sendonly`,
 /// `recvonly` or `inactive`), restarts its count (Asterisk's `rtp_timeout_hold` defaults to off).
+///
+/// A trunk's `rtp_timeout` overrides the node's value for the legs through that trunk
+/// (`CallChannel.rtpTimeout`, 0 = never); every other channel keeps the node's value.
 extension CallEngine {
     /// How often answered channels are checked: a dead call is reaped between the timeout and
     /// the timeout plus this.
@@ -17,10 +20,11 @@ extension CallEngine {
     /// `SoftHangupRequest`'s `Cause` for a hangup by the channel driver (`AST_SOFTHANGUP_DEV`).
     static let softHangupByDriver = "1"
 
-    /// Starts the periodic check when an RTP timeout is configured. Call once, on the loop.
+    /// Starts the periodic check. Call once, on the loop. It runs even when the node's timeout is
+    /// off (`--rtp-timeout 0`), since a trunk may set its own.
     func startRTPTimeoutChecks() {
-        guard let timeout = media.inactivityTimeout, timeout > .zero else { return }
-        let interval = min(Self.rtpTimeoutCheckInterval, timeout)
+        let timeout = media.inactivityTimeout ?? .zero
+        let interval = timeout > .zero ? min(Self.rtpTimeoutCheckInterval, timeout) : Self.rtpTimeoutCheckInterval
         scheduleRTPTimeoutCheck(timeout: timeout, interval: interval)
     }
 
@@ -31,14 +35,16 @@ extension CallEngine {
         }
     }
 
-    /// Hangs up every answered channel silent for `timeout` at `now` (monotonic nanoseconds).
+    /// Hangs up every answered channel silent for its timeout at `now` (monotonic nanoseconds):
+    /// the channel's own (`rtpTimeout`, from its trunk) or else the node's `timeout`; `.zero` = never.
     func reapInactiveChannels(timeout: TimeAmount, at now: UInt64) {
-        let limit = UInt64(max(0, timeout.nanoseconds))
         var dead: [(CallChannel, UInt64)] = []
         for channel in channels.values where !channel.isGone {
             guard let media = channel.media else { continue }
             let idle = media.idleTime(at: now, counting: channel.isAnswered && !isOnHold(channel))
-            if idle >= limit { dead.append((channel, idle)) }
+            let own = channel.rtpTimeout ?? timeout
+            guard own > .zero else { continue }
+            if idle >= UInt64(own.nanoseconds) { dead.append((channel, idle)) }
         }
         for (channel, idle) in dead where !channel.isGone {
             logger.notice("Disconnecting channel for lack of audio RTP activity",
