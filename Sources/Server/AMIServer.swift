@@ -107,9 +107,11 @@ public struct AMIServer: Service {
 
     public func run() async throws {
         let listeners = [listener] + (tlsListener.map { [$0] } ?? [])
-        await withGracefulShutdownHandler {
+        // Cancellation too: when another service fails to start, the group cancels instead of shutting
+        // down gracefully, and a listener left open would keep the node half up and deaf to SIGTERM.
+        await withTaskCancellationOrGracefulShutdownHandler {
             for listener in listeners { try? await listener.closeFuture.get() }
-        } onGracefulShutdown: {
+        } onCancelOrGracefulShutdown: {
             for listener in listeners { listener.close(promise: nil) }
         }
         context.closeAllSessions()
