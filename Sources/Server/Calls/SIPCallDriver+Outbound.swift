@@ -36,6 +36,7 @@ extension SIPCallDriver {
         headers.add(.contact, contact(toward: request.destination))
         headers.add(.allow, SIPCore.allowedMethods)
         headers.add(.userAgent, SIPCore.serverName)
+        addSessionTimerRequest(&headers, interval: sessionPolicy.sessionExpires)
         headers.add(.contentType, "application/sdp")
         let invite = SIPRequest(method: .invite, uri: request.target, headers: headers, body: request.offer.body)
         let leg = SIPCallLeg(id: nextID(), direction: .outbound, tenant: request.tenant, destination: request.destination,
@@ -49,7 +50,7 @@ extension SIPCallDriver {
     }
 
     /// The INVITE in its client transaction (Timer A/B); responses come to `inviteResponse`.
-    private func sendInvite(_ leg: SIPCallLeg) {
+    func sendInvite(_ leg: SIPCallLeg) {
         let invite = leg.invite
         transactions.sendRequest(invite, to: leg.destination, response: { [weak self, weak leg] response in
             guard let self, let leg else { return }
@@ -99,12 +100,15 @@ extension SIPCallDriver {
             }
             leg.state = .answered
             leg.remoteSDP = SDPSession(body: response.body)
+            leg.peerAllow = response.headers.all(.allow)
             delegate?.legAnswered(leg, answer: leg.remoteSDP)
+            outboundSessionAnswered(leg, response: response)
         default:
             if (status == 401 || status == 407), leg.state == .early, !leg.cancelPending, !leg.authenticated,
                let credentials = leg.trunkCredentials, retryWithCredentials(leg, response: response, credentials: credentials) {
                 return
             }
+            if status == 422, retryWithLargerSessionInterval(leg, response: response) { return }
             guard leg.state == .early || leg.state == .ending else { return }
             let wasCancelled = leg.cancelPending || leg.state == .ending
             finish(leg)

@@ -64,7 +64,7 @@ extension SIPCallDriver {
         Int64(NIODeadline.now().uptimeNanoseconds / 1_000)
     }
 
-    private func restartSessionTimer(_ leg: SIPCallLeg, interval: UInt32, refresher: Bool) {
+    func restartSessionTimer(_ leg: SIPCallLeg, interval: UInt32, refresher: Bool) {
         let now = Self.clock()
         if leg.sessionTimer == nil {
             leg.sessionTimer = SessionTimer(interval: interval, refresher: refresher, now: now)
@@ -120,7 +120,7 @@ extension SIPCallDriver {
             (SessionTimerPolicy.minSEHeader, "\(sessionPolicy.minimumSE)"),
             (.supported, "timer"),
         ]
-        let peerAllows = leg.direction == .inbound ? leg.invite.headers.all(.allow) : []
+        let peerAllows = leg.direction == .inbound ? leg.invite.headers.all(.allow) : leg.peerAllow
         if SessionTimerPolicy.listsTag("UPDATE", in: peerAllows) {
             var request = leg.request(.update, via: via(toward: leg.destination))
             request.headers.add(.contact, contact(toward: leg.destination))

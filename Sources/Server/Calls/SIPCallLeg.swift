@@ -51,6 +51,10 @@ final class SIPCallLeg {
     /// The running session timer and its scheduled check (`SIPCallDriver+SessionTimer`).
     var sessionTimer: SessionTimer?
     var sessionTimerTask: Scheduled<Void>?
+    /// Outbound: the `Allow` values of the peer's 2xx (whether it takes UPDATE for refreshes).
+    var peerAllow: [String] = []
+    /// Outbound: our INVITE was already retried once after a 422 (RFC 4028 §7.3).
+    var sessionRetried = false
 
     /// The next `o=` session version for an SDP we send again in this dialog.
     func nextSDPVersion() -> UInt64 {

@@ -14,7 +14,7 @@ import SIP
 /// driver's `SIPTransactionLayer`, on its loop. State sits behind one lock; nothing here blocks.
 final class SIPCore: Sendable {
     /// Methods this node answers.
-    static let allowedMethods = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER"
+    static let allowedMethods = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE"
     static let serverName = "Centralino"
 
     let configuration: SIPServerConfiguration
