@@ -42,10 +42,13 @@ extension SIPCallDriver {
         return true
     }
 
-    /// Our INVITE was answered 2xx: a valid `Session-Expires` in it starts the session timer.
+    /// Our INVITE was answered 2xx: a valid `Session-Expires` in it starts the session timer. An
+    /// interval below the `Min-SE` we sent breaks RFC 4028 §9 and would have us refresh as often as the
+    /// peer likes: it is raised to our `Min-SE`.
     func outboundSessionAnswered(_ leg: SIPCallLeg, response: SIPResponse) {
         guard sessionPolicy.enabled, leg.state == .answered, let value = response.headers[.sessionExpires],
-              let granted = SessionExpires(value), granted.seconds > 0 else { return }
+              var granted = SessionExpires(value), granted.seconds > 0 else { return }
+        granted.seconds = max(granted.seconds, sessionPolicy.minimumSE)
         leg.sessionExpires = granted
         restartSessionTimer(leg, interval: granted.seconds, refresher: granted.refresher != .uas)
     }
