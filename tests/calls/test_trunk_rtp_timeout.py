@@ -48,10 +48,11 @@ def test_a_silent_carrier_is_reaped_after_its_trunks_rtp_timeout(pbx, peers, rec
     mon, crm_b = recorders("monitor"), recorders("crm_b")
     mark, mark_b = mon.mark(), crm_b.mark()
     # Neither SIPp sends RTP: the agents' legs keep the node's value (never), only acme's trunk leg is reaped.
-    agent = peers.phone("100", ct.uas_scenario(peers.workdir, "answer", ring=300, end="wait", wait=30000), timeout=40)
-    carrier = peers.trunk(ct.uas_scenario(peers.workdir, "answer", ring=300, end="wait", wait=30000), timeout=40)
-    agent_b = peers.phone("100", ct.uas_scenario(peers.workdir, "answer", ring=300, end="wait", wait=30000),
-                          domain=ct.DOMAIN_B, timeout=40)
+    # One scenario file for the three that wait for a BYE: writing it again while a SIPp parses it races.
+    answer_wait = ct.uas_scenario(peers.workdir, "answer", ring=300, end="wait", wait=30000)
+    agent = peers.phone("100", answer_wait, timeout=40)
+    carrier = peers.trunk(answer_wait, timeout=40)
+    agent_b = peers.phone("100", answer_wait, domain=ct.DOMAIN_B, timeout=40)
     carrier_b = peers.trunk(ct.uas_scenario(peers.workdir, "answer", ring=300, end="bye", hold=GLOBEX_HOLD_MS),
                             domain=ct.DOMAIN_B, timeout=40)
     orig = ct.PanoramiskOriginate(pbx.ami_port, "crm", "s3cret", ct.c2c_variables_form("100", NUMBER))
