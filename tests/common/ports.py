@@ -57,3 +57,18 @@ def free_ports(n: int, ip: str = "127.0.0.1", even: bool = False) -> List[int]:
 
 def free_port(ip: str = "127.0.0.1") -> int:
     return free_ports(1, ip)[0]
+
+
+def wait_for_port(port: int, process, timeout: float = 60) -> None:
+    """Waits until 127.0.0.1:port accepts TCP connections; fails at once when `process` exits."""
+    import time
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"port {port} did not open")

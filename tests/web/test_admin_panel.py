@@ -31,20 +31,7 @@ ADMIN_PASSWORD = "browser-test-pass"
 
 
 sys.path.insert(0, str(REPO / "tests" / "common"))
-from ports import free_port  # noqa: E402  (outside the ephemeral port range)
-
-
-def wait_for_port(port, process, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(f"port {port} did not open")
+from ports import free_port, wait_for_port  # noqa: E402  (outside the ephemeral port range)
 
 
 @pytest.fixture(scope="module")
