@@ -30,7 +30,7 @@ import pytest
 import sipwire
 from siptools import PASSWORDS, free_ports
 
-PHONE = Path(__file__).resolve().parent / "peers" / "pj_call_phone.py"
+PHONE = Path(__file__).resolve().parents[1] / "calls" / "peers" / "pj_call_phone.py"  # one phone for both suites
 DOMAIN = "acme.test"
 
 

@@ -1,4 +1,5 @@
-"""Headless pjsua2 softphone for the calls suite: registers one extension (digest) with Centralino and
+"""Headless pjsua2 softphone for the calls and SIP suites (--transport udp|tcp|tls, --ca: the CA file a TLS
+phone verifies Centralino's certificate with): registers one extension (digest) with Centralino and
 either auto-answers (--answer) or calls a number (--call N) and hangs up after --talk seconds of
 connected call. Null audio device, VAD off, so the media keeps sending RTP (silence frames).
 
@@ -35,6 +36,8 @@ ap.add_argument("--call", help="number to call once registered")
 ap.add_argument("--talk", type=float, default=4.0, help="seconds connected before the caller hangs up")
 ap.add_argument("--timeout", type=float, default=30.0)
 ap.add_argument("--log-messages", action="store_true", help="print every SIP message sent/received")
+ap.add_argument("--transport", default="udp", choices=["udp", "tcp", "tls"])
+ap.add_argument("--ca", help="TLS: CA certificate file to verify the server with")
 a = ap.parse_args()
 if bool(a.answer) == bool(a.call):
     ap.error("exactly one of --answer / --call")
@@ -129,13 +132,20 @@ tcfg = pj.TransportConfig()
 tcfg.port = a.sip_port
 tcfg.boundAddress = "127.0.0.1"
 tcfg.publicAddress = "127.0.0.1"
-ep.transportCreate(pj.PJSIP_TRANSPORT_UDP, tcfg)
+if a.transport == "tls":
+    if a.ca:
+        tcfg.tlsConfig.CaListFile = a.ca
+        tcfg.tlsConfig.verifyServer = True
+    tcfg.tlsConfig.method = pj.PJSIP_TLSV1_2_METHOD
+kind = {"udp": pj.PJSIP_TRANSPORT_UDP, "tcp": pj.PJSIP_TRANSPORT_TCP, "tls": pj.PJSIP_TRANSPORT_TLS}[a.transport]
+ep.transportCreate(kind, tcfg)
 ep.libStart()
 ep.audDevManager().setNullDev()          # no sound card: the null device feeds silence
 
 acfg = pj.AccountConfig()
 acfg.idUri = "sip:%s@%s" % (a.user, a.domain)
-acfg.regConfig.registrarUri = "sip:%s" % a.registrar
+TRANSPORT_PARAM = "" if a.transport == "udp" else ";transport=%s" % a.transport
+acfg.regConfig.registrarUri = "sip:%s%s" % (a.registrar, TRANSPORT_PARAM)
 acfg.regConfig.timeoutSec = 600
 acfg.regConfig.retryIntervalSec = 0      # no re-registration loop after a failure
 acfg.sipConfig.authCreds.append(pj.AuthCredInfo("digest", "*", a.user, 0, a.password))
@@ -159,7 +169,7 @@ try:
             break
         if a.call and state["reg"] == 200 and state["call"] is None:
             state["call"] = Call(acc)
-            uri = "sip:%s@%s" % (a.call, a.registrar)
+            uri = "sip:%s@%s%s" % (a.call, a.registrar, TRANSPORT_PARAM)
             out("DIAL %s" % uri)
             state["call"].makeCall(uri, pj.CallOpParam(True))
         now = time.monotonic()
