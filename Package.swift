@@ -40,24 +40,32 @@ let package = Package(
         .target(name: "PBX"),
         .target(name: "Media", dependencies: [nioCore, nioPosix, nioConcurrency]),
         // Persistence: SQLite through GRDB, secrets at rest, provisioning files.
-        .target(name: "Store", dependencies: [
-            "PBX", "AMI", crypto,
-            .product(name: "GRDB", package: "GRDB.swift"),
-            .product(name: "Yams", package: "Yams"),
-        ]),
+        .target(
+            name: "Store",
+            dependencies: [
+                "PBX", "AMI", crypto,
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
+            ]),
         // The running node: listeners, sessions, services.
-        .target(name: "Server", dependencies: ["AMI", "SIP", "PBX", "Media", "Store", nioCore, nioPosix, nioConcurrency, nioSSL, nioTLS, logging, lifecycle]),
+        .target(
+            name: "Server",
+            dependencies: ["AMI", "SIP", "PBX", "Media", "Store", nioCore, nioPosix, nioConcurrency, nioSSL, nioTLS, logging, lifecycle]),
         // The admin panel and REST API (Hummingbird).
-        .target(name: "Admin", dependencies: [
-            "Store", "PBX", "AMI", crypto, logging, lifecycle, nioCore, nioPosix, nioConcurrency,
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
-            .product(name: "HummingbirdTLS", package: "hummingbird"), nioSSL,
-        ]),
-        .executableTarget(name: "centralino", dependencies: [
-            "Server", "Admin", "Store", "PBX", "SIP", "Media", logging, lifecycle, nioSSL,
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .target(
+            name: "Admin",
+            dependencies: [
+                "Store", "PBX", "AMI", crypto, logging, lifecycle, nioCore, nioPosix, nioConcurrency,
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"), nioSSL,
+            ]),
+        .executableTarget(
+            name: "centralino",
+            dependencies: [
+                "Server", "Admin", "Store", "PBX", "SIP", "Media", logging, lifecycle, nioSSL,
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         .executableTarget(name: "MediaBenchmarks", dependencies: ["Media", nioCore, nioPosix], path: "Benchmarks/MediaBenchmarks"),
         .executableTarget(name: "SIPBenchmarks", dependencies: ["SIP", nioCore], path: "Benchmarks/SIPBenchmarks"),
         .executableTarget(name: "AMIBenchmarks", dependencies: ["AMI", nioCore, nioPosix], path: "Benchmarks/AMIBenchmarks"),
@@ -65,11 +73,13 @@ let package = Package(
         .testTarget(name: "PBXTests", dependencies: ["PBX"]),
         .testTarget(name: "MediaTests", dependencies: ["Media", nioCore, nioPosix, nioConcurrency]),
         .testTarget(name: "SIPTests", dependencies: ["SIP", nioCore, .product(name: "NIOTestUtils", package: "swift-nio")]),
-        .testTarget(name: "AdminTests", dependencies: [
-            "Admin", "Store", "PBX", "AMI", crypto,
-            .product(name: "HummingbirdTesting", package: "hummingbird"),
-            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
-        ]),
+        .testTarget(
+            name: "AdminTests",
+            dependencies: [
+                "Admin", "Store", "PBX", "AMI", crypto,
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            ]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "PBX", "AMI"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Store", "AMI", nioCore, nioPosix]),
     ],

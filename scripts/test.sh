@@ -33,6 +33,9 @@ tests/sip/install-peers.sh .venv
 log "browser for the admin panel tests (chromium, chromium-driver, selenium)"
 tests/web/install.sh .venv
 
+log "format check (swift format lint --strict, configuration in .swift-format)"
+swift format lint --strict --recursive Package.swift Sources Tests Benchmarks Fuzz/Package.swift Fuzz/Sources
+
 log "swift build (debug, with tests)"
 swift build --build-tests
 

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -24,7 +25,7 @@ final class PingClient: @unchecked Sendable {
         guard result == 0 else { throw Failure(description: "cannot connect to \(host):\(port)") }
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        _ = try readLine() // banner
+        _ = try readLine()  // banner
     }
 
     deinit { close(fd) }

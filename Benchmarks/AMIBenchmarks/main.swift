@@ -34,6 +34,7 @@ default:
 }
 
 func usage() -> Never {
-    FileHandle.standardError.write(Data("usage: AMIBenchmarks decoder | do-nothing-server PORT | ping HOST PORT USER SECRET sequential|pipelined SECONDS|COUNT\n".utf8))
+    FileHandle.standardError.write(
+        Data("usage: AMIBenchmarks decoder | do-nothing-server PORT | ping HOST PORT USER SECRET sequential|pipelined SECONDS|COUNT\n".utf8))
     exit(2)
 }

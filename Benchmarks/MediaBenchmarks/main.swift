@@ -45,8 +45,10 @@ final class EchoPhone: ChannelInboundHandler {
 
 func packet(_ sequence: Int) -> ByteBuffer {
     var buffer = ByteBuffer()
-    RTPHeader(payloadType: 0, sequenceNumber: UInt16(truncatingIfNeeded: sequence), timestamp: UInt32(sequence) * 160,
-              ssrc: 0x5EED).write(to: &buffer)
+    RTPHeader(
+        payloadType: 0, sequenceNumber: UInt16(truncatingIfNeeded: sequence), timestamp: UInt32(sequence) * 160,
+        ssrc: 0x5EED
+    ).write(to: &buffer)
     buffer.writeBytes([UInt8](repeating: 0xFF, count: 160))
     return buffer
 }
@@ -95,7 +97,7 @@ let injector = phoneLoop.scheduleRepeatedTask(initialDelay: .zero, delay: .milli
 }
 
 func relayed() -> UInt64 { legA.statistics.relayedSent + legB.statistics.relayedSent }
-try await Task.sleep(nanoseconds: 1_000_000_000) // warm-up
+try await Task.sleep(nanoseconds: 1_000_000_000)  // warm-up
 let startCount = relayed()
 let start = NIODeadline.now()
 try await Task.sleep(nanoseconds: UInt64(seconds) * 1_000_000_000)
@@ -105,7 +107,9 @@ injector.cancel()
 
 let rate = Double(endCount - startCount) / elapsed
 let dropped = legA.statistics.totalDropped + legB.statistics.totalDropped
-print("MediaBenchmarks: \(Int(rate)) relayed RTP packets/s through one bridged pair (172-byte packets, window \(window), \(seconds) s, both directions); legs dropped \(dropped)")
+print(
+    "MediaBenchmarks: \(Int(rate)) relayed RTP packets/s through one bridged pair (172-byte packets, window \(window), \(seconds) s, both directions); legs dropped \(dropped)"
+)
 print("  = \(Int(rate / 50)) one-way G.711 20 ms streams, \(Int(rate / 100)) bidirectional calls' worth on one pair")
 
 try await phoneA.close().get()

@@ -79,7 +79,10 @@ try measure("parse REGISTER (datagram)", iterations: iterations) {
     guard try parser.parseDatagram(&buffer) != nil else { fatalError("REGISTER did not parse") }
 }
 var streamInput = ByteBuffer()
-for _ in 0..<1000 { streamInput.writeImmutableBuffer(inviteBytes); streamInput.writeImmutableBuffer(registerBytes) }
+for _ in 0..<1000 {
+    streamInput.writeImmutableBuffer(inviteBytes)
+    streamInput.writeImmutableBuffer(registerBytes)
+}
 try measure("parse INVITE+REGISTER (TCP stream decoder)", iterations: max(1, iterations / 2000), messagesPerIteration: 2000) {
     var decoder = SIPStreamDecoder()
     var buffer = streamInput

@@ -93,7 +93,10 @@ public struct AMIActionCatalog: Sendable {
         .init("Redirect", "Redirect (transfer) a call.", .call),
         .init("Reload", "Send a reload event.", [.system, .config]),
         .init("SendFlash", "Send a hook flash on a specific channel.", .call),
-        .init("SendText", "Sends a text message to channel. A content type\tcan be optionally specified. If not set it is set to an empty string allowing a custom handler to default it as it sees fit.", .call),
+        .init(
+            "SendText",
+            "Sends a text message to channel. A content type\tcan be optionally specified. If not set it is set to an empty string allowing a custom handler to default it as it sees fit.",
+            .call),
         .init("Setvar", "Sets a channel variable or function value.", .call),
         .init("Status", "List channel status.", [.system, .call, .reporting]),
         .init("StopMixMonitor", "Stop recording a call through MixMonitor, and free the recording's file handle.", [.system, .call]),

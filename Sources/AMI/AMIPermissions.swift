@@ -46,7 +46,10 @@ public struct AMIPermissions: OptionSet, Sendable, Hashable {
         var result = AMIPermissions.none
         for word in classList.split(separator: ",", omittingEmptySubsequences: false) {
             let token = word.trimmingASCIIWhitespace()
-            if token == "all" { result.formUnion(.all); continue }
+            if token == "all" {
+                result.formUnion(.all)
+                continue
+            }
             if token == "none" { continue }
             guard let entry = Self.named.first(where: { $0.name == token }) else { return nil }
             result.formUnion(entry.permission)

@@ -42,9 +42,12 @@ public struct OriginateRequest: Sendable, Equatable {
     static let systemDataFunctions = ["CURL", "DB", "EVAL", "FILE", "ODBC", "REALTIME", "SHELL"]
 
     /// Parses and validates; `resolveLabel` turns a priority label into a number (nil = unknown label).
-    public static func parse(_ message: AMIMessage, writePermissions: AMIPermissions,
-                             resolveLabel: (_ context: String, _ exten: String, _ label: String) -> Int? = { _, _, _ in nil })
-        throws(Rejection) -> OriginateRequest {
+    public static func parse(
+        _ message: AMIMessage, writePermissions: AMIPermissions,
+        resolveLabel: (_ context: String, _ exten: String, _ label: String) -> Int? = { _, _, _ in nil }
+    )
+        throws(Rejection) -> OriginateRequest
+    {
         let channelID = message["ChannelId"].flatMap { $0.isEmpty ? nil : $0 }
         let otherChannelID = message["OtherChannelId"].flatMap { $0.isEmpty ? nil : $0 }
         if (channelID?.count ?? 0) > AMILimits.maximumUniqueidLength || (otherChannelID?.count ?? 0) > AMILimits.maximumUniqueidLength {
@@ -87,7 +90,8 @@ public struct OriginateRequest: Sendable, Equatable {
         if application.isEmpty, !exten.isEmpty, priorityText.isEmpty, !async {
             throw Rejection("Originate with 'Exten' requires 'Context' and 'Priority'")
         }
-        let destination: Destination = application.isEmpty
+        let destination: Destination =
+            application.isEmpty
             ? .extensionTarget(context: context, exten: exten, priority: max(priority, 1))
             : .application(name: application, data: data)
         let callerID = message["CallerID"].flatMap { $0.isEmpty ? nil : $0 }

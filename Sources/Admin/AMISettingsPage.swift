@@ -26,7 +26,8 @@ struct AMISettingsPage {
             parts.append("<p class=\"error\" role=\"alert\">\(HTML.escape(error.message))</p>")
         }
         if let secret {
-            parts.append("""
+            parts.append(
+                """
                 <p class="secret" id="new-secret">Password of <code>\(HTML.escape(secret.username))</code>:
                 <code id="ami-password">\(HTML.escape(secret.password))</code>
                 <button type="button" class="secondary" data-copy-target="ami-password">Copy</button>
@@ -46,9 +47,13 @@ struct AMISettingsPage {
 
     private func serviceCard() -> String {
         let on = tenant.amiEnabled
-        let badge = on ? "<span class=\"badge on\" id=\"ami-service-state\">enabled</span>" : "<span class=\"badge off\" id=\"ami-service-state\">disabled</span>"
-        let toggle = HTML.buttonForm(action: "\(base)/service", csrf: csrf, label: on ? "Disable AMI" : "Enable AMI", style: on ? "danger" : "",
-                                     confirm: on ? "Disable AMI? Connected sessions are closed." : nil, hidden: [("enabled", on ? "0" : "1")])
+        let badge =
+            on
+            ? "<span class=\"badge on\" id=\"ami-service-state\">enabled</span>"
+            : "<span class=\"badge off\" id=\"ami-service-state\">disabled</span>"
+        let toggle = HTML.buttonForm(
+            action: "\(base)/service", csrf: csrf, label: on ? "Disable AMI" : "Enable AMI", style: on ? "danger" : "",
+            confirm: on ? "Disable AMI? Connected sessions are closed." : nil, hidden: [("enabled", on ? "0" : "1")])
         return """
             <section class="card"><h2>Service</h2>
             <dl class="facts"><dt>AMI service</dt><dd>\(badge) \(toggle)</dd>
@@ -89,8 +94,10 @@ struct AMISettingsPage {
     private func aclCard(_ user: AMIUserRecord?) -> String {
         guard let user else { return "" }
         let rows = user.permit.map { entry in
-            ["<code>\(HTML.escape(entry))</code>",
-             HTML.buttonForm(action: "\(base)/acl/remove", csrf: csrf, label: "Remove", style: "danger", hidden: [("entry", entry)])]
+            [
+                "<code>\(HTML.escape(entry))</code>",
+                HTML.buttonForm(action: "\(base)/acl/remove", csrf: csrf, label: "Remove", style: "danger", hidden: [("entry", entry)]),
+            ]
         }
         return """
             <section class="card"><h2>ACL (permitted addresses)</h2>
@@ -104,7 +111,8 @@ struct AMISettingsPage {
     }
 
     private func snippetsCard() -> String {
-        let ext = exampleExtension, destination = Self.exampleDestination
+        let ext = exampleExtension
+        let destination = Self.exampleDestination
         let variables = """
             Action: Originate
             Async: true

@@ -17,7 +17,8 @@ enum AMISettingsRoutes {
                 let enabled = form["enabled"] == "1"
                 try app.store.setAMIEnabled(enabled, tenant: tenant.tenant.uuid)
                 if !enabled { await app.live.closeAMISessions(tenant: tenant.tenant.uuid, username: nil) }
-                return app.done(auth, AdminApp.tenantPath(tenant, "/ami"), enabled ? "AMI service enabled." : "AMI service disabled; its sessions were closed.")
+                return app.done(
+                    auth, AdminApp.tenantPath(tenant, "/ami"), enabled ? "AMI service enabled." : "AMI service disabled; its sessions were closed.")
             }
         }
         router.post("/tenants/:tenant/ami/username") { request, context -> Response in
@@ -60,14 +61,17 @@ enum AMISettingsRoutes {
                 let username = form.text("username")
                 try app.store.setAMIUserEnabled(enabled, username: username, tenant: tenant.tenant.uuid)
                 if !enabled { await app.live.closeAMISessions(tenant: tenant.tenant.uuid, username: username) }
-                return app.done(auth, AdminApp.tenantPath(tenant, "/ami"), enabled ? "User \(username) enabled." : "User \(username) disabled; its sessions were closed.")
+                return app.done(
+                    auth, AdminApp.tenantPath(tenant, "/ami"),
+                    enabled ? "User \(username) enabled." : "User \(username) disabled; its sessions were closed.")
             }
         }
         router.post("/tenants/:tenant/ami/acl/add") { request, context -> Response in
             try await app.withTenantForm(request, context) { auth, tenant, form in
                 let entry = form.text("entry")
                 guard let user = try app.store.amiUsers(of: tenant.tenant.uuid).first else {
-                    return render(app, auth, tenant, error: AdminStoreError(.invalid, field: "entry", "set a username first"), values: ["entry": entry])
+                    return render(
+                        app, auth, tenant, error: AdminStoreError(.invalid, field: "entry", "set a username first"), values: ["entry": entry])
                 }
                 do {
                     try app.store.addAMIPermit(entry, username: user.username, tenant: tenant.tenant.uuid)
@@ -80,7 +84,9 @@ enum AMISettingsRoutes {
         router.post("/tenants/:tenant/ami/acl/remove") { request, context -> Response in
             try await app.withTenantForm(request, context) { auth, tenant, form in
                 let entry = form.text("entry")
-                guard let user = try app.store.amiUsers(of: tenant.tenant.uuid).first else { return Reply.redirect(AdminApp.tenantPath(tenant, "/ami")) }
+                guard let user = try app.store.amiUsers(of: tenant.tenant.uuid).first else {
+                    return Reply.redirect(AdminApp.tenantPath(tenant, "/ami"))
+                }
                 do {
                     try app.store.removeAMIPermit(entry, username: user.username, tenant: tenant.tenant.uuid)
                 } catch let error as AdminStoreError {
@@ -91,13 +97,17 @@ enum AMISettingsRoutes {
         }
     }
 
-    static func render(_ app: AdminApp, _ auth: PanelAuth, _ tenant: TenantRecord, error: AdminStoreError? = nil,
-                       values: [String: String] = [:], secret: (username: String, password: String)? = nil, notice: String? = nil) -> Response {
+    static func render(
+        _ app: AdminApp, _ auth: PanelAuth, _ tenant: TenantRecord, error: AdminStoreError? = nil,
+        values: [String: String] = [:], secret: (username: String, password: String)? = nil, notice: String? = nil
+    ) -> Response {
         let uuid = tenant.tenant.uuid
         let users = (try? app.store.amiUsers(of: uuid)) ?? []
         let example = ((try? app.store.extensions(of: uuid)) ?? []).first?.number ?? "100"
-        let body = AMISettingsPage(tenant: tenant, users: users, csrf: auth.session.csrfToken, exampleExtension: example,
-                                   error: error, values: values, secret: secret, notice: notice).html()
+        let body = AMISettingsPage(
+            tenant: tenant, users: users, csrf: auth.session.csrfToken, exampleExtension: example,
+            error: error, values: values, secret: secret, notice: notice
+        ).html()
         let status: HTTPResponse.Status = error.map { Reply.status(of: $0) } ?? .ok
         return app.page(auth, tenant: tenant, title: "AMI settings", body: body, active: "ami", status: status)
     }

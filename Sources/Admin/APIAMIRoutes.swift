@@ -68,7 +68,8 @@ enum APIAMIRoutes {
     }
 
     static func settings(_ app: AdminApp, _ tenant: TenantRecord) throws -> APIModel.AMISettingsBody {
-        APIModel.AMISettingsBody(tenant_uuid: tenant.tenant.uuid.uuidString.lowercased(), enabled: tenant.amiEnabled,
-                                 users: try app.store.amiUsers(of: tenant.tenant.uuid).map(APIModel.AMIUserBody.init))
+        APIModel.AMISettingsBody(
+            tenant_uuid: tenant.tenant.uuid.uuidString.lowercased(), enabled: tenant.amiEnabled,
+            users: try app.store.amiUsers(of: tenant.tenant.uuid).map(APIModel.AMIUserBody.init))
     }
 }

@@ -47,7 +47,8 @@ enum APIDirectoryRoutes {
         api.put("/tenants/:tenant/trunks/:name") { request, context -> Response in
             let uuid = try APIRoutes.tenant(app, context).tenant.uuid
             let input = try await request.decode(as: APIModel.TrunkInput.self, context: context)
-            let record = try app.store.saveTrunk(try trunk(input), password: input.password, replacing: context.parameters.get("name") ?? "", tenant: uuid)
+            let record = try app.store.saveTrunk(
+                try trunk(input), password: input.password, replacing: context.parameters.get("name") ?? "", tenant: uuid)
             return Reply.json(APIModel.TrunkBody(record))
         }
         api.delete("/tenants/:tenant/trunks/:name") { _, context -> Response in
@@ -61,7 +62,8 @@ enum APIDirectoryRoutes {
         api.post("/tenants/:tenant/routes") { request, context -> Response in
             let uuid = try APIRoutes.tenant(app, context).tenant.uuid
             let input = try await request.decode(as: APIModel.RouteInput.self, context: context)
-            let route = try app.store.saveOutboundRoute(OutboundRoute(prefix: input.prefix, trunk: input.trunk, strip: input.strip ?? 0), tenant: uuid)
+            let route = try app.store.saveOutboundRoute(
+                OutboundRoute(prefix: input.prefix, trunk: input.trunk, strip: input.strip ?? 0), tenant: uuid)
             return Reply.json(APIModel.RouteBody(route), status: .created)
         }
         api.get("/tenants/:tenant/routes/:prefix") { _, context -> Response in
@@ -71,8 +73,9 @@ enum APIDirectoryRoutes {
         api.put("/tenants/:tenant/routes/:prefix") { request, context -> Response in
             let uuid = try APIRoutes.tenant(app, context).tenant.uuid
             let input = try await request.decode(as: APIModel.RouteInput.self, context: context)
-            let route = try app.store.saveOutboundRoute(OutboundRoute(prefix: input.prefix, trunk: input.trunk, strip: input.strip ?? 0),
-                                                        replacing: OutboundRouteRoutes.prefix(context), tenant: uuid)
+            let route = try app.store.saveOutboundRoute(
+                OutboundRoute(prefix: input.prefix, trunk: input.trunk, strip: input.strip ?? 0),
+                replacing: OutboundRouteRoutes.prefix(context), tenant: uuid)
             return Reply.json(APIModel.RouteBody(route))
         }
         api.delete("/tenants/:tenant/routes/:prefix") { _, context -> Response in
@@ -85,7 +88,8 @@ enum APIDirectoryRoutes {
         guard let transport = Trunk.Transport(rawValue: input.transport ?? "udp") else {
             throw AdminStoreError(.invalid, field: "transport", "must be udp or tcp")
         }
-        return Trunk(name: input.name, host: input.host, port: input.port ?? 5060, transport: transport, username: input.username,
-                     rtpTimeout: input.rtp_timeout)
+        return Trunk(
+            name: input.name, host: input.host, port: input.port ?? 5060, transport: transport, username: input.username,
+            rtpTimeout: input.rtp_timeout)
     }
 }

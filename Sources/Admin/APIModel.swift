@@ -110,7 +110,7 @@ enum APIModel {
             try container.encode(transport, forKey: .transport)
             try container.encodeIfPresent(username, forKey: .username)
             try container.encode(has_password, forKey: .has_password)
-            try container.encode(rtp_timeout, forKey: .rtp_timeout) // always present: null = the node's value
+            try container.encode(rtp_timeout, forKey: .rtp_timeout)  // always present: null = the node's value
         }
     }
 

@@ -18,8 +18,9 @@ enum APIRoutes {
         api.post("/tenants") { request, context -> Response in
             try requireSystem(context)
             let input = try await request.decode(as: APIModel.TenantInput.self, context: context)
-            let record = try app.store.createTenant(name: input.name, domain: input.domain, toneCountry: input.tone_country,
-                                                    limits: input.limits?.limits ?? TenantLimits())
+            let record = try app.store.createTenant(
+                name: input.name, domain: input.domain, toneCountry: input.tone_country,
+                limits: input.limits?.limits ?? TenantLimits())
             return Reply.json(APIModel.TenantBody(record), status: .created)
         }
         api.get("/tenants/:tenant") { _, context -> Response in
@@ -29,8 +30,9 @@ enum APIRoutes {
             try requireSystem(context)
             let current = try tenant(app, context)
             let input = try await request.decode(as: APIModel.TenantInput.self, context: context)
-            let record = try app.store.updateTenant(current.tenant.uuid, name: input.name, domain: input.domain ?? current.tenant.domain,
-                                                    toneCountry: input.tone_country ?? current.tenant.toneCountry, limits: input.limits?.limits)
+            let record = try app.store.updateTenant(
+                current.tenant.uuid, name: input.name, domain: input.domain ?? current.tenant.domain,
+                toneCountry: input.tone_country ?? current.tenant.toneCountry, limits: input.limits?.limits)
             return Reply.json(APIModel.TenantBody(record))
         }
         api.delete("/tenants/:tenant") { _, context -> Response in

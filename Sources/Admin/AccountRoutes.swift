@@ -15,11 +15,13 @@ enum AccountRoutes {
                 let typed = form["password"] ?? ""
                 let password = typed.isEmpty ? AdminSecrets.randomPassword() : typed
                 guard password.count >= 8, ProvisioningRules.secret.accepts(password) else {
-                    return admins(app, auth, tenant, error: AdminStoreError(.invalid, field: "password", "must be 8-128 printable characters"), name: name)
+                    return admins(
+                        app, auth, tenant, error: AdminStoreError(.invalid, field: "password", "must be 8-128 printable characters"), name: name)
                 }
                 do {
-                    let user = try app.store.createAdminUser(name: name, tenant: tenant.tenant.uuid,
-                                                             passwordHash: AdminSecrets.hashPassword(password, cost: app.configuration.bcryptCost))
+                    let user = try app.store.createAdminUser(
+                        name: name, tenant: tenant.tenant.uuid,
+                        passwordHash: AdminSecrets.hashPassword(password, cost: app.configuration.bcryptCost))
                     return admins(app, auth, tenant, secret: "Administrator \(user.loginName) created with password: \(password) (shown only now)")
                 } catch let error as AdminStoreError {
                     return admins(app, auth, tenant, error: error, name: name)
@@ -29,7 +31,8 @@ enum AccountRoutes {
         router.post("/tenants/:tenant/admins/:id/delete") { request, context -> Response in
             try await app.withTenantForm(request, context) { auth, tenant, _ in
                 guard let id = context.parameters.get("id", as: Int64.self),
-                      let user = try app.store.adminUsers(of: tenant.tenant.uuid).first(where: { $0.id == id }) else {
+                    let user = try app.store.adminUsers(of: tenant.tenant.uuid).first(where: { $0.id == id })
+                else {
                     return ExtensionRoutes.notFound(app, auth, tenant)
                 }
                 try app.store.deleteAdminUser(id: user.id)
@@ -60,14 +63,20 @@ enum AccountRoutes {
         }
     }
 
-    static func admins(_ app: AdminApp, _ auth: PanelAuth, _ tenant: TenantRecord, error: AdminStoreError? = nil, name: String = "",
-                       secret: String? = nil) -> Response {
+    static func admins(
+        _ app: AdminApp, _ auth: PanelAuth, _ tenant: TenantRecord, error: AdminStoreError? = nil, name: String = "",
+        secret: String? = nil
+    ) -> Response {
         let base = AdminApp.tenantPath(tenant, "/admins")
         let csrf = auth.session.csrfToken
         let rows = ((try? app.store.adminUsers(of: tenant.tenant.uuid)) ?? []).map { user -> [String] in
-            ["<code>\(HTML.escape(user.loginName))</code>",
-             user.id == auth.principal.user.id ? "<span class=\"muted\">you</span>"
-                : HTML.buttonForm(action: "\(base)/\(user.id)/delete", csrf: csrf, label: "Delete", style: "danger", confirm: "Delete \(user.loginName)?")]
+            [
+                "<code>\(HTML.escape(user.loginName))</code>",
+                user.id == auth.principal.user.id
+                    ? "<span class=\"muted\">you</span>"
+                    : HTML.buttonForm(
+                        action: "\(base)/\(user.id)/delete", csrf: csrf, label: "Delete", style: "danger", confirm: "Delete \(user.loginName)?"),
+            ]
         }
         let fieldError = { (field: String) in error?.field == field ? error?.message : nil }
         let body = """
@@ -80,19 +89,23 @@ enum AccountRoutes {
             \(HTML.input("password", label: "Password (empty: generate one)", type: "password", error: fieldError("password"), extra: "autocomplete=\"new-password\""))
             <button type="submit">Create</button></form></section>
             """
-        return app.page(auth, tenant: tenant, title: "Administrators", body: body, active: "admins", status: error.map { Reply.status(of: $0) } ?? .ok)
+        return app.page(
+            auth, tenant: tenant, title: "Administrators", body: body, active: "admins", status: error.map { Reply.status(of: $0) } ?? .ok)
     }
 
     static func tokens(_ app: AdminApp, _ auth: PanelAuth, error: AdminStoreError? = nil, newToken: String? = nil) -> Response {
         let csrf = auth.session.csrfToken
         let rows = ((try? app.store.apiTokens(adminUserID: auth.principal.user.id)) ?? []).map { token -> [String] in
-            [HTML.escape(token.name), HTML.escape(Date(timeIntervalSince1970: token.createdAt).formatted(.iso8601)),
-             HTML.buttonForm(action: "/tokens/\(token.id)/delete", csrf: csrf, label: "Revoke", style: "danger", confirm: "Revoke \(token.name)?")]
+            [
+                HTML.escape(token.name), HTML.escape(Date(timeIntervalSince1970: token.createdAt).formatted(.iso8601)),
+                HTML.buttonForm(action: "/tokens/\(token.id)/delete", csrf: csrf, label: "Revoke", style: "danger", confirm: "Revoke \(token.name)?"),
+            ]
         }
-        let shown = newToken.map {
-            "<p class=\"secret\">New token (shown only now): <code id=\"api-token\">\(HTML.escape($0))</code> "
-                + "<button type=\"button\" class=\"secondary\" data-copy-target=\"api-token\">Copy</button></p>"
-        } ?? ""
+        let shown =
+            newToken.map {
+                "<p class=\"secret\">New token (shown only now): <code id=\"api-token\">\(HTML.escape($0))</code> "
+                    + "<button type=\"button\" class=\"secondary\" data-copy-target=\"api-token\">Copy</button></p>"
+            } ?? ""
         let body = """
             \(shown)
             <p class="muted">A token acts as you (\(HTML.escape(auth.principal.user.loginName))) on the REST API under <code>/api/v1</code>:

@@ -52,7 +52,8 @@ final class AdminApp: Sendable {
     /// The signed-in administrator of a panel request, or nil.
     func panelAuth(_ request: Request) -> PanelAuth? {
         guard let id = request.cookies[Self.sessionCookie]?.value, let session = sessions.session(id),
-              let user = try? store.adminUser(id: session.adminUserID) else { return nil }
+            let user = try? store.adminUser(id: session.adminUserID)
+        else { return nil }
         return PanelAuth(session: session, principal: AdminPrincipal(user: user))
     }
 
@@ -94,14 +95,17 @@ final class AdminApp: Sendable {
             MetricFamily(name: "centralino_tenant_rtp_port_pairs_limit", help: "The tenant's RTP port pair limit.", kind: .gauge),
             MetricFamily(name: "centralino_tenant_ami_sessions", help: "Authenticated AMI sessions of the tenant.", kind: .gauge),
             MetricFamily(name: "centralino_tenant_ami_sessions_limit", help: "The tenant's AMI session limit.", kind: .gauge),
-            MetricFamily(name: "centralino_tenant_originates_per_second_limit", help: "The tenant's originate rate limit (0 = unlimited).", kind: .gauge),
+            MetricFamily(
+                name: "centralino_tenant_originates_per_second_limit", help: "The tenant's originate rate limit (0 = unlimited).", kind: .gauge),
             MetricFamily(name: "centralino_tenant_capacity_refusals_total", help: "Requests refused by a tenant limit, by limit.", kind: .counter),
         ]
         for tenant in (try? store.tenants()) ?? [] {
             guard let capacity = await live.capacity(tenant: tenant.uuid) else { return [] }
             let label = "tenant=\"\(CentralinoMetrics.escape(tenant.name))\""
-            let values = [capacity.channels, capacity.channelsLimit, capacity.rtpPortPairs, capacity.rtpPortPairsLimit,
-                          capacity.amiSessions, capacity.amiSessionsLimit, capacity.originatesPerSecondLimit]
+            let values = [
+                capacity.channels, capacity.channelsLimit, capacity.rtpPortPairs, capacity.rtpPortPairsLimit,
+                capacity.amiSessions, capacity.amiSessionsLimit, capacity.originatesPerSecondLimit,
+            ]
             for (index, value) in values.enumerated() { families[index].samples.append((label, value)) }
             for limit in ["channels", "rtp_port_pairs", "ami_sessions", "originate_rate"] {
                 families[7].samples.append(("\(label),limit=\"\(limit)\"", capacity.refusals[limit] ?? 0))
@@ -112,15 +116,19 @@ final class AdminApp: Sendable {
 
     /// Live totals over every tenant, for `/metrics`.
     func gauges() async -> [(name: String, help: String, value: Int)] {
-        var sessions = 0, registrations = 0, calls = 0
+        var sessions = 0
+        var registrations = 0
+        var calls = 0
         for tenant in (try? store.tenants()) ?? [] {
             sessions += await live.amiSessions(tenant: tenant.uuid).count
             registrations += await live.registrations(tenant: tenant.uuid).count
             calls += await live.activeCalls(tenant: tenant.uuid)
         }
-        return [("centralino_ami_sessions", "Authenticated AMI sessions.", sessions),
-                ("centralino_registrations", "Registered SIP contacts.", registrations),
-                ("centralino_active_calls", "Calls in progress.", calls)]
+        return [
+            ("centralino_ami_sessions", "Authenticated AMI sessions.", sessions),
+            ("centralino_registrations", "Registered SIP contacts.", registrations),
+            ("centralino_active_calls", "Calls in progress.", calls),
+        ]
     }
 }
 

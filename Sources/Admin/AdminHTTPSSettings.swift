@@ -11,8 +11,10 @@ public struct AdminHTTPSSettings: Sendable {
     /// Extra handlers for each connection, after the TLS handler (the node's handshake timeout).
     public var handlers: @Sendable () -> [any RemovableChannelHandler]
 
-    public init(host: String, port: Int, tlsConfiguration: TLSConfiguration,
-                handlers: @escaping @Sendable () -> [any RemovableChannelHandler] = { [] }) {
+    public init(
+        host: String, port: Int, tlsConfiguration: TLSConfiguration,
+        handlers: @escaping @Sendable () -> [any RemovableChannelHandler] = { [] }
+    ) {
         self.host = host
         self.port = port
         self.tlsConfiguration = tlsConfiguration

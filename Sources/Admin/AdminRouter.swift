@@ -5,8 +5,10 @@ import Store
 /// Builds the admin app's router: the HTML panel, the REST API and the operational endpoints.
 /// `AdminServer` serves it; tests drive it in-process with HummingbirdTesting.
 public enum AdminRouter {
-    public static func build(store: CentralinoStore, live: any AdminLiveStatus, configuration: AdminConfiguration,
-                             metrics: CentralinoMetrics, logger: Logger) -> Router<AdminRequestContext> {
+    public static func build(
+        store: CentralinoStore, live: any AdminLiveStatus, configuration: AdminConfiguration,
+        metrics: CentralinoMetrics, logger: Logger
+    ) -> Router<AdminRequestContext> {
         let app = AdminApp(store: store, live: live, configuration: configuration, metrics: metrics, logger: logger)
         let router = Router(context: AdminRequestContext.self)
         router.add(middleware: SecurityHeadersMiddleware())

@@ -38,11 +38,13 @@ public struct AdminServer: Service {
     /// - Parameters:
     ///   - adminPassword: from `--admin-password` / `CENTRALINO_ADMIN_PASSWORD`: sets (or resets) `admin`'s password.
     ///   - live: the running server's live state (sessions, registrations, events).
-    public static func bind(host: String, port: Int, store: CentralinoStore, live: any AdminLiveStatus, logger: Logger,
-                            adminPassword: String? = nil, metrics: CentralinoMetrics = CentralinoMetrics(),
-                            configuration: AdminConfiguration? = nil,
-                            connectionLimits: AdminConnectionLimits = AdminConnectionLimits(),
-                            https: AdminHTTPSSettings? = nil) async throws -> AdminServer {
+    public static func bind(
+        host: String, port: Int, store: CentralinoStore, live: any AdminLiveStatus, logger: Logger,
+        adminPassword: String? = nil, metrics: CentralinoMetrics = CentralinoMetrics(),
+        configuration: AdminConfiguration? = nil,
+        connectionLimits: AdminConnectionLimits = AdminConnectionLimits(),
+        https: AdminHTTPSSettings? = nil
+    ) async throws -> AdminServer {
         var configuration = configuration ?? AdminConfiguration()
         configuration.host = host
         configuration.port = port
@@ -54,29 +56,36 @@ public struct AdminServer: Service {
         let limiter = AdminConnectionLimiter(limits: connectionLimits)
         let responder = router.buildResponder()
         let readiness = ListenerReadiness(expected: https == nil ? 1 : 2)
-        let application = Application(responder: responder,
-                                      server: .http1(configuration: .init(
-                                          additionalChannelHandlers: [AdminConnectionLimitHandler(limiter: limiter, logger: logger)],
-                                          idleTimeout: connectionLimits.idleTimeout)),
-                                      configuration: .init(address: .hostname(host, port: port), serverName: "Centralino", reuseAddress: true),
-                                      onServerRunning: { _ in readiness.listening() },
-                                      logger: logger)
+        let application = Application(
+            responder: responder,
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [AdminConnectionLimitHandler(limiter: limiter, logger: logger)],
+                    idleTimeout: connectionLimits.idleTimeout)),
+            configuration: .init(address: .hostname(host, port: port), serverName: "Centralino", reuseAddress: true),
+            onServerRunning: { _ in readiness.listening() },
+            logger: logger)
         var httpsApplication: Application<RouterResponder<AdminRequestContext>>?
         if let https {
             // The same caps (one limiter for both listeners); the idle timeout also bounds a stalled handshake.
             let handlers = https.handlers
-            httpsApplication = Application(responder: responder,
-                                           server: try .tls(.http1(configuration: .init(
-                                               additionalChannelHandlers: [AdminConnectionLimitHandler(limiter: limiter, logger: logger)] + handlers(),
-                                               idleTimeout: connectionLimits.idleTimeout)), tlsConfiguration: https.tlsConfiguration),
-                                           configuration: .init(address: .hostname(https.host, port: https.port), serverName: "Centralino",
-                                                                reuseAddress: true),
-                                           onServerRunning: { _ in readiness.listening() },
-                                           logger: logger)
+            httpsApplication = Application(
+                responder: responder,
+                server: try .tls(
+                    .http1(
+                        configuration: .init(
+                            additionalChannelHandlers: [AdminConnectionLimitHandler(limiter: limiter, logger: logger)] + handlers(),
+                            idleTimeout: connectionLimits.idleTimeout)), tlsConfiguration: https.tlsConfiguration),
+                configuration: .init(
+                    address: .hostname(https.host, port: https.port), serverName: "Centralino",
+                    reuseAddress: true),
+                onServerRunning: { _ in readiness.listening() },
+                logger: logger)
         }
-        return AdminServer(application: application, httpsApplication: httpsApplication, listeningDescription: address,
-                           httpsListeningDescription: https?.address, initialCredentials: credentials, metrics: metrics,
-                           readiness: readiness)
+        return AdminServer(
+            application: application, httpsApplication: httpsApplication, listeningDescription: address,
+            httpsListeningDescription: https?.address, initialCredentials: credentials, metrics: metrics,
+            readiness: readiness)
     }
 
     /// Claims the address once now, so a taken port fails the start with a clear message;

@@ -18,8 +18,9 @@ final class AdminSessionStore: Sendable {
 
     /// Starts a session for an administrator who just logged in.
     func create(adminUserID: Int64, now: ContinuousClock.Instant = .now) -> AdminSession {
-        let session = AdminSession(id: AdminSecrets.randomToken(), adminUserID: adminUserID, csrfToken: AdminSecrets.randomToken(),
-                                   createdAt: now, lastSeen: now, flash: nil)
+        let session = AdminSession(
+            id: AdminSecrets.randomToken(), adminUserID: adminUserID, csrfToken: AdminSecrets.randomToken(),
+            createdAt: now, lastSeen: now, flash: nil)
         sessions.withLockedValue { sessions in
             if sessions.count >= Self.maximumSessions, let oldest = sessions.values.min(by: { $0.lastSeen < $1.lastSeen }) {
                 sessions[oldest.id] = nil

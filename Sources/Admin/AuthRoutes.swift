@@ -41,18 +41,22 @@ enum AuthRoutes {
 
     static func login(_ app: AdminApp, request: Request, context: AdminRequestContext) async throws -> Response {
         let form = try await FormData.read(request, context: context)
-        let username = form.text("username"), password = form["password"] ?? ""
+        let username = form.text("username")
+        let password = form["password"] ?? ""
         let address = context.remoteAddress
         guard let expected = request.cookies[AdminApp.loginCSRFCookie]?.value,
-              AdminSecrets.constantTimeEquals(form["_csrf"] ?? "", expected) else {
-            return loginPage(app, request: request, error: "The login form expired (CSRF check failed). Please try again.", username: username, status: .forbidden)
+            AdminSecrets.constantTimeEquals(form["_csrf"] ?? "", expected)
+        else {
+            return loginPage(
+                app, request: request, error: "The login form expired (CSRF check failed). Please try again.", username: username, status: .forbidden)
         }
         let user = try? app.store.adminUser(login: username)
         if app.throttle.isLockedOut(address: address, login: username) {
             app.metrics.record(.adminLogin(succeeded: false))
             app.securityEvent("LoginLockedOut", account: username, address: address, tenant: user?.tenant)
-            return loginPage(app, request: request, error: "Too many failed logins. Wait a few minutes and try again.", username: username,
-                             status: .tooManyRequests)
+            return loginPage(
+                app, request: request, error: "Too many failed logins. Wait a few minutes and try again.", username: username,
+                status: .tooManyRequests)
         }
         // Verify against a dummy hash for unknown names, so timing does not reveal which names exist.
         let verified = AdminSecrets.verifyPassword(password, hash: user?.passwordHash ?? app.dummyHash)
@@ -66,10 +70,12 @@ enum AuthRoutes {
         app.metrics.record(.adminLogin(succeeded: true))
         app.securityEvent("SuccessfulAuth", account: user.loginName, address: address, tenant: user.tenant)
         let session = app.sessions.create(adminUserID: user.id)
-        return Reply.redirect(home(AdminPrincipal(user: user)), cookies: [
-            app.cookie(AdminApp.sessionCookie, value: session.id, request: request),
-            app.cookie(AdminApp.loginCSRFCookie, value: "", request: request, maxAge: 0),
-        ])
+        return Reply.redirect(
+            home(AdminPrincipal(user: user)),
+            cookies: [
+                app.cookie(AdminApp.sessionCookie, value: session.id, request: request),
+                app.cookie(AdminApp.loginCSRFCookie, value: "", request: request, maxAge: 0),
+            ])
     }
 
     static func loginPage(_ app: AdminApp, request: Request, error: String?, username: String, status: HTTPResponse.Status) -> Response {

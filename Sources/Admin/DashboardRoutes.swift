@@ -17,7 +17,8 @@ enum DashboardRoutes {
                 return Reply.jsonError(.unauthorized, code: "unauthenticated", message: "sign in first")
             }
             guard let uuid = context.parameters.get("tenant").flatMap(UUID.init(uuidString:)), auth.principal.mayAccess(uuid),
-                  (try? app.store.tenantRecord(uuid)) != nil else {
+                (try? app.store.tenantRecord(uuid)) != nil
+            else {
                 return Reply.jsonError(.notFound, code: "not_found", message: "no such tenant")
             }
             return Reply.json(await liveBody(app, tenant: uuid))
@@ -25,8 +26,9 @@ enum DashboardRoutes {
     }
 
     static func liveBody(_ app: AdminApp, tenant: UUID) async -> APIModel.LiveBody {
-        APIModel.LiveBody(registrations: await app.live.registrations(tenant: tenant), amiSessions: await app.live.amiSessions(tenant: tenant),
-                          securityEvents: await app.securityEvents(tenant: tenant), activeCalls: await app.live.activeCalls(tenant: tenant))
+        APIModel.LiveBody(
+            registrations: await app.live.registrations(tenant: tenant), amiSessions: await app.live.amiSessions(tenant: tenant),
+            securityEvents: await app.securityEvents(tenant: tenant), activeCalls: await app.live.activeCalls(tenant: tenant))
     }
 
     static func body(_ record: TenantRecord, _ live: APIModel.LiveBody) -> String {
@@ -34,8 +36,10 @@ enum DashboardRoutes {
         let uuid = tenant.uuid.uuidString.lowercased()
         let stamp = { (date: Date) in HTML.escape(date.formatted(.iso8601)) }
         let registrations = live.registrations.map { r in
-            [HTML.escape(r.number), HTML.escape(r.contact), HTML.escape("\(r.source) (\(r.transport))"), HTML.escape(r.userAgent ?? ""),
-             r.reachable.map { $0 ? "yes" : "no" } ?? "unknown", stamp(r.expiresAt)]
+            [
+                HTML.escape(r.number), HTML.escape(r.contact), HTML.escape("\(r.source) (\(r.transport))"), HTML.escape(r.userAgent ?? ""),
+                r.reachable.map { $0 ? "yes" : "no" } ?? "unknown", stamp(r.expiresAt),
+            ]
         }
         let sessions = live.amiSessions.map { [HTML.escape($0.username), HTML.escape($0.address), stamp($0.since)] }
         let events = live.securityEvents.map { e in

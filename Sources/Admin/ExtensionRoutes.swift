@@ -12,8 +12,9 @@ enum ExtensionRoutes {
         router.post("/tenants/:tenant/extensions") { request, context -> Response in
             try await app.withTenantForm(request, context) { auth, tenant, form in
                 do {
-                    let ext = try app.store.createExtension(form.text("number"), name: form.text("name"), password: form["password"] ?? "",
-                                                            tenant: tenant.tenant.uuid)
+                    let ext = try app.store.createExtension(
+                        form.text("number"), name: form.text("name"), password: form["password"] ?? "",
+                        tenant: tenant.tenant.uuid)
                     return app.done(auth, AdminApp.tenantPath(tenant, "/extensions"), "Extension \(ext.number) created.")
                 } catch let error as AdminStoreError {
                     return list(app, auth, tenant, error: error, form: form)
@@ -60,9 +61,13 @@ enum ExtensionRoutes {
         let base = AdminApp.tenantPath(tenant, "/extensions")
         let csrf = auth.session.csrfToken
         let rows = ((try? app.store.extensions(of: tenant.tenant.uuid)) ?? []).map { ext -> [String] in
-            ["<code>\(HTML.escape(ext.number))</code>", HTML.escape(ext.name ?? ""), HTML.escape("\(ext.number)@\(tenant.tenant.domain)"),
-             "<a href=\"\(base)/\(HTML.escape(ext.number))/edit\">Edit</a> "
-                + HTML.buttonForm(action: "\(base)/\(ext.number)/delete", csrf: csrf, label: "Delete", style: "danger", confirm: "Delete extension \(ext.number)?")]
+            [
+                "<code>\(HTML.escape(ext.number))</code>", HTML.escape(ext.name ?? ""), HTML.escape("\(ext.number)@\(tenant.tenant.domain)"),
+                "<a href=\"\(base)/\(HTML.escape(ext.number))/edit\">Edit</a> "
+                    + HTML.buttonForm(
+                        action: "\(base)/\(ext.number)/delete", csrf: csrf, label: "Delete", style: "danger",
+                        confirm: "Delete extension \(ext.number)?"),
+            ]
         }
         let fieldError = { (field: String) in error?.field == field ? error?.message : nil }
         let body = """
@@ -74,7 +79,8 @@ enum ExtensionRoutes {
             \(HTML.input("password", label: "SIP password", type: "password", error: fieldError("password"), required: true, extra: "autocomplete=\"new-password\""))
             <button type="submit">Create</button></form></section>
             """
-        return app.page(auth, tenant: tenant, title: "Extensions", body: body, active: "extensions", status: error.map { Reply.status(of: $0) } ?? .ok)
+        return app.page(
+            auth, tenant: tenant, title: "Extensions", body: body, active: "extensions", status: error.map { Reply.status(of: $0) } ?? .ok)
     }
 
     static func edit(_ app: AdminApp, _ auth: PanelAuth, _ tenant: TenantRecord, _ ext: Extension, error: AdminStoreError? = nil) -> Response {
@@ -87,6 +93,7 @@ enum ExtensionRoutes {
             \(HTML.input("password", label: "New SIP password (empty: unchanged)", type: "password", error: fieldError("password"), extra: "autocomplete=\"new-password\""))
             <button type="submit">Save</button></form>
             """
-        return app.page(auth, tenant: tenant, title: "Edit extension", body: body, active: "extensions", status: error.map { Reply.status(of: $0) } ?? .ok)
+        return app.page(
+            auth, tenant: tenant, title: "Edit extension", body: body, active: "extensions", status: error.map { Reply.status(of: $0) } ?? .ok)
     }
 }

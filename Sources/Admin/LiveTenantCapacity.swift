@@ -14,8 +14,10 @@ public struct LiveTenantCapacity: Sendable, Hashable, Codable {
     /// Refusals since start by limit: `channels`, `rtp_port_pairs`, `ami_sessions`, `originate_rate`.
     public var refusals: [String: Int]
 
-    public init(channels: Int, channelsLimit: Int, rtpPortPairs: Int, rtpPortPairsLimit: Int, amiSessions: Int,
-                amiSessionsLimit: Int, originatesPerSecondLimit: Int, refusals: [String: Int] = [:]) {
+    public init(
+        channels: Int, channelsLimit: Int, rtpPortPairs: Int, rtpPortPairsLimit: Int, amiSessions: Int,
+        amiSessionsLimit: Int, originatesPerSecondLimit: Int, refusals: [String: Int] = [:]
+    ) {
         self.channels = channels
         self.channelsLimit = channelsLimit
         self.rtpPortPairs = rtpPortPairs

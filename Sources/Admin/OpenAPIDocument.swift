@@ -11,10 +11,12 @@ enum OpenAPIDocument {
     private static func ref(_ name: String) -> [String: Any] { ["$ref": "#/components/schemas/\(name)"] }
 
     /// A trunk's `rtp_timeout`: seconds, 0 = never, null = the node's `--rtp-timeout`.
-    private static var trunkRTPTimeout: [String: Any] { [
-        "type": ["integer", "null"], "minimum": Trunk.rtpTimeoutField.range.lowerBound, "maximum": Trunk.rtpTimeoutField.range.upperBound,
-        "description": "RTP inactivity timeout in seconds for calls through this trunk; 0 = never; null = the node's --rtp-timeout",
-    ] }
+    private static var trunkRTPTimeout: [String: Any] {
+        [
+            "type": ["integer", "null"], "minimum": Trunk.rtpTimeoutField.range.lowerBound, "maximum": Trunk.rtpTimeoutField.range.upperBound,
+            "description": "RTP inactivity timeout in seconds for calls through this trunk; 0 = never; null = the node's --rtp-timeout",
+        ]
+    }
 
     private static func object(_ properties: [String: [String: Any]], required: [String] = []) -> [String: Any] {
         ["type": "object", "properties": properties, "required": required, "additionalProperties": false]
@@ -32,15 +34,19 @@ enum OpenAPIDocument {
 
     private static func errors(_ codes: [String]) -> [String: Any] {
         var result: [String: Any] = [:]
-        let text = ["400": "Malformed JSON body", "401": "Missing or invalid token", "403": "Not allowed for this token",
-                    "404": "No such tenant or item", "409": "Clashes with an existing item", "413": "Body larger than 64 KiB",
-                    "422": "A value is invalid (see error.field)", "503": "This node runs no call engine"]
+        let text = [
+            "400": "Malformed JSON body", "401": "Missing or invalid token", "403": "Not allowed for this token",
+            "404": "No such tenant or item", "409": "Clashes with an existing item", "413": "Body larger than 64 KiB",
+            "422": "A value is invalid (see error.field)", "503": "This node runs no call engine",
+        ]
         for code in codes { result[code] = ["description": text[code] ?? "Error"].merging(json(ref("Error"))) { a, _ in a } }
         return result
     }
 
-    private static func op(_ summary: String, request: [String: Any]? = nil, ok: String = "200", response: [String: Any]? = nil,
-                           errors codes: [String] = ["401", "403", "404"]) -> [String: Any] {
+    private static func op(
+        _ summary: String, request: [String: Any]? = nil, ok: String = "200", response: [String: Any]? = nil,
+        errors codes: [String] = ["401", "403", "404"]
+    ) -> [String: Any] {
         var responses = errors(codes)
         responses[ok] = response.map { ["description": "OK"].merging(json($0)) { a, _ in a } } ?? ["description": "Done"]
         var operation: [String: Any] = ["summary": summary, "responses": responses]
@@ -56,45 +62,71 @@ enum OpenAPIDocument {
         let array = { (name: String) -> [String: Any] in ["type": "array", "items": ref(name)] }
         let write = ["400", "401", "403", "404", "409", "413", "422"]
         var paths: [String: Any] = [
-            "/tenants": ["get": op("Tenants this token may see", response: array("Tenant"), errors: ["401"]),
-                         "post": op("Create a tenant (system administrator)", request: ref("TenantInput"), ok: "201", response: ref("Tenant"), errors: write)],
-            "/tenants/{tenant}": ["parameters": parameters(["tenant"]),
-                                  "get": op("A tenant", response: ref("Tenant")),
-                                  "put": op("Change a tenant (system administrator)", request: ref("TenantInput"), response: ref("Tenant"), errors: write),
-                                  "delete": op("Delete a tenant and all it owns (system administrator)", ok: "204")],
-            "/tenants/{tenant}/capacity": ["parameters": parameters(["tenant"]),
-                                           "get": op("What the tenant holds of the node's pools against its effective limits, and refusals since start",
-                                                     response: ref("Capacity"), errors: ["401", "403", "404", "503"])],
-            "/tenants/{tenant}/status": ["parameters": parameters(["tenant"]),
-                                         "get": op("Live status: registrations, AMI sessions, security events, calls", response: ref("Live"))],
-            "/tenants/{tenant}/ami": ["parameters": parameters(["tenant"]),
-                                      "get": op("AMI settings", response: ref("AMISettings")),
-                                      "patch": op("Change AMI settings (service switch, username, permit list, user switch, password)",
-                                                  request: ref("AMISettingsInput"), response: ref("AMISettings"), errors: write)],
-            "/tenants/{tenant}/ami/password": ["parameters": parameters(["tenant"]),
-                                               "post": op("Set the AMI password (body {\"password\": …}) or generate one (empty body); returned once",
-                                                          response: ref("AMIPassword"), errors: write)],
+            "/tenants": [
+                "get": op("Tenants this token may see", response: array("Tenant"), errors: ["401"]),
+                "post": op("Create a tenant (system administrator)", request: ref("TenantInput"), ok: "201", response: ref("Tenant"), errors: write),
+            ],
+            "/tenants/{tenant}": [
+                "parameters": parameters(["tenant"]),
+                "get": op("A tenant", response: ref("Tenant")),
+                "put": op("Change a tenant (system administrator)", request: ref("TenantInput"), response: ref("Tenant"), errors: write),
+                "delete": op("Delete a tenant and all it owns (system administrator)", ok: "204"),
+            ],
+            "/tenants/{tenant}/capacity": [
+                "parameters": parameters(["tenant"]),
+                "get": op(
+                    "What the tenant holds of the node's pools against its effective limits, and refusals since start",
+                    response: ref("Capacity"), errors: ["401", "403", "404", "503"]),
+            ],
+            "/tenants/{tenant}/status": [
+                "parameters": parameters(["tenant"]),
+                "get": op("Live status: registrations, AMI sessions, security events, calls", response: ref("Live")),
+            ],
+            "/tenants/{tenant}/ami": [
+                "parameters": parameters(["tenant"]),
+                "get": op("AMI settings", response: ref("AMISettings")),
+                "patch": op(
+                    "Change AMI settings (service switch, username, permit list, user switch, password)",
+                    request: ref("AMISettingsInput"), response: ref("AMISettings"), errors: write),
+            ],
+            "/tenants/{tenant}/ami/password": [
+                "parameters": parameters(["tenant"]),
+                "post": op(
+                    "Set the AMI password (body {\"password\": …}) or generate one (empty body); returned once",
+                    response: ref("AMIPassword"), errors: write),
+            ],
         ]
-        for (plural, key, schema, input) in [("extensions", "number", "Extension", "ExtensionInput"), ("trunks", "name", "Trunk", "TrunkInput"),
-                                             ("routes", "prefix", "Route", "RouteInput")] {
-            paths["/tenants/{tenant}/\(plural)"] = ["parameters": parameters(["tenant"]),
-                                                    "get": op("List \(plural)", response: array(schema)),
-                                                    "post": op("Create", request: ref(input), ok: "201", response: ref(schema), errors: write)]
-            paths["/tenants/{tenant}/\(plural)/{\(key)}"] = ["parameters": parameters(["tenant", key]),
-                                                             "get": op("Read", response: ref(schema)),
-                                                             "put": op("Replace", request: ref(input), response: ref(schema), errors: write),
-                                                             "delete": op("Delete", ok: "204")]
+        for (plural, key, schema, input) in [
+            ("extensions", "number", "Extension", "ExtensionInput"), ("trunks", "name", "Trunk", "TrunkInput"),
+            ("routes", "prefix", "Route", "RouteInput"),
+        ] {
+            paths["/tenants/{tenant}/\(plural)"] = [
+                "parameters": parameters(["tenant"]),
+                "get": op("List \(plural)", response: array(schema)),
+                "post": op("Create", request: ref(input), ok: "201", response: ref(schema), errors: write),
+            ]
+            paths["/tenants/{tenant}/\(plural)/{\(key)}"] = [
+                "parameters": parameters(["tenant", key]),
+                "get": op("Read", response: ref(schema)),
+                "put": op("Replace", request: ref(input), response: ref(schema), errors: write),
+                "delete": op("Delete", ok: "204"),
+            ]
         }
         let date: [String: Any] = ["type": "string", "format": "date-time"]
         let schemas: [String: Any] = [
-            "Error": object(["error": object(["code": string, "field": string, "message": string], required: ["code", "message"])], required: ["error"]),
-            "Tenant": object(["uuid": string, "name": string, "domain": string, "tone_country": string, "ami_enabled": boolean,
-                              "limits": ref("Limits")],
-                             required: ["uuid", "name", "domain", "tone_country", "ami_enabled", "limits"]),
+            "Error": object(
+                ["error": object(["code": string, "field": string, "message": string], required: ["code", "message"])], required: ["error"]),
+            "Tenant": object(
+                [
+                    "uuid": string, "name": string, "domain": string, "tone_country": string, "ami_enabled": boolean,
+                    "limits": ref("Limits"),
+                ],
+                required: ["uuid", "name", "domain", "tone_country", "ami_enabled", "limits"]),
             "TenantInput": object(["name": string, "domain": string, "tone_country": string, "limits": ref("Limits")], required: ["name"]),
             "Limits": [
                 "type": "object", "additionalProperties": false,
-                "description": "The tenant's own capacity limits; null (or absent) = the node's default. In a PUT, an absent 'limits' keeps the stored ones.",
+                "description":
+                    "The tenant's own capacity limits; null (or absent) = the node's default. In a PUT, an absent 'limits' keeps the stored ones.",
                 "properties": [
                     "channels": limit(1, "Concurrent channels (a click-to-call holds 4: the Local pair and two SIP legs)"),
                     "rtp_port_pairs": limit(1, "RTP/RTCP port pairs, one per SIP leg with media"),
@@ -102,39 +134,66 @@ enum OpenAPIDocument {
                     "originates_per_second": limit(0, "Originate actions per second, burst of one second; 0 = unlimited"),
                 ],
             ] as [String: Any],
-            "Capacity": object(["channels": integer, "channelsLimit": integer, "rtpPortPairs": integer, "rtpPortPairsLimit": integer,
-                                "amiSessions": integer, "amiSessionsLimit": integer, "originatesPerSecondLimit": integer,
-                                "refusals": ["type": "object", "additionalProperties": integer]],
-                               required: ["channels", "channelsLimit", "rtpPortPairs", "rtpPortPairsLimit", "amiSessions",
-                                          "amiSessionsLimit", "originatesPerSecondLimit", "refusals"]),
+            "Capacity": object(
+                [
+                    "channels": integer, "channelsLimit": integer, "rtpPortPairs": integer, "rtpPortPairsLimit": integer,
+                    "amiSessions": integer, "amiSessionsLimit": integer, "originatesPerSecondLimit": integer,
+                    "refusals": ["type": "object", "additionalProperties": integer],
+                ],
+                required: [
+                    "channels", "channelsLimit", "rtpPortPairs", "rtpPortPairsLimit", "amiSessions",
+                    "amiSessionsLimit", "originatesPerSecondLimit", "refusals",
+                ]),
             "Extension": object(["number": string, "name": string], required: ["number"]),
             "ExtensionInput": object(["number": string, "name": string, "password": string]),
-            "Trunk": object(["name": string, "host": string, "port": integer, "transport": ["type": "string", "enum": ["udp", "tcp"]],
-                             "username": string, "has_password": boolean, "rtp_timeout": trunkRTPTimeout],
-                            required: ["name", "host", "port", "transport", "has_password", "rtp_timeout"]),
-            "TrunkInput": object(["name": string, "host": string, "port": integer, "transport": ["type": "string", "enum": ["udp", "tcp"]],
-                                  "username": string, "password": string, "rtp_timeout": trunkRTPTimeout], required: ["name", "host"]),
+            "Trunk": object(
+                [
+                    "name": string, "host": string, "port": integer, "transport": ["type": "string", "enum": ["udp", "tcp"]],
+                    "username": string, "has_password": boolean, "rtp_timeout": trunkRTPTimeout,
+                ],
+                required: ["name", "host", "port", "transport", "has_password", "rtp_timeout"]),
+            "TrunkInput": object(
+                [
+                    "name": string, "host": string, "port": integer, "transport": ["type": "string", "enum": ["udp", "tcp"]],
+                    "username": string, "password": string, "rtp_timeout": trunkRTPTimeout,
+                ], required: ["name", "host"]),
             "Route": object(["prefix": string, "trunk": string, "strip": integer], required: ["prefix", "trunk", "strip"]),
             "RouteInput": object(["prefix": string, "trunk": string, "strip": integer], required: ["prefix", "trunk"]),
-            "AMIUser": object(["username": string, "permit": ["type": "array", "items": string], "read": string, "write": string, "enabled": boolean],
-                              required: ["username", "permit", "read", "write", "enabled"]),
-            "AMISettings": object(["tenant_uuid": string, "enabled": boolean, "users": array("AMIUser")], required: ["tenant_uuid", "enabled", "users"]),
-            "AMISettingsInput": object(["enabled": boolean, "username": string, "password": string,
-                                        "permit": ["type": "array", "items": string], "user_enabled": boolean]),
+            "AMIUser": object(
+                ["username": string, "permit": ["type": "array", "items": string], "read": string, "write": string, "enabled": boolean],
+                required: ["username", "permit", "read", "write", "enabled"]),
+            "AMISettings": object(
+                ["tenant_uuid": string, "enabled": boolean, "users": array("AMIUser")], required: ["tenant_uuid", "enabled", "users"]),
+            "AMISettingsInput": object([
+                "enabled": boolean, "username": string, "password": string,
+                "permit": ["type": "array", "items": string], "user_enabled": boolean,
+            ]),
             "AMIPassword": object(["username": string, "password": string], required: ["username", "password"]),
             "Live": object([
-                "registrations": ["type": "array", "items": object(["number": string, "contact": string, "source": string, "transport": string,
-                                                                   "userAgent": string, "expiresAt": date, "reachable": boolean])],
+                "registrations": [
+                    "type": "array",
+                    "items": object([
+                        "number": string, "contact": string, "source": string, "transport": string,
+                        "userAgent": string, "expiresAt": date, "reachable": boolean,
+                    ]),
+                ],
                 "amiSessions": ["type": "array", "items": object(["username": string, "address": string, "since": date])],
-                "securityEvents": ["type": "array", "items": object(["time": date, "service": string, "kind": string, "account": string,
-                                                                    "remoteAddress": string])],
+                "securityEvents": [
+                    "type": "array",
+                    "items": object([
+                        "time": date, "service": string, "kind": string, "account": string,
+                        "remoteAddress": string,
+                    ]),
+                ],
                 "activeCalls": integer,
             ]),
         ]
         return [
             "openapi": "3.1.0",
-            "info": ["title": "Centralino admin API", "version": "1",
-                     "description": "Everything the admin panel does. Authenticate with 'Authorization: Bearer <token>' (tokens: panel page /tokens)."],
+            "info": [
+                "title": "Centralino admin API", "version": "1",
+                "description": "Everything the admin panel does. Authenticate with 'Authorization: Bearer <token>' (tokens: panel page /tokens).",
+            ],
             "servers": [["url": "/api/v1"]],
             "security": [["bearer": []]],
             "paths": paths,

@@ -31,7 +31,9 @@ enum OutboundRouteRoutes {
         router.post("/tenants/:tenant/routes/:prefix/edit") { request, context -> Response in
             try await app.withTenantForm(request, context) { auth, tenant, form in
                 let old = prefix(context)
-                guard let current = try? app.store.outboundRoute(old, tenant: tenant.tenant.uuid) else { return ExtensionRoutes.notFound(app, auth, tenant) }
+                guard let current = try? app.store.outboundRoute(old, tenant: tenant.tenant.uuid) else {
+                    return ExtensionRoutes.notFound(app, auth, tenant)
+                }
                 do {
                     try app.store.saveOutboundRoute(try route(form), replacing: old, tenant: tenant.tenant.uuid)
                     return app.done(auth, AdminApp.tenantPath(tenant, "/routes"), "Route \(form.text("prefix")) saved.")
@@ -82,9 +84,13 @@ enum OutboundRouteRoutes {
         let base = AdminApp.tenantPath(tenant, "/routes")
         let csrf = auth.session.csrfToken
         let rows = ((try? app.store.outboundRoutes(of: tenant.tenant.uuid)) ?? []).map { r -> [String] in
-            ["<code>\(HTML.escape(r.prefix))</code>", HTML.escape(r.trunk), String(r.strip),
-             "<a href=\"\(base)/\(encoded(r.prefix))/edit\">Edit</a> "
-                + HTML.buttonForm(action: "\(base)/\(encoded(r.prefix))/delete", csrf: csrf, label: "Delete", style: "danger", confirm: "Delete route \(r.prefix)?")]
+            [
+                "<code>\(HTML.escape(r.prefix))</code>", HTML.escape(r.trunk), String(r.strip),
+                "<a href=\"\(base)/\(encoded(r.prefix))/edit\">Edit</a> "
+                    + HTML.buttonForm(
+                        action: "\(base)/\(encoded(r.prefix))/delete", csrf: csrf, label: "Delete", style: "danger",
+                        confirm: "Delete route \(r.prefix)?"),
+            ]
         }
         let body = """
             \(HTML.table(["Prefix", "Trunk", "Strip", ""], rows: rows, empty: "No outbound route yet.", id: "routes"))
@@ -93,17 +99,21 @@ enum OutboundRouteRoutes {
             \(fields(app, tenant, form, nil, error))
             <button type="submit">Create</button></form></section>
             """
-        return app.page(auth, tenant: tenant, title: "Outbound routes", body: body, active: "routes", status: error.map { Reply.status(of: $0) } ?? .ok)
+        return app.page(
+            auth, tenant: tenant, title: "Outbound routes", body: body, active: "routes", status: error.map { Reply.status(of: $0) } ?? .ok)
     }
 
-    static func edit(_ app: AdminApp, _ auth: PanelAuth, _ tenant: TenantRecord, _ route: OutboundRoute, error: AdminStoreError? = nil,
-                     form: FormData? = nil) -> Response {
+    static func edit(
+        _ app: AdminApp, _ auth: PanelAuth, _ tenant: TenantRecord, _ route: OutboundRoute, error: AdminStoreError? = nil,
+        form: FormData? = nil
+    ) -> Response {
         let body = """
             <form class="stack" method="post" action="\(AdminApp.tenantPath(tenant, "/routes/\(encoded(route.prefix))/edit"))" id="route-form">
             \(HTML.csrfField(auth.session.csrfToken))
             \(fields(app, tenant, form, route, error))
             <button type="submit">Save</button></form>
             """
-        return app.page(auth, tenant: tenant, title: "Edit outbound route", body: body, active: "routes", status: error.map { Reply.status(of: $0) } ?? .ok)
+        return app.page(
+            auth, tenant: tenant, title: "Edit outbound route", body: body, active: "routes", status: error.map { Reply.status(of: $0) } ?? .ok)
     }
 }

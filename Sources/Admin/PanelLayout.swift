@@ -11,27 +11,31 @@ enum PanelLayout {
         if let tenant {
             let base = AdminApp.tenantPath(tenant)
             nav.append("<span class=\"tenant-name\">\(HTML.escape(tenant.tenant.name))</span>")
-            for (suffix, label, key) in [("", "Dashboard", "dashboard"), ("/extensions", "Extensions", "extensions"), ("/trunks", "Trunks", "trunks"),
-                                         ("/routes", "Outbound routes", "routes"), ("/ami", "AMI", "ami"), ("/admins", "Administrators", "admins")] {
+            for (suffix, label, key) in [
+                ("", "Dashboard", "dashboard"), ("/extensions", "Extensions", "extensions"), ("/trunks", "Trunks", "trunks"),
+                ("/routes", "Outbound routes", "routes"), ("/ami", "AMI", "ami"), ("/admins", "Administrators", "admins"),
+            ] {
                 nav.append(link(base + suffix, label, active == key))
             }
         } else if let own = principal.user.tenant {
             nav.append(link("/tenants/\(own.uuidString.lowercased())", "Dashboard", false))
         }
         let flashHTML = flash.map { "<p class=\"flash\" role=\"status\">\(HTML.escape($0))</p>" } ?? ""
-        return document(title: title, body: """
-            <header>
-              <a class="brand" href="/">Centralino</a>
-              <nav>\(nav.joined(separator: " "))</nav>
-              <div class="who">\(HTML.escape(principal.user.loginName)) · \(link("/tokens", "API tokens", active == "tokens"))
-              \(HTML.buttonForm(action: "/logout", csrf: auth.session.csrfToken, label: "Log out", style: "link"))</div>
-            </header>
-            <main>
-            <h1>\(HTML.escape(title))</h1>
-            \(flashHTML)
-            \(body)
-            </main>
-            """)
+        return document(
+            title: title,
+            body: """
+                <header>
+                  <a class="brand" href="/">Centralino</a>
+                  <nav>\(nav.joined(separator: " "))</nav>
+                  <div class="who">\(HTML.escape(principal.user.loginName)) · \(link("/tokens", "API tokens", active == "tokens"))
+                  \(HTML.buttonForm(action: "/logout", csrf: auth.session.csrfToken, label: "Log out", style: "link"))</div>
+                </header>
+                <main>
+                <h1>\(HTML.escape(title))</h1>
+                \(flashHTML)
+                \(body)
+                </main>
+                """)
     }
 
     /// A bare HTML document (also the login page).

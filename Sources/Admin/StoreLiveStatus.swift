@@ -17,8 +17,11 @@ public struct StoreLiveStatus: AdminLiveStatus {
         let records = (try? store.registrations()) ?? []
         return records.filter { $0.tenant == tenant && $0.expiresAt > now }
             .sorted { ($0.number, $0.contact) < ($1.number, $1.contact) }
-            .map { LiveRegistration(number: $0.number, contact: $0.contact, source: $0.source, transport: $0.transport,
-                                    userAgent: $0.userAgent, expiresAt: Date(timeIntervalSince1970: $0.expiresAt), reachable: nil) }
+            .map {
+                LiveRegistration(
+                    number: $0.number, contact: $0.contact, source: $0.source, transport: $0.transport,
+                    userAgent: $0.userAgent, expiresAt: Date(timeIntervalSince1970: $0.expiresAt), reachable: nil)
+            }
     }
 
     public func securityEvents(tenant: UUID, limit: Int) async -> [LiveSecurityEvent] { [] }

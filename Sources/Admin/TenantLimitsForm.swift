@@ -35,9 +35,10 @@ enum TenantLimitsForm {
         let inputs = TenantLimits.Key.allCases.map { key -> String in
             let value = form.map { $0.text(field(key)) } ?? limits[key].map(String.init) ?? ""
             let effective = capacity.map { "now: " + inUse(key, $0) } ?? ""
-            return HTML.input(field(key), label: label(key), value: value, type: "number",
-                              error: error?.field == field(key) ? error?.message : nil,
-                              placeholder: "node default", extra: "min=\"\(key.minimum)\" max=\"\(TenantLimits.maximumValue)\"")
+            return HTML.input(
+                field(key), label: label(key), value: value, type: "number",
+                error: error?.field == field(key) ? error?.message : nil,
+                placeholder: "node default", extra: "min=\"\(key.minimum)\" max=\"\(TenantLimits.maximumValue)\"")
                 + (effective.isEmpty ? "" : "<span class=\"muted\" id=\"capacity-\(key.rawValue)\">\(HTML.escape(effective))</span>")
         }
         return """

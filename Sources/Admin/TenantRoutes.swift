@@ -15,7 +15,8 @@ enum TenantRoutes {
             try await app.withForm(request, context) { auth, form in
                 guard auth.principal.isSystemAdmin else { return forbidden(app, auth) }
                 do {
-                    let record = try app.store.createTenant(name: form.text("name"), domain: form.text("domain"), toneCountry: form.text("tone_country"))
+                    let record = try app.store.createTenant(
+                        name: form.text("name"), domain: form.text("domain"), toneCountry: form.text("tone_country"))
                     return app.done(auth, "/tenants", "Tenant \(record.tenant.name) created with UUID \(record.tenant.uuid.uuidString.lowercased()).")
                 } catch let error as AdminStoreError {
                     return list(app, auth, error: error, form: form)
@@ -32,8 +33,9 @@ enum TenantRoutes {
             try await app.withTenantForm(request, context) { auth, tenant, form in
                 guard auth.principal.isSystemAdmin else { return forbidden(app, auth) }
                 do {
-                    try app.store.updateTenant(tenant.tenant.uuid, name: form.text("name"), domain: form.text("domain"), toneCountry: form.text("tone_country"),
-                                               limits: try TenantLimitsForm.limits(from: form))
+                    try app.store.updateTenant(
+                        tenant.tenant.uuid, name: form.text("name"), domain: form.text("domain"), toneCountry: form.text("tone_country"),
+                        limits: try TenantLimitsForm.limits(from: form))
                     return app.done(auth, "/tenants", "Tenant \(form.text("name")) saved.")
                 } catch let error as AdminStoreError {
                     return edit(app, auth, tenant, error: error, form: form, capacity: await app.live.capacity(tenant: tenant.tenant.uuid))
@@ -62,11 +64,14 @@ enum TenantRoutes {
         let csrf = auth.session.csrfToken
         let rows = ((try? app.store.tenantRecords()) ?? []).map { record -> [String] in
             let path = AdminApp.tenantPath(record)
-            return ["<a href=\"\(path)\">\(HTML.escape(record.tenant.name))</a>", HTML.escape(record.tenant.domain),
-                    "<code>\(record.tenant.uuid.uuidString.lowercased())</code>", record.amiEnabled ? "on" : "off",
-                    "<a href=\"\(path)/edit\">Edit</a> "
-                        + HTML.buttonForm(action: "\(path)/delete", csrf: csrf, label: "Delete", style: "danger",
-                                          confirm: "Delete tenant \(record.tenant.name) with all its extensions, trunks and AMI users?")]
+            return [
+                "<a href=\"\(path)\">\(HTML.escape(record.tenant.name))</a>", HTML.escape(record.tenant.domain),
+                "<code>\(record.tenant.uuid.uuidString.lowercased())</code>", record.amiEnabled ? "on" : "off",
+                "<a href=\"\(path)/edit\">Edit</a> "
+                    + HTML.buttonForm(
+                        action: "\(path)/delete", csrf: csrf, label: "Delete", style: "danger",
+                        confirm: "Delete tenant \(record.tenant.name) with all its extensions, trunks and AMI users?"),
+            ]
         }
         let fieldError = { (field: String) in error?.field == field ? error?.message : nil }
         let general = error.flatMap { ["name", "domain", "tone_country"].contains($0.field) ? nil : $0.message }
@@ -83,8 +88,10 @@ enum TenantRoutes {
         return app.page(auth, tenant: nil, title: "Tenants", body: body, active: "tenants", status: error.map { Reply.status(of: $0) } ?? .ok)
     }
 
-    static func edit(_ app: AdminApp, _ auth: PanelAuth, _ record: TenantRecord, error: AdminStoreError? = nil, form: FormData? = nil,
-                     capacity: LiveTenantCapacity? = nil) -> Response {
+    static func edit(
+        _ app: AdminApp, _ auth: PanelAuth, _ record: TenantRecord, error: AdminStoreError? = nil, form: FormData? = nil,
+        capacity: LiveTenantCapacity? = nil
+    ) -> Response {
         let fieldError = { (field: String) in error?.field == field ? error?.message : nil }
         let body = """
             <form class="stack" method="post" action="\(AdminApp.tenantPath(record, "/edit"))" id="tenant-form">\(HTML.csrfField(auth.session.csrfToken))

@@ -30,7 +30,9 @@ enum TrunkRoutes {
         router.post("/tenants/:tenant/trunks/:name/edit") { request, context -> Response in
             try await app.withTenantForm(request, context) { auth, tenant, form in
                 let name = context.parameters.get("name") ?? ""
-                guard let record = try? app.store.trunkRecord(name, tenant: tenant.tenant.uuid) else { return ExtensionRoutes.notFound(app, auth, tenant) }
+                guard let record = try? app.store.trunkRecord(name, tenant: tenant.tenant.uuid) else {
+                    return ExtensionRoutes.notFound(app, auth, tenant)
+                }
                 do {
                     try app.store.saveTrunk(try trunk(form), password: form["password"], replacing: name, tenant: tenant.tenant.uuid)
                     return app.done(auth, AdminApp.tenantPath(tenant, "/trunks"), "Trunk \(form.text("name")) saved.")
@@ -56,10 +58,13 @@ enum TrunkRoutes {
     static func trunk(_ form: FormData) throws -> Trunk {
         let port = try form.number("port", ProvisioningRules.trunkPort, default: 5060)
         let transportText = form.text("transport").isEmpty ? "udp" : form.text("transport")
-        guard let transport = Trunk.Transport(rawValue: transportText) else { throw AdminStoreError(.invalid, field: "transport", "must be udp or tcp") }
+        guard let transport = Trunk.Transport(rawValue: transportText) else {
+            throw AdminStoreError(.invalid, field: "transport", "must be udp or tcp")
+        }
         let rtpTimeout = form.text("rtp_timeout").isEmpty ? nil : try form.number("rtp_timeout", Trunk.rtpTimeoutField, default: 0)
-        return Trunk(name: form.text("name"), host: form.text("host"), port: port, transport: transport, username: form.text("username"),
-                     rtpTimeout: rtpTimeout)
+        return Trunk(
+            name: form.text("name"), host: form.text("host"), port: port, transport: transport, username: form.text("username"),
+            rtpTimeout: rtpTimeout)
     }
 
     static func fields(_ form: FormData?, _ record: TrunkRecord?, _ error: AdminStoreError?) -> String {
@@ -83,10 +88,14 @@ enum TrunkRoutes {
         let base = AdminApp.tenantPath(tenant, "/trunks")
         let csrf = auth.session.csrfToken
         let rows = ((try? app.store.trunkRecords(of: tenant.tenant.uuid)) ?? []).map { r -> [String] in
-            [HTML.escape(r.trunk.name), HTML.escape("\(r.trunk.host):\(r.trunk.port)"), r.trunk.transport.rawValue, HTML.escape(r.trunk.username ?? ""),
-             "<a href=\"\(base)/\(HTML.escape(r.trunk.name))/edit\">Edit</a> "
-                + HTML.buttonForm(action: "\(base)/\(r.trunk.name)/delete", csrf: csrf, label: "Delete", style: "danger",
-                                  confirm: "Delete trunk \(r.trunk.name) and its outbound routes?")]
+            [
+                HTML.escape(r.trunk.name), HTML.escape("\(r.trunk.host):\(r.trunk.port)"), r.trunk.transport.rawValue,
+                HTML.escape(r.trunk.username ?? ""),
+                "<a href=\"\(base)/\(HTML.escape(r.trunk.name))/edit\">Edit</a> "
+                    + HTML.buttonForm(
+                        action: "\(base)/\(r.trunk.name)/delete", csrf: csrf, label: "Delete", style: "danger",
+                        confirm: "Delete trunk \(r.trunk.name) and its outbound routes?"),
+            ]
         }
         let body = """
             \(HTML.table(["Name", "Host", "Transport", "Username", ""], rows: rows, empty: "No trunk yet.", id: "trunks"))
@@ -98,8 +107,10 @@ enum TrunkRoutes {
         return app.page(auth, tenant: tenant, title: "Trunks", body: body, active: "trunks", status: error.map { Reply.status(of: $0) } ?? .ok)
     }
 
-    static func edit(_ app: AdminApp, _ auth: PanelAuth, _ tenant: TenantRecord, _ record: TrunkRecord, error: AdminStoreError? = nil,
-                     form: FormData? = nil) -> Response {
+    static func edit(
+        _ app: AdminApp, _ auth: PanelAuth, _ tenant: TenantRecord, _ record: TrunkRecord, error: AdminStoreError? = nil,
+        form: FormData? = nil
+    ) -> Response {
         let body = """
             <form class="stack" method="post" action="\(AdminApp.tenantPath(tenant, "/trunks/\(record.trunk.name)/edit"))" id="trunk-form">
             \(HTML.csrfField(auth.session.csrfToken))

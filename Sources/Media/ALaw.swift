@@ -12,13 +12,13 @@ public enum ALaw {
         var value = Int32(sample) >> 3
         let mask: UInt8
         if value >= 0 {
-            mask = 0xD5 // sign bit set for positive values, then even-bit inversion
+            mask = 0xD5  // sign bit set for positive values, then even-bit inversion
         } else {
             mask = 0x55
             value = -value - 1
         }
         guard let segment = segmentEnds.firstIndex(where: { value <= $0 }) else {
-            return 0x7F ^ mask // beyond the last segment: clip
+            return 0x7F ^ mask  // beyond the last segment: clip
         }
         let shift = segment < 2 ? 1 : Int32(segment)
         let code = (UInt8(segment) << 4) | UInt8((value >> shift) & 0x0F)

@@ -60,10 +60,12 @@ public final class MediaEngine: Sendable {
     }
 
     /// Throws `invalidPortRange` when `portRange` holds no even RTP port with RTCP on + 1.
-    public init(group: any EventLoopGroup, bindHost: String = "127.0.0.1",
-                portRange: ClosedRange<Int> = RTPPortAllocator.defaultRange,
-                relatchAfterSilence: TimeAmount? = nil, strictRTP: StrictRTPPolicy = StrictRTPPolicy(),
-                inactivityTimeout: TimeAmount? = nil) throws {
+    public init(
+        group: any EventLoopGroup, bindHost: String = "127.0.0.1",
+        portRange: ClosedRange<Int> = RTPPortAllocator.defaultRange,
+        relatchAfterSilence: TimeAmount? = nil, strictRTP: StrictRTPPolicy = StrictRTPPolicy(),
+        inactivityTimeout: TimeAmount? = nil
+    ) throws {
         self.group = group
         self.bindHost = bindHost
         self.relatchAfterSilence = relatchAfterSilence
@@ -167,9 +169,10 @@ public final class MediaEngine: Sendable {
     }
 
     private func bindLeg(_ pair: RTPPortPair, on loop: any EventLoop) async throws -> MediaLeg {
-        let leg = MediaLeg(engine: self, ports: pair, localHost: bindHost, eventLoop: loop,
-                           relatchAfterSilence: relatchAfterSilence.map { UInt64(max(0, $0.nanoseconds)) },
-                           policy: strictRTP)
+        let leg = MediaLeg(
+            engine: self, ports: pair, localHost: bindHost, eventLoop: loop,
+            relatchAfterSilence: relatchAfterSilence.map { UInt64(max(0, $0.nanoseconds)) },
+            policy: strictRTP)
         let rtp = try await bindSocket(for: leg, kind: .rtp, port: pair.rtp, on: loop)
         let rtcp: any Channel
         do {
@@ -183,8 +186,10 @@ public final class MediaEngine: Sendable {
         return leg
     }
 
-    private func bindSocket(for leg: MediaLeg, kind: MediaStreamKind, port: Int,
-                            on loop: any EventLoop) async throws -> any Channel {
+    private func bindSocket(
+        for leg: MediaLeg, kind: MediaStreamKind, port: Int,
+        on loop: any EventLoop
+    ) async throws -> any Channel {
         // No SO_REUSEADDR: on Linux it would let two UDP sockets share a port. The async `bind`
         // closes the socket when binding fails (the future-based one leaves it open: one leaked
         // descriptor per port held by another process).

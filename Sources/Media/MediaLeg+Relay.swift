@@ -15,8 +15,10 @@ struct RelayTarget {
 extension MediaLeg {
     /// A datagram arrived on this leg's `kind` socket (called on `eventLoop` by the handler).
     /// Returns where to relay it, or nil when it is dropped.
-    func datagramArrived(_ kind: MediaStreamKind, _ datagram: ByteBuffer, from source: SocketAddress,
-                         at now: UInt64) -> RelayTarget? {
+    func datagramArrived(
+        _ kind: MediaStreamKind, _ datagram: ByteBuffer, from source: SocketAddress,
+        at now: UInt64
+    ) -> RelayTarget? {
         let (valid, isMedia, sequence) = Self.classify(kind, datagram)
         let peer: MediaLeg? = box.withLockedValue { box in
             switch box.machine.received(kind, valid: valid, sequence: sequence, from: source, bridged: box.peer != nil, at: now) {

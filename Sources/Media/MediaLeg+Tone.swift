@@ -36,7 +36,8 @@ extension MediaLeg {
             return (action, channel)
         }
         guard case .send(let packets, let destination, let nextDeadline) = decision.0,
-              let channel = decision.1 else { return }
+            let channel = decision.1
+        else { return }
         if let destination, !packets.isEmpty {
             for packet in packets {
                 channel.write(AddressedEnvelope(remoteAddress: destination, data: packet), promise: nil)

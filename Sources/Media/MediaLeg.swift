@@ -35,8 +35,10 @@ public final class MediaLeg: Sendable, CustomStringConvertible {
     /// When the leg was opened (monotonic nanoseconds), the start of its inactivity.
     public let openedAt: UInt64
 
-    init(engine: MediaEngine, ports: RTPPortPair, localHost: String, eventLoop: any EventLoop,
-         relatchAfterSilence: UInt64?, policy: StrictRTPPolicy) {
+    init(
+        engine: MediaEngine, ports: RTPPortPair, localHost: String, eventLoop: any EventLoop,
+        relatchAfterSilence: UInt64?, policy: StrictRTPPolicy
+    ) {
         self.engine = engine
         self.ports = ports
         self.localHost = localHost
@@ -126,7 +128,7 @@ public final class MediaLeg: Sendable, CustomStringConvertible {
         task?.cancel()
         engine.unbridge(self)
         let closes = channels.map { channel in
-            channel.close().recover { _ in } // already closed is fine
+            channel.close().recover { _ in }  // already closed is fine
         }
         EventLoopFuture.andAllComplete(closes, on: eventLoop).whenComplete { _ in
             self.engine.legDidClose(self)

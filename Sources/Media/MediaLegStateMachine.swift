@@ -68,8 +68,10 @@ struct MediaLegStateMachine: Sendable {
     /// parsed as RTP/RTCP version 2, `sequence` is its RTP sequence number (nil for RTCP, also
     /// when multiplexed on the RTP port). Learning happens even when not bridged, so tones reach a
     /// far end behind NAT.
-    mutating func received(_ kind: MediaStreamKind, valid: Bool, sequence: UInt16? = nil, from source: SocketAddress,
-                           bridged: Bool, at now: UInt64) -> InboundAction {
+    mutating func received(
+        _ kind: MediaStreamKind, valid: Bool, sequence: UInt16? = nil, from source: SocketAddress,
+        bridged: Bool, at now: UInt64
+    ) -> InboundAction {
         switch state {
         case .closed:
             return .drop
@@ -144,8 +146,10 @@ struct MediaLegStateMachine: Sendable {
 
     /// New SDP from the far end: new advertised addresses, and whether signalling confirms them
     /// (see `SymmetricLatch.reset(advertised:confirmed:)`).
-    mutating func setRemote(rtp rtpAddress: SocketAddress?, rtcp rtcpAddress: SocketAddress?, confirmed: Bool,
-                            signallingHost: String? = nil) {
+    mutating func setRemote(
+        rtp rtpAddress: SocketAddress?, rtcp rtcpAddress: SocketAddress?, confirmed: Bool,
+        signallingHost: String? = nil
+    ) {
         rtp.reset(advertised: rtpAddress, confirmed: confirmed ? rtpAddress : nil, signallingHost: signallingHost)
         rtcp.reset(advertised: rtcpAddress, confirmed: confirmed ? rtcpAddress : nil, signallingHost: signallingHost)
     }
@@ -172,8 +176,10 @@ struct MediaLegStateMachine: Sendable {
     }
 
     /// The timer of tone `generation` fired at `now`.
-    mutating func toneTimerFired(generation: UInt64, at now: UInt64, writable: Bool,
-                                 allocator: ByteBufferAllocator) -> ToneAction {
+    mutating func toneTimerFired(
+        generation: UInt64, at now: UInt64, writable: Bool,
+        allocator: ByteBufferAllocator
+    ) -> ToneAction {
         guard generation == toneGeneration, var stream = tone else { return .stop }
         switch state {
         case .closed:

@@ -20,11 +20,11 @@ public struct RTCPHeader: Sendable, Hashable {
     public init?(parsing buffer: ByteBuffer) {
         let base = buffer.readerIndex
         guard buffer.readableBytes >= Self.minimumLength,
-              let first = buffer.getInteger(at: base, as: UInt8.self),
-              let type = buffer.getInteger(at: base + 1, as: UInt8.self),
-              let length = buffer.getInteger(at: base + 2, as: UInt16.self),
-              first >> 6 == RTPHeader.version,
-              (192...223).contains(type)
+            let first = buffer.getInteger(at: base, as: UInt8.self),
+            let type = buffer.getInteger(at: base + 1, as: UInt8.self),
+            let length = buffer.getInteger(at: base + 2, as: UInt16.self),
+            first >> 6 == RTPHeader.version,
+            (192...223).contains(type)
         else { return nil }
         self.count = first & 0x1F
         self.packetType = type

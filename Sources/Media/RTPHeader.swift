@@ -56,12 +56,12 @@ public struct RTPHeader: Sendable, Hashable {
     public init?(parsing buffer: ByteBuffer) {
         let base = buffer.readerIndex
         guard buffer.readableBytes >= Self.fixedLength,
-              let first = buffer.getInteger(at: base, as: UInt8.self),
-              let second = buffer.getInteger(at: base + 1, as: UInt8.self),
-              let sequence = buffer.getInteger(at: base + 2, as: UInt16.self),
-              let timestamp = buffer.getInteger(at: base + 4, as: UInt32.self),
-              let ssrc = buffer.getInteger(at: base + 8, as: UInt32.self),
-              first >> 6 == Self.version
+            let first = buffer.getInteger(at: base, as: UInt8.self),
+            let second = buffer.getInteger(at: base + 1, as: UInt8.self),
+            let sequence = buffer.getInteger(at: base + 2, as: UInt16.self),
+            let timestamp = buffer.getInteger(at: base + 4, as: UInt32.self),
+            let ssrc = buffer.getInteger(at: base + 8, as: UInt32.self),
+            first >> 6 == Self.version
         else { return nil }
         let csrcCount = Int(first & 0x0F)
         var length = Self.fixedLength + 4 * csrcCount

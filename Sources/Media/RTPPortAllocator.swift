@@ -62,8 +62,9 @@ public struct RTPPortAllocator: Sendable {
     public mutating func allocate(at now: UInt64 = 0) throws -> RTPPortPair {
         releaseQuarantine(at: now)
         guard !free.isEmpty else {
-            throw MediaError(.portRangeExhausted,
-                             "all \(states.count) RTP port pairs of \(range) are in use (\(quarantinedCount) could not be bound)")
+            throw MediaError(
+                .portRangeExhausted,
+                "all \(states.count) RTP port pairs of \(range) are in use (\(quarantinedCount) could not be bound)")
         }
         var random = SystemRandomNumberGenerator()
         let slot = Int.random(in: 0..<free.count, using: &random)

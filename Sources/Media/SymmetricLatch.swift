@@ -78,8 +78,10 @@ public struct SymmetricLatch: Sendable, Hashable {
     /// When the learnt source last sent an accepted packet.
     private var lastAccepted: UInt64 = 0
 
-    public init(advertised: SocketAddress? = nil, confirmed: SocketAddress? = nil, signallingHost: String? = nil,
-                relatchAfterSilence: UInt64? = nil, policy: StrictRTPPolicy = StrictRTPPolicy()) {
+    public init(
+        advertised: SocketAddress? = nil, confirmed: SocketAddress? = nil, signallingHost: String? = nil,
+        relatchAfterSilence: UInt64? = nil, policy: StrictRTPPolicy = StrictRTPPolicy()
+    ) {
         self.advertised = advertised
         self.confirmed = confirmed
         self.signallingHost = signallingHost
@@ -116,8 +118,10 @@ public struct SymmetricLatch: Sendable, Hashable {
     /// A valid packet arrived from `source` at `now`, with its RTP `sequence` number (nil for
     /// RTCP). `companion` is, for RTCP, the source its RTP stream learnt. Returns whether to
     /// accept it, learning or locking as the rules say.
-    public mutating func accept(from source: SocketAddress, sequence: UInt16?, at now: UInt64,
-                                companion: SocketAddress? = nil) -> Bool {
+    public mutating func accept(
+        from source: SocketAddress, sequence: UInt16?, at now: UInt64,
+        companion: SocketAddress? = nil
+    ) -> Bool {
         guard policy.enabled else { return acceptOpen(from: source, at: now) }
         lockIfWindowOver(at: now)
         reopenIfSilent(source: source, at: now)
@@ -167,7 +171,7 @@ public struct SymmetricLatch: Sendable, Hashable {
             if trust == .confirmed {
                 state = .locked(source: source, trust: .confirmed)
             } else if trust == .otherHost, confirmed != nil {
-                state = .unlearnt // learnt before this SDP (a stranger during ringing): the SDP forbids it
+                state = .unlearnt  // learnt before this SDP (a stranger during ringing): the SDP forbids it
             } else {
                 state = .learning(source: source, trust: trust, lockAt: nil)
             }
@@ -192,7 +196,7 @@ public struct SymmetricLatch: Sendable, Hashable {
 
     /// Whether a source of `trust` (not the learnt one) may be learnt now.
     private func mayLearn(_ trust: Trust) -> Bool {
-        if trust == .otherHost, confirmed != nil { return false } // confirmed SDP: only its host
+        if trust == .otherHost, confirmed != nil { return false }  // confirmed SDP: only its host
         switch state {
         case .unlearnt: return true
         case .learning(_, let current, _): return trust >= current
@@ -201,8 +205,10 @@ public struct SymmetricLatch: Sendable, Hashable {
     }
 
     private mutating func learn(_ source: SocketAddress, trust: Trust, at now: UInt64) {
-        state = trust == .confirmed ? .locked(source: source, trust: .confirmed)
-                                    : .learning(source: source, trust: trust, lockAt: now + StrictRTPPolicy.learningWindowNanoseconds)
+        state =
+            trust == .confirmed
+            ? .locked(source: source, trust: .confirmed)
+            : .learning(source: source, trust: trust, lockAt: now + StrictRTPPolicy.learningWindowNanoseconds)
         hostCandidate = nil
         otherCandidate = nil
         lastAccepted = now
@@ -216,7 +222,8 @@ public struct SymmetricLatch: Sendable, Hashable {
 
     private mutating func reopenIfSilent(source: SocketAddress, at now: UInt64) {
         guard let silence = relatchAfterSilence, let current = latched, current != source,
-              now >= lastAccepted, now - lastAccepted >= silence else { return }
+            now >= lastAccepted, now - lastAccepted >= silence
+        else { return }
         state = .learning(source: current, trust: .otherHost, lockAt: now + StrictRTPPolicy.learningWindowNanoseconds)
     }
 
@@ -228,8 +235,10 @@ public struct SymmetricLatch: Sendable, Hashable {
         return passed
     }
 
-    private static func count(_ slot: inout Candidate?, source: SocketAddress, sequence: UInt16, at now: UInt64,
-                              policy: StrictRTPPolicy) -> Bool {
+    private static func count(
+        _ slot: inout Candidate?, source: SocketAddress, sequence: UInt16, at now: UInt64,
+        policy: StrictRTPPolicy
+    ) -> Bool {
         guard var current = slot, current.address == source else {
             slot = Candidate(address: source, lastSequence: sequence, count: 1, firstAt: now)
             if policy.probation <= 1 { slot = nil }

@@ -24,8 +24,10 @@ public struct ToneGenerator: Sendable {
     /// Segment boundaries in samples: segment `i` covers `starts[i] ..< starts[i + 1]`.
     private let starts: [UInt64]
 
-    public init(cadence: ToneCadence, sampleRate: Int = ToneGenerator.defaultSampleRate,
-                amplitude: Double = ToneGenerator.defaultAmplitude) {
+    public init(
+        cadence: ToneCadence, sampleRate: Int = ToneGenerator.defaultSampleRate,
+        amplitude: Double = ToneGenerator.defaultAmplitude
+    ) {
         precondition(sampleRate > 0)
         self.cadence = cadence
         self.sampleRate = sampleRate

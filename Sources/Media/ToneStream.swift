@@ -32,8 +32,10 @@ public struct ToneStream: Sendable {
     public private(set) var packetsProduced: UInt64 = 0
 
     /// Throws `unsupportedPayloadType` unless `payloadType` is 0 (PCMU) or 8 (PCMA).
-    public init(generator: ToneGenerator, payloadType: UInt8, ssrc: UInt32, firstSequence: UInt16,
-                firstTimestamp: UInt32, startTime: UInt64) throws {
+    public init(
+        generator: ToneGenerator, payloadType: UInt8, ssrc: UInt32, firstSequence: UInt16,
+        firstTimestamp: UInt32, startTime: UInt64
+    ) throws {
         guard payloadType == 0 || payloadType == 8 else {
             throw MediaError(.unsupportedPayloadType, "tones are PCMU (0) or PCMA (8), not \(payloadType)")
         }
@@ -51,7 +53,7 @@ public struct ToneStream: Sendable {
     /// The packets due at `now` (possibly none), ready to send, in order.
     public mutating func packets(dueAt now: UInt64, allocator: ByteBufferAllocator = ByteBufferAllocator()) -> [ByteBuffer] {
         guard now >= startTime else { return [] }
-        let due = (now - startTime) / Self.packetInterval + 1 // packets 0 ..< due are due
+        let due = (now - startTime) / Self.packetInterval + 1  // packets 0 ..< due are due
         guard due > packetIndex else { return [] }
         if due - packetIndex > Self.maximumBurst {
             packetIndex = due - Self.maximumBurst

@@ -14,7 +14,10 @@ public struct AMIAccount: Sendable, Hashable {
     public var write: String
     public var enabled: Bool
 
-    public init(tenant: UUID, username: String, secret: String, permit: [String], read: String = "call", write: String = "call,originate", enabled: Bool = true) {
+    public init(
+        tenant: UUID, username: String, secret: String, permit: [String], read: String = "call", write: String = "call,originate",
+        enabled: Bool = true
+    ) {
         self.tenant = tenant
         self.username = username
         self.secret = secret

@@ -62,7 +62,8 @@ public struct TenantLimits: Sendable, Hashable {
     /// Returns nil for anything else (never traps on huge or odd input).
     public static func parse(_ text: String, for key: Key) -> Int? {
         guard !text.isEmpty, text.count <= 7, text.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int(text),
-              (key.minimum...maximumValue).contains(value) else { return nil }
+            (key.minimum...maximumValue).contains(value)
+        else { return nil }
         return value
     }
 

@@ -8,9 +8,11 @@ public enum Digest {
 
     /// The expected `response`: H(HA1:nonce:nc:cnonce:qop:HA2) with qop, H(HA1:nonce:HA2)
     /// without, where HA2 = H(method:uri).
-    public static func response(ha1: String, method: SIPMethod, uri: String, nonce: String,
-                                qop: String?, nonceCount: String?, cnonce: String?,
-                                algorithm: DigestAlgorithm) -> String {
+    public static func response(
+        ha1: String, method: SIPMethod, uri: String, nonce: String,
+        qop: String?, nonceCount: String?, cnonce: String?,
+        algorithm: DigestAlgorithm
+    ) -> String {
         let ha2 = algorithm.hex("\(method.rawValue):\(uri)")
         if let qop, let nonceCount, let cnonce {
             return algorithm.hex("\(ha1):\(nonce):\(nonceCount):\(cnonce):\(qop):\(ha2)")
@@ -19,24 +21,29 @@ public enum Digest {
     }
 
     /// Credentials answering `challenge` for `method` and `uri` (client side, e.g. to a trunk).
-    public static func credentials(answering challenge: DigestChallenge, username: String, ha1: String,
-                                   method: SIPMethod, uri: String, cnonce: String, nonceCount: UInt32 = 1) -> DigestCredentials {
+    public static func credentials(
+        answering challenge: DigestChallenge, username: String, ha1: String,
+        method: SIPMethod, uri: String, cnonce: String, nonceCount: UInt32 = 1
+    ) -> DigestCredentials {
         let qop = challenge.offersAuthQop ? "auth" : nil
         let nc = challenge.offersAuthQop ? hex8(nonceCount) : nil
-        let response = Self.response(ha1: ha1, method: method, uri: uri, nonce: challenge.nonce, qop: qop,
-                                     nonceCount: nc, cnonce: qop == nil ? nil : cnonce, algorithm: challenge.algorithm)
-        return DigestCredentials(username: username, realm: challenge.realm, nonce: challenge.nonce, uri: uri,
-                                 response: response, algorithm: challenge.algorithm, opaque: challenge.opaque,
-                                 qop: qop, nonceCount: nc, cnonce: qop == nil ? nil : cnonce)
+        let response = Self.response(
+            ha1: ha1, method: method, uri: uri, nonce: challenge.nonce, qop: qop,
+            nonceCount: nc, cnonce: qop == nil ? nil : cnonce, algorithm: challenge.algorithm)
+        return DigestCredentials(
+            username: username, realm: challenge.realm, nonce: challenge.nonce, uri: uri,
+            response: response, algorithm: challenge.algorithm, opaque: challenge.opaque,
+            qop: qop, nonceCount: nc, cnonce: qop == nil ? nil : cnonce)
     }
 
     /// Whether `credentials` prove knowledge of `ha1` for a request with `method`.
     /// Only `qop=auth` or no qop are accepted; the comparison takes constant time.
     public static func isValid(_ credentials: DigestCredentials, ha1: String, method: SIPMethod) -> Bool {
         if let qop = credentials.qop, qop.lowercased() != "auth" { return false }
-        let expected = response(ha1: ha1, method: method, uri: credentials.uri, nonce: credentials.nonce,
-                                qop: credentials.qop, nonceCount: credentials.nonceCount,
-                                cnonce: credentials.cnonce, algorithm: credentials.algorithm)
+        let expected = response(
+            ha1: ha1, method: method, uri: credentials.uri, nonce: credentials.nonce,
+            qop: credentials.qop, nonceCount: credentials.nonceCount,
+            cnonce: credentials.cnonce, algorithm: credentials.algorithm)
         return constantTimeEqual(expected, credentials.response.lowercased())
     }
 
@@ -57,7 +64,8 @@ public enum Digest {
     }
 
     static func constantTimeEqual(_ lhs: String, _ rhs: String) -> Bool {
-        let a = Array(lhs.utf8), b = Array(rhs.utf8)
+        let a = Array(lhs.utf8)
+        let b = Array(rhs.utf8)
         guard a.count == b.count else { return false }
         var difference: UInt8 = 0
         for index in a.indices { difference |= a[index] ^ b[index] }

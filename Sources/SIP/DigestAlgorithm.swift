@@ -9,7 +9,10 @@ public enum DigestAlgorithm: String, Sendable, Hashable, CaseIterable {
     /// The algorithm named by an `algorithm=` parameter, ignoring case; MD5 when absent
     /// (RFC 2617 §3.2.1). `-sess` variants are not supported.
     public init?(parameter: String?) {
-        guard let parameter else { self = .md5; return }
+        guard let parameter else {
+            self = .md5
+            return
+        }
         guard let match = Self.allCases.first(where: { $0.rawValue.equalsIgnoringASCIICase(parameter) }) else {
             return nil
         }

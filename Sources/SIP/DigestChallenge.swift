@@ -9,8 +9,10 @@ public struct DigestChallenge: Sendable, Hashable, CustomStringConvertible {
     /// The credentials were right but the nonce had expired: retry without asking the user.
     public var stale: Bool
 
-    public init(realm: String, nonce: String, algorithm: DigestAlgorithm = .md5, offersAuthQop: Bool = true,
-                opaque: String? = nil, stale: Bool = false) {
+    public init(
+        realm: String, nonce: String, algorithm: DigestAlgorithm = .md5, offersAuthQop: Bool = true,
+        opaque: String? = nil, stale: Bool = false
+    ) {
         self.realm = realm
         self.nonce = nonce
         self.algorithm = algorithm
@@ -35,11 +37,13 @@ public struct DigestChallenge: Sendable, Hashable, CustomStringConvertible {
     /// not a Digest challenge we can answer.
     public init?(_ headerValue: String) {
         guard let auth = SIPAuthParameters(headerValue), auth.isDigest,
-              let realm = auth.parameters["realm"], let nonce = auth.parameters["nonce"],
-              let algorithm = DigestAlgorithm(parameter: auth.parameters["algorithm"]) else { return nil }
+            let realm = auth.parameters["realm"], let nonce = auth.parameters["nonce"],
+            let algorithm = DigestAlgorithm(parameter: auth.parameters["algorithm"])
+        else { return nil }
         let qops = (auth.parameters["qop"] ?? "").split(separator: ",").map { $0.trimmingSpaces }
-        self.init(realm: realm, nonce: nonce, algorithm: algorithm, offersAuthQop: qops.contains("auth"),
-                  opaque: auth.parameters["opaque"], stale: auth.parameters["stale"]?.lowercased() == "true")
+        self.init(
+            realm: realm, nonce: nonce, algorithm: algorithm, offersAuthQop: qops.contains("auth"),
+            opaque: auth.parameters["opaque"], stale: auth.parameters["stale"]?.lowercased() == "true")
     }
 }
 

@@ -14,9 +14,11 @@ public struct DigestCredentials: Sendable, Hashable, CustomStringConvertible {
     public var nonceCount: String?
     public var cnonce: String?
 
-    public init(username: String, realm: String, nonce: String, uri: String, response: String,
-                algorithm: DigestAlgorithm = .md5, opaque: String? = nil, qop: String? = nil,
-                nonceCount: String? = nil, cnonce: String? = nil) {
+    public init(
+        username: String, realm: String, nonce: String, uri: String, response: String,
+        algorithm: DigestAlgorithm = .md5, opaque: String? = nil, qop: String? = nil,
+        nonceCount: String? = nil, cnonce: String? = nil
+    ) {
         self.username = username
         self.realm = realm
         self.nonce = nonce
@@ -35,10 +37,12 @@ public struct DigestCredentials: Sendable, Hashable, CustomStringConvertible {
         guard let auth = SIPAuthParameters(headerValue), auth.isDigest else { return nil }
         let p = auth.parameters
         guard let username = p["username"], let realm = p["realm"], let nonce = p["nonce"],
-              let uri = p["uri"], let response = p["response"],
-              let algorithm = DigestAlgorithm(parameter: p["algorithm"]) else { return nil }
-        self.init(username: username, realm: realm, nonce: nonce, uri: uri, response: response,
-                  algorithm: algorithm, opaque: p["opaque"], qop: p["qop"], nonceCount: p["nc"], cnonce: p["cnonce"])
+            let uri = p["uri"], let response = p["response"],
+            let algorithm = DigestAlgorithm(parameter: p["algorithm"])
+        else { return nil }
+        self.init(
+            username: username, realm: realm, nonce: nonce, uri: uri, response: response,
+            algorithm: algorithm, opaque: p["opaque"], qop: p["qop"], nonceCount: p["nc"], cnonce: p["cnonce"])
         if qop != nil, nonceCount == nil || cnonce == nil { return nil }
     }
 

@@ -50,7 +50,8 @@ public struct DigestNonce: Sendable {
         let payload = String(decoding: bytes[0..<32], as: UTF8.self)
         let tag = String(decoding: bytes[32...], as: UTF8.self)
         guard Digest.constantTimeEqual(mac(payload, binding: binding), tag),
-              let issued = UInt64(String(decoding: bytes[0..<16], as: UTF8.self), radix: 16) else { return .invalid }
+            let issued = UInt64(String(decoding: bytes[0..<16], as: UTF8.self), radix: 16)
+        else { return .invalid }
         if issued > now { return .invalid }
         return now - issued > lifetime ? .stale : .valid
     }

@@ -12,8 +12,10 @@ public struct SDPCodec: Sendable, Hashable {
     /// `a=fmtp` parameters we send.
     public var fmtp: String?
 
-    public init(name: String, clockRate: Int, channels: Int? = nil, staticPayloadType: Int? = nil,
-                preferredDynamicPayloadType: Int? = nil, fmtp: String? = nil) {
+    public init(
+        name: String, clockRate: Int, channels: Int? = nil, staticPayloadType: Int? = nil,
+        preferredDynamicPayloadType: Int? = nil, fmtp: String? = nil
+    ) {
         self.name = name
         self.clockRate = clockRate
         self.channels = channels
@@ -27,8 +29,9 @@ public struct SDPCodec: Sendable, Hashable {
     public static let g722 = SDPCodec(name: "G722", clockRate: 8000, staticPayloadType: 9)
     public static let opus = SDPCodec(name: "opus", clockRate: 48000, channels: 2, preferredDynamicPayloadType: 111)
     /// DTMF events (RFC 4733).
-    public static let telephoneEvent = SDPCodec(name: "telephone-event", clockRate: 8000,
-                                                preferredDynamicPayloadType: 101, fmtp: "0-16")
+    public static let telephoneEvent = SDPCodec(
+        name: "telephone-event", clockRate: 8000,
+        preferredDynamicPayloadType: 101, fmtp: "0-16")
 
     /// The payload type to use in an offer.
     public var offerPayloadType: Int { staticPayloadType ?? preferredDynamicPayloadType ?? 96 }

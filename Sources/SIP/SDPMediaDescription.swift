@@ -14,8 +14,10 @@ public struct SDPMediaDescription: Sendable, Hashable {
     /// Lines of other types (`i=`, `b=`, `k=`), kept verbatim as `x=value`.
     public var otherLines: [String]
 
-    public init(media: String, port: Int, proto: String = "RTP/AVP", formats: [String],
-                connection: SDPConnection? = nil, attributes: [SDPAttribute] = []) {
+    public init(
+        media: String, port: Int, proto: String = "RTP/AVP", formats: [String],
+        connection: SDPConnection? = nil, attributes: [SDPAttribute] = []
+    ) {
         self.media = media
         self.port = port
         self.portCount = nil
@@ -48,7 +50,8 @@ public struct SDPMediaDescription: Sendable, Hashable {
     /// (a peer's `m=audio 4000 RTP/AVP 300` must not reach a `UInt8` conversion).
     public static func payloadType(_ format: String) -> Int? {
         guard format.utf8.count <= 3, format.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let value = Int(format),
-              payloadTypeRange.contains(value) else { return nil }
+            payloadTypeRange.contains(value)
+        else { return nil }
         return value
     }
 
@@ -66,7 +69,8 @@ public struct SDPMediaDescription: Sendable, Hashable {
     public func rtpmap(for format: String) -> (encoding: String, clockRate: Int, channels: Int?)? {
         for attribute in attributes where attribute.name == "rtpmap" {
             guard let value = attribute.value, let space = value.firstIndex(of: " "),
-                  value[..<space] == format else { continue }
+                value[..<space] == format
+            else { continue }
             let parts = value[value.index(after: space)...].split(separator: "/")
             guard parts.count >= 2, let clock = Int(parts[1]) else { return nil }
             return (String(parts[0]), clock, parts.count > 2 ? Int(parts[2]) : nil)
@@ -78,7 +82,8 @@ public struct SDPMediaDescription: Sendable, Hashable {
     public func fmtp(for format: String) -> String? {
         for attribute in attributes where attribute.name == "fmtp" {
             guard let value = attribute.value, let space = value.firstIndex(of: " "),
-                  value[..<space] == format else { continue }
+                value[..<space] == format
+            else { continue }
             return String(value[value.index(after: space)...])
         }
         return nil

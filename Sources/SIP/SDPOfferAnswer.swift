@@ -2,8 +2,10 @@
 /// own address and port.
 public enum SDPOfferAnswer {
     /// An audio offer listing `codecs` in preference order.
-    public static func offer(origin: SDPOrigin, address: SDPConnection, port: Int, codecs: [SDPCodec],
-                             ptime: Int? = 20) -> SDPSession {
+    public static func offer(
+        origin: SDPOrigin, address: SDPConnection, port: Int, codecs: [SDPCodec],
+        ptime: Int? = 20
+    ) -> SDPSession {
         var media = SDPMediaDescription(media: "audio", port: port, formats: codecs.map { String($0.offerPayloadType) })
         for codec in codecs {
             media.attributes.append(SDPAttribute("rtpmap", codec.rtpmap(payloadType: codec.offerPayloadType)))
@@ -18,18 +20,23 @@ public enum SDPOfferAnswer {
     /// accepted on `port` (keeping the offerer's payload type numbers and order, plus
     /// telephone-event when both sides have it); every other stream is rejected with port 0.
     /// Returns nil when no stream can be accepted (answer 488 Not Acceptable Here).
-    public static func answer(_ offer: SDPSession, origin: SDPOrigin, address: SDPConnection, port: Int,
-                              supported: [SDPCodec]) -> SDPSession? {
+    public static func answer(
+        _ offer: SDPSession, origin: SDPOrigin, address: SDPConnection, port: Int,
+        supported: [SDPCodec]
+    ) -> SDPSession? {
         var accepted = false
         var answered: [SDPMediaDescription] = []
         for offered in offer.media {
             if !accepted, offered.port != 0, offered.media == "audio",
-               let section = acceptAudio(offered, port: port, supported: supported) {
+                let section = acceptAudio(offered, port: port, supported: supported)
+            {
                 accepted = true
                 answered.append(section)
             } else {
-                answered.append(SDPMediaDescription(media: offered.media, port: 0, proto: offered.proto,
-                                                    formats: Array(offered.formats.prefix(1))))
+                answered.append(
+                    SDPMediaDescription(
+                        media: offered.media, port: 0, proto: offered.proto,
+                        formats: Array(offered.formats.prefix(1))))
             }
         }
         guard accepted else { return nil }

@@ -16,9 +16,11 @@ public struct SDPOrigin: Sendable, Hashable, CustomStringConvertible {
     init?(_ value: Substring) {
         let parts = value.split(separator: " ")
         guard parts.count == 6, let version = UInt64(parts[2]) else { return nil }
-        self.init(username: String(parts[0]), sessionID: String(parts[1]), sessionVersion: version,
-                  connection: SDPConnection(networkType: String(parts[3]), addressType: String(parts[4]),
-                                            address: String(parts[5])))
+        self.init(
+            username: String(parts[0]), sessionID: String(parts[1]), sessionVersion: version,
+            connection: SDPConnection(
+                networkType: String(parts[3]), addressType: String(parts[4]),
+                address: String(parts[5])))
     }
 
     public var description: String { "\(username) \(sessionID) \(sessionVersion) \(connection)" }

@@ -14,8 +14,10 @@ public struct SDPSession: Sendable, Hashable, CustomStringConvertible {
     /// Session-level lines of other types (`i=`, `b=`, `u=`, ...), verbatim as `x=value`.
     public var otherLines: [String]
 
-    public init(origin: SDPOrigin, sessionName: String = "-", connection: SDPConnection? = nil,
-                timing: String = "0 0", attributes: [SDPAttribute] = [], media: [SDPMediaDescription] = []) {
+    public init(
+        origin: SDPOrigin, sessionName: String = "-", connection: SDPConnection? = nil,
+        timing: String = "0 0", attributes: [SDPAttribute] = [], media: [SDPMediaDescription] = []
+    ) {
         self.origin = origin
         self.sessionName = sessionName
         self.connection = connection

@@ -16,8 +16,9 @@ public struct SIPCSeq: Sendable, Hashable, CustomStringConvertible {
         let beforeSpace = scanner.index
         scanner.skipWhitespace()
         guard scanner.index != beforeSpace,
-              let number = SIPSyntax.parseDecimal(digits, maximum: UInt64(SIPLimits.maximumCSeq)),
-              let method = scanner.readToken() else { return nil }
+            let number = SIPSyntax.parseDecimal(digits, maximum: UInt64(SIPLimits.maximumCSeq)),
+            let method = scanner.readToken()
+        else { return nil }
         scanner.skipWhitespace()
         guard scanner.isAtEnd else { return nil }
         self.init(number: UInt32(number), method: SIPMethod(String(method)))

@@ -78,7 +78,8 @@ struct SIPHead {
     }
 
     private static func trimmed(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
-        var start = 0, end = bytes.count
+        var start = 0
+        var end = bytes.count
         while start < end, SIPSyntax.isWhitespace(bytes[start]) { start += 1 }
         while end > start, SIPSyntax.isWhitespace(bytes[end - 1]) { end -= 1 }
         return UnsafeRawBufferPointer(rebasing: bytes[start..<end])

@@ -76,7 +76,8 @@ extension SIPNameAddress {
     /// (RFC 3261 §10.3 step 7 lets a registrar pick its own upper bound).
     public var expires: UInt32? {
         guard let text = parameters["expires"], !text.isEmpty,
-              text.utf8.allSatisfy(SIPSyntax.isDigit) else { return nil }
+            text.utf8.allSatisfy(SIPSyntax.isDigit)
+        else { return nil }
         // Clamped, never converted blindly: 2**32 and above trapped in `UInt32(_:)`.
         return UInt32(clamping: SIPSyntax.parseDecimal(text, maximum: .max) ?? SIPLimits.maximumDeltaSeconds)
     }

@@ -82,7 +82,9 @@ public struct SIPHeaders: Sendable, Hashable, Sequence {
         guard value.utf8.contains(UInt8(ascii: ",")) else { return [trim(value)] }
         var elements: [Substring] = []
         var start = value.startIndex
-        var inQuotes = false, inAngles = false, escaped = false
+        var inQuotes = false
+        var inAngles = false
+        var escaped = false
         var index = value.startIndex
         let utf8 = value.utf8
         while index != value.endIndex {

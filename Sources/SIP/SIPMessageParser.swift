@@ -38,8 +38,10 @@ public struct SIPMessageParser: Sendable {
         let available = buffer.readableBytes - bodyStart
         let length = try Self.contentLength(of: head, default: available)
         guard length <= available else {
-            throw Self.addressing(SIPParseError(.bodyShorterThanContentLength, header: .contentLength,
-                                                detail: "Content-Length larger than message"), head)
+            throw Self.addressing(
+                SIPParseError(
+                    .bodyShorterThanContentLength, header: .contentLength,
+                    detail: "Content-Length larger than message"), head)
         }
         let body = buffer.getSlice(at: buffer.readerIndex + bodyStart, length: length) ?? ByteBuffer()
         return try Self.message(from: head, body: body)
@@ -52,8 +54,10 @@ public struct SIPMessageParser: Sendable {
         guard let text = values.first else { return fallback }
         guard values.count == 1 else { throw addressing(.duplicate(.contentLength), head) }
         guard let length = SIPSyntax.parseDecimal(text, maximum: UInt64(SIPLimits.maximumMessageSize)) else {
-            throw addressing(SIPParseError(.invalidContentLength, header: .contentLength,
-                                           detail: "invalid Content-Length"), head)
+            throw addressing(
+                SIPParseError(
+                    .invalidContentLength, header: .contentLength,
+                    detail: "invalid Content-Length"), head)
         }
         return Int(length)
     }

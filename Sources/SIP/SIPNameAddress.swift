@@ -54,7 +54,8 @@ public struct SIPNameAddress: Sendable, Hashable, CustomStringConvertible {
                 byte != UInt8(ascii: ";") && byte != UInt8(ascii: ",") && !SIPSyntax.isWhitespace(byte)
             }
             guard let parsed = SIPURI(parsing: uriText), parsed.headers.isEmpty,
-                  !(parsed.user?.utf8.contains(UInt8(ascii: "?")) ?? false) else { return nil }
+                !(parsed.user?.utf8.contains(UInt8(ascii: "?")) ?? false)
+            else { return nil }
             uri = parsed
         }
         guard let parameters = SIPParameters.parseHeaderParameters(&scanner) else { return nil }

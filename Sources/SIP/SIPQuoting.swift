@@ -35,7 +35,8 @@ enum SIPQuoting {
                 continue
             }
             guard let high = iterator.next().flatMap(SIPSyntax.hexValue),
-                  let low = iterator.next().flatMap(SIPSyntax.hexValue) else { return nil }
+                let low = iterator.next().flatMap(SIPSyntax.hexValue)
+            else { return nil }
             bytes.append(high << 4 | low)
         }
         return String(decoding: bytes, as: UTF8.self)

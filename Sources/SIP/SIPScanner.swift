@@ -81,7 +81,10 @@ struct SIPScanner {
             case UInt8(ascii: "\""):
                 return String(decoding: bytes, as: UTF8.self)
             case UInt8(ascii: "\\"):
-                guard let escaped = peek() else { index = start; return nil }
+                guard let escaped = peek() else {
+                    index = start
+                    return nil
+                }
                 advance()
                 bytes.append(escaped)
             default:

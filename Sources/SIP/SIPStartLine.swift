@@ -15,8 +15,9 @@ enum SIPStartLine {
                 throw SIPParseError(.unsupportedVersion, statusCode: 505, detail: "unsupported SIP version")
             }
             guard parts.count >= 2, parts[1].utf8.count == 3,
-                  let code = SIPSyntax.parseDecimal(parts[1], maximum: 999),
-                  SIPLimits.statusCodeRange.contains(Int(code)) else {
+                let code = SIPSyntax.parseDecimal(parts[1], maximum: 999),
+                SIPLimits.statusCodeRange.contains(Int(code))
+            else {
                 throw SIPParseError(.malformedStartLine, detail: "malformed status line")
             }
             self = .response(Int(code), parts.count == 3 ? String(parts[2]) : "")
@@ -24,14 +25,16 @@ enum SIPStartLine {
         }
         // Exactly two single spaces: `Method SP Request-URI SP SIP-Version`.
         guard let firstSpace = line.utf8.firstIndex(of: SIPSyntax.space),
-              let lastSpace = line.utf8.lastIndex(of: SIPSyntax.space), firstSpace != lastSpace else {
+            let lastSpace = line.utf8.lastIndex(of: SIPSyntax.space), firstSpace != lastSpace
+        else {
             throw SIPParseError(.malformedStartLine, detail: "malformed request line")
         }
         let method = line[..<firstSpace]
         let uriText = line[line.utf8.index(after: firstSpace)..<lastSpace]
         let version = line[line.utf8.index(after: lastSpace)...]
         guard !method.isEmpty, method.utf8.allSatisfy(SIPSyntax.isToken), !uriText.isEmpty,
-              !uriText.utf8.contains(SIPSyntax.space) else {
+            !uriText.utf8.contains(SIPSyntax.space)
+        else {
             throw SIPParseError(.malformedStartLine, detail: "malformed request line")
         }
         guard version.equalsIgnoringASCIICase(Self.version) else {

@@ -48,7 +48,8 @@ public struct SIPStreamDecoder: NIOSingleStepByteToMessageDecoder {
             pending = framed
         }
         guard let (head, bodyStart, bodyLength) = pending,
-              buffer.readableBytes >= bodyStart + bodyLength else { return nil }
+            buffer.readableBytes >= bodyStart + bodyLength
+        else { return nil }
         pending = nil
         let body = buffer.getSlice(at: buffer.readerIndex + bodyStart, length: bodyLength) ?? ByteBuffer()
         buffer.moveReaderIndex(forwardBy: bodyStart + bodyLength)

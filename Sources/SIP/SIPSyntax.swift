@@ -33,8 +33,8 @@ enum SIPSyntax {
         if isAlphanumeric(byte) { return true }
         switch byte {
         case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "!"), UInt8(ascii: "%"),
-             UInt8(ascii: "*"), UInt8(ascii: "_"), UInt8(ascii: "+"), UInt8(ascii: "`"),
-             UInt8(ascii: "'"), UInt8(ascii: "~"):
+            UInt8(ascii: "*"), UInt8(ascii: "_"), UInt8(ascii: "+"), UInt8(ascii: "`"),
+            UInt8(ascii: "'"), UInt8(ascii: "~"):
             return true
         default:
             return false
@@ -46,8 +46,8 @@ enum SIPSyntax {
         if isAlphanumeric(byte) { return true }
         switch byte {
         case UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "!"),
-             UInt8(ascii: "~"), UInt8(ascii: "*"), UInt8(ascii: "'"), UInt8(ascii: "("),
-             UInt8(ascii: ")"):
+            UInt8(ascii: "~"), UInt8(ascii: "*"), UInt8(ascii: "'"), UInt8(ascii: "("),
+            UInt8(ascii: ")"):
             return true
         default:
             return false
@@ -59,7 +59,7 @@ enum SIPSyntax {
         if isUnreserved(byte) { return true }
         switch byte {
         case UInt8(ascii: "&"), UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "$"),
-             UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "?"), UInt8(ascii: "/"):
+            UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "?"), UInt8(ascii: "/"):
             return true
         default:
             return false
@@ -82,7 +82,7 @@ enum SIPSyntax {
         if isUnreserved(byte) { return true }
         switch byte {
         case UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "/"), UInt8(ascii: ":"),
-             UInt8(ascii: "&"), UInt8(ascii: "+"), UInt8(ascii: "$"):
+            UInt8(ascii: "&"), UInt8(ascii: "+"), UInt8(ascii: "$"):
             return true
         default:
             return false
@@ -94,7 +94,7 @@ enum SIPSyntax {
         if isUnreserved(byte) { return true }
         switch byte {
         case UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "/"), UInt8(ascii: "?"),
-             UInt8(ascii: ":"), UInt8(ascii: "+"), UInt8(ascii: "$"):
+            UInt8(ascii: ":"), UInt8(ascii: "+"), UInt8(ascii: "$"):
             return true
         default:
             return false
@@ -136,7 +136,8 @@ enum SIPSyntax {
 extension StringProtocol {
     /// ASCII case-insensitive equality, without allocating lowercased copies.
     func equalsIgnoringASCIICase<Other: StringProtocol>(_ other: Other) -> Bool {
-        let lhs = utf8, rhs = other.utf8
+        let lhs = utf8
+        let rhs = other.utf8
         guard lhs.count == rhs.count else { return false }
         for (a, b) in zip(lhs, rhs) where a != b {
             guard SIPSyntax.isAlpha(a), a | 0x20 == b | 0x20 else { return false }

@@ -20,8 +20,9 @@ public enum SIPTransactionKey: Sendable, Hashable {
             return
         }
         guard let cseq = request.headers.cseq, let callID = request.headers.callID else { return nil }
-        self = .rfc2543(requestURI: request.uri.description, fromTag: request.headers.from?.tag ?? "",
-                        callID: callID, cseq: cseq.number, topVia: via.description, method: method)
+        self = .rfc2543(
+            requestURI: request.uri.description, fromTag: request.headers.from?.tag ?? "",
+            callID: callID, cseq: cseq.number, topVia: via.description, method: method)
     }
 
     /// The client transaction key of a received response: top Via branch and CSeq method.
@@ -42,8 +43,9 @@ public enum SIPTransactionKey: Sendable, Hashable {
         case .branch(let branch, let sentBy, _):
             return .branch(branch, sentBy: sentBy, method: SIPMethod.invite.rawValue)
         case .rfc2543(let uri, let fromTag, let callID, let cseq, let topVia, _):
-            return .rfc2543(requestURI: uri, fromTag: fromTag, callID: callID, cseq: cseq, topVia: topVia,
-                            method: SIPMethod.invite.rawValue)
+            return .rfc2543(
+                requestURI: uri, fromTag: fromTag, callID: callID, cseq: cseq, topVia: topVia,
+                method: SIPMethod.invite.rawValue)
         }
     }
 

@@ -10,8 +10,11 @@ extension SIPURI {
         guard let colon = text.utf8.firstIndex(of: UInt8(ascii: ":")) else { return nil }
         let schemeText = text[..<colon]
         guard let first = schemeText.utf8.first, SIPSyntax.isAlpha(first),
-              schemeText.utf8.allSatisfy({ SIPSyntax.isAlphanumeric($0) || $0 == UInt8(ascii: "+")
-                  || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }) else { return nil }
+            schemeText.utf8.allSatisfy({
+                SIPSyntax.isAlphanumeric($0) || $0 == UInt8(ascii: "+")
+                    || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".")
+            })
+        else { return nil }
         let scheme = schemeText.lowercased()
         let rest = text[text.utf8.index(after: colon)...]
         guard scheme == "sip" || scheme == "sips" else {
@@ -41,13 +44,15 @@ extension SIPURI {
                 userText = userinfo[..<colon]
                 let passwordText = userinfo[userinfo.utf8.index(after: colon)...]
                 guard Self.isEscapedRun(passwordText, SIPSyntax.isPasswordCharacter),
-                      let password = SIPQuoting.unescape(passwordText) else { return false }
+                    let password = SIPQuoting.unescape(passwordText)
+                else { return false }
                 self.password = password
             } else {
                 userText = userinfo
             }
             guard !userText.isEmpty, Self.isEscapedRun(userText, SIPSyntax.isUserCharacter),
-                  let user = SIPQuoting.unescape(userText) else { return false }
+                let user = SIPQuoting.unescape(userText)
+            else { return false }
             self.user = user
         }
         var scanner = SIPScanner(remainder)
@@ -96,8 +101,9 @@ extension SIPURI {
             let isHeaderCharacter: (UInt8) -> Bool = { SIPSyntax.isURIHeaderCharacter($0) || $0 == UInt8(ascii: "%") }
             let nameText = scanner.read(while: isHeaderCharacter)
             guard !nameText.isEmpty, scanner.consume(UInt8(ascii: "=")),
-                  let name = SIPQuoting.unescape(nameText),
-                  let value = SIPQuoting.unescape(scanner.read(while: isHeaderCharacter)) else { return false }
+                let name = SIPQuoting.unescape(nameText),
+                let value = SIPQuoting.unescape(scanner.read(while: isHeaderCharacter))
+            else { return false }
             headers.append(Header(name: name, value: value))
         } while scanner.consume(UInt8(ascii: "&"))
         return true

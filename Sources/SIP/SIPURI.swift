@@ -31,8 +31,10 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
     public var opaque: String?
 
     /// A `sip:` (or `sips:`) URI.
-    public init(scheme: String = "sip", user: String? = nil, password: String? = nil, host: String,
-                port: Int? = nil, parameters: SIPParameters = SIPParameters(), headers: [Header] = []) {
+    public init(
+        scheme: String = "sip", user: String? = nil, password: String? = nil, host: String,
+        port: Int? = nil, parameters: SIPParameters = SIPParameters(), headers: [Header] = []
+    ) {
         self.scheme = scheme
         self.user = user
         self.password = password

@@ -76,8 +76,9 @@ public struct SIPVia: Sendable, Hashable, CustomStringConvertible {
     static func parse(_ scanner: inout SIPScanner) -> SIPVia? {
         scanner.skipWhitespace()
         guard let name = scanner.readToken(), scanner.consumeSeparator(UInt8(ascii: "/")),
-              let version = scanner.readToken(), scanner.consumeSeparator(UInt8(ascii: "/")),
-              let transport = scanner.readToken() else { return nil }
+            let version = scanner.readToken(), scanner.consumeSeparator(UInt8(ascii: "/")),
+            let transport = scanner.readToken()
+        else { return nil }
         let beforeSpace = scanner.index
         scanner.skipWhitespace()
         guard scanner.index != beforeSpace else { return nil }

@@ -73,7 +73,8 @@ public struct SessionTimer: Sendable {
     }
 
     private mutating func arm() {
-        state = refresher
+        state =
+            refresher
             ? .running(due: lastRefresh + Int64(interval) * 500_000, action: .refresh)
             : .running(due: expiry, action: .expire)
     }

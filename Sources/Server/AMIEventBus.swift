@@ -56,12 +56,15 @@ public final class AMIEventBus: Sendable {
     /// Logs a security event and sends it to the tenant's sessions that read `security`.
     /// Events with no tenant (an unknown account, a request before login) only go to the log.
     public func publishSecurity(_ event: AMISecurityEvent, tenant: UUID?, now: Double) {
-        logger.notice("AMI security event", metadata: [
-            "event": "\(event.kind.rawValue)", "account": "\(event.session.accountID)", "remote": "\(event.session.remoteAddress)",
-        ])
+        logger.notice(
+            "AMI security event",
+            metadata: [
+                "event": "\(event.kind.rawValue)", "account": "\(event.session.accountID)", "remote": "\(event.session.remoteAddress)",
+            ])
         guard let tenant else { return }
-        let recent = RecentSecurityEvent(time: now, kind: event.kind.rawValue, account: event.session.accountID,
-                                         remoteAddress: event.session.remoteAddress)
+        let recent = RecentSecurityEvent(
+            time: now, kind: event.kind.rawValue, account: event.session.accountID,
+            remoteAddress: event.session.remoteAddress)
         recentSecurity.withLockedValue { all in
             all[tenant, default: []].append(recent)
             if all[tenant]!.count > Self.recentSecurityLimit { all[tenant]!.removeFirst() }
@@ -85,8 +88,9 @@ public final class AMIEventBus: Sendable {
         let targets = subscribers.withLockedValue { $0.values.flatMap(\.values) }
             .filter { subscriber in subscriber.entry.map { !directory.stillAdmits($0, from: subscriber.remoteAddress) } ?? false }
         for subscriber in targets {
-            logger.notice("AMI session ended: the user's settings no longer admit it",
-                          metadata: ["user": "\(subscriber.username)", "remote": "\(subscriber.remoteAddress)"])
+            logger.notice(
+                "AMI session ended: the user's settings no longer admit it",
+                metadata: ["user": "\(subscriber.username)", "remote": "\(subscriber.remoteAddress)"])
             subscriber.close()
         }
         return targets.count

@@ -31,8 +31,10 @@ final class AMIEventSubscriber: Sendable {
         var overflowed = false
     }
 
-    init(tenant: UUID, username: String, remoteAddress: String, since: Double, entry: AMIDirectory.Entry? = nil, filter: AMIPermissions,
-         eventLoop: any EventLoop, limit: Int, close: @escaping @Sendable () -> Void, wake: @escaping @Sendable (_ overflowed: Bool) -> Void) {
+    init(
+        tenant: UUID, username: String, remoteAddress: String, since: Double, entry: AMIDirectory.Entry? = nil, filter: AMIPermissions,
+        eventLoop: any EventLoop, limit: Int, close: @escaping @Sendable () -> Void, wake: @escaping @Sendable (_ overflowed: Bool) -> Void
+    ) {
         self.tenant = tenant
         self.entry = entry
         self.username = username

@@ -39,14 +39,18 @@ public struct AMIServer: Service {
     }
 
     /// Binds the listener (and the TLS one when `tls` is given); fails (e.g. address in use) before anything else starts.
-    public static func bind(configuration: AMIServerConfiguration, directory: AMIDirectory, bus: AMIEventBus, calls: CallControl? = nil,
-                            observer: (any NodeObserver)? = nil, tls: TLSListenerSettings? = nil,
-                            group: any EventLoopGroup, logger: Logger, startTime: Double) async throws -> AMIServer {
+    public static func bind(
+        configuration: AMIServerConfiguration, directory: AMIDirectory, bus: AMIEventBus, calls: CallControl? = nil,
+        observer: (any NodeObserver)? = nil, tls: TLSListenerSettings? = nil,
+        group: any EventLoopGroup, logger: Logger, startTime: Double
+    ) async throws -> AMIServer {
         var configuration = configuration
-        configuration.maximumConnections = Self.connectionCap(configuration.maximumConnections,
-                                                              budget: DescriptorBudget.current(raiseSoftLimit: false), logger: logger)
-        let server = AMIServerContext(configuration: configuration, directory: directory, bus: bus, calls: calls,
-                                      observer: observer, logger: logger, startTime: startTime)
+        configuration.maximumConnections = Self.connectionCap(
+            configuration.maximumConnections,
+            budget: DescriptorBudget.current(raiseSoftLimit: false), logger: logger)
+        let server = AMIServerContext(
+            configuration: configuration, directory: directory, bus: bus, calls: calls,
+            observer: observer, logger: logger, startTime: startTime)
         // A changed password, ACL or class list, or a removed/disabled user, ends the sessions it no
         // longer admits, as disabling the tenant's AMI service does.
         directory.onReplace { directory in bus.closeSessions(notAdmittedBy: directory) }
@@ -84,8 +88,9 @@ public struct AMIServer: Service {
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
                     if let tls {
-                        try pipeline.addHandlers(NIOSSLServerHandler(context: tls.credentials.context),
-                                                 TLSHandshakeTimeoutHandler(timeout: tls.handshakeTimeout))
+                        try pipeline.addHandlers(
+                            NIOSSLServerHandler(context: tls.credentials.context),
+                            TLSHandshakeTimeoutHandler(timeout: tls.handshakeTimeout))
                     }
                     try pipeline.addHandlers(
                         ByteToMessageHandler(AMIFrameDecoder(), maximumBufferSize: Self.maximumInputBuffer),
@@ -100,8 +105,9 @@ public struct AMIServer: Service {
         let available = max(1, budget.available)
         let requested = configured ?? budget.amiConnections
         guard requested > available else { return max(1, requested) }
-        logger.warning("AMI connection cap lowered below the descriptor limit; raise it with ulimit -n",
-                       metadata: ["requested": "\(requested)", "cap": "\(available)", "nofile": "\(budget.limit)"])
+        logger.warning(
+            "AMI connection cap lowered below the descriptor limit; raise it with ulimit -n",
+            metadata: ["requested": "\(requested)", "cap": "\(available)", "nofile": "\(budget.limit)"])
         return available
     }
 

@@ -33,8 +33,10 @@ final class AMIServerContext: Sendable {
     }
     private let liveChannels = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
 
-    init(configuration: AMIServerConfiguration, directory: AMIDirectory, bus: AMIEventBus, calls: CallControl?,
-         observer: (any NodeObserver)?, logger: Logger, startTime: Double) {
+    init(
+        configuration: AMIServerConfiguration, directory: AMIDirectory, bus: AMIEventBus, calls: CallControl?,
+        observer: (any NodeObserver)?, logger: Logger, startTime: Double
+    ) {
         self.observer = observer
         self.configuration = configuration
         self.directory = directory

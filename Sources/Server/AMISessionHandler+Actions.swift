@@ -29,7 +29,9 @@ extension AMISessionHandler {
         }
         guard let descriptor = server.catalog.descriptor(named: action) else {
             raiseSecurity(.requestBadFormat, details: [("RequestType", "Action: \(action)")])
-            send(.error(actionID, message: "Invalid/unknown command: \(action). Use Action: ListCommands to show available commands."), context: context)
+            send(
+                .error(actionID, message: "Invalid/unknown command: \(action). Use Action: ListCommands to show available commands."),
+                context: context)
             return
         }
         if case .authenticated(let login) = state, !descriptor.isPermitted(for: login.entry.write) {
@@ -72,8 +74,9 @@ extension AMISessionHandler {
     }
 
     func ping(_ actionID: String, context: ChannelHandlerContext) {
-        send(AMIResponse(.success, actionID: actionID, fields: [("Ping", "Pong"), ("Timestamp", AMITime.timestamp(AMIServerContext.now()))]),
-             context: context)
+        send(
+            AMIResponse(.success, actionID: actionID, fields: [("Ping", "Pong"), ("Timestamp", AMITime.timestamp(AMIServerContext.now()))]),
+            context: context)
     }
 
     func challenge(_ message: AMIMessage, context: ChannelHandlerContext) {
@@ -108,22 +111,28 @@ extension AMISessionHandler {
     }
 
     func coreSettings(_ actionID: String, context: ChannelHandlerContext) {
-        send(AMIResponse(.success, actionID: actionID, fields: [
-            ("AMIversion", "9.0.0"), ("AsteriskVersion", CentralinoVersion.asteriskCompatible), ("SystemName", ""),
-            ("CoreMaxCalls", "0"), ("CoreMaxLoadAvg", "0.000000"), ("CoreRunUser", ""), ("CoreRunGroup", ""),
-            ("CoreMaxFilehandles", "0"), ("CoreRealTimeEnabled", "No"), ("CoreCDRenabled", "No"), ("CoreHTTPenabled", "No"),
-            ("SoundsSearchCustomDir", "No"),
-        ]), context: context)
+        send(
+            AMIResponse(
+                .success, actionID: actionID,
+                fields: [
+                    ("AMIversion", "9.0.0"), ("AsteriskVersion", CentralinoVersion.asteriskCompatible), ("SystemName", ""),
+                    ("CoreMaxCalls", "0"), ("CoreMaxLoadAvg", "0.000000"), ("CoreRunUser", ""), ("CoreRunGroup", ""),
+                    ("CoreMaxFilehandles", "0"), ("CoreRealTimeEnabled", "No"), ("CoreCDRenabled", "No"), ("CoreHTTPenabled", "No"),
+                    ("SoundsSearchCustomDir", "No"),
+                ]), context: context)
     }
 
     func coreStatus(_ actionID: String, context: ChannelHandlerContext) {
         let start = AMITime.civil(Int64(server.startTime))
         let respond = { (handler: AMISessionHandler, context: ChannelHandlerContext, counts: (Int, Int)) in
-            handler.send(AMIResponse(.success, actionID: actionID, fields: [
-                ("CoreStartupDate", start.date), ("CoreStartupTime", start.time),
-                ("CoreReloadDate", start.date), ("CoreReloadTime", start.time),
-                ("CoreCurrentCalls", String(counts.0)), ("CoreProcessedCalls", String(counts.1)),
-            ]), context: context)
+            handler.send(
+                AMIResponse(
+                    .success, actionID: actionID,
+                    fields: [
+                        ("CoreStartupDate", start.date), ("CoreStartupTime", start.time),
+                        ("CoreReloadDate", start.date), ("CoreReloadTime", start.time),
+                        ("CoreCurrentCalls", String(counts.0)), ("CoreProcessedCalls", String(counts.1)),
+                    ]), context: context)
         }
         guard server.calls != nil else { return respond(self, context, (0, 0)) }
         withEngine(context, { engine, tenant in (engine.activeCalls(tenant: tenant), engine.processedCalls[tenant] ?? 0) }, respond: respond)
@@ -157,10 +166,11 @@ extension AMISessionHandler {
     }
 
     func securitySession(account: String, sessionTime: Double = 0) -> AMISecurityEvent.Session {
-        AMISecurityEvent.Session(accountID: account, sessionID: sessionID,
-                                 localAddress: AMISecurityEvent.addressString(ip: localIP, port: localPort),
-                                 remoteAddress: AMISecurityEvent.addressString(ip: remoteIP, port: remotePort),
-                                 sessionTime: sessionTime)
+        AMISecurityEvent.Session(
+            accountID: account, sessionID: sessionID,
+            localAddress: AMISecurityEvent.addressString(ip: localIP, port: localPort),
+            remoteAddress: AMISecurityEvent.addressString(ip: remoteIP, port: remotePort),
+            sessionTime: sessionTime)
     }
 
     /// Raises a security event about this session's own requests (tenant-scoped once logged in).
@@ -173,8 +183,9 @@ extension AMISessionHandler {
             tenant = login.entry.account.tenant
             sessionTime = login.time
         }
-        server.bus.publishSecurity(AMISecurityEvent(kind, session: securitySession(account: account, sessionTime: sessionTime), details: details),
-                                   tenant: tenant, now: AMIServerContext.now())
+        server.bus.publishSecurity(
+            AMISecurityEvent(kind, session: securitySession(account: account, sessionTime: sessionTime), details: details),
+            tenant: tenant, now: AMIServerContext.now())
     }
 }
 

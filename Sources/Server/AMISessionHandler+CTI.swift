@@ -7,8 +7,10 @@ import PBX
 /// CTI actions over the call engine, each scoped to the user's tenant, with Asterisk's replies.
 extension AMISessionHandler {
     /// Runs `body` on the engine's loop, then `respond` here; the session waits meanwhile.
-    func withEngine<T: Sendable>(_ context: ChannelHandlerContext, _ body: @escaping @Sendable (CallEngine, UUID) -> T,
-                                 respond: @escaping (AMISessionHandler, ChannelHandlerContext, T) -> Void) {
+    func withEngine<T: Sendable>(
+        _ context: ChannelHandlerContext, _ body: @escaping @Sendable (CallEngine, UUID) -> T,
+        respond: @escaping (AMISessionHandler, ChannelHandlerContext, T) -> Void
+    ) {
         guard case .authenticated(let login) = state, let calls = server.calls else {
             send(.error("", message: "No call engine"), context: context)
             return
@@ -29,8 +31,10 @@ extension AMISessionHandler {
     }
 
     /// Writes list items (ActionID right after `Event:`, or last when `actionIDLast`) and the completion event.
-    func writeList(_ name: String, actionID: String, items: [[(String, String)]], complete: String,
-                   extra: [(String, String)] = [], actionIDLast: Bool = false, context: ChannelHandlerContext) {
+    func writeList(
+        _ name: String, actionID: String, items: [[(String, String)]], complete: String,
+        extra: [(String, String)] = [], actionIDLast: Bool = false, context: ChannelHandlerContext
+    ) {
         var buffer = context.channel.allocator.buffer(capacity: 256 * (items.count + 1))
         for item in items {
             let id: [(String, String)] = actionID.isEmpty ? [] : [("ActionID", actionID)]
@@ -68,10 +72,12 @@ extension AMISessionHandler {
         }
         withEngine(context, { engine, tenant in engine.liveChannelNames(tenant: tenant) }) { handler, context, channels in
             handler.matchOffLoop(regex, channels, context: context) { handler, context, uniqueIDs in
-                handler.withEngine(context, { engine, tenant in engine.hangup(uniqueIDs: uniqueIDs, tenant: tenant, cause: cause) }) { handler, context, names in
+                handler.withEngine(context, { engine, tenant in engine.hangup(uniqueIDs: uniqueIDs, tenant: tenant, cause: cause) }) {
+                    handler, context, names in
                     handler.send(.listStart(id, message: "Channels hung up will follow"), context: context)
-                    handler.writeList("ChannelHungup", actionID: id, items: names.map { [("Channel", $0)] },
-                                      complete: "ChannelsHungupListComplete", actionIDLast: true, context: context)
+                    handler.writeList(
+                        "ChannelHungup", actionID: id, items: names.map { [("Channel", $0)] },
+                        complete: "ChannelsHungupListComplete", actionIDLast: true, context: context)
                 }
             }
         }
@@ -79,8 +85,10 @@ extension AMISessionHandler {
 
     /// Matches `regex` against the channel names on the blocking-work thread pool (never on an event
     /// loop), then hands the matching uniqueids to `then` here. The session waits meanwhile.
-    func matchOffLoop(_ regex: LinearRegex, _ channels: [(uniqueID: String, name: String)], context: ChannelHandlerContext,
-                      then: @escaping (AMISessionHandler, ChannelHandlerContext, [String]) -> Void) {
+    func matchOffLoop(
+        _ regex: LinearRegex, _ channels: [(uniqueID: String, name: String)], context: ChannelHandlerContext,
+        then: @escaping (AMISessionHandler, ChannelHandlerContext, [String]) -> Void
+    ) {
         inFlight = true
         let loop = context.eventLoop
         let bound = NIOLoopBound((self, context, then), eventLoop: loop)
@@ -99,8 +107,10 @@ extension AMISessionHandler {
         withEngine(context, { engine, tenant in engine.channelReports(tenant: tenant) }) { handler, context, reports in
             handler.send(.listStart(id, message: "Channels will follow"), context: context)
             let items = reports.map { report in
-                report.snapshot.eventFields() + [("Application", report.application), ("ApplicationData", report.applicationData),
-                                                 ("Duration", Self.duration(report.secondsUp)), ("BridgeId", report.bridgeID)]
+                report.snapshot.eventFields() + [
+                    ("Application", report.application), ("ApplicationData", report.applicationData),
+                    ("Duration", Self.duration(report.secondsUp)), ("BridgeId", report.bridgeID),
+                ]
             }
             handler.writeList("CoreShowChannel", actionID: id, items: items, complete: "CoreShowChannelsComplete", context: context)
         }
@@ -122,13 +132,18 @@ extension AMISessionHandler {
             handler.send(.listStart(id, message: "Channel status will follow"), context: context)
             var buffer = context.channel.allocator.buffer(capacity: 512 * (selected.count + 1))
             for report in selected {
-                var fields: [(String, String)] = [("Privilege", "Call")] + report.snapshot.eventFields() + [
-                    ("Type", "PJSIP"), ("DNID", ""), ("EffectiveConnectedLineNum", report.snapshot.connectedLine.number.isEmpty ? "<unknown>" : report.snapshot.connectedLine.number),
-                    ("EffectiveConnectedLineName", report.snapshot.connectedLine.name.isEmpty ? "<unknown>" : report.snapshot.connectedLine.name),
-                    ("TimeToHangup", "0"), ("BridgeID", report.bridgeID), ("Application", report.application), ("Data", report.applicationData),
-                    ("Nativeformats", "(ulaw)"), ("Readformat", "ulaw"), ("Readtrans", ""), ("Writeformat", "ulaw"), ("Writetrans", ""),
-                    ("Callgroup", "0"), ("Pickupgroup", "0"), ("Seconds", String(report.secondsUp)),
-                ]
+                var fields: [(String, String)] =
+                    [("Privilege", "Call")] + report.snapshot.eventFields() + [
+                        ("Type", "PJSIP"), ("DNID", ""),
+                        (
+                            "EffectiveConnectedLineNum",
+                            report.snapshot.connectedLine.number.isEmpty ? "<unknown>" : report.snapshot.connectedLine.number
+                        ),
+                        ("EffectiveConnectedLineName", report.snapshot.connectedLine.name.isEmpty ? "<unknown>" : report.snapshot.connectedLine.name),
+                        ("TimeToHangup", "0"), ("BridgeID", report.bridgeID), ("Application", report.application), ("Data", report.applicationData),
+                        ("Nativeformats", "(ulaw)"), ("Readformat", "ulaw"), ("Readtrans", ""), ("Writeformat", "ulaw"), ("Writetrans", ""),
+                        ("Callgroup", "0"), ("Pickupgroup", "0"), ("Seconds", String(report.secondsUp)),
+                    ]
                 for name in names {
                     let value = report.variables.first { ChannelVariables.baseName($0.0) == ChannelVariables.baseName(name) }?.1 ?? ""
                     fields.append(("Variable", "\(name)=\(value)"))
@@ -151,11 +166,14 @@ extension AMISessionHandler {
             return send(.error(id, message: "GetVar Access Forbidden: Variable"), context: context)
         }
         let channelName = message.value("Channel")
-        withEngine(context, { engine, tenant -> String?? in
-            guard !channelName.isEmpty else { return .some(nil) }
-            guard let channel = engine.findChannel(channelName, tenant: tenant) else { return nil }
-            return .some(ChannelVariableSource(channel: channel).variable(variable))
-        }) { handler, context, result in
+        withEngine(
+            context,
+            { engine, tenant -> String?? in
+                guard !channelName.isEmpty else { return .some(nil) }
+                guard let channel = engine.findChannel(channelName, tenant: tenant) else { return nil }
+                return .some(ChannelVariableSource(channel: channel).variable(variable))
+            }
+        ) { handler, context, result in
             guard let value = result else { return handler.send(.error(id, message: "No such channel"), context: context) }
             handler.send(AMIResponse(.success, actionID: id, fields: [("Variable", variable), ("Value", value ?? "")]), context: context)
         }
@@ -171,14 +189,17 @@ extension AMISessionHandler {
         if let refusal = limits.refusal(name: variable, value: value) {
             return send(.error(id, message: "Variable not set: \(refusal)"), context: context)
         }
-        withEngine(context, { engine, tenant -> String? in
-            guard !channelName.isEmpty else { return nil }
-            guard let channel = engine.findChannel(channelName, tenant: tenant) else { return "No such channel" }
-            guard engine.setVariable(channel, variable, value) else {
-                return "Variable not set: the channel already holds \(limits.maximumCount) variables"
+        withEngine(
+            context,
+            { engine, tenant -> String? in
+                guard !channelName.isEmpty else { return nil }
+                guard let channel = engine.findChannel(channelName, tenant: tenant) else { return "No such channel" }
+                guard engine.setVariable(channel, variable, value) else {
+                    return "Variable not set: the channel already holds \(limits.maximumCount) variables"
+                }
+                return nil
             }
-            return nil
-        }) { handler, context, failure in
+        ) { handler, context, failure in
             handler.send(failure.map { .error(id, message: $0) } ?? .success(id, message: "Variable Set"), context: context)
         }
     }
@@ -195,7 +216,9 @@ extension AMISessionHandler {
         guard !priorityText.isEmpty else { return send(.error(id, message: "Priority not specified"), context: context) }
         guard let priority = Int(priorityText) else { return send(.error(id, message: "Priority is invalid"), context: context) }
         guard case .authenticated(let login) = state else { return }
-        if case .refused(let refusal) = TenantScope.check(context: dialContext, own: login.entry.account.tenant.uuidString.lowercased(), action: "Redirect") {
+        if case .refused(let refusal) = TenantScope.check(
+            context: dialContext, own: login.entry.account.tenant.uuidString.lowercased(), action: "Redirect")
+        {
             return send(.error(id, message: refusal), context: context)
         }
         let extraName = message.value("ExtraChannel")
@@ -210,21 +233,26 @@ extension AMISessionHandler {
                 guard !extraExten.isEmpty else { return send(.error(id, message: "ExtraExten not specified"), context: context) }
                 guard !extraPriority.isEmpty else { return send(.error(id, message: "ExtraPriority not specified"), context: context) }
                 guard let number = Int(extraPriority) else { return send(.error(id, message: "ExtraPriority is invalid"), context: context) }
-                if case .refused(let refusal) = TenantScope.check(context: extraContext, own: login.entry.account.tenant.uuidString.lowercased(), action: "Redirect") {
+                if case .refused(let refusal) = TenantScope.check(
+                    context: extraContext, own: login.entry.account.tenant.uuidString.lowercased(), action: "Redirect")
+                {
                     return send(.error(id, message: refusal), context: context)
                 }
                 extra = (extraContext, extraExten, number)
             }
         }
         let dual = extra
-        withEngine(context, { engine, tenant -> String? in
-            guard let channel = engine.findChannel(channelName, tenant: tenant) else { return "Channel does not exist: \(channelName)" }
-            guard let extra = dual else {
-                return engine.redirect(channel, context: dialContext, exten: exten, priority: priority) ? nil : "Redirect failed"
+        withEngine(
+            context,
+            { engine, tenant -> String? in
+                guard let channel = engine.findChannel(channelName, tenant: tenant) else { return "Channel does not exist: \(channelName)" }
+                guard let extra = dual else {
+                    return engine.redirect(channel, context: dialContext, exten: exten, priority: priority) ? nil : "Redirect failed"
+                }
+                guard let second = engine.findChannel(extraName, tenant: tenant) else { return "ExtraChannel does not exist: \(extraName)" }
+                return engine.redirect(channel, to: (dialContext, exten, priority), extra: second, to: extra) ? nil : "Secondary redirect failed"
             }
-            guard let second = engine.findChannel(extraName, tenant: tenant) else { return "ExtraChannel does not exist: \(extraName)" }
-            return engine.redirect(channel, to: (dialContext, exten, priority), extra: second, to: extra) ? nil : "Secondary redirect failed"
-        }) { handler, context, failure in
+        ) { handler, context, failure in
             if let failure {
                 handler.send(.error(id, message: failure), context: context)
             } else {
@@ -241,13 +269,19 @@ extension AMISessionHandler {
         guard !channelName.isEmpty else { return send(.error(id, message: "No channel specified"), context: context) }
         guard !exten.isEmpty else { return send(.error(id, message: "No extension specified"), context: context) }
         guard case .authenticated(let login) = state else { return }
-        if let dialContext, case .refused(let refusal) = TenantScope.check(context: dialContext, own: login.entry.account.tenant.uuidString.lowercased(), action: "BlindTransfer") {
+        if let dialContext,
+            case .refused(let refusal) = TenantScope.check(
+                context: dialContext, own: login.entry.account.tenant.uuidString.lowercased(), action: "BlindTransfer")
+        {
             return send(.error(id, message: refusal), context: context)
         }
-        withEngine(context, { engine, tenant -> Bool? in
-            guard let channel = engine.findChannel(channelName, tenant: tenant) else { return nil }
-            return engine.blindTransfer(channel, exten: exten, context: dialContext)
-        }) { handler, context, result in
+        withEngine(
+            context,
+            { engine, tenant -> Bool? in
+                guard let channel = engine.findChannel(channelName, tenant: tenant) else { return nil }
+                return engine.blindTransfer(channel, exten: exten, context: dialContext)
+            }
+        ) { handler, context, result in
             switch result {
             case nil: handler.send(.error(id, message: "Channel specified does not exist"), context: context)
             case true?: handler.send(.success(id, message: "Transfer succeeded"), context: context)

@@ -13,8 +13,9 @@ extension AMISessionHandler {
     static func endpoints(_ engine: CallEngine, tenant: UUID) -> [EndpointInfo] {
         let contacts = engine.contacts(tenant: tenant)
         return engine.directory.configuration(of: tenant).extensions.map { stored in
-            EndpointInfo(number: stored.number, state: engine.deviceState(tenant: tenant, number: stored.number),
-                         contacts: contacts.filter { $0.number == stored.number }.map { ($0.contact, $0.source, $0.expiresIn, $0.userAgent) })
+            EndpointInfo(
+                number: stored.number, state: engine.deviceState(tenant: tenant, number: stored.number),
+                contacts: contacts.filter { $0.number == stored.number }.map { ($0.contact, $0.source, $0.expiresIn, $0.userAgent) })
         }
     }
 
@@ -37,11 +38,13 @@ extension AMISessionHandler {
                         let source = contact.source
                         let port = source.split(separator: ":").last.map(String.init) ?? ""
                         let host = String(source.dropLast(port.count + 1)).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-                        return [("ObjectType", "contact"), ("ObjectName", "\(endpoint.number);@\(contact.contact)"),
-                                ("ViaAddr", host), ("ViaPort", port), ("Endpoint", endpoint.number), ("Aor", endpoint.number),
-                                ("Uri", contact.contact), ("UserAgent", contact.userAgent),
-                                ("ExpirationTime", String(SIPClock.wallSeconds() + contact.expiresIn)),
-                                ("Status", "Reachable"), ("RoundtripUsec", "N/A")]
+                        return [
+                            ("ObjectType", "contact"), ("ObjectName", "\(endpoint.number);@\(contact.contact)"),
+                            ("ViaAddr", host), ("ViaPort", port), ("Endpoint", endpoint.number), ("Aor", endpoint.number),
+                            ("Uri", contact.contact), ("UserAgent", contact.userAgent),
+                            ("ExpirationTime", String(SIPClock.wallSeconds() + contact.expiresIn)),
+                            ("Status", "Reachable"), ("RoundtripUsec", "N/A"),
+                        ]
                     }
                 }
                 handler.writeList("ContactList", actionID: id, items: items, complete: "ContactListComplete", context: context)
@@ -50,10 +53,12 @@ extension AMISessionHandler {
             guard !endpoints.isEmpty else { return handler.send(.error(id, message: "No endpoints found"), context: context) }
             handler.send(.listStart(id, message: "A listing of Endpoints follows, presented as EndpointList events"), context: context)
             let items = endpoints.map { endpoint -> [(String, String)] in
-                [("ObjectType", "endpoint"), ("ObjectName", endpoint.number), ("Transport", ""), ("Aor", endpoint.number),
-                 ("Auths", endpoint.number), ("OutboundAuths", ""),
-                 ("Contacts", endpoint.contacts.map { "\(endpoint.number)/\($0.contact)" }.joined(separator: ",")),
-                 ("DeviceState", Self.endpointDeviceState(endpoint.state)), ("ActiveChannels", "")]
+                [
+                    ("ObjectType", "endpoint"), ("ObjectName", endpoint.number), ("Transport", ""), ("Aor", endpoint.number),
+                    ("Auths", endpoint.number), ("OutboundAuths", ""),
+                    ("Contacts", endpoint.contacts.map { "\(endpoint.number)/\($0.contact)" }.joined(separator: ",")),
+                    ("DeviceState", Self.endpointDeviceState(endpoint.state)), ("ActiveChannels", ""),
+                ]
             }
             handler.writeList("EndpointList", actionID: id, items: items, complete: "EndpointListComplete", context: context)
         }
@@ -64,15 +69,21 @@ extension AMISessionHandler {
         let exten = message.value("Exten")
         guard !exten.isEmpty else { return send(.error(id, message: "Extension not specified"), context: context) }
         let dialContext = message["Context"].flatMap { $0.isEmpty ? nil : $0 } ?? "default"
-        withEngine(context, { engine, tenant -> String? in
-            guard engine.directory.storedExtension(tenant: tenant, number: exten) != nil else { return nil }
-            return engine.deviceState(tenant: tenant, number: exten)
-        }) { handler, context, state in
+        withEngine(
+            context,
+            { engine, tenant -> String? in
+                guard engine.directory.storedExtension(tenant: tenant, number: exten) != nil else { return nil }
+                return engine.deviceState(tenant: tenant, number: exten)
+            }
+        ) { handler, context, state in
             let (status, text) = state.map(CallEngine.extensionStatusCode) ?? (-1, "Unknown")
-            handler.send(AMIResponse(.success, actionID: id, fields: [
-                ("Message", "Extension Status"), ("Exten", exten), ("Context", dialContext),
-                ("Hint", state == nil ? "" : "PJSIP/\(exten)"), ("Status", String(status)), ("StatusText", text),
-            ]), context: context)
+            handler.send(
+                AMIResponse(
+                    .success, actionID: id,
+                    fields: [
+                        ("Message", "Extension Status"), ("Exten", exten), ("Context", dialContext),
+                        ("Hint", state == nil ? "" : "PJSIP/\(exten)"), ("Status", String(status)), ("StatusText", text),
+                    ]), context: context)
         }
     }
 
@@ -81,16 +92,19 @@ extension AMISessionHandler {
         withEngine(context, { engine, tenant in Self.endpoints(engine, tenant: tenant) }) { handler, context, endpoints in
             if devices {
                 handler.send(.listStart(id, message: "Device State Changes will follow"), context: context)
-                handler.writeList("DeviceStateChange", actionID: id, items: endpoints.map { [("Device", "PJSIP/\($0.number)"), ("State", $0.state)] },
-                                  complete: "DeviceStateListComplete", context: context)
+                handler.writeList(
+                    "DeviceStateChange", actionID: id, items: endpoints.map { [("Device", "PJSIP/\($0.number)"), ("State", $0.state)] },
+                    complete: "DeviceStateListComplete", context: context)
                 return
             }
             guard !endpoints.isEmpty else { return handler.send(.error(id, message: "No dialplan hints are available"), context: context) }
             handler.send(.listStart(id, message: "Extension Statuses will follow"), context: context)
             let items = endpoints.map { endpoint -> [(String, String)] in
                 let (status, text) = CallEngine.extensionStatusCode(endpoint.state)
-                return [("Exten", endpoint.number), ("Context", "internal"), ("Hint", "PJSIP/\(endpoint.number)"),
-                        ("Status", String(status)), ("StatusText", text)]
+                return [
+                    ("Exten", endpoint.number), ("Context", "internal"), ("Hint", "PJSIP/\(endpoint.number)"),
+                    ("Status", String(status)), ("StatusText", text),
+                ]
             }
             handler.writeList("ExtensionStatus", actionID: id, items: items, complete: "ExtensionStateListComplete", context: context)
         }

@@ -94,8 +94,9 @@ extension AMISessionHandler {
         // A directory reload between the password check and the subscription would have missed this session.
         if !server.directory.stillAdmits(entry, from: remoteIP) { subscriber.close() }
         server.logger.info("AMI login", metadata: ["user": "\(entry.account.username)", "remote": "\(remoteIP)"])
-        server.bus.publishSecurity(AMISecurityEvent(.successfulAuth, session: securitySession(account: entry.account.username, sessionTime: time)),
-                                   tenant: entry.account.tenant, now: time)
+        server.bus.publishSecurity(
+            AMISecurityEvent(.successfulAuth, session: securitySession(account: entry.account.username, sessionTime: time)),
+            tenant: entry.account.tenant, now: time)
     }
 
     private func loginFailed(_ failure: LoginFailureBox, username: String, actionID: String, context: ChannelHandlerContext) {
@@ -105,8 +106,9 @@ extension AMISessionHandler {
         if case .lockedOut = failure.value {
             server.logger.warning("AMI login refused: address locked out", metadata: ["remote": "\(remoteIP)", "user": "\(username)"])
         } else if let lockout = server.loginGuard.recordFailure(remoteIP, account: username.lowercased(), now: now) {
-            server.logger.warning("AMI login locked out after repeated failures",
-                                  metadata: ["remote": "\(remoteIP)", "scope": "\(lockout == .address ? "address" : "account \(username)")"])
+            server.logger.warning(
+                "AMI login locked out after repeated failures",
+                metadata: ["remote": "\(remoteIP)", "scope": "\(lockout == .address ? "address" : "account \(username)")"])
         }
         if let kind = failure.value.securityKind {
             var details: [(String, String)] = []
@@ -114,8 +116,9 @@ extension AMISessionHandler {
                 details = [("Challenge", challenge ?? ""), ("Response", key)]
             }
             let tenant = server.directory.entry(for: username)?.account.tenant
-            server.bus.publishSecurity(AMISecurityEvent(kind, session: securitySession(account: username), details: details),
-                                       tenant: kind == .invalidAccountID ? nil : tenant, now: AMIServerContext.now())
+            server.bus.publishSecurity(
+                AMISecurityEvent(kind, session: securitySession(account: username), details: details),
+                tenant: kind == .invalidAccountID ? nil : tenant, now: AMIServerContext.now())
         }
         context.flush()
         _ = schedule(in: server.configuration.authFailureDelay, context: context) { handler, context in
@@ -127,7 +130,8 @@ extension AMISessionHandler {
     }
 
     static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
         var difference = UInt8(x.count == y.count ? 0 : 1)
         for index in 0..<min(x.count, y.count) { difference |= x[index] ^ y[index] }
         return difference == 0

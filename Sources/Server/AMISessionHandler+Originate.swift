@@ -29,15 +29,17 @@ extension AMISessionHandler {
             return
         }
         if let refusal = TenantScope.refusal(for: &request, tenant: tenant) {
-            server.logger.warning("Originate refused: another tenant named", metadata: ["user": "\(login.entry.account.username)", "reason": "\(refusal)"])
+            server.logger.warning(
+                "Originate refused: another tenant named", metadata: ["user": "\(login.entry.account.username)", "reason": "\(refusal)"])
             raiseSecurity(.requestNotAllowed, details: [("RequestType", "Action: Originate")])
             server.observer?.originate(result: "refused")
             send(.error(actionID, message: refusal), context: context)
             return
         }
         if case .extensionTarget(let dialContext, let exten, let priority) = request.destination,
-           !dialContext.isEmpty, !exten.isEmpty, !message.value("Priority").isEmpty,
-           !calls.extensionExists(tenant: tenant, context: dialContext, exten: exten, priority: priority) {
+            !dialContext.isEmpty, !exten.isEmpty, !message.value("Priority").isEmpty,
+            !calls.extensionExists(tenant: tenant, context: dialContext, exten: exten, priority: priority)
+        {
             send(.error(actionID, message: "Extension does not exist."), context: context)
             return
         }
@@ -79,8 +81,10 @@ extension AMISessionHandler {
             observer?.originate(result: outcome.success ? "answered" : "failed")
             loop.execute {
                 let (handler, context) = bound.value
-                handler.send(outcome.success ? .success(actionID, message: "Originate successfully queued")
-                                             : .error(actionID, message: "Originate failed"), context: context)
+                handler.send(
+                    outcome.success
+                        ? .success(actionID, message: "Originate successfully queued")
+                        : .error(actionID, message: "Originate failed"), context: context)
                 handler.resumeAfterAction(context: context)
             }
         }

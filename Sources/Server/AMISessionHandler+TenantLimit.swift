@@ -13,10 +13,12 @@ extension AMISessionHandler {
         guard server.bus.sessions(tenant: tenant).count >= limit else { return nil }
         capacity.recordAMISessionRefusal(tenant: tenant)
         let refusal = TenantCapacityRefusal(resource: .amiSessions, limit: limit)
-        server.logger.warning("AMI login refused: tenant session limit",
-                              metadata: ["user": "\(entry.account.username)", "remote": "\(remoteIP)", "limit": "\(limit)"])
-        server.bus.publishSecurity(AMISecurityEvent(.sessionLimit, session: securitySession(account: entry.account.username)),
-                                   tenant: tenant, now: AMIServerContext.now())
+        server.logger.warning(
+            "AMI login refused: tenant session limit",
+            metadata: ["user": "\(entry.account.username)", "remote": "\(remoteIP)", "limit": "\(limit)"])
+        server.bus.publishSecurity(
+            AMISecurityEvent(.sessionLimit, session: securitySession(account: entry.account.username)),
+            tenant: tenant, now: AMIServerContext.now())
         return "Too many AMI sessions: \(refusal)"
     }
 }

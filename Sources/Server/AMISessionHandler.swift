@@ -227,8 +227,10 @@ final class AMISessionHandler: ChannelDuplexHandler {
     }
 
     /// Runs `body` on this handler after `delay`, on the channel's event loop.
-    func schedule(in delay: TimeAmount, context: ChannelHandlerContext,
-                  _ body: @escaping (AMISessionHandler, ChannelHandlerContext) -> Void) -> Scheduled<Void> {
+    func schedule(
+        in delay: TimeAmount, context: ChannelHandlerContext,
+        _ body: @escaping (AMISessionHandler, ChannelHandlerContext) -> Void
+    ) -> Scheduled<Void> {
         let bound = NIOLoopBound((self, context, body), eventLoop: context.eventLoop)
         return context.eventLoop.scheduleTask(in: delay) {
             let (handler, context, body) = bound.value
@@ -264,8 +266,9 @@ final class AMISessionHandler: ChannelDuplexHandler {
 
     func eventQueueOverflowed(context: ChannelHandlerContext) {
         guard case .authenticated(let login) = state else { return }
-        server.logger.warning("AMI session disconnected: it does not read its events (queue full)",
-                              metadata: ["user": "\(login.entry.account.username)", "remote": "\(remoteIP)"])
+        server.logger.warning(
+            "AMI session disconnected: it does not read its events (queue full)",
+            metadata: ["user": "\(login.entry.account.username)", "remote": "\(remoteIP)"])
         state = .closing
         context.close(promise: nil)
     }
@@ -273,8 +276,9 @@ final class AMISessionHandler: ChannelDuplexHandler {
     func writeTimedOut(context: ChannelHandlerContext) {
         writeTimer = nil
         guard case .authenticated(let login) = state, !context.channel.isWritable, login.subscriber.hasQueued else { return }
-        server.logger.warning("AMI session disconnected: event write stalled past the write timeout",
-                              metadata: ["user": "\(login.entry.account.username)", "remote": "\(remoteIP)"])
+        server.logger.warning(
+            "AMI session disconnected: event write stalled past the write timeout",
+            metadata: ["user": "\(login.entry.account.username)", "remote": "\(remoteIP)"])
         state = .closing
         context.close(promise: nil)
     }

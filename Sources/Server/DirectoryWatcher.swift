@@ -29,8 +29,9 @@ public struct DirectoryWatcher: Service {
 
     private func reload() throws {
         directory.replace(with: try store.activeAMIAccounts(), logger: logger)
-        sipDirectory.replace(tenants: try store.tenants(), extensions: try store.storedExtensions(),
-                             trunks: try store.storedTrunks(), routes: try store.storedRoutes())
+        sipDirectory.replace(
+            tenants: try store.tenants(), extensions: try store.storedExtensions(),
+            trunks: try store.storedTrunks(), routes: try store.storedRoutes())
     }
 
     public func run() async throws {

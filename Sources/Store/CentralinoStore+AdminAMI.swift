@@ -39,9 +39,10 @@ extension CentralinoStore {
         return try pool.write { db in
             let tenantID = try Self.tenantID(tenant, db)
             try Self.checkAMIUsernameFree(username, except: nil, db)
-            try db.execute(sql: """
-                INSERT INTO ami_user (tenant_id, username, secret_sealed, permit, read_classes, write_classes) VALUES (?, ?, ?, '[]', ?, ?)
-                """, arguments: [tenantID, username, sealed, AMIUserRecord.panelRead, AMIUserRecord.panelWrite])
+            try db.execute(
+                sql: """
+                    INSERT INTO ami_user (tenant_id, username, secret_sealed, permit, read_classes, write_classes) VALUES (?, ?, ?, '[]', ?, ?)
+                    """, arguments: [tenantID, username, sealed, AMIUserRecord.panelRead, AMIUserRecord.panelWrite])
             try Self.bumpRevision(db)
             return AMIUserRecord(username: username, permit: [], read: AMIUserRecord.panelRead, write: AMIUserRecord.panelWrite, enabled: true)
         }
@@ -104,8 +105,11 @@ extension CentralinoStore {
     private func updateAMIUser(_ username: String, tenant: UUID, _ change: (Database, Int64) throws -> Void) throws {
         try pool.write { db in
             let tenantID = try Self.tenantID(tenant, db)
-            guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM ami_user WHERE tenant_id = ? AND username = ?",
-                                              arguments: [tenantID, username]) else {
+            guard
+                let id = try Int64.fetchOne(
+                    db, sql: "SELECT id FROM ami_user WHERE tenant_id = ? AND username = ?",
+                    arguments: [tenantID, username])
+            else {
                 throw AdminStoreError.notFound("AMI user", field: "username")
             }
             try change(db, id)
@@ -132,6 +136,7 @@ extension CentralinoStore {
     static func amiUserRecord(_ row: Row) throws -> AMIUserRecord {
         let json: String = row["permit"]
         let permit = try JSONDecoder().decode([String].self, from: Data(json.utf8))
-        return AMIUserRecord(username: row["username"], permit: permit, read: row["read_classes"], write: row["write_classes"], enabled: row["enabled"])
+        return AMIUserRecord(
+            username: row["username"], permit: permit, read: row["read_classes"], write: row["write_classes"], enabled: row["enabled"])
     }
 }

@@ -8,8 +8,11 @@ extension CentralinoStore {
     public func extensionRecord(_ number: String, tenant: UUID) throws -> Extension {
         try pool.read { db in
             let tenantID = try Self.tenantID(tenant, db)
-            guard let row = try Row.fetchOne(db, sql: "SELECT number, name FROM extension WHERE tenant_id = ? AND number = ?",
-                                             arguments: [tenantID, number]) else {
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT number, name FROM extension WHERE tenant_id = ? AND number = ?",
+                    arguments: [tenantID, number])
+            else {
                 throw AdminStoreError.notFound("extension", field: "number")
             }
             return Extension(number: row["number"], name: row["name"])
@@ -30,8 +33,9 @@ extension CentralinoStore {
                 throw AdminStoreError(.conflict, field: "number", "extension \(number) already exists in this tenant")
             }
             let ha1 = Self.ha1(user: number, realm: record.tenant.domain, password: password)
-            try db.execute(sql: "INSERT INTO extension (tenant_id, number, name, ha1_md5, ha1_sha256) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [tenantID, number, name, ha1.md5, ha1.sha256])
+            try db.execute(
+                sql: "INSERT INTO extension (tenant_id, number, name, ha1_md5, ha1_sha256) VALUES (?, ?, ?, ?, ?)",
+                arguments: [tenantID, number, name, ha1.md5, ha1.sha256])
             try Self.bumpRevision(db)
             return Extension(number: number, name: name)
         }
@@ -51,8 +55,9 @@ extension CentralinoStore {
             guard db.changesCount > 0 else { throw AdminStoreError.notFound("extension", field: "number") }
             if let password {
                 let ha1 = Self.ha1(user: number, realm: record.tenant.domain, password: password)
-                try db.execute(sql: "UPDATE extension SET ha1_md5 = ?, ha1_sha256 = ? WHERE tenant_id = ? AND number = ?",
-                               arguments: [ha1.md5, ha1.sha256, tenantID, number])
+                try db.execute(
+                    sql: "UPDATE extension SET ha1_md5 = ?, ha1_sha256 = ? WHERE tenant_id = ? AND number = ?",
+                    arguments: [ha1.md5, ha1.sha256, tenantID, number])
             }
             try Self.bumpRevision(db)
             return Extension(number: number, name: name)

@@ -8,11 +8,14 @@ extension CentralinoStore {
     public func outboundRoutes(of tenant: UUID) throws -> [OutboundRoute] {
         try pool.read { db in
             let tenantID = try Self.tenantID(tenant, db)
-            return try Row.fetchAll(db, sql: """
-                SELECT outbound_route.prefix, outbound_route.strip, trunk.name AS trunk_name
-                FROM outbound_route JOIN trunk ON trunk.id = outbound_route.trunk_id
-                WHERE outbound_route.tenant_id = ? ORDER BY outbound_route.prefix
-                """, arguments: [tenantID]).map { OutboundRoute(prefix: $0["prefix"], trunk: $0["trunk_name"], strip: $0["strip"]) }
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT outbound_route.prefix, outbound_route.strip, trunk.name AS trunk_name
+                    FROM outbound_route JOIN trunk ON trunk.id = outbound_route.trunk_id
+                    WHERE outbound_route.tenant_id = ? ORDER BY outbound_route.prefix
+                    """, arguments: [tenantID]
+            ).map { OutboundRoute(prefix: $0["prefix"], trunk: $0["trunk_name"], strip: $0["strip"]) }
         }
     }
 
@@ -32,22 +35,30 @@ extension CentralinoStore {
         }
         return try pool.write { db in
             let tenantID = try Self.tenantID(tenant, db)
-            guard let trunkID = try Int64.fetchOne(db, sql: "SELECT id FROM trunk WHERE tenant_id = ? AND name = ?", arguments: [tenantID, route.trunk]) else {
+            guard
+                let trunkID = try Int64.fetchOne(
+                    db, sql: "SELECT id FROM trunk WHERE tenant_id = ? AND name = ?", arguments: [tenantID, route.trunk])
+            else {
                 throw AdminStoreError(.invalid, field: "trunk", "no trunk named '\(route.trunk)' in this tenant")
             }
-            let existingID = try Int64.fetchOne(db, sql: "SELECT id FROM outbound_route WHERE tenant_id = ? AND prefix = ?",
-                                                arguments: [tenantID, replacing ?? route.prefix])
+            let existingID = try Int64.fetchOne(
+                db, sql: "SELECT id FROM outbound_route WHERE tenant_id = ? AND prefix = ?",
+                arguments: [tenantID, replacing ?? route.prefix])
             if replacing != nil, existingID == nil { throw AdminStoreError.notFound("outbound route", field: "prefix") }
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM outbound_route WHERE tenant_id = ? AND prefix = ? AND id IS NOT ?",
-                                 arguments: [tenantID, route.prefix, replacing == nil ? nil : existingID]) != nil {
+            if try Bool.fetchOne(
+                db, sql: "SELECT 1 FROM outbound_route WHERE tenant_id = ? AND prefix = ? AND id IS NOT ?",
+                arguments: [tenantID, route.prefix, replacing == nil ? nil : existingID]) != nil
+            {
                 throw AdminStoreError(.conflict, field: "prefix", "a route with prefix '\(route.prefix)' already exists in this tenant")
             }
             if let existingID {
-                try db.execute(sql: "UPDATE outbound_route SET prefix = ?, trunk_id = ?, strip = ? WHERE id = ?",
-                               arguments: [route.prefix, trunkID, route.strip, existingID])
+                try db.execute(
+                    sql: "UPDATE outbound_route SET prefix = ?, trunk_id = ?, strip = ? WHERE id = ?",
+                    arguments: [route.prefix, trunkID, route.strip, existingID])
             } else {
-                try db.execute(sql: "INSERT INTO outbound_route (tenant_id, prefix, trunk_id, strip) VALUES (?, ?, ?, ?)",
-                               arguments: [tenantID, route.prefix, trunkID, route.strip])
+                try db.execute(
+                    sql: "INSERT INTO outbound_route (tenant_id, prefix, trunk_id, strip) VALUES (?, ?, ?, ?)",
+                    arguments: [tenantID, route.prefix, trunkID, route.strip])
             }
             try Self.bumpRevision(db)
             return route

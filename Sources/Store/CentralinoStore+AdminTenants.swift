@@ -36,8 +36,9 @@ extension CentralinoStore {
         return try pool.write { db in
             try Self.checkTenantClash(name: name, domain: domain, except: nil, db)
             let tenant = Tenant(uuid: UUID(), name: name, domain: domain, toneCountry: tone, limits: limits)
-            try db.execute(sql: "INSERT INTO tenant (uuid, name, domain, tone_country) VALUES (?, ?, ?, ?)",
-                           arguments: [tenant.uuid.uuidString.lowercased(), name, domain, tone])
+            try db.execute(
+                sql: "INSERT INTO tenant (uuid, name, domain, tone_country) VALUES (?, ?, ?, ?)",
+                arguments: [tenant.uuid.uuidString.lowercased(), name, domain, tone])
             try TenantLimitColumns.write(limits, tenantID: db.lastInsertedRowID, db)
             try Self.bumpRevision(db)
             return TenantRecord(tenant: tenant, amiEnabled: true)
@@ -57,8 +58,9 @@ extension CentralinoStore {
             }
             let id = try Self.tenantID(uuid, db)
             try Self.checkTenantClash(name: name, domain: domain, except: id, db)
-            try db.execute(sql: "UPDATE tenant SET name = ?, domain = ?, tone_country = ? WHERE id = ?",
-                           arguments: [name, domain, toneCountry, id])
+            try db.execute(
+                sql: "UPDATE tenant SET name = ?, domain = ?, tone_country = ? WHERE id = ?",
+                arguments: [name, domain, toneCountry, id])
             if let limits { try TenantLimitColumns.write(limits, tenantID: id, db) }
             try Self.bumpRevision(db)
             return try Self.tenantRecord(uuid, db)

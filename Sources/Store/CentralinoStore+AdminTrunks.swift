@@ -42,23 +42,30 @@ extension CentralinoStore {
         let sealed = try password.map { try secrets.seal($0) }
         return try pool.write { db in
             let tenantID = try Self.tenantID(tenant, db)
-            let existingID = try Int64.fetchOne(db, sql: "SELECT id FROM trunk WHERE tenant_id = ? AND name = ?", arguments: [tenantID, replacing ?? trunk.name])
+            let existingID = try Int64.fetchOne(
+                db, sql: "SELECT id FROM trunk WHERE tenant_id = ? AND name = ?", arguments: [tenantID, replacing ?? trunk.name])
             if replacing != nil, existingID == nil { throw AdminStoreError.notFound("trunk", field: "name") }
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM trunk WHERE tenant_id = ? AND name = ? AND id IS NOT ?",
-                                 arguments: [tenantID, trunk.name, replacing == nil ? nil : existingID]) != nil {
+            if try Bool.fetchOne(
+                db, sql: "SELECT 1 FROM trunk WHERE tenant_id = ? AND name = ? AND id IS NOT ?",
+                arguments: [tenantID, trunk.name, replacing == nil ? nil : existingID]) != nil
+            {
                 throw AdminStoreError(.conflict, field: "name", "a trunk named '\(trunk.name)' already exists in this tenant")
             }
             let username = Self.optionalText(trunk.username)
             if let existingID {
-                try db.execute(sql: "UPDATE trunk SET name = ?, host = ?, port = ?, transport = ?, username = ?, rtp_timeout = ? WHERE id = ?",
-                               arguments: [trunk.name, trunk.host, trunk.port, trunk.transport.rawValue, username, trunk.rtpTimeout, existingID])
+                try db.execute(
+                    sql: "UPDATE trunk SET name = ?, host = ?, port = ?, transport = ?, username = ?, rtp_timeout = ? WHERE id = ?",
+                    arguments: [trunk.name, trunk.host, trunk.port, trunk.transport.rawValue, username, trunk.rtpTimeout, existingID])
                 if let sealed { try db.execute(sql: "UPDATE trunk SET password_sealed = ? WHERE id = ?", arguments: [sealed, existingID]) }
             } else {
-                try db.execute(sql: "INSERT INTO trunk (tenant_id, name, host, port, transport, username, password_sealed, rtp_timeout) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                               arguments: [tenantID, trunk.name, trunk.host, trunk.port, trunk.transport.rawValue, username, sealed, trunk.rtpTimeout])
+                try db.execute(
+                    sql:
+                        "INSERT INTO trunk (tenant_id, name, host, port, transport, username, password_sealed, rtp_timeout) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    arguments: [tenantID, trunk.name, trunk.host, trunk.port, trunk.transport.rawValue, username, sealed, trunk.rtpTimeout])
             }
             try Self.bumpRevision(db)
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM trunk WHERE tenant_id = ? AND name = ?", arguments: [tenantID, trunk.name]) else {
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM trunk WHERE tenant_id = ? AND name = ?", arguments: [tenantID, trunk.name])
+            else {
                 throw AdminStoreError.notFound("trunk", field: "name")
             }
             return Self.trunkRecord(row)
@@ -98,8 +105,10 @@ extension CentralinoStore {
     static func trunkRecord(_ row: Row) -> TrunkRecord {
         let transport = Trunk.Transport(rawValue: row["transport"]) ?? .udp
         let sealed: Data? = row["password_sealed"]
-        return TrunkRecord(trunk: Trunk(name: row["name"], host: row["host"], port: row["port"], transport: transport, username: row["username"],
-                                        rtpTimeout: Self.trunkRTPTimeout(row)),
-                           hasPassword: sealed != nil)
+        return TrunkRecord(
+            trunk: Trunk(
+                name: row["name"], host: row["host"], port: row["port"], transport: transport, username: row["username"],
+                rtpTimeout: Self.trunkRTPTimeout(row)),
+            hasPassword: sealed != nil)
     }
 }

@@ -12,7 +12,8 @@ extension CentralinoStore {
     public func adminUser(login: String) throws -> AdminUserRecord? {
         try pool.read { db in
             if let at = login.lastIndex(of: "@") {
-                let name = String(login[..<at]), domain = String(login[login.index(after: at)...])
+                let name = String(login[..<at])
+                let domain = String(login[login.index(after: at)...])
                 return try Self.fetchAdmins(db, where: "admin_user.name = ? AND tenant.domain = ?", [name, domain]).first
             }
             return try Self.fetchAdmins(db, where: "admin_user.name = ? AND admin_user.tenant_id IS NULL", [login]).first
@@ -41,8 +42,9 @@ extension CentralinoStore {
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM admin_user WHERE name = ? AND tenant_id IS ?", arguments: [name, tenantID]) != nil {
                 throw AdminStoreError(.conflict, field: "name", "an administrator named '\(name)' already exists")
             }
-            try db.execute(sql: "INSERT INTO admin_user (tenant_id, name, password_hash, created_at) VALUES (?, ?, ?, ?)",
-                           arguments: [tenantID, name, passwordHash, Date().timeIntervalSince1970])
+            try db.execute(
+                sql: "INSERT INTO admin_user (tenant_id, name, password_hash, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [tenantID, name, passwordHash, Date().timeIntervalSince1970])
             let id = db.lastInsertedRowID
             guard let record = try Self.fetchAdmins(db, where: "admin_user.id = ?", [id]).first else {
                 throw AdminStoreError.notFound("administrator")
@@ -72,8 +74,9 @@ extension CentralinoStore {
         try AdminStoreError.check(name, ProvisioningRules.tokenName, field: "name")
         return try pool.write { db in
             let now = Date().timeIntervalSince1970
-            try db.execute(sql: "INSERT INTO api_token (admin_user_id, name, token_sha256, created_at) VALUES (?, ?, ?, ?)",
-                           arguments: [adminUserID, name, sha256, now])
+            try db.execute(
+                sql: "INSERT INTO api_token (admin_user_id, name, token_sha256, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [adminUserID, name, sha256, now])
             return APITokenRecord(id: db.lastInsertedRowID, name: name, adminUserID: adminUserID, createdAt: now)
         }
     }
@@ -101,14 +104,18 @@ extension CentralinoStore {
     }
 
     static func fetchAdmins(_ db: Database, where condition: String, _ arguments: [any DatabaseValueConvertible]) throws -> [AdminUserRecord] {
-        try Row.fetchAll(db, sql: """
-            SELECT admin_user.*, tenant.uuid AS tenant_uuid, tenant.domain AS tenant_domain
-            FROM admin_user LEFT JOIN tenant ON tenant.id = admin_user.tenant_id
-            WHERE \(condition) ORDER BY admin_user.name
-            """, arguments: StatementArguments(arguments)).map { row in
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT admin_user.*, tenant.uuid AS tenant_uuid, tenant.domain AS tenant_domain
+                FROM admin_user LEFT JOIN tenant ON tenant.id = admin_user.tenant_id
+                WHERE \(condition) ORDER BY admin_user.name
+                """, arguments: StatementArguments(arguments)
+        ).map { row in
             let uuidText: String? = row["tenant_uuid"]
-            return AdminUserRecord(id: row["id"], name: row["name"], tenant: uuidText.flatMap { UUID(uuidString: $0) },
-                                   tenantDomain: row["tenant_domain"], passwordHash: row["password_hash"])
+            return AdminUserRecord(
+                id: row["id"], name: row["name"], tenant: uuidText.flatMap { UUID(uuidString: $0) },
+                tenantDomain: row["tenant_domain"], passwordHash: row["password_hash"])
         }
     }
 }

@@ -26,48 +26,62 @@ extension CentralinoStore {
                 summary.tenants += 1
                 for ext in spec.extensions {
                     let ha1 = Self.ha1(user: ext.number, realm: spec.domain, password: ext.password)
-                    try db.execute(sql: """
-                        INSERT INTO extension (tenant_id, number, name, ha1_md5, ha1_sha256) VALUES (?, ?, ?, ?, ?)
-                        ON CONFLICT (tenant_id, number) DO UPDATE SET name = excluded.name, ha1_md5 = excluded.ha1_md5, ha1_sha256 = excluded.ha1_sha256
-                        """, arguments: [tenantID, ext.number, ext.name, ha1.md5, ha1.sha256])
+                    try db.execute(
+                        sql: """
+                            INSERT INTO extension (tenant_id, number, name, ha1_md5, ha1_sha256) VALUES (?, ?, ?, ?, ?)
+                            ON CONFLICT (tenant_id, number) DO UPDATE SET name = excluded.name, ha1_md5 = excluded.ha1_md5, ha1_sha256 = excluded.ha1_sha256
+                            """, arguments: [tenantID, ext.number, ext.name, ha1.md5, ha1.sha256])
                     summary.extensions += 1
                 }
                 for spec in spec.trunks {
                     let sealed = try spec.password.map { try secrets.seal($0) }
                     let trunk = spec.trunk
-                    try db.execute(sql: """
-                        INSERT INTO trunk (tenant_id, name, host, port, transport, username, password_sealed, rtp_timeout) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                        ON CONFLICT (tenant_id, name) DO UPDATE SET host = excluded.host, port = excluded.port,
-                            transport = excluded.transport, username = excluded.username, password_sealed = excluded.password_sealed,
-                            rtp_timeout = excluded.rtp_timeout
-                        """, arguments: [tenantID, trunk.name, trunk.host, trunk.port, trunk.transport.rawValue, trunk.username, sealed, trunk.rtpTimeout])
+                    try db.execute(
+                        sql: """
+                            INSERT INTO trunk (tenant_id, name, host, port, transport, username, password_sealed, rtp_timeout) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                            ON CONFLICT (tenant_id, name) DO UPDATE SET host = excluded.host, port = excluded.port,
+                                transport = excluded.transport, username = excluded.username, password_sealed = excluded.password_sealed,
+                                rtp_timeout = excluded.rtp_timeout
+                            """,
+                        arguments: [tenantID, trunk.name, trunk.host, trunk.port, trunk.transport.rawValue, trunk.username, sealed, trunk.rtpTimeout])
                     summary.trunks += 1
                 }
                 for spec in spec.outboundRoutes {
-                    guard let trunkID = try Int64.fetchOne(db, sql: "SELECT id FROM trunk WHERE tenant_id = ? AND name = ?",
-                                                           arguments: [tenantID, spec.route.trunk]) else {
+                    guard
+                        let trunkID = try Int64.fetchOne(
+                            db, sql: "SELECT id FROM trunk WHERE tenant_id = ? AND name = ?",
+                            arguments: [tenantID, spec.route.trunk])
+                    else {
                         throw ProvisioningError(line: spec.line, field: "trunk", message: "no trunk named '\(spec.route.trunk)' in this tenant")
                     }
-                    try db.execute(sql: """
-                        INSERT INTO outbound_route (tenant_id, prefix, trunk_id, strip) VALUES (?, ?, ?, ?)
-                        ON CONFLICT (tenant_id, prefix) DO UPDATE SET trunk_id = excluded.trunk_id, strip = excluded.strip
-                        """, arguments: [tenantID, spec.route.prefix, trunkID, spec.route.strip])
+                    try db.execute(
+                        sql: """
+                            INSERT INTO outbound_route (tenant_id, prefix, trunk_id, strip) VALUES (?, ?, ?, ?)
+                            ON CONFLICT (tenant_id, prefix) DO UPDATE SET trunk_id = excluded.trunk_id, strip = excluded.strip
+                            """, arguments: [tenantID, spec.route.prefix, trunkID, spec.route.strip])
                     summary.outboundRoutes += 1
                 }
                 for user in spec.amiUsers {
-                    if let owner = try String.fetchOne(db, sql: """
-                        SELECT tenant.name FROM ami_user JOIN tenant ON tenant.id = ami_user.tenant_id
-                        WHERE ami_user.username = ? AND ami_user.tenant_id != ?
-                        """, arguments: [user.username, tenantID]) {
-                        throw ProvisioningError(line: user.line, field: "username",
-                                                message: "AMI username '\(user.username)' of tenant '\(spec.name)' is already used by tenant '\(owner)'; AMI usernames are unique across the system")
+                    if let owner = try String.fetchOne(
+                        db,
+                        sql: """
+                            SELECT tenant.name FROM ami_user JOIN tenant ON tenant.id = ami_user.tenant_id
+                            WHERE ami_user.username = ? AND ami_user.tenant_id != ?
+                            """, arguments: [user.username, tenantID])
+                    {
+                        throw ProvisioningError(
+                            line: user.line, field: "username",
+                            message:
+                                "AMI username '\(user.username)' of tenant '\(spec.name)' is already used by tenant '\(owner)'; AMI usernames are unique across the system"
+                        )
                     }
                     let permit = String(decoding: try JSONEncoder().encode(user.permit), as: UTF8.self)
-                    try db.execute(sql: """
-                        INSERT INTO ami_user (tenant_id, username, secret_sealed, permit, read_classes, write_classes) VALUES (?, ?, ?, ?, ?, ?)
-                        ON CONFLICT (username) DO UPDATE SET secret_sealed = excluded.secret_sealed, permit = excluded.permit,
-                            read_classes = excluded.read_classes, write_classes = excluded.write_classes
-                        """, arguments: [tenantID, user.username, try secrets.seal(user.password), permit, user.read, user.write])
+                    try db.execute(
+                        sql: """
+                            INSERT INTO ami_user (tenant_id, username, secret_sealed, permit, read_classes, write_classes) VALUES (?, ?, ?, ?, ?, ?)
+                            ON CONFLICT (username) DO UPDATE SET secret_sealed = excluded.secret_sealed, permit = excluded.permit,
+                                read_classes = excluded.read_classes, write_classes = excluded.write_classes
+                            """, arguments: [tenantID, user.username, try secrets.seal(user.password), permit, user.read, user.write])
                     summary.amiUsers += 1
                 }
             }
@@ -82,25 +96,30 @@ extension CentralinoStore {
         if let uuid = spec.uuid {
             let uuidText = uuid.uuidString.lowercased()
             if let byName, (byName["uuid"] as String).lowercased() != uuidText {
-                throw ProvisioningError(line: spec.line, field: "uuid",
-                                        message: "tenant '\(spec.name)' already has UUID \(byName["uuid"] as String); a tenant's UUID never changes")
+                throw ProvisioningError(
+                    line: spec.line, field: "uuid",
+                    message: "tenant '\(spec.name)' already has UUID \(byName["uuid"] as String); a tenant's UUID never changes")
             }
             if existingID == nil, let renamed = try Int64.fetchOne(db, sql: "SELECT id FROM tenant WHERE uuid = ?", arguments: [uuidText]) {
                 existingID = renamed
             }
         }
-        if let owner = try String.fetchOne(db, sql: "SELECT name FROM tenant WHERE domain = ? AND id IS NOT ?",
-                                           arguments: [spec.domain, existingID]) {
+        if let owner = try String.fetchOne(
+            db, sql: "SELECT name FROM tenant WHERE domain = ? AND id IS NOT ?",
+            arguments: [spec.domain, existingID])
+        {
             throw ProvisioningError(line: spec.line, field: "domain", message: "domain '\(spec.domain)' already belongs to tenant '\(owner)'")
         }
         if let id = existingID {
-            try db.execute(sql: "UPDATE tenant SET name = ?, domain = ?, tone_country = ? WHERE id = ?",
-                           arguments: [spec.name, spec.domain, spec.toneCountry, id])
+            try db.execute(
+                sql: "UPDATE tenant SET name = ?, domain = ?, tone_country = ? WHERE id = ?",
+                arguments: [spec.name, spec.domain, spec.toneCountry, id])
             return id
         }
         let uuid = (spec.uuid ?? UUID()).uuidString.lowercased()
-        try db.execute(sql: "INSERT INTO tenant (uuid, name, domain, tone_country) VALUES (?, ?, ?, ?)",
-                       arguments: [uuid, spec.name, spec.domain, spec.toneCountry])
+        try db.execute(
+            sql: "INSERT INTO tenant (uuid, name, domain, tone_country) VALUES (?, ?, ?, ?)",
+            arguments: [uuid, spec.name, spec.domain, spec.toneCountry])
         return db.lastInsertedRowID
     }
 }

@@ -29,8 +29,10 @@ public struct RegistrationRecord: Sendable, Hashable {
     public var transport: String
     public var userAgent: String?
 
-    public init(tenant: UUID, number: String, bindingKey: String, contact: String, instance: String?, callID: String, cseq: Int,
-                expiresAt: Double, source: String, transport: String, userAgent: String?) {
+    public init(
+        tenant: UUID, number: String, bindingKey: String, contact: String, instance: String?, callID: String, cseq: Int,
+        expiresAt: Double, source: String, transport: String, userAgent: String?
+    ) {
         self.tenant = tenant
         self.number = number
         self.bindingKey = bindingKey
@@ -49,30 +51,39 @@ extension CentralinoStore {
     /// Every extension of every tenant with its HA1 digests.
     public func storedExtensions() throws -> [StoredExtension] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT extension.number, extension.name, extension.ha1_md5, extension.ha1_sha256,
-                       tenant.uuid, tenant.name AS tenant_name, tenant.domain, tenant.tone_country
-                FROM extension JOIN tenant ON tenant.id = extension.tenant_id
-                """).map { row in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT extension.number, extension.name, extension.ha1_md5, extension.ha1_sha256,
+                           tenant.uuid, tenant.name AS tenant_name, tenant.domain, tenant.tone_country
+                    FROM extension JOIN tenant ON tenant.id = extension.tenant_id
+                    """
+            ).map { row in
                 let uuidText: String = row["uuid"]
-                let tenant = Tenant(uuid: UUID(uuidString: uuidText) ?? UUID(), name: row["tenant_name"], domain: row["domain"],
-                                    toneCountry: row["tone_country"])
-                return StoredExtension(tenant: tenant, number: row["number"], name: row["name"],
-                                       ha1MD5: row["ha1_md5"], ha1SHA256: row["ha1_sha256"])
+                let tenant = Tenant(
+                    uuid: UUID(uuidString: uuidText) ?? UUID(), name: row["tenant_name"], domain: row["domain"],
+                    toneCountry: row["tone_country"])
+                return StoredExtension(
+                    tenant: tenant, number: row["number"], name: row["name"],
+                    ha1MD5: row["ha1_md5"], ha1SHA256: row["ha1_sha256"])
             }
         }
     }
 
     public func registrations() throws -> [RegistrationRecord] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT registration.*, tenant.uuid FROM registration JOIN tenant ON tenant.id = registration.tenant_id
-                """).map { row in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT registration.*, tenant.uuid FROM registration JOIN tenant ON tenant.id = registration.tenant_id
+                    """
+            ).map { row in
                 let uuidText: String = row["uuid"]
-                return RegistrationRecord(tenant: UUID(uuidString: uuidText) ?? UUID(), number: row["extension"],
-                                          bindingKey: row["binding_key"], contact: row["contact"], instance: row["instance"],
-                                          callID: row["call_id"], cseq: row["cseq"], expiresAt: row["expires_at"],
-                                          source: row["source"], transport: row["transport"], userAgent: row["user_agent"])
+                return RegistrationRecord(
+                    tenant: UUID(uuidString: uuidText) ?? UUID(), number: row["extension"],
+                    bindingKey: row["binding_key"], contact: row["contact"], instance: row["instance"],
+                    callID: row["call_id"], cseq: row["cseq"], expiresAt: row["expires_at"],
+                    source: row["source"], transport: row["transport"], userAgent: row["user_agent"])
             }
         }
     }
@@ -82,15 +93,22 @@ extension CentralinoStore {
         guard !bindingsByAOR.isEmpty else { return }
         try pool.write { db in
             for aor in bindingsByAOR {
-                guard let tenantID = try Int64.fetchOne(db, sql: "SELECT id FROM tenant WHERE uuid = ?",
-                                                        arguments: [aor.tenant.uuidString.lowercased()]) else { continue }
+                guard
+                    let tenantID = try Int64.fetchOne(
+                        db, sql: "SELECT id FROM tenant WHERE uuid = ?",
+                        arguments: [aor.tenant.uuidString.lowercased()])
+                else { continue }
                 try db.execute(sql: "DELETE FROM registration WHERE tenant_id = ? AND extension = ?", arguments: [tenantID, aor.number])
                 for binding in aor.bindings {
-                    try db.execute(sql: """
-                        INSERT INTO registration (tenant_id, extension, binding_key, contact, instance, call_id, cseq, expires_at, source, transport, user_agent)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """, arguments: [tenantID, aor.number, binding.bindingKey, binding.contact, binding.instance, binding.callID,
-                                         binding.cseq, binding.expiresAt, binding.source, binding.transport, binding.userAgent])
+                    try db.execute(
+                        sql: """
+                            INSERT INTO registration (tenant_id, extension, binding_key, contact, instance, call_id, cseq, expires_at, source, transport, user_agent)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            """,
+                        arguments: [
+                            tenantID, aor.number, binding.bindingKey, binding.contact, binding.instance, binding.callID,
+                            binding.cseq, binding.expiresAt, binding.source, binding.transport, binding.userAgent,
+                        ])
                 }
             }
         }

@@ -23,23 +23,28 @@ extension CentralinoStore {
         return try rows.map { row in
             let uuidText: String = row["tenant_uuid"]
             let sealed: Data? = row["password_sealed"]
-            let trunk = Trunk(name: row["name"], host: row["host"], port: row["port"],
-                              transport: Trunk.Transport(rawValue: row["transport"]) ?? .udp, username: row["username"],
-                              rtpTimeout: Self.trunkRTPTimeout(row))
+            let trunk = Trunk(
+                name: row["name"], host: row["host"], port: row["port"],
+                transport: Trunk.Transport(rawValue: row["transport"]) ?? .udp, username: row["username"],
+                rtpTimeout: Self.trunkRTPTimeout(row))
             return StoredTrunk(tenant: UUID(uuidString: uuidText) ?? UUID(), trunk: trunk, password: try sealed.map { try secrets.open($0) })
         }
     }
 
     public func storedRoutes() throws -> [StoredRoute] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT outbound_route.prefix, outbound_route.strip, trunk.name AS trunk_name, tenant.uuid AS tenant_uuid
-                FROM outbound_route JOIN trunk ON trunk.id = outbound_route.trunk_id JOIN tenant ON tenant.id = outbound_route.tenant_id
-                ORDER BY length(outbound_route.prefix) DESC
-                """).map { row in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT outbound_route.prefix, outbound_route.strip, trunk.name AS trunk_name, tenant.uuid AS tenant_uuid
+                    FROM outbound_route JOIN trunk ON trunk.id = outbound_route.trunk_id JOIN tenant ON tenant.id = outbound_route.tenant_id
+                    ORDER BY length(outbound_route.prefix) DESC
+                    """
+            ).map { row in
                 let uuidText: String = row["tenant_uuid"]
-                return StoredRoute(tenant: UUID(uuidString: uuidText) ?? UUID(),
-                                   route: OutboundRoute(prefix: row["prefix"], trunk: row["trunk_name"], strip: row["strip"]))
+                return StoredRoute(
+                    tenant: UUID(uuidString: uuidText) ?? UUID(),
+                    route: OutboundRoute(prefix: row["prefix"], trunk: row["trunk_name"], strip: row["strip"]))
             }
         }
     }

@@ -34,8 +34,9 @@ public final class CentralinoStore: Sendable {
                 return try Self.tenant(row)
             }
             let tenant = Tenant(uuid: UUID(), name: Tenant.defaultName, domain: Tenant.defaultName)
-            try db.execute(sql: "INSERT INTO tenant (uuid, name, domain, tone_country) VALUES (?, ?, ?, ?)",
-                           arguments: [tenant.uuid.uuidString.lowercased(), tenant.name, tenant.domain, tenant.toneCountry])
+            try db.execute(
+                sql: "INSERT INTO tenant (uuid, name, domain, tone_country) VALUES (?, ?, ?, ?)",
+                arguments: [tenant.uuid.uuidString.lowercased(), tenant.name, tenant.domain, tenant.toneCountry])
             try Self.bumpRevision(db)
             return tenant
         }
@@ -52,28 +53,34 @@ public final class CentralinoStore: Sendable {
 
     public func extensions(of tenant: UUID) throws -> [Extension] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT extension.* FROM extension JOIN tenant ON tenant.id = extension.tenant_id
-                WHERE tenant.uuid = ? ORDER BY number
-                """, arguments: [tenant.uuidString.lowercased()])
-                .map { Extension(number: $0["number"], name: $0["name"]) }
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT extension.* FROM extension JOIN tenant ON tenant.id = extension.tenant_id
+                    WHERE tenant.uuid = ? ORDER BY number
+                    """, arguments: [tenant.uuidString.lowercased()]
+            )
+            .map { Extension(number: $0["number"], name: $0["name"]) }
         }
     }
 
     /// Every AMI user with its secret decrypted, for the server's in-memory directory.
     public func amiAccounts() throws -> [AMIAccount] {
         let rows = try pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT ami_user.*, tenant.uuid AS tenant_uuid FROM ami_user JOIN tenant ON tenant.id = ami_user.tenant_id
-                """)
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT ami_user.*, tenant.uuid AS tenant_uuid FROM ami_user JOIN tenant ON tenant.id = ami_user.tenant_id
+                    """)
         }
         return try rows.map { row in
             let permitJSON: String = row["permit"]
             let permit = try JSONDecoder().decode([String].self, from: Data(permitJSON.utf8))
             let uuidText: String = row["tenant_uuid"]
-            return AMIAccount(tenant: UUID(uuidString: uuidText) ?? UUID(), username: row["username"],
-                              secret: try secrets.open(row["secret_sealed"]), permit: permit,
-                              read: row["read_classes"], write: row["write_classes"], enabled: row["enabled"])
+            return AMIAccount(
+                tenant: UUID(uuidString: uuidText) ?? UUID(), username: row["username"],
+                secret: try secrets.open(row["secret_sealed"]), permit: permit,
+                read: row["read_classes"], write: row["write_classes"], enabled: row["enabled"])
         }
     }
 
@@ -82,8 +89,9 @@ public final class CentralinoStore: Sendable {
         guard let uuid = UUID(uuidString: uuidText) else {
             throw ProvisioningError(line: 0, field: "tenant.uuid", message: "stored UUID '\(uuidText)' is invalid")
         }
-        return Tenant(uuid: uuid, name: row["name"], domain: row["domain"], toneCountry: row["tone_country"],
-                      limits: TenantLimitColumns.limits(row))
+        return Tenant(
+            uuid: uuid, name: row["name"], domain: row["domain"], toneCountry: row["tone_country"],
+            limits: TenantLimitColumns.limits(row))
     }
 
     static func bumpRevision(_ db: Database) throws {

@@ -17,8 +17,9 @@ struct Fields {
         for (key, value) in mapping {
             let name = key.string ?? ""
             guard allowed.contains(name) else {
-                throw ProvisioningError(line: key.mark?.line ?? line, field: "\(path).\(name)",
-                                        message: "unknown key (expected one of: \(allowed.sorted().joined(separator: ", ")))")
+                throw ProvisioningError(
+                    line: key.mark?.line ?? line, field: "\(path).\(name)",
+                    message: "unknown key (expected one of: \(allowed.sorted().joined(separator: ", ")))")
             }
             guard !entries.contains(where: { $0.0 == name }) else {
                 throw ProvisioningError(line: key.mark?.line ?? line, field: "\(path).\(name)", message: "given twice")
@@ -97,17 +98,21 @@ public enum ProvisioningRules {
     static let letters = "abcdefghijklmnopqrstuvwxyz"
     static let digits = "0123456789"
 
-    public static let tenantName = charset(letters + letters.uppercased() + digits + "-_.", length: 1...63,
-                                           "must be 1-63 letters, digits, '-', '_' or '.'")
-    public static let domain = charset(letters + letters.uppercased() + digits + "-.", length: 1...253,
-                                       "must be a domain name (letters, digits, '-' and '.')")
-    public static let host = charset(letters + letters.uppercased() + digits + "-.:[]", length: 1...253,
-                                     "must be a host name or an IP address")
+    public static let tenantName = charset(
+        letters + letters.uppercased() + digits + "-_.", length: 1...63,
+        "must be 1-63 letters, digits, '-', '_' or '.'")
+    public static let domain = charset(
+        letters + letters.uppercased() + digits + "-.", length: 1...253,
+        "must be a domain name (letters, digits, '-' and '.')")
+    public static let host = charset(
+        letters + letters.uppercased() + digits + "-.:[]", length: 1...253,
+        "must be a host name or an IP address")
     public static let toneCountry = charset(letters, length: 2...2, "must be a two-letter lowercase country code")
     public static let extensionNumber = charset(digits, length: 1...20, "must be 1-20 digits")
     public static let dialPrefix = charset(digits + "*#+", length: 1...20, "must be 1-20 digits (or * # +)")
-    public static let amiUsername = charset(letters + letters.uppercased() + digits + "-_.@", length: 1...80,
-                                            "must be 1-80 letters, digits, '-', '_', '.' or '@'")
+    public static let amiUsername = charset(
+        letters + letters.uppercased() + digits + "-_.@", length: 1...80,
+        "must be 1-80 letters, digits, '-', '_', '.' or '@'")
     public static let secret = Rule(explanation: "must be 1-128 printable characters") { value in
         (1...128).contains(value.count) && PlainText.isPlain(value)
     }
@@ -115,7 +120,8 @@ public enum ProvisioningRules {
     /// Free text in `length` characters with no control character (`PlainText`): what people read
     /// and what goes into SIP display names, AMI fields and logs.
     static func plainText(length: ClosedRange<Int>, _ what: String) -> Rule {
-        Rule(explanation: "must be \(what) of \(length.lowerBound)-\(length.upperBound) characters without control characters (CR, LF, TAB, NUL...)") { value in
+        Rule(explanation: "must be \(what) of \(length.lowerBound)-\(length.upperBound) characters without control characters (CR, LF, TAB, NUL...)")
+        { value in
             length.contains(value.count) && PlainText.isPlain(value)
         }
     }

@@ -25,12 +25,14 @@ public enum ProvisioningParser {
         }
         try checkUnique(tenants.map { ($0.line, $0.name) }, field: "name", what: "tenant name", caseInsensitive: false)
         try checkUnique(tenants.map { ($0.line, $0.domain) }, field: "domain", what: "tenant domain", caseInsensitive: true)
-        try checkUnique(tenants.flatMap { t in t.amiUsers.map { ($0.line, $0.username) } }, field: "username", what: "AMI username", caseInsensitive: true)
+        try checkUnique(
+            tenants.flatMap { t in t.amiUsers.map { ($0.line, $0.username) } }, field: "username", what: "AMI username", caseInsensitive: true)
         return ProvisioningDocument(tenants: tenants)
     }
 
     static func parseTenant(_ node: Node, path: String) throws -> ProvisioningDocument.TenantSpec {
-        let fields = try Fields(node, path: path, allowed: ["name", "uuid", "domain", "tone_country", "extensions", "trunks", "outbound_routes", "ami_users", "limits"])
+        let fields = try Fields(
+            node, path: path, allowed: ["name", "uuid", "domain", "tone_country", "extensions", "trunks", "outbound_routes", "ami_users", "limits"])
         let name = try fields.required("name", matching: ProvisioningRules.tenantName)
         var uuid: UUID?
         if let text = try fields.optional("uuid") {
@@ -59,12 +61,14 @@ public enum ProvisioningParser {
                 }
                 rtpTimeout = value
             }
-            let trunk = Trunk(name: try item.required("name", matching: ProvisioningRules.tenantName),
-                              host: try item.required("host", matching: ProvisioningRules.host),
-                              port: port, transport: transport, username: try item.optional("username", matching: ProvisioningRules.trunkUsername),
-                              rtpTimeout: rtpTimeout)
-            return ProvisioningDocument.TrunkSpec(line: item.line, trunk: trunk,
-                                                  password: try item.optional("password", matching: ProvisioningRules.secret))
+            let trunk = Trunk(
+                name: try item.required("name", matching: ProvisioningRules.tenantName),
+                host: try item.required("host", matching: ProvisioningRules.host),
+                port: port, transport: transport, username: try item.optional("username", matching: ProvisioningRules.trunkUsername),
+                rtpTimeout: rtpTimeout)
+            return ProvisioningDocument.TrunkSpec(
+                line: item.line, trunk: trunk,
+                password: try item.optional("password", matching: ProvisioningRules.secret))
         }
         let routes = try fields.items("outbound_routes") { node, itemPath in
             let item = try Fields(node, path: itemPath, allowed: ["prefix", "trunk", "strip"])
@@ -82,7 +86,8 @@ public enum ProvisioningParser {
             let read = try item.optional("read") ?? "call"
             let write = try item.optional("write") ?? "call,originate"
             for (field, value) in [("read", read), ("write", write)] where AMIPermissions(classList: value) == nil {
-                throw item.error(field, "'\(value)' is not a list of AMI classes (\(AMIPermissions.named.map(\.name).joined(separator: ", ")), all, none)")
+                throw item.error(
+                    field, "'\(value)' is not a list of AMI classes (\(AMIPermissions.named.map(\.name).joined(separator: ", ")), all, none)")
             }
             return ProvisioningDocument.AMIUserSpec(
                 line: item.line,
@@ -93,9 +98,10 @@ public enum ProvisioningParser {
         try checkUnique(extensions.map { ($0.line, $0.number) }, field: "number", what: "extension number", caseInsensitive: false)
         try checkUnique(trunks.map { ($0.line, $0.trunk.name) }, field: "name", what: "trunk name", caseInsensitive: false)
         try checkUnique(routes.map { ($0.line, $0.route.prefix) }, field: "prefix", what: "route prefix", caseInsensitive: false)
-        return ProvisioningDocument.TenantSpec(line: fields.line, name: name, uuid: uuid, domain: domain, toneCountry: tone,
-                                               extensions: extensions, trunks: trunks, outboundRoutes: routes, amiUsers: amiUsers,
-                                               limits: try parseLimits(fields, path: path))
+        return ProvisioningDocument.TenantSpec(
+            line: fields.line, name: name, uuid: uuid, domain: domain, toneCountry: tone,
+            extensions: extensions, trunks: trunks, outboundRoutes: routes, amiUsers: amiUsers,
+            limits: try parseLimits(fields, path: path))
     }
 
     static func sequence(_ node: Node, path: String) throws -> [Node] {

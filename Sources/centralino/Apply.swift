@@ -26,8 +26,9 @@ struct Apply: ParsableCommand {
             // The file first: it may give the default tenant its UUID on a fresh data directory.
             let summary = try store.apply(document)
             try store.ensureDefaultTenant()
-            print("applied \(file): \(summary.tenants) tenant(s), \(summary.extensions) extension(s), \(summary.trunks) trunk(s), "
-                + "\(summary.outboundRoutes) outbound route(s), \(summary.amiUsers) AMI user(s)")
+            print(
+                "applied \(file): \(summary.tenants) tenant(s), \(summary.extensions) extension(s), \(summary.trunks) trunk(s), "
+                    + "\(summary.outboundRoutes) outbound route(s), \(summary.amiUsers) AMI user(s)")
         } catch let error as ProvisioningError {
             throw CommandFailure("\(file):\(error.line): \(error.field): \(error.message); nothing was applied")
         }

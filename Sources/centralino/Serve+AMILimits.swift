@@ -17,25 +17,30 @@ extension Serve {
         let timeout = try value(amiAuthTimeout, "--ami-auth-timeout", "CENTRALINO_AMI_AUTH_TIMEOUT", default: 30, range: 1...3600)
         configuration.authTimeout = .seconds(Int64(timeout))
         configuration.authLimit = try value(amiAuthLimit, "--ami-auth-limit", "CENTRALINO_AMI_AUTH_LIMIT", default: 50, range: 1...1_000_000)
-        configuration.authLimitPerAddress = try value(amiAuthLimitPerAddress, "--ami-auth-limit-per-address", "CENTRALINO_AMI_AUTH_LIMIT_PER_ADDRESS",
-                                                      default: min(10, configuration.authLimit), range: 1...configuration.authLimit)
+        configuration.authLimitPerAddress = try value(
+            amiAuthLimitPerAddress, "--ami-auth-limit-per-address", "CENTRALINO_AMI_AUTH_LIMIT_PER_ADDRESS",
+            default: min(10, configuration.authLimit), range: 1...configuration.authLimit)
         // Unset (0): an eighth of the descriptor limit, derived when the listener binds.
         let connections = try value(amiMaxConnections, "--ami-max-connections", "CENTRALINO_AMI_MAX_CONNECTIONS", default: 0, range: 0...1_000_000)
         configuration.maximumConnections = connections == 0 ? nil : connections
-        configuration.maximumPendingActions = try value(amiMaxPendingActions, "--ami-max-pending-actions", "CENTRALINO_AMI_MAX_PENDING_ACTIONS",
-                                                        default: 32, range: 1...100_000)
+        configuration.maximumPendingActions = try value(
+            amiMaxPendingActions, "--ami-max-pending-actions", "CENTRALINO_AMI_MAX_PENDING_ACTIONS",
+            default: 32, range: 1...100_000)
         configuration.regexLimits.maximumPatternLength = try value(
             amiRegexMaxPattern, "--ami-regex-max-pattern", "CENTRALINO_AMI_REGEX_MAX_PATTERN",
             default: LinearRegex.Limits.defaultPatternLength, range: 1...AMILimits.maximumLineLength)
         configuration.regexLimits.maximumSubjectLength = try value(
             amiRegexMaxSubject, "--ami-regex-max-subject", "CENTRALINO_AMI_REGEX_MAX_SUBJECT",
             default: LinearRegex.Limits.defaultSubjectLength, range: 1...65536)
-        let count = try value(channelMaxVariables, "--channel-max-variables", "CENTRALINO_CHANNEL_MAX_VARIABLES",
-                              default: ChannelVariables.Limits.defaultCount, range: (ChannelVariables.Limits.engineReserve + 1)...100_000)
-        let name = try value(channelMaxVariableName, "--channel-max-variable-name", "CENTRALINO_CHANNEL_MAX_VARIABLE_NAME",
-                             default: ChannelVariables.Limits.defaultNameLength, range: 16...65536)
-        let length = try value(channelMaxVariableValue, "--channel-max-variable-value", "CENTRALINO_CHANNEL_MAX_VARIABLE_VALUE",
-                               default: ChannelVariables.Limits.defaultValueLength, range: 16...1 << 20)
+        let count = try value(
+            channelMaxVariables, "--channel-max-variables", "CENTRALINO_CHANNEL_MAX_VARIABLES",
+            default: ChannelVariables.Limits.defaultCount, range: (ChannelVariables.Limits.engineReserve + 1)...100_000)
+        let name = try value(
+            channelMaxVariableName, "--channel-max-variable-name", "CENTRALINO_CHANNEL_MAX_VARIABLE_NAME",
+            default: ChannelVariables.Limits.defaultNameLength, range: 16...65536)
+        let length = try value(
+            channelMaxVariableValue, "--channel-max-variable-value", "CENTRALINO_CHANNEL_MAX_VARIABLE_VALUE",
+            default: ChannelVariables.Limits.defaultValueLength, range: 16...1 << 20)
         configuration.variableLimits = ChannelVariables.Limits(maximumCount: count, maximumNameLength: name, maximumValueLength: length)
     }
 }

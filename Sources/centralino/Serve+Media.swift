@@ -35,9 +35,10 @@ extension Serve {
         if let warning = Self.ephemeralOverlapWarning(range, kernelRange: Self.kernelEphemeralPortRange()) {
             logger.warning("\(warning)")
         }
-        return try MediaEngine(group: MultiThreadedEventLoopGroup.singleton, bindHost: bindHost, portRange: range,
-                               strictRTP: StrictRTPPolicy(enabled: strict, probation: probation),
-                               inactivityTimeout: timeout == 0 ? nil : .seconds(Int64(timeout)))
+        return try MediaEngine(
+            group: MultiThreadedEventLoopGroup.singleton, bindHost: bindHost, portRange: range,
+            strictRTP: StrictRTPPolicy(enabled: strict, probation: probation),
+            inactivityTimeout: timeout == 0 ? nil : .seconds(Int64(timeout)))
     }
 
     /// The kernel's ephemeral port range, nil when it cannot be read (not Linux).
@@ -51,7 +52,8 @@ extension Serve {
     /// The start-up warning for an RTP range that overlaps the ephemeral range, else nil.
     static func ephemeralOverlapWarning(_ range: ClosedRange<Int>, kernelRange: ClosedRange<Int>?) -> String? {
         guard let kernelRange, range.overlaps(kernelRange) else { return nil }
-        let low = max(range.lowerBound, kernelRange.lowerBound), high = min(range.upperBound, kernelRange.upperBound)
+        let low = max(range.lowerBound, kernelRange.lowerBound)
+        let high = min(range.upperBound, kernelRange.upperBound)
         return "--rtp-ports \(range.lowerBound)-\(range.upperBound) overlaps the kernel's ephemeral port range "
             + "\(kernelRange.lowerBound)-\(kernelRange.upperBound) (\(ephemeralPortRangePath)) at \(low)-\(high): "
             + "outgoing connections may take RTP ports; choose a range outside it"

@@ -30,8 +30,9 @@ extension Serve {
             return TLSListeners()
         }
         guard !certificate.isEmpty, !key.isEmpty else { throw CommandFailure("--tls-cert and --tls-key go together: give both PEM files") }
-        let timeout = try EnvironmentOption.resolveInt(tlsHandshakeTimeout, "CENTRALINO_TLS_HANDSHAKE_TIMEOUT",
-                                                       default: Int(TLSListenerSettings.defaultHandshakeTimeout.nanoseconds / 1_000_000_000))
+        let timeout = try EnvironmentOption.resolveInt(
+            tlsHandshakeTimeout, "CENTRALINO_TLS_HANDSHAKE_TIMEOUT",
+            default: Int(TLSListenerSettings.defaultHandshakeTimeout.nanoseconds / 1_000_000_000))
         guard (1...3600).contains(timeout) else { throw CommandFailure("--tls-handshake-timeout must be 1 to 3600 seconds") }
         let credentials: TLSCredentials
         do {
@@ -53,8 +54,9 @@ extension Serve {
             listeners.ami = TLSListenerSettings(host: bind.host, port: bind.port, credentials: credentials, handshakeTimeout: handshake)
         }
         if let bind = try address(httpsText, flag: "--https-bind", host: http.host, port: TLSListeners.defaultHTTPSPort) {
-            listeners.https = AdminHTTPSSettings(host: bind.host, port: bind.port, tlsConfiguration: credentials.configuration,
-                                                 handlers: { [TLSHandshakeTimeoutHandler(timeout: handshake)] })
+            listeners.https = AdminHTTPSSettings(
+                host: bind.host, port: bind.port, tlsConfiguration: credentials.configuration,
+                handlers: { [TLSHandshakeTimeoutHandler(timeout: handshake)] })
         }
         return listeners
     }

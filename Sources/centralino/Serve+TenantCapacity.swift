@@ -8,13 +8,18 @@ extension Serve {
     func tenantCapacityDefaults(shares: TenantCapacityDefaults) throws -> TenantCapacityDefaults {
         var defaults = shares
         defaults.channels = try EnvironmentOption.resolveInt(tenantMaxChannels, "CENTRALINO_TENANT_MAX_CHANNELS", default: shares.channels)
-        defaults.rtpPortPairs = try EnvironmentOption.resolveInt(tenantMaxRtpPortPairs, "CENTRALINO_TENANT_MAX_RTP_PORT_PAIRS", default: shares.rtpPortPairs)
-        defaults.amiSessions = try EnvironmentOption.resolveInt(tenantMaxAmiSessions, "CENTRALINO_TENANT_MAX_AMI_SESSIONS", default: shares.amiSessions)
-        defaults.originatesPerSecond = try EnvironmentOption.resolveInt(tenantMaxOriginatesPerSecond, "CENTRALINO_TENANT_MAX_ORIGINATES_PER_SECOND",
-                                                                        default: shares.originatesPerSecond)
-        for (flag, value, minimum) in [("--tenant-max-channels", defaults.channels, 1), ("--tenant-max-rtp-port-pairs", defaults.rtpPortPairs, 1),
-                                       ("--tenant-max-ami-sessions", defaults.amiSessions, 1),
-                                       ("--tenant-max-originates-per-second", defaults.originatesPerSecond, 0)]
+        defaults.rtpPortPairs = try EnvironmentOption.resolveInt(
+            tenantMaxRtpPortPairs, "CENTRALINO_TENANT_MAX_RTP_PORT_PAIRS", default: shares.rtpPortPairs)
+        defaults.amiSessions = try EnvironmentOption.resolveInt(
+            tenantMaxAmiSessions, "CENTRALINO_TENANT_MAX_AMI_SESSIONS", default: shares.amiSessions)
+        defaults.originatesPerSecond = try EnvironmentOption.resolveInt(
+            tenantMaxOriginatesPerSecond, "CENTRALINO_TENANT_MAX_ORIGINATES_PER_SECOND",
+            default: shares.originatesPerSecond)
+        for (flag, value, minimum) in [
+            ("--tenant-max-channels", defaults.channels, 1), ("--tenant-max-rtp-port-pairs", defaults.rtpPortPairs, 1),
+            ("--tenant-max-ami-sessions", defaults.amiSessions, 1),
+            ("--tenant-max-originates-per-second", defaults.originatesPerSecond, 0),
+        ]
         where !(minimum...TenantLimits.maximumValue).contains(value) {
             throw CommandFailure("\(flag) \(value): expected a number from \(minimum) to \(TenantLimits.maximumValue)")
         }

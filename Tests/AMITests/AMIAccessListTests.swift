@@ -48,7 +48,9 @@ final class AMIAccessListTests: XCTestCase {
     }
 
     func testInvalidEntriesAreRefused() {
-        for bad in ["10.0.0.300/8", "10.0.0.0/33", "::1/129", "10.0.0.0/255.0.0.0.0", "10.0.0.0/ffff::", "host.example", "1.2.3", ":::1", "10.0.0.0/-1"] {
+        for bad in [
+            "10.0.0.300/8", "10.0.0.0/33", "::1/129", "10.0.0.0/255.0.0.0.0", "10.0.0.0/ffff::", "host.example", "1.2.3", ":::1", "10.0.0.0/-1",
+        ] {
             XCTAssertThrowsError(try AMIAccessRule(parsing: bad), bad)
         }
     }

@@ -11,10 +11,15 @@ final class AMIFrameDecoderTests: XCTestCase {
     func testVerifierByteByByteAndManyAtOnce() throws {
         let input = ByteBuffer(string: "Action: Login\r\nUsername: crm\r\nSecret: s3cret\r\n\r\nAction: Ping\nActionID: 7\n\n")
         try ByteToMessageDecoderVerifier.verifyDecoder(
-            inputOutputPairs: [(input, [
-                message(["Action": "Login", "Username": "crm", "Secret": "s3cret"]),
-                message(["Action": "Ping", "ActionID": "7"]),
-            ])],
+            inputOutputPairs: [
+                (
+                    input,
+                    [
+                        message(["Action": "Login", "Username": "crm", "Secret": "s3cret"]),
+                        message(["Action": "Ping", "ActionID": "7"]),
+                    ]
+                )
+            ],
             decoderFactory: { AMIFrameDecoder() })
     }
 

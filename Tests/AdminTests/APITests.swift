@@ -8,8 +8,10 @@ import Testing
 /// The REST API: token authentication (401 JSON, never a redirect), tenant scoping, CRUD,
 /// validation errors as JSON, AMI settings, and the OpenAPI document.
 @Suite struct APITests {
-    static func call(_ client: some TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String, token: String?,
-                     json: String? = nil) async throws -> (status: HTTPResponse.Status, body: Any?, headers: HTTPFields) {
+    static func call(
+        _ client: some TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String, token: String?,
+        json: String? = nil
+    ) async throws -> (status: HTTPResponse.Status, body: Any?, headers: HTTPFields) {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let token { headers[.authorization] = "Bearer \(token)" }
         let response = try await client.execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
@@ -20,8 +22,10 @@ import Testing
     @Test func unauthenticatedRequestsGet401JSON() async throws {
         let harness = try AdminTestHarness()
         try await harness.application().test(.router) { client in
-            for (method, uri) in [(HTTPRequest.Method.get, "/api/v1/tenants"), (.post, "/api/v1/tenants"), (.get, "/api/v1\(harness.acmePath)/ami"),
-                                  (.delete, "/api/v1\(harness.acmePath)/extensions/100"), (.get, "/api/v1/nothing/here")] {
+            for (method, uri) in [
+                (HTTPRequest.Method.get, "/api/v1/tenants"), (.post, "/api/v1/tenants"), (.get, "/api/v1\(harness.acmePath)/ami"),
+                (.delete, "/api/v1\(harness.acmePath)/extensions/100"), (.get, "/api/v1/nothing/here"),
+            ] {
                 for token in [nil, "wrong-token"] {
                     let reply = try await Self.call(client, method, uri, token: token)
                     #expect(reply.status == .unauthorized, "\(uri)")
@@ -44,10 +48,13 @@ import Testing
             #expect((list.body as? [[String: Any]])?.map { $0["name"] as? String } == ["acme"])
             #expect(try await Self.call(client, .get, "/api/v1\(harness.betaPath)", token: harness.aliceToken).status == .forbidden)
             #expect(try await Self.call(client, .get, "/api/v1\(harness.betaPath)/extensions", token: harness.aliceToken).status == .forbidden)
-            let write = try await Self.call(client, .post, "/api/v1\(harness.betaPath)/extensions", token: harness.aliceToken,
-                                            json: #"{"number":"200","password":"pw"}"#)
+            let write = try await Self.call(
+                client, .post, "/api/v1\(harness.betaPath)/extensions", token: harness.aliceToken,
+                json: #"{"number":"200","password":"pw"}"#)
             #expect(write.status == .forbidden)
-            #expect(try await Self.call(client, .patch, "/api/v1\(harness.betaPath)/ami", token: harness.aliceToken, json: #"{"enabled":false}"#).status == .forbidden)
+            #expect(
+                try await Self.call(client, .patch, "/api/v1\(harness.betaPath)/ami", token: harness.aliceToken, json: #"{"enabled":false}"#).status
+                    == .forbidden)
             #expect(try await Self.call(client, .post, "/api/v1/tenants", token: harness.aliceToken, json: #"{"name":"x"}"#).status == .forbidden)
             #expect(try await Self.call(client, .delete, "/api/v1\(harness.acmePath)", token: harness.aliceToken).status == .forbidden)
             #expect(try harness.store.extensions(of: harness.beta.tenant.uuid).isEmpty)
@@ -68,20 +75,32 @@ import Testing
             #expect(detail?["field"] as? String == "number")
             #expect((detail?["message"] as? String)?.contains("must be 1-20 digits") == true)
             #expect(try await Self.call(client, .post, "\(api)/extensions", token: token, json: "not json").status == .badRequest)
-            #expect(try await Self.call(client, .post, "\(api)/extensions", token: token, json: #"{"number":"100","name":"A","password":"pw"}"#).status == .created)
-            #expect(try await Self.call(client, .post, "\(api)/extensions", token: token, json: #"{"number":"100","password":"pw"}"#).status == .conflict)
+            #expect(
+                try await Self.call(client, .post, "\(api)/extensions", token: token, json: #"{"number":"100","name":"A","password":"pw"}"#).status
+                    == .created)
+            #expect(
+                try await Self.call(client, .post, "\(api)/extensions", token: token, json: #"{"number":"100","password":"pw"}"#).status == .conflict)
             #expect(try await Self.call(client, .put, "\(api)/extensions/100", token: token, json: #"{"name":"B"}"#).status == .ok)
             #expect((try await Self.call(client, .get, "\(api)/extensions/100", token: token).body as? [String: Any])?["name"] as? String == "B")
             #expect(try await Self.call(client, .get, "\(api)/extensions/999", token: token).status == .notFound)
             #expect(try await Self.call(client, .delete, "\(api)/extensions/100", token: token).status == .noContent)
 
-            #expect(try await Self.call(client, .post, "\(api)/trunks", token: token, json: #"{"name":"t1","host":"h.example","transport":"sctp"}"#).status == .unprocessableContent)
-            #expect(try await Self.call(client, .post, "\(api)/trunks", token: token, json: #"{"name":"t1","host":"h.example","password":"p"}"#).status == .created)
+            #expect(
+                try await Self.call(client, .post, "\(api)/trunks", token: token, json: #"{"name":"t1","host":"h.example","transport":"sctp"}"#)
+                    .status == .unprocessableContent)
+            #expect(
+                try await Self.call(client, .post, "\(api)/trunks", token: token, json: #"{"name":"t1","host":"h.example","password":"p"}"#).status
+                    == .created)
             let trunk = try await Self.call(client, .get, "\(api)/trunks/t1", token: token)
             #expect((trunk.body as? [String: Any])?["has_password"] as? Bool == true)
-            #expect(try await Self.call(client, .put, "\(api)/trunks/t1", token: token, json: #"{"name":"t1","host":"h2.example","port":5070}"#).status == .ok)
-            #expect(try await Self.call(client, .post, "\(api)/routes", token: token, json: #"{"prefix":"0","trunk":"none"}"#).status == .unprocessableContent)
-            #expect(try await Self.call(client, .post, "\(api)/routes", token: token, json: #"{"prefix":"0","trunk":"t1","strip":1}"#).status == .created)
+            #expect(
+                try await Self.call(client, .put, "\(api)/trunks/t1", token: token, json: #"{"name":"t1","host":"h2.example","port":5070}"#).status
+                    == .ok)
+            #expect(
+                try await Self.call(client, .post, "\(api)/routes", token: token, json: #"{"prefix":"0","trunk":"none"}"#).status
+                    == .unprocessableContent)
+            #expect(
+                try await Self.call(client, .post, "\(api)/routes", token: token, json: #"{"prefix":"0","trunk":"t1","strip":1}"#).status == .created)
             #expect(try await Self.call(client, .put, "\(api)/routes/0", token: token, json: #"{"prefix":"00","trunk":"t1"}"#).status == .ok)
             #expect((try await Self.call(client, .get, "\(api)/routes", token: token).body as? [[String: Any]])?.first?["prefix"] as? String == "00")
             #expect(try await Self.call(client, .delete, "\(api)/routes/00", token: token).status == .noContent)
@@ -89,10 +108,14 @@ import Testing
             let status = try await Self.call(client, .get, "\(api)/status", token: token)
             #expect((status.body as? [String: Any])?["activeCalls"] as? Int == 0)
 
-            let created = try await Self.call(client, .post, "/api/v1/tenants", token: harness.systemToken, json: #"{"name":"delta","domain":"delta.test"}"#)
+            let created = try await Self.call(
+                client, .post, "/api/v1/tenants", token: harness.systemToken, json: #"{"name":"delta","domain":"delta.test"}"#)
             #expect(created.status == .created)
             let uuid = try #require((created.body as? [String: Any])?["uuid"] as? String)
-            #expect(try await Self.call(client, .put, "/api/v1/tenants/\(uuid)", token: harness.systemToken, json: #"{"name":"delta","domain":"acme.test"}"#).status == .conflict)
+            #expect(
+                try await Self.call(
+                    client, .put, "/api/v1/tenants/\(uuid)", token: harness.systemToken, json: #"{"name":"delta","domain":"acme.test"}"#
+                ).status == .conflict)
             #expect(try await Self.call(client, .delete, "/api/v1/tenants/\(uuid)", token: harness.systemToken).status == .noContent)
         }
     }

@@ -57,7 +57,8 @@ import Testing
             let wrong = try await session.login("admin", "nope")
             #expect(wrong.status == .unauthorized)
             #expect(wrong.body.contains("Wrong username or password"))
-            let noToken = try await PanelSession(client).post("/login", [("username", "admin"), ("password", AdminTestHarness.systemPassword)], csrf: false)
+            let noToken = try await PanelSession(client).post(
+                "/login", [("username", "admin"), ("password", AdminTestHarness.systemPassword)], csrf: false)
             #expect(noToken.status == .forbidden)
             #expect(harness.metrics.value("centralino_admin_logins_total", labels: "result=\"failed\"") == 1)
         }

@@ -11,8 +11,12 @@ import Testing
         let harness = try AdminTestHarness()
         let uuid = harness.acme.tenant.uuid
         await harness.live.setSessions([LiveAMISession(username: "crm", address: "10.0.0.5:40000", since: Date())], tenant: uuid)
-        await harness.live.setRegistrations([LiveRegistration(number: "100", contact: "sip:100@10.0.0.9:5062", source: "10.0.0.9:5062",
-                                                              transport: "udp", userAgent: "SIPp", expiresAt: Date() + 60, reachable: true)], tenant: uuid)
+        await harness.live.setRegistrations(
+            [
+                LiveRegistration(
+                    number: "100", contact: "sip:100@10.0.0.9:5062", source: "10.0.0.9:5062",
+                    transport: "udp", userAgent: "SIPp", expiresAt: Date() + 60, reachable: true)
+            ], tenant: uuid)
         try await harness.application().test(.router) { client in
             let session = PanelSession(client)
             try await session.login("alice@acme.test", AdminTestHarness.alicePassword)
@@ -52,7 +56,9 @@ import Testing
             // tenant pages are for the system administrator only
             #expect(try await session.get("/tenants").location == harness.acmePath)
             #expect(try await session.post("/tenants", [("name", "evil")]).status == .forbidden)
-            #expect(try await session.post("\(harness.acmePath)/edit", [("name", "acme2"), ("domain", "acme.test"), ("tone_country", "it")]).status == .forbidden)
+            #expect(
+                try await session.post("\(harness.acmePath)/edit", [("name", "acme2"), ("domain", "acme.test"), ("tone_country", "it")]).status
+                    == .forbidden)
             #expect(try await session.post("\(harness.betaPath)/delete", []).status == .forbidden)
             #expect(try harness.store.tenantRecords().count == 3)
         }
@@ -66,7 +72,8 @@ import Testing
             let missing = try await session.post("\(harness.acmePath)/extensions", [("number", "101"), ("password", "pw")], csrf: false)
             #expect(missing.status == .forbidden)
             #expect(missing.body.contains("CSRF"))
-            let wrong = try await session.post("\(harness.acmePath)/extensions", [("number", "101"), ("password", "pw"), ("_csrf", "forged")], csrf: false)
+            let wrong = try await session.post(
+                "\(harness.acmePath)/extensions", [("number", "101"), ("password", "pw"), ("_csrf", "forged")], csrf: false)
             #expect(wrong.status == .forbidden)
             #expect(try await session.post("/tenants", [("name", "x")], csrf: false).status == .forbidden)
             #expect(try await session.post("/logout", [], csrf: false).status == .forbidden)

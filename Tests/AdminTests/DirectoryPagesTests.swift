@@ -24,7 +24,8 @@ import Testing
             let gamma = try #require(try harness.store.tenantRecords().first { $0.tenant.name == "gamma" })
             let path = "/tenants/\(gamma.tenant.uuid.uuidString.lowercased())"
             #expect(try await session.get("\(path)/edit").status == .ok)
-            #expect(try await session.post("\(path)/edit", [("name", "gamma2"), ("domain", "gamma2.test"), ("tone_country", "de")]).status == .seeOther)
+            #expect(
+                try await session.post("\(path)/edit", [("name", "gamma2"), ("domain", "gamma2.test"), ("tone_country", "de")]).status == .seeOther)
             #expect(try harness.store.tenantRecord(gamma.tenant.uuid).tenant.domain == "gamma2.test")
             #expect(try await session.post("\(path)/delete", []).status == .seeOther)
             #expect(throws: AdminStoreError.self) { try harness.store.tenantRecord(gamma.tenant.uuid) }
@@ -62,14 +63,23 @@ import Testing
         try await harness.application().test(.router) { client in
             let session = PanelSession(client)
             try await session.login("alice@acme.test", AdminTestHarness.alicePassword)
-            let trunks = "\(harness.acmePath)/trunks", routes = "\(harness.acmePath)/routes"
+            let trunks = "\(harness.acmePath)/trunks"
+            let routes = "\(harness.acmePath)/routes"
             let badPort = try await session.post(trunks, [("name", "t1"), ("host", "sip.example.com"), ("port", "70000")])
             #expect(badPort.status == .unprocessableContent)
             #expect(badPort.body.contains("from 1 to 65535"))
-            #expect(try await session.post(trunks, [("name", "t1"), ("host", "sip.example.com"), ("port", "5060"), ("transport", "udp"),
-                                                    ("username", "u"), ("password", "p")]).status == .seeOther)
+            #expect(
+                try await session.post(
+                    trunks,
+                    [
+                        ("name", "t1"), ("host", "sip.example.com"), ("port", "5060"), ("transport", "udp"),
+                        ("username", "u"), ("password", "p"),
+                    ]
+                ).status == .seeOther)
             #expect(try harness.store.trunkRecord("t1", tenant: uuid).hasPassword)
-            #expect(try await session.post("\(trunks)/t1/edit", [("name", "t1"), ("host", "sip2.example.com"), ("port", "5080"), ("transport", "tcp")]).status == .seeOther)
+            #expect(
+                try await session.post("\(trunks)/t1/edit", [("name", "t1"), ("host", "sip2.example.com"), ("port", "5080"), ("transport", "tcp")])
+                    .status == .seeOther)
             let trunk = try harness.store.trunkRecord("t1", tenant: uuid)
             #expect(trunk.trunk.host == "sip2.example.com" && trunk.trunk.transport == .tcp && trunk.hasPassword)
             let noTrunk = try await session.post(routes, [("prefix", "0"), ("trunk", "nope"), ("strip", "1")])
@@ -97,7 +107,8 @@ import Testing
             #expect(try await session.post("\(harness.acmePath)/admins", [("name", "bob"), ("password", "other-password")]).status == .conflict)
             #expect(try await session.post("\(harness.acmePath)/admins", [("name", "carl"), ("password", "short")]).status == .unprocessableContent)
             let tokens = try await session.post("/tokens", [("name", "crm")])
-            let token = try #require(tokens.body.range(of: "<code id=\"api-token\">").map { String(tokens.body[$0.upperBound...].prefix { $0 != "<" }) })
+            let token = try #require(
+                tokens.body.range(of: "<code id=\"api-token\">").map { String(tokens.body[$0.upperBound...].prefix { $0 != "<" }) })
             let api = try await client.execute(uri: "/api/v1/tenants", method: .get, headers: [.authorization: "Bearer \(token)"])
             #expect(api.status == .ok)
         }

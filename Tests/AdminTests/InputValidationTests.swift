@@ -37,7 +37,8 @@ import Testing
         try await harness.application().test(.router) { client in
             let session = PanelSession(client)
             try await session.login("alice@acme.test", AdminTestHarness.alicePassword)
-            let trunks = "\(harness.acmePath)/trunks", routes = "\(harness.acmePath)/routes"
+            let trunks = "\(harness.acmePath)/trunks"
+            let routes = "\(harness.acmePath)/routes"
             for port in ["99999999999999999999", "-1", "0", "1e3", "50 60", "nan"] {
                 let page = try await session.post(trunks, [("name", "t1"), ("host", "sip.example.com"), ("port", port)])
                 #expect(page.status == .unprocessableContent, "\(port)")
@@ -61,26 +62,34 @@ import Testing
         let uuid = harness.acme.tenant.uuid
         let api = "/api/v1\(harness.acmePath)"
         try await harness.application().test(.router) { client in
-            let ext = try await APITests.call(client, .post, "\(api)/extensions", token: harness.aliceToken,
-                                              json: #"{"number":"100","name":"Alice\r\nX-Injected: yes","password":"pw100"}"#)
+            let ext = try await APITests.call(
+                client, .post, "\(api)/extensions", token: harness.aliceToken,
+                json: #"{"number":"100","name":"Alice\r\nX-Injected: yes","password":"pw100"}"#)
             #expect(ext.status == .unprocessableContent)
             let error = (ext.body as? [String: Any])?["error"] as? [String: Any]
             #expect(error?["field"] as? String == "name")
             #expect((error?["message"] as? String)?.contains("\r") == false)
             #expect(try harness.store.extensions(of: uuid).isEmpty)
-            let port = try await APITests.call(client, .post, "\(api)/trunks", token: harness.aliceToken,
-                                               json: #"{"name":"t1","host":"sip.example.com","port":99999999999}"#)
+            let port = try await APITests.call(
+                client, .post, "\(api)/trunks", token: harness.aliceToken,
+                json: #"{"name":"t1","host":"sip.example.com","port":99999999999}"#)
             #expect(port.status == .unprocessableContent)
-            let hugePort = try await APITests.call(client, .post, "\(api)/trunks", token: harness.aliceToken,
-                                                   json: #"{"name":"t1","host":"sip.example.com","port":1e300}"#)
+            let hugePort = try await APITests.call(
+                client, .post, "\(api)/trunks", token: harness.aliceToken,
+                json: #"{"name":"t1","host":"sip.example.com","port":1e300}"#)
             #expect(hugePort.status == .badRequest)
-            let user = try await APITests.call(client, .post, "\(api)/trunks", token: harness.aliceToken,
-                                               json: #"{"name":"t1","host":"sip.example.com","username":"u\u0000"}"#)
+            let user = try await APITests.call(
+                client, .post, "\(api)/trunks", token: harness.aliceToken,
+                json: #"{"name":"t1","host":"sip.example.com","username":"u\u0000"}"#)
             #expect(user.status == .unprocessableContent)
-            #expect(try await APITests.call(client, .post, "\(api)/trunks", token: harness.aliceToken,
-                                            json: #"{"name":"t1","host":"sip.example.com"}"#).status == .created)
-            let strip = try await APITests.call(client, .post, "\(api)/routes", token: harness.aliceToken,
-                                                json: #"{"prefix":"0","trunk":"t1","strip":9223372036854775807}"#)
+            #expect(
+                try await APITests.call(
+                    client, .post, "\(api)/trunks", token: harness.aliceToken,
+                    json: #"{"name":"t1","host":"sip.example.com"}"#
+                ).status == .created)
+            let strip = try await APITests.call(
+                client, .post, "\(api)/routes", token: harness.aliceToken,
+                json: #"{"prefix":"0","trunk":"t1","strip":9223372036854775807}"#)
             #expect(strip.status == .unprocessableContent)
             #expect(try harness.store.outboundRoutes(of: uuid).isEmpty)
         }
@@ -90,7 +99,9 @@ import Testing
         let harness = try AdminTestHarness()
         let admin = try #require(try harness.store.adminUser(login: "admin"))
         #expect(throws: AdminStoreError.self) { try harness.store.createAPIToken(name: "crm\r\nX: y", sha256: "00", adminUserID: admin.id) }
-        #expect(throws: AdminStoreError.self) { try harness.store.createAPIToken(name: String(repeating: "x", count: 81), sha256: "01", adminUserID: admin.id) }
+        #expect(throws: AdminStoreError.self) {
+            try harness.store.createAPIToken(name: String(repeating: "x", count: 81), sha256: "01", adminUserID: admin.id)
+        }
         #expect(try harness.store.createAPIToken(name: "crm token", sha256: "02", adminUserID: admin.id).name == "crm token")
     }
 

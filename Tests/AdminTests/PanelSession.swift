@@ -54,7 +54,8 @@ final class PanelSession: @unchecked Sendable {
         let response = try await client.execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
         for value in response.headers[values: .setCookie] {
             let pair = value.split(separator: ";")[0].split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = String(pair[0]), cookieValue = pair.count > 1 ? String(pair[1]) : ""
+            let name = String(pair[0])
+            let cookieValue = pair.count > 1 ? String(pair[1]) : ""
             if cookieValue.isEmpty || value.contains("Max-Age=0") { cookies[name] = nil } else { cookies[name] = cookieValue }
         }
         return Page(status: response.status, body: String(buffer: response.body), headers: response.headers)

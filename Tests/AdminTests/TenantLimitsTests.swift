@@ -21,8 +21,9 @@ import Testing
         let harness = try AdminTestHarness()
         try await harness.application().test(.router) { client in
             let token = harness.systemToken
-            let created = try await APITests.call(client, .post, "/api/v1/tenants", token: token,
-                                                  json: #"{"name":"gamma","limits":{"channels":12,"originates_per_second":0}}"#)
+            let created = try await APITests.call(
+                client, .post, "/api/v1/tenants", token: token,
+                json: #"{"name":"gamma","limits":{"channels":12,"originates_per_second":0}}"#)
             #expect(created.status == .created)
             let limits = try #require(Self.limits(created.body))
             #expect(limits["channels"] as? Int == 12)
@@ -36,10 +37,12 @@ import Testing
             // PUT without `limits` keeps them; with `limits` replaces all four.
             #expect(try await APITests.call(client, .put, path, token: token, json: #"{"name":"gamma","tone_country":"de"}"#).status == .ok)
             #expect(try harness.store.tenantRecord(gamma.tenant.uuid).tenant.limits == TenantLimits(channels: 12, originatesPerSecond: 0))
-            let changed = try await APITests.call(client, .put, path, token: token,
-                                                  json: #"{"name":"gamma","limits":{"rtp_port_pairs":5,"ami_sessions":2,"originates_per_second":3}}"#)
+            let changed = try await APITests.call(
+                client, .put, path, token: token,
+                json: #"{"name":"gamma","limits":{"rtp_port_pairs":5,"ami_sessions":2,"originates_per_second":3}}"#)
             #expect(changed.status == .ok)
-            #expect(try harness.store.tenantRecord(gamma.tenant.uuid).tenant.limits
+            #expect(
+                try harness.store.tenantRecord(gamma.tenant.uuid).tenant.limits
                     == TenantLimits(rtpPortPairs: 5, amiSessions: 2, originatesPerSecond: 3))
             #expect(Self.limits(try await APITests.call(client, .get, path, token: token).body)?["ami_sessions"] as? Int == 2)
 
@@ -49,18 +52,24 @@ import Testing
             #expect(Self.errorBody(zero.body)?["field"] as? String == "limits.channels")
             let huge = try await APITests.call(client, .put, path, token: token, json: #"{"name":"gamma","limits":{"channels":10000000}}"#)
             #expect(huge.status == .unprocessableContent)
-            for bad in [#"{"name":"gamma","limits":{"channels":"5"}}"#, #"{"name":"gamma","limits":{"channels":1e300}}"#,
-                        #"{"name":"gamma","limits":{"channels":-1.5}}"#, #"{"name":"gamma","limits":[1,2]}"#] {
+            for bad in [
+                #"{"name":"gamma","limits":{"channels":"5"}}"#, #"{"name":"gamma","limits":{"channels":1e300}}"#,
+                #"{"name":"gamma","limits":{"channels":-1.5}}"#, #"{"name":"gamma","limits":[1,2]}"#,
+            ] {
                 let reply = try await APITests.call(client, .put, path, token: token, json: bad)
                 #expect(reply.status == .badRequest, "\(bad)")
                 #expect(Self.errorBody(reply.body)?["code"] as? String == "bad_request", "\(bad)")
             }
-            #expect(try harness.store.tenantRecord(gamma.tenant.uuid).tenant.limits
+            #expect(
+                try harness.store.tenantRecord(gamma.tenant.uuid).tenant.limits
                     == TenantLimits(rtpPortPairs: 5, amiSessions: 2, originatesPerSecond: 3))
 
             // A tenant administrator may read its limits but not change them (tenants are the system administrator's).
-            #expect(try await APITests.call(client, .put, "/api/v1\(harness.acmePath)", token: harness.aliceToken,
-                                            json: #"{"name":"acme","limits":{"channels":4000}}"#).status == .forbidden)
+            #expect(
+                try await APITests.call(
+                    client, .put, "/api/v1\(harness.acmePath)", token: harness.aliceToken,
+                    json: #"{"name":"acme","limits":{"channels":4000}}"#
+                ).status == .forbidden)
             #expect(Self.limits(try await APITests.call(client, .get, "/api/v1\(harness.acmePath)", token: harness.aliceToken).body) != nil)
 
             let spec = try await APITests.call(client, .get, "/api/v1/openapi.json", token: nil)
@@ -73,24 +82,32 @@ import Testing
 
     @Test func capacityEndpointAndMetricsShowPerTenantGauges() async throws {
         let harness = try AdminTestHarness()
-        await harness.live.setCapacity(LiveTenantCapacity(channels: 6, channelsLimit: 6, rtpPortPairs: 2, rtpPortPairsLimit: 50,
-                                                          amiSessions: 1, amiSessionsLimit: 3, originatesPerSecondLimit: 0,
-                                                          refusals: ["channels": 4]), tenant: harness.acme.tenant.uuid)
+        await harness.live.setCapacity(
+            LiveTenantCapacity(
+                channels: 6, channelsLimit: 6, rtpPortPairs: 2, rtpPortPairsLimit: 50,
+                amiSessions: 1, amiSessionsLimit: 3, originatesPerSecondLimit: 0,
+                refusals: ["channels": 4]), tenant: harness.acme.tenant.uuid)
         try await harness.application().test(.router) { client in
             let capacity = try await APITests.call(client, .get, "/api/v1\(harness.acmePath)/capacity", token: harness.aliceToken)
             #expect(capacity.status == .ok)
             #expect((capacity.body as? [String: Any])?["channelsLimit"] as? Int == 6)
             #expect(try await APITests.call(client, .get, "/api/v1\(harness.betaPath)/capacity", token: harness.aliceToken).status == .forbidden)
             // The fake reports acme only: without a call engine there is nothing to show.
-            #expect(try await APITests.call(client, .get, "/api/v1\(harness.betaPath)/capacity", token: harness.systemToken).status == .serviceUnavailable)
+            #expect(
+                try await APITests.call(client, .get, "/api/v1\(harness.betaPath)/capacity", token: harness.systemToken).status == .serviceUnavailable
+            )
 
-            await harness.live.setCapacity(LiveTenantCapacity(channels: 0, channelsLimit: 2000, rtpPortPairs: 0, rtpPortPairsLimit: 2500,
-                                                              amiSessions: 0, amiSessionsLimit: 100, originatesPerSecondLimit: 0),
-                                           tenant: harness.beta.tenant.uuid)
+            await harness.live.setCapacity(
+                LiveTenantCapacity(
+                    channels: 0, channelsLimit: 2000, rtpPortPairs: 0, rtpPortPairsLimit: 2500,
+                    amiSessions: 0, amiSessionsLimit: 100, originatesPerSecondLimit: 0),
+                tenant: harness.beta.tenant.uuid)
             for tenant in try harness.store.tenants() where tenant.name == "default" {
-                await harness.live.setCapacity(LiveTenantCapacity(channels: 0, channelsLimit: 2000, rtpPortPairs: 0, rtpPortPairsLimit: 2500,
-                                                                  amiSessions: 0, amiSessionsLimit: 100, originatesPerSecondLimit: 0),
-                                               tenant: tenant.uuid)
+                await harness.live.setCapacity(
+                    LiveTenantCapacity(
+                        channels: 0, channelsLimit: 2000, rtpPortPairs: 0, rtpPortPairsLimit: 2500,
+                        amiSessions: 0, amiSessionsLimit: 100, originatesPerSecondLimit: 0),
+                    tenant: tenant.uuid)
             }
             let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
             #expect(metrics.contains("# TYPE centralino_tenant_channels gauge"))
@@ -106,9 +123,11 @@ import Testing
 
     @Test func limitsOnTheTenantPage() async throws {
         let harness = try AdminTestHarness()
-        await harness.live.setCapacity(LiveTenantCapacity(channels: 3, channelsLimit: 2000, rtpPortPairs: 1, rtpPortPairsLimit: 2500,
-                                                          amiSessions: 0, amiSessionsLimit: 100, originatesPerSecondLimit: 0),
-                                       tenant: harness.acme.tenant.uuid)
+        await harness.live.setCapacity(
+            LiveTenantCapacity(
+                channels: 3, channelsLimit: 2000, rtpPortPairs: 1, rtpPortPairsLimit: 2500,
+                amiSessions: 0, amiSessionsLimit: 100, originatesPerSecondLimit: 0),
+            tenant: harness.acme.tenant.uuid)
         try await harness.application().test(.router) { client in
             let session = PanelSession(client)
             try await session.login("admin", AdminTestHarness.systemPassword)
@@ -117,16 +136,25 @@ import Testing
             #expect(page.status == .ok)
             #expect(page.body.contains("name=\"limits.channels\""))
             #expect(page.body.contains("3 of 2000 in use"))
-            let saved = try await session.post(path, [("name", "acme"), ("domain", "acme.test"), ("tone_country", "it"),
-                                                      ("limits.channels", "40"), ("limits.rtp_port_pairs", ""),
-                                                      ("limits.ami_sessions", "4"), ("limits.originates_per_second", "10")])
+            let saved = try await session.post(
+                path,
+                [
+                    ("name", "acme"), ("domain", "acme.test"), ("tone_country", "it"),
+                    ("limits.channels", "40"), ("limits.rtp_port_pairs", ""),
+                    ("limits.ami_sessions", "4"), ("limits.originates_per_second", "10"),
+                ])
             #expect(saved.status == .seeOther)
-            #expect(try harness.store.tenantRecord(harness.acme.tenant.uuid).tenant.limits
+            #expect(
+                try harness.store.tenantRecord(harness.acme.tenant.uuid).tenant.limits
                     == TenantLimits(channels: 40, amiSessions: 4, originatesPerSecond: 10))
             #expect(try await session.get(path).body.contains("value=\"40\""))
             for bad in ["0", "abc", "99999999999999999999999", "1e3", "-4", "4 5"] {
-                let refused = try await session.post(path, [("name", "acme"), ("domain", "acme.test"), ("tone_country", "it"),
-                                                            ("limits.channels", bad)])
+                let refused = try await session.post(
+                    path,
+                    [
+                        ("name", "acme"), ("domain", "acme.test"), ("tone_country", "it"),
+                        ("limits.channels", bad),
+                    ])
                 #expect(refused.status == .unprocessableContent, "\(bad)")
                 #expect(refused.body.contains("must be a whole number from 1"), "\(bad)")
             }
@@ -156,7 +184,8 @@ import Testing
             }
             for (method, uri) in [(HTTPRequest.Method.patch, "/api/v1\(harness.acmePath)/ami"), (.post, "/api/v1\(harness.acmePath)/extensions")] {
                 #expect(try await APITests.call(client, method, uri, token: token, json: nested).status == .badRequest, "\(uri)")
-                #expect(try await APITests.call(client, method, uri, token: token, json: "{\"x\":\"\(padding)\"}").status == .contentTooLarge, "\(uri)")
+                #expect(
+                    try await APITests.call(client, method, uri, token: token, json: "{\"x\":\"\(padding)\"}").status == .contentTooLarge, "\(uri)")
             }
             // The panel's forms have the same size limit (plain text 413, never 500).
             let session = PanelSession(client)
@@ -173,12 +202,14 @@ import Testing
         harness.configuration.maximumBodySize = 2048
         let token = harness.systemToken
         try await harness.application().test(.router) { client in
-            let over = try await APITests.call(client, .post, "/api/v1/tenants", token: token,
-                                               json: "{\"name\":\"\(String(repeating: "x", count: 3000))\"}")
+            let over = try await APITests.call(
+                client, .post, "/api/v1/tenants", token: token,
+                json: "{\"name\":\"\(String(repeating: "x", count: 3000))\"}")
             #expect(over.status == .contentTooLarge)
             #expect((Self.errorBody(over.body)?["message"] as? String)?.contains("2 KiB") == true)
-            let under = try await APITests.call(client, .post, "/api/v1/tenants", token: token,
-                                                json: "{\"name\":\"\(String(repeating: "x", count: 1500))\"}")
+            let under = try await APITests.call(
+                client, .post, "/api/v1/tenants", token: token,
+                json: "{\"name\":\"\(String(repeating: "x", count: 1500))\"}")
             #expect(under.status == .unprocessableContent, "read and validated (the name is too long), not refused for size")
         }
     }

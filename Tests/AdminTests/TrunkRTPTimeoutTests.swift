@@ -27,9 +27,11 @@ import Testing
             let edit = try await session.get("\(trunks)/t1/edit")
             #expect(edit.body.contains(#"name="rtp_timeout" id="f-rtp_timeout" value="3""#))
             // Empty = the node's value; 0 = never (kept apart from empty).
-            #expect(try await session.post("\(trunks)/t1/edit", [("name", "t1"), ("host", "sip.example.com"), ("rtp_timeout", "0")]).status == .seeOther)
+            #expect(
+                try await session.post("\(trunks)/t1/edit", [("name", "t1"), ("host", "sip.example.com"), ("rtp_timeout", "0")]).status == .seeOther)
             #expect(try harness.store.trunkRecord("t1", tenant: uuid).trunk.rtpTimeout == 0)
-            #expect(try await session.post("\(trunks)/t1/edit", [("name", "t1"), ("host", "sip.example.com"), ("rtp_timeout", "")]).status == .seeOther)
+            #expect(
+                try await session.post("\(trunks)/t1/edit", [("name", "t1"), ("host", "sip.example.com"), ("rtp_timeout", "")]).status == .seeOther)
             #expect(try harness.store.trunkRecord("t1", tenant: uuid).trunk.rtpTimeout == nil)
         }
     }
@@ -40,25 +42,31 @@ import Testing
         let api = "/api/v1\(harness.acmePath)"
         try await harness.application().test(.router) { client in
             let token = harness.aliceToken
-            let created = try await APITests.call(client, .post, "\(api)/trunks", token: token,
-                                                  json: #"{"name":"t1","host":"sip.example.com","rtp_timeout":3}"#)
+            let created = try await APITests.call(
+                client, .post, "\(api)/trunks", token: token,
+                json: #"{"name":"t1","host":"sip.example.com","rtp_timeout":3}"#)
             #expect(created.status == .created)
             #expect((created.body as? [String: Any])?["rtp_timeout"] as? Int == 3)
             #expect(try harness.store.trunkRecord("t1", tenant: uuid).trunk.rtpTimeout == 3)
 
-            let out = try await APITests.call(client, .put, "\(api)/trunks/t1", token: token, json: #"{"name":"t1","host":"sip.example.com","rtp_timeout":86401}"#)
+            let out = try await APITests.call(
+                client, .put, "\(api)/trunks/t1", token: token, json: #"{"name":"t1","host":"sip.example.com","rtp_timeout":86401}"#)
             #expect(out.status == .unprocessableContent)
             #expect(((out.body as? [String: Any])?["error"] as? [String: Any])?["field"] as? String == "rtp_timeout")
             for bad in [#""3""#, "1e300", "-1.5"] {
-                let reply = try await APITests.call(client, .put, "\(api)/trunks/t1", token: token,
-                                                    json: #"{"name":"t1","host":"sip.example.com","rtp_timeout":"# + bad + "}")
+                let reply = try await APITests.call(
+                    client, .put, "\(api)/trunks/t1", token: token,
+                    json: #"{"name":"t1","host":"sip.example.com","rtp_timeout":"# + bad + "}")
                 #expect(reply.status == .badRequest, "\(bad)")
             }
             #expect(try harness.store.trunkRecord("t1", tenant: uuid).trunk.rtpTimeout == 3)
 
             // PUT replaces the trunk: null or absent = the node's value, always present as null.
-            #expect(try await APITests.call(client, .put, "\(api)/trunks/t1", token: token,
-                                            json: #"{"name":"t1","host":"sip.example.com","rtp_timeout":null}"#).status == .ok)
+            #expect(
+                try await APITests.call(
+                    client, .put, "\(api)/trunks/t1", token: token,
+                    json: #"{"name":"t1","host":"sip.example.com","rtp_timeout":null}"#
+                ).status == .ok)
             let fetched = try await APITests.call(client, .get, "\(api)/trunks/t1", token: token)
             let body = try #require(fetched.body as? [String: Any])
             #expect(body.keys.contains("rtp_timeout"))

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import Media
 
 final class G711Tests: XCTestCase {
@@ -31,7 +32,7 @@ final class G711Tests: XCTestCase {
     func testEveryCodeRoundTrips() {
         for code in UInt8.min...UInt8.max {
             XCTAssertEqual(ALaw.encode(ALaw.decode(code)), code, "A-law \(code)")
-            if code != 0x7F { // µ-law has two zeros: 0xFF (+0) and 0x7F (-0)
+            if code != 0x7F {  // µ-law has two zeros: 0xFF (+0) and 0x7F (-0)
                 XCTAssertEqual(MuLaw.encode(MuLaw.decode(code)), code, "µ-law \(code)")
             }
         }

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import XCTest
+
 @testable import Media
 
 final class MediaLegLifecycleTests: XCTestCase {
@@ -38,7 +39,7 @@ final class MediaLegLifecycleTests: XCTestCase {
             XCTAssertEqual(error.code, .portRangeExhausted)
         }
         await legs[0].close()
-        await legs[0].close() // twice is harmless
+        await legs[0].close()  // twice is harmless
         legs[0] = try await engine.openLeg()
         XCTAssertEqual(engine.portPairsInUse, 4)
         await engine.closeAllLegs()
@@ -72,8 +73,9 @@ final class MediaLegLifecycleTests: XCTestCase {
         // every attempt binds RTP and fails on RTCP, hundreds of times.
         var squatters: [any Channel] = []
         for port in stride(from: 23601, through: 23631, by: 2) {
-            squatters.append(try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .bind(host: "127.0.0.1", port: port).get())
+            squatters.append(
+                try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .bind(host: "127.0.0.1", port: port).get())
         }
         let before = try openDescriptors()
         for _ in 0..<40 {
@@ -86,7 +88,7 @@ final class MediaLegLifecycleTests: XCTestCase {
             }
             XCTAssertEqual(engine.bindFailures, UInt64(MediaEngine.maximumBindAttempts))
         }
-        try await Task.sleep(nanoseconds: 100_000_000) // closes complete on the loops
+        try await Task.sleep(nanoseconds: 100_000_000)  // closes complete on the loops
         let after = try openDescriptors()
         XCTAssertLessThanOrEqual(after, before + 2, "640 failed binds leaked \(after - before) descriptors")
         for squatter in squatters { try await squatter.close() }

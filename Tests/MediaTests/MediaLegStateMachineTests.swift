@@ -1,5 +1,6 @@
 import NIOCore
 import XCTest
+
 @testable import Media
 
 final class MediaLegStateMachineTests: XCTestCase {
@@ -31,9 +32,13 @@ final class MediaLegStateMachineTests: XCTestCase {
         var machine = MediaLegStateMachine(relatchAfterSilence: nil)
         machine.setRemote(rtp: phone, rtcp: nil, confirmed: true)
         var forwarded = 0
-        for index in 0..<100 { // a perfect 20 ms stream from the stranger first
-            if machine.received(.rtp, valid: true, sequence: UInt16(index), from: stranger, bridged: true,
-                                at: UInt64(index) * 20_000_000) == .forward { forwarded += 1 }
+        for index in 0..<100 {  // a perfect 20 ms stream from the stranger first
+            if machine.received(
+                .rtp, valid: true, sequence: UInt16(index), from: stranger, bridged: true,
+                at: UInt64(index) * 20_000_000) == .forward
+            {
+                forwarded += 1
+            }
         }
         // Probation let it in (no other source yet)...
         XCTAssertGreaterThan(forwarded, 0)
@@ -49,8 +54,9 @@ final class MediaLegStateMachineTests: XCTestCase {
         XCTAssertEqual(machine.relayOut(.rtp, isMedia: true, writable: true, crossLoop: false), .drop)
         XCTAssertEqual(machine.statistics.droppedNoDestination, 1)
         machine.setRemote(rtp: phone, rtcp: nil, confirmed: true)
-        XCTAssertEqual(machine.relayOut(.rtp, isMedia: true, writable: true, crossLoop: false),
-                       .send(to: phone, stopTone: false))
+        XCTAssertEqual(
+            machine.relayOut(.rtp, isMedia: true, writable: true, crossLoop: false),
+            .send(to: phone, stopTone: false))
         XCTAssertEqual(machine.relayOut(.rtp, isMedia: true, writable: false, crossLoop: false), .drop)
         XCTAssertEqual(machine.statistics.droppedOverload, 1)
         for _ in 0..<MediaLegStateMachine.maximumPendingHops {
@@ -64,24 +70,32 @@ final class MediaLegStateMachineTests: XCTestCase {
     func testRelayedMediaStopsTheToneButRTCPDoesNot() throws {
         var machine = MediaLegStateMachine(relatchAfterSilence: nil)
         machine.setRemote(rtp: phone, rtcp: stranger, confirmed: true)
-        let stream = try ToneStream(generator: ToneGenerator(cadence: .italyRingback), payloadType: 0,
-                                    ssrc: 1, firstSequence: 1, firstTimestamp: 1, startTime: 0)
+        let stream = try ToneStream(
+            generator: ToneGenerator(cadence: .italyRingback), payloadType: 0,
+            ssrc: 1, firstSequence: 1, firstTimestamp: 1, startTime: 0)
         let generation = try XCTUnwrap(machine.startTone(stream))
-        guard case .send(let packets, let destination, let next) = machine.toneTimerFired(
-            generation: generation, at: 0, writable: true, allocator: ByteBufferAllocator()) else {
+        guard
+            case .send(let packets, let destination, let next) = machine.toneTimerFired(
+                generation: generation, at: 0, writable: true, allocator: ByteBufferAllocator())
+        else {
             return XCTFail("tone should send")
         }
         XCTAssertEqual(packets.count, 1)
         XCTAssertEqual(destination, phone)
         XCTAssertEqual(next, 20_000_000)
-        XCTAssertEqual(machine.relayOut(.rtcp, isMedia: false, writable: true, crossLoop: false),
-                       .send(to: stranger, stopTone: false))
+        XCTAssertEqual(
+            machine.relayOut(.rtcp, isMedia: false, writable: true, crossLoop: false),
+            .send(to: stranger, stopTone: false))
         XCTAssertTrue(machine.isTonePlaying)
-        XCTAssertEqual(machine.relayOut(.rtp, isMedia: true, writable: true, crossLoop: false),
-                       .send(to: phone, stopTone: true))
+        XCTAssertEqual(
+            machine.relayOut(.rtp, isMedia: true, writable: true, crossLoop: false),
+            .send(to: phone, stopTone: true))
         XCTAssertFalse(machine.isTonePlaying)
-        guard case .stop = machine.toneTimerFired(generation: generation, at: 20_000_000, writable: true,
-                                                  allocator: ByteBufferAllocator()) else {
+        guard
+            case .stop = machine.toneTimerFired(
+                generation: generation, at: 20_000_000, writable: true,
+                allocator: ByteBufferAllocator())
+        else {
             return XCTFail("stale timer must stop")
         }
         XCTAssertEqual(machine.statistics.toneSent, 1)
@@ -94,8 +108,9 @@ final class MediaLegStateMachineTests: XCTestCase {
         XCTAssertFalse(machine.close())
         XCTAssertEqual(machine.received(.rtp, valid: true, sequence: 1, from: phone, bridged: true, at: 0), .drop)
         XCTAssertEqual(machine.relayOut(.rtp, isMedia: true, writable: true, crossLoop: false), .drop)
-        let stream = try ToneStream(generator: ToneGenerator(cadence: .italyRingback), payloadType: 0,
-                                    ssrc: 1, firstSequence: 1, firstTimestamp: 1, startTime: 0)
+        let stream = try ToneStream(
+            generator: ToneGenerator(cadence: .italyRingback), payloadType: 0,
+            ssrc: 1, firstSequence: 1, firstTimestamp: 1, startTime: 0)
         XCTAssertNil(machine.startTone(stream))
     }
 }

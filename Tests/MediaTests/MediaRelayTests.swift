@@ -1,6 +1,7 @@
 import NIOCore
 import NIOPosix
 import XCTest
+
 @testable import Media
 
 final class MediaRelayTests: XCTestCase {
@@ -13,7 +14,7 @@ final class MediaRelayTests: XCTestCase {
         let phoneA = try await TestPhone.start()
         let phoneB = try await TestPhone.start()
         let legA = try await engine.openLeg()
-        let legB = try await engine.openLeg() // possibly another loop: exercises the cross-loop path
+        let legB = try await engine.openLeg()  // possibly another loop: exercises the cross-loop path
         legA.setRemote(rtp: phoneA.address, rtcp: nil)
         legB.setRemote(rtp: phoneB.address, rtcp: nil)
         try engine.bridge(legA, legB)
@@ -21,15 +22,16 @@ final class MediaRelayTests: XCTestCase {
 
         var sentByA: [ByteBuffer] = []
         for sequence in 0..<20 {
-            let payloadType: UInt8 = sequence % 5 == 4 ? 101 : 0 // telephone-event passes through
-            let packet = TestPhone.rtp(sequence: UInt16(sequence), payloadType: payloadType,
-                                       payload: (0..<160).map { UInt8(truncatingIfNeeded: $0 &+ sequence) })
+            let payloadType: UInt8 = sequence % 5 == 4 ? 101 : 0  // telephone-event passes through
+            let packet = TestPhone.rtp(
+                sequence: UInt16(sequence), payloadType: payloadType,
+                payload: (0..<160).map { UInt8(truncatingIfNeeded: $0 &+ sequence) })
             sentByA.append(packet)
             try await phoneA.send(packet, to: legA.rtpAddress)
         }
         let atB = try await phoneB.waitFor(20)
         XCTAssertEqual(atB.map(\.data), sentByA)
-        XCTAssertTrue(atB.allSatisfy { $0.source == legB.rtpAddress }) // relayed from B's own port
+        XCTAssertTrue(atB.allSatisfy { $0.source == legB.rtpAddress })  // relayed from B's own port
 
         let reply = TestPhone.rtp(sequence: 7, ssrc: 0x2222, payload: [1, 2, 3])
         try await phoneB.send(reply, to: legB.rtpAddress)
@@ -145,8 +147,10 @@ final class MediaRelayTests: XCTestCase {
 
         try await phoneA.send(TestPhone.rtp(sequence: 1, payload: [1]), to: legA.rtpAddress)
         try await eventually { legA.statistics.droppedNotBridged == 1 }
-        let garbage: [[UInt8]] = [[], [0x80], [0x80, 0, 0, 1, 0, 0], [0x40] + [UInt8](repeating: 0, count: 20),
-                                  [0x8F] + [UInt8](repeating: 0, count: 12), [UInt8](repeating: 0xFF, count: 1400)]
+        let garbage: [[UInt8]] = [
+            [], [0x80], [0x80, 0, 0, 1, 0, 0], [0x40] + [UInt8](repeating: 0, count: 20),
+            [0x8F] + [UInt8](repeating: 0, count: 12), [UInt8](repeating: 0xFF, count: 1400),
+        ]
         try engine.bridge(legA, legB)
         for bytes in garbage {
             try await phoneA.send(ByteBuffer(bytes: bytes), to: legA.rtpAddress)
@@ -155,7 +159,7 @@ final class MediaRelayTests: XCTestCase {
         try await phoneA.send(TestPhone.rtp(sequence: 2, payload: [2]), to: legA.rtpAddress)
         let atB = try await phoneB.waitFor(1)
         XCTAssertEqual(atB.map { $0.data.getInteger(at: 2, as: UInt16.self) }, [2])
-        try await eventually { legA.statistics.droppedMalformed >= UInt64(garbage.count * 2 - 2) } // RTCP's too
+        try await eventually { legA.statistics.droppedMalformed >= UInt64(garbage.count * 2 - 2) }  // RTCP's too
         let stats = legA.statistics
         XCTAssertEqual(stats.droppedNotBridged, 1)
         // Every datagram but possibly the empty ones (which the kernel may not report) is counted.

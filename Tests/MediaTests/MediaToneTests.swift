@@ -1,6 +1,7 @@
 import NIOCore
 import NIOPosix
 import XCTest
+
 @testable import Media
 
 final class MediaToneTests: XCTestCase {
@@ -33,8 +34,9 @@ final class MediaToneTests: XCTestCase {
 
         let samples = packets.flatMap { $0.data.readableBytesView.dropFirst(12).map(MuLaw.decode) }
         XCTAssertEqual(AudioAnalysis.zeroCrossingFrequency(samples), 425, accuracy: 10)
-        XCTAssertGreaterThan(AudioAnalysis.goertzelPower(samples, frequency: 425),
-                             100 * AudioAnalysis.goertzelPower(samples, frequency: 600))
+        XCTAssertGreaterThan(
+            AudioAnalysis.goertzelPower(samples, frequency: 425),
+            100 * AudioAnalysis.goertzelPower(samples, frequency: 600))
 
         engine.stopTone(on: leg)
         XCTAssertFalse(leg.isTonePlaying)

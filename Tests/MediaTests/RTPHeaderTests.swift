@@ -1,15 +1,18 @@
 import NIOCore
 import XCTest
+
 @testable import Media
 
 final class RTPHeaderTests: XCTestCase {
     func testSerialisesTheFixedHeader() {
-        let header = RTPHeader(marker: true, payloadType: 8, sequenceNumber: 0x1234,
-                               timestamp: 0xDEADBEEF, ssrc: 0x01020304)
+        let header = RTPHeader(
+            marker: true, payloadType: 8, sequenceNumber: 0x1234,
+            timestamp: 0xDEADBEEF, ssrc: 0x01020304)
         var buffer = ByteBuffer()
         header.write(to: &buffer)
-        XCTAssertEqual(Array(buffer.readableBytesView),
-                       [0x80, 0x88, 0x12, 0x34, 0xDE, 0xAD, 0xBE, 0xEF, 0x01, 0x02, 0x03, 0x04])
+        XCTAssertEqual(
+            Array(buffer.readableBytesView),
+            [0x80, 0x88, 0x12, 0x34, 0xDE, 0xAD, 0xBE, 0xEF, 0x01, 0x02, 0x03, 0x04])
     }
 
     func testRoundTripsWithCSRCsAndPayloadWithoutConsuming() throws {
@@ -70,11 +73,11 @@ final class RTPHeaderTests: XCTestCase {
         XCTAssertEqual(rtcp.lengthInWords, 1)
         XCTAssertTrue(RTPHeader.looksLikeMultiplexedRTCP(receiverReport))
         XCTAssertNil(RTCPHeader(parsing: ByteBuffer(bytes: [0x80, 201, 0, 1])))
-        XCTAssertNil(RTCPHeader(parsing: ByteBuffer(bytes: [0x80, 0, 0, 1, 0, 0, 0, 0]))) // RTP-like PT
+        XCTAssertNil(RTCPHeader(parsing: ByteBuffer(bytes: [0x80, 0, 0, 1, 0, 0, 0, 0])))  // RTP-like PT
 
         var rtp = ByteBuffer()
         RTPHeader(marker: true, payloadType: 101, sequenceNumber: 1, timestamp: 1, ssrc: 1).write(to: &rtp)
-        XCTAssertFalse(RTPHeader.looksLikeMultiplexedRTCP(rtp)) // 0x80 | 101 = 229, outside 192...223
+        XCTAssertFalse(RTPHeader.looksLikeMultiplexedRTCP(rtp))  // 0x80 | 101 = 229, outside 192...223
         XCTAssertTrue(MediaLeg.classify(.rtp, rtp) == (true, true, 1))
         XCTAssertTrue(MediaLeg.classify(.rtp, receiverReport) == (true, false, nil))
         XCTAssertTrue(MediaLeg.classify(.rtcp, receiverReport) == (true, false, nil))

@@ -1,11 +1,12 @@
 import XCTest
+
 @testable import Media
 
 final class RTPPortAllocatorTests: XCTestCase {
     func testDefaultRangeHandsOutEvenPairsInsideTheRange() throws {
         var allocator = try RTPPortAllocator()
         XCTAssertEqual(allocator.range, 10000...20000)
-        XCTAssertEqual(allocator.capacity, 5000) // 10000/10001 ... 19998/19999
+        XCTAssertEqual(allocator.capacity, 5000)  // 10000/10001 ... 19998/19999
         for _ in 0..<100 {
             let pair = try allocator.allocate()
             XCTAssertEqual(pair.rtp % 2, 0)
@@ -17,7 +18,7 @@ final class RTPPortAllocatorTests: XCTestCase {
 
     func testOddBoundsAreRoundedInward() throws {
         var allocator = try RTPPortAllocator(range: 10001...10006)
-        XCTAssertEqual(allocator.capacity, 2) // 10002/10003, 10004/10005; 10006 has no 10007
+        XCTAssertEqual(allocator.capacity, 2)  // 10002/10003, 10004/10005; 10006 has no 10007
         let pairs = Set(try [allocator.allocate().rtp, allocator.allocate().rtp])
         XCTAssertEqual(pairs, [10002, 10004])
         XCTAssertThrowsError(try allocator.allocate())
@@ -33,7 +34,7 @@ final class RTPPortAllocatorTests: XCTestCase {
     }
 
     func testQuarantinedPairsStayOutOfRotationUntilTheirTime() throws {
-        var allocator = try RTPPortAllocator(range: 20000...20003) // 2 pairs
+        var allocator = try RTPPortAllocator(range: 20000...20003)  // 2 pairs
         let a = try allocator.allocate(at: 0)
         let b = try allocator.allocate(at: 0)
         XCTAssertTrue(allocator.quarantine(a, until: 1_000))
@@ -72,7 +73,7 @@ final class RTPPortAllocatorTests: XCTestCase {
     }
 
     func testReleasedPairsComeBack() throws {
-        var allocator = try RTPPortAllocator(range: 20000...20007) // 4 pairs
+        var allocator = try RTPPortAllocator(range: 20000...20007)  // 4 pairs
         let all = try (0..<4).map { _ in try allocator.allocate() }
         XCTAssertEqual(Set(all).count, 4)
         XCTAssertTrue(allocator.release(all[2]))
@@ -92,7 +93,7 @@ final class RTPPortAllocatorTests: XCTestCase {
     }
 
     func testChurnEndsEmpty() throws {
-        var allocator = try RTPPortAllocator(range: 20000...20019) // 10 pairs
+        var allocator = try RTPPortAllocator(range: 20000...20019)  // 10 pairs
         var held: [RTPPortPair] = []
         for round in 0..<10_000 {
             if held.count == allocator.capacity || (round % 3 == 2 && !held.isEmpty) {

@@ -1,5 +1,6 @@
 import NIOCore
 import XCTest
+
 @testable import Media
 
 final class SymmetricLatchTests: XCTestCase {
@@ -11,8 +12,10 @@ final class SymmetricLatchTests: XCTestCase {
 
     /// Sends `count` packets from `source` 20 ms apart with consecutive sequence numbers from
     /// `first`; returns what `accept` answered for each.
-    private func stream(_ latch: inout SymmetricLatch, from source: SocketAddress, first: UInt16, count: Int,
-                        startingAt start: UInt64, spacing: UInt64 = 20_000_000) -> [Bool] {
+    private func stream(
+        _ latch: inout SymmetricLatch, from source: SocketAddress, first: UInt16, count: Int,
+        startingAt start: UInt64, spacing: UInt64 = 20_000_000
+    ) -> [Bool] {
         (0..<count).map { index in
             latch.accept(from: source, sequence: first &+ UInt16(index), at: start + UInt64(index) * spacing)
         }
@@ -31,7 +34,7 @@ final class SymmetricLatchTests: XCTestCase {
     }
 
     func testUnconfirmedSourcesNeedProbationOfConsecutivePackets() {
-        var latch = SymmetricLatch(advertised: sdp) // private SDP address: not confirmed (NAT)
+        var latch = SymmetricLatch(advertised: sdp)  // private SDP address: not confirmed (NAT)
         XCTAssertEqual(stream(&latch, from: nat, first: 100, count: 5, startingAt: 0), [false, false, false, true, true])
         XCTAssertEqual(latch.latched, nat)
         XCTAssertEqual(latch.destination, nat, "audio goes to the real (public) source, not the SDP address")
@@ -42,7 +45,7 @@ final class SymmetricLatchTests: XCTestCase {
         var latch = SymmetricLatch(advertised: nil)
         XCTAssertFalse(latch.accept(from: nat, sequence: 10, at: 0))
         XCTAssertFalse(latch.accept(from: nat, sequence: 11, at: 20 * ms))
-        XCTAssertFalse(latch.accept(from: nat, sequence: 30, at: 40 * ms)) // gap: counts as the first again
+        XCTAssertFalse(latch.accept(from: nat, sequence: 30, at: 40 * ms))  // gap: counts as the first again
         XCTAssertFalse(latch.accept(from: nat, sequence: 31, at: 60 * ms))
         XCTAssertFalse(latch.accept(from: nat, sequence: 32, at: 80 * ms))
         XCTAssertTrue(latch.accept(from: nat, sequence: 33, at: 100 * ms))
@@ -56,7 +59,7 @@ final class SymmetricLatchTests: XCTestCase {
         // Four consecutive packets within 3 ms: far faster than 10 ms audio frames.
         XCTAssertEqual(stream(&latch, from: other, first: 1, count: 4, startingAt: 0, spacing: ms), [false, false, false, false])
         XCTAssertFalse(latch.isLatched)
-        XCTAssertEqual(StrictRTPPolicy().minimumProbationNanoseconds, 22 * ms) // (4 - 1) * 9 - 5 ms
+        XCTAssertEqual(StrictRTPPolicy().minimumProbationNanoseconds, 22 * ms)  // (4 - 1) * 9 - 5 ms
     }
 
     func testCompetingSourcesInterfereAndNeitherWinsWhileBothSend() {
@@ -136,7 +139,7 @@ final class SymmetricLatchTests: XCTestCase {
     func testResetWithNewAddressesReopensLearningAndSameAddressesChangeNothing() {
         var latch = SymmetricLatch(advertised: sdp, confirmed: sdp, signallingHost: "192.168.1.10")
         XCTAssertTrue(latch.accept(from: sdp, sequence: 1, at: 0))
-        latch.reset(advertised: sdp, confirmed: sdp, signallingHost: "192.168.1.10") // the 200 OK repeats the early SDP
+        latch.reset(advertised: sdp, confirmed: sdp, signallingHost: "192.168.1.10")  // the 200 OK repeats the early SDP
         XCTAssertTrue(latch.isLocked)
         // A re-INVITE moves the stream to another port of the same host.
         let moved = try! SocketAddress(ipAddress: "192.168.1.10", port: 4002)
@@ -186,9 +189,9 @@ final class SymmetricLatchTests: XCTestCase {
     func testOptionalRelatchAfterSilenceStillNeedsProbation() {
         var latch = SymmetricLatch(advertised: nil, relatchAfterSilence: 2_000 * ms)
         XCTAssertEqual(stream(&latch, from: nat, first: 1, count: 4, startingAt: 0).last, true)
-        XCTAssertTrue(latch.accept(from: nat, sequence: 5, at: 6_000 * ms)) // locks (window over)
+        XCTAssertTrue(latch.accept(from: nat, sequence: 5, at: 6_000 * ms))  // locks (window over)
         XCTAssertTrue(latch.isLocked)
-        XCTAssertFalse(latch.accept(from: other, sequence: 1, at: 7_000 * ms)) // silent only 1 s
+        XCTAssertFalse(latch.accept(from: other, sequence: 1, at: 7_000 * ms))  // silent only 1 s
         XCTAssertEqual(stream(&latch, from: other, first: 1, count: 4, startingAt: 8_000 * ms).last, true)
         XCTAssertEqual(latch.destination, other)
     }

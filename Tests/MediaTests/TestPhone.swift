@@ -2,6 +2,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import XCTest
+
 @testable import Media
 
 /// A fake phone for socket tests: one UDP socket on 127.0.0.1 that records what it receives.

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import Media
 
 final class ToneGeneratorTests: XCTestCase {
@@ -28,7 +29,7 @@ final class ToneGeneratorTests: XCTestCase {
         XCTAssertTrue(off.allSatisfy { $0 == 0 })
         XCTAssertTrue(generator.isOn(at: 7999))
         XCTAssertFalse(generator.isOn(at: 8000))
-        XCTAssertTrue(generator.isOn(at: 40_000)) // next cycle
+        XCTAssertTrue(generator.isOn(at: 40_000))  // next cycle
         XCTAssertEqual(generator.samples(from: 40_000, count: 400), generator.samples(from: 0, count: 400))
     }
 
@@ -47,15 +48,18 @@ final class ToneGeneratorTests: XCTestCase {
     func testUnitedKingdomDoubleRing() {
         let generator = ToneGenerator(cadence: .unitedKingdomRingback)
         // 0.4 on, 0.2 off, 0.4 on, 2.0 off at 8 kHz.
-        let expectations: [(UInt64, Bool)] = [(0, true), (3199, true), (3200, false), (4799, false),
-                                              (4800, true), (7999, true), (8000, false), (23_999, false),
-                                              (24_000, true)]
+        let expectations: [(UInt64, Bool)] = [
+            (0, true), (3199, true), (3200, false), (4799, false),
+            (4800, true), (7999, true), (8000, false), (23_999, false),
+            (24_000, true),
+        ]
         for (index, isOn) in expectations {
             XCTAssertEqual(generator.isOn(at: index), isOn, "sample \(index)")
         }
         let on = generator.samples(from: 0, count: 3200)
-        XCTAssertGreaterThan(AudioAnalysis.goertzelPower(on, frequency: 400),
-                             50 * AudioAnalysis.goertzelPower(on, frequency: 300))
+        XCTAssertGreaterThan(
+            AudioAnalysis.goertzelPower(on, frequency: 400),
+            50 * AudioAnalysis.goertzelPower(on, frequency: 300))
     }
 
     func testFranceCadence() {

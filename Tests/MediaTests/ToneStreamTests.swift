@@ -1,13 +1,15 @@
 import NIOCore
 import XCTest
+
 @testable import Media
 
 final class ToneStreamTests: XCTestCase {
     private let millisecond: UInt64 = 1_000_000
 
     private func makeStream(payloadType: UInt8 = 0, start: UInt64 = 1_000_000_000) throws -> ToneStream {
-        try ToneStream(generator: ToneGenerator(cadence: .italyRingback), payloadType: payloadType,
-                       ssrc: 0xCAFEBABE, firstSequence: 65534, firstTimestamp: 0xFFFF_FF00, startTime: start)
+        try ToneStream(
+            generator: ToneGenerator(cadence: .italyRingback), payloadType: payloadType,
+            ssrc: 0xCAFEBABE, firstSequence: 65534, firstTimestamp: 0xFFFF_FF00, startTime: start)
     }
 
     func testPacketsArePacedEvery20MillisecondsWithConsecutiveNumbering() throws {
@@ -53,7 +55,7 @@ final class ToneStreamTests: XCTestCase {
 
     func testOffPhaseIsEncodedSilence() throws {
         var stream = try makeStream(payloadType: 8)
-        let packets = stream.packets(dueAt: stream.startTime + 1500 * millisecond) // 75 and before; burst
+        let packets = stream.packets(dueAt: stream.startTime + 1500 * millisecond)  // 75 and before; burst
         let last = try XCTUnwrap(packets.last)
         XCTAssertTrue(last.readableBytesView.dropFirst(12).allSatisfy { $0 == 0xD5 })
         var mu = try makeStream(payloadType: 0)

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import PBX
 
 /// Inputs the FuzzDialplan target (Fuzz/, scripts/fuzz.sh) found to stall or crash; each is also
@@ -24,8 +25,9 @@ final class FuzzRegressionTests: XCTestCase {
             finished.signal()
         }
         worker.start()
-        XCTAssertEqual(finished.wait(timeout: .now() + Self.livenessBound), .success,
-                       "a backtracking regex in $[...] did not finish within \(Self.livenessBound) s")
+        XCTAssertEqual(
+            finished.wait(timeout: .now() + Self.livenessBound), .success,
+            "a backtracking regex in $[...] did not finish within \(Self.livenessBound) s")
     }
 
     /// FuzzDialplan: `$[...]` is parsed by recursive descent with no nesting bound, so 4,000 nested

@@ -1,6 +1,7 @@
-@testable import PBX
 import Foundation
 import XCTest
+
+@testable import PBX
 
 final class LinearRegexTests: XCTestCase {
     func matches(_ pattern: String, _ subject: String, file: StaticString = #filePath, line: UInt = #line) -> Bool {
@@ -70,9 +71,11 @@ final class LinearRegexTests: XCTestCase {
     }
 
     func testUnsupportedOrMalformedSyntaxIsRefused() {
-        for pattern in ["(a)\\1", "\\w+", "\\bfoo", "\\<x", "a\\", "(ab", "ab)", "[ab", "[z-a]", "*a", "a|*b", "(+a)",
-                        "a{3,2}", "a{x}", "a{2", "[[.a.]]", "[[=a=]]", "[[:nosuch:]]", "^*", "a{999}",
-                        String(repeating: "(", count: 40) + "a" + String(repeating: ")", count: 40)] {
+        for pattern in [
+            "(a)\\1", "\\w+", "\\bfoo", "\\<x", "a\\", "(ab", "ab)", "[ab", "[z-a]", "*a", "a|*b", "(+a)",
+            "a{3,2}", "a{x}", "a{2", "[[.a.]]", "[[=a=]]", "[[:nosuch:]]", "^*", "a{999}",
+            String(repeating: "(", count: 40) + "a" + String(repeating: ")", count: 40),
+        ] {
             XCTAssertTrue(refused(pattern), "'\(pattern)' must be refused")
         }
     }
@@ -83,8 +86,9 @@ final class LinearRegexTests: XCTestCase {
         XCTAssertTrue(refused("(abcdefgh){100}"), "bounded repetition may not blow the program up")
         let regex = try LinearRegex("a")
         XCTAssertTrue(regex.matches(String(repeating: "a", count: LinearRegex.Limits.defaultSubjectLength)))
-        XCTAssertFalse(regex.matches(String(repeating: "a", count: LinearRegex.Limits.defaultSubjectLength + 1)),
-                       "a subject over the limit is never examined")
+        XCTAssertFalse(
+            regex.matches(String(repeating: "a", count: LinearRegex.Limits.defaultSubjectLength + 1)),
+            "a subject over the limit is never examined")
         let small = try LinearRegex("a", limits: .init(maximumPatternLength: 4, maximumSubjectLength: 2, maximumProgramSize: 8))
         XCTAssertFalse(small.matches("bba"))
         XCTAssertThrowsError(try LinearRegex("aaaaa", limits: small.limits))
@@ -190,8 +194,9 @@ extension LinearRegexTests {
                 let subject = String((0..<Int.random(in: 0...6, using: &generator)).map { _ in "abc".randomElement(using: &generator)! })
                 let expected = icu.firstMatch(in: subject, range: NSRange(location: 0, length: subject.utf16.count))
                 let got = ours.firstMatch(in: subject)
-                XCTAssertEqual(got.map { NSRange(location: $0.range.lowerBound, length: $0.range.count) }, expected?.range,
-                               "/\(pattern)/ on '\(subject)'")
+                XCTAssertEqual(
+                    got.map { NSRange(location: $0.range.lowerBound, length: $0.range.count) }, expected?.range,
+                    "/\(pattern)/ on '\(subject)'")
                 if let expected, icu.numberOfCaptureGroups > 0, !Self.firstGroupIsRepeated(pattern) {
                     let group = expected.range(at: 1)
                     let expectedGroup = group.location == NSNotFound ? nil : group.location..<(group.location + group.length)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SIP
 
 /// The DNS codec for RFC 3263 lookups: every length is peer-controlled, so malformed replies
@@ -41,11 +42,17 @@ import Testing
         #expect(message.id == 0x1234)
         #expect(message.responseCode == 0)
         #expect(message.answers.count == 2)
-        #expect(message.answers[0] == DNSRecord(name: "_sip._udp.example.com", ttl: 3600,
-                                                data: .srv(priority: 10, weight: 60, port: 5060, target: "sip1.example.com")))
+        #expect(
+            message.answers[0]
+                == DNSRecord(
+                    name: "_sip._udp.example.com", ttl: 3600,
+                    data: .srv(priority: 10, weight: 60, port: 5060, target: "sip1.example.com")))
         #expect(message.answers[1].data == .srv(priority: 5, weight: 0, port: 5061, target: "sip2.example.com"))
-        #expect(DNSServiceTarget.ordered(message.answers) == [DNSServiceTarget(host: "sip2.example.com", port: 5061),
-                                                             DNSServiceTarget(host: "sip1.example.com", port: 5060)])
+        #expect(
+            DNSServiceTarget.ordered(message.answers) == [
+                DNSServiceTarget(host: "sip2.example.com", port: 5061),
+                DNSServiceTarget(host: "sip1.example.com", port: 5060),
+            ])
     }
 
     @Test func addressAnswers() throws {
@@ -97,7 +104,10 @@ import Testing
         for _ in 0..<2000 {
             let count = Int.random(in: 0..<80, using: &generator)
             var bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
-            if bytes.count > 3 { bytes[2] |= 0x80; bytes[2] &= 0x87 }
+            if bytes.count > 3 {
+                bytes[2] |= 0x80
+                bytes[2] &= 0x87
+            }
             _ = try? DNSMessage(decoding: bytes)
         }
     }

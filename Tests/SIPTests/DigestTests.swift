@@ -1,25 +1,28 @@
 import Crypto
 import NIOCore
 import XCTest
+
 @testable import SIP
 
 final class DigestTests: XCTestCase {
     /// RFC 2617 §3.5 example (MD5, qop=auth).
     func testRFC2617Example() {
         let ha1 = Digest.ha1(username: "Mufasa", realm: "testrealm@host.com", password: "Circle Of Life", algorithm: .md5)
-        let response = Digest.response(ha1: ha1, method: SIPMethod("GET"), uri: "/dir/index.html",
-                                       nonce: "dcd98b7102dd2f0e8b11d0f600bfb0c093", qop: "auth",
-                                       nonceCount: "00000001", cnonce: "0a4f113b", algorithm: .md5)
+        let response = Digest.response(
+            ha1: ha1, method: SIPMethod("GET"), uri: "/dir/index.html",
+            nonce: "dcd98b7102dd2f0e8b11d0f600bfb0c093", qop: "auth",
+            nonceCount: "00000001", cnonce: "0a4f113b", algorithm: .md5)
         XCTAssertEqual(response, "6629fae49393a05397450978507c4ef1")
     }
 
     /// RFC 7616 §3.9.1 example (SHA-256, qop=auth).
     func testRFC7616SHA256Example() {
         let ha1 = Digest.ha1(username: "Mufasa", realm: "http-auth@example.org", password: "Circle of Life", algorithm: .sha256)
-        let response = Digest.response(ha1: ha1, method: SIPMethod("GET"), uri: "/dir/index.html",
-                                       nonce: "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", qop: "auth",
-                                       nonceCount: "00000001", cnonce: "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ",
-                                       algorithm: .sha256)
+        let response = Digest.response(
+            ha1: ha1, method: SIPMethod("GET"), uri: "/dir/index.html",
+            nonce: "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", qop: "auth",
+            nonceCount: "00000001", cnonce: "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ",
+            algorithm: .sha256)
         XCTAssertEqual(response, "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1")
     }
 
@@ -36,8 +39,9 @@ final class DigestTests: XCTestCase {
             for qop in [true, false] {
                 let challenge = DigestChallenge(realm: "pbx", nonce: "abc", algorithm: algorithm, offersAuthQop: qop, opaque: "o")
                 let ha1 = Digest.ha1(username: "1001", realm: "pbx", password: "secret", algorithm: algorithm)
-                let credentials = Digest.credentials(answering: challenge, username: "1001", ha1: ha1, method: .register,
-                                                     uri: "sip:pbx", cnonce: "c0ffee")
+                let credentials = Digest.credentials(
+                    answering: challenge, username: "1001", ha1: ha1, method: .register,
+                    uri: "sip:pbx", cnonce: "c0ffee")
                 let parsed = try XCTUnwrap(DigestCredentials(credentials.description))
                 XCTAssertEqual(parsed, credentials)
                 XCTAssertTrue(Digest.isValid(parsed, ha1: ha1, method: .register), "\(algorithm) qop=\(qop)")
@@ -119,7 +123,8 @@ final class DigestTests: XCTestCase {
 
     func testSerializedHeadersCarryNoControlCharacters() throws {
         var request = SIPRequest(method: .invite, uri: try XCTUnwrap(SIPURI("sip:100@acme.test")))
-        request.headers.add(.from, SIPNameAddress(displayName: "Alice\r\nX-Injected: yes", uri: try XCTUnwrap(SIPURI("sip:101@acme.test"))).description + ";tag=1")
+        request.headers.add(
+            .from, SIPNameAddress(displayName: "Alice\r\nX-Injected: yes", uri: try XCTUnwrap(SIPURI("sip:101@acme.test"))).description + ";tag=1")
         request.headers.add(.to, "Eve\rX-Bare-CR: yes <sip:100@acme.test>")
         request.headers.add(.callID, "a\u{0}b")
         let text = String(buffer: request.serialized)

@@ -1,5 +1,6 @@
 import NIOCore
 import XCTest
+
 @testable import SIP
 
 /// Inputs the libFuzzer targets (Fuzz/, scripts/fuzz.sh) found to trap; each is also kept in
@@ -9,21 +10,24 @@ final class FuzzRegressionTests: XCTestCase {
     /// (`UInt32(...)` of a value parsed with no upper bound). The registrar reads it on every
     /// REGISTER, so one message stopped the node. It is clamped to 2**32 − 1, as documented.
     func testContactExpiresAboveUInt32IsClamped() throws {
-        for (text, expected) in [("4294967295", UInt32.max), ("4294967296", UInt32.max),
-                                 ("36001928301774", UInt32.max), ("99999999999999999999999", UInt32.max)] {
-            var buffer = ByteBuffer(string: """
-                REGISTER sip:acme.test SIP/2.0\r
-                Via: SIP/2.0/UDP 192.0.2.30:5062;branch=z9hG4bK776asdhds;rport\r
-                Max-Forwards: 70\r
-                To: <sip:100@acme.test>\r
-                From: <sip:100@acme.test>;tag=1928301774\r
-                Call-ID: a84b4c76e66710@pc33.atlanta.com\r
-                CSeq: 2 REGISTER\r
-                Contact: <sip:100@192.0.2.30:5062>;expires=\(text)\r
-                Content-Length: 0\r
-                \r
+        for (text, expected) in [
+            ("4294967295", UInt32.max), ("4294967296", UInt32.max),
+            ("36001928301774", UInt32.max), ("99999999999999999999999", UInt32.max),
+        ] {
+            var buffer = ByteBuffer(
+                string: """
+                    REGISTER sip:acme.test SIP/2.0\r
+                    Via: SIP/2.0/UDP 192.0.2.30:5062;branch=z9hG4bK776asdhds;rport\r
+                    Max-Forwards: 70\r
+                    To: <sip:100@acme.test>\r
+                    From: <sip:100@acme.test>;tag=1928301774\r
+                    Call-ID: a84b4c76e66710@pc33.atlanta.com\r
+                    CSeq: 2 REGISTER\r
+                    Contact: <sip:100@192.0.2.30:5062>;expires=\(text)\r
+                    Content-Length: 0\r
+                    \r
 
-                """)
+                    """)
             let message = try XCTUnwrap(try SIPMessageParser().parseDatagram(&buffer))
             let contact = try XCTUnwrap(message.headers.contacts?.first)
             XCTAssertEqual(contact.expires, expected, "expires=\(text)")

@@ -1,5 +1,6 @@
 import NIOCore
 import XCTest
+
 @testable import SIP
 
 /// Random truncations and byte flips of valid messages must never crash the parser.
@@ -55,7 +56,8 @@ final class FuzzTests: XCTestCase {
             var message = messages.randomElement(using: &generator)!
             for _ in 0..<Int.random(in: 1...8, using: &generator) {
                 let index = Int.random(in: 0..<message.count, using: &generator)
-                message[index] = Bool.random(using: &generator)
+                message[index] =
+                    Bool.random(using: &generator)
                     ? interesting.randomElement(using: &generator)!
                     : UInt8.random(in: 0...255, using: &generator)
             }

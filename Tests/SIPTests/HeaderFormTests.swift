@@ -1,5 +1,6 @@
 import NIOCore
 import XCTest
+
 @testable import SIP
 
 /// Every header form the parser must understand.
@@ -77,7 +78,9 @@ final class HeaderFormTests: XCTestCase {
         XCTAssertEqual(SIPURI("sip:example.com")?.user, nil)
         XCTAssertEqual(SIPURI("sip:192.0.2.1:5060")?.port, 5060)
         XCTAssertEqual(SIPURI("tel:+1-201-555-0123")?.opaque, "+1-201-555-0123")
-        for bad in ["sip:", "sip:@host", "sip:host:port", "sip:a b@host", "<sip:a@b>", "sip:a@[::1", "sip:a@host;", "sip:%zz@host", "sip:a@host:70000"] {
+        for bad in [
+            "sip:", "sip:@host", "sip:host:port", "sip:a b@host", "<sip:a@b>", "sip:a@[::1", "sip:a@host;", "sip:%zz@host", "sip:a@host:70000",
+        ] {
             XCTAssertNil(SIPURI(bad), bad)
         }
     }
@@ -137,7 +140,8 @@ final class HeaderFormTests: XCTestCase {
         XCTAssertEqual(credentials.qop, "auth")
         XCTAssertEqual(credentials.nonceCount, "00000001")
         XCTAssertEqual(credentials.cnonce, "xyz")
-        let challenge = try XCTUnwrap(DigestChallenge(#"Digest realm="pbx", nonce="n1", opaque="o", stale=TRUE, algorithm=SHA-256, qop="auth,auth-int""#))
+        let challenge = try XCTUnwrap(
+            DigestChallenge(#"Digest realm="pbx", nonce="n1", opaque="o", stale=TRUE, algorithm=SHA-256, qop="auth,auth-int""#))
         XCTAssertEqual(challenge.algorithm, .sha256)
         XCTAssertTrue(challenge.stale)
         XCTAssertTrue(challenge.offersAuthQop)
@@ -147,7 +151,8 @@ final class HeaderFormTests: XCTestCase {
     }
 
     func testLineFoldingAndWhitespace() throws {
-        let text = "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom:\r\n\t<sip:x@y>\r\n  ;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: c\r\nCSeq: 1\r\n OPTIONS\r\nSubject: one\r\n two\r\n\r\n"
+        let text =
+            "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom:\r\n\t<sip:x@y>\r\n  ;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: c\r\nCSeq: 1\r\n OPTIONS\r\nSubject: one\r\n two\r\n\r\n"
         let request = try XCTUnwrap(try SampleMessages.parse(text).request)
         XCTAssertEqual(request.headers.from?.tag, "1")
         XCTAssertEqual(request.headers[.subject], "one two")
@@ -155,7 +160,8 @@ final class HeaderFormTests: XCTestCase {
     }
 
     func testBareLineFeedsAreAccepted() throws {
-        let text = "OPTIONS sip:a@b SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nFrom: <sip:x@y>;tag=1\nTo: <sip:a@b>\nCall-ID: c\nCSeq: 1 OPTIONS\n\n"
+        let text =
+            "OPTIONS sip:a@b SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nFrom: <sip:x@y>;tag=1\nTo: <sip:a@b>\nCall-ID: c\nCSeq: 1 OPTIONS\n\n"
         XCTAssertNotNil(try SampleMessages.parse(text).request)
     }
 
@@ -183,7 +189,8 @@ final class HeaderFormTests: XCTestCase {
     }
 
     func testBadRequestResponseCopiesAddressingHeaders() throws {
-        let text = "INVITE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h:5060;branch=z9hG4bK1\r\nVia: SIP/2.0/UDP p;branch=z9hG4bK0\r\nFrom: <sip:x@y>;tag=1\r\nTo: <sip:a@b>\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
+        let text =
+            "INVITE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h:5060;branch=z9hG4bK1\r\nVia: SIP/2.0/UDP p;branch=z9hG4bK0\r\nFrom: <sip:x@y>;tag=1\r\nTo: <sip:a@b>\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
         XCTAssertThrowsError(try SampleMessages.parse(text)) { error in
             guard let error = error as? SIPParseError, let response = error.response(toTag: "srv") else {
                 return XCTFail("not addressable")

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import SIP
 
 /// Numbers in SDP and SIP headers a stranger controls: out of range is refused or ignored, never

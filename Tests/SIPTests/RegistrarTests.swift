@@ -61,8 +61,9 @@ final class RegistrarTests: XCTestCase {
     func testContactInThe200QuotesTheInstanceAsReceived() {
         let instance = "\"<urn:uuid:00000000-0000-1000-8000-000A95A0E128>\""
         let bindings = apply(register(["<sip:100@10.0.0.1:5061;transport=TLS;ob>;+sip.instance=\(instance)"], expires: "600"), []).1
-        XCTAssertEqual(bindings.first?.contactHeaderValue(at: now),
-                       "<sip:100@10.0.0.1:5061;transport=TLS;ob>;expires=600;+sip.instance=\(instance)")
+        XCTAssertEqual(
+            bindings.first?.contactHeaderValue(at: now),
+            "<sip:100@10.0.0.1:5061;transport=TLS;ob>;expires=600;+sip.instance=\(instance)")
     }
 
     func testOlderCSeqOfTheSameCallIsOutOfOrder() {

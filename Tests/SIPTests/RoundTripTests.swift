@@ -1,5 +1,6 @@
 import NIOCore
 import XCTest
+
 @testable import SIP
 
 /// serialize → parse gives back the same message.
@@ -28,16 +29,19 @@ final class RoundTripTests: XCTestCase {
     }
 
     func testTypedValuesRoundTrip() throws {
-        let uri = SIPURI(user: "a b@c", host: "2001:db8::1", port: 5060,
-                         parameters: SIPParameters([SIPParameter(name: "transport", value: "tcp"), SIPParameter(name: "lr")]))
+        let uri = SIPURI(
+            user: "a b@c", host: "2001:db8::1", port: 5060,
+            parameters: SIPParameters([SIPParameter(name: "transport", value: "tcp"), SIPParameter(name: "lr")]))
         XCTAssertEqual(uri.description, "sip:a%20b%40c@[2001:db8::1]:5060;transport=tcp;lr")
         XCTAssertEqual(SIPURI(uri.description), uri)
-        let address = SIPNameAddress(displayName: "Smith, \"J\"", uri: uri,
-                                     parameters: SIPParameters([SIPParameter(name: "tag", value: "x1")]))
+        let address = SIPNameAddress(
+            displayName: "Smith, \"J\"", uri: uri,
+            parameters: SIPParameters([SIPParameter(name: "tag", value: "x1")]))
         XCTAssertEqual(SIPNameAddress(address.description), address)
         XCTAssertEqual(SIPNameAddress(displayName: "Alice", uri: uri).description.hasPrefix("Alice <sip:"), true)
-        let via = SIPVia(transport: "tcp", host: "pbx.example.com", port: 5060,
-                         parameters: SIPParameters([SIPParameter(name: "branch", value: "z9hG4bKx")]))
+        let via = SIPVia(
+            transport: "tcp", host: "pbx.example.com", port: 5060,
+            parameters: SIPParameters([SIPParameter(name: "branch", value: "z9hG4bKx")]))
         XCTAssertEqual(via.description, "SIP/2.0/TCP pbx.example.com:5060;branch=z9hG4bKx")
         XCTAssertEqual(SIPVia(via.description), via)
     }
@@ -46,7 +50,9 @@ final class RoundTripTests: XCTestCase {
         let request = try XCTUnwrap(try SampleMessages.parse(SampleMessages.invite).request)
         let response = SIPResponse(replyingTo: request, statusCode: 180, toTag: "as83kd9bs")
         let text = String(buffer: response.serialized)
-        XCTAssertEqual(text, """
+        XCTAssertEqual(
+            text,
+            """
             SIP/2.0 180 Ringing\r
             Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK776asdhds;rport\r
             From: "Alice" <sip:1001@pbx.example.com>;tag=1928301774\r

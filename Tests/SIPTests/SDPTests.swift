@@ -1,5 +1,6 @@
 import NIOCore
 import XCTest
+
 @testable import SIP
 
 final class SDPTests: XCTestCase {
@@ -67,10 +68,13 @@ final class SDPTests: XCTestCase {
 
     func testAnswerPicksCommonCodecsAndRejectsOtherStreams() throws {
         let offer = try XCTUnwrap(SDPSession(linphoneOffer))
-        let origin = SDPOrigin(username: "centralino", sessionID: "42", sessionVersion: 1,
-                               connection: SDPConnection(address: "198.51.100.1"))
-        let answer = try XCTUnwrap(SDPOfferAnswer.answer(offer, origin: origin, address: SDPConnection(address: "198.51.100.1"),
-                                                         port: 20000, supported: [.pcma, .pcmu, .opus, .telephoneEvent]))
+        let origin = SDPOrigin(
+            username: "centralino", sessionID: "42", sessionVersion: 1,
+            connection: SDPConnection(address: "198.51.100.1"))
+        let answer = try XCTUnwrap(
+            SDPOfferAnswer.answer(
+                offer, origin: origin, address: SDPConnection(address: "198.51.100.1"),
+                port: 20000, supported: [.pcma, .pcmu, .opus, .telephoneEvent]))
         XCTAssertEqual(answer.media.count, 2)
         let audio = answer.media[0]
         XCTAssertEqual(audio.port, 20000)
@@ -85,16 +89,21 @@ final class SDPTests: XCTestCase {
     }
 
     func testNoCommonCodecMeansNoAnswer() throws {
-        let offer = try XCTUnwrap(SDPSession("v=0\r\no=- 1 1 IN IP4 a\r\ns=-\r\nc=IN IP4 a\r\nt=0 0\r\nm=audio 4000 RTP/AVP 18 101\r\na=rtpmap:101 telephone-event/8000\r\n"))
+        let offer = try XCTUnwrap(
+            SDPSession(
+                "v=0\r\no=- 1 1 IN IP4 a\r\ns=-\r\nc=IN IP4 a\r\nt=0 0\r\nm=audio 4000 RTP/AVP 18 101\r\na=rtpmap:101 telephone-event/8000\r\n"))
         let origin = SDPOrigin(sessionID: "1", sessionVersion: 1, connection: SDPConnection(address: "b"))
-        XCTAssertNil(SDPOfferAnswer.answer(offer, origin: origin, address: SDPConnection(address: "b"), port: 1,
-                                           supported: [.pcmu, .telephoneEvent]))
+        XCTAssertNil(
+            SDPOfferAnswer.answer(
+                offer, origin: origin, address: SDPConnection(address: "b"), port: 1,
+                supported: [.pcmu, .telephoneEvent]))
     }
 
     func testOffer() throws {
         let origin = SDPOrigin(sessionID: "7", sessionVersion: 7, connection: SDPConnection(address: "198.51.100.1"))
-        let offer = SDPOfferAnswer.offer(origin: origin, address: SDPConnection(address: "198.51.100.1"), port: 30000,
-                                         codecs: [.pcmu, .pcma, .g722, .opus, .telephoneEvent])
+        let offer = SDPOfferAnswer.offer(
+            origin: origin, address: SDPConnection(address: "198.51.100.1"), port: 30000,
+            codecs: [.pcmu, .pcma, .g722, .opus, .telephoneEvent])
         let media = try XCTUnwrap(SDPSession(offer.description)?.media.first)
         XCTAssertEqual(media.formats, ["0", "8", "9", "111", "101"])
         XCTAssertEqual(media.rtpmap(for: "9")?.clockRate, 8000)

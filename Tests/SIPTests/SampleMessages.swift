@@ -1,4 +1,5 @@
 import NIOCore
+
 @testable import SIP
 
 /// Typical messages from phones, used by several tests.

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import SIP
 
 /// RFC 4028 session timers: header parsing, the UAS's answer to a request, and the timer on a
@@ -33,14 +34,18 @@ final class SessionTimerTests: XCTestCase {
         // No timer support at the UAC: we refresh, no Require.
         XCTAssertTrue(policy.answer(invite([(.sessionExpires, "600")])) == .accept(SessionExpires(seconds: 600, refresher: .uas), require: false))
         // Supported: timer, no refresher: the UAC refreshes.
-        XCTAssertTrue(policy.answer(invite([(.sessionExpires, "600"), (.supported, "replaces, timer")]))
+        XCTAssertTrue(
+            policy.answer(invite([(.sessionExpires, "600"), (.supported, "replaces, timer")]))
                 == .accept(SessionExpires(seconds: 600, refresher: .uac), require: true))
-        XCTAssertTrue(policy.answer(invite([(.sessionExpires, "600;refresher=uas"), (.supported, "timer")]))
+        XCTAssertTrue(
+            policy.answer(invite([(.sessionExpires, "600;refresher=uas"), (.supported, "timer")]))
                 == .accept(SessionExpires(seconds: 600, refresher: .uas), require: true))
         // Longer than ours: shortened to ours, not below the request's Min-SE.
-        XCTAssertTrue(policy.answer(invite([(.sessionExpires, "7200"), (.supported, "timer")]))
+        XCTAssertTrue(
+            policy.answer(invite([(.sessionExpires, "7200"), (.supported, "timer")]))
                 == .accept(SessionExpires(seconds: 1800, refresher: .uac), require: true))
-        XCTAssertTrue(policy.answer(invite([(.sessionExpires, "7200"), (SessionTimerPolicy.minSEHeader, "3600"), (.supported, "timer")]))
+        XCTAssertTrue(
+            policy.answer(invite([(.sessionExpires, "7200"), (SessionTimerPolicy.minSEHeader, "3600"), (.supported, "timer")]))
                 == .accept(SessionExpires(seconds: 3600, refresher: .uac), require: true))
         XCTAssertTrue(SessionTimerPolicy(sessionExpires: 0).answer(invite([(.sessionExpires, "600")])) == .none)
     }

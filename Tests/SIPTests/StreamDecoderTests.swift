@@ -1,6 +1,7 @@
 import NIOCore
 import NIOTestUtils
 import XCTest
+
 @testable import SIP
 
 final class StreamDecoderTests: XCTestCase {

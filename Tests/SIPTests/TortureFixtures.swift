@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import XCTest
+
 @testable import SIP
 
 /// Loads the RFC 4475 torture messages from the repository's `tests/fixtures/sip-torture/`

@@ -1,13 +1,16 @@
 import NIOCore
 import XCTest
+
 @testable import SIP
 
 /// RFC 4475 §3.1.2 (syntactically invalid) and §3.2–3.4 (parse, but wrong for the
 /// transaction or application layer). Each test is named after its torture file.
 final class TortureInvalidTests: XCTestCase {
-    private func assertRejected(_ name: String, _ code: SIPParseError.Code, header: SIPHeaderName? = nil,
-                                addressable: Bool = true, status: Int = 400,
-                                file: StaticString = #filePath, line: UInt = #line) throws {
+    private func assertRejected(
+        _ name: String, _ code: SIPParseError.Code, header: SIPHeaderName? = nil,
+        addressable: Bool = true, status: Int = 400,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let error = try TortureFixtures.rejection(name, file: file, line: line)
         XCTAssertEqual(error.code, code, "\(name): \(error)", file: file, line: line)
         XCTAssertEqual(error.statusCode, status, name, file: file, line: line)

@@ -1,5 +1,6 @@
 import NIOCore
 import XCTest
+
 @testable import SIP
 
 /// RFC 4475 §3.1.1: valid messages, each named after its torture file.
@@ -21,8 +22,9 @@ final class TortureValidTests: XCTestCase {
         XCTAssertEqual(vias.map(\.transport), ["UDP", "TCP", "UDP"])
         XCTAssertEqual(vias.map(\.branch), ["390skdjuw", "z9hG4bK9ikj8", "z9hG4bK30239"])
         XCTAssertEqual(request.headers[.subject], "")
-        XCTAssertEqual(request.headers[SIPHeaderName("newfangledheader")],
-                       "newfangled value continued newfangled value")
+        XCTAssertEqual(
+            request.headers[SIPHeaderName("newfangledheader")],
+            "newfangled value continued newfangled value")
         XCTAssertEqual(request.headers[SIPHeaderName("UnknownHeaderWithUnusualValue")], ";;,,;;,;")
         let contact = try XCTUnwrap(request.headers.contacts?.first)
         XCTAssertEqual(contact.displayName, "Quoted string \"\"")

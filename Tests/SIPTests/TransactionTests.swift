@@ -1,5 +1,6 @@
 import NIOCore
 import XCTest
+
 @testable import SIP
 
 final class TransactionTests: XCTestCase {
@@ -241,7 +242,7 @@ final class TransactionTests: XCTestCase {
         var clock = ManualClock()
         clock.apply(machine.start())
         clock.advance(to: 1_000_000) { machine.event(.timerFired($0)) }
-        clock.apply(machine.event(.request(request)))   // the INVITE again: its 2xx was lost
+        clock.apply(machine.event(.request(request)))  // the INVITE again: its 2xx was lost
         var ack = request
         ack.method = .ack
         clock.apply(machine.event(.request(ack)))

@@ -17,10 +17,15 @@ final class AMIServerTests: XCTestCase {
         adjust(&configuration)
         let logger = Logger(label: "test")
         let directory = AMIDirectory()
-        directory.replace(with: [AMIAccount(tenant: tenant, username: "crm", secret: "s3cret", permit: ["127.0.0.1/32"],
-                                            read: "all", write: "all")], logger: logger)
-        let server = try await AMIServer.bind(configuration: configuration, directory: directory, bus: AMIEventBus(logger: logger),
-                                              group: MultiThreadedEventLoopGroup.singleton, logger: logger, startTime: Date().timeIntervalSince1970)
+        directory.replace(
+            with: [
+                AMIAccount(
+                    tenant: tenant, username: "crm", secret: "s3cret", permit: ["127.0.0.1/32"],
+                    read: "all", write: "all")
+            ], logger: logger)
+        let server = try await AMIServer.bind(
+            configuration: configuration, directory: directory, bus: AMIEventBus(logger: logger),
+            group: MultiThreadedEventLoopGroup.singleton, logger: logger, startTime: Date().timeIntervalSince1970)
         let task = Task { try await server.run() }
         return (server, server.localAddress?.port ?? 0, task)
     }
@@ -59,12 +64,16 @@ final class AMIServerTests: XCTestCase {
         let (_, port, task) = try await startServer { _ in }
         defer { task.cancel() }
         let waiter = try LoopbackClient(port: port)
-        waiter.send("Action: Login\r\nUsername: crm\r\nSecret: s3cret\r\nEvents: user\r\n\r\nAction: WaitEvent\r\nActionID: w1\r\nTimeout: 30\r\n\r\n")
+        waiter.send(
+            "Action: Login\r\nUsername: crm\r\nSecret: s3cret\r\nEvents: user\r\n\r\nAction: WaitEvent\r\nActionID: w1\r\nTimeout: 30\r\n\r\n")
         _ = waiter.read(until: "Authentication accepted")
         let sender = try LoopbackClient(port: port)
         sender.send("Action: Login\r\nUsername: crm\r\nSecret: s3cret\r\nEvents: off\r\n\r\nAction: UserEvent\r\nUserEvent: Wake\r\n\r\n")
         let text = waiter.read(until: "Event: WaitEventComplete\r\nActionID: w1\r\n\r\n").text
-        XCTAssertTrue(text.contains("Response: Success\r\nActionID: w1\r\nMessage: Waiting for Event completed.\r\n\r\nEvent: UserEvent\r\nPrivilege: user,all\r\nUserEvent: Wake\r\n"), text)
+        XCTAssertTrue(
+            text.contains(
+                "Response: Success\r\nActionID: w1\r\nMessage: Waiting for Event completed.\r\n\r\nEvent: UserEvent\r\nPrivilege: user,all\r\nUserEvent: Wake\r\n"
+            ), text)
     }
 
     func testWaitEventTimesOut() async throws {

@@ -1,9 +1,10 @@
 import AMI
 import Foundation
 import PBX
-@testable import Server
 import SIP
 import XCTest
+
+@testable import Server
 
 final class CallRulesTests: XCTestCase {
     let tenant = UUID(uuidString: "7D2C0E2A-1111-4222-8333-444455556666")!
@@ -14,16 +15,20 @@ final class CallRulesTests: XCTestCase {
     }
 
     func testOwnTenantPassesAndWrapperUUIDIsNormalised() throws {
-        var own = try request([("Channel", "Local/100@c2c_7D2C0E2A-1111-4222-8333-444455556666/n"), ("Context", "FROM_C2C_7d2c0e2a-1111-4222-8333-444455556666"),
-                               ("Exten", "0391234567"), ("Priority", "1"), ("Variable", "__TENANT_UUID=7d2c0e2a-1111-4222-8333-444455556666")])
+        var own = try request([
+            ("Channel", "Local/100@c2c_7D2C0E2A-1111-4222-8333-444455556666/n"), ("Context", "FROM_C2C_7d2c0e2a-1111-4222-8333-444455556666"),
+            ("Exten", "0391234567"), ("Priority", "1"), ("Variable", "__TENANT_UUID=7d2c0e2a-1111-4222-8333-444455556666"),
+        ])
         XCTAssertNil(TenantScope.refusal(for: &own, tenant: tenant))
         XCTAssertEqual(own.resource, "100@c2c_7d2c0e2a-1111-4222-8333-444455556666/n")
         XCTAssertEqual(own.destination, .extensionTarget(context: "from_c2c_7d2c0e2a-1111-4222-8333-444455556666", exten: "0391234567", priority: 1))
     }
 
     func testOtherTenantsAreRefused() throws {
-        var byVariable = try request([("Channel", "Local/100@c2c"), ("Context", "from_c2c"), ("Exten", "1"), ("Priority", "1"),
-                                      ("Variable", "__TENANT_UUID=\(other)")])
+        var byVariable = try request([
+            ("Channel", "Local/100@c2c"), ("Context", "from_c2c"), ("Exten", "1"), ("Priority", "1"),
+            ("Variable", "__TENANT_UUID=\(other)"),
+        ])
         XCTAssertNotNil(TenantScope.refusal(for: &byVariable, tenant: tenant))
         var byChannel = try request([("Channel", "Local/100@c2c_\(other)"), ("Context", "from_c2c"), ("Exten", "1"), ("Priority", "1")])
         XCTAssertNotNil(TenantScope.refusal(for: &byChannel, tenant: tenant))
@@ -50,9 +55,11 @@ final class CallRulesTests: XCTestCase {
     }
 
     func testCodecChoiceKeepsTheCallersFirstRelayableCodecAndPayloadTypes() throws {
-        let offer = try XCTUnwrap(SDPSession("""
-            v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 18 8 0 100\r\na=rtpmap:18 G729/8000\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:100 telephone-event/8000\r\n
-            """))
+        let offer = try XCTUnwrap(
+            SDPSession(
+                """
+                v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 18 8 0 100\r\na=rtpmap:18 G729/8000\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:100 telephone-event/8000\r\n
+                """))
         let choice = try XCTUnwrap(CallSDP.choose(from: offer))
         XCTAssertEqual(choice.codec, .pcma)
         XCTAssertEqual(choice.payloadType, 8)

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import Server
 
 final class SIPConnectionBookTests: XCTestCase {

@@ -1,8 +1,9 @@
 import Foundation
 import NIOCore
 import PBX
-@testable import Server
 import XCTest
+
+@testable import Server
 
 /// Per-tenant capacity bookkeeping with a manual clock: admission with reservations, the engine's
 /// counts, a tenant's own limits over the node's defaults, the originate token bucket.

@@ -25,7 +25,8 @@ final class CentralinoStoreTests: XCTestCase {
 
     func testApplyIsIdempotentAndSecretsAreNotStoredInClear() throws {
         let store = try CentralinoStore(dataDirectory: directory)
-        let yaml = "tenants:\n  - name: acme\n    extensions:\n      - { number: \"100\", password: sipsecret100 }\n    ami_users:\n      - { username: crm, password: amisecret42, permit: [\"127.0.0.1\"] }\n"
+        let yaml =
+            "tenants:\n  - name: acme\n    extensions:\n      - { number: \"100\", password: sipsecret100 }\n    ami_users:\n      - { username: crm, password: amisecret42, permit: [\"127.0.0.1\"] }\n"
         try store.apply(try document(yaml))
         let revision = try store.revision()
         try store.apply(try document(yaml))
@@ -46,11 +47,13 @@ final class CentralinoStoreTests: XCTestCase {
     func testUsernameOfAnotherTenantIsRefusedAndNothingIsApplied() throws {
         let store = try CentralinoStore(dataDirectory: directory)
         try store.apply(try document("tenants:\n  - name: a\n    ami_users:\n      - { username: crm, password: x }\n"))
-        let clash = "tenants:\n  - name: newco\n    ami_users:\n      - { username: other, password: y }\n  - name: b\n    ami_users:\n      - { username: CRM, password: y }\n"
+        let clash =
+            "tenants:\n  - name: newco\n    ami_users:\n      - { username: other, password: y }\n  - name: b\n    ami_users:\n      - { username: CRM, password: y }\n"
         XCTAssertThrowsError(try store.apply(try document(clash))) { error in
             let error = error as? ProvisioningError
             XCTAssertEqual(error?.line, 7)
-            XCTAssertTrue(error?.message.contains("tenant 'a'") == true && error?.message.contains("tenant 'b'") == true, "\(String(describing: error))")
+            XCTAssertTrue(
+                error?.message.contains("tenant 'a'") == true && error?.message.contains("tenant 'b'") == true, "\(String(describing: error))")
         }
         XCTAssertEqual(try store.tenants().map(\.name), ["a"], "the whole file is refused")
         XCTAssertEqual(try store.amiAccounts().map(\.username), ["crm"])
@@ -65,7 +68,8 @@ final class CentralinoStoreTests: XCTestCase {
 
     func testRouteMustNameATrunk() throws {
         let store = try CentralinoStore(dataDirectory: directory)
-        XCTAssertThrowsError(try store.apply(try document("tenants:\n  - name: a\n    outbound_routes:\n      - { prefix: \"0\", trunk: nope }\n"))) { error in
+        XCTAssertThrowsError(try store.apply(try document("tenants:\n  - name: a\n    outbound_routes:\n      - { prefix: \"0\", trunk: nope }\n"))) {
+            error in
             XCTAssertEqual((error as? ProvisioningError)?.line, 4)
         }
         XCTAssertEqual(try store.tenants().count, 0)

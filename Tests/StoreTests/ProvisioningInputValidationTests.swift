@@ -4,8 +4,10 @@ import XCTest
 /// `centralino apply` refuses control characters in every text field and numbers outside their
 /// range (issue 9, defects 1 and 11); the error names line and field and never echoes a raw CR/LF.
 final class ProvisioningInputValidationTests: XCTestCase {
-    func document(extensionName: String = "\"Alice\"", trunk: String = "{ name: carrier, host: 127.0.0.1, port: 5090 }",
-                  route: String = "{ prefix: \"0\", trunk: carrier, strip: 1 }", permit: String = "\"127.0.0.1/32\"") -> String {
+    func document(
+        extensionName: String = "\"Alice\"", trunk: String = "{ name: carrier, host: 127.0.0.1, port: 5090 }",
+        route: String = "{ prefix: \"0\", trunk: carrier, strip: 1 }", permit: String = "\"127.0.0.1/32\""
+    ) -> String {
         """
         tenants:
           - name: acme
@@ -28,8 +30,9 @@ final class ProvisioningInputValidationTests: XCTestCase {
             XCTAssertTrue(error.field.hasSuffix(field), "\(error)", file: file, line: line)
             XCTAssertTrue(error.message.contains(text), "\(error)", file: file, line: line)
             XCTAssertGreaterThan(error.line, 0, file: file, line: line)
-            XCTAssertFalse(error.description.unicodeScalars.contains { $0.value < 0x20 }, "\(error.description.debugDescription)",
-                           file: file, line: line)
+            XCTAssertFalse(
+                error.description.unicodeScalars.contains { $0.value < 0x20 }, "\(error.description.debugDescription)",
+                file: file, line: line)
         }
     }
 

@@ -47,16 +47,20 @@ final class ProvisioningParserTests: XCTestCase {
     }
 
     func testErrorsNameLineAndField() {
-        assertError("tenants:\n  - name: a\n    ami_users:\n      - username: u\n        password: p\n        permit: [\"10.0.0.300/8\"]\n",
-                    line: 6, field: "permit", contains: "10.0.0.300")
-        assertError("tenants:\n  - name: a\n    extensions:\n      - { number: \"10x\", password: p }\n",
-                    line: 4, field: "number", contains: "digits")
-        assertError("tenants:\n  - name: a\n    extensions:\n      - { number: \"100\" }\n",
-                    line: 4, field: "password", contains: "required")
+        assertError(
+            "tenants:\n  - name: a\n    ami_users:\n      - username: u\n        password: p\n        permit: [\"10.0.0.300/8\"]\n",
+            line: 6, field: "permit", contains: "10.0.0.300")
+        assertError(
+            "tenants:\n  - name: a\n    extensions:\n      - { number: \"10x\", password: p }\n",
+            line: 4, field: "number", contains: "digits")
+        assertError(
+            "tenants:\n  - name: a\n    extensions:\n      - { number: \"100\" }\n",
+            line: 4, field: "password", contains: "required")
         assertError("tenants:\n  - name: a\n    colour: red\n", line: 3, field: "colour", contains: "unknown key")
         assertError("tenants:\n  - name: a\n    uuid: nope\n", line: 3, field: "uuid", contains: "not a UUID")
-        assertError("tenants:\n  - name: a\n    ami_users:\n      - { username: u, password: p, write: \"call,bogus\" }\n",
-                    line: 4, field: "write", contains: "not a list of AMI classes")
+        assertError(
+            "tenants:\n  - name: a\n    ami_users:\n      - { username: u, password: p, write: \"call,bogus\" }\n",
+            line: 4, field: "write", contains: "not a list of AMI classes")
         assertError("tenants:\n  - name: a\n    trunks:\n      - { name: t, host: h, port: 70000 }\n", line: 4, field: "port", contains: "65535")
         assertError("tenants: [\n", line: 2, field: "(file)", contains: "YAML")
     }

@@ -22,7 +22,8 @@ final class TenantLimitsStoreTests: XCTestCase {
 
     func testLimitsAreAppliedKeptAndReset() throws {
         let store = try CentralinoStore(dataDirectory: directory)
-        try store.apply(try ProvisioningParser.parse(yaml: tenantYAML("{ channels: 6, rtp_port_pairs: 3, ami_sessions: 2, originates_per_second: 0 }")))
+        try store.apply(
+            try ProvisioningParser.parse(yaml: tenantYAML("{ channels: 6, rtp_port_pairs: 3, ami_sessions: 2, originates_per_second: 0 }")))
         XCTAssertEqual(try store.tenants().first?.limits, TenantLimits(channels: 6, rtpPortPairs: 3, amiSessions: 2, originatesPerSecond: 0))
         // No `limits` mapping: the stored ones stay.
         try store.apply(try ProvisioningParser.parse(yaml: tenantYAML(nil)))
@@ -35,17 +36,20 @@ final class TenantLimitsStoreTests: XCTestCase {
     }
 
     func testBadLimitsNameTheLineAndField() {
-        for (limits, field) in [("{ channels: 0 }", "limits.channels"), ("{ channels: -1 }", "limits.channels"),
-                                ("{ rtp_port_pairs: 1e9 }", "limits.rtp_port_pairs"), ("{ ami_sessions: 99999999999999999999 }", "limits.ami_sessions"),
-                                ("{ originates_per_second: fast }", "limits.originates_per_second"), ("{ channel: 5 }", "limits.channel"),
-                                ("{ channels: [1] }", "limits.channels"), ("7", "limits")] {
+        for (limits, field) in [
+            ("{ channels: 0 }", "limits.channels"), ("{ channels: -1 }", "limits.channels"),
+            ("{ rtp_port_pairs: 1e9 }", "limits.rtp_port_pairs"), ("{ ami_sessions: 99999999999999999999 }", "limits.ami_sessions"),
+            ("{ originates_per_second: fast }", "limits.originates_per_second"), ("{ channel: 5 }", "limits.channel"),
+            ("{ channels: [1] }", "limits.channels"), ("7", "limits"),
+        ] {
             XCTAssertThrowsError(try ProvisioningParser.parse(yaml: tenantYAML(limits)), limits) { error in
                 guard let error = error as? ProvisioningError else { return XCTFail("\(error)") }
                 XCTAssertTrue(error.field.hasSuffix(field), "\(limits): \(error)")
                 XCTAssertEqual(error.line, 4, "\(limits): \(error)")
             }
         }
-        XCTAssertEqual(try ProvisioningParser.parse(yaml: tenantYAML("{ originates_per_second: 0, channels: 1000000 }")).tenants[0].limits,
-                       TenantLimits(channels: 1_000_000, originatesPerSecond: 0))
+        XCTAssertEqual(
+            try ProvisioningParser.parse(yaml: tenantYAML("{ originates_per_second: 0, channels: 1000000 }")).tenants[0].limits,
+            TenantLimits(channels: 1_000_000, originatesPerSecond: 0))
     }
 }

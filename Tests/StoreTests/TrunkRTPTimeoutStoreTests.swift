@@ -54,10 +54,13 @@ final class TrunkRTPTimeoutStoreTests: XCTestCase {
         let store = try CentralinoStore(dataDirectory: directory)
         try store.apply(try ProvisioningParser.parse(yaml: yaml(nil)))
         let tenant = try XCTUnwrap(store.tenants().first)
-        XCTAssertThrowsError(try store.saveTrunk(Trunk(name: "carrier", host: "127.0.0.1", port: 5060, rtpTimeout: 86_401),
-                                                 password: nil, replacing: "carrier", tenant: tenant.uuid))
-        let saved = try store.saveTrunk(Trunk(name: "carrier", host: "127.0.0.1", port: 5060, rtpTimeout: 7),
-                                        password: nil, replacing: "carrier", tenant: tenant.uuid)
+        XCTAssertThrowsError(
+            try store.saveTrunk(
+                Trunk(name: "carrier", host: "127.0.0.1", port: 5060, rtpTimeout: 86_401),
+                password: nil, replacing: "carrier", tenant: tenant.uuid))
+        let saved = try store.saveTrunk(
+            Trunk(name: "carrier", host: "127.0.0.1", port: 5060, rtpTimeout: 7),
+            password: nil, replacing: "carrier", tenant: tenant.uuid)
         XCTAssertEqual(saved.trunk.rtpTimeout, 7)
     }
 }

@@ -1,5 +1,5 @@
-import FuzzerDriver
 import AMI
+import FuzzerDriver
 import NIOCore
 
 /// libFuzzer entry point: the AMI byte stream as a client sends it on the manager port.

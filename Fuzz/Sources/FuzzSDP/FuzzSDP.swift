@@ -20,8 +20,10 @@ public func fuzzSDP(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         }
     }
     let origin = SDPOrigin(sessionID: "1", sessionVersion: 1, connection: SDPConnection(address: "192.0.2.1"))
-    _ = SDPOfferAnswer.answer(session, origin: origin, address: SDPConnection(address: "192.0.2.1"),
-                              port: 10_000, supported: supported)?.description
+    _ =
+        SDPOfferAnswer.answer(
+            session, origin: origin, address: SDPConnection(address: "192.0.2.1"),
+            port: 10_000, supported: supported)?.description
     precondition(SDPSession(session.description) != nil, "the canonical text of a parsed SDP does not parse")
     return 0
 }

@@ -34,8 +34,12 @@ public struct CallerID: Sendable, Hashable {
         var bracket = 0
         for character in number {
             switch character {
-            case "[": bracket += 1; result.append(character)
-            case "]": bracket = max(0, bracket - 1); result.append(character)
+            case "[":
+                bracket += 1
+                result.append(character)
+            case "]":
+                bracket = max(0, bracket - 1)
+                result.append(character)
             case "-", ".": if bracket > 0 { result.append(character) }
             case " ", "(", ")", "\t": continue
             default: result.append(character)
@@ -49,7 +53,8 @@ extension String {
     /// The string without leading and trailing spaces and tabs.
     func trimmingBlanks() -> String {
         guard let first = firstIndex(where: { $0 != " " && $0 != "\t" }),
-              let last = lastIndex(where: { $0 != " " && $0 != "\t" }) else { return "" }
+            let last = lastIndex(where: { $0 != " " && $0 != "\t" })
+        else { return "" }
         return String(self[first...last])
     }
 }

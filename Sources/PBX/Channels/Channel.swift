@@ -19,10 +19,12 @@ public struct Channel: Sendable, Hashable {
     public var priority: Int
     public var variables: ChannelVariables
 
-    public init(name: String, uniqueID: String, linkedID: String? = nil, tenant: UUID, state: ChannelState = .down,
-                callerID: CallerID = CallerID(), connectedLine: CallerID = CallerID(), accountCode: String = "",
-                language: String = "en", context: String = "", exten: String = "", priority: Int = 1,
-                variables: ChannelVariables = ChannelVariables()) {
+    public init(
+        name: String, uniqueID: String, linkedID: String? = nil, tenant: UUID, state: ChannelState = .down,
+        callerID: CallerID = CallerID(), connectedLine: CallerID = CallerID(), accountCode: String = "",
+        language: String = "en", context: String = "", exten: String = "", priority: Int = 1,
+        variables: ChannelVariables = ChannelVariables()
+    ) {
         self.name = name
         self.uniqueID = uniqueID
         self.linkedID = linkedID ?? uniqueID

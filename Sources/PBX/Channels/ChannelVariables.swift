@@ -15,8 +15,10 @@ public struct ChannelVariables: Sendable, Hashable {
         /// Longest value, in bytes (an AMI line carries at most 1024 bytes; the dialplan may concatenate).
         public var maximumValueLength: Int
 
-        public init(maximumCount: Int = Limits.defaultCount, maximumNameLength: Int = Limits.defaultNameLength,
-                    maximumValueLength: Int = Limits.defaultValueLength) {
+        public init(
+            maximumCount: Int = Limits.defaultCount, maximumNameLength: Int = Limits.defaultNameLength,
+            maximumValueLength: Int = Limits.defaultValueLength
+        ) {
             self.maximumCount = maximumCount
             self.maximumNameLength = maximumNameLength
             self.maximumValueLength = maximumValueLength

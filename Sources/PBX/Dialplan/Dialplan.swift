@@ -58,17 +58,22 @@ public struct Dialplan: Sendable, Hashable {
 
     // MARK: - Search
 
-    private func search(context: String, exten: String,
-                        pick: (DialplanExtension) -> DialplanPriority?) -> Match? {
+    private func search(
+        context: String, exten: String,
+        pick: (DialplanExtension) -> DialplanPriority?
+    ) -> Match? {
         var visited: [String] = []
         return search(context: context, exten: exten, visited: &visited, pick: pick)
     }
 
-    private func search(context name: String, exten: String, visited: inout [String],
-                        pick: (DialplanExtension) -> DialplanPriority?) -> Match? {
+    private func search(
+        context name: String, exten: String, visited: inout [String],
+        pick: (DialplanExtension) -> DialplanPriority?
+    ) -> Match? {
         guard visited.count < Self.maximumIncludeDepth,
-              !visited.contains(where: { $0.lowercased() == name.lowercased() }),
-              let context = contexts[name] else { return nil }
+            !visited.contains(where: { $0.lowercased() == name.lowercased() }),
+            let context = contexts[name]
+        else { return nil }
         for candidate in context.extensions where candidate.pattern.matches(exten) {
             if let priority = pick(candidate) {
                 return Match(context: name, exten: candidate, priority: priority)
@@ -87,11 +92,14 @@ public struct Dialplan: Sendable, Hashable {
     }
 
     /// nil: keep looking; true/false: final answer (an early `!` match ends a matchMore search with no).
-    private func closeMatch(context name: String, exten: String, mode: ExtensionPattern.Mode,
-                            visited: inout [String]) -> Bool? {
+    private func closeMatch(
+        context name: String, exten: String, mode: ExtensionPattern.Mode,
+        visited: inout [String]
+    ) -> Bool? {
         guard visited.count < Self.maximumIncludeDepth,
-              !visited.contains(where: { $0.lowercased() == name.lowercased() }),
-              let context = contexts[name] else { return nil }
+            !visited.contains(where: { $0.lowercased() == name.lowercased() }),
+            let context = contexts[name]
+        else { return nil }
         let digits = Array(exten.utf8)
         for candidate in context.extensions {
             let result = candidate.pattern.match(digits, mode: mode)

@@ -30,8 +30,10 @@ public struct DialplanExecution: Sendable {
     private let applications: [String: String]
 
     /// A channel entering the dialplan at `context`, `exten`, `priority` (an Originate or a Local `;2`).
-    public init(dialplan: Dialplan, context: String, exten: String, priority: Int = 1,
-                applications: [String] = DialplanExecution.standardApplications) {
+    public init(
+        dialplan: Dialplan, context: String, exten: String, priority: Int = 1,
+        applications: [String] = DialplanExecution.standardApplications
+    ) {
         self.dialplan = dialplan
         self.location = DialplanLocation(context: context, exten: exten, priority: priority)
         var names: [String: String] = [:]

@@ -26,8 +26,10 @@ public enum DialplanExpression {
         case op(String)
     }
 
-    private static let operators = ["||", "&&", "==", "=~", "~~", ">=", "<=", "!=", "::",
-                                    "|", "&", "=", ">", "<", "+", ",", "-", "*", "/", "%", "?", "!", ":", "(", ")"]
+    private static let operators = [
+        "||", "&&", "==", "=~", "~~", ">=", "<=", "!=", "::",
+        "|", "&", "=", ">", "<", "+", ",", "-", "*", "/", "%", "?", "!", ":", "(", ")",
+    ]
 
     /// Characters of a bare word (`[a-zA-Z0-9.';\\_^#@]`, bytes above 0x7f, `$` not before `{`).
     private static func isWordCharacter(_ c: Character, next: Character?) -> Bool {
@@ -42,7 +44,10 @@ public enum DialplanExpression {
         var i = 0
         outer: while i < chars.count {
             let c = chars[i]
-            if c == " " || c == "\t" || c == "\r" || c == "\n" { i += 1; continue }
+            if c == " " || c == "\t" || c == "\r" || c == "\n" {
+                i += 1
+                continue
+            }
             if c == "\"" {
                 // A quoted string keeps its quotes; an unterminated quote is skipped like any stray character.
                 if let close = chars[(i + 1)...].firstIndex(of: "\"") {
@@ -63,7 +68,10 @@ public enum DialplanExpression {
                 word.append(chars[i])
                 i += 1
             }
-            if word.isEmpty { i += 1; continue }   // flex echoes and ignores anything else
+            if word.isEmpty {
+                i += 1
+                continue
+            }  // flex echoes and ignores anything else
             tokens.append(.value(isNumeric(word) ? .numericString(word) : .string(word)))
         }
         return tokens
@@ -108,7 +116,8 @@ public enum DialplanExpression {
             guard var left = parseBinary(level: 0) else { return nil }
             while take(["?"]) != nil {
                 guard let middle = parseBinary(level: 0), take(["::"]) != nil,
-                      let right = parseBinary(level: 0) else { return nil }
+                    let right = parseBinary(level: 0)
+                else { return nil }
                 left = ExpressionValue.choose(left, middle, right)
             }
             return left
@@ -176,7 +185,10 @@ public enum DialplanExpression {
             var arguments: [String] = []
             if take([")"]) == nil {
                 repeat {
-                    if peekOperator() == "," || peekOperator() == ")" { arguments.append(""); continue }
+                    if peekOperator() == "," || peekOperator() == ")" {
+                        arguments.append("")
+                        continue
+                    }
                     guard let argument = parseExpression() else { return nil }
                     arguments.append(argument.text)
                 } while take([","]) != nil

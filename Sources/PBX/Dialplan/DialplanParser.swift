@@ -25,14 +25,25 @@ public enum DialplanParser {
         var i = 0
         while i < chars.count {
             if inBlockComment {
-                if chars[i...].starts(with: ["-", "-", ";"]) { inBlockComment = false; i += 3 } else { i += 1 }
+                if chars[i...].starts(with: ["-", "-", ";"]) {
+                    inBlockComment = false
+                    i += 3
+                } else {
+                    i += 1
+                }
                 continue
             }
             if chars[i] == "\\", i + 1 < chars.count, chars[i + 1] == ";" {
-                output.append(";"); i += 2; continue
+                output.append(";")
+                i += 2
+                continue
             }
             if chars[i] == ";" {
-                if chars[i...].starts(with: [";", "-", "-"]) { inBlockComment = true; i += 3; continue }
+                if chars[i...].starts(with: [";", "-", "-"]) {
+                    inBlockComment = true
+                    i += 3
+                    continue
+                }
                 break
             }
             output.append(chars[i])
@@ -139,8 +150,9 @@ public enum DialplanParser {
                 throw DialplanParseError(.missingApplication, line: line, "no application for priority \(number)")
             }
             let (app, data) = try splitApplication(application, line: line)
-            let priority = DialplanPriority(number: number, label: label?.isEmpty == false ? label : nil,
-                                            application: app, data: data, line: line)
+            let priority = DialplanPriority(
+                number: number, label: label?.isEmpty == false ? label : nil,
+                application: app, data: data, line: line)
             guard context.add(priority, to: name) else {
                 throw DialplanParseError(.duplicatePriority, line: line, "priority \(number) of '\(name)' is already defined")
             }

@@ -42,7 +42,9 @@ public enum DialplanSubstitution {
         var j = start
         while brackets > 0, j < chars.count {
             if chars[j] == "$", j + 1 < chars.count, chars[j + 1] == "{" {
-                needs = true; brackets += 1; j += 1
+                needs = true
+                brackets += 1
+                j += 1
             } else if chars[j] == "{" {
                 brackets += 1
             } else if chars[j] == "}" {
@@ -62,13 +64,16 @@ public enum DialplanSubstitution {
         var j = start
         while brackets > 0, j < chars.count {
             if chars[j] == "$", j + 1 < chars.count, chars[j + 1] == "[" {
-                needs = true; brackets += 1; j += 1
+                needs = true
+                brackets += 1
+                j += 1
             } else if chars[j] == "[" {
                 brackets += 1
             } else if chars[j] == "]" {
                 brackets -= 1
             } else if chars[j] == "$", j + 1 < chars.count, chars[j + 1] == "{" {
-                needs = true; j += 1
+                needs = true
+                j += 1
             }
             j += 1
         }

@@ -8,8 +8,10 @@ public struct DialplanVariables: DialplanVariableSource, Sendable, Hashable {
     /// Read-only built-ins such as `CHANNEL` or `UNIQUEID` (exact names).
     public var builtins: [String: String]
 
-    public init(_ values: [String: String] = [:], callerIDNumber: String = "", callerIDName: String = "",
-                builtins: [String: String] = [:]) {
+    public init(
+        _ values: [String: String] = [:], callerIDNumber: String = "", callerIDName: String = "",
+        builtins: [String: String] = [:]
+    ) {
         self.callerIDNumber = callerIDNumber
         self.callerIDName = callerIDName
         self.builtins = builtins

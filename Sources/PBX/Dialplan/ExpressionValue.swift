@@ -66,7 +66,7 @@ enum ExpressionValue: Equatable {
     static func compare(_ a: ExpressionValue, _ b: ExpressionValue, _ op: String) -> ExpressionValue {
         let result: Bool
         if a.isString || b.isString {
-            let (x, y) = (Array(a.text.utf8), Array(b.text.utf8))   // strcoll in the C locale: bytes
+            let (x, y) = (Array(a.text.utf8), Array(b.text.utf8))  // strcoll in the C locale: bytes
             let order = x.lexicographicallyPrecedes(y) ? -1 : (x == y ? 0 : 1)
             result = test(order, op)
         } else {
@@ -105,7 +105,7 @@ enum ExpressionValue: Equatable {
             guard let x else { return .number(0) }
             guard let y, y != 0 else { return .number(Double(Int32.max)) }
             return .number(x / y)
-        default:   // %
+        default:  // %
             guard let x, let y else { return .number(0) }
             guard y != 0 else { return .number(y) }
             return .number(fmod(x, y))
@@ -132,8 +132,9 @@ enum ExpressionValue: Equatable {
     }
 
     /// Bounds on `:` / `=~` patterns and subjects (a variable's value may hold up to 4096 bytes).
-    static let regexLimits = LinearRegex.Limits(maximumPatternLength: 1024, maximumSubjectLength: 8192,
-                                                maximumProgramSize: LinearRegex.Limits.defaultProgramSize)
+    static let regexLimits = LinearRegex.Limits(
+        maximumPatternLength: 1024, maximumSubjectLength: 8192,
+        maximumProgramSize: LinearRegex.Limits.defaultProgramSize)
 
     /// `op_colon()` (anchored at the start) and `op_eqtilde()` (anywhere): the first group's text,
     /// or the length of the match; on failure 0, or "" when the regex has groups. The pattern is a

@@ -65,7 +65,10 @@ public struct ExtensionPattern: Sendable, Hashable, CustomStringConvertible {
             switch bytes[p] {
             case UInt8(ascii: "["):
                 guard let end = bytes[(p + 1)...].firstIndex(of: UInt8(ascii: "]")) else { return 0 }
-                if end == p + 1 { p = end + 1; continue }   // empty set is ignored
+                if end == p + 1 {
+                    p = end + 1
+                    continue
+                }  // empty set is ignored
                 guard PatternOrdering.characterSet(bytes[(p + 1)..<end]).contains(c) else { return 0 }
                 p = end
             case UInt8(ascii: "N"), UInt8(ascii: "n"):
@@ -84,10 +87,10 @@ public struct ExtensionPattern: Sendable, Hashable, CustomStringConvertible {
             d += 1
             p += 1
         }
-        if d < data.count { return 0 }   // data longer than the pattern
+        if d < data.count { return 0 }  // data longer than the pattern
         if p >= bytes.count || bytes[p] == UInt8(ascii: "/") { return mode == .matchMore ? 0 : 1 }
         if bytes[p] == UInt8(ascii: "!") { return 2 }
-        return mode == .exact ? 0 : 1   // pattern has more to match
+        return mode == .exact ? 0 : 1  // pattern has more to match
     }
 
     private func matchLiteral(_ data: [UInt8], mode: Mode) -> Int {

@@ -27,8 +27,13 @@ public struct GotoTarget: Sendable, Hashable {
         let text: String
         switch parts.count {
         case 1: text = parts[0]
-        case 2: exten = parts[0]; text = parts[1]
-        default: context = parts[0]; exten = parts[1]; text = parts[2]
+        case 2:
+            exten = parts[0]
+            text = parts[1]
+        default:
+            context = parts[0]
+            exten = parts[1]
+            text = parts[2]
         }
         priority = Self.parsePriority(text)
     }
@@ -36,7 +41,13 @@ public struct GotoTarget: Sendable, Hashable {
     private static func parsePriority(_ text: String) -> Priority {
         var body = Substring(text)
         var sign = 0
-        if body.first == "+" { sign = 1; body = body.dropFirst() } else if body.first == "-" { sign = -1; body = body.dropFirst() }
+        if body.first == "+" {
+            sign = 1
+            body = body.dropFirst()
+        } else if body.first == "-" {
+            sign = -1
+            body = body.dropFirst()
+        }
         // sscanf("%d%1s") == 1: an integer, blanks around it allowed, nothing else.
         let blanks: Set<Character> = [" ", "\t", "\n", "\r"]
         let trimmed = body.drop { blanks.contains($0) }.reversed().drop { blanks.contains($0) }.reversed()

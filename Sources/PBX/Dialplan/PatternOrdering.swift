@@ -6,7 +6,7 @@
 enum PatternOrdering {
     private struct Position {
         var score: Int
-        var bitmap: [UInt8]   // 256 bits, the most significant bit of each byte is the lowest character
+        var bitmap: [UInt8]  // 256 bits, the most significant bit of each byte is the lowest character
         var atEnd: Bool
     }
 
@@ -18,7 +18,7 @@ enum PatternOrdering {
             let a = position(left, &l)
             let b = position(right, &r)
             var cmp = a.score - b.score
-            if cmp == 0 { cmp = compareBitmaps(b.bitmap, a.bitmap) }   // swapped, as in Asterisk
+            if cmp == 0 { cmp = compareBitmaps(b.bitmap, a.bitmap) }  // swapped, as in Asterisk
             if cmp != 0 || a.atEnd { return cmp }
         }
     }
@@ -50,13 +50,16 @@ enum PatternOrdering {
             i += 1
             switch c {
             case UInt8(ascii: "n"), UInt8(ascii: "N"):
-                bitmap[6] = 0x3f; bitmap[7] = 0xc0
+                bitmap[6] = 0x3f
+                bitmap[7] = 0xc0
                 return Position(score: 0x0800 | Int(UInt8(ascii: "2")), bitmap: bitmap, atEnd: false)
             case UInt8(ascii: "x"), UInt8(ascii: "X"):
-                bitmap[6] = 0xff; bitmap[7] = 0xc0
+                bitmap[6] = 0xff
+                bitmap[7] = 0xc0
                 return Position(score: 0x0A00 | Int(UInt8(ascii: "0")), bitmap: bitmap, atEnd: false)
             case UInt8(ascii: "z"), UInt8(ascii: "Z"):
-                bitmap[6] = 0x7f; bitmap[7] = 0xc0
+                bitmap[6] = 0x7f
+                bitmap[7] = 0xc0
                 return Position(score: 0x0900 | Int(UInt8(ascii: "1")), bitmap: bitmap, atEnd: false)
             case UInt8(ascii: "."):
                 return Position(score: 0x18000, bitmap: bitmap, atEnd: false)
@@ -64,11 +67,11 @@ enum PatternOrdering {
                 return Position(score: 0x28000, bitmap: bitmap, atEnd: false)
             case UInt8(ascii: "["):
                 guard let end = p[i...].firstIndex(of: UInt8(ascii: "]")) else {
-                    return Position(score: 0x40000, bitmap: bitmap, atEnd: false)   // broken set sorts last
+                    return Position(score: 0x40000, bitmap: bitmap, atEnd: false)  // broken set sorts last
                 }
                 let set = characterSet(p[i..<end])
                 i = end + 1
-                if set.isEmpty { continue }   // the empty set is ignored
+                if set.isEmpty { continue }  // the empty set is ignored
                 for member in set { bitmap[Int(member) / 8] |= 1 << (7 - member % 8) }
                 return Position(score: set.count << 8 | Int(set.min() ?? 0), bitmap: bitmap, atEnd: false)
             default:

@@ -26,9 +26,11 @@ public struct LinearRegex: Sendable {
         /// multiplies the program); a bigger program is a compile error.
         public var maximumProgramSize: Int
 
-        public init(maximumPatternLength: Int = Limits.defaultPatternLength,
-                    maximumSubjectLength: Int = Limits.defaultSubjectLength,
-                    maximumProgramSize: Int = Limits.defaultProgramSize) {
+        public init(
+            maximumPatternLength: Int = Limits.defaultPatternLength,
+            maximumSubjectLength: Int = Limits.defaultSubjectLength,
+            maximumProgramSize: Int = Limits.defaultProgramSize
+        ) {
             self.maximumPatternLength = maximumPatternLength
             self.maximumSubjectLength = maximumSubjectLength
             self.maximumProgramSize = maximumProgramSize
@@ -92,7 +94,8 @@ public struct LinearRegex: Sendable {
         var subject = subject
         return subject.withUTF8 { bytes in
             guard bytes.count <= limits.maximumSubjectLength,
-                  let positions = program.firstMatch(bytes, anchored: anchoredAtStart) else { return nil }
+                let positions = program.firstMatch(bytes, anchored: anchoredAtStart)
+            else { return nil }
             return Match(range: positions.range, firstGroup: positions.firstGroup)
         }
     }

@@ -40,18 +40,36 @@ struct LinearRegexByteSet: Sendable, Equatable {
     static func posixClass(_ name: String) -> LinearRegexByteSet? {
         var set = LinearRegexByteSet()
         switch name {
-        case "alpha": set.insert(0x41...0x5A); set.insert(0x61...0x7A)
+        case "alpha":
+            set.insert(0x41...0x5A)
+            set.insert(0x61...0x7A)
         case "digit": set.insert(0x30...0x39)
-        case "alnum": set.insert(0x30...0x39); set.insert(0x41...0x5A); set.insert(0x61...0x7A)
+        case "alnum":
+            set.insert(0x30...0x39)
+            set.insert(0x41...0x5A)
+            set.insert(0x61...0x7A)
         case "upper": set.insert(0x41...0x5A)
         case "lower": set.insert(0x61...0x7A)
-        case "xdigit": set.insert(0x30...0x39); set.insert(0x41...0x46); set.insert(0x61...0x66)
-        case "space": set.insert(0x09...0x0D); set.insert(0x20)
-        case "blank": set.insert(0x09); set.insert(0x20)
-        case "punct": set.insert(0x21...0x2F); set.insert(0x3A...0x40); set.insert(0x5B...0x60); set.insert(0x7B...0x7E)
+        case "xdigit":
+            set.insert(0x30...0x39)
+            set.insert(0x41...0x46)
+            set.insert(0x61...0x66)
+        case "space":
+            set.insert(0x09...0x0D)
+            set.insert(0x20)
+        case "blank":
+            set.insert(0x09)
+            set.insert(0x20)
+        case "punct":
+            set.insert(0x21...0x2F)
+            set.insert(0x3A...0x40)
+            set.insert(0x5B...0x60)
+            set.insert(0x7B...0x7E)
         case "print": set.insert(0x20...0x7E)
         case "graph": set.insert(0x21...0x7E)
-        case "cntrl": set.insert(0x00...0x1F); set.insert(0x7F)
+        case "cntrl":
+            set.insert(0x00...0x1F)
+            set.insert(0x7F)
         default: return nil
         }
         return set

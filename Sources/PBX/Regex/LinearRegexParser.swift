@@ -145,7 +145,10 @@ struct LinearRegexParser {
         var first = true
         while true {
             guard let byte = current else { throw LinearRegex.CompileError("unterminated '[' at offset \(start)") }
-            if byte == UInt8(ascii: "]"), !first { position += 1; break }
+            if byte == UInt8(ascii: "]"), !first {
+                position += 1
+                break
+            }
             first = false
             if byte == UInt8(ascii: "["), position + 1 < bytes.count {
                 let next = bytes[position + 1]

@@ -72,9 +72,15 @@ extension LinearRegexProgram {
                 thread.pc += 1
                 stack.append(thread)
             case .lineStart:
-                if position == 0 { thread.pc += 1; stack.append(thread) }
+                if position == 0 {
+                    thread.pc += 1
+                    stack.append(thread)
+                }
             case .lineEnd:
-                if position == length { thread.pc += 1; stack.append(thread) }
+                if position == length {
+                    thread.pc += 1
+                    stack.append(thread)
+                }
             case .byte, .any, .set, .match:
                 list.append(thread)
             }

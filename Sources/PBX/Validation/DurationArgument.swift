@@ -74,10 +74,16 @@ public enum DurationArgument {
             return (value, text[end...])
         }
         var sawDigit = false
-        while index < limited.endIndex, limited[index].isASCII, limited[index].isNumber { index = limited.index(after: index); sawDigit = true }
+        while index < limited.endIndex, limited[index].isASCII, limited[index].isNumber {
+            index = limited.index(after: index)
+            sawDigit = true
+        }
         if index < limited.endIndex, limited[index] == "." {
             index = limited.index(after: index)
-            while index < limited.endIndex, limited[index].isASCII, limited[index].isNumber { index = limited.index(after: index); sawDigit = true }
+            while index < limited.endIndex, limited[index].isASCII, limited[index].isNumber {
+                index = limited.index(after: index)
+                sawDigit = true
+            }
         }
         guard sawDigit else { return (nil, text) }
         // An exponent counts only when digits follow it ("5e" is 5 followed by "e").

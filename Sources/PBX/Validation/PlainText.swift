@@ -38,7 +38,11 @@ public enum PlainText {
             case "\n": output += "\\n"
             case "\t": output += "\\t"
             default:
-                if isControl(scalar) { output += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}" } else { output.unicodeScalars.append(scalar) }
+                if isControl(scalar) {
+                    output += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+                } else {
+                    output.unicodeScalars.append(scalar)
+                }
             }
         }
         return output + "'"

@@ -10,9 +10,11 @@ public enum DNSQuery {
         var trimmed = Substring(name)
         if trimmed.hasSuffix(".") { trimmed = trimmed.dropLast() }
         guard !trimmed.isEmpty, trimmed.utf8.count <= maximumNameLength else { return nil }
-        var bytes: [UInt8] = [UInt8(id >> 8), UInt8(id & 0xFF),
-                              0x01, 0x00,  // RD: recursion desired
-                              0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]  // one question
+        var bytes: [UInt8] = [
+            UInt8(id >> 8), UInt8(id & 0xFF),
+            0x01, 0x00,  // RD: recursion desired
+            0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        ]  // one question
         for label in trimmed.split(separator: ".", omittingEmptySubsequences: false) {
             let utf8 = Array(label.utf8)
             guard !utf8.isEmpty, utf8.count <= maximumLabelLength else { return nil }

@@ -34,8 +34,10 @@ public struct Registrar: Sendable {
 
     /// Applies `request` (already authenticated) to `current` at time `now`.
     /// Returns the outcome and the bindings to keep (unchanged unless the outcome is `.ok`).
-    public func register(_ request: SIPRequest, current: [RegistrarBinding], now: UInt64,
-                         source: String, transport: String) -> (Outcome, [RegistrarBinding]) {
+    public func register(
+        _ request: SIPRequest, current: [RegistrarBinding], now: UInt64,
+        source: String, transport: String
+    ) -> (Outcome, [RegistrarBinding]) {
         let headers = request.headers
         let live = current.filter { $0.expiresAt > now }
         guard let callID = headers.callID, let cseq = headers.cseq?.number else {
@@ -63,9 +65,10 @@ public struct Registrar: Sendable {
         for (contact, expires) in updates {
             var stripped = contact
             stripped.parameters["expires"] = nil
-            let candidate = RegistrarBinding(contact: stripped, instance: contact.instanceID, callID: callID, cseq: cseq,
-                                             expiresAt: now + UInt64(expires), source: source, transport: transport,
-                                             userAgent: headers[.userAgent])
+            let candidate = RegistrarBinding(
+                contact: stripped, instance: contact.instanceID, callID: callID, cseq: cseq,
+                expiresAt: now + UInt64(expires), source: source, transport: transport,
+                userAgent: headers[.userAgent])
             if let index = bindings.firstIndex(where: { $0.key == candidate.key }) {
                 let existing = bindings[index]
                 if existing.callID == callID, existing.cseq > cseq { return (.outOfOrder, live) }

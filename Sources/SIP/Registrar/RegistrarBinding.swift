@@ -14,8 +14,10 @@ public struct RegistrarBinding: Sendable, Hashable {
     public var transport: String
     public var userAgent: String?
 
-    public init(contact: SIPNameAddress, instance: String?, callID: String, cseq: UInt32, expiresAt: UInt64,
-                source: String, transport: String, userAgent: String?) {
+    public init(
+        contact: SIPNameAddress, instance: String?, callID: String, cseq: UInt32, expiresAt: UInt64,
+        source: String, transport: String, userAgent: String?
+    ) {
         self.contact = contact
         self.instance = instance
         self.callID = callID

@@ -52,8 +52,9 @@ public final class CallControl: Sendable {
     /// Calls (distinct linked ids) with live channels in the tenant.
     public func activeCalls(tenant: UUID) async -> Int {
         let engine = self.engine
-        return (try? await loop.submit {
-            engine.value.activeCalls(tenant: tenant)
-        }.get()) ?? 0
+        return
+            (try? await loop.submit {
+                engine.value.activeCalls(tenant: tenant)
+            }.get()) ?? 0
     }
 }

@@ -38,8 +38,9 @@ final class TenantDialplans: CallDialplanProvider {
         if let plan = cache.withLockedValue({ $0.generation == generation ? $0.plans[tenant] : nil }) { return plan }
         guard let owner = directory.tenant(uuid: tenant) else { return nil }
         let configuration = directory.configuration(of: tenant)
-        let plan = generator.dialplan(tenant: owner, extensions: configuration.extensions.map { Extension(number: $0.number, name: $0.name) },
-                                      trunks: configuration.trunks.map(\.trunk), routes: configuration.routes)
+        let plan = generator.dialplan(
+            tenant: owner, extensions: configuration.extensions.map { Extension(number: $0.number, name: $0.name) },
+            trunks: configuration.trunks.map(\.trunk), routes: configuration.routes)
         cache.withLockedValue { cache in
             if cache.generation != generation { cache = (generation, [:]) }
             cache.plans[tenant] = plan

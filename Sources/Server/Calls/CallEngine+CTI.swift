@@ -24,9 +24,10 @@ extension CallEngine {
             .sorted { $0.snapshot.uniqueID < $1.snapshot.uniqueID }
             .map { channel in
                 let (application, data) = currentApplication(channel)
-                return ChannelReport(snapshot: channel.snapshot, application: application, applicationData: data,
-                                     bridgeID: channel.bridge?.id ?? "", secondsUp: Int(Date().timeIntervalSince1970) - channel.createdAt,
-                                     variables: channel.snapshot.variables.entries.map { ($0.name, $0.value) })
+                return ChannelReport(
+                    snapshot: channel.snapshot, application: application, applicationData: data,
+                    bridgeID: channel.bridge?.id ?? "", secondsUp: Int(Date().timeIntervalSince1970) - channel.createdAt,
+                    variables: channel.snapshot.variables.entries.map { ($0.name, $0.value) })
             }
     }
 
@@ -84,7 +85,8 @@ extension CallEngine {
     /// does not exist (nothing is changed then).
     func redirect(_ first: CallChannel, to a: (String, String, Int), extra second: CallChannel, to b: (String, String, Int)) -> Bool {
         guard let dialplan = dialplans.dialplan(for: first.tenant),
-              dialplan.exists(context: a.0, exten: a.1, priority: a.2), dialplan.exists(context: b.0, exten: b.1, priority: b.2) else {
+            dialplan.exists(context: a.0, exten: a.1, priority: a.2), dialplan.exists(context: b.0, exten: b.1, priority: b.2)
+        else {
             return false
         }
         for channel in [first, second] {
@@ -115,9 +117,12 @@ extension CallEngine {
         let transferer = channel.snapshot
         let transferee = peer.snapshot
         guard redirect(peer, context: target, exten: exten, priority: 1) else { return false }
-        emit(PBXEvent("BlindTransfer", fields: [("Result", "Success")] + transferer.eventFields(prefix: "Transferer")
-                        + transferee.eventFields(prefix: "Transferee")
-                        + [("IsExternal", "No"), ("Context", target), ("Extension", exten)], tenant: channel.tenant))
+        emit(
+            PBXEvent(
+                "BlindTransfer",
+                fields: [("Result", "Success")] + transferer.eventFields(prefix: "Transferer")
+                    + transferee.eventFields(prefix: "Transferee")
+                    + [("IsExternal", "No"), ("Context", target), ("Extension", exten)], tenant: channel.tenant))
         hangup(channel, cause: .normalClearing, origin: .dialplan)
         return true
     }

@@ -18,8 +18,10 @@ extension CallEngine {
 
     /// Opens a media leg for `channel`, counting it against its tenant's RTP port pairs until the
     /// channel hangs up (the port itself closes with the channel).
-    func openMedia(for channel: CallChannel, toward destination: SIPEndpoint,
-                   _ completion: @escaping (Result<any CallMediaPort, any Error>) -> Void) {
+    func openMedia(
+        for channel: CallChannel, toward destination: SIPEndpoint,
+        _ completion: @escaping (Result<any CallMediaPort, any Error>) -> Void
+    ) {
         if !channel.holdsMediaLeg {
             channel.holdsMediaLeg = true
             capacity.mediaLegOpened(tenant: channel.tenant)

@@ -31,8 +31,13 @@ extension CallEngine {
         emit(PBXEvent("DeviceStateChange", fields: [("Device", device), ("State", state)], tenant: tenant))
         if let number = extensionNumber {
             let (status, text) = Self.extensionStatusCode(state)
-            emit(PBXEvent("ExtensionStatus", fields: [("Exten", number), ("Context", "internal"), ("Hint", device),
-                                                     ("Status", String(status)), ("StatusText", text)], tenant: tenant))
+            emit(
+                PBXEvent(
+                    "ExtensionStatus",
+                    fields: [
+                        ("Exten", number), ("Context", "internal"), ("Hint", device),
+                        ("Status", String(status)), ("StatusText", text),
+                    ], tenant: tenant))
         }
     }
 

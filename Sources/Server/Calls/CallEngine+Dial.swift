@@ -29,8 +29,11 @@ extension CallEngine {
                 addChannel(channel)
                 for (name, value) in caller.snapshot.variables.inherited().entries { setVariable(channel, name, value) }
                 applyCallerID(channel, callerID: callerID, connected: connected)
-                emit(PBXEvent("DialBegin", fields: callerBlock(caller) + channel.snapshot.eventFields(prefix: "Dest")
-                                + [("DialString", Self.dialStringResource(target))], tenant: caller.tenant))
+                emit(
+                    PBXEvent(
+                        "DialBegin",
+                        fields: callerBlock(caller) + channel.snapshot.eventFields(prefix: "Dest")
+                            + [("DialString", Self.dialStringResource(target))], tenant: caller.tenant))
                 placeOutbound(channel, caller: caller)
             }
         }
@@ -80,9 +83,10 @@ extension CallEngine {
         sip.reachableBindings(tenant: caller.tenant, number: number).compactMap { binding in
             guard let endpoint = SIPCore.endpoint(binding) else { return nil }
             let channel = newOutboundChannel(name: "PJSIP/\(number)", caller: caller, dialed: number)
-            channel.pendingOutbound = PendingOutbound(target: binding.contact.uri, destination: endpoint,
-                                                      domain: directory.tenant(uuid: caller.tenant)?.domain ?? "default",
-                                                      toUser: number, credentials: nil)
+            channel.pendingOutbound = PendingOutbound(
+                target: binding.contact.uri, destination: endpoint,
+                domain: directory.tenant(uuid: caller.tenant)?.domain ?? "default",
+                toUser: number, credentials: nil)
             return channel
         }
     }
@@ -108,10 +112,11 @@ extension CallEngine {
         // As app_dial: the new channel shows the caller's name with the number the caller dialled
         // (its exten), and the caller as connected line.
         let number = caller.snapshot.exten.isEmpty ? dialed : caller.snapshot.exten
-        let snapshot = PBX.Channel(name: "\(name)-\(ids.nextNameSuffix(technology: "PJSIP"))", uniqueID: newUniqueID(),
-                               linkedID: caller.snapshot.linkedID, tenant: caller.tenant, state: .down,
-                               callerID: CallerID(name: caller.snapshot.callerID.name, number: number), connectedLine: caller.snapshot.callerID,
-                               accountCode: caller.snapshot.accountCode, context: "internal", exten: dialed, priority: 1)
+        let snapshot = PBX.Channel(
+            name: "\(name)-\(ids.nextNameSuffix(technology: "PJSIP"))", uniqueID: newUniqueID(),
+            linkedID: caller.snapshot.linkedID, tenant: caller.tenant, state: .down,
+            callerID: CallerID(name: caller.snapshot.callerID.name, number: number), connectedLine: caller.snapshot.callerID,
+            accountCode: caller.snapshot.accountCode, context: "internal", exten: dialed, priority: 1)
         let channel = CallChannel(snapshot: snapshot, technology: .pending)
         channel.codec = caller.codec
         return channel
@@ -138,11 +143,12 @@ extension CallEngine {
                 channel.media = port
                 let choice = channel.codec ?? CallSDP.choose(from: nil)!
                 channel.codec = choice
-                let leg = driver.startOutbound(.init(
-                    tenant: channel.tenant, target: pending.target, destination: destination,
-                    caller: caller.snapshot.callerID.number.isEmpty ? caller.snapshot.connectedLine : caller.snapshot.callerID,
-                    domain: pending.domain, toUser: pending.toUser,
-                    offer: CallSDP.offer(choice: choice, host: port.host, port: port.port), credentials: pending.credentials))
+                let leg = driver.startOutbound(
+                    .init(
+                        tenant: channel.tenant, target: pending.target, destination: destination,
+                        caller: caller.snapshot.callerID.number.isEmpty ? caller.snapshot.connectedLine : caller.snapshot.callerID,
+                        domain: pending.domain, toUser: pending.toUser,
+                        offer: CallSDP.offer(choice: choice, host: port.host, port: port.port), credentials: pending.credentials))
                 channel.attach(leg)
                 channelByLeg[leg.id] = channel
             }
@@ -154,8 +160,11 @@ extension CallEngine {
     func targetRinging(_ target: CallChannel, earlyMedia: SDPSession?) {
         guard let dial = target.dialedBy else { return }
         setState(target, .ringing)
-        emit(PBXEvent("DialState", fields: callerBlock(dial.caller) + target.snapshot.eventFields(prefix: "Dest")
-                        + [("DialStatus", "RINGING")], tenant: target.tenant))
+        emit(
+            PBXEvent(
+                "DialState",
+                fields: callerBlock(dial.caller) + target.snapshot.eventFields(prefix: "Dest")
+                    + [("DialStatus", "RINGING")], tenant: target.tenant))
         let caller = dial.caller
         if let remote = CallSDP.remoteAudio(earlyMedia), let media = target.media {
             media.setRemote(host: remote.host, port: remote.port)
@@ -190,8 +199,11 @@ extension CallEngine {
         if let remote = CallSDP.remoteAudio(answer) { target.media?.setRemote(host: remote.host, port: remote.port) }
         setState(target, .up)
         for other in dial.targets where other !== target {
-            emit(PBXEvent("DialEnd", fields: callerBlock(dial.caller) + other.snapshot.eventFields(prefix: "Dest")
-                            + [("DialStatus", "CANCEL")], tenant: other.tenant))
+            emit(
+                PBXEvent(
+                    "DialEnd",
+                    fields: callerBlock(dial.caller) + other.snapshot.eventFields(prefix: "Dest")
+                        + [("DialStatus", "CANCEL")], tenant: other.tenant))
             other.dialedBy = nil
             hangup(other, cause: .answeredElsewhere, origin: .dialer)
         }
@@ -200,8 +212,11 @@ extension CallEngine {
         setVariable(caller, "DIALSTATUS", "ANSWER")
         setVariable(caller, "DIALEDPEERNAME", target.name)
         setVariable(caller, "DIALEDPEERNUMBER", target.snapshot.exten)
-        emit(PBXEvent("DialEnd", fields: callerBlock(caller) + target.snapshot.eventFields(prefix: "Dest")
-                        + [("DialStatus", "ANSWER")], tenant: target.tenant))
+        emit(
+            PBXEvent(
+                "DialEnd",
+                fields: callerBlock(caller) + target.snapshot.eventFields(prefix: "Dest")
+                    + [("DialStatus", "ANSWER")], tenant: target.tenant))
         caller.dial = nil
         target.dialedBy = nil
         self.answer(caller)
@@ -221,15 +236,20 @@ extension CallEngine {
         dial.targets.removeAll { $0 === target }
         dial.failures.append(cause)
         dial.caller.dialCause = cause
-        emit(PBXEvent("DialEnd", fields: callerBlock(dial.caller) + target.snapshot.eventFields(prefix: "Dest")
-                        + [("DialStatus", cause.dialStatus)], tenant: target.tenant))
+        emit(
+            PBXEvent(
+                "DialEnd",
+                fields: callerBlock(dial.caller) + target.snapshot.eventFields(prefix: "Dest")
+                    + [("DialStatus", cause.dialStatus)], tenant: target.tenant))
         return true
     }
 
     /// Ends the Dial once no target is left, with the DIALSTATUS its failures add up to.
     func settleDial(_ dial: ActiveDial) {
         if dial.answered == nil, dial.targets.isEmpty, dial.caller.dial === dial, !dial.caller.isGone {
-            let status = dial.failures.contains(.userBusy) ? "BUSY"
+            let status =
+                dial.failures.contains(.userBusy)
+                ? "BUSY"
                 : dial.failures.contains(.congestion) ? "CONGESTION" : (dial.failures.last?.dialStatus ?? "CHANUNAVAIL")
             finishDial(dial, status: status)
         }
@@ -240,8 +260,11 @@ extension CallEngine {
         let targets = dial.targets
         dial.targets = []
         for target in targets {
-            emit(PBXEvent("DialEnd", fields: callerBlock(dial.caller) + target.snapshot.eventFields(prefix: "Dest")
-                            + [("DialStatus", "NOANSWER")], tenant: target.tenant))
+            emit(
+                PBXEvent(
+                    "DialEnd",
+                    fields: callerBlock(dial.caller) + target.snapshot.eventFields(prefix: "Dest")
+                        + [("DialStatus", "NOANSWER")], tenant: target.tenant))
             target.dialedBy = nil
             hangup(target, cause: .noAnswer, origin: .dialer)
         }
@@ -255,8 +278,11 @@ extension CallEngine {
         dial.targets = []
         dial.caller.dial = nil
         for target in targets where dial.answered !== target {
-            emit(PBXEvent("DialEnd", fields: callerBlock(dial.caller) + target.snapshot.eventFields(prefix: "Dest")
-                            + [("DialStatus", "CANCEL")], tenant: target.tenant))
+            emit(
+                PBXEvent(
+                    "DialEnd",
+                    fields: callerBlock(dial.caller) + target.snapshot.eventFields(prefix: "Dest")
+                        + [("DialStatus", "CANCEL")], tenant: target.tenant))
             target.dialedBy = nil
             hangup(target, cause: cause, origin: requestTargets ? .farEnd : .dialer)
         }

@@ -28,9 +28,11 @@ extension CallEngine {
             channel.waitTimer = loop.scheduleConfined(in: .zero, channel) { [unowned self] channel in
                 channel.waitTimer = nil
                 guard !channel.isGone else { return }
-                let step = DialplanApplicationCall(application: single.application, data: single.data,
-                                                   location: DialplanLocation(context: channel.snapshot.context,
-                                                                              exten: channel.snapshot.exten, priority: 1))
+                let step = DialplanApplicationCall(
+                    application: single.application, data: single.data,
+                    location: DialplanLocation(
+                        context: channel.snapshot.context,
+                        exten: channel.snapshot.exten, priority: 1))
                 emitNewexten(channel, step)
                 if execute(step, on: channel) { hangup(channel, cause: .normalClearing, origin: .dialplan) }
             }
@@ -87,7 +89,8 @@ extension CallEngine {
             // anything else continues at once.
             guard let milliseconds = DurationArgument.milliseconds(step.data), milliseconds > 0 else {
                 if DurationArgument.milliseconds(step.data) == nil, !step.data.isEmpty {
-                    logger.warning("Wait: not a duration; not waiting", metadata: ["data": "\(PlainText.quoted(step.data))", "channel": "\(channel.name)"])
+                    logger.warning(
+                        "Wait: not a duration; not waiting", metadata: ["data": "\(PlainText.quoted(step.data))", "channel": "\(channel.name)"])
                 }
                 return true
             }
@@ -118,7 +121,8 @@ extension CallEngine {
             hangup(channel, cause: cause, origin: .dialplan)
             return false
         default:
-            logger.warning("dialplan application not supported; hanging up", metadata: ["application": "\(step.application)", "channel": "\(channel.name)"])
+            logger.warning(
+                "dialplan application not supported; hanging up", metadata: ["application": "\(step.application)", "channel": "\(channel.name)"])
             hangup(channel, cause: .normalClearing, origin: .dialplan)
             return false
         }

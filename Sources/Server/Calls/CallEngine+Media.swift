@@ -11,7 +11,8 @@ extension CallEngine {
         var hops = 0
         while current.isLocal, hops < 8 {
             guard let partner = current.localPartner, let bridge = partner.bridge,
-                  let next = bridge.channels.first(where: { $0 !== partner }) else { return nil }
+                let next = bridge.channels.first(where: { $0 !== partner })
+            else { return nil }
             current = next
             hops += 1
         }
@@ -21,7 +22,8 @@ extension CallEngine {
     /// After a bridge forms, relay audio between the real endpoints it connects.
     func connectMedia(_ a: CallChannel, _ b: CallChannel) {
         guard let left = mediaEndpoint(of: a), let right = mediaEndpoint(of: b), left !== right,
-              let leftMedia = left.media, let rightMedia = right.media else { return }
+            let leftMedia = left.media, let rightMedia = right.media
+        else { return }
         leftMedia.stopTone()
         rightMedia.stopTone()
         leftMedia.bridge(with: rightMedia)

@@ -18,8 +18,10 @@ struct OriginateOutcome: Sendable {
 extension CallEngine {
     func originate(_ request: OriginateRequest, tenant: UUID, completion: @escaping (OriginateOutcome) -> Void) {
         let failure = { (reason: Int) in
-            completion(OriginateOutcome(success: false, reason: reason, channel: request.channel,
-                                        uniqueID: request.channelID ?? "<unknown>"))
+            completion(
+                OriginateOutcome(
+                    success: false, reason: reason, channel: request.channel,
+                    uniqueID: request.channelID ?? "<unknown>"))
         }
         // Admitted by the AMI session with a reservation; from here what it opens counts itself.
         let needed = Self.capacityNeeded(for: request)
@@ -46,7 +48,9 @@ extension CallEngine {
             },
             onFailure: { [unowned self, unowned first] cause in
                 // The dialer reports how `;1` ended, except when it gave up itself (no answer in time).
-                if cause != .noAnswer { emit(PBXEvent("DialEnd", fields: first.snapshot.eventFields(prefix: "Dest") + [("DialStatus", cause.dialStatus)], tenant: tenant)) }
+                if cause != .noAnswer {
+                    emit(PBXEvent("DialEnd", fields: first.snapshot.eventFields(prefix: "Dest") + [("DialStatus", cause.dialStatus)], tenant: tenant))
+                }
                 failure(Self.originateReason(cause, throughLocal: isLocal))
             })
         let timeout = max(request.timeout, 1)
@@ -85,10 +89,14 @@ extension CallEngine {
         let base = "Local/\(exten)@\(context)-\(ids.nextNameSuffix(technology: "Local"))"
         let firstID = request.channelID ?? newUniqueID()
         let secondID = request.otherChannelID ?? (request.channelID.map { "\($0);2" } ?? newUniqueID())
-        let first = CallChannel(snapshot: PBX.Channel(name: "\(base);1", uniqueID: firstID, tenant: tenant, state: .down,
-                                                      context: context, exten: exten), technology: .local(half: 1))
-        let second = CallChannel(snapshot: PBX.Channel(name: "\(base);2", uniqueID: secondID, linkedID: firstID, tenant: tenant,
-                                                       state: .ring, context: context, exten: exten), technology: .local(half: 2))
+        let first = CallChannel(
+            snapshot: PBX.Channel(
+                name: "\(base);1", uniqueID: firstID, tenant: tenant, state: .down,
+                context: context, exten: exten), technology: .local(half: 1))
+        let second = CallChannel(
+            snapshot: PBX.Channel(
+                name: "\(base);2", uniqueID: secondID, linkedID: firstID, tenant: tenant,
+                state: .ring, context: context, exten: exten), technology: .local(half: 2))
         first.localPartner = second
         second.localPartner = first
         addChannel(first)
@@ -103,16 +111,21 @@ extension CallEngine {
         for (name, value) in first.snapshot.variables.entries { setVariable(second, name, value) }
         second.snapshot.accountCode = first.snapshot.accountCode
         applyCallerID(second, callerID: first.snapshot.connectedLine, connected: first.snapshot.callerID)
-        emit(PBXEvent("LocalBridge", fields: first.snapshot.eventFields(prefix: "LocalOne") + second.snapshot.eventFields(prefix: "LocalTwo")
-                        + [("Context", context), ("Exten", exten), ("LocalOptimization", noOptimisation ? "No" : "Yes")], tenant: tenant))
+        emit(
+            PBXEvent(
+                "LocalBridge",
+                fields: first.snapshot.eventFields(prefix: "LocalOne") + second.snapshot.eventFields(prefix: "LocalTwo")
+                    + [("Context", context), ("Exten", exten), ("LocalOptimization", noOptimisation ? "No" : "Yes")], tenant: tenant))
         emit(PBXEvent("DialBegin", fields: first.snapshot.eventFields(prefix: "Dest") + [("DialString", request.resource)], tenant: tenant))
         return first
     }
 
     private func makeDirectSIP(_ request: OriginateRequest, tenant: UUID, callerID: CallerID) -> CallChannel? {
         // A direct `PJSIP/<ext>` originate rings the extension's first registered contact.
-        let holder = CallChannel(snapshot: PBX.Channel(name: "Originate", uniqueID: newUniqueID(), tenant: tenant,
-                                                       callerID: callerID, connectedLine: callerID), technology: .pending)
+        let holder = CallChannel(
+            snapshot: PBX.Channel(
+                name: "Originate", uniqueID: newUniqueID(), tenant: tenant,
+                callerID: callerID, connectedLine: callerID), technology: .pending)
         holder.codec = CallSDP.choose(from: nil)
         guard let channel = makeTargets("PJSIP/\(request.resource)", caller: holder).first else { return nil }
         channel.snapshot.linkedID = channel.snapshot.uniqueID

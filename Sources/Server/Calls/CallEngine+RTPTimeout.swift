@@ -47,8 +47,9 @@ extension CallEngine {
             if idle >= UInt64(own.nanoseconds) { dead.append((channel, idle)) }
         }
         for (channel, idle) in dead where !channel.isGone {
-            logger.notice("Disconnecting channel for lack of audio RTP activity",
-                          metadata: ["channel": "\(channel.name)", "seconds": "\(idle / 1_000_000_000)"])
+            logger.notice(
+                "Disconnecting channel for lack of audio RTP activity",
+                metadata: ["channel": "\(channel.name)", "seconds": "\(idle / 1_000_000_000)"])
             emit(.channel("SoftHangupRequest", channel.snapshot, extra: [("Cause", Self.softHangupByDriver)]))
             hangup(channel, cause: .channelUnavailable, origin: .dialer)
         }
@@ -59,7 +60,8 @@ extension CallEngine {
     func isOnHold(_ channel: CallChannel) -> Bool {
         if Self.audioDirection(of: channel) != .sendrecv { return true }
         guard let bridge = channel.bridge, let peer = bridge.channels.first(where: { $0 !== channel }),
-              let far = mediaEndpoint(of: peer), far !== channel else { return false }
+            let far = mediaEndpoint(of: peer), far !== channel
+        else { return false }
         return Self.audioDirection(of: far) != .sendrecv
     }
 

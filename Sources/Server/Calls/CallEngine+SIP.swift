@@ -17,10 +17,11 @@ extension CallEngine: SIPCallDriverDelegate {
             return
         }
         let uniqueID = newUniqueID()
-        let snapshot = PBX.Channel(name: "PJSIP/\(caller.number)-\(ids.nextNameSuffix(technology: "PJSIP"))", uniqueID: uniqueID,
-                               tenant: leg.tenant, state: .ring,
-                               callerID: CallerID(name: caller.name ?? "", number: caller.number),
-                               context: "internal", exten: dialed, priority: 1)
+        let snapshot = PBX.Channel(
+            name: "PJSIP/\(caller.number)-\(ids.nextNameSuffix(technology: "PJSIP"))", uniqueID: uniqueID,
+            tenant: leg.tenant, state: .ring,
+            callerID: CallerID(name: caller.name ?? "", number: caller.number),
+            context: "internal", exten: dialed, priority: 1)
         let channel = CallChannel(snapshot: snapshot, technology: .sip(leg))
         channel.codec = choice
         addChannel(channel)
@@ -70,8 +71,9 @@ extension CallEngine: SIPCallDriverDelegate {
     /// direction, then the first re-INVITE is answered. Media stays anchored either way.
     func legReInvited(_ leg: SIPCallLeg, direction: SDPDirection) -> Bool {
         guard let channel = channelByLeg[leg.id], let bridge = channel.bridge,
-              let peer = bridge.channels.first(where: { $0 !== channel }),
-              let far = mediaEndpoint(of: peer), let farLeg = far.sipLeg, farLeg.state == .answered else { return false }
+            let peer = bridge.channels.first(where: { $0 !== channel }),
+            let far = mediaEndpoint(of: peer), let farLeg = far.sipLeg, farLeg.state == .answered
+        else { return false }
         let previous = channel.heldDirection
         channel.heldDirection = direction
         if previous != direction {

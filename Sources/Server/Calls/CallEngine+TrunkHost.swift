@@ -17,8 +17,9 @@ extension CallEngine {
             case .failure(let error):
                 // As chan_pjsip when a trunk's host does not resolve: the channel is unavailable
                 // (DIALSTATUS CHANUNAVAIL); the caller's dialplan goes on.
-                engine.logger.notice("trunk host not resolved: dialled channel unavailable",
-                                     metadata: ["host": "\(trunkHost.host)", "error": "\(error)"])
+                engine.logger.notice(
+                    "trunk host not resolved: dialled channel unavailable",
+                    metadata: ["host": "\(trunkHost.host)", "error": "\(error)"])
                 engine.hangup(channel, cause: .noRouteDestination, origin: .dialer)
             }
         }

@@ -43,8 +43,9 @@ struct CallSDP {
     }
 
     static func origin(host: String) -> SDPOrigin {
-        SDPOrigin(username: "centralino", sessionID: String(UInt32.random(in: 1...UInt32.max)), sessionVersion: 1,
-                  connection: connection(host))
+        SDPOrigin(
+            username: "centralino", sessionID: String(UInt32.random(in: 1...UInt32.max)), sessionVersion: 1,
+            connection: connection(host))
     }
 
     static func connection(_ host: String) -> SDPConnection {
@@ -65,7 +66,8 @@ struct CallSDP {
     /// Where the peer wants its audio: (host, RTP port) of the first accepted audio stream.
     static func remoteAudio(_ sdp: SDPSession?) -> (host: String, port: Int)? {
         guard let sdp, let audio = sdp.media.first(where: { $0.media == "audio" && $0.port != 0 }),
-              let connection = audio.connection ?? sdp.connection else { return nil }
+            let connection = audio.connection ?? sdp.connection
+        else { return nil }
         return (connection.address, audio.port)
     }
 }

@@ -67,8 +67,9 @@ final class MediaPortAdapter: CallMediaPort {
         let rtp = try? SocketAddress(ipAddress: host, port: port)
         // RTCP is the next port; an SDP port of 65535 has none (NIO's in_port_t(65536) would trap).
         let rtcp = port < 65_535 ? try? SocketAddress(ipAddress: host, port: port + 1) : nil
-        leg.setRemote(rtp: rtp, rtcp: rtcp, confirmed: Self.sameHost(host, peerHost),
-                      signallingHost: Self.canonicalHost(peerHost))
+        leg.setRemote(
+            rtp: rtp, rtcp: rtcp, confirmed: Self.sameHost(host, peerHost),
+            signallingHost: Self.canonicalHost(peerHost))
     }
 
     func idleTime(at now: UInt64, counting: Bool) -> UInt64 {
@@ -77,7 +78,7 @@ final class MediaPortAdapter: CallMediaPort {
             return 0
         }
         guard let since = activeSince else {
-            activeSince = now // counting starts now: the call just went up or came off hold
+            activeSince = now  // counting starts now: the call just went up or came off hold
             return 0
         }
         let last = max(leg.lastActivity, since)

@@ -39,9 +39,10 @@ extension SIPCallDriver {
         addSessionTimerRequest(&headers, interval: sessionPolicy.sessionExpires)
         headers.add(.contentType, "application/sdp")
         let invite = SIPRequest(method: .invite, uri: request.target, headers: headers, body: request.offer.body)
-        let leg = SIPCallLeg(id: nextID(), direction: .outbound, tenant: request.tenant, destination: request.destination,
-                             callID: callID, localTag: localTag, localParty: localParty, remoteParty: remoteParty,
-                             remoteTarget: request.target, invite: invite)
+        let leg = SIPCallLeg(
+            id: nextID(), direction: .outbound, tenant: request.tenant, destination: request.destination,
+            callID: callID, localTag: localTag, localParty: localParty, remoteParty: remoteParty,
+            remoteTarget: request.target, invite: invite)
         leg.localSDP = request.offer
         leg.trunkCredentials = request.credentials
         register(leg)
@@ -52,16 +53,19 @@ extension SIPCallDriver {
     /// The INVITE in its client transaction (Timer A/B); responses come to `inviteResponse`.
     func sendInvite(_ leg: SIPCallLeg) {
         let invite = leg.invite
-        transactions.sendRequest(invite, to: leg.destination, response: { [weak self, weak leg] response in
-            guard let self, let leg else { return }
-            self.inviteResponse(response, leg: leg, invite: invite)
-        }, failed: { [weak self, weak leg] failure in
-            guard let self, let leg, leg.invite.headers.cseq == invite.headers.cseq else { return }
-            // Timer B (408) or a refused send (503), RFC 3261 §8.1.3.1.
-            let cancelled = leg.cancelPending || leg.state != .early
-            self.finish(leg)
-            if !cancelled { self.delegate?.legFailed(leg, status: failure.status) }
-        })
+        transactions.sendRequest(
+            invite, to: leg.destination,
+            response: { [weak self, weak leg] response in
+                guard let self, let leg else { return }
+                self.inviteResponse(response, leg: leg, invite: invite)
+            },
+            failed: { [weak self, weak leg] failure in
+                guard let self, let leg, leg.invite.headers.cseq == invite.headers.cseq else { return }
+                // Timer B (408) or a refused send (503), RFC 3261 §8.1.3.1.
+                let cancelled = leg.cancelPending || leg.state != .early
+                self.finish(leg)
+                if !cancelled { self.delegate?.legFailed(leg, status: failure.status) }
+            })
     }
 
     /// A response that matched no client transaction: a 2xx to an INVITE retransmitted after the
@@ -69,8 +73,9 @@ extension SIPCallDriver {
     func handleResponse(_ response: SIPResponse) {
         if transactions.receiveResponse(response) { return }
         guard let callID = response.headers.callID, let leg = legs[callID], let cseq = response.headers.cseq,
-              cseq.method == .invite, response.isSuccess, response.headers.from?.tag == leg.localTag,
-              response.headers.to?.tag == leg.remoteTag else { return }
+            cseq.method == .invite, response.isSuccess, response.headers.from?.tag == leg.localTag,
+            response.headers.to?.tag == leg.remoteTag
+        else { return }
         sendAck(leg, cseq: cseq.number)
     }
 
@@ -104,8 +109,9 @@ extension SIPCallDriver {
             delegate?.legAnswered(leg, answer: leg.remoteSDP)
             outboundSessionAnswered(leg, response: response)
         default:
-            if (status == 401 || status == 407), leg.state == .early, !leg.cancelPending, !leg.authenticated,
-               let credentials = leg.trunkCredentials, retryWithCredentials(leg, response: response, credentials: credentials) {
+            if status == 401 || status == 407, leg.state == .early, !leg.cancelPending, !leg.authenticated,
+                let credentials = leg.trunkCredentials, retryWithCredentials(leg, response: response, credentials: credentials)
+            {
                 return
             }
             if status == 422, retryWithLargerSessionInterval(leg, response: response) { return }
@@ -130,8 +136,9 @@ extension SIPCallDriver {
             return false
         }
         let ha1 = Digest.ha1(username: credentials.username, realm: header.realm, password: credentials.password, algorithm: header.algorithm)
-        let answer = Digest.credentials(answering: header, username: credentials.username, ha1: ha1, method: .invite,
-                                        uri: leg.invite.uri.description, cnonce: SIPCore.newTag())
+        let answer = Digest.credentials(
+            answering: header, username: credentials.username, ha1: ha1, method: .invite,
+            uri: leg.invite.uri.description, cnonce: SIPCore.newTag())
         var invite = leg.invite
         leg.localCSeq += 1
         invite.headers.replaceOrAdd(.cseq, "\(leg.localCSeq) INVITE")

@@ -22,12 +22,14 @@ extension SIPCallDriver {
     /// False when it is not retried (no or bad `Min-SE`, not larger, already retried, cancelled).
     func retryWithLargerSessionInterval(_ leg: SIPCallLeg, response: SIPResponse) -> Bool {
         guard sessionPolicy.enabled, leg.state == .early, !leg.cancelPending, !leg.sessionRetried,
-              let value = response.headers[SessionTimerPolicy.minSEHeader],
-              let minimum = SessionExpires.deltaSeconds(value), minimum > 0 else { return false }
+            let value = response.headers[SessionTimerPolicy.minSEHeader],
+            let minimum = SessionExpires.deltaSeconds(value), minimum > 0
+        else { return false }
         let asked = leg.invite.headers[.sessionExpires].flatMap { SessionExpires($0) }?.seconds ?? 0
         guard minimum > asked else { return false }
-        logger.info("SIP 422 to our INVITE: retrying with the peer's Min-SE (RFC 4028 §7.3)",
-                    metadata: ["call-id": "\(leg.callID)", "min-se": "\(minimum)"])
+        logger.info(
+            "SIP 422 to our INVITE: retrying with the peer's Min-SE (RFC 4028 §7.3)",
+            metadata: ["call-id": "\(leg.callID)", "min-se": "\(minimum)"])
         var invite = leg.invite
         leg.localCSeq += 1
         invite.headers.replaceOrAdd(.cseq, "\(leg.localCSeq) INVITE")
@@ -47,7 +49,8 @@ extension SIPCallDriver {
     /// peer likes: it is raised to our `Min-SE`.
     func outboundSessionAnswered(_ leg: SIPCallLeg, response: SIPResponse) {
         guard sessionPolicy.enabled, leg.state == .answered, let value = response.headers[.sessionExpires],
-              var granted = SessionExpires(value), granted.seconds > 0 else { return }
+            var granted = SessionExpires(value), granted.seconds > 0
+        else { return }
         granted.seconds = max(granted.seconds, sessionPolicy.minimumSE)
         leg.sessionExpires = granted
         restartSessionTimer(leg, interval: granted.seconds, refresher: granted.refresher != .uas)

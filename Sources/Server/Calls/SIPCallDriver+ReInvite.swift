@@ -50,19 +50,22 @@ extension SIPCallDriver {
             response.body = Self.withDirection(sdp, direction.answer, version: leg.nextSDPVersion()).body
         }
         addSessionTimerHeaders(&response, leg: leg)
-        transactions.respond(to: request, with: response, destination: leg.destination,
-                             noAck: { [weak self, weak leg] in
-                                 guard let self, let leg else { return }
-                                 self.noAck(leg)
-                             })
+        transactions.respond(
+            to: request, with: response, destination: leg.destination,
+            noAck: { [weak self, weak leg] in
+                guard let self, let leg else { return }
+                self.noAck(leg)
+            })
         sessionAnswered(leg)
     }
 
     /// Re-INVITEs `leg` with our SDP set to `direction` in an INVITE client transaction;
     /// `completion(true)` on 2xx. A 491 (glare) is retried once after the random wait of
     /// RFC 3261 §14.1 (2.1–4 s when we chose the Call-ID, else 0–2 s).
-    func sendReInvite(_ leg: SIPCallLeg, direction: SDPDirection, retry: Bool = true,
-                      extraHeaders: [(SIPHeaderName, String)] = [], completion: @escaping (Bool) -> Void) {
+    func sendReInvite(
+        _ leg: SIPCallLeg, direction: SDPDirection, retry: Bool = true,
+        extraHeaders: [(SIPHeaderName, String)] = [], completion: @escaping (Bool) -> Void
+    ) {
         guard leg.state == .answered, leg.pendingReInvite == nil, let sdp = leg.localSDP else {
             completion(false)
             return
@@ -74,20 +77,25 @@ extension SIPCallDriver {
         request.body = Self.withDirection(sdp, direction, version: leg.nextSDPVersion()).body
         leg.pendingReInvite = PendingReInvite(request: request, completion: completion)
         let number = request.headers.cseq?.number
-        transactions.sendRequest(request, to: leg.destination, response: { [weak self, weak leg] response in
-            guard let self, let leg else { return }
-            self.reInviteResponse(response, leg: leg, direction: direction, retry: retry, extraHeaders: extraHeaders)
-        }, failed: { [weak leg] _ in
-            guard let leg, let pending = leg.pendingReInvite, pending.request.headers.cseq?.number == number else { return }
-            leg.pendingReInvite = nil
-            pending.completion(false)
-        })
+        transactions.sendRequest(
+            request, to: leg.destination,
+            response: { [weak self, weak leg] response in
+                guard let self, let leg else { return }
+                self.reInviteResponse(response, leg: leg, direction: direction, retry: retry, extraHeaders: extraHeaders)
+            },
+            failed: { [weak leg] _ in
+                guard let leg, let pending = leg.pendingReInvite, pending.request.headers.cseq?.number == number else { return }
+                leg.pendingReInvite = nil
+                pending.completion(false)
+            })
     }
 
     /// A response to our re-INVITE: every 2xx (retransmissions too) is ACKed (§13.2.2.4); the
     /// machine ACKs failures itself.
-    private func reInviteResponse(_ response: SIPResponse, leg: SIPCallLeg, direction: SDPDirection, retry: Bool,
-                                  extraHeaders: [(SIPHeaderName, String)]) {
+    private func reInviteResponse(
+        _ response: SIPResponse, leg: SIPCallLeg, direction: SDPDirection, retry: Bool,
+        extraHeaders: [(SIPHeaderName, String)]
+    ) {
         guard response.statusCode >= 200, let cseq = response.headers.cseq else { return }
         if response.isSuccess {
             var ack = leg.request(.ack, via: via(toward: leg.destination))

@@ -102,8 +102,9 @@ extension SIPCallDriver {
     /// Ends a session nobody refreshed: BYE to its peer, the leg hung up with the expiry cause.
     private func expireSession(_ leg: SIPCallLeg) {
         guard leg.state == .answered else { return }
-        logger.notice("SIP session expired without refresh: ending the call (RFC 4028)",
-                      metadata: ["call-id": "\(leg.callID)", "interval": "\(leg.sessionTimer?.interval ?? 0)"])
+        logger.notice(
+            "SIP session expired without refresh: ending the call (RFC 4028)",
+            metadata: ["call-id": "\(leg.callID)", "interval": "\(leg.sessionTimer?.interval ?? 0)"])
         stopSessionTimer(leg)
         bye(leg)
         finish(leg)
@@ -125,13 +126,16 @@ extension SIPCallDriver {
             var request = leg.request(.update, via: via(toward: leg.destination))
             request.headers.add(.contact, contact(toward: leg.destination))
             for (name, value) in headers { request.headers.add(name, value) }
-            transactions.sendRequest(request, to: leg.destination, response: { [weak self, weak leg] response in
-                guard let self, let leg, response.statusCode >= 200 else { return }
-                self.refreshAnswered(leg, status: response.statusCode, sessionExpires: response.headers[.sessionExpires])
-            }, failed: { [weak self, weak leg] failure in
-                guard let self, let leg else { return }
-                self.refreshAnswered(leg, status: failure.status, sessionExpires: nil)
-            })
+            transactions.sendRequest(
+                request, to: leg.destination,
+                response: { [weak self, weak leg] response in
+                    guard let self, let leg, response.statusCode >= 200 else { return }
+                    self.refreshAnswered(leg, status: response.statusCode, sessionExpires: response.headers[.sessionExpires])
+                },
+                failed: { [weak self, weak leg] failure in
+                    guard let self, let leg else { return }
+                    self.refreshAnswered(leg, status: failure.status, sessionExpires: nil)
+                })
             return
         }
         let direction = leg.localSDP?.media.first(where: { $0.media == "audio" })?.direction ?? .sendrecv

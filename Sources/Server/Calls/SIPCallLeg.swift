@@ -65,8 +65,10 @@ final class SIPCallLeg {
     /// Credentials for a trunk that challenges (username, HA1 inputs).
     var trunkCredentials: (username: String, password: String)?
 
-    init(id: Int, direction: Direction, tenant: UUID, destination: SIPEndpoint, callID: String, localTag: String,
-         localParty: String, remoteParty: String, remoteTarget: SIPURI, invite: SIPRequest) {
+    init(
+        id: Int, direction: Direction, tenant: UUID, destination: SIPEndpoint, callID: String, localTag: String,
+        localParty: String, remoteParty: String, remoteTarget: SIPURI, invite: SIPRequest
+    ) {
         self.id = id
         self.direction = direction
         self.tenant = tenant

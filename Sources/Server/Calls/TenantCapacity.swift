@@ -143,8 +143,9 @@ public final class TenantCapacity: Sendable {
         let limits = limits(of: tenant)
         return state.withLockedValue { state in
             let usage = state.usage[tenant, default: Usage()]
-            return TenantCapacitySnapshot(limits: limits, channels: usage.channels, rtpPortPairs: usage.mediaLegs,
-                                          refusals: Dictionary(uniqueKeysWithValues: usage.refusals.map { ($0.key.rawValue, $0.value) }))
+            return TenantCapacitySnapshot(
+                limits: limits, channels: usage.channels, rtpPortPairs: usage.mediaLegs,
+                refusals: Dictionary(uniqueKeysWithValues: usage.refusals.map { ($0.key.rawValue, $0.value) }))
         }
     }
 }

@@ -18,8 +18,10 @@ public struct TenantCapacityDefaults: Sendable, Equatable {
     /// 0 = unlimited.
     public var originatesPerSecond: Int
 
-    public init(channels: Int, rtpPortPairs: Int, amiSessions: Int = Self.defaultAMISessions,
-                originatesPerSecond: Int = Self.defaultOriginatesPerSecond) {
+    public init(
+        channels: Int, rtpPortPairs: Int, amiSessions: Int = Self.defaultAMISessions,
+        originatesPerSecond: Int = Self.defaultOriginatesPerSecond
+    ) {
         self.channels = channels
         self.rtpPortPairs = rtpPortPairs
         self.amiSessions = amiSessions
@@ -28,7 +30,8 @@ public struct TenantCapacityDefaults: Sendable, Equatable {
 
     /// Half of the node's channel cap and half of its RTP port pairs (at least one of each).
     public static func shares(ofRTPPortPairs nodePairs: Int) -> TenantCapacityDefaults {
-        TenantCapacityDefaults(channels: max(1, nodeChannels / defaultShareDivisor),
-                               rtpPortPairs: max(1, nodePairs / defaultShareDivisor))
+        TenantCapacityDefaults(
+            channels: max(1, nodeChannels / defaultShareDivisor),
+            rtpPortPairs: max(1, nodePairs / defaultShareDivisor))
     }
 }

@@ -20,7 +20,8 @@ final class DNSReplyHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         guard envelope.remoteAddress == nameserver,
-              let message = try? DNSMessage(decoding: Array(envelope.data.readableBytesView)), message.id == id else { return }
+            let message = try? DNSMessage(decoding: Array(envelope.data.readableBytesView)), message.id == id
+        else { return }
         promise.succeed(message)
     }
 

@@ -45,8 +45,10 @@ final class SIPHostResolver: Sendable {
     let queryTimeout: TimeAmount
     let maximumCacheEntries: Int
 
-    init(nameserver: SocketAddress?, queryTimeout: TimeAmount = SIPHostResolver.defaultQueryTimeout,
-         maximumCacheEntries: Int = SIPHostResolver.defaultMaximumCacheEntries, logger: Logger) {
+    init(
+        nameserver: SocketAddress?, queryTimeout: TimeAmount = SIPHostResolver.defaultQueryTimeout,
+        maximumCacheEntries: Int = SIPHostResolver.defaultMaximumCacheEntries, logger: Logger
+    ) {
         self.nameserver = nameserver
         self.queryTimeout = queryTimeout
         self.maximumCacheEntries = max(1, maximumCacheEntries)
@@ -56,7 +58,8 @@ final class SIPHostResolver: Sendable {
     /// The name server of `/etc/resolv.conf` at port 53, nil when unreadable.
     static func systemNameserver() -> SocketAddress? {
         guard let text = try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8),
-              let host = DNSResolvConf.firstNameserver(in: text) else { return nil }
+            let host = DNSResolvConf.firstNameserver(in: text)
+        else { return nil }
         return try? SocketAddress(ipAddress: host, port: 53)
     }
 
@@ -78,7 +81,9 @@ final class SIPHostResolver: Sendable {
     }
 
     /// Tries SRV targets in order until one resolves (RFC 3263 §4.3 tries the next on failure).
-    private func first(of targets: ArraySlice<DNSServiceTarget>, transport: SIPEndpoint.Transport, on loop: any EventLoop) -> EventLoopFuture<SIPEndpoint> {
+    private func first(
+        of targets: ArraySlice<DNSServiceTarget>, transport: SIPEndpoint.Transport, on loop: any EventLoop
+    ) -> EventLoopFuture<SIPEndpoint> {
         guard let target = targets.first else { return loop.makeFailedFuture(Failure.notFound("no SRV target resolves")) }
         return address(host: target.host, port: target.port, transport: transport, on: loop).flatMapError { _ in
             self.first(of: targets.dropFirst(), transport: transport, on: loop)

@@ -72,7 +72,7 @@ final class SIPConnectionBook: Sendable {
     /// timeout does not close it before then (calls to the phone go out on it).
     func hold(_ hostPort: String, until wallClock: UInt64) {
         state.withLockedValue { state in
-            guard state.open.contains(hostPort) else { return }   // closed meanwhile
+            guard state.open.contains(hostPort) else { return }  // closed meanwhile
             state.heldUntil[hostPort] = max(state.heldUntil[hostPort] ?? 0, wallClock)
         }
     }

@@ -39,11 +39,13 @@ extension SIPCore {
             return .refuse(challenge(request, realm: tenant.domain, stale: stale, source: source, wallClock: wallClock), delay: nil)
         case .failed:
             if let lockout = loginGuard.recordFailure(source.ip, account: account, now: now) {
-                logger.warning("SIP locked out after repeated digest failures",
-                               metadata: ["from": "\(source.ip)", "scope": "\(lockout == .address ? "address" : "account \(user)@\(tenant.domain)")"])
+                logger.warning(
+                    "SIP locked out after repeated digest failures",
+                    metadata: ["from": "\(source.ip)", "scope": "\(lockout == .address ? "address" : "account \(user)@\(tenant.domain)")"])
             }
             logger.notice("SIP digest failed", metadata: ["from": "\(source)", "user": "\(user)@\(tenant.domain)"])
-            return .refuse(challenge(request, realm: tenant.domain, stale: false, source: source, wallClock: wallClock), delay: configuration.failureDelay)
+            return .refuse(
+                challenge(request, realm: tenant.domain, stale: false, source: source, wallClock: wallClock), delay: configuration.failureDelay)
         case .authenticated(let stored):
             loginGuard.recordSuccess(source.ip, account: account)
             return .authenticated(stored)
@@ -79,16 +81,18 @@ extension SIPCore {
         let valid = Digest.isValid(credentials, ha1: ha1, method: request.method)
         guard let stored, valid, credentials.username == user else { return .failed }
         guard Digest.uri(credentials.uri, matches: request.uri) || namesThisServer(credentials.uri, toward: source) else {
-            logger.warning("SIP digest signed for another Request-URI refused (replay?)",
-                           metadata: ["uri": "\(credentials.uri)", "request-uri": "\(request.uri)", "user": "\(user)@\(tenant.domain)"])
+            logger.warning(
+                "SIP digest signed for another Request-URI refused (replay?)",
+                metadata: ["uri": "\(credentials.uri)", "request-uri": "\(request.uri)", "user": "\(user)@\(tenant.domain)"])
             return .failed
         }
         let use = nonceCounts.withLockedValue {
             $0.use(nonce: credentials.nonce, nonceCount: credentials.nonceCount, now: wallClock, expires: wallClock + nonces.lifetime + 1)
         }
         guard use == .fresh else {
-            logger.notice("SIP digest nonce count reused: challenged again (stale)",
-                          metadata: ["nc": "\(credentials.nonceCount ?? "none")", "user": "\(user)@\(tenant.domain)"])
+            logger.notice(
+                "SIP digest nonce count reused: challenged again (stale)",
+                metadata: ["nc": "\(credentials.nonceCount ?? "none")", "user": "\(user)@\(tenant.domain)"])
             return .challenge(stale: true)
         }
         return .authenticated(stored)
@@ -125,8 +129,9 @@ extension SIPCore {
             if isQuery {
                 return (.ok(bindings: current.filter { $0.expiresAt > wallClock }), false)
             }
-            let (outcome, bindings) = registrar.register(request, current: current, now: wallClock,
-                                                         source: source.hostPort, transport: source.transport.rawValue)
+            let (outcome, bindings) = registrar.register(
+                request, current: current, now: wallClock,
+                source: source.hostPort, transport: source.transport.rawValue)
             guard case .ok = outcome else { return (outcome, false) }
             state.aors[key] = AddressOfRecord(tenant: tenant.uuid, number: number, bindings: bindings)
             state.dirty.insert(key)
@@ -138,7 +143,8 @@ extension SIPCore {
                 connections.hold(source.hostPort, until: latest)
             }
             if changed {
-                logger.info("SIP registration", metadata: ["aor": "\(number)@\(tenant.domain)", "contacts": "\(bindings.count)", "from": "\(source)"])
+                logger.info(
+                    "SIP registration", metadata: ["aor": "\(number)@\(tenant.domain)", "contacts": "\(bindings.count)", "from": "\(source)"])
             }
             var response = reply(request, 200)
             for binding in bindings {
@@ -177,9 +183,10 @@ extension SIPCore {
         state.withLockedValue { state in
             for record in records where UInt64(record.expiresAt) > wallClock {
                 guard let contact = SIPNameAddress(record.contact) else { continue }
-                let binding = RegistrarBinding(contact: contact, instance: record.instance, callID: record.callID,
-                                               cseq: UInt32(clamping: record.cseq), expiresAt: UInt64(record.expiresAt),
-                                               source: record.source, transport: record.transport, userAgent: record.userAgent)
+                let binding = RegistrarBinding(
+                    contact: contact, instance: record.instance, callID: record.callID,
+                    cseq: UInt32(clamping: record.cseq), expiresAt: UInt64(record.expiresAt),
+                    source: record.source, transport: record.transport, userAgent: record.userAgent)
                 let key = Self.aorKey(record.tenant, record.number)
                 state.aors[key, default: AddressOfRecord(tenant: record.tenant, number: record.number, bindings: [])].bindings.append(binding)
             }
@@ -199,10 +206,11 @@ extension SIPCore {
                 guard let aor = state.aors[key] else { return nil }
                 if aor.bindings.isEmpty { state.aors[key] = nil }
                 let records = aor.bindings.map { binding in
-                    RegistrationRecord(tenant: aor.tenant, number: aor.number, bindingKey: binding.key, contact: binding.contact.description,
-                                       instance: binding.instance, callID: binding.callID, cseq: Int(binding.cseq),
-                                       expiresAt: Double(binding.expiresAt), source: binding.source, transport: binding.transport,
-                                       userAgent: binding.userAgent)
+                    RegistrationRecord(
+                        tenant: aor.tenant, number: aor.number, bindingKey: binding.key, contact: binding.contact.description,
+                        instance: binding.instance, callID: binding.callID, cseq: Int(binding.cseq),
+                        expiresAt: Double(binding.expiresAt), source: binding.source, transport: binding.transport,
+                        userAgent: binding.userAgent)
                 }
                 return (aor.tenant, aor.number, records)
             }

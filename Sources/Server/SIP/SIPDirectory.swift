@@ -63,9 +63,11 @@ public final class SIPDirectory: Sendable {
     /// The tenant's extensions, trunks and routes (longest prefix first), for its dialplan.
     public func configuration(of tenant: UUID) -> (extensions: [StoredExtension], trunks: [StoredTrunk], routes: [OutboundRoute]) {
         snapshot.withLockedValue { snapshot in
-            (snapshot.extensions.values.filter { $0.tenant.uuid == tenant }.sorted { $0.number < $1.number },
-             snapshot.trunks.values.filter { $0.tenant == tenant }.sorted { $0.trunk.name < $1.trunk.name },
-             snapshot.routes[tenant] ?? [])
+            (
+                snapshot.extensions.values.filter { $0.tenant.uuid == tenant }.sorted { $0.number < $1.number },
+                snapshot.trunks.values.filter { $0.tenant == tenant }.sorted { $0.trunk.name < $1.trunk.name },
+                snapshot.routes[tenant] ?? []
+            )
         }
     }
 

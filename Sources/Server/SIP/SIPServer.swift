@@ -1,12 +1,12 @@
-import Foundation
 import AMI
+import Foundation
 import Logging
 import Media
 import NIOCore
 import NIOPosix
 import NIOSSL
-import ServiceLifecycle
 import SIP
+import ServiceLifecycle
 import Store
 
 /// The SIP listener (UDP and TCP on the same address, optionally TLS on its own) with the registrar. `bind()` claims the
@@ -27,9 +27,11 @@ public struct SIPServer: Service {
     let tcp: any Channel
     let tls: (any Channel)?
 
-    public static func bind(configuration: SIPServerConfiguration, directory: SIPDirectory, store: CentralinoStore,
-                            media: MediaEngine, bus: AMIEventBus, tls tlsSettings: TLSListenerSettings? = nil,
-                            group: any EventLoopGroup, logger: Logger) async throws -> SIPServer {
+    public static func bind(
+        configuration: SIPServerConfiguration, directory: SIPDirectory, store: CentralinoStore,
+        media: MediaEngine, bus: AMIEventBus, tls tlsSettings: TLSListenerSettings? = nil,
+        group: any EventLoopGroup, logger: Logger
+    ) async throws -> SIPServer {
         let hub = SIPTransportHub(boundHost: configuration.host, boundPort: configuration.port, logger: logger)
         let core = SIPCore(configuration: configuration, directory: directory, logger: logger) { hub.localAddress(toward: $0) }
         core.load(try store.registrations(), wallClock: SIPClock.wallSeconds())
@@ -52,20 +54,24 @@ public struct SIPServer: Service {
     /// SIP over TCP, or over TLS: the same connection guard (caps shared by both, setup and idle
     /// timeouts) first, so a connection is admitted or refused before its handshake; then, over TLS,
     /// the TLS handler and its handshake timeout. A phone registered over TLS is reached on its connection.
-    private static func streamBootstrap(group: any EventLoopGroup, configuration: SIPServerConfiguration, core: SIPCore,
-                                        hub: SIPTransportHub, tls: TLSListenerSettings?, logger: Logger) -> ServerBootstrap {
+    private static func streamBootstrap(
+        group: any EventLoopGroup, configuration: SIPServerConfiguration, core: SIPCore,
+        hub: SIPTransportHub, tls: TLSListenerSettings?, logger: Logger
+    ) -> ServerBootstrap {
         ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let connectionGuard = SIPConnectionGuard(book: core.connections, setupTimeout: configuration.tcpSetupTimeout,
-                                                             idleTimeout: configuration.tcpIdleTimeout, logger: logger)
+                    let connectionGuard = SIPConnectionGuard(
+                        book: core.connections, setupTimeout: configuration.tcpSetupTimeout,
+                        idleTimeout: configuration.tcpIdleTimeout, logger: logger)
                     let pipeline = channel.pipeline.syncOperations
                     try pipeline.addHandler(connectionGuard)
                     if let tls {
-                        try pipeline.addHandlers(NIOSSLServerHandler(context: tls.credentials.context),
-                                                 TLSHandshakeTimeoutHandler(timeout: tls.handshakeTimeout))
+                        try pipeline.addHandlers(
+                            NIOSSLServerHandler(context: tls.credentials.context),
+                            TLSHandshakeTimeoutHandler(timeout: tls.handshakeTimeout))
                     }
                     try pipeline.addHandlers(
                         ByteToMessageHandler(SIPStreamDecoder(), maximumBufferSize: Self.maximumStreamBuffer),
@@ -75,8 +81,10 @@ public struct SIPServer: Service {
     }
 
     /// Creates the call engine on its own event loop and routes dialog requests to it.
-    private static func startCalls(core: SIPCore, hub: SIPTransportHub, directory: SIPDirectory, media: MediaEngine,
-                                   bus: AMIEventBus, group: any EventLoopGroup, logger: Logger) async throws -> CallControl {
+    private static func startCalls(
+        core: SIPCore, hub: SIPTransportHub, directory: SIPDirectory, media: MediaEngine,
+        bus: AMIEventBus, group: any EventLoopGroup, logger: Logger
+    ) async throws -> CallControl {
         let loop = group.next()
         return try await loop.submit {
             let driver = SIPCallDriver(loop: loop, core: core, hub: hub, logger: logger)
@@ -85,8 +93,9 @@ public struct SIPServer: Service {
                 return String(local[..<(local.lastIndex(of: ":") ?? local.endIndex)]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
             }
             let capacity = TenantCapacity(directory: directory, defaults: .shares(ofRTPPortPairs: media.portPairCapacity))
-            let engine = CallEngine(loop: loop, driver: driver, sip: core, directory: directory, bus: bus, media: relay,
-                                    dialplans: TenantDialplans(directory: directory), capacity: capacity, logger: logger)
+            let engine = CallEngine(
+                loop: loop, driver: driver, sip: core, directory: directory, bus: bus, media: relay,
+                dialplans: TenantDialplans(directory: directory), capacity: capacity, logger: logger)
             driver.delegate = engine
             engine.startRTPTimeoutChecks()
             let boundDriver = NIOLoopBound(driver, eventLoop: loop)

@@ -4,6 +4,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import SIP
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -41,8 +42,10 @@ final class SIPTransportHub: Sendable {
 
     /// Binds the UDP listener at `host:port` with a socket of our own (so that sends can bypass the
     /// channel, see the type's note) and returns its channel.
-    func bindUDP(group: any EventLoopGroup, host: String, port: Int,
-                 initializer: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>) async throws -> any Channel {
+    func bindUDP(
+        group: any EventLoopGroup, host: String, port: Int,
+        initializer: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>
+    ) async throws -> any Channel {
         let address = try SocketAddress.makeAddressResolvingHost(host, port: port)
         let fd = socket(Int32(address.protocol.rawValue), Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw IOError(errnoCode: errno, reason: "socket") }
@@ -192,7 +195,9 @@ extension SocketAddress {
         case AF_INET:
             self = withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { SocketAddress($0.pointee, host: "") } }
         case AF_INET6:
-            self = withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { SocketAddress($0.pointee, host: "") } }
+            self = withUnsafePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { SocketAddress($0.pointee, host: "") }
+            }
         default:
             throw SocketAddressError.unsupported
         }

@@ -41,8 +41,9 @@ public struct TLSCredentials: Sendable {
         } catch {
             throw LoadError(description: "\(keyPath) holds no unencrypted PEM private key (\(error))")
         }
-        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) },
-                                                                     privateKey: .privateKey(key))
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) },
+            privateKey: .privateKey(key))
         configuration.minimumTLSVersion = minimumVersion
         let context: NIOSSLContext
         do {

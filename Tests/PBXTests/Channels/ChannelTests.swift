@@ -4,14 +4,23 @@ import XCTest
 
 final class ChannelTests: XCTestCase {
     func testChannelBlockMatchesAsteriskShape() {
-        let channel = Channel(name: "Local/100@c2c-00000001;2", uniqueID: "1795755134.7", linkedID: "1795755134.6", tenant: UUID(),
-                              state: .ring, callerID: CallerID(name: "Click2Call", number: "0039061234567"),
-                              context: "c2c", exten: "100")
+        let channel = Channel(
+            name: "Local/100@c2c-00000001;2", uniqueID: "1795755134.7", linkedID: "1795755134.6", tenant: UUID(),
+            state: .ring, callerID: CallerID(name: "Click2Call", number: "0039061234567"),
+            context: "c2c", exten: "100")
         let fields = channel.eventFields()
-        XCTAssertEqual(fields.map(\.0), ["Channel", "ChannelState", "ChannelStateDesc", "CallerIDNum", "CallerIDName", "ConnectedLineNum",
-                                         "ConnectedLineName", "Language", "AccountCode", "Context", "Exten", "Priority", "Uniqueid", "Linkedid"])
-        XCTAssertEqual(fields.map(\.1), ["Local/100@c2c-00000001;2", "4", "Ring", "0039061234567", "Click2Call", "<unknown>", "<unknown>",
-                                         "en", "", "c2c", "100", "1", "1795755134.7", "1795755134.6"])
+        XCTAssertEqual(
+            fields.map(\.0),
+            [
+                "Channel", "ChannelState", "ChannelStateDesc", "CallerIDNum", "CallerIDName", "ConnectedLineNum",
+                "ConnectedLineName", "Language", "AccountCode", "Context", "Exten", "Priority", "Uniqueid", "Linkedid",
+            ])
+        XCTAssertEqual(
+            fields.map(\.1),
+            [
+                "Local/100@c2c-00000001;2", "4", "Ring", "0039061234567", "Click2Call", "<unknown>", "<unknown>",
+                "en", "", "c2c", "100", "1", "1795755134.7", "1795755134.6",
+            ])
         XCTAssertEqual(channel.eventFields(prefix: "Dest").first?.0, "DestChannel")
     }
 

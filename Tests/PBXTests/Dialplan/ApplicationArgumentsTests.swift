@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import PBX
 
 final class ApplicationArgumentsTests: XCTestCase {
@@ -18,7 +19,7 @@ final class ApplicationArgumentsTests: XCTestCase {
             ("a\\\\,b", ["a\\", "b"]),
             ("say \"hi\" there,x", ["say hi there", "x"]),
             ("a)b,c", ["a)b", "c"]),
-            ("\"(\",x", ["(,x"]),          // parentheses count even inside quotes
+            ("\"(\",x", ["(,x"]),  // parentheses count even inside quotes
             ("PJSIP/100,30", ["PJSIP/100", "30"]),
         ]
         for (input, expected) in cases {
@@ -40,8 +41,9 @@ final class ApplicationArgumentsTests: XCTestCase {
 
     func testVariableHeaderExamplesOfReference() {
         // ami-reference §1.4: `Variable: __TRACKID=abc,PLAIN=1`, quoted commas, escaped commas, items without `=`.
-        XCTAssertEqual(ApplicationArguments.split("__TRACKID=abc,PLAIN=1").compactMap(SetAssignment.init).map(\.name),
-                       ["__TRACKID", "PLAIN"])
+        XCTAssertEqual(
+            ApplicationArguments.split("__TRACKID=abc,PLAIN=1").compactMap(SetAssignment.init).map(\.name),
+            ["__TRACKID", "PLAIN"])
         let quoted = ApplicationArguments.split("A=\"x,y\",B=f(1,2),C=[3,4],D=e\\,f").compactMap(SetAssignment.init)
         XCTAssertEqual(quoted.map(\.value), ["x,y", "f(1,2)", "[3,4]", "e,f"])
         let dropped = ApplicationArguments.split("NOEQUALS,=empty,OK=1").compactMap(SetAssignment.init)
@@ -89,8 +91,12 @@ final class ApplicationArgumentsTests: XCTestCase {
 
     func testDialArguments() {
         let dial = DialArguments("PJSIP/100&PJSIP/391234567@carrier,30,tL(60000:30000)g,http://x")
-        XCTAssertEqual(dial.targets, [DialArguments.Target(technology: "PJSIP", resource: "100"),
-                                      DialArguments.Target(technology: "PJSIP", resource: "391234567@carrier")])
+        XCTAssertEqual(
+            dial.targets,
+            [
+                DialArguments.Target(technology: "PJSIP", resource: "100"),
+                DialArguments.Target(technology: "PJSIP", resource: "391234567@carrier"),
+            ])
         XCTAssertEqual(dial.targets[1].endpoint, "carrier")
         XCTAssertEqual(dial.targets[1].number, "391234567")
         XCTAssertEqual(dial.targets[0].endpoint, "100")

@@ -1,20 +1,25 @@
 import XCTest
+
 @testable import PBX
 
 final class DialplanExecutionTests: XCTestCase {
     private func plan(_ text: String) throws -> Dialplan { try DialplanParser.parse(text) }
 
     func testPrioritiesRunInOrderThenFallOffTheEnd() throws {
-        let dialplan = try plan("""
-        [echo]
-        exten => s,1,Answer()
-         same => n,Wait(1)
-         same => n,NoOp(done ${PRIORITY} ${CONTEXT} ${EXTEN})
-        """)
+        let dialplan = try plan(
+            """
+            [echo]
+            exten => s,1,Answer()
+             same => n,Wait(1)
+             same => n,NoOp(done ${PRIORITY} ${CONTEXT} ${EXTEN})
+            """)
         var execution = DialplanExecution(dialplan: dialplan, context: "echo", exten: "s")
         let vars = DialplanVariables()
-        XCTAssertEqual(execution.next(variables: vars), .application(DialplanApplicationCall(
-            application: "Answer", data: "", location: DialplanLocation(context: "echo", exten: "s", priority: 1))))
+        XCTAssertEqual(
+            execution.next(variables: vars),
+            .application(
+                DialplanApplicationCall(
+                    application: "Answer", data: "", location: DialplanLocation(context: "echo", exten: "s", priority: 1))))
         guard case .application(let wait) = execution.next(variables: vars) else { return XCTFail() }
         XCTAssertEqual(wait.application, "Wait")
         XCTAssertEqual(wait.arguments, ["1"])
@@ -29,25 +34,28 @@ final class DialplanExecutionTests: XCTestCase {
     }
 
     func testGotoLabelsRelativeAndGotoIf() throws {
-        let dialplan = try plan("""
-        [t]
-        exten => 1,1,GotoIf($[${X} = 1]?yes:no)
-         same => n(yes),NoOp(yes)
-         same => n,Goto(end)
-         same => n(no),NoOp(no)
-         same => n(end),Goto(+2)
-         same => n,NoOp(skipped)
-         same => n,GotoIf(0?t,1,1)
-         same => n,Goto(other,5,1)
-        [other]
-        exten => _X,1,NoOp(other ${EXTEN})
-        """)
+        let dialplan = try plan(
+            """
+            [t]
+            exten => 1,1,GotoIf($[${X} = 1]?yes:no)
+             same => n(yes),NoOp(yes)
+             same => n,Goto(end)
+             same => n(no),NoOp(no)
+             same => n(end),Goto(+2)
+             same => n,NoOp(skipped)
+             same => n,GotoIf(0?t,1,1)
+             same => n,Goto(other,5,1)
+            [other]
+            exten => _X,1,NoOp(other ${EXTEN})
+            """)
         var yes = DialplanTestDriver(dialplan, context: "t", exten: "1", variables: DialplanVariables(["X": "1"]))
         XCTAssertEqual(yes.run(until: ["Never"]), .hangup(.endOfExtension(DialplanLocation(context: "other", exten: "5", priority: 2))))
-        XCTAssertEqual(yes.trace, [
-            "t,1,1 *GotoIf(1?yes:no)", "t,1,2 NoOp(yes)", "t,1,3 *Goto(end)", "t,1,5 *Goto(+2)",
-            "t,1,7 *GotoIf(0?t,1,1)", "t,1,8 *Goto(other,5,1)", "other,5,1 NoOp(other 5)",
-        ])
+        XCTAssertEqual(
+            yes.trace,
+            [
+                "t,1,1 *GotoIf(1?yes:no)", "t,1,2 NoOp(yes)", "t,1,3 *Goto(end)", "t,1,5 *Goto(+2)",
+                "t,1,7 *GotoIf(0?t,1,1)", "t,1,8 *Goto(other,5,1)", "other,5,1 NoOp(other 5)",
+            ])
         var no = DialplanTestDriver(dialplan, context: "t", exten: "1", variables: DialplanVariables(["X": "2"]))
         _ = no.run(until: ["Never"])
         XCTAssertEqual(Array(no.trace.prefix(3)), ["t,1,1 *GotoIf(0?yes:no)", "t,1,4 NoOp(no)", "t,1,5 *Goto(+2)"])
@@ -58,19 +66,21 @@ final class DialplanExecutionTests: XCTestCase {
         var execution = DialplanExecution(dialplan: dialplan, context: "t", exten: "1")
         guard case .handled(let call) = execution.next(variables: DialplanVariables()) else { return XCTFail() }
         XCTAssertEqual(call.application, "Goto")
-        XCTAssertEqual(execution.next(variables: DialplanVariables()),
-                       .hangup(.gotoFailed("nowhere", DialplanLocation(context: "t", exten: "1", priority: 1))))
+        XCTAssertEqual(
+            execution.next(variables: DialplanVariables()),
+            .hangup(.gotoFailed("nowhere", DialplanLocation(context: "t", exten: "1", priority: 1))))
         var empty = DialplanExecution(dialplan: try plan("[t]\nexten => 1,1,Goto()"), context: "t", exten: "1")
         _ = empty.next(variables: DialplanVariables())
         guard case .hangup(.gotoFailed) = empty.next(variables: DialplanVariables()) else { return XCTFail() }
     }
 
     func testInvalidExtensionGoesToIWhenPresent() throws {
-        let dialplan = try plan("""
-        [t]
-        exten => 1,1,Goto(9,1)
-        exten => i,1,NoOp(invalid ${INVALID_EXTEN})
-        """)
+        let dialplan = try plan(
+            """
+            [t]
+            exten => 1,1,Goto(9,1)
+            exten => i,1,NoOp(invalid ${INVALID_EXTEN})
+            """)
         var driver = DialplanTestDriver(dialplan, context: "t", exten: "1")
         _ = driver.run(until: ["Never"])
         XCTAssertEqual(driver.trace, ["t,1,1 *Goto(9,1)", "invalid t,9,1", "t,i,1 NoOp(invalid 9)"])
@@ -90,11 +100,13 @@ final class DialplanExecutionTests: XCTestCase {
         let dialplan = try plan("[t]\nexten => 1,1,answer()\n same => n,Playback(hello)")
         var execution = DialplanExecution(dialplan: dialplan, context: "t", exten: "1")
         guard case .application(let answer) = execution.next(variables: DialplanVariables()) else { return XCTFail() }
-        XCTAssertEqual(answer.application, "Answer")   // canonical case
-        XCTAssertEqual(execution.next(variables: DialplanVariables()),
-                       .hangup(.unknownApplication("Playback", DialplanLocation(context: "t", exten: "1", priority: 2))))
-        var custom = DialplanExecution(dialplan: dialplan, context: "t", exten: "1", priority: 2,
-                                       applications: DialplanExecution.standardApplications + ["Playback"])
+        XCTAssertEqual(answer.application, "Answer")  // canonical case
+        XCTAssertEqual(
+            execution.next(variables: DialplanVariables()),
+            .hangup(.unknownApplication("Playback", DialplanLocation(context: "t", exten: "1", priority: 2))))
+        var custom = DialplanExecution(
+            dialplan: dialplan, context: "t", exten: "1", priority: 2,
+            applications: DialplanExecution.standardApplications + ["Playback"])
         guard case .application(let playback) = custom.next(variables: DialplanVariables()) else { return XCTFail() }
         XCTAssertEqual(playback.data, "hello")
     }

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import PBX
 
 final class DialplanGeneratorTests: XCTestCase {
@@ -7,9 +8,10 @@ final class DialplanGeneratorTests: XCTestCase {
     private let tenantB = Tenant(uuid: UUID(uuidString: "0B0B0B0B-2222-4333-8444-555566667777")!, name: "beta", domain: "beta.test")
 
     private func planA() -> Dialplan {
-        DialplanGenerator().dialplan(tenant: tenantA, extensions: [Extension(number: "100"), Extension(number: "101")],
-                                     trunks: [Trunk(name: "carrier", host: "127.0.0.1", port: 5090)],
-                                     routes: [OutboundRoute(prefix: "0", trunk: "carrier", strip: 1)])
+        DialplanGenerator().dialplan(
+            tenant: tenantA, extensions: [Extension(number: "100"), Extension(number: "101")],
+            trunks: [Trunk(name: "carrier", host: "127.0.0.1", port: 5090)],
+            routes: [OutboundRoute(prefix: "0", trunk: "carrier", strip: 1)])
     }
 
     private func planB() -> Dialplan {
@@ -17,9 +19,10 @@ final class DialplanGeneratorTests: XCTestCase {
     }
 
     func testGeneratedTextMirrorsReference() {
-        let text = DialplanGenerator().configuration(tenant: tenantA, extensions: [Extension(number: "100")],
-                                                     trunks: [Trunk(name: "carrier", host: "h", port: 5060)],
-                                                     routes: [OutboundRoute(prefix: "0", trunk: "carrier", strip: 1)])
+        let text = DialplanGenerator().configuration(
+            tenant: tenantA, extensions: [Extension(number: "100")],
+            trunks: [Trunk(name: "carrier", host: "h", port: 5060)],
+            routes: [OutboundRoute(prefix: "0", trunk: "carrier", strip: 1)])
         for line in [
             "[internal]", "exten => 100,1,Dial(PJSIP/100,30)", " same => n,Hangup()",
             "exten => _0.,1,Dial(PJSIP/${EXTEN:1}@carrier)",
@@ -42,11 +45,19 @@ final class DialplanGeneratorTests: XCTestCase {
         XCTAssertEqual(call.location, DialplanLocation(context: "internal", exten: "0391234567", priority: 1))
         XCTAssertEqual(call.dialArguments?.targets.first?.endpoint, "carrier")
         XCTAssertEqual(call.dialArguments?.targets.first?.number, "391234567")
-        XCTAssertEqual(driver.trace, ["from_c2c,0391234567,1 *Goto(internal,0391234567,1)",
-                                      "internal,0391234567,1 Dial(PJSIP/391234567@carrier)"])
+        XCTAssertEqual(
+            driver.trace,
+            [
+                "from_c2c,0391234567,1 *Goto(internal,0391234567,1)",
+                "internal,0391234567,1 Dial(PJSIP/391234567@carrier)",
+            ])
         // Dial returns (the callee hung up): the next priority hangs up, then the extension is done.
-        XCTAssertEqual(driver.run(), .application(DialplanApplicationCall(application: "Hangup", data: "",
-                                                                          location: DialplanLocation(context: "internal", exten: "0391234567", priority: 2))))
+        XCTAssertEqual(
+            driver.run(),
+            .application(
+                DialplanApplicationCall(
+                    application: "Hangup", data: "",
+                    location: DialplanLocation(context: "internal", exten: "0391234567", priority: 2))))
         XCTAssertEqual(driver.run(), .hangup(.endOfExtension(DialplanLocation(context: "internal", exten: "0391234567", priority: 3))))
     }
 
@@ -70,12 +81,14 @@ final class DialplanGeneratorTests: XCTestCase {
         let (c2c, fromC2C) = DialplanGenerator.wrapperContexts(for: tenantA.uuid)
         var leg2 = DialplanTestDriver(planA(), context: c2c, exten: "100")
         guard case .application(let dial) = leg2.run() else { return XCTFail("no Dial") }
-        XCTAssertEqual(leg2.trace, [
-            "\(c2c),100,1 Set(__TENANT_UUID=7d2c0e2a-1111-4222-8333-444455556666)",
-            "\(c2c),100,2 Set(C2C_SRC=100)",
-            "\(c2c),100,3 *Goto(c2c,100,1)",
-            "c2c,100,1 Dial(PJSIP/100,30)",
-        ])
+        XCTAssertEqual(
+            leg2.trace,
+            [
+                "\(c2c),100,1 Set(__TENANT_UUID=7d2c0e2a-1111-4222-8333-444455556666)",
+                "\(c2c),100,2 Set(C2C_SRC=100)",
+                "\(c2c),100,3 *Goto(c2c,100,1)",
+                "c2c,100,1 Dial(PJSIP/100,30)",
+            ])
         XCTAssertEqual(dial.location.context, "c2c")
         XCTAssertEqual(leg2.variables.variable("TENANT_UUID"), "7d2c0e2a-1111-4222-8333-444455556666")
         XCTAssertEqual(leg2.variables.values["__TENANT_UUID"], "7d2c0e2a-1111-4222-8333-444455556666")
@@ -85,9 +98,11 @@ final class DialplanGeneratorTests: XCTestCase {
         guard case .application(let trunk) = leg1.run() else { return XCTFail("no Dial") }
         XCTAssertEqual(trunk.data, "PJSIP/391234567@carrier")
         XCTAssertEqual(leg1.variables.variable("C2C_DST"), "0391234567")
-        XCTAssertEqual(leg1.trace.map { $0.components(separatedBy: " ").last! }, [
-            "Set(C2C_DST=0391234567)", "*Goto(from_c2c,0391234567,1)", "*Goto(internal,0391234567,1)", "Dial(PJSIP/391234567@carrier)",
-        ])
+        XCTAssertEqual(
+            leg1.trace.map { $0.components(separatedBy: " ").last! },
+            [
+                "Set(C2C_DST=0391234567)", "*Goto(from_c2c,0391234567,1)", "*Goto(internal,0391234567,1)", "Dial(PJSIP/391234567@carrier)",
+            ])
     }
 
     func testTenantsNeverReachEachOther() {
@@ -113,9 +128,11 @@ final class DialplanGeneratorTests: XCTestCase {
             tenant: tenantA,
             extensions: [Extension(number: "1,2"), Extension(number: "_9"), Extension(number: "102")],
             trunks: [Trunk(name: "carrier", host: "h", port: 5060), Trunk(name: "bad;name", host: "h", port: 5060)],
-            routes: [OutboundRoute(prefix: "0", trunk: "carrier", strip: 1), OutboundRoute(prefix: "0", trunk: "carrier"),
-                     OutboundRoute(prefix: "9", trunk: "missing"), OutboundRoute(prefix: "8", trunk: "bad;name"),
-                     OutboundRoute(prefix: "N", trunk: "carrier")])
+            routes: [
+                OutboundRoute(prefix: "0", trunk: "carrier", strip: 1), OutboundRoute(prefix: "0", trunk: "carrier"),
+                OutboundRoute(prefix: "9", trunk: "missing"), OutboundRoute(prefix: "8", trunk: "bad;name"),
+                OutboundRoute(prefix: "N", trunk: "carrier"),
+            ])
         XCTAssertEqual(plan[context: "internal"]?.extensions.map(\.name), ["102", "_0.", "_[N]."])
         XCTAssertEqual(plan.find(context: "internal", exten: "102", priority: 1)?.priority.data, "PJSIP/102,20")
         XCTAssertEqual(plan.find(context: "internal", exten: "N55", priority: 1)?.priority.data, "PJSIP/${EXTEN}@carrier")

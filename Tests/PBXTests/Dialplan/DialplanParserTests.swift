@@ -1,11 +1,16 @@
 import XCTest
+
 @testable import PBX
 
 final class DialplanParserTests: XCTestCase {
     func testParsesTheReferenceConfiguration() throws {
         let plan = try DialplanParser.parse(Self.referenceConfiguration)
-        XCTAssertEqual(Set(plan.contexts.keys), ["internal", "c2c", "from_c2c", "c2c_7d2c0e2a-1111-4222-8333-444455556666",
-                                                 "from_c2c_7d2c0e2a-1111-4222-8333-444455556666", "echo", "perf"])
+        XCTAssertEqual(
+            Set(plan.contexts.keys),
+            [
+                "internal", "c2c", "from_c2c", "c2c_7d2c0e2a-1111-4222-8333-444455556666",
+                "from_c2c_7d2c0e2a-1111-4222-8333-444455556666", "echo", "perf",
+            ])
         let internalContext = try XCTUnwrap(plan[context: "internal"])
         XCTAssertEqual(internalContext.extensions.map(\.name), ["_0.", "_1XX"])
         let dial = try XCTUnwrap(plan.find(context: "internal", exten: "0391234567", priority: 1)?.priority)
@@ -13,30 +18,32 @@ final class DialplanParserTests: XCTestCase {
         XCTAssertEqual(dial.data, "SIP/trunk/${EXTEN:1}")
         XCTAssertEqual(dial.line, 9)
         XCTAssertEqual(plan.find(context: "internal", exten: "0391234567", priority: 2)?.priority.application, "Hangup")
-        XCTAssertEqual(plan.find(context: "c2c", exten: "100", priority: 1)?.priority.data,
-                       "SIP/${EXTEN},${IF($[\"${C2C_TIMEOUT}\" != \"\"]?${C2C_TIMEOUT}:30)}")
+        XCTAssertEqual(
+            plan.find(context: "c2c", exten: "100", priority: 1)?.priority.data,
+            "SIP/${EXTEN},${IF($[\"${C2C_TIMEOUT}\" != \"\"]?${C2C_TIMEOUT}:30)}")
         XCTAssertEqual(plan.find(context: "echo", exten: "s", priority: 3)?.priority.application, "Hangup")
     }
 
     func testPrioritiesLabelsAndSame() throws {
-        let plan = try DialplanParser.parse("""
-        [general]
-        static = yes
-        [globals]
-        TRUNK=carrier
-        [test]
-        exten => 100,1(start),NoOp(first)   ; a comment
-         same => n(dial),Dial(PJSIP/100,30)
-         same => n,Hangup
-        exten => 200,10,NoOp()
-        exten => 200,n,Set(A=\\;semi)
-        exten => 200,n+4,Wait(1)
-        exten => 300,1,${APP}(x)
-        exten => 100,hint,PJSIP/100
-        ;-- a block
-        comment --; exten => 400,1,NoOp(after block)
-        include => other
-        """)
+        let plan = try DialplanParser.parse(
+            """
+            [general]
+            static = yes
+            [globals]
+            TRUNK=carrier
+            [test]
+            exten => 100,1(start),NoOp(first)   ; a comment
+             same => n(dial),Dial(PJSIP/100,30)
+             same => n,Hangup
+            exten => 200,10,NoOp()
+            exten => 200,n,Set(A=\\;semi)
+            exten => 200,n+4,Wait(1)
+            exten => 300,1,${APP}(x)
+            exten => 100,hint,PJSIP/100
+            ;-- a block
+            comment --; exten => 400,1,NoOp(after block)
+            include => other
+            """)
         XCTAssertEqual(plan.globals, ["TRUNK": "carrier"])
         let test = try XCTUnwrap(plan[context: "test"])
         XCTAssertEqual(test.includes, ["other"])
@@ -56,11 +63,12 @@ final class DialplanParserTests: XCTestCase {
     }
 
     func testLabelPlusOffsetWithinExtension() throws {
-        let plan = try DialplanParser.parse("""
-        [t]
-        exten => 1,1(top),NoOp()
-        exten => 1,top+4,NoOp(five)
-        """)
+        let plan = try DialplanParser.parse(
+            """
+            [t]
+            exten => 1,1(top),NoOp()
+            exten => 1,top+4,NoOp(five)
+            """)
         XCTAssertEqual(plan.find(context: "t", exten: "1", priority: 5)?.priority.data, "five")
     }
 

@@ -1,10 +1,14 @@
 import XCTest
+
 @testable import PBX
 
 final class DialplanSubstitutionTests: XCTestCase {
-    private let vars = DialplanVariables(["EXTEN": "0391234567", "__TRACKID": "abc", "EMPTY": "", "N": "5", "NAME": "C2C_SRC",
-                                          "C2C_SRC": "100"],
-                                         callerIDNumber: "100", callerIDName: "Mario Rossi")
+    private let vars = DialplanVariables(
+        [
+            "EXTEN": "0391234567", "__TRACKID": "abc", "EMPTY": "", "N": "5", "NAME": "C2C_SRC",
+            "C2C_SRC": "100",
+        ],
+        callerIDNumber: "100", callerIDName: "Mario Rossi")
 
     private func sub(_ text: String) -> String { DialplanSubstitution.substitute(text, variables: vars) }
 
@@ -44,8 +48,9 @@ final class DialplanSubstitutionTests: XCTestCase {
     func testReferenceC2CTimeoutExpression() {
         let data = "PJSIP/${EXTEN},${IF($[\"${C2C_TIMEOUT}\" != \"\"]?${C2C_TIMEOUT}:30)}"
         XCTAssertEqual(DialplanSubstitution.substitute(data, variables: DialplanVariables(["EXTEN": "100"])), "PJSIP/100,30")
-        XCTAssertEqual(DialplanSubstitution.substitute(data, variables: DialplanVariables(["EXTEN": "100", "C2C_TIMEOUT": "12"])),
-                       "PJSIP/100,12")
+        XCTAssertEqual(
+            DialplanSubstitution.substitute(data, variables: DialplanVariables(["EXTEN": "100", "C2C_TIMEOUT": "12"])),
+            "PJSIP/100,12")
     }
 
     func testExpressions() {

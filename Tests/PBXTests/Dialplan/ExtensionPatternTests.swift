@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import PBX
 
 final class ExtensionPatternTests: XCTestCase {
@@ -88,11 +89,16 @@ final class ExtensionPatternTests: XCTestCase {
     }
 
     func testIncludesAreSearchedAfterOwnExtensionsAndLoopSafely() {
-        let a = DialplanContext(name: "a", extensions: [DialplanExtension("_X.", priorities: [DialplanPriority(number: 1, application: "NoOp", data: "a")])],
-                                includes: ["b"])
-        let b = DialplanContext(name: "b", extensions: [DialplanExtension("100", priorities: [DialplanPriority(number: 1, application: "NoOp", data: "b")]),
-                                                        DialplanExtension("s", priorities: [DialplanPriority(number: 1, application: "NoOp", data: "b-s")])],
-                                includes: ["a"])
+        let a = DialplanContext(
+            name: "a", extensions: [DialplanExtension("_X.", priorities: [DialplanPriority(number: 1, application: "NoOp", data: "a")])],
+            includes: ["b"])
+        let b = DialplanContext(
+            name: "b",
+            extensions: [
+                DialplanExtension("100", priorities: [DialplanPriority(number: 1, application: "NoOp", data: "b")]),
+                DialplanExtension("s", priorities: [DialplanPriority(number: 1, application: "NoOp", data: "b-s")]),
+            ],
+            includes: ["a"])
         let plan = Dialplan(contexts: [a, b])
         XCTAssertEqual(plan.find(context: "a", exten: "100", priority: 1)?.priority.data, "a")
         XCTAssertEqual(plan.find(context: "a", exten: "s", priority: 1)?.context, "b")

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import PBX
 
 /// Numbers a peer can put into dialplan arguments (through Originate variables, `Data:` or a
@@ -33,8 +34,10 @@ final class NumericArgumentTests: XCTestCase {
         let (_, range) = DialplanSubstitution.splitSubstring("EXTEN:-99999999999999999999:-99999999999999999999")
         XCTAssertNotNil(range)
         XCTAssertEqual(DialplanSubstitution.substitute("${X:99999999999999999999}", variables: DialplanVariables(["X": "12345"])), "")
-        XCTAssertEqual(DialplanSubstitution.substitute("${X:-99999999999999999999:-99999999999999999999}",
-                                                       variables: DialplanVariables(["X": "12345"])), "")
+        XCTAssertEqual(
+            DialplanSubstitution.substitute(
+                "${X:-99999999999999999999:-99999999999999999999}",
+                variables: DialplanVariables(["X": "12345"])), "")
         XCTAssertEqual(DialplanSubstitution.substitute("${X:1:-99999999999999999999}", variables: DialplanVariables(["X": "12345"])), "")
     }
 
@@ -54,8 +57,10 @@ final class NumericArgumentTests: XCTestCase {
     }
 
     func testExpressionsWithHugeNumbersStayFinite() {
-        for expression in ["$[99999999999999999999 * 99999999999999999999]", "$[1 / 0]", "$[5 % 0]", "$[-99999999999999999999 - 1e308]",
-                           "$[${LEN(1)} * 1e308 * 1e308]"] {
+        for expression in [
+            "$[99999999999999999999 * 99999999999999999999]", "$[1 / 0]", "$[5 % 0]", "$[-99999999999999999999 - 1e308]",
+            "$[${LEN(1)} * 1e308 * 1e308]",
+        ] {
             _ = DialplanSubstitution.substitute(expression, variables: DialplanVariables())
         }
     }
