@@ -8,52 +8,52 @@ import Store
 enum APIAMIRoutes {
     static func register(on api: RouterGroup<AdminRequestContext>, app: AdminApp) {
         api.get("/tenants/:tenant/ami") { _, context -> Response in
-            Reply.json(try settings(app, try APIRoutes.tenant(app, context)))
+            Reply.json(try await settings(app, try await APIRoutes.tenant(app, context)))
         }
         api.patch("/tenants/:tenant/ami") { request, context -> Response in
-            let tenant = try APIRoutes.tenant(app, context)
+            let tenant = try await APIRoutes.tenant(app, context)
             let uuid = tenant.tenant.uuid
             let input = try await request.decode(as: APIModel.AMISettingsInput.self, context: context)
             var password: String?
-            var current = try app.store.amiUsers(of: uuid).first
+            var current = try await app.store.amiUsers(of: uuid).first
             if let username = input.username {
                 if let user = current {
                     if user.username != username {
-                        try app.store.renameAMIUser(user.username, to: username, tenant: uuid)
+                        try await app.store.renameAMIUser(user.username, to: username, tenant: uuid)
                         await app.live.closeAMISessions(tenant: uuid, username: user.username)
                     }
                 } else {
                     password = input.password ?? AdminSecrets.randomPassword()
-                    try app.store.createAMIUser(username, password: password ?? "", tenant: uuid)
+                    try await app.store.createAMIUser(username, password: password ?? "", tenant: uuid)
                 }
-                current = try app.store.amiUsers(of: uuid).first
+                current = try await app.store.amiUsers(of: uuid).first
             }
             if let permit = input.permit {
                 guard let user = current else { throw AdminStoreError(.invalid, field: "username", "set a username first") }
                 for entry in user.permit where !permit.contains(entry) {
-                    try app.store.removeAMIPermit(entry, username: user.username, tenant: uuid)
+                    try await app.store.removeAMIPermit(entry, username: user.username, tenant: uuid)
                 }
                 for entry in permit where !user.permit.contains(entry) {
-                    try app.store.addAMIPermit(entry, username: user.username, tenant: uuid)
+                    try await app.store.addAMIPermit(entry, username: user.username, tenant: uuid)
                 }
             }
             if let userEnabled = input.user_enabled {
                 guard let user = current else { throw AdminStoreError(.invalid, field: "username", "set a username first") }
-                try app.store.setAMIUserEnabled(userEnabled, username: user.username, tenant: uuid)
+                try await app.store.setAMIUserEnabled(userEnabled, username: user.username, tenant: uuid)
                 if !userEnabled { await app.live.closeAMISessions(tenant: uuid, username: user.username) }
             }
             if let enabled = input.enabled {
-                try app.store.setAMIEnabled(enabled, tenant: uuid)
+                try await app.store.setAMIEnabled(enabled, tenant: uuid)
                 if !enabled { await app.live.closeAMISessions(tenant: uuid, username: nil) }
             }
             if password == nil, let typed = input.password, let user = current {
-                try app.store.setAMIPassword(typed, username: user.username, tenant: uuid)
+                try await app.store.setAMIPassword(typed, username: user.username, tenant: uuid)
             }
-            return Reply.json(try settings(app, try app.store.tenantRecord(uuid)))
+            return Reply.json(try await settings(app, try await app.store.tenantRecord(uuid)))
         }
         api.post("/tenants/:tenant/ami/password") { request, context -> Response in
-            let uuid = try APIRoutes.tenant(app, context).tenant.uuid
-            guard let user = try app.store.amiUsers(of: uuid).first else {
+            let uuid = try await APIRoutes.tenant(app, context).tenant.uuid
+            guard let user = try await app.store.amiUsers(of: uuid).first else {
                 throw AdminStoreError(.invalid, field: "username", "set a username first")
             }
             let buffer = try await request.body.collect(upTo: context.maxUploadSize)
@@ -62,14 +62,14 @@ enum APIAMIRoutes {
                 let input = try APIModel.decoder.decode(APIModel.AMISettingsInput.self, from: Data(buffer.readableBytesView))
                 if let typed = input.password { password = typed }
             }
-            try app.store.setAMIPassword(password, username: user.username, tenant: uuid)
+            try await app.store.setAMIPassword(password, username: user.username, tenant: uuid)
             return Reply.json(APIModel.AMIPasswordBody(username: user.username, password: password))
         }
     }
 
-    static func settings(_ app: AdminApp, _ tenant: TenantRecord) throws -> APIModel.AMISettingsBody {
+    static func settings(_ app: AdminApp, _ tenant: TenantRecord) async throws -> APIModel.AMISettingsBody {
         APIModel.AMISettingsBody(
             tenant_uuid: tenant.tenant.uuid.uuidString.lowercased(), enabled: tenant.amiEnabled,
-            users: try app.store.amiUsers(of: tenant.tenant.uuid).map(APIModel.AMIUserBody.init))
+            users: try await app.store.amiUsers(of: tenant.tenant.uuid).map(APIModel.AMIUserBody.init))
     }
 }

@@ -10,7 +10,7 @@ struct APIMiddleware: RouterMiddleware {
     let app: AdminApp
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let principal = app.apiPrincipal(request) else {
+        guard let principal = await app.apiPrincipal(request) else {
             return Reply.jsonError(
                 .unauthorized, code: "unauthenticated",
                 message: "send a valid API token as 'Authorization: Bearer <token>' (create one on the panel's API tokens page)")

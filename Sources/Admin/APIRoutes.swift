@@ -12,41 +12,41 @@ enum APIRoutes {
 
         api.get("/tenants") { _, context -> Response in
             let principal = try principal(context)
-            let records = try app.store.tenantRecords().filter { principal.mayAccess($0.tenant.uuid) }
+            let records = try await app.store.tenantRecords().filter { principal.mayAccess($0.tenant.uuid) }
             return Reply.json(records.map(APIModel.TenantBody.init))
         }
         api.post("/tenants") { request, context -> Response in
             try requireSystem(context)
             let input = try await request.decode(as: APIModel.TenantInput.self, context: context)
-            let record = try app.store.createTenant(
+            let record = try await app.store.createTenant(
                 name: input.name, domain: input.domain, toneCountry: input.tone_country,
                 limits: input.limits?.limits ?? TenantLimits())
             return Reply.json(APIModel.TenantBody(record), status: .created)
         }
         api.get("/tenants/:tenant") { _, context -> Response in
-            Reply.json(APIModel.TenantBody(try tenant(app, context)))
+            Reply.json(APIModel.TenantBody(try await tenant(app, context)))
         }
         api.put("/tenants/:tenant") { request, context -> Response in
             try requireSystem(context)
-            let current = try tenant(app, context)
+            let current = try await tenant(app, context)
             let input = try await request.decode(as: APIModel.TenantInput.self, context: context)
-            let record = try app.store.updateTenant(
+            let record = try await app.store.updateTenant(
                 current.tenant.uuid, name: input.name, domain: input.domain ?? current.tenant.domain,
                 toneCountry: input.tone_country ?? current.tenant.toneCountry, limits: input.limits?.limits)
             return Reply.json(APIModel.TenantBody(record))
         }
         api.delete("/tenants/:tenant") { _, context -> Response in
             try requireSystem(context)
-            let current = try tenant(app, context)
-            try app.store.deleteTenant(current.tenant.uuid)
+            let current = try await tenant(app, context)
+            try await app.store.deleteTenant(current.tenant.uuid)
             await app.live.closeAMISessions(tenant: current.tenant.uuid, username: nil)
             return Response(status: .noContent)
         }
         api.get("/tenants/:tenant/status") { _, context -> Response in
-            Reply.json(await DashboardRoutes.liveBody(app, tenant: try tenant(app, context).tenant.uuid))
+            Reply.json(await DashboardRoutes.liveBody(app, tenant: try await tenant(app, context).tenant.uuid))
         }
         api.get("/tenants/:tenant/capacity") { _, context -> Response in
-            let uuid = try tenant(app, context).tenant.uuid
+            let uuid = try await tenant(app, context).tenant.uuid
             guard let capacity = await app.live.capacity(tenant: uuid) else {
                 return Reply.jsonError(.serviceUnavailable, code: "unavailable", message: "this node runs no call engine")
             }
@@ -73,7 +73,7 @@ enum APIRoutes {
     }
 
     /// The tenant of the `:tenant` parameter, if the caller may access it (404 when unknown, 403 when not theirs).
-    static func tenant(_ app: AdminApp, _ context: AdminRequestContext) throws -> TenantRecord {
+    static func tenant(_ app: AdminApp, _ context: AdminRequestContext) async throws -> TenantRecord {
         let principal = try principal(context)
         guard let uuid = context.parameters.get("tenant").flatMap(UUID.init(uuidString:)) else {
             throw AdminStoreError(.notFound, field: "id", "no such tenant")
@@ -82,6 +82,6 @@ enum APIRoutes {
             app.securityEvent("ForbiddenTenant", account: principal.user.loginName, address: context.remoteAddress, tenant: principal.user.tenant)
             throw HTTPError(.forbidden, message: "this token may access only its own tenant")
         }
-        return try app.store.tenantRecord(uuid)
+        return try await app.store.tenantRecord(uuid)
     }
 }

@@ -7,7 +7,7 @@ import Store
 enum AccountRoutes {
     static func register(on router: Router<AdminRequestContext>, app: AdminApp) {
         router.get("/tenants/:tenant/admins") { request, context -> Response in
-            try await app.withTenant(request, context) { auth, tenant in admins(app, auth, tenant) }
+            try await app.withTenant(request, context) { auth, tenant in await admins(app, auth, tenant) }
         }
         router.post("/tenants/:tenant/admins") { request, context -> Response in
             try await app.withTenantForm(request, context) { auth, tenant, form in
@@ -15,49 +15,51 @@ enum AccountRoutes {
                 let typed = form["password"] ?? ""
                 let password = typed.isEmpty ? AdminSecrets.randomPassword() : typed
                 guard password.count >= 8, ProvisioningRules.secret.accepts(password) else {
-                    return admins(
+                    return await admins(
                         app, auth, tenant, error: AdminStoreError(.invalid, field: "password", "must be 8-128 printable characters"), name: name)
                 }
                 do {
-                    let user = try app.store.createAdminUser(
+                    let user = try await app.store.createAdminUser(
                         name: name, tenant: tenant.tenant.uuid,
                         passwordHash: AdminSecrets.hashPassword(password, cost: app.configuration.bcryptCost))
-                    return admins(app, auth, tenant, secret: "Administrator \(user.loginName) created with password: \(password) (shown only now)")
+                    return await admins(
+                        app, auth, tenant, secret: "Administrator \(user.loginName) created with password: \(password) (shown only now)")
                 } catch let error as AdminStoreError {
-                    return admins(app, auth, tenant, error: error, name: name)
+                    return await admins(app, auth, tenant, error: error, name: name)
                 }
             }
         }
         router.post("/tenants/:tenant/admins/:id/delete") { request, context -> Response in
             try await app.withTenantForm(request, context) { auth, tenant, _ in
                 guard let id = context.parameters.get("id", as: Int64.self),
-                    let user = try app.store.adminUsers(of: tenant.tenant.uuid).first(where: { $0.id == id })
+                    let user = try await app.store.adminUsers(of: tenant.tenant.uuid).first(where: { $0.id == id })
                 else {
                     return ExtensionRoutes.notFound(app, auth, tenant)
                 }
-                try app.store.deleteAdminUser(id: user.id)
+                try await app.store.deleteAdminUser(id: user.id)
                 app.sessions.removeAll(adminUserID: user.id)
                 return app.done(auth, AdminApp.tenantPath(tenant, "/admins"), "Administrator \(user.loginName) deleted.")
             }
         }
         router.get("/tokens") { request, _ -> Response in
-            try await app.withPanel(request) { auth in tokens(app, auth) }
+            try await app.withPanel(request) { auth in await tokens(app, auth) }
         }
         router.post("/tokens") { request, context -> Response in
             try await app.withForm(request, context) { auth, form in
                 let token = AdminSecrets.newAPIToken()
                 do {
-                    try app.store.createAPIToken(name: form.text("name"), sha256: AdminSecrets.sha256Hex(token), adminUserID: auth.principal.user.id)
+                    try await app.store.createAPIToken(
+                        name: form.text("name"), sha256: AdminSecrets.sha256Hex(token), adminUserID: auth.principal.user.id)
                 } catch let error as AdminStoreError {
-                    return tokens(app, auth, error: error)
+                    return await tokens(app, auth, error: error)
                 }
-                return tokens(app, auth, newToken: token)
+                return await tokens(app, auth, newToken: token)
             }
         }
         router.post("/tokens/:id/delete") { request, context -> Response in
             try await app.withForm(request, context) { auth, _ in
                 guard let id = context.parameters.get("id", as: Int64.self) else { return Reply.redirect("/tokens") }
-                try? app.store.deleteAPIToken(id: id, adminUserID: auth.principal.user.id)
+                try? await app.store.deleteAPIToken(id: id, adminUserID: auth.principal.user.id)
                 return app.done(auth, "/tokens", "Token revoked.")
             }
         }
@@ -66,10 +68,10 @@ enum AccountRoutes {
     static func admins(
         _ app: AdminApp, _ auth: PanelAuth, _ tenant: TenantRecord, error: AdminStoreError? = nil, name: String = "",
         secret: String? = nil
-    ) -> Response {
+    ) async -> Response {
         let base = AdminApp.tenantPath(tenant, "/admins")
         let csrf = auth.session.csrfToken
-        let rows = ((try? app.store.adminUsers(of: tenant.tenant.uuid)) ?? []).map { user -> [String] in
+        let rows = ((try? await app.store.adminUsers(of: tenant.tenant.uuid)) ?? []).map { user -> [String] in
             [
                 "<code>\(HTML.escape(user.loginName))</code>",
                 user.id == auth.principal.user.id
@@ -93,9 +95,9 @@ enum AccountRoutes {
             auth, tenant: tenant, title: "Administrators", body: body, active: "admins", status: error.map { Reply.status(of: $0) } ?? .ok)
     }
 
-    static func tokens(_ app: AdminApp, _ auth: PanelAuth, error: AdminStoreError? = nil, newToken: String? = nil) -> Response {
+    static func tokens(_ app: AdminApp, _ auth: PanelAuth, error: AdminStoreError? = nil, newToken: String? = nil) async -> Response {
         let csrf = auth.session.csrfToken
-        let rows = ((try? app.store.apiTokens(adminUserID: auth.principal.user.id)) ?? []).map { token -> [String] in
+        let rows = ((try? await app.store.apiTokens(adminUserID: auth.principal.user.id)) ?? []).map { token -> [String] in
             [
                 HTML.escape(token.name), HTML.escape(Date(timeIntervalSince1970: token.createdAt).formatted(.iso8601)),
                 HTML.buttonForm(action: "/tokens/\(token.id)/delete", csrf: csrf, label: "Revoke", style: "danger", confirm: "Revoke \(token.name)?"),

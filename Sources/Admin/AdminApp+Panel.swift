@@ -7,7 +7,7 @@ import Store
 extension AdminApp {
     /// Runs `body` for a signed-in administrator; anyone else is sent to the login form at `/`.
     func withPanel(_ request: Request, _ body: (PanelAuth) async throws -> Response) async throws -> Response {
-        guard let auth = panelAuth(request) else { return Reply.redirect("/") }
+        guard let auth = await panelAuth(request) else { return Reply.redirect("/") }
         return try await body(auth)
     }
 
@@ -18,7 +18,7 @@ extension AdminApp {
     ) async throws -> Response {
         try await withPanel(request) { auth in
             guard let text = context.parameters.get("tenant"), let uuid = UUID(uuidString: text),
-                let record = try? store.tenantRecord(uuid)
+                let record = try? await store.tenantRecord(uuid)
             else {
                 return page(auth, tenant: nil, title: "Not found", body: "<p>There is no such tenant.</p>", status: .notFound)
             }

@@ -50,18 +50,18 @@ final class AdminApp: Sendable {
     }
 
     /// The signed-in administrator of a panel request, or nil.
-    func panelAuth(_ request: Request) -> PanelAuth? {
+    func panelAuth(_ request: Request) async -> PanelAuth? {
         guard let id = request.cookies[Self.sessionCookie]?.value, let session = sessions.session(id),
-            let user = try? store.adminUser(id: session.adminUserID)
+            let user = try? await store.adminUser(id: session.adminUserID)
         else { return nil }
         return PanelAuth(session: session, principal: AdminPrincipal(user: user))
     }
 
     /// The administrator an API request's `Authorization: Bearer` token acts as, or nil.
-    func apiPrincipal(_ request: Request) -> AdminPrincipal? {
+    func apiPrincipal(_ request: Request) async -> AdminPrincipal? {
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else { return nil }
         let token = header.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
-        guard !token.isEmpty, let user = try? store.adminUser(tokenSHA256: AdminSecrets.sha256Hex(token)) else { return nil }
+        guard !token.isEmpty, let user = try? await store.adminUser(tokenSHA256: AdminSecrets.sha256Hex(token)) else { return nil }
         return AdminPrincipal(user: user)
     }
 
@@ -99,7 +99,7 @@ final class AdminApp: Sendable {
                 name: "centralino_tenant_originates_per_second_limit", help: "The tenant's originate rate limit (0 = unlimited).", kind: .gauge),
             MetricFamily(name: "centralino_tenant_capacity_refusals_total", help: "Requests refused by a tenant limit, by limit.", kind: .counter),
         ]
-        for tenant in (try? store.tenants()) ?? [] {
+        for tenant in ((try? await store.tenantRecords()) ?? []).map(\.tenant) {
             guard let capacity = await live.capacity(tenant: tenant.uuid) else { return [] }
             let label = "tenant=\"\(CentralinoMetrics.escape(tenant.name))\""
             let values = [
@@ -119,7 +119,7 @@ final class AdminApp: Sendable {
         var sessions = 0
         var registrations = 0
         var calls = 0
-        for tenant in (try? store.tenants()) ?? [] {
+        for tenant in ((try? await store.tenantRecords()) ?? []).map(\.tenant) {
             sessions += await live.amiSessions(tenant: tenant.uuid).count
             registrations += await live.registrations(tenant: tenant.uuid).count
             calls += await live.activeCalls(tenant: tenant.uuid)

@@ -11,23 +11,23 @@ public enum AdminBootstrap {
     ///   with it, or resets `admin`'s password to it; returns the credentials (not generated).
     /// - Without: when no system administrator exists, creates `admin` with a random password and
     ///   returns it (generated: print it once); otherwise returns nil.
-    public static func ensureSystemAdmin(store: CentralinoStore, password: String?, bcryptCost: UInt8 = 12) throws -> AdminInitialCredentials? {
-        let existing = try store.systemAdmins().first { $0.name == systemAdminName }
+    public static func ensureSystemAdmin(store: CentralinoStore, password: String?, bcryptCost: UInt8 = 12) async throws -> AdminInitialCredentials? {
+        let existing = try await store.systemAdmins().first { $0.name == systemAdminName }
         if let password, !password.isEmpty {
             guard ProvisioningRules.secret.accepts(password), password.count >= 8 else {
                 throw AdminStoreError(.invalid, field: "admin-password", "must be 8-128 printable characters")
             }
             let hash = AdminSecrets.hashPassword(password, cost: bcryptCost)
             if let existing {
-                try store.setAdminPasswordHash(hash, id: existing.id)
+                try await store.setAdminPasswordHash(hash, id: existing.id)
             } else {
-                try store.createAdminUser(name: systemAdminName, tenant: nil, passwordHash: hash)
+                try await store.createAdminUser(name: systemAdminName, tenant: nil, passwordHash: hash)
             }
             return AdminInitialCredentials(username: systemAdminName, password: password, generated: false)
         }
-        guard try store.systemAdmins().isEmpty else { return nil }
+        guard try await store.systemAdmins().isEmpty else { return nil }
         let generated = AdminSecrets.randomPassword()
-        try store.createAdminUser(name: systemAdminName, tenant: nil, passwordHash: AdminSecrets.hashPassword(generated, cost: bcryptCost))
+        try await store.createAdminUser(name: systemAdminName, tenant: nil, passwordHash: AdminSecrets.hashPassword(generated, cost: bcryptCost))
         return AdminInitialCredentials(username: systemAdminName, password: generated, generated: true)
     }
 }

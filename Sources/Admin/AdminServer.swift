@@ -51,7 +51,7 @@ public struct AdminServer: Service {
         let address = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
         try await probe(host: host, port: port, address: address, scheme: "HTTP")
         if let https { try await probe(host: https.host, port: https.port, address: https.address, scheme: "HTTPS") }
-        let credentials = try AdminBootstrap.ensureSystemAdmin(store: store, password: adminPassword, bcryptCost: configuration.bcryptCost)
+        let credentials = try await AdminBootstrap.ensureSystemAdmin(store: store, password: adminPassword, bcryptCost: configuration.bcryptCost)
         let router = AdminRouter.build(store: store, live: live, configuration: configuration, metrics: metrics, logger: logger)
         let limiter = AdminConnectionLimiter(limits: connectionLimits)
         let responder = router.buildResponder()

@@ -7,7 +7,7 @@ import Store
 enum AuthRoutes {
     static func register(on router: Router<AdminRequestContext>, app: AdminApp) {
         router.get("/") { request, _ -> Response in
-            if let auth = app.panelAuth(request) { return Reply.redirect(home(auth.principal)) }
+            if let auth = await app.panelAuth(request) { return Reply.redirect(home(auth.principal)) }
             return loginPage(app, request: request, error: nil, username: "", status: .ok)
         }
         router.post("/login") { request, context -> Response in
@@ -23,7 +23,7 @@ enum AuthRoutes {
         router.get("/static/app.js") { _, _ in Reply.text(AdminAssets.javascript, contentType: "text/javascript; charset=utf-8") }
         router.get("/healthz") { _, _ -> Response in
             do {
-                _ = try app.store.revision()
+                try await app.store.checkReadable()
                 return Reply.json(["status": "ok"])
             } catch {
                 return Reply.json(["status": "store unavailable"], status: .serviceUnavailable)
@@ -50,7 +50,7 @@ enum AuthRoutes {
             return loginPage(
                 app, request: request, error: "The login form expired (CSRF check failed). Please try again.", username: username, status: .forbidden)
         }
-        let user = try? app.store.adminUser(login: username)
+        let user = try? await app.store.adminUser(login: username)
         if app.throttle.isLockedOut(address: address, login: username) {
             app.metrics.record(.adminLogin(succeeded: false))
             app.securityEvent("LoginLockedOut", account: username, address: address, tenant: user?.tenant)

@@ -13,11 +13,11 @@ enum DashboardRoutes {
             }
         }
         router.get("/tenants/:tenant/live.json") { request, context -> Response in
-            guard let auth = app.panelAuth(request) else {
+            guard let auth = await app.panelAuth(request) else {
                 return Reply.jsonError(.unauthorized, code: "unauthenticated", message: "sign in first")
             }
             guard let uuid = context.parameters.get("tenant").flatMap(UUID.init(uuidString:)), auth.principal.mayAccess(uuid),
-                (try? app.store.tenantRecord(uuid)) != nil
+                (try? await app.store.tenantRecord(uuid)) != nil
             else {
                 return Reply.jsonError(.notFound, code: "not_found", message: "no such tenant")
             }

@@ -7,33 +7,33 @@ import Store
 enum ExtensionRoutes {
     static func register(on router: Router<AdminRequestContext>, app: AdminApp) {
         router.get("/tenants/:tenant/extensions") { request, context -> Response in
-            try await app.withTenant(request, context) { auth, tenant in list(app, auth, tenant) }
+            try await app.withTenant(request, context) { auth, tenant in await list(app, auth, tenant) }
         }
         router.post("/tenants/:tenant/extensions") { request, context -> Response in
             try await app.withTenantForm(request, context) { auth, tenant, form in
                 do {
-                    let ext = try app.store.createExtension(
+                    let ext = try await app.store.createExtension(
                         form.text("number"), name: form.text("name"), password: form["password"] ?? "",
                         tenant: tenant.tenant.uuid)
                     return app.done(auth, AdminApp.tenantPath(tenant, "/extensions"), "Extension \(ext.number) created.")
                 } catch let error as AdminStoreError {
-                    return list(app, auth, tenant, error: error, form: form)
+                    return await list(app, auth, tenant, error: error, form: form)
                 }
             }
         }
         router.get("/tenants/:tenant/extensions/:number/edit") { request, context -> Response in
             try await app.withTenant(request, context) { auth, tenant in
                 let number = context.parameters.get("number") ?? ""
-                guard let ext = try? app.store.extensionRecord(number, tenant: tenant.tenant.uuid) else { return notFound(app, auth, tenant) }
+                guard let ext = try? await app.store.extensionRecord(number, tenant: tenant.tenant.uuid) else { return notFound(app, auth, tenant) }
                 return edit(app, auth, tenant, ext)
             }
         }
         router.post("/tenants/:tenant/extensions/:number/edit") { request, context -> Response in
             try await app.withTenantForm(request, context) { auth, tenant, form in
                 let number = context.parameters.get("number") ?? ""
-                guard let ext = try? app.store.extensionRecord(number, tenant: tenant.tenant.uuid) else { return notFound(app, auth, tenant) }
+                guard let ext = try? await app.store.extensionRecord(number, tenant: tenant.tenant.uuid) else { return notFound(app, auth, tenant) }
                 do {
-                    try app.store.updateExtension(number, name: form.text("name"), password: form["password"], tenant: tenant.tenant.uuid)
+                    try await app.store.updateExtension(number, name: form.text("name"), password: form["password"], tenant: tenant.tenant.uuid)
                     return app.done(auth, AdminApp.tenantPath(tenant, "/extensions"), "Extension \(number) saved.")
                 } catch let error as AdminStoreError {
                     return edit(app, auth, tenant, ext, error: error)
@@ -44,10 +44,10 @@ enum ExtensionRoutes {
             try await app.withTenantForm(request, context) { auth, tenant, _ in
                 let number = context.parameters.get("number") ?? ""
                 do {
-                    try app.store.deleteExtension(number, tenant: tenant.tenant.uuid)
+                    try await app.store.deleteExtension(number, tenant: tenant.tenant.uuid)
                     return app.done(auth, AdminApp.tenantPath(tenant, "/extensions"), "Extension \(number) deleted.")
                 } catch let error as AdminStoreError {
-                    return list(app, auth, tenant, error: error)
+                    return await list(app, auth, tenant, error: error)
                 }
             }
         }
@@ -57,10 +57,12 @@ enum ExtensionRoutes {
         app.page(auth, tenant: tenant, title: "Not found", body: "<p>There is no such item in this tenant.</p>", status: .notFound)
     }
 
-    static func list(_ app: AdminApp, _ auth: PanelAuth, _ tenant: TenantRecord, error: AdminStoreError? = nil, form: FormData? = nil) -> Response {
+    static func list(
+        _ app: AdminApp, _ auth: PanelAuth, _ tenant: TenantRecord, error: AdminStoreError? = nil, form: FormData? = nil
+    ) async -> Response {
         let base = AdminApp.tenantPath(tenant, "/extensions")
         let csrf = auth.session.csrfToken
-        let rows = ((try? app.store.extensions(of: tenant.tenant.uuid)) ?? []).map { ext -> [String] in
+        let rows = ((try? await app.store.extensions(of: tenant.tenant.uuid)) ?? []).map { ext -> [String] in
             [
                 "<code>\(HTML.escape(ext.number))</code>", HTML.escape(ext.name ?? ""), HTML.escape("\(ext.number)@\(tenant.tenant.domain)"),
                 "<a href=\"\(base)/\(HTML.escape(ext.number))/edit\">Edit</a> "

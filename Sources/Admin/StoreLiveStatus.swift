@@ -14,8 +14,8 @@ public struct StoreLiveStatus: AdminLiveStatus {
 
     public func registrations(tenant: UUID) async -> [LiveRegistration] {
         let now = Date().timeIntervalSince1970
-        let records = (try? store.registrations()) ?? []
-        return records.filter { $0.tenant == tenant && $0.expiresAt > now }
+        let records = (try? await store.registrations(of: tenant)) ?? []
+        return records.filter { $0.expiresAt > now }
             .sorted { ($0.number, $0.contact) < ($1.number, $1.contact) }
             .map {
                 LiveRegistration(

@@ -8,18 +8,18 @@ enum TenantRoutes {
         router.get("/tenants") { request, _ -> Response in
             try await app.withPanel(request) { auth in
                 guard auth.principal.isSystemAdmin else { return Reply.redirect(AuthRoutes.home(auth.principal)) }
-                return list(app, auth)
+                return await list(app, auth)
             }
         }
         router.post("/tenants") { request, context -> Response in
             try await app.withForm(request, context) { auth, form in
                 guard auth.principal.isSystemAdmin else { return forbidden(app, auth) }
                 do {
-                    let record = try app.store.createTenant(
+                    let record = try await app.store.createTenant(
                         name: form.text("name"), domain: form.text("domain"), toneCountry: form.text("tone_country"))
                     return app.done(auth, "/tenants", "Tenant \(record.tenant.name) created with UUID \(record.tenant.uuid.uuidString.lowercased()).")
                 } catch let error as AdminStoreError {
-                    return list(app, auth, error: error, form: form)
+                    return await list(app, auth, error: error, form: form)
                 }
             }
         }
@@ -33,7 +33,7 @@ enum TenantRoutes {
             try await app.withTenantForm(request, context) { auth, tenant, form in
                 guard auth.principal.isSystemAdmin else { return forbidden(app, auth) }
                 do {
-                    try app.store.updateTenant(
+                    try await app.store.updateTenant(
                         tenant.tenant.uuid, name: form.text("name"), domain: form.text("domain"), toneCountry: form.text("tone_country"),
                         limits: try TenantLimitsForm.limits(from: form))
                     return app.done(auth, "/tenants", "Tenant \(form.text("name")) saved.")
@@ -47,10 +47,10 @@ enum TenantRoutes {
                 guard auth.principal.isSystemAdmin else { return forbidden(app, auth) }
                 do {
                     await app.live.closeAMISessions(tenant: tenant.tenant.uuid, username: nil)
-                    try app.store.deleteTenant(tenant.tenant.uuid)
+                    try await app.store.deleteTenant(tenant.tenant.uuid)
                     return app.done(auth, "/tenants", "Tenant \(tenant.tenant.name) deleted.")
                 } catch let error as AdminStoreError {
-                    return list(app, auth, error: error, form: nil)
+                    return await list(app, auth, error: error, form: nil)
                 }
             }
         }
@@ -60,9 +60,9 @@ enum TenantRoutes {
         app.page(auth, tenant: nil, title: "Forbidden", body: "<p>Only the system administrator manages tenants.</p>", status: .forbidden)
     }
 
-    static func list(_ app: AdminApp, _ auth: PanelAuth, error: AdminStoreError? = nil, form: FormData? = nil) -> Response {
+    static func list(_ app: AdminApp, _ auth: PanelAuth, error: AdminStoreError? = nil, form: FormData? = nil) async -> Response {
         let csrf = auth.session.csrfToken
-        let rows = ((try? app.store.tenantRecords()) ?? []).map { record -> [String] in
+        let rows = ((try? await app.store.tenantRecords()) ?? []).map { record -> [String] in
             let path = AdminApp.tenantPath(record)
             return [
                 "<a href=\"\(path)\">\(HTML.escape(record.tenant.name))</a>", HTML.escape(record.tenant.domain),

@@ -7,21 +7,21 @@ import Store
 enum TrunkRoutes {
     static func register(on router: Router<AdminRequestContext>, app: AdminApp) {
         router.get("/tenants/:tenant/trunks") { request, context -> Response in
-            try await app.withTenant(request, context) { auth, tenant in list(app, auth, tenant) }
+            try await app.withTenant(request, context) { auth, tenant in await list(app, auth, tenant) }
         }
         router.post("/tenants/:tenant/trunks") { request, context -> Response in
             try await app.withTenantForm(request, context) { auth, tenant, form in
                 do {
-                    try app.store.saveTrunk(try trunk(form), password: form["password"], tenant: tenant.tenant.uuid)
+                    try await app.store.saveTrunk(try trunk(form), password: form["password"], tenant: tenant.tenant.uuid)
                     return app.done(auth, AdminApp.tenantPath(tenant, "/trunks"), "Trunk \(form.text("name")) created.")
                 } catch let error as AdminStoreError {
-                    return list(app, auth, tenant, error: error, form: form)
+                    return await list(app, auth, tenant, error: error, form: form)
                 }
             }
         }
         router.get("/tenants/:tenant/trunks/:name/edit") { request, context -> Response in
             try await app.withTenant(request, context) { auth, tenant in
-                guard let record = try? app.store.trunkRecord(context.parameters.get("name") ?? "", tenant: tenant.tenant.uuid) else {
+                guard let record = try? await app.store.trunkRecord(context.parameters.get("name") ?? "", tenant: tenant.tenant.uuid) else {
                     return ExtensionRoutes.notFound(app, auth, tenant)
                 }
                 return edit(app, auth, tenant, record)
@@ -30,11 +30,11 @@ enum TrunkRoutes {
         router.post("/tenants/:tenant/trunks/:name/edit") { request, context -> Response in
             try await app.withTenantForm(request, context) { auth, tenant, form in
                 let name = context.parameters.get("name") ?? ""
-                guard let record = try? app.store.trunkRecord(name, tenant: tenant.tenant.uuid) else {
+                guard let record = try? await app.store.trunkRecord(name, tenant: tenant.tenant.uuid) else {
                     return ExtensionRoutes.notFound(app, auth, tenant)
                 }
                 do {
-                    try app.store.saveTrunk(try trunk(form), password: form["password"], replacing: name, tenant: tenant.tenant.uuid)
+                    try await app.store.saveTrunk(try trunk(form), password: form["password"], replacing: name, tenant: tenant.tenant.uuid)
                     return app.done(auth, AdminApp.tenantPath(tenant, "/trunks"), "Trunk \(form.text("name")) saved.")
                 } catch let error as AdminStoreError {
                     return edit(app, auth, tenant, record, error: error, form: form)
@@ -45,10 +45,10 @@ enum TrunkRoutes {
             try await app.withTenantForm(request, context) { auth, tenant, _ in
                 let name = context.parameters.get("name") ?? ""
                 do {
-                    try app.store.deleteTrunk(name, tenant: tenant.tenant.uuid)
+                    try await app.store.deleteTrunk(name, tenant: tenant.tenant.uuid)
                     return app.done(auth, AdminApp.tenantPath(tenant, "/trunks"), "Trunk \(name) deleted.")
                 } catch let error as AdminStoreError {
-                    return list(app, auth, tenant, error: error)
+                    return await list(app, auth, tenant, error: error)
                 }
             }
         }
@@ -84,10 +84,12 @@ enum TrunkRoutes {
             """
     }
 
-    static func list(_ app: AdminApp, _ auth: PanelAuth, _ tenant: TenantRecord, error: AdminStoreError? = nil, form: FormData? = nil) -> Response {
+    static func list(
+        _ app: AdminApp, _ auth: PanelAuth, _ tenant: TenantRecord, error: AdminStoreError? = nil, form: FormData? = nil
+    ) async -> Response {
         let base = AdminApp.tenantPath(tenant, "/trunks")
         let csrf = auth.session.csrfToken
-        let rows = ((try? app.store.trunkRecords(of: tenant.tenant.uuid)) ?? []).map { r -> [String] in
+        let rows = ((try? await app.store.trunkRecords(of: tenant.tenant.uuid)) ?? []).map { r -> [String] in
             [
                 HTML.escape(r.trunk.name), HTML.escape("\(r.trunk.host):\(r.trunk.port)"), r.trunk.transport.rawValue,
                 HTML.escape(r.trunk.username ?? ""),

@@ -9,8 +9,8 @@ import PBX
 /// exactly as `centralino apply` checks them. Each change bumps the revision, so a running
 /// server applies it to the next login.
 extension CentralinoStore {
-    public func amiUsers(of tenant: UUID) throws -> [AMIUserRecord] {
-        try pool.read { db in
+    public func amiUsers(of tenant: UUID) async throws -> [AMIUserRecord] {
+        try await pool.read { db in
             let tenantID = try Self.tenantID(tenant, db)
             return try Row.fetchAll(db, sql: "SELECT * FROM ami_user WHERE tenant_id = ? ORDER BY id", arguments: [tenantID])
                 .map(Self.amiUserRecord)
@@ -19,11 +19,20 @@ extension CentralinoStore {
 
     /// Every AMI account as a login must see it: a user is enabled only when it and its tenant's
     /// AMI service are both enabled. The server's directory should load this instead of `amiAccounts()`.
+    public func activeAMIAccounts() async throws -> [AMIAccount] {
+        try await pool.read { db in try self.fetchActiveAMIAccounts(db) }
+    }
+
+    // TODO(split): the synchronous form for DirectoryWatcher.reload (Sources/Server); delete it then.
+    @available(*, noasync, message: "blocks on SQLite; await the async form")
     public func activeAMIAccounts() throws -> [AMIAccount] {
-        let disabledTenants = try pool.read { db in
-            Set(try String.fetchAll(db, sql: "SELECT uuid FROM tenant WHERE ami_enabled = 0").compactMap { UUID(uuidString: $0) })
-        }
-        return try amiAccounts().map { account in
+        try pool.read { db in try fetchActiveAMIAccounts(db) }
+    }
+
+    func fetchActiveAMIAccounts(_ db: Database) throws -> [AMIAccount] {
+        let disabledTenants = Set(
+            try String.fetchAll(db, sql: "SELECT uuid FROM tenant WHERE ami_enabled = 0").compactMap { UUID(uuidString: $0) })
+        return try fetchAMIAccounts(db).map { account in
             var account = account
             account.enabled = account.enabled && !disabledTenants.contains(account.tenant)
             return account
@@ -32,11 +41,11 @@ extension CentralinoStore {
 
     /// Creates an AMI user with the panel's fixed classes and no permitted network yet.
     @discardableResult
-    public func createAMIUser(_ username: String, password: String, tenant: UUID) throws -> AMIUserRecord {
+    public func createAMIUser(_ username: String, password: String, tenant: UUID) async throws -> AMIUserRecord {
         try AdminStoreError.check(username, ProvisioningRules.amiUsername, field: "username")
         try AdminStoreError.check(password, ProvisioningRules.secret, field: "password")
         let sealed = try secrets.seal(password)
-        return try pool.write { db in
+        return try await pool.write { db in
             let tenantID = try Self.tenantID(tenant, db)
             try Self.checkAMIUsernameFree(username, except: nil, db)
             try db.execute(
@@ -48,36 +57,36 @@ extension CentralinoStore {
         }
     }
 
-    public func renameAMIUser(_ username: String, to newName: String, tenant: UUID) throws {
+    public func renameAMIUser(_ username: String, to newName: String, tenant: UUID) async throws {
         try AdminStoreError.check(newName, ProvisioningRules.amiUsername, field: "username")
-        try updateAMIUser(username, tenant: tenant) { db, id in
+        try await updateAMIUser(username, tenant: tenant) { db, id in
             try Self.checkAMIUsernameFree(newName, except: id, db)
             try db.execute(sql: "UPDATE ami_user SET username = ? WHERE id = ?", arguments: [newName, id])
         }
     }
 
-    public func setAMIPassword(_ password: String, username: String, tenant: UUID) throws {
+    public func setAMIPassword(_ password: String, username: String, tenant: UUID) async throws {
         try AdminStoreError.check(password, ProvisioningRules.secret, field: "password")
         let sealed = try secrets.seal(password)
-        try updateAMIUser(username, tenant: tenant) { db, id in
+        try await updateAMIUser(username, tenant: tenant) { db, id in
             try db.execute(sql: "UPDATE ami_user SET secret_sealed = ? WHERE id = ?", arguments: [sealed, id])
         }
     }
 
-    public func setAMIUserEnabled(_ enabled: Bool, username: String, tenant: UUID) throws {
-        try updateAMIUser(username, tenant: tenant) { db, id in
+    public func setAMIUserEnabled(_ enabled: Bool, username: String, tenant: UUID) async throws {
+        try await updateAMIUser(username, tenant: tenant) { db, id in
             try db.execute(sql: "UPDATE ami_user SET enabled = ? WHERE id = ?", arguments: [enabled, id])
         }
     }
 
     /// Adds a permitted network; a bad entry is refused with the parser's explanation.
-    public func addAMIPermit(_ entry: String, username: String, tenant: UUID) throws {
+    public func addAMIPermit(_ entry: String, username: String, tenant: UUID) async throws {
         if let problem = ProvisioningRules.permitProblem(entry) { throw AdminStoreError(.invalid, field: "permit", problem) }
         let rule: AMIAccessRule
         do { rule = try AMIAccessRule(parsing: entry) } catch let error as AMIAccessRule.ParseError {
             throw AdminStoreError(.invalid, field: "permit", error.description)
         }
-        try updateAMIUser(username, tenant: tenant) { db, id in
+        try await updateAMIUser(username, tenant: tenant) { db, id in
             var permit = try Self.permit(id, db)
             guard !permit.contains(rule.text) else {
                 throw AdminStoreError(.conflict, field: "permit", "'\(rule.text)' is already in the list")
@@ -87,8 +96,8 @@ extension CentralinoStore {
         }
     }
 
-    public func removeAMIPermit(_ entry: String, username: String, tenant: UUID) throws {
-        try updateAMIUser(username, tenant: tenant) { db, id in
+    public func removeAMIPermit(_ entry: String, username: String, tenant: UUID) async throws {
+        try await updateAMIUser(username, tenant: tenant) { db, id in
             var permit = try Self.permit(id, db)
             guard let index = permit.firstIndex(of: entry) else { throw AdminStoreError.notFound("ACL entry", field: "permit") }
             permit.remove(at: index)
@@ -96,14 +105,14 @@ extension CentralinoStore {
         }
     }
 
-    public func deleteAMIUser(_ username: String, tenant: UUID) throws {
-        try updateAMIUser(username, tenant: tenant) { db, id in
+    public func deleteAMIUser(_ username: String, tenant: UUID) async throws {
+        try await updateAMIUser(username, tenant: tenant) { db, id in
             try db.execute(sql: "DELETE FROM ami_user WHERE id = ?", arguments: [id])
         }
     }
 
-    private func updateAMIUser(_ username: String, tenant: UUID, _ change: (Database, Int64) throws -> Void) throws {
-        try pool.write { db in
+    private func updateAMIUser(_ username: String, tenant: UUID, _ change: @Sendable (Database, Int64) throws -> Void) async throws {
+        try await pool.write { db in
             let tenantID = try Self.tenantID(tenant, db)
             guard
                 let id = try Int64.fetchOne(

@@ -5,8 +5,8 @@ import PBX
 /// Extension CRUD for the admin panel and REST API. The SIP password is kept only as HA1 digests
 /// for the tenant's domain (as `apply` does), so it can be set but never shown.
 extension CentralinoStore {
-    public func extensionRecord(_ number: String, tenant: UUID) throws -> Extension {
-        try pool.read { db in
+    public func extensionRecord(_ number: String, tenant: UUID) async throws -> Extension {
+        try await pool.read { db in
             let tenantID = try Self.tenantID(tenant, db)
             guard
                 let row = try Row.fetchOne(
@@ -21,12 +21,12 @@ extension CentralinoStore {
 
     /// Creates an extension; its number must be new in the tenant.
     @discardableResult
-    public func createExtension(_ number: String, name: String?, password: String, tenant: UUID) throws -> Extension {
+    public func createExtension(_ number: String, name: String?, password: String, tenant: UUID) async throws -> Extension {
         try AdminStoreError.check(number, ProvisioningRules.extensionNumber, field: "number")
         try AdminStoreError.check(password, ProvisioningRules.secret, field: "password")
         let name = Self.optionalText(name)
         if let name { try AdminStoreError.check(name, ProvisioningRules.displayName, field: "name") }
-        return try pool.write { db in
+        return try await pool.write { db in
             let record = try Self.tenantRecord(tenant, db)
             let tenantID = try Self.tenantID(tenant, db)
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM extension WHERE tenant_id = ? AND number = ?", arguments: [tenantID, number]) != nil {
@@ -43,12 +43,12 @@ extension CentralinoStore {
 
     /// Changes an extension's display name and, when `password` is given, its SIP password.
     @discardableResult
-    public func updateExtension(_ number: String, name: String?, password: String?, tenant: UUID) throws -> Extension {
+    public func updateExtension(_ number: String, name: String?, password: String?, tenant: UUID) async throws -> Extension {
         let password = Self.optionalText(password)
         if let password { try AdminStoreError.check(password, ProvisioningRules.secret, field: "password") }
         let name = Self.optionalText(name)
         if let name { try AdminStoreError.check(name, ProvisioningRules.displayName, field: "name") }
-        return try pool.write { db in
+        return try await pool.write { db in
             let record = try Self.tenantRecord(tenant, db)
             let tenantID = try Self.tenantID(tenant, db)
             try db.execute(sql: "UPDATE extension SET name = ? WHERE tenant_id = ? AND number = ?", arguments: [name, tenantID, number])
@@ -65,8 +65,8 @@ extension CentralinoStore {
     }
 
     /// Deletes an extension and its registrations.
-    public func deleteExtension(_ number: String, tenant: UUID) throws {
-        try pool.write { db in
+    public func deleteExtension(_ number: String, tenant: UUID) async throws {
+        try await pool.write { db in
             let tenantID = try Self.tenantID(tenant, db)
             try db.execute(sql: "DELETE FROM extension WHERE tenant_id = ? AND number = ?", arguments: [tenantID, number])
             guard db.changesCount > 0 else { throw AdminStoreError.notFound("extension", field: "number") }

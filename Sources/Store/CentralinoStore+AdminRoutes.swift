@@ -5,8 +5,8 @@ import PBX
 /// Outbound route CRUD for the admin panel and REST API, validated like a provisioning file's
 /// `outbound_routes`: the prefix is unique in the tenant and the trunk must exist there.
 extension CentralinoStore {
-    public func outboundRoutes(of tenant: UUID) throws -> [OutboundRoute] {
-        try pool.read { db in
+    public func outboundRoutes(of tenant: UUID) async throws -> [OutboundRoute] {
+        try await pool.read { db in
             let tenantID = try Self.tenantID(tenant, db)
             return try Row.fetchAll(
                 db,
@@ -19,8 +19,8 @@ extension CentralinoStore {
         }
     }
 
-    public func outboundRoute(_ prefix: String, tenant: UUID) throws -> OutboundRoute {
-        guard let route = try outboundRoutes(of: tenant).first(where: { $0.prefix == prefix }) else {
+    public func outboundRoute(_ prefix: String, tenant: UUID) async throws -> OutboundRoute {
+        guard let route = try await outboundRoutes(of: tenant).first(where: { $0.prefix == prefix }) else {
             throw AdminStoreError.notFound("outbound route", field: "prefix")
         }
         return route
@@ -28,12 +28,12 @@ extension CentralinoStore {
 
     /// Creates a route, or replaces the one with prefix `replacing` (whose prefix may change).
     @discardableResult
-    public func saveOutboundRoute(_ route: OutboundRoute, replacing: String? = nil, tenant: UUID) throws -> OutboundRoute {
+    public func saveOutboundRoute(_ route: OutboundRoute, replacing: String? = nil, tenant: UUID) async throws -> OutboundRoute {
         try AdminStoreError.check(route.prefix, ProvisioningRules.dialPrefix, field: "prefix")
         guard ProvisioningRules.strip.range.contains(route.strip) else {
             throw AdminStoreError(.invalid, field: "strip", ProvisioningRules.strip.explanation)
         }
-        return try pool.write { db in
+        return try await pool.write { db in
             let tenantID = try Self.tenantID(tenant, db)
             guard
                 let trunkID = try Int64.fetchOne(
@@ -65,8 +65,8 @@ extension CentralinoStore {
         }
     }
 
-    public func deleteOutboundRoute(_ prefix: String, tenant: UUID) throws {
-        try pool.write { db in
+    public func deleteOutboundRoute(_ prefix: String, tenant: UUID) async throws {
+        try await pool.write { db in
             let tenantID = try Self.tenantID(tenant, db)
             try db.execute(sql: "DELETE FROM outbound_route WHERE tenant_id = ? AND prefix = ?", arguments: [tenantID, prefix])
             guard db.changesCount > 0 else { throw AdminStoreError.notFound("outbound route", field: "prefix") }

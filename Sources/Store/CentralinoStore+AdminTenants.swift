@@ -17,23 +17,24 @@ public struct TenantRecord: Sendable, Hashable {
 /// Tenant CRUD for the admin panel and REST API. Values are checked with `ProvisioningRules`,
 /// as `centralino apply` checks them; every change bumps the revision so a running server reloads.
 extension CentralinoStore {
-    public func tenantRecords() throws -> [TenantRecord] {
-        try pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM tenant ORDER BY name").map(Self.tenantRecord) }
+    public func tenantRecords() async throws -> [TenantRecord] {
+        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM tenant ORDER BY name").map(Self.tenantRecord) }
     }
 
-    public func tenantRecord(_ uuid: UUID) throws -> TenantRecord {
-        try pool.read { db in try Self.tenantRecord(uuid, db) }
+    public func tenantRecord(_ uuid: UUID) async throws -> TenantRecord {
+        try await pool.read { db in try Self.tenantRecord(uuid, db) }
     }
 
     /// Creates a tenant with a fresh UUID. The domain defaults to the name, as in provisioning files;
     /// limits left nil are the node's defaults.
     @discardableResult
-    public func createTenant(name: String, domain: String?, toneCountry: String?, limits: TenantLimits = TenantLimits()) throws -> TenantRecord {
+    public func createTenant(name: String, domain: String?, toneCountry: String?, limits: TenantLimits = TenantLimits()) async throws -> TenantRecord
+    {
         let domain = domain.flatMap { $0.isEmpty ? nil : $0 } ?? name
         let tone = toneCountry.flatMap { $0.isEmpty ? nil : $0 } ?? "it"
         try Self.validateTenant(name: name, domain: domain, toneCountry: tone)
         try TenantLimitColumns.validate(limits)
-        return try pool.write { db in
+        return try await pool.write { db in
             try Self.checkTenantClash(name: name, domain: domain, except: nil, db)
             let tenant = Tenant(uuid: UUID(), name: name, domain: domain, toneCountry: tone, limits: limits)
             try db.execute(
@@ -48,10 +49,12 @@ extension CentralinoStore {
     /// Renames a tenant or changes its domain, tone country or limits (nil `limits` keeps them);
     /// its UUID never changes.
     @discardableResult
-    public func updateTenant(_ uuid: UUID, name: String, domain: String, toneCountry: String, limits: TenantLimits? = nil) throws -> TenantRecord {
+    public func updateTenant(
+        _ uuid: UUID, name: String, domain: String, toneCountry: String, limits: TenantLimits? = nil
+    ) async throws -> TenantRecord {
         try Self.validateTenant(name: name, domain: domain, toneCountry: toneCountry)
         if let limits { try TenantLimitColumns.validate(limits) }
-        return try pool.write { db in
+        return try await pool.write { db in
             let current = try Self.tenantRecord(uuid, db)
             if current.tenant.name == Tenant.defaultName, name != Tenant.defaultName {
                 throw AdminStoreError(.invalid, field: "name", "the tenant named 'default' cannot be renamed")
@@ -68,8 +71,8 @@ extension CentralinoStore {
     }
 
     /// Deletes a tenant with everything it owns. The `default` tenant cannot be deleted.
-    public func deleteTenant(_ uuid: UUID) throws {
-        try pool.write { db in
+    public func deleteTenant(_ uuid: UUID) async throws {
+        try await pool.write { db in
             let current = try Self.tenantRecord(uuid, db)
             guard current.tenant.name != Tenant.defaultName else {
                 throw AdminStoreError(.invalid, field: "id", "the tenant named 'default' cannot be deleted")
@@ -80,8 +83,8 @@ extension CentralinoStore {
     }
 
     /// Switches the tenant's AMI service on or off.
-    public func setAMIEnabled(_ enabled: Bool, tenant uuid: UUID) throws {
-        try pool.write { db in
+    public func setAMIEnabled(_ enabled: Bool, tenant uuid: UUID) async throws {
+        try await pool.write { db in
             let id = try Self.tenantID(uuid, db)
             try db.execute(sql: "UPDATE tenant SET ami_enabled = ? WHERE id = ?", arguments: [enabled, id])
             try Self.bumpRevision(db)

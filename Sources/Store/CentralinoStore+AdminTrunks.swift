@@ -15,15 +15,15 @@ public struct TrunkRecord: Sendable, Hashable {
 
 /// Trunk CRUD for the admin panel and REST API, validated like a provisioning file's `trunks`.
 extension CentralinoStore {
-    public func trunkRecords(of tenant: UUID) throws -> [TrunkRecord] {
-        try pool.read { db in
+    public func trunkRecords(of tenant: UUID) async throws -> [TrunkRecord] {
+        try await pool.read { db in
             let tenantID = try Self.tenantID(tenant, db)
             return try Row.fetchAll(db, sql: "SELECT * FROM trunk WHERE tenant_id = ? ORDER BY name", arguments: [tenantID]).map(Self.trunkRecord)
         }
     }
 
-    public func trunkRecord(_ name: String, tenant: UUID) throws -> TrunkRecord {
-        try pool.read { db in
+    public func trunkRecord(_ name: String, tenant: UUID) async throws -> TrunkRecord {
+        try await pool.read { db in
             let tenantID = try Self.tenantID(tenant, db)
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM trunk WHERE tenant_id = ? AND name = ?", arguments: [tenantID, name]) else {
                 throw AdminStoreError.notFound("trunk", field: "name")
@@ -35,12 +35,12 @@ extension CentralinoStore {
     /// Creates a trunk, or replaces the one named `replacing` (which may be renamed).
     /// A nil or empty `password` keeps the current password on update and means none on create.
     @discardableResult
-    public func saveTrunk(_ trunk: Trunk, password: String?, replacing: String? = nil, tenant: UUID) throws -> TrunkRecord {
+    public func saveTrunk(_ trunk: Trunk, password: String?, replacing: String? = nil, tenant: UUID) async throws -> TrunkRecord {
         try Self.validateTrunk(trunk)
         let password = Self.optionalText(password)
         if let password { try AdminStoreError.check(password, ProvisioningRules.secret, field: "password") }
         let sealed = try password.map { try secrets.seal($0) }
-        return try pool.write { db in
+        return try await pool.write { db in
             let tenantID = try Self.tenantID(tenant, db)
             let existingID = try Int64.fetchOne(
                 db, sql: "SELECT id FROM trunk WHERE tenant_id = ? AND name = ?", arguments: [tenantID, replacing ?? trunk.name])
@@ -73,8 +73,8 @@ extension CentralinoStore {
     }
 
     /// Deletes a trunk; outbound routes through it are deleted with it.
-    public func deleteTrunk(_ name: String, tenant: UUID) throws {
-        try pool.write { db in
+    public func deleteTrunk(_ name: String, tenant: UUID) async throws {
+        try await pool.write { db in
             let tenantID = try Self.tenantID(tenant, db)
             try db.execute(sql: "DELETE FROM trunk WHERE tenant_id = ? AND name = ?", arguments: [tenantID, name])
             guard db.changesCount > 0 else { throw AdminStoreError.notFound("trunk", field: "name") }

@@ -9,8 +9,8 @@ extension CentralinoStore {
     public static let adminNameRule = ProvisioningRules.tenantName
 
     /// Finds the administrator for a login name: `name@domain` for a tenant administrator, a bare name for the system one.
-    public func adminUser(login: String) throws -> AdminUserRecord? {
-        try pool.read { db in
+    public func adminUser(login: String) async throws -> AdminUserRecord? {
+        try await pool.read { db in
             if let at = login.lastIndex(of: "@") {
                 let name = String(login[..<at])
                 let domain = String(login[login.index(after: at)...])
@@ -20,24 +20,24 @@ extension CentralinoStore {
         }
     }
 
-    public func adminUser(id: Int64) throws -> AdminUserRecord? {
-        try pool.read { db in try Self.fetchAdmins(db, where: "admin_user.id = ?", [id]).first }
+    public func adminUser(id: Int64) async throws -> AdminUserRecord? {
+        try await pool.read { db in try Self.fetchAdmins(db, where: "admin_user.id = ?", [id]).first }
     }
 
     /// The system administrators (normally one, named `admin`).
-    public func systemAdmins() throws -> [AdminUserRecord] {
-        try pool.read { db in try Self.fetchAdmins(db, where: "admin_user.tenant_id IS NULL", []) }
+    public func systemAdmins() async throws -> [AdminUserRecord] {
+        try await pool.read { db in try Self.fetchAdmins(db, where: "admin_user.tenant_id IS NULL", []) }
     }
 
-    public func adminUsers(of tenant: UUID) throws -> [AdminUserRecord] {
-        try pool.read { db in try Self.fetchAdmins(db, where: "tenant.uuid = ?", [tenant.uuidString.lowercased()]) }
+    public func adminUsers(of tenant: UUID) async throws -> [AdminUserRecord] {
+        try await pool.read { db in try Self.fetchAdmins(db, where: "tenant.uuid = ?", [tenant.uuidString.lowercased()]) }
     }
 
     /// Creates an administrator of `tenant` (nil: a system administrator) with a bcrypt hash.
     @discardableResult
-    public func createAdminUser(name: String, tenant: UUID?, passwordHash: String) throws -> AdminUserRecord {
+    public func createAdminUser(name: String, tenant: UUID?, passwordHash: String) async throws -> AdminUserRecord {
         try AdminStoreError.check(name, Self.adminNameRule, field: "name")
-        return try pool.write { db in
+        return try await pool.write { db in
             let tenantID = try tenant.map { try Self.tenantID($0, db) }
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM admin_user WHERE name = ? AND tenant_id IS ?", arguments: [name, tenantID]) != nil {
                 throw AdminStoreError(.conflict, field: "name", "an administrator named '\(name)' already exists")
@@ -53,15 +53,15 @@ extension CentralinoStore {
         }
     }
 
-    public func setAdminPasswordHash(_ hash: String, id: Int64) throws {
-        try pool.write { db in
+    public func setAdminPasswordHash(_ hash: String, id: Int64) async throws {
+        try await pool.write { db in
             try db.execute(sql: "UPDATE admin_user SET password_hash = ? WHERE id = ?", arguments: [hash, id])
             guard db.changesCount > 0 else { throw AdminStoreError.notFound("administrator") }
         }
     }
 
-    public func deleteAdminUser(id: Int64) throws {
-        try pool.write { db in
+    public func deleteAdminUser(id: Int64) async throws {
+        try await pool.write { db in
             try db.execute(sql: "DELETE FROM admin_user WHERE id = ?", arguments: [id])
             guard db.changesCount > 0 else { throw AdminStoreError.notFound("administrator") }
         }
@@ -69,10 +69,10 @@ extension CentralinoStore {
 
     /// Stores a new API token (by its SHA-256, lowercase hex) for an administrator.
     @discardableResult
-    public func createAPIToken(name: String, sha256: String, adminUserID: Int64) throws -> APITokenRecord {
+    public func createAPIToken(name: String, sha256: String, adminUserID: Int64) async throws -> APITokenRecord {
         let name = Self.optionalText(name) ?? "token"
         try AdminStoreError.check(name, ProvisioningRules.tokenName, field: "name")
-        return try pool.write { db in
+        return try await pool.write { db in
             let now = Date().timeIntervalSince1970
             try db.execute(
                 sql: "INSERT INTO api_token (admin_user_id, name, token_sha256, created_at) VALUES (?, ?, ?, ?)",
@@ -82,22 +82,22 @@ extension CentralinoStore {
     }
 
     /// The administrator a token (given by its SHA-256) acts as, or nil for an unknown token.
-    public func adminUser(tokenSHA256: String) throws -> AdminUserRecord? {
-        try pool.read { db in
+    public func adminUser(tokenSHA256: String) async throws -> AdminUserRecord? {
+        try await pool.read { db in
             try Self.fetchAdmins(db, where: "admin_user.id = (SELECT admin_user_id FROM api_token WHERE token_sha256 = ?)", [tokenSHA256]).first
         }
     }
 
-    public func apiTokens(adminUserID: Int64) throws -> [APITokenRecord] {
-        try pool.read { db in
+    public func apiTokens(adminUserID: Int64) async throws -> [APITokenRecord] {
+        try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM api_token WHERE admin_user_id = ? ORDER BY id", arguments: [adminUserID]).map {
                 APITokenRecord(id: $0["id"], name: $0["name"], adminUserID: $0["admin_user_id"], createdAt: $0["created_at"])
             }
         }
     }
 
-    public func deleteAPIToken(id: Int64, adminUserID: Int64) throws {
-        try pool.write { db in
+    public func deleteAPIToken(id: Int64, adminUserID: Int64) async throws {
+        try await pool.write { db in
             try db.execute(sql: "DELETE FROM api_token WHERE id = ? AND admin_user_id = ?", arguments: [id, adminUserID])
             guard db.changesCount > 0 else { throw AdminStoreError.notFound("API token") }
         }

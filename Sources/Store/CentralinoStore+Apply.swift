@@ -16,8 +16,8 @@ extension CentralinoStore {
     /// Tenants are matched by UUID when given, else by name; their items by number, name, prefix
     /// or username. Nothing absent from the file is deleted.
     @discardableResult
-    public func apply(_ document: ProvisioningDocument) throws -> ApplySummary {
-        try pool.write { db in
+    public func apply(_ document: ProvisioningDocument) async throws -> ApplySummary {
+        try await pool.write { db in
             var summary = ApplySummary()
             for spec in document.tenants {
                 let tenantID = try upsertTenant(spec, db)

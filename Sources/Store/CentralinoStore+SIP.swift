@@ -49,67 +49,95 @@ public struct RegistrationRecord: Sendable, Hashable {
 
 extension CentralinoStore {
     /// Every extension of every tenant with its HA1 digests.
-    public func storedExtensions() throws -> [StoredExtension] {
-        try pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT extension.number, extension.name, extension.ha1_md5, extension.ha1_sha256,
-                           tenant.uuid, tenant.name AS tenant_name, tenant.domain, tenant.tone_country
-                    FROM extension JOIN tenant ON tenant.id = extension.tenant_id
-                    """
-            ).map { row in
-                let uuidText: String = row["uuid"]
-                let tenant = Tenant(
-                    uuid: UUID(uuidString: uuidText) ?? UUID(), name: row["tenant_name"], domain: row["domain"],
-                    toneCountry: row["tone_country"])
-                return StoredExtension(
-                    tenant: tenant, number: row["number"], name: row["name"],
-                    ha1MD5: row["ha1_md5"], ha1SHA256: row["ha1_sha256"])
-            }
-        }
+    public func storedExtensions() async throws -> [StoredExtension] {
+        try await pool.read { db in try Self.fetchStoredExtensions(db) }
     }
 
+    // TODO(split): the synchronous form for DirectoryWatcher.reload (Sources/Server); delete it then.
+    @available(*, noasync, message: "blocks on SQLite; await the async form")
+    public func storedExtensions() throws -> [StoredExtension] {
+        try pool.read { db in try Self.fetchStoredExtensions(db) }
+    }
+
+    /// Every stored binding of every tenant, for the registrar at start-up.
+    // TODO(split): synchronous, not `noasync`, because `SIPServer.bind` (async) calls it; then make it async.
     public func registrations() throws -> [RegistrationRecord] {
-        try pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT registration.*, tenant.uuid FROM registration JOIN tenant ON tenant.id = registration.tenant_id
-                    """
-            ).map { row in
-                let uuidText: String = row["uuid"]
-                return RegistrationRecord(
-                    tenant: UUID(uuidString: uuidText) ?? UUID(), number: row["extension"],
-                    bindingKey: row["binding_key"], contact: row["contact"], instance: row["instance"],
-                    callID: row["call_id"], cseq: row["cseq"], expiresAt: row["expires_at"],
-                    source: row["source"], transport: row["transport"], userAgent: row["user_agent"])
-            }
-        }
+        try pool.read { db in try Self.fetchRegistrations(db, tenant: nil) }
+    }
+
+    /// The stored bindings of one tenant's extensions.
+    public func registrations(of tenant: UUID) async throws -> [RegistrationRecord] {
+        try await pool.read { db in try Self.fetchRegistrations(db, tenant: tenant) }
     }
 
     /// Replaces the stored bindings of each given address-of-record (tenant, extension) in one transaction.
+    public func replaceRegistrations(_ bindingsByAOR: [(tenant: UUID, number: String, bindings: [RegistrationRecord])]) async throws {
+        guard !bindingsByAOR.isEmpty else { return }
+        try await pool.write { db in try Self.replaceRegistrations(bindingsByAOR, db) }
+    }
+
+    // TODO(split): the synchronous form for SIPServer.persistChanges (Sources/Server); delete it then.
+    @available(*, noasync, message: "blocks on SQLite; await the async form")
     public func replaceRegistrations(_ bindingsByAOR: [(tenant: UUID, number: String, bindings: [RegistrationRecord])]) throws {
         guard !bindingsByAOR.isEmpty else { return }
-        try pool.write { db in
-            for aor in bindingsByAOR {
-                guard
-                    let tenantID = try Int64.fetchOne(
-                        db, sql: "SELECT id FROM tenant WHERE uuid = ?",
-                        arguments: [aor.tenant.uuidString.lowercased()])
-                else { continue }
-                try db.execute(sql: "DELETE FROM registration WHERE tenant_id = ? AND extension = ?", arguments: [tenantID, aor.number])
-                for binding in aor.bindings {
-                    try db.execute(
-                        sql: """
-                            INSERT INTO registration (tenant_id, extension, binding_key, contact, instance, call_id, cseq, expires_at, source, transport, user_agent)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                            """,
-                        arguments: [
-                            tenantID, aor.number, binding.bindingKey, binding.contact, binding.instance, binding.callID,
-                            binding.cseq, binding.expiresAt, binding.source, binding.transport, binding.userAgent,
-                        ])
-                }
+        try pool.write { db in try Self.replaceRegistrations(bindingsByAOR, db) }
+    }
+
+    static func fetchStoredExtensions(_ db: Database) throws -> [StoredExtension] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT extension.number, extension.name, extension.ha1_md5, extension.ha1_sha256,
+                       tenant.uuid, tenant.name AS tenant_name, tenant.domain, tenant.tone_country
+                FROM extension JOIN tenant ON tenant.id = extension.tenant_id
+                """
+        ).map { row in
+            let uuidText: String = row["uuid"]
+            let tenant = Tenant(
+                uuid: UUID(uuidString: uuidText) ?? UUID(), name: row["tenant_name"], domain: row["domain"],
+                toneCountry: row["tone_country"])
+            return StoredExtension(
+                tenant: tenant, number: row["number"], name: row["name"],
+                ha1MD5: row["ha1_md5"], ha1SHA256: row["ha1_sha256"])
+        }
+    }
+
+    /// The bindings of `tenant`, or of every tenant when nil.
+    static func fetchRegistrations(_ db: Database, tenant: UUID?) throws -> [RegistrationRecord] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT registration.*, tenant.uuid FROM registration JOIN tenant ON tenant.id = registration.tenant_id
+                WHERE ? IS NULL OR tenant.uuid = ?
+                """, arguments: [tenant?.uuidString.lowercased(), tenant?.uuidString.lowercased()]
+        ).map { row in
+            let uuidText: String = row["uuid"]
+            return RegistrationRecord(
+                tenant: UUID(uuidString: uuidText) ?? UUID(), number: row["extension"],
+                bindingKey: row["binding_key"], contact: row["contact"], instance: row["instance"],
+                callID: row["call_id"], cseq: row["cseq"], expiresAt: row["expires_at"],
+                source: row["source"], transport: row["transport"], userAgent: row["user_agent"])
+        }
+    }
+
+    static func replaceRegistrations(_ bindingsByAOR: [(tenant: UUID, number: String, bindings: [RegistrationRecord])], _ db: Database) throws {
+        for aor in bindingsByAOR {
+            guard
+                let tenantID = try Int64.fetchOne(
+                    db, sql: "SELECT id FROM tenant WHERE uuid = ?",
+                    arguments: [aor.tenant.uuidString.lowercased()])
+            else { continue }
+            try db.execute(sql: "DELETE FROM registration WHERE tenant_id = ? AND extension = ?", arguments: [tenantID, aor.number])
+            for binding in aor.bindings {
+                try db.execute(
+                    sql: """
+                        INSERT INTO registration (tenant_id, extension, binding_key, contact, instance, call_id, cseq, expires_at, source, transport, user_agent)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        tenantID, aor.number, binding.bindingKey, binding.contact, binding.instance, binding.callID,
+                        binding.cseq, binding.expiresAt, binding.source, binding.transport, binding.userAgent,
+                    ])
             }
         }
     }

@@ -16,11 +16,28 @@ public struct StoredRoute: Sendable {
 }
 
 extension CentralinoStore {
+    public func storedTrunks() async throws -> [StoredTrunk] {
+        try await pool.read { db in try self.fetchStoredTrunks(db) }
+    }
+
+    // TODO(split): the synchronous form for DirectoryWatcher.reload (Sources/Server); delete it then.
+    @available(*, noasync, message: "blocks on SQLite; await the async form")
     public func storedTrunks() throws -> [StoredTrunk] {
-        let rows = try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT trunk.*, tenant.uuid AS tenant_uuid FROM trunk JOIN tenant ON tenant.id = trunk.tenant_id")
-        }
-        return try rows.map { row in
+        try pool.read { db in try fetchStoredTrunks(db) }
+    }
+
+    public func storedRoutes() async throws -> [StoredRoute] {
+        try await pool.read { db in try Self.fetchStoredRoutes(db) }
+    }
+
+    // TODO(split): the synchronous form for DirectoryWatcher.reload (Sources/Server); delete it then.
+    @available(*, noasync, message: "blocks on SQLite; await the async form")
+    public func storedRoutes() throws -> [StoredRoute] {
+        try pool.read { db in try Self.fetchStoredRoutes(db) }
+    }
+
+    func fetchStoredTrunks(_ db: Database) throws -> [StoredTrunk] {
+        try Row.fetchAll(db, sql: "SELECT trunk.*, tenant.uuid AS tenant_uuid FROM trunk JOIN tenant ON tenant.id = trunk.tenant_id").map { row in
             let uuidText: String = row["tenant_uuid"]
             let sealed: Data? = row["password_sealed"]
             let trunk = Trunk(
@@ -31,21 +48,19 @@ extension CentralinoStore {
         }
     }
 
-    public func storedRoutes() throws -> [StoredRoute] {
-        try pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT outbound_route.prefix, outbound_route.strip, trunk.name AS trunk_name, tenant.uuid AS tenant_uuid
-                    FROM outbound_route JOIN trunk ON trunk.id = outbound_route.trunk_id JOIN tenant ON tenant.id = outbound_route.tenant_id
-                    ORDER BY length(outbound_route.prefix) DESC
-                    """
-            ).map { row in
-                let uuidText: String = row["tenant_uuid"]
-                return StoredRoute(
-                    tenant: UUID(uuidString: uuidText) ?? UUID(),
-                    route: OutboundRoute(prefix: row["prefix"], trunk: row["trunk_name"], strip: row["strip"]))
-            }
+    static func fetchStoredRoutes(_ db: Database) throws -> [StoredRoute] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT outbound_route.prefix, outbound_route.strip, trunk.name AS trunk_name, tenant.uuid AS tenant_uuid
+                FROM outbound_route JOIN trunk ON trunk.id = outbound_route.trunk_id JOIN tenant ON tenant.id = outbound_route.tenant_id
+                ORDER BY length(outbound_route.prefix) DESC
+                """
+        ).map { row in
+            let uuidText: String = row["tenant_uuid"]
+            return StoredRoute(
+                tenant: UUID(uuidString: uuidText) ?? UUID(),
+                route: OutboundRoute(prefix: row["prefix"], trunk: row["trunk_name"], strip: row["strip"]))
         }
     }
 }

@@ -27,6 +27,7 @@ public final class CentralinoStore: Sendable {
     }
 
     /// Makes sure the tenant named `default` exists (fresh UUID, domain `default`) and returns it.
+    // TODO(split): synchronous, not `noasync`, because `Serve.run` (async) calls it; `apply` too.
     @discardableResult
     public func ensureDefaultTenant() throws -> Tenant {
         try pool.write { db in
@@ -43,16 +44,25 @@ public final class CentralinoStore: Sendable {
     }
 
     /// A number that changes whenever any process commits a change.
+    // TODO(split): synchronous, not `noasync`, because `DirectoryWatcher.run` (async) calls it; then
+    // make it async (and let `/healthz` call it instead of `checkReadable()`).
     public func revision() throws -> Int {
-        try pool.read { db in try Int.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'revision'") ?? 0 }
+        try pool.read { db in try Self.revision(db) }
     }
 
+    /// Throws when the database cannot be read: the health check.
+    public func checkReadable() async throws {
+        _ = try await pool.read { db in try Self.revision(db) }
+    }
+
+    /// Every tenant. The admin panel uses `tenantRecords()`.
+    // TODO(split): synchronous, not `noasync`, because `Serve.run` (async) calls it; then make it async.
     public func tenants() throws -> [Tenant] {
         try pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM tenant ORDER BY name").map(Self.tenant) }
     }
 
-    public func extensions(of tenant: UUID) throws -> [Extension] {
-        try pool.read { db in
+    public func extensions(of tenant: UUID) async throws -> [Extension] {
+        try await pool.read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -65,14 +75,22 @@ public final class CentralinoStore: Sendable {
     }
 
     /// Every AMI user with its secret decrypted, for the server's in-memory directory.
+    public func amiAccounts() async throws -> [AMIAccount] {
+        try await pool.read { db in try self.fetchAMIAccounts(db) }
+    }
+
+    // TODO(split): the synchronous form for DirectoryWatcher.reload (Sources/Server); delete it then.
+    @available(*, noasync, message: "blocks on SQLite; await the async form")
     public func amiAccounts() throws -> [AMIAccount] {
-        let rows = try pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT ami_user.*, tenant.uuid AS tenant_uuid FROM ami_user JOIN tenant ON tenant.id = ami_user.tenant_id
-                    """)
-        }
+        try pool.read { db in try fetchAMIAccounts(db) }
+    }
+
+    func fetchAMIAccounts(_ db: Database) throws -> [AMIAccount] {
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT ami_user.*, tenant.uuid AS tenant_uuid FROM ami_user JOIN tenant ON tenant.id = ami_user.tenant_id
+                """)
         return try rows.map { row in
             let permitJSON: String = row["permit"]
             let permit = try JSONDecoder().decode([String].self, from: Data(permitJSON.utf8))
@@ -92,6 +110,10 @@ public final class CentralinoStore: Sendable {
         return Tenant(
             uuid: uuid, name: row["name"], domain: row["domain"], toneCountry: row["tone_country"],
             limits: TenantLimitColumns.limits(row))
+    }
+
+    static func revision(_ db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'revision'") ?? 0
     }
 
     static func bumpRevision(_ db: Database) throws {

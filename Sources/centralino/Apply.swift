@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Store
 
-struct Apply: ParsableCommand {
+struct Apply: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Load tenants, extensions, trunks, outbound routes and AMI users from a YAML file (idempotent upsert).")
 
@@ -12,7 +12,7 @@ struct Apply: ParsableCommand {
     @Argument(help: "The provisioning file (schema in docs/provisioning.md).")
     var file: String
 
-    func run() throws {
+    func run() async throws {
         let text: String
         do {
             text = try String(contentsOfFile: file, encoding: .utf8)
@@ -24,7 +24,8 @@ struct Apply: ParsableCommand {
             let document = try ProvisioningParser.parse(yaml: text)
             let store = try CentralinoStore(dataDirectory: dataDirectory)
             // The file first: it may give the default tenant its UUID on a fresh data directory.
-            let summary = try store.apply(document)
+            let summary = try await store.apply(document)
+            // TODO(split): synchronous until `Serve.run` awaits an async `ensureDefaultTenant()`.
             try store.ensureDefaultTenant()
             print(
                 "applied \(file): \(summary.tenants) tenant(s), \(summary.extensions) extension(s), \(summary.trunks) trunk(s), "

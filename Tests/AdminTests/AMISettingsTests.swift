@@ -9,7 +9,7 @@ import Testing
 /// snippets, and disabling that closes sessions.
 @Suite struct AMISettingsTests {
     @Test func fullAMISetupThroughThePage() async throws {
-        let harness = try AdminTestHarness()
+        let harness = try await AdminTestHarness()
         let uuid = harness.acme.tenant.uuid
         let base = "\(harness.acmePath)/ami"
         try await harness.application().test(.router) { client in
@@ -29,13 +29,13 @@ import Testing
             #expect(created.status == .ok)
             let generated = try #require(Self.secret(in: created.body))
             #expect(generated.count == 20)
-            #expect(try harness.store.amiAccounts().first { $0.username == "crm" }?.secret == generated)
+            #expect(try await harness.store.amiAccounts().first { $0.username == "crm" }?.secret == generated)
             // shown once: the page does not show it again
             #expect(!(try await session.get(base).body.contains(generated)))
 
             let set = try await session.post("\(base)/password", [("password", "s3cret-pw")])
             #expect(set.body.contains("s3cret-pw"))
-            #expect(try harness.store.amiAccounts().first { $0.username == "crm" }?.secret == "s3cret-pw")
+            #expect(try await harness.store.amiAccounts().first { $0.username == "crm" }?.secret == "s3cret-pw")
 
             let badACL = try await session.post("\(base)/acl/add", [("entry", "10.0.0.300/8")])
             #expect(badACL.status == .unprocessableContent)
@@ -52,30 +52,30 @@ import Testing
             #expect(page.body.contains("<dt>read</dt><dd><code>call</code>"))
             #expect(page.body.contains("<dt>write</dt><dd><code>call,originate</code>"))
             #expect(page.body.contains("Removed 2001:db8::/32"))
-            #expect(try harness.store.amiUsers(of: uuid).first?.permit == ["127.0.0.1/32"])
+            #expect(try await harness.store.amiUsers(of: uuid).first?.permit == ["127.0.0.1/32"])
 
             await harness.live.setSessions([LiveAMISession(username: "crm", address: "127.0.0.1:5000", since: Date())], tenant: uuid)
             #expect(try await session.post("\(base)/user-enabled", [("enabled", "0"), ("username", "crm")]).status == .seeOther)
             #expect(await harness.live.closed.last?.username == "crm")
-            #expect(try harness.store.activeAMIAccounts().first { $0.username == "crm" }?.enabled == false)
+            #expect(try await harness.store.activeAMIAccounts().first { $0.username == "crm" }?.enabled == false)
             #expect(try await session.post("\(base)/user-enabled", [("enabled", "1"), ("username", "crm")]).status == .seeOther)
 
             #expect(try await session.post("\(base)/service", [("enabled", "0")]).status == .seeOther)
             #expect(await harness.live.closed.last.map { $0.tenant == uuid && $0.username == nil } == true)
-            #expect(try harness.store.tenantRecord(uuid).amiEnabled == false)
-            #expect(try harness.store.activeAMIAccounts().first { $0.username == "crm" }?.enabled == false)
+            #expect(try await harness.store.tenantRecord(uuid).amiEnabled == false)
+            #expect(try await harness.store.activeAMIAccounts().first { $0.username == "crm" }?.enabled == false)
             #expect(try await session.get(base).body.contains("Enable AMI"))
             #expect(try await session.post("\(base)/service", [("enabled", "1")]).status == .seeOther)
-            #expect(try harness.store.activeAMIAccounts().first { $0.username == "crm" }?.enabled == true)
+            #expect(try await harness.store.activeAMIAccounts().first { $0.username == "crm" }?.enabled == true)
 
             #expect(try await session.post("\(base)/username", [("username", "crm2")]).status == .seeOther)
-            #expect(try harness.store.amiUsers(of: uuid).first?.username == "crm2")
+            #expect(try await harness.store.amiUsers(of: uuid).first?.username == "crm2")
         }
     }
 
     @Test func amiUsernamesAreUniqueAcrossTenants() async throws {
-        let harness = try AdminTestHarness()
-        try harness.store.createAMIUser("shared", password: "pw", tenant: harness.beta.tenant.uuid)
+        let harness = try await AdminTestHarness()
+        try await harness.store.createAMIUser("shared", password: "pw", tenant: harness.beta.tenant.uuid)
         try await harness.application().test(.router) { client in
             let session = PanelSession(client)
             try await session.login("alice@acme.test", AdminTestHarness.alicePassword)

@@ -20,7 +20,7 @@ import Testing
     }
 
     @Test func unauthenticatedRequestsGet401JSON() async throws {
-        let harness = try AdminTestHarness()
+        let harness = try await AdminTestHarness()
         try await harness.application().test(.router) { client in
             for (method, uri) in [
                 (HTTPRequest.Method.get, "/api/v1/tenants"), (.post, "/api/v1/tenants"), (.get, "/api/v1\(harness.acmePath)/ami"),
@@ -42,7 +42,7 @@ import Testing
     }
 
     @Test func tenantTokenSeesOnlyItsTenant() async throws {
-        let harness = try AdminTestHarness()
+        let harness = try await AdminTestHarness()
         try await harness.application().test(.router) { client in
             let list = try await Self.call(client, .get, "/api/v1/tenants", token: harness.aliceToken)
             #expect((list.body as? [[String: Any]])?.map { $0["name"] as? String } == ["acme"])
@@ -57,15 +57,15 @@ import Testing
                     == .forbidden)
             #expect(try await Self.call(client, .post, "/api/v1/tenants", token: harness.aliceToken, json: #"{"name":"x"}"#).status == .forbidden)
             #expect(try await Self.call(client, .delete, "/api/v1\(harness.acmePath)", token: harness.aliceToken).status == .forbidden)
-            #expect(try harness.store.extensions(of: harness.beta.tenant.uuid).isEmpty)
-            #expect(try harness.store.tenantRecord(harness.beta.tenant.uuid).amiEnabled)
+            #expect(try await harness.store.extensions(of: harness.beta.tenant.uuid).isEmpty)
+            #expect(try await harness.store.tenantRecord(harness.beta.tenant.uuid).amiEnabled)
             let all = try await Self.call(client, .get, "/api/v1/tenants", token: harness.systemToken)
             #expect((all.body as? [[String: Any]])?.count == 3)
         }
     }
 
     @Test func crudAndValidationErrors() async throws {
-        let harness = try AdminTestHarness()
+        let harness = try await AdminTestHarness()
         let api = "/api/v1\(harness.acmePath)"
         try await harness.application().test(.router) { client in
             let token = harness.aliceToken
@@ -121,7 +121,7 @@ import Testing
     }
 
     @Test func amiSettingsOverTheAPI() async throws {
-        let harness = try AdminTestHarness()
+        let harness = try await AdminTestHarness()
         let api = "/api/v1\(harness.acmePath)/ami"
         try await harness.application().test(.router) { client in
             let token = harness.aliceToken
@@ -131,16 +131,16 @@ import Testing
             let users = (set.body as? [String: Any])?["users"] as? [[String: Any]]
             #expect(users?.first?["permit"] as? [String] == ["127.0.0.1"])
             #expect(users?.first?["write"] as? String == "call,originate")
-            #expect(try harness.store.amiAccounts().first { $0.username == "crm" }?.secret == "pw-1")
+            #expect(try await harness.store.amiAccounts().first { $0.username == "crm" }?.secret == "pw-1")
             let badACL = try await Self.call(client, .patch, api, token: token, json: #"{"permit":["300.1.1.1"]}"#)
             #expect(badACL.status == .unprocessableContent)
             #expect(((badACL.body as? [String: Any])?["error"] as? [String: Any])?["field"] as? String == "permit")
             let generated = try await Self.call(client, .post, "\(api)/password", token: token)
             let password = try #require((generated.body as? [String: Any])?["password"] as? String)
-            #expect(try harness.store.amiAccounts().first { $0.username == "crm" }?.secret == password)
+            #expect(try await harness.store.amiAccounts().first { $0.username == "crm" }?.secret == password)
             #expect(try await Self.call(client, .patch, api, token: token, json: #"{"enabled":false}"#).status == .ok)
             #expect(await harness.live.closed.last?.username == nil)
-            #expect(try harness.store.tenantRecord(harness.acme.tenant.uuid).amiEnabled == false)
+            #expect(try await harness.store.tenantRecord(harness.acme.tenant.uuid).amiEnabled == false)
         }
     }
 }

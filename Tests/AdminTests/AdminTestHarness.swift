@@ -22,20 +22,20 @@ struct AdminTestHarness {
     let aliceToken = "cntl_alice_token_for_tests"
     var configuration = AdminConfiguration()
 
-    init() throws {
+    init() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("admin-tests-\(UUID().uuidString)")
         store = try CentralinoStore(dataDirectory: directory)
         try store.ensureDefaultTenant()
-        acme = try store.createTenant(name: "acme", domain: "acme.test", toneCountry: "it")
-        beta = try store.createTenant(name: "beta", domain: "beta.test", toneCountry: "it")
+        acme = try await store.createTenant(name: "acme", domain: "acme.test", toneCountry: "it")
+        beta = try await store.createTenant(name: "beta", domain: "beta.test", toneCountry: "it")
         configuration.bcryptCost = 4
         configuration.secureCookies = .automatic
-        let credentials = try AdminBootstrap.ensureSystemAdmin(store: store, password: Self.systemPassword, bcryptCost: 4)
+        let credentials = try await AdminBootstrap.ensureSystemAdmin(store: store, password: Self.systemPassword, bcryptCost: 4)
         #expect(credentials?.generated == false)
-        let system = try #require(try store.adminUser(login: "admin"))
-        let alice = try store.createAdminUser(name: "alice", tenant: acme.tenant.uuid, passwordHash: try Self.hash(Self.alicePassword))
-        try store.createAPIToken(name: "sys", sha256: Self.sha(systemToken), adminUserID: system.id)
-        try store.createAPIToken(name: "alice", sha256: Self.sha(aliceToken), adminUserID: alice.id)
+        let system = try #require(try await store.adminUser(login: "admin"))
+        let alice = try await store.createAdminUser(name: "alice", tenant: acme.tenant.uuid, passwordHash: try Self.hash(Self.alicePassword))
+        try await store.createAPIToken(name: "sys", sha256: Self.sha(systemToken), adminUserID: system.id)
+        try await store.createAPIToken(name: "alice", sha256: Self.sha(aliceToken), adminUserID: alice.id)
     }
 
     static var quietLogger: Logger {

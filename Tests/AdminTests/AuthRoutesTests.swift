@@ -8,7 +8,7 @@ import Testing
 /// Login, logout, cookies, CSRF on the login form, throttling, health and metrics.
 @Suite struct AuthRoutesTests {
     @Test func rootShowsLoginFormAndPagesRedirectThere() async throws {
-        let harness = try AdminTestHarness()
+        let harness = try await AdminTestHarness()
         try await harness.application().test(.router) { client in
             let session = PanelSession(client)
             let root = try await session.get("/")
@@ -24,7 +24,7 @@ import Testing
     }
 
     @Test func loginSetsStrictHttpOnlyCookieAndLogoutEndsSession() async throws {
-        let harness = try AdminTestHarness()
+        let harness = try await AdminTestHarness()
         try await harness.application().test(.router) { client in
             let session = PanelSession(client)
             let login = try await session.login("admin", AdminTestHarness.systemPassword)
@@ -41,7 +41,7 @@ import Testing
     }
 
     @Test func cookieIsNotSecureWhenConfiguredForPlainHTTP() async throws {
-        var harness = try AdminTestHarness()
+        var harness = try await AdminTestHarness()
         harness.configuration.secureCookies = .never
         try await harness.application().test(.router) { client in
             let login = try await PanelSession(client).login("admin", AdminTestHarness.systemPassword)
@@ -51,7 +51,7 @@ import Testing
     }
 
     @Test func wrongPasswordAndMissingLoginCSRFAreRefused() async throws {
-        let harness = try AdminTestHarness()
+        let harness = try await AdminTestHarness()
         try await harness.application().test(.router) { client in
             let session = PanelSession(client)
             let wrong = try await session.login("admin", "nope")
@@ -65,7 +65,7 @@ import Testing
     }
 
     @Test func tenantAdminLogsInAsNameAtDomainAndLandsOnOwnDashboard() async throws {
-        let harness = try AdminTestHarness()
+        let harness = try await AdminTestHarness()
         try await harness.application().test(.router) { client in
             let login = try await PanelSession(client).login("alice@acme.test", AdminTestHarness.alicePassword)
             #expect(login.status == .seeOther)
@@ -75,7 +75,7 @@ import Testing
     }
 
     @Test func repeatedFailuresLockLoginsOut() async throws {
-        let harness = try AdminTestHarness()
+        let harness = try await AdminTestHarness()
         try await harness.application().test(.router) { client in
             for _ in 0..<5 { _ = try await PanelSession(client).login("admin", "wrong-guess") }
             let locked = try await PanelSession(client).login("admin", AdminTestHarness.systemPassword)
@@ -85,7 +85,7 @@ import Testing
     }
 
     @Test func healthzAndMetricsNeedNoLogin() async throws {
-        let harness = try AdminTestHarness()
+        let harness = try await AdminTestHarness()
         harness.metrics.record(.originate(result: "success"))
         try await harness.application().test(.router) { client in
             let session = PanelSession(client)
@@ -103,16 +103,16 @@ import Testing
     }
 
     @Test func bootstrapGeneratesThePasswordOnceAndTheFlagResetsIt() async throws {
-        let harness = try AdminTestHarness()
+        let harness = try await AdminTestHarness()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("admin-boot-\(UUID().uuidString)")
         let store = try CentralinoStore(dataDirectory: directory)
-        let first = try #require(try AdminBootstrap.ensureSystemAdmin(store: store, password: nil, bcryptCost: 4))
+        let first = try #require(try await AdminBootstrap.ensureSystemAdmin(store: store, password: nil, bcryptCost: 4))
         #expect(first.generated && first.password.count == 20 && first.username == "admin")
         #expect(first.bannerLine(panelURL: "http://x/").contains(first.password))
-        #expect(try AdminBootstrap.ensureSystemAdmin(store: store, password: nil, bcryptCost: 4) == nil)
-        let reset = try #require(try AdminBootstrap.ensureSystemAdmin(store: store, password: "another-pass", bcryptCost: 4))
+        #expect(try await AdminBootstrap.ensureSystemAdmin(store: store, password: nil, bcryptCost: 4) == nil)
+        let reset = try #require(try await AdminBootstrap.ensureSystemAdmin(store: store, password: "another-pass", bcryptCost: 4))
         #expect(!reset.generated && !reset.bannerLine(panelURL: "http://x/").contains("another-pass"))
-        #expect(throws: AdminStoreError.self) { try AdminBootstrap.ensureSystemAdmin(store: store, password: "short", bcryptCost: 4) }
+        await #expect(throws: AdminStoreError.self) { try await AdminBootstrap.ensureSystemAdmin(store: store, password: "short", bcryptCost: 4) }
         _ = harness
     }
 }

@@ -8,7 +8,7 @@ import Testing
 /// The dashboard widget and live data, and that a tenant administrator cannot reach another tenant.
 @Suite struct DashboardAndAuthorizationTests {
     @Test func dashboardShowsTenantWidgetAndLiveData() async throws {
-        let harness = try AdminTestHarness()
+        let harness = try await AdminTestHarness()
         let uuid = harness.acme.tenant.uuid
         await harness.live.setSessions([LiveAMISession(username: "crm", address: "10.0.0.5:40000", since: Date())], tenant: uuid)
         await harness.live.setRegistrations(
@@ -38,7 +38,7 @@ import Testing
     }
 
     @Test func tenantAdminCannotReadOrChangeAnotherTenant() async throws {
-        let harness = try AdminTestHarness()
+        let harness = try await AdminTestHarness()
         try await harness.application().test(.router) { client in
             let session = PanelSession(client)
             try await session.login("alice@acme.test", AdminTestHarness.alicePassword)
@@ -49,10 +49,10 @@ import Testing
             }
             let create = try await session.post("\(harness.betaPath)/extensions", [("number", "200"), ("password", "pw200")])
             #expect(create.status == .forbidden)
-            #expect(try harness.store.extensions(of: harness.beta.tenant.uuid).isEmpty)
+            #expect(try await harness.store.extensions(of: harness.beta.tenant.uuid).isEmpty)
             let ami = try await session.post("\(harness.betaPath)/ami/username", [("username", "stolen")])
             #expect(ami.status == .forbidden)
-            #expect(try harness.store.amiUsers(of: harness.beta.tenant.uuid).isEmpty)
+            #expect(try await harness.store.amiUsers(of: harness.beta.tenant.uuid).isEmpty)
             // tenant pages are for the system administrator only
             #expect(try await session.get("/tenants").location == harness.acmePath)
             #expect(try await session.post("/tenants", [("name", "evil")]).status == .forbidden)
@@ -60,12 +60,12 @@ import Testing
                 try await session.post("\(harness.acmePath)/edit", [("name", "acme2"), ("domain", "acme.test"), ("tone_country", "it")]).status
                     == .forbidden)
             #expect(try await session.post("\(harness.betaPath)/delete", []).status == .forbidden)
-            #expect(try harness.store.tenantRecords().count == 3)
+            #expect(try await harness.store.tenantRecords().count == 3)
         }
     }
 
     @Test func formsWithoutTheSessionCSRFTokenAreRefused() async throws {
-        let harness = try AdminTestHarness()
+        let harness = try await AdminTestHarness()
         try await harness.application().test(.router) { client in
             let session = PanelSession(client)
             try await session.login("admin", AdminTestHarness.systemPassword)
@@ -77,7 +77,7 @@ import Testing
             #expect(wrong.status == .forbidden)
             #expect(try await session.post("/tenants", [("name", "x")], csrf: false).status == .forbidden)
             #expect(try await session.post("/logout", [], csrf: false).status == .forbidden)
-            #expect(try harness.store.extensions(of: harness.acme.tenant.uuid).isEmpty)
+            #expect(try await harness.store.extensions(of: harness.acme.tenant.uuid).isEmpty)
         }
     }
 }

@@ -18,7 +18,7 @@ import Testing
     }
 
     @Test func limitsOverTheAPI() async throws {
-        let harness = try AdminTestHarness()
+        let harness = try await AdminTestHarness()
         try await harness.application().test(.router) { client in
             let token = harness.systemToken
             let created = try await APITests.call(
@@ -30,19 +30,19 @@ import Testing
             #expect(limits["originates_per_second"] as? Int == 0)
             #expect(limits.keys.contains("rtp_port_pairs"), "every key is present, null = the node's default")
             #expect(limits["rtp_port_pairs"] is NSNull)
-            let gamma = try #require(try harness.store.tenantRecords().first { $0.tenant.name == "gamma" })
+            let gamma = try #require(try await harness.store.tenantRecords().first { $0.tenant.name == "gamma" })
             #expect(gamma.tenant.limits == TenantLimits(channels: 12, originatesPerSecond: 0))
             let path = "/api/v1/tenants/\(gamma.tenant.uuid.uuidString.lowercased())"
 
             // PUT without `limits` keeps them; with `limits` replaces all four.
             #expect(try await APITests.call(client, .put, path, token: token, json: #"{"name":"gamma","tone_country":"de"}"#).status == .ok)
-            #expect(try harness.store.tenantRecord(gamma.tenant.uuid).tenant.limits == TenantLimits(channels: 12, originatesPerSecond: 0))
+            #expect(try await harness.store.tenantRecord(gamma.tenant.uuid).tenant.limits == TenantLimits(channels: 12, originatesPerSecond: 0))
             let changed = try await APITests.call(
                 client, .put, path, token: token,
                 json: #"{"name":"gamma","limits":{"rtp_port_pairs":5,"ami_sessions":2,"originates_per_second":3}}"#)
             #expect(changed.status == .ok)
             #expect(
-                try harness.store.tenantRecord(gamma.tenant.uuid).tenant.limits
+                try await harness.store.tenantRecord(gamma.tenant.uuid).tenant.limits
                     == TenantLimits(rtpPortPairs: 5, amiSessions: 2, originatesPerSecond: 3))
             #expect(Self.limits(try await APITests.call(client, .get, path, token: token).body)?["ami_sessions"] as? Int == 2)
 
@@ -61,7 +61,7 @@ import Testing
                 #expect(Self.errorBody(reply.body)?["code"] as? String == "bad_request", "\(bad)")
             }
             #expect(
-                try harness.store.tenantRecord(gamma.tenant.uuid).tenant.limits
+                try await harness.store.tenantRecord(gamma.tenant.uuid).tenant.limits
                     == TenantLimits(rtpPortPairs: 5, amiSessions: 2, originatesPerSecond: 3))
 
             // A tenant administrator may read its limits but not change them (tenants are the system administrator's).
@@ -81,7 +81,7 @@ import Testing
     }
 
     @Test func capacityEndpointAndMetricsShowPerTenantGauges() async throws {
-        let harness = try AdminTestHarness()
+        let harness = try await AdminTestHarness()
         await harness.live.setCapacity(
             LiveTenantCapacity(
                 channels: 6, channelsLimit: 6, rtpPortPairs: 2, rtpPortPairsLimit: 50,
@@ -102,7 +102,7 @@ import Testing
                     channels: 0, channelsLimit: 2000, rtpPortPairs: 0, rtpPortPairsLimit: 2500,
                     amiSessions: 0, amiSessionsLimit: 100, originatesPerSecondLimit: 0),
                 tenant: harness.beta.tenant.uuid)
-            for tenant in try harness.store.tenants() where tenant.name == "default" {
+            for tenant in try await harness.store.tenantRecords().map(\.tenant) where tenant.name == "default" {
                 await harness.live.setCapacity(
                     LiveTenantCapacity(
                         channels: 0, channelsLimit: 2000, rtpPortPairs: 0, rtpPortPairsLimit: 2500,
@@ -122,7 +122,7 @@ import Testing
     }
 
     @Test func limitsOnTheTenantPage() async throws {
-        let harness = try AdminTestHarness()
+        let harness = try await AdminTestHarness()
         await harness.live.setCapacity(
             LiveTenantCapacity(
                 channels: 3, channelsLimit: 2000, rtpPortPairs: 1, rtpPortPairsLimit: 2500,
@@ -145,7 +145,7 @@ import Testing
                 ])
             #expect(saved.status == .seeOther)
             #expect(
-                try harness.store.tenantRecord(harness.acme.tenant.uuid).tenant.limits
+                try await harness.store.tenantRecord(harness.acme.tenant.uuid).tenant.limits
                     == TenantLimits(channels: 40, amiSessions: 4, originatesPerSecond: 10))
             #expect(try await session.get(path).body.contains("value=\"40\""))
             for bad in ["0", "abc", "99999999999999999999999", "1e3", "-4", "4 5"] {
@@ -160,12 +160,12 @@ import Testing
             }
             // Emptying the fields returns to the node's defaults.
             #expect(try await session.post(path, [("name", "acme"), ("domain", "acme.test"), ("tone_country", "it")]).status == .seeOther)
-            #expect(try harness.store.tenantRecord(harness.acme.tenant.uuid).tenant.limits == TenantLimits())
+            #expect(try await harness.store.tenantRecord(harness.acme.tenant.uuid).tenant.limits == TenantLimits())
         }
     }
 
     @Test func oversizedAndMalformedJSONBodies() async throws {
-        let harness = try AdminTestHarness()
+        let harness = try await AdminTestHarness()
         try await harness.application().test(.router) { client in
             let token = harness.systemToken
             let padding = String(repeating: "x", count: 70 * 1024)
@@ -198,7 +198,7 @@ import Testing
     }
 
     @Test func bodyLimitFollowsTheConfiguration() async throws {
-        var harness = try AdminTestHarness()
+        var harness = try await AdminTestHarness()
         harness.configuration.maximumBodySize = 2048
         let token = harness.systemToken
         try await harness.application().test(.router) { client in

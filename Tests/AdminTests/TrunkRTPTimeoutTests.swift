@@ -10,7 +10,7 @@ import Testing
 /// 0 = never, empty/null = the node's `--rtp-timeout`; outside 0...86400 refused naming the field.
 @Suite struct TrunkRTPTimeoutTests {
     @Test func rtpTimeoutInThePanelForm() async throws {
-        let harness = try AdminTestHarness()
+        let harness = try await AdminTestHarness()
         let uuid = harness.acme.tenant.uuid
         try await harness.application().test(.router) { client in
             let session = PanelSession(client)
@@ -21,23 +21,23 @@ import Testing
                 #expect(page.status == .unprocessableContent, "\(bad)")
                 #expect(page.body.contains("from 0 to 86400"), "\(bad)")
             }
-            #expect(try harness.store.trunkRecords(of: uuid).isEmpty)
+            #expect(try await harness.store.trunkRecords(of: uuid).isEmpty)
             #expect(try await session.post(trunks, [("name", "t1"), ("host", "sip.example.com"), ("rtp_timeout", "3")]).status == .seeOther)
-            #expect(try harness.store.trunkRecord("t1", tenant: uuid).trunk.rtpTimeout == 3)
+            #expect(try await harness.store.trunkRecord("t1", tenant: uuid).trunk.rtpTimeout == 3)
             let edit = try await session.get("\(trunks)/t1/edit")
             #expect(edit.body.contains(#"name="rtp_timeout" id="f-rtp_timeout" value="3""#))
             // Empty = the node's value; 0 = never (kept apart from empty).
             #expect(
                 try await session.post("\(trunks)/t1/edit", [("name", "t1"), ("host", "sip.example.com"), ("rtp_timeout", "0")]).status == .seeOther)
-            #expect(try harness.store.trunkRecord("t1", tenant: uuid).trunk.rtpTimeout == 0)
+            #expect(try await harness.store.trunkRecord("t1", tenant: uuid).trunk.rtpTimeout == 0)
             #expect(
                 try await session.post("\(trunks)/t1/edit", [("name", "t1"), ("host", "sip.example.com"), ("rtp_timeout", "")]).status == .seeOther)
-            #expect(try harness.store.trunkRecord("t1", tenant: uuid).trunk.rtpTimeout == nil)
+            #expect(try await harness.store.trunkRecord("t1", tenant: uuid).trunk.rtpTimeout == nil)
         }
     }
 
     @Test func rtpTimeoutInTheAPI() async throws {
-        let harness = try AdminTestHarness()
+        let harness = try await AdminTestHarness()
         let uuid = harness.acme.tenant.uuid
         let api = "/api/v1\(harness.acmePath)"
         try await harness.application().test(.router) { client in
@@ -47,7 +47,7 @@ import Testing
                 json: #"{"name":"t1","host":"sip.example.com","rtp_timeout":3}"#)
             #expect(created.status == .created)
             #expect((created.body as? [String: Any])?["rtp_timeout"] as? Int == 3)
-            #expect(try harness.store.trunkRecord("t1", tenant: uuid).trunk.rtpTimeout == 3)
+            #expect(try await harness.store.trunkRecord("t1", tenant: uuid).trunk.rtpTimeout == 3)
 
             let out = try await APITests.call(
                 client, .put, "\(api)/trunks/t1", token: token, json: #"{"name":"t1","host":"sip.example.com","rtp_timeout":86401}"#)
@@ -59,7 +59,7 @@ import Testing
                     json: #"{"name":"t1","host":"sip.example.com","rtp_timeout":"# + bad + "}")
                 #expect(reply.status == .badRequest, "\(bad)")
             }
-            #expect(try harness.store.trunkRecord("t1", tenant: uuid).trunk.rtpTimeout == 3)
+            #expect(try await harness.store.trunkRecord("t1", tenant: uuid).trunk.rtpTimeout == 3)
 
             // PUT replaces the trunk: null or absent = the node's value, always present as null.
             #expect(
@@ -71,7 +71,7 @@ import Testing
             let body = try #require(fetched.body as? [String: Any])
             #expect(body.keys.contains("rtp_timeout"))
             #expect(body["rtp_timeout"] is NSNull)
-            #expect(try harness.store.trunkRecord("t1", tenant: uuid).trunk.rtpTimeout == nil)
+            #expect(try await harness.store.trunkRecord("t1", tenant: uuid).trunk.rtpTimeout == nil)
 
             let document = try await APITests.call(client, .get, "/api/v1/openapi.json", token: token)
             let schemas = ((document.body as? [String: Any])?["components"] as? [String: Any])?["schemas"] as? [String: Any]

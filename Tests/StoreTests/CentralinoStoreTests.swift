@@ -23,20 +23,21 @@ final class CentralinoStoreTests: XCTestCase {
         XCTAssertEqual(first.domain, "default")
     }
 
-    func testApplyIsIdempotentAndSecretsAreNotStoredInClear() throws {
+    func testApplyIsIdempotentAndSecretsAreNotStoredInClear() async throws {
         let store = try CentralinoStore(dataDirectory: directory)
         let yaml =
             "tenants:\n  - name: acme\n    extensions:\n      - { number: \"100\", password: sipsecret100 }\n    ami_users:\n      - { username: crm, password: amisecret42, permit: [\"127.0.0.1\"] }\n"
-        try store.apply(try document(yaml))
+        try await store.apply(try document(yaml))
         let revision = try store.revision()
-        try store.apply(try document(yaml))
+        try await store.apply(try document(yaml))
         XCTAssertGreaterThan(try store.revision(), revision)
         XCTAssertEqual(try store.tenants().map(\.name), ["acme"])
-        let accounts = try store.amiAccounts()
+        let accounts = try await store.amiAccounts()
         XCTAssertEqual(accounts.count, 1)
         XCTAssertEqual(accounts[0].secret, "amisecret42")
         XCTAssertEqual(accounts[0].permit, ["127.0.0.1"])
-        XCTAssertEqual(try store.extensions(of: try store.tenants()[0].uuid).map(\.number), ["100"])
+        let extensions = try await store.extensions(of: try store.tenants()[0].uuid)
+        XCTAssertEqual(extensions.map(\.number), ["100"])
         for name in try FileManager.default.contentsOfDirectory(atPath: directory.path) {
             let bytes = try Data(contentsOf: directory.appendingPathComponent(name))
             XCTAssertNil(bytes.range(of: Data("amisecret42".utf8)), "AMI secret in clear in \(name)")
@@ -44,34 +45,62 @@ final class CentralinoStoreTests: XCTestCase {
         }
     }
 
-    func testUsernameOfAnotherTenantIsRefusedAndNothingIsApplied() throws {
+    func testUsernameOfAnotherTenantIsRefusedAndNothingIsApplied() async throws {
         let store = try CentralinoStore(dataDirectory: directory)
-        try store.apply(try document("tenants:\n  - name: a\n    ami_users:\n      - { username: crm, password: x }\n"))
+        try await store.apply(try document("tenants:\n  - name: a\n    ami_users:\n      - { username: crm, password: x }\n"))
         let clash =
             "tenants:\n  - name: newco\n    ami_users:\n      - { username: other, password: y }\n  - name: b\n    ami_users:\n      - { username: CRM, password: y }\n"
-        XCTAssertThrowsError(try store.apply(try document(clash))) { error in
+        await assertThrowsAsync({ try await store.apply(try document(clash)) }) { error in
             let error = error as? ProvisioningError
             XCTAssertEqual(error?.line, 7)
             XCTAssertTrue(
                 error?.message.contains("tenant 'a'") == true && error?.message.contains("tenant 'b'") == true, "\(String(describing: error))")
         }
         XCTAssertEqual(try store.tenants().map(\.name), ["a"], "the whole file is refused")
-        XCTAssertEqual(try store.amiAccounts().map(\.username), ["crm"])
+        let accounts = try await store.amiAccounts()
+        XCTAssertEqual(accounts.map(\.username), ["crm"])
     }
 
-    func testTenantUUIDNeverChanges() throws {
+    func testTenantUUIDNeverChanges() async throws {
         let store = try CentralinoStore(dataDirectory: directory)
-        try store.apply(try document("tenants:\n  - name: a\n    uuid: 7d2c0e2a-1111-4222-8333-444455556666\n"))
-        XCTAssertThrowsError(try store.apply(try document("tenants:\n  - name: a\n    uuid: 7d2c0e2a-1111-4222-8333-444455556667\n")))
+        try await store.apply(try document("tenants:\n  - name: a\n    uuid: 7d2c0e2a-1111-4222-8333-444455556666\n"))
+        await assertThrowsAsync {
+            try await store.apply(try self.document("tenants:\n  - name: a\n    uuid: 7d2c0e2a-1111-4222-8333-444455556667\n"))
+        }
         XCTAssertEqual(try store.tenants()[0].uuid.uuidString.lowercased(), "7d2c0e2a-1111-4222-8333-444455556666")
     }
 
-    func testRouteMustNameATrunk() throws {
+    func testRouteMustNameATrunk() async throws {
         let store = try CentralinoStore(dataDirectory: directory)
-        XCTAssertThrowsError(try store.apply(try document("tenants:\n  - name: a\n    outbound_routes:\n      - { prefix: \"0\", trunk: nope }\n"))) {
+        await assertThrowsAsync({
+            try await store.apply(try self.document("tenants:\n  - name: a\n    outbound_routes:\n      - { prefix: \"0\", trunk: nope }\n"))
+        }) {
             error in
             XCTAssertEqual((error as? ProvisioningError)?.line, 4)
         }
         XCTAssertEqual(try store.tenants().count, 0)
+    }
+
+    func testRegistrationsOfATenantAreOnlyItsOwn() async throws {
+        let store = try CentralinoStore(dataDirectory: directory)
+        try await store.apply(try document("tenants:\n  - name: a\n    domain: a.test\n  - name: b\n    domain: b.test\n"))
+        let tenants = try store.tenants()
+        let a = try XCTUnwrap(tenants.first { $0.name == "a" }).uuid
+        let b = try XCTUnwrap(tenants.first { $0.name == "b" }).uuid
+        func binding(_ tenant: UUID, _ contact: String) -> RegistrationRecord {
+            RegistrationRecord(
+                tenant: tenant, number: "100", bindingKey: contact, contact: contact, instance: nil, callID: "c-\(contact)", cseq: 1,
+                expiresAt: 4_000_000_000, source: "127.0.0.1:5070", transport: "udp", userAgent: nil)
+        }
+        try await store.replaceRegistrations([
+            (tenant: a, number: "100", bindings: [binding(a, "sip:100@10.0.0.1")]),
+            (tenant: b, number: "100", bindings: [binding(b, "sip:100@10.0.0.2"), binding(b, "sip:100@10.0.0.3")]),
+        ])
+        let ofA = try await store.registrations(of: a)
+        XCTAssertEqual(ofA.map(\.contact), ["sip:100@10.0.0.1"])
+        let ofB = try await store.registrations(of: b)
+        XCTAssertEqual(Set(ofB.map(\.contact)), ["sip:100@10.0.0.2", "sip:100@10.0.0.3"])
+        XCTAssertEqual(try store.registrations().count, 3)
+        try await store.checkReadable()
     }
 }

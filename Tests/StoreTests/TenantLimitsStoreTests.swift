@@ -20,18 +20,18 @@ final class TenantLimitsStoreTests: XCTestCase {
         "tenants:\n  - name: acme\n    domain: acme.test\n" + (limits.map { "    limits: \($0)\n" } ?? "")
     }
 
-    func testLimitsAreAppliedKeptAndReset() throws {
+    func testLimitsAreAppliedKeptAndReset() async throws {
         let store = try CentralinoStore(dataDirectory: directory)
-        try store.apply(
+        try await store.apply(
             try ProvisioningParser.parse(yaml: tenantYAML("{ channels: 6, rtp_port_pairs: 3, ami_sessions: 2, originates_per_second: 0 }")))
         XCTAssertEqual(try store.tenants().first?.limits, TenantLimits(channels: 6, rtpPortPairs: 3, amiSessions: 2, originatesPerSecond: 0))
         // No `limits` mapping: the stored ones stay.
-        try store.apply(try ProvisioningParser.parse(yaml: tenantYAML(nil)))
+        try await store.apply(try ProvisioningParser.parse(yaml: tenantYAML(nil)))
         XCTAssertEqual(try store.tenants().first?.limits.channels, 6)
         // A mapping sets all four: absent keys return to the node's default.
-        try store.apply(try ProvisioningParser.parse(yaml: tenantYAML("{ ami_sessions: 4 }")))
+        try await store.apply(try ProvisioningParser.parse(yaml: tenantYAML("{ ami_sessions: 4 }")))
         XCTAssertEqual(try store.tenants().first?.limits, TenantLimits(amiSessions: 4))
-        try store.apply(try ProvisioningParser.parse(yaml: tenantYAML("{}")))
+        try await store.apply(try ProvisioningParser.parse(yaml: tenantYAML("{}")))
         XCTAssertEqual(try store.tenants().first?.limits, TenantLimits())
     }
 

@@ -21,21 +21,25 @@ final class TrunkRTPTimeoutStoreTests: XCTestCase {
             + (rtpTimeout.map { "        rtp_timeout: \($0)\n" } ?? "")
     }
 
-    func testRTPTimeoutIsParsedStoredAndResetWhenAbsent() throws {
+    func testRTPTimeoutIsParsedStoredAndResetWhenAbsent() async throws {
         XCTAssertEqual(try ProvisioningParser.parse(yaml: yaml("3")).tenants[0].trunks[0].trunk.rtpTimeout, 3)
         XCTAssertNil(try ProvisioningParser.parse(yaml: yaml(nil)).tenants[0].trunks[0].trunk.rtpTimeout)
 
         let store = try CentralinoStore(dataDirectory: directory)
-        try store.apply(try ProvisioningParser.parse(yaml: yaml("3")))
-        XCTAssertEqual(try store.storedTrunks().first?.trunk.rtpTimeout, 3)
+        try await store.apply(try ProvisioningParser.parse(yaml: yaml("3")))
+        var trunks = try await store.storedTrunks()
+        XCTAssertEqual(trunks.first?.trunk.rtpTimeout, 3)
         let tenant = try XCTUnwrap(store.tenants().first)
-        XCTAssertEqual(try store.trunkRecord("carrier", tenant: tenant.uuid).trunk.rtpTimeout, 3)
+        let record = try await store.trunkRecord("carrier", tenant: tenant.uuid)
+        XCTAssertEqual(record.trunk.rtpTimeout, 3)
         // 0 = never reaped, kept distinct from "absent".
-        try store.apply(try ProvisioningParser.parse(yaml: yaml("0")))
-        XCTAssertEqual(try store.storedTrunks().first?.trunk.rtpTimeout, 0)
+        try await store.apply(try ProvisioningParser.parse(yaml: yaml("0")))
+        trunks = try await store.storedTrunks()
+        XCTAssertEqual(trunks.first?.trunk.rtpTimeout, 0)
         // A trunk entry replaces the stored one: without the key the node's value applies again.
-        try store.apply(try ProvisioningParser.parse(yaml: yaml(nil)))
-        XCTAssertNil(try store.storedTrunks().first?.trunk.rtpTimeout)
+        try await store.apply(try ProvisioningParser.parse(yaml: yaml(nil)))
+        trunks = try await store.storedTrunks()
+        XCTAssertNil(trunks.first?.trunk.rtpTimeout)
     }
 
     func testBadRTPTimeoutsNameTheLineAndField() {
@@ -50,15 +54,16 @@ final class TrunkRTPTimeoutStoreTests: XCTestCase {
         XCTAssertEqual(try ProvisioningParser.parse(yaml: yaml("86400")).tenants[0].trunks[0].trunk.rtpTimeout, 86_400)
     }
 
-    func testTheAdminSaveRefusesAnOutOfRangeTimeout() throws {
+    func testTheAdminSaveRefusesAnOutOfRangeTimeout() async throws {
         let store = try CentralinoStore(dataDirectory: directory)
-        try store.apply(try ProvisioningParser.parse(yaml: yaml(nil)))
+        try await store.apply(try ProvisioningParser.parse(yaml: yaml(nil)))
         let tenant = try XCTUnwrap(store.tenants().first)
-        XCTAssertThrowsError(
-            try store.saveTrunk(
+        await assertThrowsAsync {
+            try await store.saveTrunk(
                 Trunk(name: "carrier", host: "127.0.0.1", port: 5060, rtpTimeout: 86_401),
-                password: nil, replacing: "carrier", tenant: tenant.uuid))
-        let saved = try store.saveTrunk(
+                password: nil, replacing: "carrier", tenant: tenant.uuid)
+        }
+        let saved = try await store.saveTrunk(
             Trunk(name: "carrier", host: "127.0.0.1", port: 5060, rtpTimeout: 7),
             password: nil, replacing: "carrier", tenant: tenant.uuid)
         XCTAssertEqual(saved.trunk.rtpTimeout, 7)
