@@ -19,9 +19,8 @@ enum AccountRoutes {
                         app, auth, tenant, error: AdminStoreError(.invalid, field: "password", "must be 8-128 printable characters"), name: name)
                 }
                 do {
-                    let user = try await app.store.createAdminUser(
-                        name: name, tenant: tenant.tenant.uuid,
-                        passwordHash: AdminSecrets.hashPassword(password, cost: app.configuration.bcryptCost))
+                    let hash = try await AdminSecrets.hashPassword(password, cost: app.configuration.bcryptCost)
+                    let user = try await app.store.createAdminUser(name: name, tenant: tenant.tenant.uuid, passwordHash: hash)
                     return await admins(
                         app, auth, tenant, secret: "Administrator \(user.loginName) created with password: \(password) (shown only now)")
                 } catch let error as AdminStoreError {

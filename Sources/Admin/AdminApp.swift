@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdBcrypt
 import Logging
 import Store
 
@@ -27,7 +28,8 @@ final class AdminApp: Sendable {
         self.metrics = metrics
         self.logger = logger
         sessions = AdminSessionStore(idleTimeout: configuration.sessionIdleTimeout, lifetime: configuration.sessionLifetime)
-        dummyHash = AdminSecrets.hashPassword(AdminSecrets.randomPassword(), cost: configuration.bcryptCost)
+        // Once, when the router is built (not in a handler).
+        dummyHash = Bcrypt.hash(AdminSecrets.randomPassword(), cost: configuration.bcryptCost)
         throttle = AdminLoginThrottle(failures: configuration.loginFailures, window: configuration.loginWindow, lockout: configuration.loginLockout)
     }
 

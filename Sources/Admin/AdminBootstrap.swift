@@ -17,7 +17,7 @@ public enum AdminBootstrap {
             guard ProvisioningRules.secret.accepts(password), password.count >= 8 else {
                 throw AdminStoreError(.invalid, field: "admin-password", "must be 8-128 printable characters")
             }
-            let hash = AdminSecrets.hashPassword(password, cost: bcryptCost)
+            let hash = try await AdminSecrets.hashPassword(password, cost: bcryptCost)
             if let existing {
                 try await store.setAdminPasswordHash(hash, id: existing.id)
             } else {
@@ -27,7 +27,8 @@ public enum AdminBootstrap {
         }
         guard try await store.systemAdmins().isEmpty else { return nil }
         let generated = AdminSecrets.randomPassword()
-        try await store.createAdminUser(name: systemAdminName, tenant: nil, passwordHash: AdminSecrets.hashPassword(generated, cost: bcryptCost))
+        let hash = try await AdminSecrets.hashPassword(generated, cost: bcryptCost)
+        try await store.createAdminUser(name: systemAdminName, tenant: nil, passwordHash: hash)
         return AdminInitialCredentials(username: systemAdminName, password: generated, generated: true)
     }
 }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HummingbirdBcrypt
+import NIOPosix
 
 /// Random tokens, passwords, bcrypt and token digests, in one place.
 enum AdminSecrets {
@@ -26,12 +27,14 @@ enum AdminSecrets {
         SHA256.hash(data: Data(text.utf8)).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 
-    static func hashPassword(_ password: String, cost: UInt8) -> String {
-        Bcrypt.hash(password, cost: cost)
+    /// bcrypt takes about a quarter of a second of CPU at the default cost, so it runs on NIO's thread
+    /// pool for blocking work, never on a concurrency thread that handlers (and the store's callers) share.
+    static func hashPassword(_ password: String, cost: UInt8) async throws -> String {
+        try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
     }
 
-    static func verifyPassword(_ password: String, hash: String) -> Bool {
-        Bcrypt.verify(password, hash: hash)
+    static func verifyPassword(_ password: String, hash: String) async throws -> Bool {
+        try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
     }
 
     /// Compares two secrets in time independent of where they differ.

@@ -59,7 +59,7 @@ enum AuthRoutes {
                 status: .tooManyRequests)
         }
         // Verify against a dummy hash for unknown names, so timing does not reveal which names exist.
-        let verified = AdminSecrets.verifyPassword(password, hash: user?.passwordHash ?? app.dummyHash)
+        let verified = try await AdminSecrets.verifyPassword(password, hash: user?.passwordHash ?? app.dummyHash)
         guard let user, verified else {
             app.throttle.recordFailure(address: address, login: username)
             app.metrics.record(.adminLogin(succeeded: false))
