@@ -23,6 +23,7 @@ let package = Package(
         .executableTarget(name: "FuzzSIP", dependencies: ["FuzzerDriver", .product(name: "SIP", package: "Centralino"), nioCore]),
         .executableTarget(name: "FuzzSDP", dependencies: ["FuzzerDriver", .product(name: "SIP", package: "Centralino"), nioCore]),
         .executableTarget(name: "FuzzDialplan", dependencies: ["FuzzerDriver", .product(name: "PBX", package: "Centralino")]),
+        .executableTarget(name: "FuzzDialplanRun", dependencies: ["FuzzerDriver", .product(name: "PBX", package: "Centralino")]),
         .executableTarget(name: "FuzzProvisioning", dependencies: ["FuzzerDriver", .product(name: "Store", package: "Centralino")]),
     ],
     swiftLanguageModes: [.v6]

@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 
 seconds=${1:-60}
 shift || true
-all_targets=(FuzzAMI FuzzSIP FuzzSDP FuzzDialplan FuzzProvisioning)
+all_targets=(FuzzAMI FuzzSIP FuzzSDP FuzzDialplan FuzzDialplanRun FuzzProvisioning)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 
@@ -24,9 +24,19 @@ targets=("$@")
 TIMEOUT_SECONDS=${FUZZ_TIMEOUT_SECONDS:-10}
 # Memory ceiling of the fuzzing process (ASan's shadow memory and quarantine included).
 RSS_LIMIT_MB=${FUZZ_RSS_LIMIT_MB:-2048}
-# Largest input libFuzzer generates: above SIPLimits.maximumMessageSize and AMI's line limit, so the
-# limit checks themselves are exercised.
-MAX_LEN=${FUZZ_MAX_LEN:-16384}
+# Largest input libFuzzer generates, per target: above every limit the code under test enforces, so
+# the limit checks themselves are exercised, and no larger (a longer input is a slower execution).
+# FUZZ_MAX_LEN overrides it for every target.
+max_len() {
+    case "$1" in
+        FuzzSIP) echo 66000 ;;          # SIPLimits.maximumMessageSize 65,535 (header lines: 8,192)
+        FuzzAMI) echo 4096 ;;           # AMILimits.maximumLineLength 1,024; 128 headers fit in ~400 bytes
+        FuzzDialplanRun) echo 8192 ;;   # Dialplan.maximumIncludeDepth 128 takes ~3 KiB of includes
+        *) echo 4096 ;;                 # SDP, expressions (nesting 256, regex 256 bytes), YAML: no larger limit
+    esac
+}
+# Scheduling priority of builds and fuzzing (the machine is shared).
+NICE=${FUZZ_NICE:-10}
 
 # release: about 4x the executions per second of debug under ASan; Swift keeps its overflow, bounds
 # and precondition traps with -O (the modules under test use no assert()).
@@ -44,7 +54,7 @@ build_flags=(-c "$CONFIGURATION" --package-path Fuzz --scratch-path "$scratch"
 for target in "${targets[@]}"; do
     echo "=== building $target (sanitizers: fuzzer, address)"
     mkdir -p "$scratch"
-    if ! nice -n 10 swift build "${build_flags[@]}" --product "$target" >"$scratch/build-$target.log" 2>&1; then
+    if ! nice -n "$NICE" swift build "${build_flags[@]}" --product "$target" >"$scratch/build-$target.log" 2>&1; then
         grep -v "Cannot export local symbol" "$scratch/build-$target.log" | tail -40 >&2
         echo "build of $target failed" >&2
         exit 1
@@ -65,7 +75,7 @@ for target in "${targets[@]}"; do
     regressions=(Fuzz/Regressions/"$target"/*)
     if [ -e "${regressions[0]}" ]; then
         echo "=== $target: replaying ${#regressions[@]} saved finding(s)"
-        if ! nice -n 10 "$binary" "${common[@]}" "${regressions[@]}" >"$log.regressions" 2>&1; then
+        if ! nice -n "$NICE" "$binary" "${common[@]}" "${regressions[@]}" >"$log.regressions" 2>&1; then
             echo "$target: a saved finding fails again, see $log.regressions" >&2
             tail -30 "$log.regressions" >&2
             failures=$((failures + 1))
@@ -79,8 +89,8 @@ for target in "${targets[@]}"; do
     echo "=== $target: fuzzing for ${seconds}s"
     before=$(find "$artifacts" -type f | wc -l)
     status=0
-    nice -n 10 "$binary" "$work" "Fuzz/Corpus/$target" "${dict[@]}" "${common[@]}" "${keep_going[@]}" \
-        -max_total_time="$seconds" -max_len="$MAX_LEN" -print_final_stats=1 >"$log" 2>&1 || status=$?
+    nice -n "$NICE" "$binary" "$work" "Fuzz/Corpus/$target" "${dict[@]}" "${common[@]}" "${keep_going[@]}" \
+        -max_total_time="$seconds" -max_len="${FUZZ_MAX_LEN:-$(max_len "$target")}" -print_final_stats=1 >"$log" 2>&1 || status=$?
     executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
     if [ ${#keep_going[@]} -gt 0 ]; then   # fork mode: "#N: cov: ... exec/s: R oom/timeout/crash: a/b/c ..."
@@ -89,6 +99,10 @@ for target in "${targets[@]}"; do
         rate=$(sed -E 's/.*exec\/s: ([0-9]+).*/\1/' <<<"$last")
     fi
     found=$(( $(find "$artifacts" -type f | wc -l) - before ))
+    # One line per run (UTC time, target, seconds, executions, rate, exit status, findings), to add
+    # up the executions of several runs.
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$target" "$seconds" "${executions:-?}" \
+        "${rate:-?}" "$status" "$found" >>"$scratch/fuzz-history.tsv"
     if [ "$status" -ne 0 ] || [ "$found" -gt 0 ]; then
         failures=$((failures + 1))
         summary+=("$target: ${executions:-?} executions (${rate:-?}/s), FINDING (exit $status), inputs in $artifacts/")

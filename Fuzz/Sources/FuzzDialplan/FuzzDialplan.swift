@@ -1,20 +1,18 @@
 import FuzzerDriver
 import PBX
 
-/// libFuzzer entry point: dialplan text from an operator or an AMI client (Originate `Data`,
-/// `Setvar`, `GetVar`'s `${...}`, custom dialplan), taken as an `$[...]` expression, as text with
-/// `${...}` substitutions, as application arguments and as a whole extensions.conf, which is
-/// then run for a bounded number of steps. The first line is also an extension pattern matched
-/// against the second.
+/// libFuzzer entry point: one piece of dialplan text from an operator or an AMI client (Originate
+/// `Data`, `Setvar`, `GetVar`'s `${...}`, an application's arguments), taken as an `$[...]`
+/// expression, as text with `${...}` substitutions (dialplan functions included) and by the
+/// argument parsers of Goto, GotoIf, Dial and Set. The first line is also an extension pattern
+/// matched against the second. The work per input is proportional to the input; whole dialplans,
+/// parsed and run, are `FuzzDialplanRun`'s.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzDialplan(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
-    let variables = DialplanVariables(
-        ["A": "1", "B": "$[${A}+2]", "LOOP": "${LOOP}", "NAME": "fuzz", "__INHERITED": "x,y", "EMPTY": ""],
-        callerIDNumber: "100", callerIDName: "Fuzz \"Tester\"", builtins: ["CHANNEL": "PJSIP/100-00000001"])
 
-    _ = DialplanExpression.evaluate(text, variables: variables)
-    _ = DialplanSubstitution.substitute(text, variables: variables)
+    _ = DialplanExpression.evaluate(text, variables: fuzzVariables)
+    _ = DialplanSubstitution.substitute(text, variables: fuzzVariables)
     _ = GotoIfCondition(text).branch
     _ = GotoIfCondition.isTrue(text)
     _ = GotoTarget(text)
@@ -34,25 +32,14 @@ public func fuzzDialplan(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         _ = (pattern.matches(digits), pattern.canMatch(digits), pattern.matchesPrefix(digits))
         _ = pattern.order(comparedTo: ExtensionPattern(digits))
     }
-
-    if let dialplan = try? DialplanParser.parse(text) {
-        for context in dialplan.contexts.keys.sorted().prefix(2) {
-            for exten in ["s", "100"] {
-                _ = dialplan.canMatch(context: context, exten: exten)
-                _ = dialplan.findLabel(context: context, exten: exten, label: "start")
-                var execution = DialplanExecution(dialplan: dialplan, context: context, exten: exten)
-                for _ in 0..<maximumSteps where !execution.isFinished {
-                    _ = execution.next(variables: variables)
-                }
-            }
-        }
-    }
     return 0
 }
 
-/// Steps run per entry point: a dialplan may legitimately loop through applications forever
-/// (the engine runs one step per event), so the harness stops after this many.
-private let maximumSteps = 32
+/// Channel variables the input can refer to, including one that refers to itself (`LOOP`) and
+/// one that holds an expression (`B`).
+private let fuzzVariables = DialplanVariables(
+    ["A": "1", "B": "$[${A}+2]", "LOOP": "${LOOP}", "NAME": "fuzz", "__INHERITED": "x,y", "EMPTY": ""],
+    callerIDNumber: "100", callerIDName: "Fuzz \"Tester\"", builtins: ["CHANNEL": "PJSIP/100-00000001"])
 
 /// The process entry point (SwiftPM links `main` to `FuzzDialplan_main`): runs libFuzzer's driver.
 @_cdecl("FuzzDialplan_main")
