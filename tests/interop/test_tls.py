@@ -14,27 +14,17 @@ from __future__ import annotations
 
 import asyncio
 import http.client
-import socket
 import ssl
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
 from amiwire import AMIConn, login_conn
 from conftest import SECRETS, centralino_bin, free_ports
+from tlspair import client_context, make_pair
 
 BANNER = b"Asterisk Call Manager/9.0.0\r\n"
-
-
-def make_pair(directory: Path):
-    cert, key = directory / "cert.pem", directory / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
-                    "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
-                   check=True, capture_output=True, timeout=60)
-    return cert, key
 
 
 @pytest.fixture(scope="module")
@@ -43,49 +33,13 @@ def pair(tmp_path_factory):
 
 
 def start_tls_server(start_server, pair, *extra: str, name: str = "tls"):
-    cert, key = pair
-    for attempt in range(3):
-        # A port picked free can be taken by another process's connection before the server binds it.
-        ami_tls, https = free_ports(2)
-        try:
-            srv = start_server(extra_args=["--tls-cert", str(cert), "--tls-key", str(key),
-                                           "--ami-tls-bind", "127.0.0.1:%d" % ami_tls,
-                                           "--https-bind", "127.0.0.1:%d" % https,
-                                           "--sip-tls-bind", "off", "--ami-auth-delay-ms", "200"] + list(extra),
-                               name=name)
-            break
-        except RuntimeError as error:
-            if "Address already in use" not in str(error) or attempt == 2:
-                raise
-    # Printed right after the plain AMI ready line the runner waits for.
-    deadline = time.monotonic() + 5
-    while "AMI over TLS listening" not in "".join(srv.stdout_lines) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    """A server with AMI over TLS and HTTPS (SIP over TLS off); the runner waits for their ready lines."""
+    srv = start_server(extra_args=["--ami-auth-delay-ms", "200"] + list(extra), name=name, tls=pair,
+                       tls_listeners=("ami_tls", "https"))
     out = "".join(srv.stdout_lines)
-    assert "AMI over TLS listening on 127.0.0.1:%d" % ami_tls in out, out
-    assert "HTTPS admin panel and REST API on https://127.0.0.1:%d/" % https in out, out
-    srv.ami_tls_port, srv.https_port = ami_tls, https
-    wait_listening(https)
+    assert "AMI over TLS listening on 127.0.0.1:%d" % srv.ami_tls_port in out, out
+    assert "HTTPS admin panel and REST API on https://127.0.0.1:%d/" % srv.https_port in out, out
     return srv
-
-
-def wait_listening(port: int, seconds: float = 10.0) -> None:
-    """The ready lines are printed when the services start; Hummingbird binds its listeners a moment
-    later (plain HTTP alike), so a connection right after them may be refused."""
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=5).close()
-            return
-        except ConnectionRefusedError:
-            assert time.monotonic() < deadline, "port %d not accepting %.0f s after the ready lines" % (port, seconds)
-            time.sleep(0.1)
-
-
-def client_context(cert: Path) -> ssl.SSLContext:
-    ctx = ssl.create_default_context(cafile=str(cert))
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-    return ctx
 
 
 def tls_conn(port: int, cert: Path, read_banner: bool = True) -> AMIConn:

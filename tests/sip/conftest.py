@@ -13,7 +13,8 @@ import shutil
 
 import pytest
 
-from siptools import Server
+from siptools import Server, common
+from server import peer_log, pytest_runtest_makereport, pytest_runtest_protocol  # noqa: F401  (reports)
 
 
 REQUIRED_TOOLS = ("sipp", "sipsak", "baresip")
@@ -35,49 +36,4 @@ def sip_server(tmp_path_factory):
     srv.stop()
 
 
-@pytest.fixture
-def start_server(tmp_path_factory):
-    """Factory for servers with other flags; they are stopped at the end of the test."""
-    started = []
-
-    def _start(extra_args=None, yaml_text=None, name="extra"):
-        srv = Server(tmp_path_factory.mktemp(name), extra_args=extra_args, yaml_text=yaml_text,
-                     name=name)
-        started.append(srv)
-        return srv
-
-    yield _start
-    for srv in started:
-        srv.stop()
-
-
-@pytest.fixture
-def peer_log(request):
-    """Tests append (title, text) for every peer run; shown when the test fails."""
-    entries = []
-    request.node._sip_peer_log = entries
-    return lambda title, text: entries.append((title, text))
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_protocol(item, nextitem):
-    item._sip_log_offsets = {id(s): s.log_size() for s in Server.running}
-    yield
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    report = outcome.get_result()
-    if not report.failed:
-        return
-    for title, text in getattr(item, "_sip_peer_log", []):
-        report.sections.append(("peer: " + title, text))
-    offsets = getattr(item, "_sip_log_offsets", {})
-    for srv in list(Server.running):
-        lines = srv.log_text(offsets.get(id(srv), 0)).splitlines()[-250:]
-        report.sections.append(("centralino %s stderr (sip port %d, during this test)"
-                                % (srv.name, srv.sip_port), "\n".join(lines) or "(empty)"))
-        if not srv.alive:
-            report.sections.append(("centralino %s" % srv.name,
-                                    "server process exited with %s" % srv.proc.returncode))
+start_server = common.start_server_fixture(Server)  # servers with other flags, stopped after the test

@@ -19,16 +19,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
-import sys
-from pathlib import Path as _Path
-sys.path.insert(0, str(_Path(__file__).resolve().parents[1] / "common"))
-from serve_process import ServeProcess  # noqa: E402  (shared by the suites' server runners)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
+import server as common  # noqa: E402  (the suites' one server runner)
+from ports import free_ports  # noqa: E402,F401  (outside the ephemeral port range)
+from server import centralino_bin, tail  # noqa: E402,F401  (tests import them from here)
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
 SCENARIOS = HERE / "scenarios"
 PEERS = HERE / "peers"
-READY_TIMEOUT = 30.0
 
 # Extension passwords of DEFAULT_YAML, by (tenant domain or "default", number).
 PASSWORDS: Dict[tuple, str] = {}
@@ -52,98 +51,15 @@ def provisioning_yaml() -> str:
     return "\n".join(lines) + "\n"
 
 
-def centralino_bin() -> str:
-    p = Path(os.environ.get("CENTRALINO_BIN", ".build/debug/centralino"))
-    if not p.is_absolute():
-        p = REPO_ROOT / p
-    return str(p)
-
-
-from ports import free_ports  # noqa: E402,F401  (outside the ephemeral port range)
-
-
-def tail(text: str, n: int = 60) -> str:
-    lines = text.splitlines()
-    return "\n".join(lines[-n:])
-
-
 # -- Centralino ------------------------------------------------------------
 
-class Server(ServeProcess):
-    """A running ``centralino serve`` with a SIP listener."""
-
-    running: List["Server"] = []
-    SIP_READY = re.compile(r"SIP listening on 127\.0\.0\.1:(\d+) \(udp, tcp\)")
-    AMI_READY = re.compile(r"AMI listening on 127\.0\.0\.1:(\d+)")
+class Server(common.Server):
+    """The suite's server: the tenants of provisioning_yaml() unless told otherwise, debug logs."""
 
     def __init__(self, workdir: Path, extra_args: Optional[Sequence[str]] = None,
-                 yaml_text: Optional[str] = None, name: str = "server"):
-        self.name = name
-        self.workdir = workdir
-        self.data_dir = workdir / "data"
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.yaml_file = workdir / "provisioning.yaml"
-        self.yaml_file.write_text(yaml_text if yaml_text is not None else provisioning_yaml())
-        res = subprocess.run([centralino_bin(), "apply", "--data-dir", str(self.data_dir),
-                              str(self.yaml_file)], capture_output=True, text=True, timeout=30,
-                             cwd=str(REPO_ROOT))
-        if res.returncode != 0:
-            raise RuntimeError("centralino apply failed (exit %d)\nstdout:\n%s\nstderr:\n%s"
-                               % (res.returncode, res.stdout, res.stderr))
-        self.extra_args = list(extra_args or [])
-        self.log_path = workdir / "serve.stderr.log"
-        self.proc: Optional[subprocess.Popen] = None
-        self.generation = 0
-        self.start()
-
-    def start(self) -> None:
-        """Starts the server; a port picked free can be taken before the server binds it: retry."""
-        for attempt in range(3):
-            try:
-                return self._start_once()
-            except RuntimeError as error:
-                if "Address already in use" not in str(error) or attempt == 2:
-                    raise
-
-    def _start_once(self) -> None:
-        self.ami_port, self.sip_port, self.http_port = free_ports(3)
-        self.generation += 1
-        self.stdout_lines: List[str] = []
-        self._sip_ready = threading.Event()
-        self._ami_ready = threading.Event()
-        self.cmd = [centralino_bin(), "serve", "--data-dir", str(self.data_dir),
-                    "--ami-bind", f"127.0.0.1:{self.ami_port}",
-                    "--sip-bind", f"127.0.0.1:{self.sip_port}",
-                    "--http-bind", f"127.0.0.1:{self.http_port}",
-                    "--log-level", "debug"] + self.extra_args
-        self._log = open(self.log_path, "ab")
-        self._log.write(("\n===== start #%d: %s\n" % (self.generation, " ".join(self.cmd))).encode())
-        self._log.flush()
-        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=self._log,
-                                     stdin=subprocess.DEVNULL, cwd=str(REPO_ROOT))
-        self._reader = threading.Thread(target=self._read_stdout, daemon=True)
-        self._reader.start()
-        deadline = time.monotonic() + READY_TIMEOUT
-        while not (self._sip_ready.is_set() and self._ami_ready.is_set()):
-            time.sleep(0.02)
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                why = ("exited with %s" % self.proc.returncode if self.proc.poll() is not None
-                       else "did not print both ready lines within %.0fs" % READY_TIMEOUT)
-                self.stop()
-                raise RuntimeError(
-                    "centralino serve %s (want 'SIP listening on 127.0.0.1:%d (udp, tcp)' and "
-                    "'AMI listening on 127.0.0.1:%d')\ncmd: %s\nstdout:\n%s\nstderr:\n%s"
-                    % (why, self.sip_port, self.ami_port, " ".join(self.cmd),
-                       "".join(self.stdout_lines), tail(self.log_text(), 80)))
-        if self not in Server.running:
-            Server.running.append(self)
-
-    def ready_checks(self):
-        return [(self.SIP_READY, self.sip_port, self._sip_ready), (self.AMI_READY, self.ami_port, self._ami_ready)]
-
-    def restart(self) -> None:
-        self.stop()
-        self.start()
+                 yaml_text: Optional[str] = None, name: str = "server", **kwargs):
+        super().__init__(workdir, name=name, yaml_text=provisioning_yaml() if yaml_text is None else yaml_text,
+                         extra_args=extra_args or (), log_level="debug", **kwargs)
 
 
 # -- SIPp ------------------------------------------------------------------

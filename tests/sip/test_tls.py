@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 import socket
-import ssl
 import subprocess
 import sys
 import threading
@@ -29,18 +28,10 @@ import pytest
 
 import sipwire
 from siptools import PASSWORDS, free_ports
+from tlspair import client_context, make_pair
 
 PHONE = Path(__file__).resolve().parents[1] / "calls" / "peers" / "pj_call_phone.py"  # one phone for both suites
 DOMAIN = "acme.test"
-
-
-def make_pair(directory: Path):
-    cert, key = directory / "cert.pem", directory / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
-                    "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
-                   check=True, capture_output=True, timeout=60)
-    return cert, key
 
 
 @pytest.fixture(scope="module")
@@ -49,28 +40,11 @@ def pair(tmp_path_factory):
 
 
 def start_tls_server(start_server, pair, *extra: str, name: str = "tls"):
-    cert, key = pair
-    for attempt in range(3):
-        # A port picked free can be taken by another process's connection before the server binds it.
-        tls_port = free_ports(1)[0]
-        try:
-            srv = start_server(extra_args=["--tls-cert", str(cert), "--tls-key", str(key),
-                                           "--sip-tls-bind", "127.0.0.1:%d" % tls_port,
-                                           "--ami-tls-bind", "off", "--https-bind", "off"] + list(extra), name=name)
-            break
-        except RuntimeError as error:
-            if "Address already in use" not in str(error) or attempt == 2:
-                raise
-    assert any(("SIP over TLS listening on 127.0.0.1:%d" % tls_port) in ln for ln in srv.stdout_lines), \
+    """A server with SIP over TLS (AMI over TLS and HTTPS off); the runner waits for its ready line."""
+    srv = start_server(extra_args=list(extra), name=name, tls=pair, tls_listeners=("sip_tls",))
+    assert any(("SIP over TLS listening on 127.0.0.1:%d" % srv.sip_tls_port) in ln for ln in srv.stdout_lines), \
         "".join(srv.stdout_lines)
-    srv.tls_port = tls_port
     return srv
-
-
-def client_context(cert: Path) -> ssl.SSLContext:
-    ctx = ssl.create_default_context(cafile=str(cert))
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-    return ctx
 
 
 class TLSSipClient(sipwire.SipClient):
@@ -87,7 +61,7 @@ class TLSSipClient(sipwire.SipClient):
 
 def test_digest_register_over_tls_and_reached_back_on_the_same_connection(start_server, pair):
     srv = start_tls_server(start_server, pair, "--sip-qualify-interval", "1")
-    client = TLSSipClient(srv.tls_port, pair[0])
+    client = TLSSipClient(srv.sip_tls_port, pair[0])
     try:
         assert client.sock.version() in ("TLSv1.2", "TLSv1.3")
         contact = "<sip:100@127.0.0.1:%d;transport=tls>" % client.local[1]
@@ -104,7 +78,7 @@ def test_digest_register_over_tls_and_reached_back_on_the_same_connection(start_
                 options = msg
         assert options is not None, "no qualify OPTIONS over the TLS connection:\n" + "\n".join(client.log)
         via = options.get("via") or ""
-        assert via.startswith("SIP/2.0/TLS 127.0.0.1:%d" % srv.tls_port), options.text()
+        assert via.startswith("SIP/2.0/TLS 127.0.0.1:%d" % srv.sip_tls_port), options.text()
         # Answer it, so the contact counts as reachable.
         lines = ["SIP/2.0 200 OK"] + ["%s: %s" % (h, options.get(h)) for h in ("Via", "From", "To", "Call-ID", "CSeq")]
         client.send_raw(("\r\n".join(lines) + "\r\nContent-Length: 0\r\n\r\n").encode())
@@ -164,7 +138,7 @@ class Phone:
 
 def test_pjsua2_over_tls_takes_a_call_from_a_udp_phone(start_server, pair, tmp_path, peer_log):
     srv = start_tls_server(start_server, pair, name="tls-call")
-    callee = Phone(tmp_path, "127.0.0.1:%d" % srv.tls_port, "100", "--answer", "--transport", "tls",
+    callee = Phone(tmp_path, "127.0.0.1:%d" % srv.sip_tls_port, "100", "--answer", "--transport", "tls",
                    "--ca", str(pair[0]))
     caller = None
     try:
@@ -176,8 +150,8 @@ def test_pjsua2_over_tls_takes_a_call_from_a_udp_phone(start_server, pair, tmp_p
         text = "\n".join(callee.lines)
         invite = text[text.find("INVITE sip:"):][:3000]
         assert "INVITE sip:" in text, text[-4000:]
-        assert re.search(r"(?im)^(LOG )?Via: SIP/2.0/TLS 127\.0\.0\.1:%d;" % srv.tls_port, invite), invite
-        assert re.search(r"(?im)^(LOG )?Contact: <sip:centralino@127\.0\.0\.1:%d;transport=tls>" % srv.tls_port, invite), invite
+        assert re.search(r"(?im)^(LOG )?Via: SIP/2.0/TLS 127\.0\.0\.1:%d;" % srv.sip_tls_port, invite), invite
+        assert re.search(r"(?im)^(LOG )?Contact: <sip:centralino@127\.0\.0\.1:%d;transport=tls>" % srv.sip_tls_port, invite), invite
     finally:
         peer_log("callee (TLS)", callee.stop())
         if caller is not None:
@@ -192,12 +166,12 @@ def s_client(port: int, *args: str, data: bytes = b"") -> subprocess.CompletedPr
 
 def test_tls_1_1_refused_and_tls_1_2_accepted(start_server, pair):
     srv = start_tls_server(start_server, pair, name="tls-versions")
-    old = s_client(srv.tls_port, "-tls1_1", "-cipher", "DEFAULT:@SECLEVEL=0")
+    old = s_client(srv.sip_tls_port, "-tls1_1", "-cipher", "DEFAULT:@SECLEVEL=0")
     out = (old.stdout + old.stderr).decode("utf-8", "replace")
     assert old.returncode != 0, out
     # s_client names the version it tried; no cipher was agreed and the server sent the protocol_version alert.
     assert "Cipher is (NONE)" in out and "alert protocol version" in out, out
-    new = s_client(srv.tls_port, "-tls1_2", "-CAfile", str(pair[0]), "-verify_return_error")
+    new = s_client(srv.sip_tls_port, "-tls1_2", "-CAfile", str(pair[0]), "-verify_return_error")
     out = (new.stdout + new.stderr).decode("utf-8", "replace")
     assert new.returncode == 0, out
     assert "Protocol  : TLSv1.2" in out and "Verify return code: 0 (ok)" in out, out
@@ -221,9 +195,9 @@ def test_stalled_handshake_closed_and_tls_counts_against_tcp_caps(start_server, 
     try:
         # Two TCP connections to the TLS port that never say hello: admitted, then closed by the handshake timeout.
         for _ in range(2):
-            held.append(socket.create_connection(("127.0.0.1", srv.tls_port), timeout=5))
+            held.append(socket.create_connection(("127.0.0.1", srv.sip_tls_port), timeout=5))
         time.sleep(0.3)
-        third = socket.create_connection(("127.0.0.1", srv.tls_port), timeout=5)
+        third = socket.create_connection(("127.0.0.1", srv.sip_tls_port), timeout=5)
         held.append(third)
         assert closed_within(third, 3), "a third connection from one address must be closed at once (cap 2)"
         started = time.monotonic()
@@ -231,9 +205,9 @@ def test_stalled_handshake_closed_and_tls_counts_against_tcp_caps(start_server, 
         assert 1.0 <= time.monotonic() - started + 0.3 <= 8
         assert closed_within(held[1], 3)
         # The slots are free again: a real TLS client gets in.
-        client = TLSSipClient(srv.tls_port, pair[0])
+        client = TLSSipClient(srv.sip_tls_port, pair[0])
         try:
-            uri = "sip:127.0.0.1:%d;transport=tls" % srv.tls_port
+            uri = "sip:127.0.0.1:%d;transport=tls" % srv.sip_tls_port
             assert client.request("OPTIONS", uri, uri, from_="sip:probe@127.0.0.1").status == 200
         finally:
             client.close()
@@ -245,7 +219,7 @@ def test_stalled_handshake_closed_and_tls_counts_against_tcp_caps(start_server, 
 
 def test_sips_uris_accepted_over_tls(start_server, pair):
     srv = start_tls_server(start_server, pair, name="tls-sips")
-    client = TLSSipClient(srv.tls_port, pair[0])
+    client = TLSSipClient(srv.sip_tls_port, pair[0])
     try:
         contact = "<sips:101@127.0.0.1:%d>" % client.local[1]
         first, final = client.register("101", PASSWORDS[(DOMAIN, "101")], DOMAIN, expires=60, contacts=[contact],

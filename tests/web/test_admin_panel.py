@@ -10,12 +10,10 @@ refused bad number), registers a SIPp phone with it over the server's SIP port, 
 the dashboard lists the registration (screenshot test-artifacts/web/extension-registered.png).
 """
 import os
-import sys
 import re
 import shutil
 import socket
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
@@ -25,38 +23,19 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from ports import free_port  # tests/common (conftest.py puts it on the path): outside the ephemeral port range
+from server import Server
+
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("CENTRALINO_ARTIFACTS", REPO / "test-artifacts")) / "web"
 ADMIN_PASSWORD = "browser-test-pass"
 
 
-sys.path.insert(0, str(REPO / "tests" / "common"))
-from ports import free_port, wait_for_port  # noqa: E402  (outside the ephemeral port range)
-
-
 @pytest.fixture(scope="module")
-def server():
-    data = tempfile.mkdtemp(prefix="centralino-web-")
-    http_port, ami_port, sip_port = free_port(), free_port(), free_port()
-    env = dict(os.environ, CENTRALINO_ADMIN_PASSWORD=ADMIN_PASSWORD)
-    binary = os.environ.get("CENTRALINO_BIN") or str(REPO / ".build/debug/centralino")
-    command = [binary, "serve", "--data-dir", data, "--http-bind", f"127.0.0.1:{http_port}",
-               "--ami-bind", f"127.0.0.1:{ami_port}", "--sip-bind", f"127.0.0.1:{sip_port}"]
-    log = open(Path(data) / "server.log", "w")
-    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_for_port(http_port, process)
-        wait_for_port(ami_port, process)
-        yield {"http": f"http://127.0.0.1:{http_port}", "ami_port": ami_port, "sip_port": sip_port, "data": data,
-               "log": Path(data) / "server.log"}
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-        shutil.rmtree(data, ignore_errors=True)
+def server(tmp_path_factory):
+    srv = Server(tmp_path_factory.mktemp("web"), name="web", extra_args=["--admin-password", ADMIN_PASSWORD])
+    yield srv
+    srv.stop()
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +94,7 @@ def _stale(element):
 
 def test_panel_sets_up_ami_and_the_acl_applies(server, browser):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    browser.get(server["http"] + "/")
+    browser.get(server.http_url + "/")
     assert browser.find_element(By.ID, "login-form")
     submit(browser, "login-form", username="admin", password="wrong")
     assert "Wrong username or password" in browser.page_source
@@ -152,13 +131,13 @@ def test_panel_sets_up_ami_and_the_acl_applies(server, browser):
     deadline = time.time() + 10
     allowed = ""
     while time.time() < deadline:  # the server reloads the directory within a second
-        allowed = ami_login(server["ami_port"], "webcrm", "web-secret-1", "127.0.0.1")
+        allowed = ami_login(server.ami_port, "webcrm", "web-secret-1", "127.0.0.1")
         if "Success" in allowed:
             break
         time.sleep(0.5)
     assert "Response: Success" in allowed
     # 127.0.0.2 is outside every AMI user's ACL now: the connection is closed before the banner.
-    denied = ami_login(server["ami_port"], "webcrm", "web-secret-1", "127.0.0.2")
+    denied = ami_login(server.ami_port, "webcrm", "web-secret-1", "127.0.0.2")
     assert denied == "", "an address outside every ACL must be closed before the banner: %r" % denied
 
 
@@ -168,14 +147,14 @@ EXTENSION_PASSWORD = "ext-250-Secret"
 
 def sign_in(server, browser):
     """Signs in as the system administrator unless this browser already has a session."""
-    browser.get(server["http"] + "/tenants")
+    browser.get(server.http_url + "/tenants")
     if browser.find_elements(By.ID, "login-form"):
         submit(browser, "login-form", username="admin", password=ADMIN_PASSWORD)
     assert browser.current_url.endswith("/tenants")
 
 
 def reload_count(server):
-    return server["log"].read_text(errors="replace").count("configuration reloaded")
+    return server.log_text().count("configuration reloaded")
 
 
 def wait_until(predicate, timeout, step=0.1):
@@ -215,11 +194,11 @@ def test_panel_adds_an_extension_that_a_phone_registers_with(server, browser):
     # REGISTER is not refused (and counted as a failed login) before the extension is known.
     assert wait_until(lambda: reload_count(server) > reloads, 10), "server did not reload its configuration"
 
-    workdir = Path(server["data"]) / "sipp"
+    workdir = server.workdir / "sipp"
     workdir.mkdir(exist_ok=True)
     screen = workdir / "register_screen.log"
     command = ["sipp", "-sf", str(SIPP_REGISTER), "-s", "250", "-au", "250", "-ap", EXTENSION_PASSWORD,
-               f"127.0.0.1:{server['sip_port']}", "-i", "127.0.0.1", "-p", str(free_port()), "-m", "1", "-nostdin",
+               f"127.0.0.1:{server.sip_port}", "-i", "127.0.0.1", "-p", str(free_port()), "-m", "1", "-nostdin",
                "-timeout", "20s", "-timeout_error", "-trace_msg", "-message_file", str(workdir / "register_messages.log"),
                "-trace_screen", "-screen_file", str(screen)]
     try:
