@@ -15,21 +15,23 @@ import signal
 import socket
 import struct
 import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-import sys
-from pathlib import Path as _Path
-sys.path.insert(0, str(_Path(__file__).resolve().parents[1] / "common"))
-from serve_process import ServeProcess  # noqa: E402  (shared by the suites' server runners)
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
+import server as common  # noqa: E402  (the suites' one server runner)
+from ports import free_ports  # noqa: E402,F401  (outside the ephemeral port range)
+from server import centralino_bin, tail  # noqa: E402,F401  (tests import them from here)
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
 SCENARIOS = HERE / "scenarios"
-READY_TIMEOUT = 30.0
 
 TENANT_A_UUID = "7d2c0e2a-1111-4222-8333-444455556666"   # the uuid of the reference transcripts
 TENANT_B_UUID = "9e4f1a3b-5555-4666-8777-888899990000"
@@ -56,13 +58,6 @@ AMI_USERS = {
     "crm_b": ("s3cretB", DOMAIN_B),
     "monitor_b": ("m0nitorB", DOMAIN_B),
 }
-
-
-def centralino_bin() -> str:
-    p = Path(os.environ.get("CENTRALINO_BIN", ".build/debug/centralino"))
-    if not p.is_absolute():
-        p = REPO_ROOT / p
-    return str(p)
 
 
 def provisioning_yaml(trunk_a: int, trunk_b: int, trunk_c: int) -> str:
@@ -107,13 +102,6 @@ tenants:
 """
 
 
-from ports import free_ports  # noqa: E402,F401  (outside the ephemeral port range)
-
-
-def tail(text: str, n: int = 60) -> str:
-    return "\n".join(text.splitlines()[-n:])
-
-
 def wait_until(pred: Callable[[], bool], timeout: float, step: float = 0.05) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -131,68 +119,38 @@ _RTP_SLOTS = [20000 + 2000 * i for i in range(6)]
 _rtp_slot = [0]
 
 
-class Server(ServeProcess):
-    """``centralino apply`` + ``centralino serve`` with SIP, AMI and a private RTP range."""
-
-    running: List["Server"] = []
-    SIP_READY = re.compile(r"SIP listening on 127\.0\.0\.1:(\d+)")
-    AMI_READY = re.compile(r"AMI listening on 127\.0\.0\.1:(\d+)")
+class Server(common.Server):
+    """The suite's server: the tenants of provisioning_yaml() with a trunk port each, a private RTP range,
+    debug logs, lockouts off, qualify every hour; `extra_args` come last (the last of a flag wins)."""
 
     def __init__(self, workdir: Path, name: str = "server", extra_args: Sequence[str] = ()):
-        self.name = name
-        self.workdir = workdir
-        self.data_dir = workdir / "data"
-        self.data_dir.mkdir(parents=True, exist_ok=True)
         self.trunk_a, self.trunk_b, self.trunk_c = free_ports(3)
-        self.yaml_file = workdir / "provisioning.yaml"
-        self.yaml_file.write_text(provisioning_yaml(self.trunk_a, self.trunk_b, self.trunk_c))
-        res = subprocess.run([centralino_bin(), "apply", "--data-dir", str(self.data_dir),
-                              str(self.yaml_file)], capture_output=True, text=True, timeout=30,
-                             cwd=str(REPO_ROOT))
-        if res.returncode != 0:
-            raise RuntimeError("centralino apply failed (exit %d)\nstdout:\n%s\nstderr:\n%s"
-                               % (res.returncode, res.stdout, res.stderr))
-        self.ami_port, self.sip_port, self.http_port = free_ports(3)
         self.rtp_low = _RTP_SLOTS[_rtp_slot[0] % len(_RTP_SLOTS)]
         self.rtp_high = self.rtp_low + 1999
         _rtp_slot[0] += 1
-        self.log_path = workdir / "serve.stderr.log"
-        self.stdout_lines: List[str] = []
-        self._sip_ready = threading.Event()
-        self._ami_ready = threading.Event()
-        self.cmd = [centralino_bin(), "serve", "--data-dir", str(self.data_dir),
-                    "--ami-bind", "127.0.0.1:%d" % self.ami_port,
-                    "--sip-bind", "127.0.0.1:%d" % self.sip_port,
-                    "--http-bind", "127.0.0.1:%d" % self.http_port,
-                    "--rtp-ports", "%d-%d" % (self.rtp_low, self.rtp_high),
-                    "--sip-qualify-interval", "3600",
-                    "--sip-lockout-failures", "100000",
-                    "--ami-lockout-failures", "100000",
-                    "--ami-auth-delay-ms", "100",
-                    "--log-level", "debug"] + list(extra_args)
-        self._log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=self._log,
-                                     stdin=subprocess.DEVNULL, cwd=str(REPO_ROOT))
-        self._reader = threading.Thread(target=self._read_stdout, daemon=True)
-        self._reader.start()
-        deadline = time.monotonic() + READY_TIMEOUT
-        while not (self._sip_ready.is_set() and self._ami_ready.is_set()):
-            time.sleep(0.02)
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                why = ("exited with %s" % self.proc.returncode if self.proc.poll() is not None
-                       else "did not print both ready lines within %.0fs" % READY_TIMEOUT)
-                self.stop()
-                raise RuntimeError("centralino serve %s\ncmd: %s\nstdout:\n%s\nstderr:\n%s"
-                                   % (why, " ".join(self.cmd), "".join(self.stdout_lines),
-                                      tail(self.log_text(), 80)))
-        Server.running.append(self)
         self.registered: Dict[Tuple[str, str], int] = {}
-
-    def ready_checks(self):
-        return [(self.SIP_READY, self.sip_port, self._sip_ready), (self.AMI_READY, self.ami_port, self._ami_ready)]
+        super().__init__(workdir, name=name, log_level="debug",
+                         yaml_text=provisioning_yaml(self.trunk_a, self.trunk_b, self.trunk_c),
+                         extra_args=["--rtp-ports", "%d-%d" % (self.rtp_low, self.rtp_high),
+                                     "--sip-qualify-interval", "3600",
+                                     "--sip-lockout-failures", "100000",
+                                     "--ami-lockout-failures", "100000",
+                                     "--ami-auth-delay-ms", "100"] + list(extra_args))
 
     def trunk_port(self, domain: str) -> int:
         return {DOMAIN_A: self.trunk_a, DOMAIN_B: self.trunk_b, DOMAIN_C: self.trunk_c}[domain]
+
+
+def pbx_fixture(name: str, *extra_args: str):
+    """A test module's own `pbx` fixture: a Server with these flags for the module's tests."""
+
+    @pytest.fixture(scope="module")
+    def pbx(tmp_path_factory):
+        srv = Server(tmp_path_factory.mktemp("pbx"), name=name, extra_args=extra_args)
+        yield srv
+        srv.stop()
+
+    return pbx
 
 
 # -- SIPp ----------------------------------------------------------------------
@@ -757,6 +715,21 @@ def channels_now(rec: AMIRecorder) -> List[Msg]:
     """CoreShowChannels as the recorder's user: the CoreShowChannel entries."""
     msgs = rec.action([("Action", "CoreShowChannels")])
     return [m for m in msgs if m.event == "CoreShowChannel"]
+
+
+def no_channels_left(mon: AMIRecorder) -> None:
+    assert wait_until(lambda: not channels_now(mon), 5, 0.2), "channels left: %s" % [
+        c.get("Channel") for c in channels_now(mon)]
+
+
+def hangups(mon: AMIRecorder, mark: int, prefix: str) -> List[Msg]:
+    """The Hangup events since `mark` of channels whose name starts with `prefix`."""
+    return [e for e in mon.events(mark, "Hangup") if (e.get("Channel") or "").startswith(prefix)]
+
+
+def sipp_ok(res: SippResult, what: str) -> None:
+    assert res.returncode == 0, "%s: SIPp exit %s (0 = its scenario completed)\n%s" % (
+        what, res.returncode, res.report())
 
 
 # -- panoramisk Originate ----------------------------------------------------------

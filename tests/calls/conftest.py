@@ -17,6 +17,7 @@ import pytest
 
 import calltools as ct
 from calltools import DOMAIN_A, PASSWORDS, Server, Sipp
+from server import peer_log, pytest_runtest_makereport, pytest_runtest_protocol  # noqa: F401  (reports)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -25,12 +26,8 @@ def _tools_present():
         pytest.fail("sipp is not installed (see tests/sip/install-peers.sh)", pytrace=False)
 
 
-@pytest.fixture(scope="module")
-def pbx(tmp_path_factory):
-    """One server per test module, so registrations made by one module never reach another's tests."""
-    srv = Server(tmp_path_factory.mktemp("pbx"), name="main")
-    yield srv
-    srv.stop()
+# One server per test module, so registrations made by one module never reach another's tests.
+pbx = ct.pbx_fixture("main")
 
 
 class Peers:
@@ -99,13 +96,6 @@ class Peers:
             self.log(title, res.report())
 
 
-@pytest.fixture
-def peer_log(request):
-    entries = []
-    request.node._calls_peer_log = entries
-    return lambda title, text: entries.append((title, text))
-
-
 def hang_up_leftovers(server: Server, log) -> None:
     """After a test (peers stopped): hang up whatever channels a failed test left behind, so that the
     next test starts from an idle PBX. Tests that care assert "no channel left" themselves, before."""
@@ -148,27 +138,3 @@ def recorders(pbx):
     yield _make
     for r in made:
         r.close()
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_protocol(item, nextitem):
-    item._calls_log_offsets = {id(s): s.log_size() for s in Server.running}
-    yield
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    report = outcome.get_result()
-    if not report.failed:
-        return
-    for title, text in getattr(item, "_calls_peer_log", []):
-        report.sections.append(("peer: " + title, text))
-    offsets = getattr(item, "_calls_log_offsets", {})
-    for srv in list(Server.running):
-        lines = srv.log_text(offsets.get(id(srv), 0)).splitlines()[-300:]
-        report.sections.append(("centralino %s stderr (sip %d, ami %d; during this test)"
-                                % (srv.name, srv.sip_port, srv.ami_port), "\n".join(lines) or "(empty)"))
-        if not srv.alive:
-            report.sections.append(("centralino %s" % srv.name,
-                                    "server process exited with %s" % srv.proc.returncode))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 import calltools as ct
-from calltools import SCENARIOS
+from calltools import SCENARIOS, sipp_ok
 
 DIRECTIONS = ("sendrecv", "sendonly", "recvonly", "inactive")
 
@@ -20,11 +20,6 @@ DIRECTIONS = ("sendrecv", "sendonly", "recvonly", "inactive")
 def audio_direction(body: str):
     """The direction attribute(s) of an SDP body ([] when none, i.e. sendrecv by default)."""
     return re.findall(r"(?m)^a=(%s)\s*$" % "|".join(DIRECTIONS), body)
-
-
-def sipp_ok(res: ct.SippResult, what: str) -> None:
-    assert res.returncode == 0, "%s: SIPp exit %s (0 = its scenario completed)\n%s" % (
-        what, res.returncode, res.report())
 
 
 def test_hold_and_resume_pass_across(pbx, peers, recorders):

@@ -13,12 +13,7 @@ import re
 import pytest
 
 import calltools as ct
-from calltools import DOMAIN_A, SCENARIOS
-
-
-def sipp_ok(res: ct.SippResult, what: str) -> None:
-    assert res.returncode == 0, "%s: SIPp exit %s (0 = its scenario completed)\n%s" % (
-        what, res.returncode, res.report())
+from calltools import DOMAIN_A, SCENARIOS, sipp_ok
 
 
 def in_rtp_range(pbx, port) -> bool:

@@ -11,25 +11,12 @@ from __future__ import annotations
 import socket
 import time
 
-import pytest
-
-from calltools import Server
+import calltools as ct
 
 KEEPALIVE_INTERVAL = 1    # --sip-keepalive-interval of this module's server
 
 
-@pytest.fixture(scope="module")
-def pbx(tmp_path_factory):
-    for attempt in range(3):   # a freshly picked port may be taken by another process meanwhile
-        try:
-            srv = Server(tmp_path_factory.mktemp("pbx"), name="keepalive",
-                         extra_args=["--sip-keepalive-interval", str(KEEPALIVE_INTERVAL)])
-            break
-        except RuntimeError as e:
-            if "Address already in use" not in str(e) or attempt == 2:
-                raise
-    yield srv
-    srv.stop()
+pbx = ct.pbx_fixture("keepalive", "--sip-keepalive-interval", str(KEEPALIVE_INTERVAL))
 
 
 def recv_until(sock: socket.socket, predicate, timeout: float) -> bytes:

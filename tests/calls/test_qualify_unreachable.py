@@ -12,26 +12,13 @@ from __future__ import annotations
 import socket
 import time
 
-import pytest
-
 import calltools as ct
 from calltools import SCENARIOS, Server
 
 TIMER_F = 32    # seconds: 64·T1, an OPTIONS without final response by then marks the contact unreachable
 
 
-@pytest.fixture(scope="module")
-def pbx(tmp_path_factory):
-    for attempt in range(3):   # a freshly picked port may be taken by another process meanwhile
-        try:
-            srv = Server(tmp_path_factory.mktemp("pbx"), name="qualify",
-                         extra_args=["--sip-qualify-interval", "1"])
-            break
-        except RuntimeError as e:
-            if "Address already in use" not in str(e) or attempt == 2:
-                raise
-    yield srv
-    srv.stop()
+pbx = ct.pbx_fixture("qualify", "--sip-qualify-interval", "1")
 
 
 def unreachable_logged(server: Server, number: str) -> bool:

@@ -31,7 +31,7 @@ from typing import List, Optional, Tuple
 import pytest
 
 import calltools as ct
-from calltools import SCENARIOS, Server
+from calltools import SCENARIOS, Server, sipp_ok
 
 RTP_TIMEOUT = 3            # seconds, --rtp-timeout of this module's server
 FILL_CALLER = b"\x11"
@@ -50,14 +50,8 @@ RTP_HIGH = RTP_LOW + 999
 @pytest.fixture(scope="module")
 def pbx(tmp_path_factory):
     """This module's own server, with a short RTP timeout (strict RTP is on by default)."""
-    for attempt in range(3):   # a freshly picked SIP/AMI port may be taken by another process meanwhile
-        try:
-            srv = Server(tmp_path_factory.mktemp("pbx"), name="security_media",
-                         extra_args=["--rtp-timeout", str(RTP_TIMEOUT), "--rtp-ports", "%d-%d" % (RTP_LOW, RTP_HIGH)])
-            break
-        except RuntimeError as e:
-            if "Address already in use" not in str(e) or attempt == 2:
-                raise
+    srv = Server(tmp_path_factory.mktemp("pbx"), name="security_media",
+                 extra_args=["--rtp-timeout", str(RTP_TIMEOUT), "--rtp-ports", "%d-%d" % (RTP_LOW, RTP_HIGH)])
     srv.rtp_low, srv.rtp_high = RTP_LOW, RTP_HIGH      # the last --rtp-ports given wins
     yield srv
     srv.stop()
@@ -188,10 +182,6 @@ def private_sdp_scenario(workdir: Path, private_ip: str) -> str:
     out = workdir / ("uas_answer_private_sdp.xml")
     out.write_text(text)
     return str(out)
-
-
-def sipp_ok(res: ct.SippResult, what: str) -> None:
-    assert res.returncode == 0, "%s: SIPp exit %s\n%s" % (what, res.returncode, res.report())
 
 
 # -- strict RTP ----------------------------------------------------------------------------------
@@ -346,10 +336,6 @@ def test_rtp_ports_held_by_other_sockets_are_skipped_without_leaking_descriptors
 
 # -- RTP timeout ---------------------------------------------------------------------------------
 
-def hangups_of(mon: ct.AMIRecorder, mark: int, prefix: str):
-    return [h for h in mon.events(mark, "Hangup") if (h.get("Channel") or "").startswith(prefix)]
-
-
 def test_a_phone_that_stops_sending_rtp_is_hung_up_after_the_rtp_timeout(pbx, peers, recorders):
     mon = recorders("monitor")
     mark = mon.mark()
@@ -383,7 +369,7 @@ def test_a_phone_that_stops_sending_rtp_is_hung_up_after_the_rtp_timeout(pbx, pe
     sipp_ok(rc, "caller (waits for the BYE of the reaped call)")
     sipp_ok(re_, "callee (gets a BYE too)")
     assert rc.received_requests("BYE"), "the caller got no BYE:\n%s" % rc.report()
-    assert ct.wait_until(lambda: hangups_of(mon, mark, "PJSIP/100-"), 3), "the caller's channel stayed up"
+    assert ct.wait_until(lambda: ct.hangups(mon, mark, "PJSIP/100-"), 3), "the caller's channel stayed up"
     assert ct.wait_until(lambda: not ct.channels_now(mon), 3), "channels left: %s" % [
         c.get("Channel") for c in ct.channels_now(mon)]
 

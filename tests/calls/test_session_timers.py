@@ -18,10 +18,8 @@ from __future__ import annotations
 import re
 import time
 
-import pytest
-
 import calltools as ct
-from calltools import SCENARIOS, Server
+from calltools import SCENARIOS, hangups, no_channels_left, sipp_ok
 
 SESSION_EXPIRES = 8      # --sip-session-expires of this module's server, and what the phones ask for
 MIN_SE = 3               # --sip-min-se
@@ -29,23 +27,7 @@ MIN_SE = 3               # --sip-min-se
 EXPIRY = SESSION_EXPIRES - min(32, SESSION_EXPIRES // 3)
 
 
-@pytest.fixture(scope="module")
-def pbx(tmp_path_factory):
-    for attempt in range(3):   # a freshly picked port may be taken by another process meanwhile
-        try:
-            srv = Server(tmp_path_factory.mktemp("pbx"), name="session_timers",
-                         extra_args=["--sip-session-expires", str(SESSION_EXPIRES), "--sip-min-se", str(MIN_SE)])
-            break
-        except RuntimeError as e:
-            if "Address already in use" not in str(e) or attempt == 2:
-                raise
-    yield srv
-    srv.stop()
-
-
-def sipp_ok(res: ct.SippResult, what: str) -> None:
-    assert res.returncode == 0, "%s: SIPp exit %s (0 = its scenario completed)\n%s" % (
-        what, res.returncode, res.report())
+pbx = ct.pbx_fixture("session_timers", "--sip-session-expires", str(SESSION_EXPIRES), "--sip-min-se", str(MIN_SE))
 
 
 def callee(peers):
@@ -59,15 +41,6 @@ def keys(se: int) -> dict:
 
 def answered(msg: ct.SipMsg) -> bool:
     return msg.direction == "received" and msg.is_response and msg.method == "INVITE" and msg.status == 200
-
-
-def hangups(mon, mark, prefix):
-    return [h for h in mon.events(mark, "Hangup") if (h.get("Channel") or "").startswith(prefix)]
-
-
-def no_channels_left(mon) -> None:
-    assert ct.wait_until(lambda: not ct.channels_now(mon), 5, 0.2), "channels left: %s" % [
-        c.get("Channel") for c in ct.channels_now(mon)]
 
 
 def test_a_phone_that_refreshes_keeps_its_call_past_the_interval(pbx, peers, recorders):

@@ -18,11 +18,9 @@ from __future__ import annotations
 import re
 import time
 
-import pytest
-
 import c2chelp as h
 import calltools as ct
-from calltools import SCENARIOS, Server
+from calltools import SCENARIOS, hangups, no_channels_left, sipp_ok
 
 SESSION_EXPIRES = 8      # --sip-session-expires of this module's server, and what the phones grant
 MIN_SE = 3               # --sip-min-se
@@ -30,23 +28,7 @@ EXPIRY = SESSION_EXPIRES - min(32, SESSION_EXPIRES // 3)   # RFC 4028 §10 expir
 NUMBER = "0391234567"
 
 
-@pytest.fixture(scope="module")
-def pbx(tmp_path_factory):
-    for attempt in range(3):   # a freshly picked port may be taken by another process meanwhile
-        try:
-            srv = Server(tmp_path_factory.mktemp("pbx"), name="session_timers_outbound",
-                         extra_args=["--sip-session-expires", str(SESSION_EXPIRES), "--sip-min-se", str(MIN_SE)])
-            break
-        except RuntimeError as e:
-            if "Address already in use" not in str(e) or attempt == 2:
-                raise
-    yield srv
-    srv.stop()
-
-
-def sipp_ok(res: ct.SippResult, what: str) -> None:
-    assert res.returncode == 0, "%s: SIPp exit %s (0 = its scenario completed)\n%s" % (
-        what, res.returncode, res.report())
+pbx = ct.pbx_fixture("session_timers_outbound", "--sip-session-expires", str(SESSION_EXPIRES), "--sip-min-se", str(MIN_SE))
 
 
 def keys(**extra) -> dict:
@@ -69,15 +51,6 @@ def received(method: str):
 
 def sent_ok_invite(m: ct.SipMsg) -> bool:
     return m.direction == "sent" and m.is_response and m.status == 200 and m.method == "INVITE"
-
-
-def hangups(mon, mark, prefix):
-    return [e for e in mon.events(mark, "Hangup") if (e.get("Channel") or "").startswith(prefix)]
-
-
-def no_channels_left(mon) -> None:
-    assert ct.wait_until(lambda: not ct.channels_now(mon), 5, 0.2), "channels left: %s" % [
-        c.get("Channel") for c in ct.channels_now(mon)]
 
 
 def test_invite_we_send_offers_a_session_timer_and_a_refreshee_that_never_refreshes_is_reaped(pbx, peers, recorders):

@@ -79,28 +79,11 @@ ROUND = ["answer", "busy", "tcp", "answer", "noanswer", "ami_drop", "trunk503", 
 GONE_AGENT = "200"
 
 
-# Starts of the server that lost a port race with another process on the machine, before giving up.
-SERVER_START_ATTEMPTS = 5
-
-
-def start_server(tmp_path_factory, extra_args) -> Server:
-    """Server() on ports that free_ports() found free; another process on this machine may take one
-    of them before the server binds it (they are ephemeral ports), so a bind race is retried."""
-    for attempt in range(SERVER_START_ATTEMPTS):
-        try:
-            return Server(tmp_path_factory.mktemp("soak"), name="soak", extra_args=extra_args)
-        except RuntimeError as e:
-            if "Address already in use" not in str(e) or attempt == SERVER_START_ATTEMPTS - 1:
-                raise
-            time.sleep(2)
-    raise AssertionError("unreachable")
-
-
 @pytest.fixture(scope="module")
 def pbx(tmp_path_factory):
     """This module's own server: the soak's RTP range, info logs (debug logs of thousands of calls
     are large). The range must be free when the server starts (the blockers bind after)."""
-    srv = start_server(tmp_path_factory, [
+    srv = Server(tmp_path_factory.mktemp("soak"), name="soak", extra_args=[
         "--rtp-ports", "%d-%d" % (RTP_LOW, RTP_HIGH), "--log-level", "info",
         "--sip-tcp-setup-timeout", str(IDLE_TIMEOUT), "--sip-tcp-idle-timeout", str(IDLE_TIMEOUT),
         "--ami-auth-timeout", str(IDLE_TIMEOUT)])
