@@ -1,6 +1,6 @@
 import Admin
 import NIOCore
-import Server
+import NodeSupport
 
 /// The TLS listeners `serve` starts: none without `--tls-cert`; with it, SIP over TLS, AMI over TLS
 /// and HTTPS, each on its flag's address or by default on its plain listener's host at the usual

@@ -1,0 +1,120 @@
+import Calls
+import PBX
+import AMI
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// Fans events out to the logged-in sessions of one tenant. An event is encoded once and each
+/// subscriber decides, by its read permissions and event mask, whether it takes it.
+public final class AMIEventBus: Sendable {
+    private let subscribers = NIOLockedValueBox<[UUID: [ObjectIdentifier: AMIEventSubscriber]]>([:])
+    /// The latest security events of each tenant, newest last, for the admin panel.
+    private let recentSecurity = NIOLockedValueBox<[UUID: [RecentSecurityEvent]]>([:])
+    static let recentSecurityLimit = 100
+
+    /// A security event as the admin panel lists it.
+    public struct RecentSecurityEvent: Sendable {
+        public var time: Double
+        public var kind: String
+        public var account: String
+        public var remoteAddress: String
+    }
+
+    /// A logged-in session as the admin panel lists it.
+    public struct SessionInfo: Sendable {
+        public var username: String
+        public var remoteAddress: String
+        public var since: Double
+    }
+    private let logger: Logger
+
+    public init(logger: Logger) {
+        self.logger = logger
+    }
+
+    func subscribe(_ subscriber: AMIEventSubscriber) {
+        subscribers.withLockedValue { $0[subscriber.tenant, default: [:]][ObjectIdentifier(subscriber)] = subscriber }
+    }
+
+    func unsubscribe(_ subscriber: AMIEventSubscriber) {
+        subscribers.withLockedValue { all in
+            all[subscriber.tenant]?[ObjectIdentifier(subscriber)] = nil
+            if all[subscriber.tenant]?.isEmpty == true { all[subscriber.tenant] = nil }
+        }
+    }
+
+    /// Sends `event` to every session of `tenant` that may receive it.
+    public func publish(_ event: AMIEvent, tenant: UUID) {
+        let targets = subscribers.withLockedValue { $0[tenant].map { Array($0.values) } ?? [] }
+        guard !targets.isEmpty else { return }
+        let encoded = event.encoded()
+        for subscriber in targets {
+            subscriber.deliver(encoded, classes: event.classes)
+        }
+    }
+
+    /// Logs a security event and sends it to the tenant's sessions that read `security`.
+    /// Events with no tenant (an unknown account, a request before login) only go to the log.
+    public func publishSecurity(_ event: AMISecurityEvent, tenant: UUID?, now: Double) {
+        logger.notice(
+            "AMI security event",
+            metadata: [
+                "event": "\(event.kind.rawValue)", "account": "\(event.session.accountID)", "remote": "\(event.session.remoteAddress)",
+            ])
+        guard let tenant else { return }
+        let recent = RecentSecurityEvent(
+            time: now, kind: event.kind.rawValue, account: event.session.accountID,
+            remoteAddress: event.session.remoteAddress)
+        recentSecurity.withLockedValue { all in
+            all[tenant, default: []].append(recent)
+            if all[tenant]!.count > Self.recentSecurityLimit { all[tenant]!.removeFirst() }
+        }
+        publish(event.event(at: now), tenant: tenant)
+    }
+
+    public func recentSecurityEvents(tenant: UUID, limit: Int) -> [RecentSecurityEvent] {
+        recentSecurity.withLockedValue { Array(($0[tenant] ?? []).suffix(limit).reversed()) }
+    }
+
+    public func sessions(tenant: UUID) -> [SessionInfo] {
+        subscribers.withLockedValue { $0[tenant].map { Array($0.values) } ?? [] }
+            .map { SessionInfo(username: $0.username, remoteAddress: $0.remoteAddress, since: $0.since) }
+            .sorted { $0.since < $1.since }
+    }
+
+    /// Closes the sessions, of every tenant, that the directory would no longer admit; returns how many.
+    @discardableResult
+    func closeSessions(notAdmittedBy directory: AMIDirectory) -> Int {
+        let targets = subscribers.withLockedValue { $0.values.flatMap(\.values) }
+            .filter { subscriber in subscriber.entry.map { !directory.stillAdmits($0, from: subscriber.remoteAddress) } ?? false }
+        for subscriber in targets {
+            logger.notice(
+                "AMI session ended: the user's settings no longer admit it",
+                metadata: ["user": "\(subscriber.username)", "remote": "\(subscriber.remoteAddress)"])
+            subscriber.close()
+        }
+        return targets.count
+    }
+
+    /// Closes the tenant's sessions (of one user when given); returns how many.
+    @discardableResult
+    public func closeSessions(tenant: UUID, username: String?) -> Int {
+        let targets = subscribers.withLockedValue { $0[tenant].map { Array($0.values) } ?? [] }
+            .filter { username == nil || $0.username.lowercased() == username!.lowercased() }
+        for subscriber in targets { subscriber.close() }
+        return targets.count
+    }
+}
+
+/// The call engine's events, as AMI events with their permission classes, to the event's tenant.
+extension AMIEventBus: CallEventSink {
+    public func publish(_ event: PBXEvent) {
+        var classes = AMIPermissions.none
+        for name in event.classes {
+            if let entry = AMIPermissions.named.first(where: { $0.name == name }) { classes.formUnion(entry.permission) }
+        }
+        publish(AMIEvent(event.name, classes: classes, fields: event.fields), tenant: event.tenant)
+    }
+}

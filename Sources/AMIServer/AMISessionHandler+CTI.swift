@@ -1,0 +1,255 @@
+import Calls
+import AMI
+import Foundation
+import NIOCore
+import NIOPosix
+import PBX
+
+/// CTI actions over the call engine, each scoped to the user's tenant, with Asterisk's replies.
+extension AMISessionHandler {
+    /// Asks the call engine through `request` (one `CallControl` method, for the user's tenant), then
+    /// hands the answer to `respond` here; the session waits meanwhile.
+    func withCalls<T: Sendable>(_ context: ChannelHandlerContext,
+                                _ request: (CallControl, UUID, @escaping @Sendable (T) -> Void) -> Void,
+                                respond: @escaping (AMISessionHandler, ChannelHandlerContext, T) -> Void) {
+        guard case .authenticated(let login) = state, let calls = server.calls else {
+            send(.error("", message: "No call engine"), context: context)
+            return
+        }
+        let tenant = login.entry.account.tenant
+        inFlight = true
+        let bound = NIOLoopBound((self, context, respond), eventLoop: context.eventLoop)
+        let loop = context.eventLoop
+        request(calls, tenant) { result in
+            loop.execute {
+                let (handler, context, respond) = bound.value
+                handler.inFlight = false
+                respond(handler, context, result)
+                // `respond` may start the next step of the same action (which sets inFlight again).
+                if !handler.inFlight { handler.resumeAfterAction(context: context) }
+            }
+        }
+    }
+
+    /// Writes list items (ActionID right after `Event:`, or last when `actionIDLast`) and the completion event.
+    func writeList(_ name: String, actionID: String, items: [[(String, String)]], complete: String,
+                   extra: [(String, String)] = [], actionIDLast: Bool = false, context: ChannelHandlerContext) {
+        var buffer = context.channel.allocator.buffer(capacity: 256 * (items.count + 1))
+        for item in items {
+            let id: [(String, String)] = actionID.isEmpty ? [] : [("ActionID", actionID)]
+            let fields = actionIDLast ? item + id : id + item
+            AMIEvent.writeListItem(name, fields: fields, to: &buffer)
+        }
+        var tail: [(String, String)] = actionID.isEmpty ? [] : [("ActionID", actionID)]
+        tail += [("EventList", "Complete"), ("ListItems", String(items.count))] + extra
+        AMIEvent.writeListItem(complete, fields: tail, to: &buffer)
+        context.write(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    func amiHangup(_ message: AMIMessage, context: ChannelHandlerContext) {
+        let id = message.actionID
+        let target = message.value("Channel")
+        guard !target.isEmpty else { return send(.error(id, message: "No channel specified"), context: context) }
+        let causeValue = Int(message.value("Cause")).flatMap { (0...127).contains($0) ? $0 : nil }
+        let cause = causeValue.map(HangupCause.init(rawValue:)) ?? .normalClearing
+        guard target.hasPrefix("/") else {
+            withCalls(context, { $0.hangup(channel: target, tenant: $1, cause: cause, completion: $2) }) { handler, context, name in
+                handler.send(name == nil ? .error(id, message: "No such channel") : .success(id, message: "Channel Hungup"), context: context)
+            }
+            return
+        }
+        // `/regex/` (manager.c `action_hangup()`), matched by LinearRegex in bounded linear time.
+        guard target.count >= 2, target.hasSuffix("/") else {
+            return send(.error(id, message: "Regex format invalid, Channel param should be /regex/"), context: context)
+        }
+        let regex: LinearRegex
+        do {
+            regex = try LinearRegex(String(target.dropFirst().dropLast()), limits: server.configuration.regexLimits)
+        } catch {
+            server.logger.info("AMI Hangup regex refused", metadata: ["remote": "\(remoteIP)", "reason": "\(error.reason)"])
+            return send(.error(id, message: "Regex compile failed on: \(target)"), context: context)
+        }
+        withCalls(context, { $0.liveChannelNames(tenant: $1, completion: $2) }) { handler, context, channels in
+            handler.matchOffLoop(regex, channels, context: context) { handler, context, uniqueIDs in
+                handler.withCalls(context, { $0.hangup(uniqueIDs: uniqueIDs, tenant: $1, cause: cause, completion: $2) }) { handler, context, names in
+                    handler.send(.listStart(id, message: "Channels hung up will follow"), context: context)
+                    handler.writeList("ChannelHungup", actionID: id, items: names.map { [("Channel", $0)] },
+                                      complete: "ChannelsHungupListComplete", actionIDLast: true, context: context)
+                }
+            }
+        }
+    }
+
+    /// Matches `regex` against the channel names on the blocking-work thread pool (never on an event
+    /// loop), then hands the matching uniqueids to `then` here. The session waits meanwhile.
+    func matchOffLoop(_ regex: LinearRegex, _ channels: [(uniqueID: String, name: String)], context: ChannelHandlerContext,
+                      then: @escaping (AMISessionHandler, ChannelHandlerContext, [String]) -> Void) {
+        inFlight = true
+        let loop = context.eventLoop
+        let bound = NIOLoopBound((self, context, then), eventLoop: loop)
+        NIOThreadPool.singleton.runIfActive(eventLoop: loop) {
+            channels.filter { regex.matches($0.name) }.map(\.uniqueID)
+        }.whenComplete { result in
+            let (handler, context, then) = bound.value
+            handler.inFlight = false
+            then(handler, context, (try? result.get()) ?? [])
+            if !handler.inFlight { handler.resumeAfterAction(context: context) }
+        }
+    }
+
+    func coreShowChannels(_ message: AMIMessage, context: ChannelHandlerContext) {
+        let id = message.actionID
+        withCalls(context, { $0.channelReports(tenant: $1, completion: $2) }) { handler, context, reports in
+            handler.send(.listStart(id, message: "Channels will follow"), context: context)
+            let items = reports.map { report in
+                report.snapshot.eventFields() + [("Application", report.application), ("ApplicationData", report.applicationData),
+                                                 ("Duration", Self.duration(report.secondsUp)), ("BridgeId", report.bridgeID)]
+            }
+            handler.writeList("CoreShowChannel", actionID: id, items: items, complete: "CoreShowChannelsComplete", context: context)
+        }
+    }
+
+    func status(_ message: AMIMessage, context: ChannelHandlerContext, system: Bool) {
+        let id = message.actionID
+        let wanted = message.value("Channel")
+        let names = message.value("Variables").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        if !system, names.contains(where: { $0.contains("SHELL") || $0.contains("EVAL") }) {
+            return send(.error(id, message: "Status Access Forbidden: Variables"), context: context)
+        }
+        withCalls(context, { $0.channelReports(tenant: $1, completion: $2) }) { handler, context, reports in
+            let selected = wanted.isEmpty ? reports : reports.filter { $0.snapshot.name == wanted || $0.snapshot.uniqueID == wanted }
+            if !wanted.isEmpty, selected.isEmpty {
+                handler.send(.error(id, message: "No such channel"), context: context)
+                return
+            }
+            handler.send(.listStart(id, message: "Channel status will follow"), context: context)
+            var buffer = context.channel.allocator.buffer(capacity: 512 * (selected.count + 1))
+            for report in selected {
+                var fields: [(String, String)] = [("Privilege", "Call")] + report.snapshot.eventFields() + [
+                    ("Type", "PJSIP"), ("DNID", ""), ("EffectiveConnectedLineNum", report.snapshot.connectedLine.number.isEmpty ? "<unknown>" : report.snapshot.connectedLine.number),
+                    ("EffectiveConnectedLineName", report.snapshot.connectedLine.name.isEmpty ? "<unknown>" : report.snapshot.connectedLine.name),
+                    ("TimeToHangup", "0"), ("BridgeID", report.bridgeID), ("Application", report.application), ("Data", report.applicationData),
+                    ("Nativeformats", "(ulaw)"), ("Readformat", "ulaw"), ("Readtrans", ""), ("Writeformat", "ulaw"), ("Writetrans", ""),
+                    ("Callgroup", "0"), ("Pickupgroup", "0"), ("Seconds", String(report.secondsUp)),
+                ]
+                for name in names {
+                    let value = report.variables.first { ChannelVariables.baseName($0.0) == ChannelVariables.baseName(name) }?.1 ?? ""
+                    fields.append(("Variable", "\(name)=\(value)"))
+                }
+                if !id.isEmpty { fields.append(("ActionID", id)) }
+                AMIEvent.writeListItem("Status", fields: fields, to: &buffer)
+            }
+            var tail: [(String, String)] = id.isEmpty ? [] : [("ActionID", id)]
+            tail += [("EventList", "Complete"), ("ListItems", String(selected.count)), ("Items", String(selected.count))]
+            AMIEvent.writeListItem("StatusComplete", fields: tail, to: &buffer)
+            context.write(handler.wrapOutboundOut(buffer), promise: nil)
+        }
+    }
+
+    func getvar(_ message: AMIMessage, context: ChannelHandlerContext, system: Bool) {
+        let id = message.actionID
+        let variable = message.value("Variable")
+        guard !variable.isEmpty else { return send(.error(id, message: "No variable specified"), context: context) }
+        if !system, variable.contains("SHELL") || variable.contains("EVAL") {
+            return send(.error(id, message: "GetVar Access Forbidden: Variable"), context: context)
+        }
+        let channelName = message.value("Channel")
+        withCalls(context, { $0.variable(variable, channel: channelName, tenant: $1, completion: $2) }) { handler, context, result in
+            guard let value = result else { return handler.send(.error(id, message: "No such channel"), context: context) }
+            handler.send(AMIResponse(.success, actionID: id, fields: [("Variable", variable), ("Value", value ?? "")]), context: context)
+        }
+    }
+
+    func setvar(_ message: AMIMessage, context: ChannelHandlerContext) {
+        let id = message.actionID
+        let variable = message.value("Variable")
+        guard !variable.isEmpty else { return send(.error(id, message: "No variable specified"), context: context) }
+        let value = message.value("Value")
+        let channelName = message.value("Channel")
+        let limits = server.configuration.variableLimits
+        if let refusal = limits.refusal(name: variable, value: value) {
+            return send(.error(id, message: "Variable not set: \(refusal)"), context: context)
+        }
+        withCalls(context, { $0.setVariable(variable, value: value, channel: channelName, tenant: $1, completion: $2) }) { handler, context, result in
+            switch result {
+            case .set: handler.send(.success(id, message: "Variable Set"), context: context)
+            case .noChannel: handler.send(.error(id, message: "No such channel"), context: context)
+            case .overLimit:
+                handler.send(.error(id, message: "Variable not set: the channel already holds \(limits.maximumCount) variables"), context: context)
+            }
+        }
+    }
+
+    func redirect(_ message: AMIMessage, context: ChannelHandlerContext) {
+        let id = message.actionID
+        let channelName = message.value("Channel")
+        let dialContext = message.value("Context")
+        let exten = message.value("Exten")
+        let priorityText = message.value("Priority")
+        guard !channelName.isEmpty else { return send(.error(id, message: "Channel not specified"), context: context) }
+        guard !dialContext.isEmpty else { return send(.error(id, message: "Context not specified"), context: context) }
+        guard !exten.isEmpty else { return send(.error(id, message: "Exten not specified"), context: context) }
+        guard !priorityText.isEmpty else { return send(.error(id, message: "Priority not specified"), context: context) }
+        guard let priority = Int(priorityText) else { return send(.error(id, message: "Priority is invalid"), context: context) }
+        guard case .authenticated(let login) = state else { return }
+        if case .refused(let refusal) = TenantScope.check(context: dialContext, own: login.entry.account.tenant.uuidString.lowercased(), action: "Redirect") {
+            return send(.error(id, message: refusal), context: context)
+        }
+        let extraName = message.value("ExtraChannel")
+        var extra: (String, String, Int)?
+        if !extraName.isEmpty {
+            let extraContext = message.value("ExtraContext")
+            if extraContext.isEmpty {
+                extra = (dialContext, exten, priority)
+            } else {
+                let extraExten = message.value("ExtraExten")
+                let extraPriority = message.value("ExtraPriority")
+                guard !extraExten.isEmpty else { return send(.error(id, message: "ExtraExten not specified"), context: context) }
+                guard !extraPriority.isEmpty else { return send(.error(id, message: "ExtraPriority not specified"), context: context) }
+                guard let number = Int(extraPriority) else { return send(.error(id, message: "ExtraPriority is invalid"), context: context) }
+                if case .refused(let refusal) = TenantScope.check(context: extraContext, own: login.entry.account.tenant.uuidString.lowercased(), action: "Redirect") {
+                    return send(.error(id, message: refusal), context: context)
+                }
+                extra = (extraContext, extraExten, number)
+            }
+        }
+        let dual = extra.map { (channel: extraName, target: (context: $0.0, exten: $0.1, priority: $0.2)) }
+        withCalls(context, {
+            $0.redirect(channel: channelName, to: (dialContext, exten, priority), extra: dual, tenant: $1, completion: $2)
+        }) { handler, context, result in
+            switch result {
+            case .redirected:
+                handler.send(.success(id, message: dual == nil ? "Redirect successful" : "Dual Redirect successful"), context: context)
+            case .noChannel: handler.send(.error(id, message: "Channel does not exist: \(channelName)"), context: context)
+            case .noExtraChannel: handler.send(.error(id, message: "ExtraChannel does not exist: \(extraName)"), context: context)
+            case .failed: handler.send(.error(id, message: dual == nil ? "Redirect failed" : "Secondary redirect failed"), context: context)
+            }
+        }
+    }
+
+    func blindTransfer(_ message: AMIMessage, context: ChannelHandlerContext) {
+        let id = message.actionID
+        let channelName = message.value("Channel")
+        let exten = message.value("Exten")
+        let dialContext = message["Context"].flatMap { $0.isEmpty ? nil : $0 }
+        guard !channelName.isEmpty else { return send(.error(id, message: "No channel specified"), context: context) }
+        guard !exten.isEmpty else { return send(.error(id, message: "No extension specified"), context: context) }
+        guard case .authenticated(let login) = state else { return }
+        if let dialContext, case .refused(let refusal) = TenantScope.check(context: dialContext, own: login.entry.account.tenant.uuidString.lowercased(), action: "BlindTransfer") {
+            return send(.error(id, message: refusal), context: context)
+        }
+        withCalls(context, { $0.blindTransfer(channel: channelName, exten: exten, context: dialContext, tenant: $1, completion: $2) }) { handler, context, result in
+            switch result {
+            case nil: handler.send(.error(id, message: "Channel specified does not exist"), context: context)
+            case true?: handler.send(.success(id, message: "Transfer succeeded"), context: context)
+            case false?: handler.send(.error(id, message: "Transfer failed"), context: context)
+            }
+        }
+    }
+
+    static func duration(_ seconds: Int) -> String {
+        let value = max(0, seconds)
+        func two(_ number: Int) -> String { number < 10 ? "0\(number)" : String(number) }
+        return "\(two(value / 3600)):\(two(value / 60 % 60)):\(two(value % 60))"
+    }
+}

@@ -1,0 +1,119 @@
+import SIPServer
+import Foundation
+import NIOCore
+import PBX
+import SIP
+
+/// A channel inside the engine: the AMI-visible snapshot plus what drives it. Loop-confined.
+final class CallChannel {
+    enum Technology {
+        /// An outbound SIP channel whose INVITE is not sent yet (its media is being opened).
+        case pending
+        case sip(SIPCallLeg)
+        /// One half of a Local pair (`;1` or `;2`); `localPartner` is the other half.
+        case local(half: Int)
+    }
+
+    var snapshot: PBX.Channel
+    private(set) var technology: Technology
+    /// Where an outbound SIP channel's INVITE goes, until it is sent.
+    var pendingOutbound: PendingOutbound?
+    /// For a Local half: its partner.
+    weak var localPartner: CallChannel?
+    /// Where it runs in the dialplan (nil while it is only a Dial target).
+    var execution: DialplanExecution?
+    /// The Dial this channel is running as caller.
+    var dial: ActiveDial?
+    /// The Dial that created this channel as a target.
+    weak var dialedBy: ActiveDial?
+    var bridge: CallBridge?
+    var media: (any CallMediaPort)?
+    /// This channel's RTP inactivity timeout when it differs from the node's `--rtp-timeout`
+    /// (a trunk's `rtp_timeout`; `.zero` = never reaped); nil = the node's value.
+    var rtpTimeout: TimeAmount?
+    /// The codec the call settled on (chosen from the first leg's offer).
+    var codec: CallSDP.Choice?
+    var isAnswered: Bool { snapshot.state == .up }
+    var hangupCause: HangupCause?
+    /// The cause of the last failed Dial, used by a following `Hangup()` without a cause.
+    var dialCause: HangupCause?
+    /// Set for an Originate with `Application:`: the one application to run.
+    var singleApplication: DialplanInstruction?
+    var ranSingleApplication = false
+    var isGone = false
+    /// Whether this channel counts one media leg (an RTP port pair) against its tenant's limit.
+    var holdsMediaLeg = false
+    /// The application the channel is running (Dial stays while its bridge lasts), for CoreShowChannels and Status.
+    var application: (name: String, data: String)?
+    /// The audio direction this channel's phone last asked for in a re-INVITE (hold is not sendrecv).
+    var heldDirection = SDPDirection.sendrecv
+    /// When the channel was created (seconds since the epoch), for durations.
+    let createdAt = Int(Date().timeIntervalSince1970)
+    /// A pending dialplan `Wait`.
+    var waitTimer: Scheduled<Void>?
+    /// Originate bookkeeping: completion when `;1` answers or fails.
+    var originate: OriginateTracking?
+
+    init(snapshot: PBX.Channel, technology: Technology) {
+        self.snapshot = snapshot
+        self.technology = technology
+    }
+
+    func attach(_ leg: SIPCallLeg) {
+        technology = .sip(leg)
+        pendingOutbound = nil
+    }
+
+    var isLocal: Bool {
+        if case .local = technology { return true }
+        return false
+    }
+
+    var sipLeg: SIPCallLeg? {
+        if case .sip(let leg) = technology { return leg }
+        return nil
+    }
+
+    var name: String { snapshot.name }
+    var tenant: UUID { snapshot.tenant }
+}
+
+/// The request an outbound SIP channel will send.
+struct PendingOutbound {
+    var target: SIPURI
+    /// nil until a trunk's host is resolved (`trunkHost`).
+    var destination: SIPEndpoint?
+    var domain: String
+    var toUser: String
+    var credentials: (username: String, password: String)?
+    /// A trunk's host and port, resolved off the loop before the INVITE (RFC 3263).
+    var trunkHost: (host: String, port: Int, transport: SIPEndpoint.Transport)? = nil
+}
+
+/// A Dial application in progress: the caller and the channels it rings.
+final class ActiveDial {
+    unowned let caller: CallChannel
+    var targets: [CallChannel] = []
+    var failures: [HangupCause] = []
+    var timer: Scheduled<Void>?
+    var answered: CallChannel?
+    let dialString: String
+    let startedAt = NIODeadline.now()
+
+    init(caller: CallChannel, dialString: String) {
+        self.caller = caller
+        self.dialString = dialString
+    }
+}
+
+/// A two-party bridge, named by a UUID as Asterisk's bridges are.
+final class CallBridge {
+    let id = UUID().uuidString.lowercased()
+    var channels: [CallChannel] = []
+}
+
+/// What an Originate waits for: its `;1` (or direct channel) answering or failing.
+struct OriginateTracking {
+    var onAnswer: () -> Void
+    var onFailure: (_ cause: HangupCause) -> Void
+}

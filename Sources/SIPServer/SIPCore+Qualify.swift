@@ -1,0 +1,159 @@
+import Foundation
+import NIOCore
+import SIP
+
+/// Qualify: every registered contact gets an OPTIONS about every `qualifyInterval` and is marked
+/// reachable when any final response comes back, unreachable when none does (Timer F, 32 s) or the
+/// send is refused. Each OPTIONS runs in a non-INVITE client transaction of the call driver's
+/// transaction layer (retransmitted on Timer E), reached through `sender`.
+struct QualifyState {
+    /// Sends an OPTIONS to a destination in a client transaction; the completion gets true when a
+    /// final response came, false on timeout or transport error. Set when the call driver starts.
+    typealias Sender = @Sendable (SIPRequest, SIPEndpoint, @escaping @Sendable (Bool) -> Void) -> Void
+
+    var sender: Sender?
+    /// `aor|binding` keys with an OPTIONS in flight.
+    var inFlight: Set<String> = []
+    /// Reachability by `aor|binding`; absent means not qualified yet.
+    var reachable: [String: Bool] = [:]
+    var nextRound: NIODeadline?
+    /// For bindings marked unreachable: their `expiresAt` then. A binding registered again since
+    /// (another `expiresAt`) counts as reachable until qualify says otherwise.
+    var unreachableExpiry: [String: UInt64] = [:]
+    /// When UDP contacts are next sent a keep-alive.
+    var nextKeepAlive: NIODeadline?
+}
+
+extension SIPCore {
+    /// Runs qualify OPTIONS through `transactions`, on its loop.
+    func qualify(through transactions: NIOLoopBound<SIPTransactionLayer>, loop: any EventLoop) {
+        let sender: QualifyState.Sender = { request, destination, done in
+            loop.execute {
+                transactions.value.sendRequest(request, to: destination, response: { response in
+                    if response.statusCode >= 200 { done(true) }
+                }, failed: { _ in done(false) })
+            }
+        }
+        state.withLockedValue { $0.qualify.sender = sender }
+    }
+
+    /// The NAT keep-alive sent to UDP contacts: a CRLFCRLF datagram (RFC 5626 §4.4.1's ping, which
+    /// SIP stacks discard), enough to refresh the NAT binding between the phone and us.
+    static let keepAliveDatagram = ByteBuffer(string: "\r\n\r\n")
+
+    /// NAT keep-alives due at `now`: one datagram to the source address of every UDP binding, every
+    /// `keepAliveInterval` (TCP/TLS bindings are kept by the phone's own pings, which we answer).
+    func keepAlives(now: NIODeadline) -> [SIPOutbound] {
+        guard let interval = configuration.keepAliveInterval, interval > .zero else { return [] }
+        let wallNow = SIPClock.wallSeconds()
+        let destinations: [SIPEndpoint] = state.withLockedValue { state in
+            guard state.qualify.nextKeepAlive.map({ now >= $0 }) ?? true else { return [] }
+            let first = state.qualify.nextKeepAlive == nil
+            state.qualify.nextKeepAlive = now + interval
+            // The first round is one interval after start: a REGISTER just opened every binding.
+            if first { return [] }
+            return state.aors.values.flatMap { aor in
+                aor.bindings.filter { $0.expiresAt > wallNow }.compactMap { Self.endpoint($0) }.filter { $0.transport == .udp }
+            }
+        }
+        return Set(destinations.map(\.address)).map {
+            SIPOutbound(destination: SIPEndpoint(transport: .udp, address: $0), bytes: Self.keepAliveDatagram)
+        }
+    }
+
+    /// Periodic work: qualify rounds and NAT keep-alives. Returns messages to send (the keep-alives;
+    /// qualify sends through its transactions).
+    func tick(now: NIODeadline) -> [SIPOutbound] {
+        let keepAlives = keepAlives(now: now)
+        let due: [(key: String, request: SIPRequest, destination: SIPEndpoint, expiresAt: UInt64)]
+        let sender: QualifyState.Sender?
+        (due, sender) = state.withLockedValue { state in
+            guard let sender = state.qualify.sender, state.qualify.nextRound.map({ now >= $0 }) ?? true else { return ([], nil) }
+            state.qualify.nextRound = now + configuration.qualifyInterval
+            var due: [(key: String, request: SIPRequest, destination: SIPEndpoint, expiresAt: UInt64)] = []
+            for (aorKey, aor) in state.aors {
+                for binding in aor.bindings {
+                    let key = "\(aorKey)|\(binding.key)"
+                    guard !state.qualify.inFlight.contains(key), let destination = Self.endpoint(binding) else { continue }
+                    state.qualify.inFlight.insert(key)
+                    due.append((key, optionsRequest(to: binding, destination: destination), destination, binding.expiresAt))
+                }
+            }
+            return (due, sender)
+        }
+        for item in due {
+            sender?(item.request, item.destination) { [self] reachable in
+                state.withLockedValue { state in
+                    state.qualify.inFlight.remove(item.key)
+                    setReachable(reachable, key: item.key, state: &state)
+                    state.qualify.unreachableExpiry[item.key] = reachable ? nil : item.expiresAt
+                }
+            }
+        }
+        return keepAlives
+    }
+
+    /// Responses to qualify OPTIONS are matched by their transactions in the call driver; nothing
+    /// is consumed here (kept for the core's routing: false sends the response on to the driver).
+    func receiveResponse(_ response: SIPResponse, now: NIODeadline) -> Bool {
+        false
+    }
+
+    /// The live bindings of an extension that qualify has not found unreachable (a binding not
+    /// qualified yet counts as reachable), for calls to it: an extension whose every phone stopped
+    /// answering OPTIONS is dialled as if unregistered, so Dial ends at once with CHANUNAVAIL
+    /// instead of ringing into the void for Timer B (as res_pjsip skips unavailable contacts).
+    package func reachableBindings(tenant: UUID, number: String) -> [RegistrarBinding] {
+        let all = bindings(tenant: tenant, number: number)
+        let aorKey = Self.aorKey(tenant, number)
+        return state.withLockedValue { state in
+            all.filter { binding in
+                let key = "\(aorKey)|\(binding.key)"
+                return state.qualify.reachable[key] != false || state.qualify.unreachableExpiry[key] != binding.expiresAt
+            }
+        }
+    }
+
+    /// The tenant's live bindings with their reachability, for the admin panel.
+    func registrations(tenant: UUID) -> [SIPServer.RegistrationInfo] {
+        let now = SIPClock.wallSeconds()
+        return state.withLockedValue { state in
+            state.aors.filter { $0.value.tenant == tenant }.sorted { $0.value.number < $1.value.number }.flatMap { key, aor in
+                aor.bindings.filter { $0.expiresAt > now }.map { binding in
+                    SIPServer.RegistrationInfo(number: aor.number, contact: binding.contact.uri.description, source: binding.source,
+                                               transport: binding.transport, userAgent: binding.userAgent,
+                                               expiresAt: Double(binding.expiresAt), reachable: state.qualify.reachable["\(key)|\(binding.key)"])
+                }
+            }
+        }
+    }
+
+    private func setReachable(_ reachable: Bool, key: String, state: inout State) {
+        if state.qualify.reachable[key] != reachable {
+            logger.info("SIP contact \(reachable ? "reachable" : "unreachable")", metadata: ["contact": "\(key)"])
+        }
+        state.qualify.reachable[key] = reachable
+    }
+
+    private func optionsRequest(to binding: RegistrarBinding, destination: SIPEndpoint) -> SIPRequest {
+        let local = localAddress(destination)
+        let callID = "\(Self.newTag())\(Self.newTag())@centralino"
+        var headers = SIPHeaders()
+        headers.add(.via, "SIP/2.0/\(destination.transport.rawValue.uppercased()) \(local);branch=\(SIPVia.magicCookie)\(Self.newTag());rport")
+        headers.add(.maxForwards, "70")
+        headers.add(.from, "<sip:centralino@\(local)>;tag=\(Self.newTag())")
+        headers.add(.to, "<\(binding.contact.uri)>")
+        headers.add(.callID, callID)
+        headers.add(.cseq, "1 OPTIONS")
+        headers.add(.userAgent, Self.serverName)
+        return SIPRequest(method: .options, uri: binding.contact.uri, headers: headers)
+    }
+
+    /// Where requests to a binding go: the source its REGISTER came from, on the same transport.
+    package static func endpoint(_ binding: RegistrarBinding) -> SIPEndpoint? {
+        guard let colon = binding.source.lastIndex(of: ":"), let port = Int(binding.source[binding.source.index(after: colon)...]) else { return nil }
+        let host = binding.source[..<colon].trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        guard let address = try? SocketAddress(ipAddress: host, port: port) else { return nil }
+        return SIPEndpoint(transport: SIPEndpoint.Transport(rawValue: binding.transport) ?? .udp, address: address)
+    }
+}
