@@ -40,37 +40,49 @@ let package = Package(
         .target(name: "PBX"),
         .target(name: "Media", dependencies: [nioCore, nioPosix, nioConcurrency]),
         // Persistence: SQLite through GRDB, secrets at rest, provisioning files.
-        .target(name: "Store", dependencies: [
-            "PBX", "AMI", crypto,
-            .product(name: "GRDB", package: "GRDB.swift"),
-            .product(name: "Yams", package: "Yams"),
-        ]),
+        .target(
+            name: "Store",
+            dependencies: [
+                "PBX", "AMI", crypto,
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
+            ]),
         // The running node, in three layers: SIP listeners and registrar; calls over them; AMI over the calls.
         // Plumbing the listeners share (TLS settings, login lockout, descriptor budget, loop confinement).
         .target(name: "NodeSupport", dependencies: [nioCore, nioConcurrency, nioSSL, nioTLS]),
         // SIP transports, transaction layer, registrar and qualify, the SIP directory, DNS off the loops.
-        .target(name: "SIPServer", dependencies: [
-            "NodeSupport", "SIP", "PBX", "Store", crypto, nioCore, nioPosix, nioConcurrency, nioSSL, logging, lifecycle,
-        ]),
+        .target(
+            name: "SIPServer",
+            dependencies: [
+                "NodeSupport", "SIP", "PBX", "Store", crypto, nioCore, nioPosix, nioConcurrency, nioSSL, logging, lifecycle,
+            ]),
         // The call engine and its SIP call driver, media adapter, tenant capacity; `CallControl` for AMI.
-        .target(name: "Calls", dependencies: [
-            "NodeSupport", "SIPServer", "SIP", "PBX", "AMI", "Media", nioCore, nioConcurrency, logging, lifecycle,
-        ]),
+        .target(
+            name: "Calls",
+            dependencies: [
+                "NodeSupport", "SIPServer", "SIP", "PBX", "AMI", "Media", nioCore, nioConcurrency, logging, lifecycle,
+            ]),
         // AMI listener and sessions, event bus, AMI directory; actions reach calls through `CallControl`.
-        .target(name: "AMIServer", dependencies: [
-            "NodeSupport", "Calls", "AMI", "PBX", nioCore, nioPosix, nioConcurrency, nioSSL, logging, lifecycle,
-        ]),
+        .target(
+            name: "AMIServer",
+            dependencies: [
+                "NodeSupport", "Calls", "AMI", "PBX", nioCore, nioPosix, nioConcurrency, nioSSL, logging, lifecycle,
+            ]),
         // The admin panel and REST API (Hummingbird).
-        .target(name: "Admin", dependencies: [
-            "Store", "PBX", "AMI", crypto, logging, lifecycle, nioCore, nioPosix, nioConcurrency,
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
-            .product(name: "HummingbirdTLS", package: "hummingbird"), nioSSL,
-        ]),
-        .executableTarget(name: "centralino", dependencies: [
-            "AMIServer", "Calls", "SIPServer", "NodeSupport", "Admin", "Store", "PBX", "SIP", "AMI", "Media", logging, lifecycle, nioSSL,
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .target(
+            name: "Admin",
+            dependencies: [
+                "Store", "PBX", "AMI", crypto, logging, lifecycle, nioCore, nioPosix, nioConcurrency,
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"), nioSSL,
+            ]),
+        .executableTarget(
+            name: "centralino",
+            dependencies: [
+                "AMIServer", "Calls", "SIPServer", "NodeSupport", "Admin", "Store", "PBX", "SIP", "AMI", "Media", logging, lifecycle, nioSSL,
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         .executableTarget(name: "MediaBenchmarks", dependencies: ["Media", nioCore, nioPosix], path: "Benchmarks/MediaBenchmarks"),
         .executableTarget(name: "SIPBenchmarks", dependencies: ["SIP", nioCore], path: "Benchmarks/SIPBenchmarks"),
         .executableTarget(name: "AMIBenchmarks", dependencies: ["AMI", nioCore, nioPosix], path: "Benchmarks/AMIBenchmarks"),
@@ -78,11 +90,13 @@ let package = Package(
         .testTarget(name: "PBXTests", dependencies: ["PBX"]),
         .testTarget(name: "MediaTests", dependencies: ["Media", nioCore, nioPosix, nioConcurrency]),
         .testTarget(name: "SIPTests", dependencies: ["SIP", nioCore, .product(name: "NIOTestUtils", package: "swift-nio")]),
-        .testTarget(name: "AdminTests", dependencies: [
-            "Admin", "Store", "PBX", "AMI", crypto,
-            .product(name: "HummingbirdTesting", package: "hummingbird"),
-            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
-        ]),
+        .testTarget(
+            name: "AdminTests",
+            dependencies: [
+                "Admin", "Store", "PBX", "AMI", crypto,
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            ]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "PBX", "AMI"]),
         .testTarget(name: "SIPServerTests", dependencies: ["SIPServer", "NodeSupport"]),
         .testTarget(name: "CallsTests", dependencies: ["Calls", "SIPServer", "AMI", "PBX", "SIP", nioCore]),

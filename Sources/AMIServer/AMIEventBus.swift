@@ -1,10 +1,10 @@
-import Calls
-import PBX
 import AMI
+import Calls
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import PBX
 
 /// Fans events out to the logged-in sessions of one tenant. An event is encoded once and each
 /// subscriber decides, by its read permissions and event mask, whether it takes it.

@@ -1,10 +1,10 @@
-import Calls
-import NodeSupport
 import AMI
+import Calls
 import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
+import NodeSupport
 import ServiceLifecycle
 
 /// The AMI listener, and optionally the AMI over TLS one (Asterisk's `tlsenable`/`tlsbindaddr`, port 5039):

@@ -1,6 +1,6 @@
-import NodeSupport
 import AMI
 import NIOCore
+import NodeSupport
 import PBX
 
 /// Tunables of the AMI listener. Defaults are Asterisk's (`manager.conf`) plus Centralino's lockout.

@@ -1,10 +1,10 @@
-import Calls
-import NodeSupport
 import AMI
+import Calls
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import NodeSupport
 
 /// What every AMI session shares: configuration, the user directory, the event bus, the login
 /// guard and the counters that limits are checked against.

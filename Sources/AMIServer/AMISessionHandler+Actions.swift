@@ -1,5 +1,5 @@
-import Calls
 import AMI
+import Calls
 import Foundation
 import Logging
 import NIOCore

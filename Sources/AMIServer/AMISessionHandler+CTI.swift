@@ -1,5 +1,5 @@
-import Calls
 import AMI
+import Calls
 import Foundation
 import NIOCore
 import NIOPosix
@@ -9,9 +9,11 @@ import PBX
 extension AMISessionHandler {
     /// Asks the call engine through `request` (one `CallControl` method, for the user's tenant), then
     /// hands the answer to `respond` here; the session waits meanwhile.
-    func withCalls<T: Sendable>(_ context: ChannelHandlerContext,
-                                _ request: (CallControl, UUID, @escaping @Sendable (T) -> Void) -> Void,
-                                respond: @escaping (AMISessionHandler, ChannelHandlerContext, T) -> Void) {
+    func withCalls<T: Sendable>(
+        _ context: ChannelHandlerContext,
+        _ request: (CallControl, UUID, @escaping @Sendable (T) -> Void) -> Void,
+        respond: @escaping (AMISessionHandler, ChannelHandlerContext, T) -> Void
+    ) {
         guard case .authenticated(let login) = state, let calls = server.calls else {
             send(.error("", message: "No call engine"), context: context)
             return
@@ -32,8 +34,10 @@ extension AMISessionHandler {
     }
 
     /// Writes list items (ActionID right after `Event:`, or last when `actionIDLast`) and the completion event.
-    func writeList(_ name: String, actionID: String, items: [[(String, String)]], complete: String,
-                   extra: [(String, String)] = [], actionIDLast: Bool = false, context: ChannelHandlerContext) {
+    func writeList(
+        _ name: String, actionID: String, items: [[(String, String)]], complete: String,
+        extra: [(String, String)] = [], actionIDLast: Bool = false, context: ChannelHandlerContext
+    ) {
         var buffer = context.channel.allocator.buffer(capacity: 256 * (items.count + 1))
         for item in items {
             let id: [(String, String)] = actionID.isEmpty ? [] : [("ActionID", actionID)]
@@ -73,8 +77,9 @@ extension AMISessionHandler {
             handler.matchOffLoop(regex, channels, context: context) { handler, context, uniqueIDs in
                 handler.withCalls(context, { $0.hangup(uniqueIDs: uniqueIDs, tenant: $1, cause: cause, completion: $2) }) { handler, context, names in
                     handler.send(.listStart(id, message: "Channels hung up will follow"), context: context)
-                    handler.writeList("ChannelHungup", actionID: id, items: names.map { [("Channel", $0)] },
-                                      complete: "ChannelsHungupListComplete", actionIDLast: true, context: context)
+                    handler.writeList(
+                        "ChannelHungup", actionID: id, items: names.map { [("Channel", $0)] },
+                        complete: "ChannelsHungupListComplete", actionIDLast: true, context: context)
                 }
             }
         }
@@ -82,8 +87,10 @@ extension AMISessionHandler {
 
     /// Matches `regex` against the channel names on the blocking-work thread pool (never on an event
     /// loop), then hands the matching uniqueids to `then` here. The session waits meanwhile.
-    func matchOffLoop(_ regex: LinearRegex, _ channels: [(uniqueID: String, name: String)], context: ChannelHandlerContext,
-                      then: @escaping (AMISessionHandler, ChannelHandlerContext, [String]) -> Void) {
+    func matchOffLoop(
+        _ regex: LinearRegex, _ channels: [(uniqueID: String, name: String)], context: ChannelHandlerContext,
+        then: @escaping (AMISessionHandler, ChannelHandlerContext, [String]) -> Void
+    ) {
         inFlight = true
         let loop = context.eventLoop
         let bound = NIOLoopBound((self, context, then), eventLoop: loop)
@@ -102,8 +109,10 @@ extension AMISessionHandler {
         withCalls(context, { $0.channelReports(tenant: $1, completion: $2) }) { handler, context, reports in
             handler.send(.listStart(id, message: "Channels will follow"), context: context)
             let items = reports.map { report in
-                report.snapshot.eventFields() + [("Application", report.application), ("ApplicationData", report.applicationData),
-                                                 ("Duration", Self.duration(report.secondsUp)), ("BridgeId", report.bridgeID)]
+                report.snapshot.eventFields() + [
+                    ("Application", report.application), ("ApplicationData", report.applicationData),
+                    ("Duration", Self.duration(report.secondsUp)), ("BridgeId", report.bridgeID),
+                ]
             }
             handler.writeList("CoreShowChannel", actionID: id, items: items, complete: "CoreShowChannelsComplete", context: context)
         }
@@ -125,13 +134,18 @@ extension AMISessionHandler {
             handler.send(.listStart(id, message: "Channel status will follow"), context: context)
             var buffer = context.channel.allocator.buffer(capacity: 512 * (selected.count + 1))
             for report in selected {
-                var fields: [(String, String)] = [("Privilege", "Call")] + report.snapshot.eventFields() + [
-                    ("Type", "PJSIP"), ("DNID", ""), ("EffectiveConnectedLineNum", report.snapshot.connectedLine.number.isEmpty ? "<unknown>" : report.snapshot.connectedLine.number),
-                    ("EffectiveConnectedLineName", report.snapshot.connectedLine.name.isEmpty ? "<unknown>" : report.snapshot.connectedLine.name),
-                    ("TimeToHangup", "0"), ("BridgeID", report.bridgeID), ("Application", report.application), ("Data", report.applicationData),
-                    ("Nativeformats", "(ulaw)"), ("Readformat", "ulaw"), ("Readtrans", ""), ("Writeformat", "ulaw"), ("Writetrans", ""),
-                    ("Callgroup", "0"), ("Pickupgroup", "0"), ("Seconds", String(report.secondsUp)),
-                ]
+                var fields: [(String, String)] =
+                    [("Privilege", "Call")] + report.snapshot.eventFields() + [
+                        ("Type", "PJSIP"), ("DNID", ""),
+                        (
+                            "EffectiveConnectedLineNum",
+                            report.snapshot.connectedLine.number.isEmpty ? "<unknown>" : report.snapshot.connectedLine.number
+                        ),
+                        ("EffectiveConnectedLineName", report.snapshot.connectedLine.name.isEmpty ? "<unknown>" : report.snapshot.connectedLine.name),
+                        ("TimeToHangup", "0"), ("BridgeID", report.bridgeID), ("Application", report.application), ("Data", report.applicationData),
+                        ("Nativeformats", "(ulaw)"), ("Readformat", "ulaw"), ("Readtrans", ""), ("Writeformat", "ulaw"), ("Writetrans", ""),
+                        ("Callgroup", "0"), ("Pickupgroup", "0"), ("Seconds", String(report.secondsUp)),
+                    ]
                 for name in names {
                     let value = report.variables.first { ChannelVariables.baseName($0.0) == ChannelVariables.baseName(name) }?.1 ?? ""
                     fields.append(("Variable", "\(name)=\(value)"))
@@ -192,7 +206,9 @@ extension AMISessionHandler {
         guard !priorityText.isEmpty else { return send(.error(id, message: "Priority not specified"), context: context) }
         guard let priority = Int(priorityText) else { return send(.error(id, message: "Priority is invalid"), context: context) }
         guard case .authenticated(let login) = state else { return }
-        if case .refused(let refusal) = TenantScope.check(context: dialContext, own: login.entry.account.tenant.uuidString.lowercased(), action: "Redirect") {
+        if case .refused(let refusal) = TenantScope.check(
+            context: dialContext, own: login.entry.account.tenant.uuidString.lowercased(), action: "Redirect")
+        {
             return send(.error(id, message: refusal), context: context)
         }
         let extraName = message.value("ExtraChannel")
@@ -207,16 +223,21 @@ extension AMISessionHandler {
                 guard !extraExten.isEmpty else { return send(.error(id, message: "ExtraExten not specified"), context: context) }
                 guard !extraPriority.isEmpty else { return send(.error(id, message: "ExtraPriority not specified"), context: context) }
                 guard let number = Int(extraPriority) else { return send(.error(id, message: "ExtraPriority is invalid"), context: context) }
-                if case .refused(let refusal) = TenantScope.check(context: extraContext, own: login.entry.account.tenant.uuidString.lowercased(), action: "Redirect") {
+                if case .refused(let refusal) = TenantScope.check(
+                    context: extraContext, own: login.entry.account.tenant.uuidString.lowercased(), action: "Redirect")
+                {
                     return send(.error(id, message: refusal), context: context)
                 }
                 extra = (extraContext, extraExten, number)
             }
         }
         let dual = extra.map { (channel: extraName, target: (context: $0.0, exten: $0.1, priority: $0.2)) }
-        withCalls(context, {
-            $0.redirect(channel: channelName, to: (dialContext, exten, priority), extra: dual, tenant: $1, completion: $2)
-        }) { handler, context, result in
+        withCalls(
+            context,
+            {
+                $0.redirect(channel: channelName, to: (dialContext, exten, priority), extra: dual, tenant: $1, completion: $2)
+            }
+        ) { handler, context, result in
             switch result {
             case .redirected:
                 handler.send(.success(id, message: dual == nil ? "Redirect successful" : "Dual Redirect successful"), context: context)
@@ -235,10 +256,14 @@ extension AMISessionHandler {
         guard !channelName.isEmpty else { return send(.error(id, message: "No channel specified"), context: context) }
         guard !exten.isEmpty else { return send(.error(id, message: "No extension specified"), context: context) }
         guard case .authenticated(let login) = state else { return }
-        if let dialContext, case .refused(let refusal) = TenantScope.check(context: dialContext, own: login.entry.account.tenant.uuidString.lowercased(), action: "BlindTransfer") {
+        if let dialContext,
+            case .refused(let refusal) = TenantScope.check(
+                context: dialContext, own: login.entry.account.tenant.uuidString.lowercased(), action: "BlindTransfer")
+        {
             return send(.error(id, message: refusal), context: context)
         }
-        withCalls(context, { $0.blindTransfer(channel: channelName, exten: exten, context: dialContext, tenant: $1, completion: $2) }) { handler, context, result in
+        withCalls(context, { $0.blindTransfer(channel: channelName, exten: exten, context: dialContext, tenant: $1, completion: $2) }) {
+            handler, context, result in
             switch result {
             case nil: handler.send(.error(id, message: "Channel specified does not exist"), context: context)
             case true?: handler.send(.success(id, message: "Transfer succeeded"), context: context)

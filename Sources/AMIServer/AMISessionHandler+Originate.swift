@@ -1,5 +1,5 @@
-import Calls
 import AMI
+import Calls
 import Foundation
 import NIOCore
 import PBX
@@ -64,13 +64,15 @@ extension AMISessionHandler {
             pendingActions += 1
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             let loop = context.eventLoop
-            calls.originate(finished, tenant: tenant, started: {
-                loop.execute {
-                    let (handler, context) = bound.value
-                    handler.pendingActions -= 1
-                    handler.resumeIfUnblocked(context: context)
-                }
-            }, completion: completion)
+            calls.originate(
+                finished, tenant: tenant,
+                started: {
+                    loop.execute {
+                        let (handler, context) = bound.value
+                        handler.pendingActions -= 1
+                        handler.resumeIfUnblocked(context: context)
+                    }
+                }, completion: completion)
             return
         }
         // Synchronous: the session waits, as Asterisk's session thread blocks in the originate.

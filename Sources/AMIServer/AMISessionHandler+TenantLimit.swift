@@ -1,5 +1,5 @@
-import Calls
 import AMI
+import Calls
 import Foundation
 
 /// The tenant's AMI session limit, checked when a login has authenticated: one more session than

@@ -1,5 +1,5 @@
-import Calls
 import AMI
+import Calls
 import Foundation
 
 /// Centralino's tenant rules for actions that name dialplan places: an AMI user acts only within

@@ -1,8 +1,8 @@
-import SIPServer
 import Foundation
 import NIOCore
 import PBX
 import SIP
+import SIPServer
 
 /// A channel inside the engine: the AMI-visible snapshot plus what drives it. Loop-confined.
 final class CallChannel {

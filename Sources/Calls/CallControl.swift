@@ -1,8 +1,8 @@
-import SIPServer
 import AMI
 import Foundation
 import NIOCore
 import PBX
+import SIPServer
 
 /// What a channel's redirect came to (`Redirect` action).
 package enum RedirectResult: Sendable, Equatable {
@@ -70,8 +70,10 @@ public final class CallControl: Sendable {
 
     /// Starts an Originate for `tenant`: `started` runs (on the engine's loop) once the engine has
     /// taken it, `completion` when the originated channel answers or fails.
-    package func originate(_ request: OriginateRequest, tenant: UUID, started: @escaping @Sendable () -> Void = {},
-                           completion: @escaping @Sendable (OriginateOutcome) -> Void) {
+    package func originate(
+        _ request: OriginateRequest, tenant: UUID, started: @escaping @Sendable () -> Void = {},
+        completion: @escaping @Sendable (OriginateOutcome) -> Void
+    ) {
         run({ _ in started() }) { engine in engine.originate(request, tenant: tenant, completion: completion) }
     }
 
@@ -128,8 +130,10 @@ public final class CallControl: Sendable {
     }
 
     /// Sets a channel variable (`Setvar`); no channel named sets nothing.
-    package func setVariable(_ name: String, value: String, channel: String, tenant: UUID,
-                             completion: @escaping @Sendable (SetVariableResult) -> Void) {
+    package func setVariable(
+        _ name: String, value: String, channel: String, tenant: UUID,
+        completion: @escaping @Sendable (SetVariableResult) -> Void
+    ) {
         run(completion) { engine -> SetVariableResult in
             guard !channel.isEmpty else { return .set }
             guard let found = engine.findChannel(channel, tenant: tenant) else { return .noChannel }
@@ -138,9 +142,11 @@ public final class CallControl: Sendable {
     }
 
     /// Sends a channel (and, for a dual redirect, `extra` with its own target) to a dialplan place.
-    package func redirect(channel: String, to target: (context: String, exten: String, priority: Int),
-                          extra: (channel: String, target: (context: String, exten: String, priority: Int))?, tenant: UUID,
-                          completion: @escaping @Sendable (RedirectResult) -> Void) {
+    package func redirect(
+        channel: String, to target: (context: String, exten: String, priority: Int),
+        extra: (channel: String, target: (context: String, exten: String, priority: Int))?, tenant: UUID,
+        completion: @escaping @Sendable (RedirectResult) -> Void
+    ) {
         run(completion) { engine -> RedirectResult in
             guard let first = engine.findChannel(channel, tenant: tenant) else { return .noChannel }
             guard let extra else {
@@ -153,8 +159,10 @@ public final class CallControl: Sendable {
 
     /// Blind-transfers the party bridged with `channel` to `exten` (in `context`, else the channel's):
     /// nil when there is no such channel, false when the transfer failed.
-    package func blindTransfer(channel: String, exten: String, context: String?, tenant: UUID,
-                               completion: @escaping @Sendable (Bool?) -> Void) {
+    package func blindTransfer(
+        channel: String, exten: String, context: String?, tenant: UUID,
+        completion: @escaping @Sendable (Bool?) -> Void
+    ) {
         run(completion) { engine -> Bool? in
             guard let found = engine.findChannel(channel, tenant: tenant) else { return nil }
             return engine.blindTransfer(found, exten: exten, context: context)
@@ -168,8 +176,9 @@ public final class CallControl: Sendable {
         run(completion) { engine in
             let contacts = engine.contacts(tenant: tenant)
             return engine.directory.configuration(of: tenant).extensions.map { stored in
-                EndpointReport(number: stored.number, state: engine.deviceState(tenant: tenant, number: stored.number),
-                               contacts: contacts.filter { $0.number == stored.number }.map { ($0.contact, $0.source, $0.expiresIn, $0.userAgent) })
+                EndpointReport(
+                    number: stored.number, state: engine.deviceState(tenant: tenant, number: stored.number),
+                    contacts: contacts.filter { $0.number == stored.number }.map { ($0.contact, $0.source, $0.expiresIn, $0.userAgent) })
             }
         }
     }
@@ -190,8 +199,9 @@ public final class CallControl: Sendable {
     /// Calls (distinct linked ids) with live channels in the tenant.
     public func activeCalls(tenant: UUID) async -> Int {
         let engine = self.engine
-        return (try? await loop.submit {
-            engine.value.activeCalls(tenant: tenant)
-        }.get()) ?? 0
+        return
+            (try? await loop.submit {
+                engine.value.activeCalls(tenant: tenant)
+            }.get()) ?? 0
     }
 }

@@ -1,7 +1,7 @@
-import SIPServer
 import Foundation
 import NIOConcurrencyHelpers
 import PBX
+import SIPServer
 
 /// One application to run outside a dialplan (an Originate with `Application:`).
 struct DialplanInstruction {

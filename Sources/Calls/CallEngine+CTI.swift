@@ -1,7 +1,7 @@
-import SIPServer
 import Foundation
 import NIOCore
 import PBX
+import SIPServer
 
 /// A channel as list actions report it.
 package struct ChannelReport: Sendable {

@@ -1,7 +1,7 @@
-import SIPServer
 import AMI
 import Foundation
 import PBX
+import SIPServer
 
 /// Capacity accounting: the node's channel cap and each tenant's limits (channels, RTP port
 /// pairs), checked before a call takes anything, counted as channels and media legs come and go.

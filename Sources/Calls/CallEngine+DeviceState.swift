@@ -1,6 +1,6 @@
-import SIPServer
 import Foundation
 import PBX
+import SIPServer
 
 /// DeviceStateChange and ExtensionStatus: raised when what a device (an extension's endpoint, a
 /// trunk, a Local target) is doing changes, as Asterisk's device state machinery does.

@@ -1,10 +1,10 @@
-import SIPServer
-import NodeSupport
 import AMI
 import Foundation
 import NIOCore
+import NodeSupport
 import PBX
 import SIP
+import SIPServer
 
 /// The Dial application: ring every target (all registered contacts of an extension, or a trunk),
 /// first answer wins, the rest are cancelled; DIALSTATUS as Asterisk sets it.

@@ -1,9 +1,9 @@
-import SIPServer
-import NodeSupport
 import AMI
 import Foundation
 import NIOCore
+import NodeSupport
 import PBX
+import SIPServer
 
 /// Running a channel through its tenant's dialplan: the applications the engine executes itself.
 extension CallEngine {

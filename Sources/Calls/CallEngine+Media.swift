@@ -1,7 +1,7 @@
-import SIPServer
 import Foundation
 import PBX
 import SIP
+import SIPServer
 
 /// Media across bridges and Local pairs: audio flows between the two real (SIP) legs at the ends.
 extension CallEngine {

@@ -1,9 +1,9 @@
-import SIPServer
-import NodeSupport
 import AMI
 import Foundation
 import NIOCore
+import NodeSupport
 import PBX
+import SIPServer
 
 /// The outcome of an Originate, for the AMI response (sync) and the OriginateResponse event (async).
 package struct OriginateOutcome: Sendable {

@@ -1,9 +1,9 @@
-import SIPServer
-import NodeSupport
 import Foundation
 import NIOCore
+import NodeSupport
 import PBX
 import SIP
+import SIPServer
 
 /// Dead-peer reaping by RTP inactivity (`--rtp-timeout`, Asterisk's `rtp_timeout`): an answered
 /// channel whose far end has sent no RTP or RTCP for that long is hung up as

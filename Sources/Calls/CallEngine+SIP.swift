@@ -1,7 +1,7 @@
-import SIPServer
 import Foundation
 import PBX
 import SIP
+import SIPServer
 
 /// The SIP driver's news, turned into channel changes.
 extension CallEngine: SIPCallDriverDelegate {

@@ -1,6 +1,6 @@
-import SIPServer
 import NIOCore
 import PBX
+import SIPServer
 
 /// Trunk host names are resolved off the call loop (RFC 3263 SRV, then A/AAAA on NIO's thread
 /// pool, see `SIPHostResolver`); a name that does not resolve fails that one target.

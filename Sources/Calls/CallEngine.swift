@@ -1,9 +1,9 @@
-import SIPServer
 import Foundation
 import Logging
 import NIOCore
 import PBX
 import SIP
+import SIPServer
 
 /// The call engine: channels, the dialplan they run, Dial, bridges, Local pairs and the events
 /// they raise. Confined to one event loop (`loop`): the SIP driver and `CallControl` hop onto it.
@@ -32,8 +32,10 @@ final class CallEngine {
     /// More channels than this and new calls are refused at once (no unbounded queueing).
     static let maximumChannels = 4000
 
-    init(loop: any EventLoop, driver: SIPCallDriver, sip: SIPCore, directory: SIPDirectory, events: any CallEventSink,
-         media: any CallMediaRelay, dialplans: any CallDialplanProvider, capacity: TenantCapacity, logger: Logger) {
+    init(
+        loop: any EventLoop, driver: SIPCallDriver, sip: SIPCore, directory: SIPDirectory, events: any CallEventSink,
+        media: any CallMediaRelay, dialplans: any CallDialplanProvider, capacity: TenantCapacity, logger: Logger
+    ) {
         self.loop = loop
         self.driver = driver
         self.sip = sip
@@ -166,9 +168,11 @@ final class CallEngine {
     }
 
     func bridgeFields(_ bridge: CallBridge) -> [(String, String)] {
-        [("BridgeUniqueid", bridge.id), ("BridgeType", "basic"), ("BridgeTechnology", "simple_bridge"),
-         ("BridgeCreator", "<unknown>"), ("BridgeName", "<unknown>"), ("BridgeNumChannels", String(bridge.channels.count)),
-         ("BridgeVideoSourceMode", "none")]
+        [
+            ("BridgeUniqueid", bridge.id), ("BridgeType", "basic"), ("BridgeTechnology", "simple_bridge"),
+            ("BridgeCreator", "<unknown>"), ("BridgeName", "<unknown>"), ("BridgeNumChannels", String(bridge.channels.count)),
+            ("BridgeVideoSourceMode", "none"),
+        ]
     }
 
     // MARK: - Events

@@ -1,5 +1,5 @@
-import SIPServer
 import NIOCore
+import SIPServer
 
 /// The media relay as the call engine uses it (implemented over the Media module).
 protocol CallMediaRelay: AnyObject {

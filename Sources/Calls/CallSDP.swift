@@ -1,6 +1,6 @@
-import SIPServer
 import Foundation
 import SIP
+import SIPServer
 
 /// SDP for anchored media without transcoding: the caller's first supported codec is the one every
 /// other leg of the call is offered, with the caller's payload type numbers.

@@ -14,8 +14,10 @@ public struct CallService: Service {
 
     /// Creates the engine and its SIP call driver on one loop of `group` and routes the SIP stack's
     /// dialog requests, requests outside dialogs and qualify through the driver's transaction layer.
-    public static func start(sip: SIPStack, media: MediaEngine, events: any CallEventSink, group: any EventLoopGroup,
-                             logger: Logger) async throws -> CallService {
+    public static func start(
+        sip: SIPStack, media: MediaEngine, events: any CallEventSink, group: any EventLoopGroup,
+        logger: Logger
+    ) async throws -> CallService {
         let loop = group.next()
         let transport = sip.transport
         let directory = sip.directory
@@ -26,13 +28,15 @@ public struct CallService: Service {
                 return String(local[..<(local.lastIndex(of: ":") ?? local.endIndex)]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
             }
             let capacity = TenantCapacity(directory: directory, defaults: .shares(ofRTPPortPairs: media.portPairCapacity))
-            let engine = CallEngine(loop: loop, driver: driver, sip: sip.core, directory: directory, events: events, media: relay,
-                                    dialplans: TenantDialplans(directory: directory), capacity: capacity, logger: logger)
+            let engine = CallEngine(
+                loop: loop, driver: driver, sip: sip.core, directory: directory, events: events, media: relay,
+                dialplans: TenantDialplans(directory: directory), capacity: capacity, logger: logger)
             driver.delegate = engine
             engine.startRTPTimeoutChecks()
             let boundDriver = NIOLoopBound(driver, eventLoop: loop)
-            sip.attach(dialogs: SIPCallDialogs(loop: loop, driver: boundDriver),
-                       transactions: NIOLoopBound(driver.transactions, eventLoop: loop), loop: loop)
+            sip.attach(
+                dialogs: SIPCallDialogs(loop: loop, driver: boundDriver),
+                transactions: NIOLoopBound(driver.transactions, eventLoop: loop), loop: loop)
             return CallControl(engine: engine)
         }.get()
         return CallService(control: control)

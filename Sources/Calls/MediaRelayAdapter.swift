@@ -1,8 +1,8 @@
-import SIPServer
 import Foundation
 import Logging
 import Media
 import NIOCore
+import SIPServer
 
 /// The call engine's media relay over the Media module: one `MediaLeg` (RTP + RTCP sockets) per
 /// SIP channel, opened on the call loop's side and handed back there.

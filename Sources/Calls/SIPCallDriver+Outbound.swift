@@ -1,9 +1,9 @@
-import SIPServer
-import NodeSupport
 import Foundation
 import NIOCore
+import NodeSupport
 import PBX
 import SIP
+import SIPServer
 
 /// Outbound legs (we are UAC): INVITE with our offer, provisional and final responses, ACK,
 /// CANCEL, digest answers to a challenging trunk.

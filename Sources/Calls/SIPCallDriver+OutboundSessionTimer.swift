@@ -1,7 +1,7 @@
-import SIPServer
 import Foundation
 import PBX
 import SIP
+import SIPServer
 
 /// RFC 4028 session timers on the INVITEs we send (click-to-call legs to the agent's phone and to
 /// the trunk, internal calls to a registered phone). Our initial INVITE offers `Supported: timer`,

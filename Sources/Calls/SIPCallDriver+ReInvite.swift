@@ -1,9 +1,9 @@
-import SIPServer
-import NodeSupport
 import Foundation
 import NIOCore
+import NodeSupport
 import PBX
 import SIP
+import SIPServer
 
 /// In-dialog re-INVITEs: hold and resume are passed across the call (the other leg is re-INVITEd
 /// with the matching direction), a re-INVITE arriving while ours is pending gets 491 (glare).

@@ -1,9 +1,9 @@
-import SIPServer
-import NodeSupport
 import Foundation
 import NIOCore
+import NodeSupport
 import PBX
 import SIP
+import SIPServer
 
 /// RFC 4028 session timers on calls. A (re-)INVITE or UPDATE asking for `Session-Expires` below
 /// our `Min-SE` gets 422; otherwise our 2xx grants the interval with `Supported: timer`,

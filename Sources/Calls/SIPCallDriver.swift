@@ -1,10 +1,10 @@
-import SIPServer
-import NodeSupport
 import Foundation
 import Logging
 import NIOCore
+import NodeSupport
 import PBX
 import SIP
+import SIPServer
 
 /// The SIP side of calls (the B2BUA's dialogs): INVITE as UAS (with digest) and UAC, ACK, BYE,
 /// CANCEL, re-INVITE. Confined to one event loop; the engine drives it. Every request it sends and
@@ -26,8 +26,9 @@ final class SIPCallDriver {
         self.core = core
         self.transport = transport
         self.logger = logger
-        self.transactions = SIPTransactionLayer(loop: loop, transport: transport, logger: logger,
-                                                maximumEntries: core.configuration.maximumTransactions)
+        self.transactions = SIPTransactionLayer(
+            loop: loop, transport: transport, logger: logger,
+            maximumEntries: core.configuration.maximumTransactions)
     }
 
     /// Sends a message outside any transaction (an ACK to a 2xx, RFC 3261 §13.2.2.4).
@@ -88,7 +89,8 @@ final class SIPCallDriver {
         case .cancel:
             // CANCEL matches the INVITE transaction it cancels (§9.2): same Call-ID, From tag and branch.
             guard let leg = legs[callID], leg.direction == .inbound, leg.state == .early,
-                  Self.sameTransaction(request, leg.invite) else {
+                Self.sameTransaction(request, leg.invite)
+            else {
                 reply(request, 481, to: source)
                 return
             }
@@ -113,8 +115,9 @@ final class SIPCallDriver {
     /// belongs to no dialog and gets 481.
     func dialogLeg(for request: SIPRequest) -> SIPCallLeg? {
         guard let callID = request.headers.callID, let leg = legs[callID],
-              let toTag = request.headers.to?.tag, toTag == leg.localTag,
-              request.headers.from?.tag == leg.remoteTag else { return nil }
+            let toTag = request.headers.to?.tag, toTag == leg.localTag,
+            request.headers.from?.tag == leg.remoteTag
+        else { return nil }
         return leg
     }
 
@@ -129,7 +132,8 @@ final class SIPCallDriver {
 
     private func incomingInvite(_ request: SIPRequest, from source: SIPEndpoint) {
         guard let from = request.headers.from, let user = from.uri.user,
-              let tenant = core.directory.tenant(forHost: from.uri.host) else {
+            let tenant = core.directory.tenant(forHost: from.uri.host)
+        else {
             reply(request, 403, reason: "Forbidden", to: source)
             return
         }
@@ -143,10 +147,11 @@ final class SIPCallDriver {
             loop.scheduleConfined(in: delay, transactions) { $0.respond(to: request, with: response, destination: source) }
         case .authenticated(let caller):
             guard acceptSessionTimer(request, leg: nil, from: source) else { return }
-            let leg = SIPCallLeg(id: nextID(), direction: .inbound, tenant: tenant.uuid, destination: source,
-                                 callID: request.headers.callID ?? "", localTag: SIPCore.newTag(),
-                                 localParty: request.headers[.to] ?? "", remoteParty: Self.withoutTag(request.headers[.from] ?? ""),
-                                 remoteTarget: request.headers.contacts?.first?.uri ?? from.uri, invite: request)
+            let leg = SIPCallLeg(
+                id: nextID(), direction: .inbound, tenant: tenant.uuid, destination: source,
+                callID: request.headers.callID ?? "", localTag: SIPCore.newTag(),
+                localParty: request.headers[.to] ?? "", remoteParty: Self.withoutTag(request.headers[.from] ?? ""),
+                remoteTarget: request.headers.contacts?.first?.uri ?? from.uri, invite: request)
             leg.remoteTag = from.tag
             leg.remoteSDP = SDPSession(body: request.body)
             _ = acceptSessionTimer(request, leg: leg, from: source)
@@ -182,11 +187,12 @@ final class SIPCallDriver {
         }
         leg.state = .answered
         addSessionTimerHeaders(&response, leg: leg)
-        transactions.respond(to: leg.invite, with: response, destination: leg.destination,
-                             noAck: { [weak self, weak leg] in
-                                 guard let self, let leg else { return }
-                                 self.noAck(leg)
-                             })
+        transactions.respond(
+            to: leg.invite, with: response, destination: leg.destination,
+            noAck: { [weak self, weak leg] in
+                guard let self, let leg else { return }
+                self.noAck(leg)
+            })
         sessionAnswered(leg)
     }
 
@@ -204,7 +210,9 @@ final class SIPCallDriver {
     /// Ends a leg from our side in whatever way its state needs: BYE, CANCEL, or a final failure.
     func hangup(_ leg: SIPCallLeg, cause: HangupCause) {
         switch (leg.direction, leg.state) {
-        case (_, .answered): bye(leg); finish(leg)
+        case (_, .answered):
+            bye(leg)
+            finish(leg)
         case (.inbound, .early): respond(leg, cause.sipStatus == 200 ? 487 : cause.sipStatus)
         case (.outbound, .early): cancel(leg)
         case (_, .ending), (_, .ended): break
@@ -216,9 +224,11 @@ final class SIPCallDriver {
         transactions.stopRetransmissions(callID: leg.callID)
         let request = leg.request(.bye, via: via(toward: leg.destination))
         let logger = self.logger
-        transactions.sendRequest(request, to: leg.destination, response: { _ in }, failed: { failure in
-            logger.info("BYE not answered", metadata: ["call-id": "\(leg.callID)", "status": "\(failure.status)"])
-        })
+        transactions.sendRequest(
+            request, to: leg.destination, response: { _ in },
+            failed: { failure in
+                logger.info("BYE not answered", metadata: ["call-id": "\(leg.callID)", "status": "\(failure.status)"])
+            })
     }
 
     func register(_ leg: SIPCallLeg) {

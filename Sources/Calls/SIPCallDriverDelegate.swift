@@ -1,6 +1,6 @@
-import SIPServer
 import PBX
 import SIP
+import SIPServer
 
 /// What the SIP call driver tells the call engine about its legs (on the call event loop).
 protocol SIPCallDriverDelegate: AnyObject {

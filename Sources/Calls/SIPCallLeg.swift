@@ -1,7 +1,7 @@
-import SIPServer
 import Foundation
 import NIOCore
 import SIP
+import SIPServer
 
 /// One SIP dialog of a call (an INVITE session), inbound (we are UAS) or outbound (we are UAC).
 /// Confined to the call event loop.

@@ -1,8 +1,8 @@
-import SIPServer
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import PBX
+import SIPServer
 
 /// Per-tenant capacity: what each tenant holds of the node's shared pools (channels, RTP port
 /// pairs, AMI sessions) and how fast it may originate, against its limits (its own, or the

@@ -1,5 +1,5 @@
-import SIPServer
 import PBX
+import SIPServer
 
 /// A tenant's effective limits.
 public struct TenantCapacityLimits: Sendable, Equatable {

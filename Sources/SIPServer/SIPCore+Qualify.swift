@@ -29,9 +29,11 @@ extension SIPCore {
     func qualify(through transactions: NIOLoopBound<SIPTransactionLayer>, loop: any EventLoop) {
         let sender: QualifyState.Sender = { request, destination, done in
             loop.execute {
-                transactions.value.sendRequest(request, to: destination, response: { response in
-                    if response.statusCode >= 200 { done(true) }
-                }, failed: { _ in done(false) })
+                transactions.value.sendRequest(
+                    request, to: destination,
+                    response: { response in
+                        if response.statusCode >= 200 { done(true) }
+                    }, failed: { _ in done(false) })
             }
         }
         state.withLockedValue { $0.qualify.sender = sender }
@@ -120,9 +122,10 @@ extension SIPCore {
         return state.withLockedValue { state in
             state.aors.filter { $0.value.tenant == tenant }.sorted { $0.value.number < $1.value.number }.flatMap { key, aor in
                 aor.bindings.filter { $0.expiresAt > now }.map { binding in
-                    SIPServer.RegistrationInfo(number: aor.number, contact: binding.contact.uri.description, source: binding.source,
-                                               transport: binding.transport, userAgent: binding.userAgent,
-                                               expiresAt: Double(binding.expiresAt), reachable: state.qualify.reachable["\(key)|\(binding.key)"])
+                    SIPServer.RegistrationInfo(
+                        number: aor.number, contact: binding.contact.uri.description, source: binding.source,
+                        transport: binding.transport, userAgent: binding.userAgent,
+                        expiresAt: Double(binding.expiresAt), reachable: state.qualify.reachable["\(key)|\(binding.key)"])
                 }
             }
         }

@@ -28,7 +28,9 @@ extension SIPCore {
     }
 
     /// Digest authentication of `user` in `tenant` with lockout and slowing, shared by REGISTER and INVITE.
-    package func checkDigest(_ request: SIPRequest, user: String, tenant: Tenant, source: SIPEndpoint, now: NIODeadline, wallClock: UInt64) -> DigestCheck {
+    package func checkDigest(
+        _ request: SIPRequest, user: String, tenant: Tenant, source: SIPEndpoint, now: NIODeadline, wallClock: UInt64
+    ) -> DigestCheck {
         let account = Self.aorKey(tenant.uuid, user.lowercased())
         if loginGuard.isLockedOut(source.ip, account: account, now: now) {
             logger.notice("SIP request refused: locked out", metadata: ["from": "\(source)", "user": "\(user)@\(tenant.domain)"])

@@ -1,9 +1,9 @@
-import NodeSupport
 import Crypto
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import NodeSupport
 import PBX
 import SIP
 
@@ -60,19 +60,24 @@ package final class SIPCore: Sendable {
         var qualify = QualifyState()
     }
 
-    init(configuration: SIPServerConfiguration, directory: SIPDirectory, logger: Logger,
-         localAddress: @escaping @Sendable (SIPEndpoint) -> String) {
+    init(
+        configuration: SIPServerConfiguration, directory: SIPDirectory, logger: Logger,
+        localAddress: @escaping @Sendable (SIPEndpoint) -> String
+    ) {
         self.configuration = configuration
         self.directory = directory
         self.registrar = Registrar(policy: configuration.registrar)
         self.nonces = DigestNonce(key: SymmetricKey(size: .bits256), lifetime: configuration.nonceLifetime)
         self.loginGuard = LoginGuard(policy: configuration.lockout)
-        self.connections = SIPConnectionBook(limits: .init(total: configuration.tcpMaximumConnections,
-                                                           perAddress: configuration.tcpMaximumConnectionsPerAddress))
+        self.connections = SIPConnectionBook(
+            limits: .init(
+                total: configuration.tcpMaximumConnections,
+                perAddress: configuration.tcpMaximumConnectionsPerAddress))
         self.logger = logger
-        self.resolver = SIPHostResolver(nameserver: configuration.dnsServer ?? SIPHostResolver.systemNameserver(),
-                                        queryTimeout: configuration.dnsTimeout, maximumCacheEntries: configuration.dnsCacheEntries,
-                                        logger: logger)
+        self.resolver = SIPHostResolver(
+            nameserver: configuration.dnsServer ?? SIPHostResolver.systemNameserver(),
+            queryTimeout: configuration.dnsTimeout, maximumCacheEntries: configuration.dnsCacheEntries,
+            logger: logger)
         self.localAddress = localAddress
     }
 
@@ -187,8 +192,9 @@ package final class SIPCore: Sendable {
     }
 
     package func reply(_ request: SIPRequest, _ status: Int, reason: String? = nil, extra: [(SIPHeaderName, String)] = []) -> SIPResponse {
-        var response = SIPResponse(replyingTo: request, statusCode: status, reasonPhrase: reason,
-                                   toTag: request.headers.to?.tag == nil ? Self.newTag() : nil)
+        var response = SIPResponse(
+            replyingTo: request, statusCode: status, reasonPhrase: reason,
+            toTag: request.headers.to?.tag == nil ? Self.newTag() : nil)
         for (name, value) in extra {
             response.headers.add(name, value)
         }

@@ -52,7 +52,9 @@ public final class SIPDirectory: Sendable {
 
     public init() {}
 
-    public func replace(tenants: [Tenant], extensions: [DirectoryExtension], trunks: [DirectoryTrunk] = [], routes: [(tenant: UUID, route: OutboundRoute)] = []) {
+    public func replace(
+        tenants: [Tenant], extensions: [DirectoryExtension], trunks: [DirectoryTrunk] = [], routes: [(tenant: UUID, route: OutboundRoute)] = []
+    ) {
         var next = Snapshot()
         for trunk in trunks { next.trunks[Self.key(trunk.tenant, trunk.trunk.name)] = trunk }
         for stored in routes { next.routes[stored.tenant, default: []].append(stored.route) }

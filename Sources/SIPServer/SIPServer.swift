@@ -4,8 +4,8 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import NodeSupport
-import ServiceLifecycle
 import SIP
+import ServiceLifecycle
 import Store
 
 /// The SIP layer of a node before it listens: the registrar core and the transport hub. The calls
@@ -55,8 +55,10 @@ public struct SIPServer: Service {
     let tls: (any Channel)?
 
     /// Opens the listeners of `stack` (after the calls layer has attached to it).
-    public static func bind(stack: SIPStack, configuration: SIPServerConfiguration, store: CentralinoStore,
-                            tls tlsSettings: TLSListenerSettings? = nil, group: any EventLoopGroup, logger: Logger) async throws -> SIPServer {
+    public static func bind(
+        stack: SIPStack, configuration: SIPServerConfiguration, store: CentralinoStore,
+        tls tlsSettings: TLSListenerSettings? = nil, group: any EventLoopGroup, logger: Logger
+    ) async throws -> SIPServer {
         let core = stack.core
         let hub = stack.hub
         let udp = try await hub.bindUDP(group: group, host: configuration.host, port: configuration.port) { channel in
@@ -77,20 +79,24 @@ public struct SIPServer: Service {
     /// SIP over TCP, or over TLS: the same connection guard (caps shared by both, setup and idle
     /// timeouts) first, so a connection is admitted or refused before its handshake; then, over TLS,
     /// the TLS handler and its handshake timeout. A phone registered over TLS is reached on its connection.
-    private static func streamBootstrap(group: any EventLoopGroup, configuration: SIPServerConfiguration, core: SIPCore,
-                                        hub: SIPTransportHub, tls: TLSListenerSettings?, logger: Logger) -> ServerBootstrap {
+    private static func streamBootstrap(
+        group: any EventLoopGroup, configuration: SIPServerConfiguration, core: SIPCore,
+        hub: SIPTransportHub, tls: TLSListenerSettings?, logger: Logger
+    ) -> ServerBootstrap {
         ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let connectionGuard = SIPConnectionGuard(book: core.connections, setupTimeout: configuration.tcpSetupTimeout,
-                                                             idleTimeout: configuration.tcpIdleTimeout, logger: logger)
+                    let connectionGuard = SIPConnectionGuard(
+                        book: core.connections, setupTimeout: configuration.tcpSetupTimeout,
+                        idleTimeout: configuration.tcpIdleTimeout, logger: logger)
                     let pipeline = channel.pipeline.syncOperations
                     try pipeline.addHandler(connectionGuard)
                     if let tls {
-                        try pipeline.addHandlers(NIOSSLServerHandler(context: tls.credentials.context),
-                                                 TLSHandshakeTimeoutHandler(timeout: tls.handshakeTimeout))
+                        try pipeline.addHandlers(
+                            NIOSSLServerHandler(context: tls.credentials.context),
+                            TLSHandshakeTimeoutHandler(timeout: tls.handshakeTimeout))
                     }
                     try pipeline.addHandlers(
                         ByteToMessageHandler(SIPStreamDecoder(), maximumBufferSize: Self.maximumStreamBuffer),

@@ -1,5 +1,5 @@
-import NodeSupport
 import NIOCore
+import NodeSupport
 import SIP
 
 /// Tunables of the SIP listener and registrar.

@@ -1,6 +1,6 @@
-import NodeSupport
 import Logging
 import NIOCore
+import NodeSupport
 import SIP
 
 /// Runs the SIP module's RFC 3261 transaction machines for the call driver, confined to its event
@@ -52,8 +52,10 @@ package final class SIPTransactionLayer {
     private var entries: [Key: Entry] = [:]
     private var refusedForCap = 0
 
-    package init(loop: any EventLoop, transport: any SIPTransport, logger: Logger, timers: SIPTimerSettings = SIPTimerSettings(),
-         maximumEntries: Int = SIPServerConfiguration(host: "", port: 0).maximumTransactions) {
+    package init(
+        loop: any EventLoop, transport: any SIPTransport, logger: Logger, timers: SIPTimerSettings = SIPTimerSettings(),
+        maximumEntries: Int = SIPServerConfiguration(host: "", port: 0).maximumTransactions
+    ) {
         self.loop = loop
         self.transport = transport
         self.logger = logger
@@ -69,8 +71,10 @@ package final class SIPTransactionLayer {
     /// Sends `request` in a new client transaction (INVITE or non-INVITE by its method). `response`
     /// gets every response the machine passes up (for INVITE: provisionals, the final, and each
     /// retransmitted 2xx, which the caller must ACK); `failed` gets a timeout or transport error.
-    package func sendRequest(_ request: SIPRequest, to destination: SIPEndpoint,
-                     response: @escaping (SIPResponse) -> Void, failed: @escaping (Failure) -> Void) {
+    package func sendRequest(
+        _ request: SIPRequest, to destination: SIPEndpoint,
+        response: @escaping (SIPResponse) -> Void, failed: @escaping (Failure) -> Void
+    ) {
         guard let transactionKey = SIPTransactionKey(clientRequest: request) else { return }
         let reliable = destination.transport != .udp
         var machine: Machine
@@ -85,9 +89,11 @@ package final class SIPTransactionLayer {
             machine = .nonInviteClient(other)
         }
         let key = Key.transaction(transactionKey)
-        entries[key] = Entry(machine: machine, destination: destination, passUp: { message in
-            if case .response(let reply) = message { response(reply) }
-        }, failed: failed)
+        entries[key] = Entry(
+            machine: machine, destination: destination,
+            passUp: { message in
+                if case .response(let reply) = message { response(reply) }
+            }, failed: failed)
         run(actions, key: key)
     }
 
@@ -128,8 +134,9 @@ package final class SIPTransactionLayer {
         }
         guard entries.count < maximumEntries else {
             if refusedForCap % 1000 == 0 {
-                logger.warning("SIP transaction cap reached: requests answered without retransmission state",
-                               metadata: ["cap": "\(maximumEntries)"])
+                logger.warning(
+                    "SIP transaction cap reached: requests answered without retransmission state",
+                    metadata: ["cap": "\(maximumEntries)"])
             }
             refusedForCap += 1
             return false
@@ -155,7 +162,8 @@ package final class SIPTransactionLayer {
     /// The ACK of a non-2xx final we sent: absorbed by its INVITE server transaction (true).
     package func absorbAck(_ request: SIPRequest) -> Bool {
         guard request.method == .ack, let transactionKey = SIPTransactionKey(serverRequest: request),
-              entries[.transaction(transactionKey)] != nil else { return false }
+            entries[.transaction(transactionKey)] != nil
+        else { return false }
         feed(.transaction(transactionKey)) { machine in Self.event(.request(request), client: nil, machine: &machine) }
         return true
     }
@@ -172,8 +180,10 @@ package final class SIPTransactionLayer {
     /// Sends our response to `request` through its server transaction (or once, when it has none).
     /// A 2xx to an INVITE is then retransmitted until its ACK (`acknowledged`) or Timer H (`noAck`:
     /// the dialog must end with BYE, RFC 3261 §13.3.1.4).
-    package func respond(to request: SIPRequest, with response: SIPResponse, destination: SIPEndpoint,
-                 acknowledged: @escaping () -> Void = {}, noAck: @escaping () -> Void = {}) {
+    package func respond(
+        to request: SIPRequest, with response: SIPResponse, destination: SIPEndpoint,
+        acknowledged: @escaping () -> Void = {}, noAck: @escaping () -> Void = {}
+    ) {
         let inviteSuccess = request.method == .invite && response.isSuccess
         var destination = destination
         if let transactionKey = SIPTransactionKey(serverRequest: request), let entry = entries[.transaction(transactionKey)] {
@@ -191,9 +201,10 @@ package final class SIPTransactionLayer {
         let key = Key.success(callID: callID, cseq: cseq.number)
         var success = SIPSuccessRetransmission(response: response, reliable: destination.transport != .udp, timers: timers)
         let actions = success.start()
-        entries.removeValue(forKey: key)?.timers.values.forEach { $0.cancel() }
-        entries[key] = Entry(machine: .success(success), destination: destination,
-                             passUp: { _ in acknowledged() }, failed: { _ in noAck() })
+        remove(key)
+        entries[key] = Entry(
+            machine: .success(success), destination: destination,
+            passUp: { _ in acknowledged() }, failed: { _ in noAck() })
         run(actions, key: key)
     }
 
@@ -201,18 +212,24 @@ package final class SIPTransactionLayer {
     /// CANCEL could not end: RFC 3261 §9.1 lets the UAC give up after 64·T1).
     package func abandon(_ request: SIPRequest) {
         guard let transactionKey = SIPTransactionKey(clientRequest: request) else { return }
-        entries.removeValue(forKey: .transaction(transactionKey))?.timers.values.forEach { $0.cancel() }
+        remove(.transaction(transactionKey))
     }
 
     /// Stops retransmitting our 2xx in dialog `callID` (the dialog ended another way).
     package func stopRetransmissions(callID: String) {
         for key in entries.keys {
             guard case .success(let id, _) = key, id == callID else { continue }
-            entries.removeValue(forKey: key)?.timers.values.forEach { $0.cancel() }
+            remove(key)
         }
     }
 
     // MARK: - Driving the machines
+
+    /// Forgets a transaction and cancels its pending timers.
+    private func remove(_ key: Key) {
+        guard let entry = entries.removeValue(forKey: key) else { return }
+        for timer in entry.timers.values { timer.cancel() }
+    }
 
     private func feed(_ key: Key, _ event: (inout Machine) -> [SIPTransactionAction]) {
         guard var entry = entries[key] else { return }
@@ -249,7 +266,7 @@ package final class SIPTransactionLayer {
             case .transportError:
                 entry.failed(.transportError)
             case .terminated:
-                entries.removeValue(forKey: key)?.timers.values.forEach { $0.cancel() }
+                remove(key)
             }
         }
     }
@@ -265,8 +282,10 @@ package final class SIPTransactionLayer {
 
     /// Feeds the machine the event of its kind (a server event to server machines, a client event,
     /// when given, to client machines).
-    private static func event(_ server: SIPServerTransactionEvent, client: SIPClientTransactionEvent?,
-                              machine: inout Machine) -> [SIPTransactionAction] {
+    private static func event(
+        _ server: SIPServerTransactionEvent, client: SIPClientTransactionEvent?,
+        machine: inout Machine
+    ) -> [SIPTransactionAction] {
         switch machine {
         case .inviteClient(var invite):
             guard let client else { return [] }

@@ -32,9 +32,10 @@ struct DirectoryWatcher: Service {
     private func reload() throws {
         directory.replace(with: try store.activeAMIAccounts(), logger: logger)
         // The store's records become the SIP directory's own types here: neither SIP nor calls import the store.
-        sipDirectory.replace(tenants: try store.tenants(), extensions: try store.storedExtensions().map(DirectoryExtension.init),
-                             trunks: try store.storedTrunks().map(DirectoryTrunk.init),
-                             routes: try store.storedRoutes().map { (tenant: $0.tenant, route: $0.route) })
+        sipDirectory.replace(
+            tenants: try store.tenants(), extensions: try store.storedExtensions().map(DirectoryExtension.init),
+            trunks: try store.storedTrunks().map(DirectoryTrunk.init),
+            routes: try store.storedRoutes().map { (tenant: $0.tenant, route: $0.route) })
     }
 
     func run() async throws {

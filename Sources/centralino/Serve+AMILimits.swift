@@ -1,7 +1,7 @@
 import AMI
+import AMIServer
 import NIOCore
 import PBX
-import AMIServer
 
 /// The AMI connection, pipelining, regex and channel-variable limits from their flags
 /// (docs/security.md, "AMI").

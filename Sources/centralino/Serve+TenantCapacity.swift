@@ -1,6 +1,6 @@
 import Admin
-import PBX
 import Calls
+import PBX
 
 extension Serve {
     /// The node's default per-tenant limits: the flags where given, else `shares` (half of the

@@ -1,16 +1,16 @@
-import ArgumentParser
-import Foundation
+import AMIServer
 import Admin
+import ArgumentParser
+import Calls
+import Foundation
 import Logging
 import Media
 import NIOCore
 import NIOPosix
-import PBX
-import AMIServer
-import Calls
 import NodeSupport
-import SIPServer
+import PBX
 import SIP
+import SIPServer
 import ServiceLifecycle
 import Store
 
@@ -33,7 +33,10 @@ struct Serve: AsyncParsableCommand {
     var amiLockoutWindow: Int?
     @Option(help: "Seconds an address stays locked out (env CENTRALINO_AMI_LOCKOUT_DURATION; default 300).")
     var amiLockoutDuration: Int?
-    @Option(help: "Failed AMI logins for one account from one address that lock that account out there; at most --ami-lockout-failures (env CENTRALINO_AMI_LOCKOUT_ACCOUNT_FAILURES; default the same).")
+    @Option(
+        help:
+            "Failed AMI logins for one account from one address that lock that account out there; at most --ami-lockout-failures (env CENTRALINO_AMI_LOCKOUT_ACCOUNT_FAILURES; default the same)."
+    )
     var amiLockoutAccountFailures: Int?
     @Option(help: "Milliseconds before 'Authentication failed' (env CENTRALINO_AMI_AUTH_DELAY_MS; default 1000).")
     var amiAuthDelayMs: Int?
@@ -64,19 +67,32 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "Seconds between OPTIONS to each registered contact (env CENTRALINO_SIP_QUALIFY_INTERVAL; default 60).")
     var sipQualifyInterval: Int?
-    @Option(help: "SIP transactions kept at once; beyond it requests are answered without retransmission state (env CENTRALINO_SIP_MAX_TRANSACTIONS; default 100000).")
+    @Option(
+        help:
+            "SIP transactions kept at once; beyond it requests are answered without retransmission state (env CENTRALINO_SIP_MAX_TRANSACTIONS; default 100000)."
+    )
     var sipMaxTransactions: Int?
-    @Option(help: "DNS server IP:PORT for trunk SRV lookups, RFC 3263 (env CENTRALINO_DNS_SERVER; default the first nameserver of /etc/resolv.conf, port 53).")
+    @Option(
+        help:
+            "DNS server IP:PORT for trunk SRV lookups, RFC 3263 (env CENTRALINO_DNS_SERVER; default the first nameserver of /etc/resolv.conf, port 53)."
+    )
     var dnsServer: String?
-    @Option(help: "Milliseconds one DNS query of a trunk lookup waits for its answer; it is sent twice (env CENTRALINO_DNS_TIMEOUT_MS; default 2000).")
+    @Option(
+        help: "Milliseconds one DNS query of a trunk lookup waits for its answer; it is sent twice (env CENTRALINO_DNS_TIMEOUT_MS; default 2000).")
     var dnsTimeoutMs: Int?
     @Option(help: "Names kept in the DNS cache of trunk lookups (env CENTRALINO_DNS_CACHE_ENTRIES; default 4096).")
     var dnsCacheEntries: Int?
-    @Option(help: "RFC 4028 session interval granted to calls at most, seconds; 0 turns session timers off (env CENTRALINO_SIP_SESSION_EXPIRES; default 1800).")
+    @Option(
+        help:
+            "RFC 4028 session interval granted to calls at most, seconds; 0 turns session timers off (env CENTRALINO_SIP_SESSION_EXPIRES; default 1800)."
+    )
     var sipSessionExpires: Int?
     @Option(help: "Shortest RFC 4028 session interval accepted, seconds; shorter gets 422 with Min-SE (env CENTRALINO_SIP_MIN_SE; default 90).")
     var sipMinSe: Int?
-    @Option(help: "Seconds between CRLFCRLF keep-alive datagrams to every UDP contact (NAT bindings); 0 turns them off (env CENTRALINO_SIP_KEEPALIVE_INTERVAL; default 30).")
+    @Option(
+        help:
+            "Seconds between CRLFCRLF keep-alive datagrams to every UDP contact (NAT bindings); 0 turns them off (env CENTRALINO_SIP_KEEPALIVE_INTERVAL; default 30)."
+    )
     var sipKeepaliveInterval: Int?
     @Option(help: "Shortest registration accepted, seconds; shorter gets 423 (env CENTRALINO_SIP_MIN_EXPIRES; default 60).")
     var sipMinExpires: Int?
@@ -86,21 +102,35 @@ struct Serve: AsyncParsableCommand {
     var adminPassword: String?
     @Option(help: "UDP port range for RTP/RTCP, LOW-HIGH (env CENTRALINO_RTP_PORTS; default 10000-20000).")
     var rtpPorts: String?
-    @Option(help: "Strict RTP: learn a stream's source only from its confirmed SDP address or after probation, drop others, yes or no (env CENTRALINO_RTP_STRICT; default yes).")
+    @Option(
+        help:
+            "Strict RTP: learn a stream's source only from its confirmed SDP address or after probation, drop others, yes or no (env CENTRALINO_RTP_STRICT; default yes)."
+    )
     var rtpStrict: String?
-    @Option(help: "Packets with consecutive sequence numbers a source needs to be learnt without confirmed SDP (env CENTRALINO_RTP_PROBATION; default 4).")
+    @Option(
+        help: "Packets with consecutive sequence numbers a source needs to be learnt without confirmed SDP (env CENTRALINO_RTP_PROBATION; default 4)."
+    )
     var rtpProbation: Int?
     @Option(help: "Seconds without RTP after which an answered call is hung up, 0 never (env CENTRALINO_RTP_TIMEOUT; default 60).")
     var rtpTimeout: Int?
     @Option(help: "Largest HTTP request body (form or JSON) in bytes; larger ones get 413 (env CENTRALINO_HTTP_MAX_BODY_BYTES; default 65536).")
     var httpMaxBodyBytes: Int?
-    @Option(help: "Concurrent channels a tenant may hold unless its own limit says otherwise (env CENTRALINO_TENANT_MAX_CHANNELS; default half of the node's 4000).")
+    @Option(
+        help:
+            "Concurrent channels a tenant may hold unless its own limit says otherwise (env CENTRALINO_TENANT_MAX_CHANNELS; default half of the node's 4000)."
+    )
     var tenantMaxChannels: Int?
-    @Option(help: "RTP port pairs a tenant may hold unless its own limit says otherwise (env CENTRALINO_TENANT_MAX_RTP_PORT_PAIRS; default half of the pairs of --rtp-ports).")
+    @Option(
+        help:
+            "RTP port pairs a tenant may hold unless its own limit says otherwise (env CENTRALINO_TENANT_MAX_RTP_PORT_PAIRS; default half of the pairs of --rtp-ports)."
+    )
     var tenantMaxRtpPortPairs: Int?
     @Option(help: "AMI sessions a tenant may hold unless its own limit says otherwise (env CENTRALINO_TENANT_MAX_AMI_SESSIONS; default 100).")
     var tenantMaxAmiSessions: Int?
-    @Option(help: "Originates per second a tenant may start unless its own limit says otherwise, 0 unlimited (env CENTRALINO_TENANT_MAX_ORIGINATES_PER_SECOND; default 0).")
+    @Option(
+        help:
+            "Originates per second a tenant may start unless its own limit says otherwise, 0 unlimited (env CENTRALINO_TENANT_MAX_ORIGINATES_PER_SECOND; default 0)."
+    )
     var tenantMaxOriginatesPerSecond: Int?
     @Option(help: "Digest algorithms offered and accepted, in order: md5, sha256 (env CENTRALINO_SIP_DIGEST_ALGORITHMS; default md5,sha256).")
     var sipDigestAlgorithms: String?
@@ -108,19 +138,35 @@ struct Serve: AsyncParsableCommand {
     var sipLockoutFailures: Int?
     @Option(help: "Seconds a SIP address stays locked out (env CENTRALINO_SIP_LOCKOUT_DURATION; default 300).")
     var sipLockoutDuration: Int?
-    @Option(help: "Failed SIP digests for one account from one address that lock that account out there; at most --sip-lockout-failures (env CENTRALINO_SIP_LOCKOUT_ACCOUNT_FAILURES; default the same).")
+    @Option(
+        help:
+            "Failed SIP digests for one account from one address that lock that account out there; at most --sip-lockout-failures (env CENTRALINO_SIP_LOCKOUT_ACCOUNT_FAILURES; default the same)."
+    )
     var sipLockoutAccountFailures: Int?
-    @Option(help: "SIP/TCP connections open at once; more are closed (env CENTRALINO_SIP_TCP_MAX_CONNECTIONS; default a quarter of the descriptor limit less 64).")
+    @Option(
+        help:
+            "SIP/TCP connections open at once; more are closed (env CENTRALINO_SIP_TCP_MAX_CONNECTIONS; default a quarter of the descriptor limit less 64)."
+    )
     var sipTcpMaxConnections: Int?
-    @Option(help: "SIP/TCP connections open at once from one source address (env CENTRALINO_SIP_TCP_MAX_CONNECTIONS_PER_ADDRESS; default a quarter of --sip-tcp-max-connections, at most 64).")
+    @Option(
+        help:
+            "SIP/TCP connections open at once from one source address (env CENTRALINO_SIP_TCP_MAX_CONNECTIONS_PER_ADDRESS; default a quarter of --sip-tcp-max-connections, at most 64)."
+    )
     var sipTcpMaxConnectionsPerAddress: Int?
-    @Option(help: "Seconds a SIP/TCP connection may stay open without sending a valid SIP message (env CENTRALINO_SIP_TCP_SETUP_TIMEOUT; default 30).")
+    @Option(
+        help: "Seconds a SIP/TCP connection may stay open without sending a valid SIP message (env CENTRALINO_SIP_TCP_SETUP_TIMEOUT; default 30).")
     var sipTcpSetupTimeout: Int?
-    @Option(help: "Seconds a SIP/TCP connection may stay silent (CRLF keep-alives count) unless a registration through it is valid (env CENTRALINO_SIP_TCP_IDLE_TIMEOUT; default 300).")
+    @Option(
+        help:
+            "Seconds a SIP/TCP connection may stay silent (CRLF keep-alives count) unless a registration through it is valid (env CENTRALINO_SIP_TCP_IDLE_TIMEOUT; default 300)."
+    )
     var sipTcpIdleTimeout: Int?
     @Option(help: "HTTP connections open at once (env CENTRALINO_HTTP_MAX_CONNECTIONS; default an eighth of the descriptor limit less 64).")
     var httpMaxConnections: Int?
-    @Option(help: "HTTP connections open at once from one source address (env CENTRALINO_HTTP_MAX_CONNECTIONS_PER_ADDRESS; default a quarter of --http-max-connections, at most 64).")
+    @Option(
+        help:
+            "HTTP connections open at once from one source address (env CENTRALINO_HTTP_MAX_CONNECTIONS_PER_ADDRESS; default a quarter of --http-max-connections, at most 64)."
+    )
     var httpMaxConnectionsPerAddress: Int?
     @Option(help: "Seconds an HTTP connection may stay idle (env CENTRALINO_HTTP_IDLE_TIMEOUT; default 60).")
     var httpIdleTimeout: Int?
@@ -128,11 +174,20 @@ struct Serve: AsyncParsableCommand {
     var tlsCert: String?
     @Option(help: "PEM private key (unencrypted) of --tls-cert (env CENTRALINO_TLS_KEY).")
     var tlsKey: String?
-    @Option(help: "SIP over TLS listener HOST:PORT, or off (env CENTRALINO_SIP_TLS_BIND; default the --sip-bind host, port 5061, when --tls-cert is given).")
+    @Option(
+        help:
+            "SIP over TLS listener HOST:PORT, or off (env CENTRALINO_SIP_TLS_BIND; default the --sip-bind host, port 5061, when --tls-cert is given)."
+    )
     var sipTlsBind: String?
-    @Option(help: "AMI over TLS listener HOST:PORT, or off (env CENTRALINO_AMI_TLS_BIND; default the --ami-bind host, port 5039, when --tls-cert is given).")
+    @Option(
+        help:
+            "AMI over TLS listener HOST:PORT, or off (env CENTRALINO_AMI_TLS_BIND; default the --ami-bind host, port 5039, when --tls-cert is given)."
+    )
     var amiTlsBind: String?
-    @Option(help: "HTTPS listener HOST:PORT for the admin panel, or off (env CENTRALINO_HTTPS_BIND; default the --http-bind host, port 8443, when --tls-cert is given).")
+    @Option(
+        help:
+            "HTTPS listener HOST:PORT for the admin panel, or off (env CENTRALINO_HTTPS_BIND; default the --http-bind host, port 8443, when --tls-cert is given)."
+    )
     var httpsBind: String?
     @Option(help: "Seconds a TLS connection may take to complete its handshake (env CENTRALINO_TLS_HANDSHAKE_TIMEOUT; default 10).")
     var tlsHandshakeTimeout: Int?
@@ -149,9 +204,12 @@ struct Serve: AsyncParsableCommand {
         let descriptors = DescriptorBudget.current()
         if let warning = descriptors.warning { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
         logger.info("file descriptor limit", metadata: ["limit": "\(descriptors.limit)"])
-        let amiAddress = try BindAddress(parsing: EnvironmentOption.resolve(amiBind, "CENTRALINO_AMI_BIND", default: "127.0.0.1:5038"), flag: "--ami-bind")
-        let sipAddress = try BindAddress(parsing: EnvironmentOption.resolve(sipBind, "CENTRALINO_SIP_BIND", default: "0.0.0.0:5060"), flag: "--sip-bind")
-        let httpAddress = try BindAddress(parsing: EnvironmentOption.resolve(httpBind, "CENTRALINO_HTTP_BIND", default: "127.0.0.1:8080"), flag: "--http-bind")
+        let amiAddress = try BindAddress(
+            parsing: EnvironmentOption.resolve(amiBind, "CENTRALINO_AMI_BIND", default: "127.0.0.1:5038"), flag: "--ami-bind")
+        let sipAddress = try BindAddress(
+            parsing: EnvironmentOption.resolve(sipBind, "CENTRALINO_SIP_BIND", default: "0.0.0.0:5060"), flag: "--sip-bind")
+        let httpAddress = try BindAddress(
+            parsing: EnvironmentOption.resolve(httpBind, "CENTRALINO_HTTP_BIND", default: "127.0.0.1:8080"), flag: "--http-bind")
         let configuration = try amiConfiguration(amiAddress)
         let tls = try tlsListeners(sip: sipAddress, ami: amiAddress, http: httpAddress)
 
@@ -173,8 +231,9 @@ struct Serve: AsyncParsableCommand {
         let calls = try await CallService.start(sip: stack, media: media, events: bus, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
         let sip: SIPServer
         do {
-            sip = try await SIPServer.bind(stack: stack, configuration: sipSettings, store: store, tls: tls.sip,
-                                           group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+            sip = try await SIPServer.bind(
+                stack: stack, configuration: sipSettings, store: store, tls: tls.sip,
+                group: MultiThreadedEventLoopGroup.singleton, logger: logger)
         } catch let error as CommandFailure {
             throw error
         } catch {
@@ -185,9 +244,10 @@ struct Serve: AsyncParsableCommand {
 
         let ami: AMIServer
         do {
-            ami = try await AMIServer.bind(configuration: configuration, directory: directory, bus: bus, calls: calls.control,
-                                           observer: MetricsObserver(metrics: metrics), tls: tls.ami,
-                                           group: MultiThreadedEventLoopGroup.singleton, logger: logger, startTime: Date().timeIntervalSince1970)
+            ami = try await AMIServer.bind(
+                configuration: configuration, directory: directory, bus: bus, calls: calls.control,
+                observer: MetricsObserver(metrics: metrics), tls: tls.ami,
+                group: MultiThreadedEventLoopGroup.singleton, logger: logger, startTime: Date().timeIntervalSince1970)
         } catch {
             let tlsNote = tls.ami.map { " or AMI over TLS on \($0.description)" } ?? ""
             throw CommandFailure("cannot listen for AMI on \(amiAddress)\(tlsNote): \(error)")
@@ -196,11 +256,12 @@ struct Serve: AsyncParsableCommand {
         let admin: AdminServer
         do {
             let password = EnvironmentOption.resolve(adminPassword, "CENTRALINO_ADMIN_PASSWORD", default: "")
-            admin = try await AdminServer.bind(host: httpAddress.host, port: httpAddress.port, store: store,
-                                               live: NodeLiveStatus(bus: bus, sip: sip, calls: calls.control, media: media), logger: logger,
-                                               adminPassword: password.isEmpty ? nil : password, metrics: metrics,
-                                               configuration: try adminConfiguration(),
-                                               connectionLimits: try httpConnectionLimits(descriptors), https: tls.https)
+            admin = try await AdminServer.bind(
+                host: httpAddress.host, port: httpAddress.port, store: store,
+                live: NodeLiveStatus(bus: bus, sip: sip, calls: calls.control, media: media), logger: logger,
+                adminPassword: password.isEmpty ? nil : password, metrics: metrics,
+                configuration: try adminConfiguration(),
+                connectionLimits: try httpConnectionLimits(descriptors), https: tls.https)
         } catch {
             throw CommandFailure("\(error)")
         }
@@ -216,8 +277,13 @@ struct Serve: AsyncParsableCommand {
         if let amiTLS = ami.tlsListeningDescription { banner.append("AMI over TLS listening on \(amiTLS)") }
         let announcer = ReadyAnnouncer(lines: banner, waitForListeners: { await admin.waitUntilListening() })
 
-        let group = ServiceGroup(configuration: .init(services: [.init(service: ami), .init(service: calls), .init(service: sip), .init(service: admin), .init(service: watcher), .init(service: announcer)],
-                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: ami), .init(service: calls), .init(service: sip), .init(service: admin), .init(service: watcher),
+                    .init(service: announcer),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         logger.info("Centralino stopped")
     }
@@ -233,8 +299,9 @@ struct Serve: AsyncParsableCommand {
 
     func httpConnectionLimits(_ descriptors: DescriptorBudget) throws -> AdminConnectionLimits {
         let total = try EnvironmentOption.resolveInt(httpMaxConnections, "CENTRALINO_HTTP_MAX_CONNECTIONS", default: descriptors.httpConnections)
-        let perAddress = try EnvironmentOption.resolveInt(httpMaxConnectionsPerAddress, "CENTRALINO_HTTP_MAX_CONNECTIONS_PER_ADDRESS",
-                                                          default: min(total, max(2, min(64, total / 4))))
+        let perAddress = try EnvironmentOption.resolveInt(
+            httpMaxConnectionsPerAddress, "CENTRALINO_HTTP_MAX_CONNECTIONS_PER_ADDRESS",
+            default: min(total, max(2, min(64, total / 4))))
         let idle = try EnvironmentOption.resolveInt(httpIdleTimeout, "CENTRALINO_HTTP_IDLE_TIMEOUT", default: 60)
         guard total >= 1, perAddress >= 1, (1...86_400).contains(idle) else {
             throw CommandFailure("--http-max-connections(-per-address) must be at least 1, --http-idle-timeout 1 to 86400 seconds")
@@ -244,22 +311,27 @@ struct Serve: AsyncParsableCommand {
 
     func sipConfiguration(_ address: BindAddress, descriptors: DescriptorBudget) throws -> SIPServerConfiguration {
         var configuration = SIPServerConfiguration(host: address.host, port: address.port)
-        configuration.tcpMaximumConnections = try EnvironmentOption.resolveInt(sipTcpMaxConnections, "CENTRALINO_SIP_TCP_MAX_CONNECTIONS",
-                                                                               default: descriptors.sipTCPConnections)
+        configuration.tcpMaximumConnections = try EnvironmentOption.resolveInt(
+            sipTcpMaxConnections, "CENTRALINO_SIP_TCP_MAX_CONNECTIONS",
+            default: descriptors.sipTCPConnections)
         configuration.tcpMaximumConnectionsPerAddress = try EnvironmentOption.resolveInt(
             sipTcpMaxConnectionsPerAddress, "CENTRALINO_SIP_TCP_MAX_CONNECTIONS_PER_ADDRESS",
             default: min(configuration.tcpMaximumConnections, max(2, min(64, configuration.tcpMaximumConnections / 4))))
         let setup = try EnvironmentOption.resolveInt(sipTcpSetupTimeout, "CENTRALINO_SIP_TCP_SETUP_TIMEOUT", default: 30)
         let idle = try EnvironmentOption.resolveInt(sipTcpIdleTimeout, "CENTRALINO_SIP_TCP_IDLE_TIMEOUT", default: 300)
         guard configuration.tcpMaximumConnections >= 1, configuration.tcpMaximumConnectionsPerAddress >= 1,
-              (1...86_400).contains(setup), (1...86_400).contains(idle) else {
-            throw CommandFailure("--sip-tcp-max-connections(-per-address) must be at least 1, --sip-tcp-setup-timeout and --sip-tcp-idle-timeout 1 to 86400 seconds")
+            (1...86_400).contains(setup), (1...86_400).contains(idle)
+        else {
+            throw CommandFailure(
+                "--sip-tcp-max-connections(-per-address) must be at least 1, --sip-tcp-setup-timeout and --sip-tcp-idle-timeout 1 to 86400 seconds")
         }
         configuration.tcpSetupTimeout = .seconds(Int64(setup))
         configuration.tcpIdleTimeout = .seconds(Int64(idle))
-        configuration.qualifyInterval = .seconds(Int64(try EnvironmentOption.resolveInt(sipQualifyInterval, "CENTRALINO_SIP_QUALIFY_INTERVAL", default: 60)))
-        configuration.maximumTransactions = try EnvironmentOption.resolveInt(sipMaxTransactions, "CENTRALINO_SIP_MAX_TRANSACTIONS",
-                                                                             default: configuration.maximumTransactions)
+        configuration.qualifyInterval = .seconds(
+            Int64(try EnvironmentOption.resolveInt(sipQualifyInterval, "CENTRALINO_SIP_QUALIFY_INTERVAL", default: 60)))
+        configuration.maximumTransactions = try EnvironmentOption.resolveInt(
+            sipMaxTransactions, "CENTRALINO_SIP_MAX_TRANSACTIONS",
+            default: configuration.maximumTransactions)
         guard configuration.maximumTransactions >= 1 else { throw CommandFailure("--sip-max-transactions must be at least 1") }
         let dnsText = EnvironmentOption.resolve(dnsServer, "CENTRALINO_DNS_SERVER", default: "")
         if !dnsText.isEmpty {
@@ -276,8 +348,9 @@ struct Serve: AsyncParsableCommand {
         guard (1...1_000_000).contains(configuration.dnsCacheEntries) else {
             throw CommandFailure("--dns-cache-entries must be between 1 and 1000000")
         }
-        let sessionExpires = try EnvironmentOption.resolveInt(sipSessionExpires, "CENTRALINO_SIP_SESSION_EXPIRES",
-                                                              default: Int(SessionTimerPolicy.defaultSessionExpires))
+        let sessionExpires = try EnvironmentOption.resolveInt(
+            sipSessionExpires, "CENTRALINO_SIP_SESSION_EXPIRES",
+            default: Int(SessionTimerPolicy.defaultSessionExpires))
         let minimumSE = try EnvironmentOption.resolveInt(sipMinSe, "CENTRALINO_SIP_MIN_SE", default: Int(SessionTimerPolicy.defaultMinimumSE))
         guard (1...86_400).contains(minimumSE) else { throw CommandFailure("--sip-min-se must be between 1 and 86400") }
         guard sessionExpires == 0 || (minimumSE...86_400).contains(sessionExpires) else {
@@ -287,8 +360,10 @@ struct Serve: AsyncParsableCommand {
         let keepAlive = try EnvironmentOption.resolveInt(sipKeepaliveInterval, "CENTRALINO_SIP_KEEPALIVE_INTERVAL", default: 30)
         guard (0...86_400).contains(keepAlive) else { throw CommandFailure("--sip-keepalive-interval must be between 0 and 86400") }
         configuration.keepAliveInterval = keepAlive == 0 ? nil : .seconds(Int64(keepAlive))
-        configuration.registrar.minimumExpires = UInt32(clamping: try EnvironmentOption.resolveInt(sipMinExpires, "CENTRALINO_SIP_MIN_EXPIRES", default: 60))
-        configuration.registrar.maximumExpires = UInt32(clamping: try EnvironmentOption.resolveInt(sipMaxExpires, "CENTRALINO_SIP_MAX_EXPIRES", default: 3600))
+        configuration.registrar.minimumExpires = UInt32(
+            clamping: try EnvironmentOption.resolveInt(sipMinExpires, "CENTRALINO_SIP_MIN_EXPIRES", default: 60))
+        configuration.registrar.maximumExpires = UInt32(
+            clamping: try EnvironmentOption.resolveInt(sipMaxExpires, "CENTRALINO_SIP_MAX_EXPIRES", default: 3600))
         configuration.registrar.defaultExpires = min(configuration.registrar.defaultExpires, configuration.registrar.maximumExpires)
         let algorithms = EnvironmentOption.resolve(sipDigestAlgorithms, "CENTRALINO_SIP_DIGEST_ALGORITHMS", default: "md5,sha256")
         configuration.digestAlgorithms = try algorithms.split(separator: ",").map { word in
@@ -300,9 +375,11 @@ struct Serve: AsyncParsableCommand {
         }
         guard !configuration.digestAlgorithms.isEmpty else { throw CommandFailure("--sip-digest-algorithms: give at least one") }
         configuration.lockout.failures = try EnvironmentOption.resolveInt(sipLockoutFailures, "CENTRALINO_SIP_LOCKOUT_FAILURES", default: 10)
-        configuration.lockout.lockout = .seconds(Int64(try EnvironmentOption.resolveInt(sipLockoutDuration, "CENTRALINO_SIP_LOCKOUT_DURATION", default: 300)))
-        configuration.lockout.accountFailures = try EnvironmentOption.resolveInt(sipLockoutAccountFailures, "CENTRALINO_SIP_LOCKOUT_ACCOUNT_FAILURES",
-                                                                                 default: configuration.lockout.failures)
+        configuration.lockout.lockout = .seconds(
+            Int64(try EnvironmentOption.resolveInt(sipLockoutDuration, "CENTRALINO_SIP_LOCKOUT_DURATION", default: 300)))
+        configuration.lockout.accountFailures = try EnvironmentOption.resolveInt(
+            sipLockoutAccountFailures, "CENTRALINO_SIP_LOCKOUT_ACCOUNT_FAILURES",
+            default: configuration.lockout.failures)
         guard (1...max(1, configuration.lockout.failures)).contains(configuration.lockout.accountFailures) else {
             throw CommandFailure("--sip-lockout-account-failures must be between 1 and --sip-lockout-failures")
         }
@@ -315,15 +392,20 @@ struct Serve: AsyncParsableCommand {
     func amiConfiguration(_ address: BindAddress) throws -> AMIServerConfiguration {
         var configuration = AMIServerConfiguration(host: address.host, port: address.port)
         configuration.lockout.failures = try EnvironmentOption.resolveInt(amiLockoutFailures, "CENTRALINO_AMI_LOCKOUT_FAILURES", default: 5)
-        configuration.lockout.window = .seconds(Int64(try EnvironmentOption.resolveInt(amiLockoutWindow, "CENTRALINO_AMI_LOCKOUT_WINDOW", default: 60)))
-        configuration.lockout.lockout = .seconds(Int64(try EnvironmentOption.resolveInt(amiLockoutDuration, "CENTRALINO_AMI_LOCKOUT_DURATION", default: 300)))
-        configuration.lockout.accountFailures = try EnvironmentOption.resolveInt(amiLockoutAccountFailures, "CENTRALINO_AMI_LOCKOUT_ACCOUNT_FAILURES",
-                                                                                 default: configuration.lockout.failures)
+        configuration.lockout.window = .seconds(
+            Int64(try EnvironmentOption.resolveInt(amiLockoutWindow, "CENTRALINO_AMI_LOCKOUT_WINDOW", default: 60)))
+        configuration.lockout.lockout = .seconds(
+            Int64(try EnvironmentOption.resolveInt(amiLockoutDuration, "CENTRALINO_AMI_LOCKOUT_DURATION", default: 300)))
+        configuration.lockout.accountFailures = try EnvironmentOption.resolveInt(
+            amiLockoutAccountFailures, "CENTRALINO_AMI_LOCKOUT_ACCOUNT_FAILURES",
+            default: configuration.lockout.failures)
         guard (1...max(1, configuration.lockout.failures)).contains(configuration.lockout.accountFailures) else {
             throw CommandFailure("--ami-lockout-account-failures must be between 1 and --ami-lockout-failures")
         }
-        configuration.authFailureDelay = .milliseconds(Int64(try EnvironmentOption.resolveInt(amiAuthDelayMs, "CENTRALINO_AMI_AUTH_DELAY_MS", default: 1000)))
-        configuration.writeTimeout = .milliseconds(Int64(max(100, try EnvironmentOption.resolveInt(amiWriteTimeoutMs, "CENTRALINO_AMI_WRITE_TIMEOUT_MS", default: 100))))
+        configuration.authFailureDelay = .milliseconds(
+            Int64(try EnvironmentOption.resolveInt(amiAuthDelayMs, "CENTRALINO_AMI_AUTH_DELAY_MS", default: 1000)))
+        configuration.writeTimeout = .milliseconds(
+            Int64(max(100, try EnvironmentOption.resolveInt(amiWriteTimeoutMs, "CENTRALINO_AMI_WRITE_TIMEOUT_MS", default: 100))))
         configuration.eventQueueLimit = try EnvironmentOption.resolveInt(amiEventQueueLimit, "CENTRALINO_AMI_EVENT_QUEUE_LIMIT", default: 10_000)
         guard configuration.lockout.failures >= 1, configuration.eventQueueLimit >= 1 else {
             throw CommandFailure("--ami-lockout-failures and --ami-event-queue-limit must be at least 1")

@@ -2,8 +2,9 @@ import AMI
 import Foundation
 import Logging
 import PBX
-@testable import AMIServer
 import XCTest
+
+@testable import AMIServer
 
 /// The connection limits and the directory's admission rules, without sockets.
 final class AMIConnectionAdmissionTests: XCTestCase {
@@ -19,12 +20,18 @@ final class AMIConnectionAdmissionTests: XCTestCase {
     func context(_ adjust: (inout AMIServerConfiguration) -> Void, directory: AMIDirectory) -> AMIServerContext {
         var configuration = AMIServerConfiguration()
         adjust(&configuration)
-        return AMIServerContext(configuration: configuration, directory: directory, bus: AMIEventBus(logger: logger), calls: nil,
-                                observer: nil, logger: logger, startTime: 0)
+        return AMIServerContext(
+            configuration: configuration, directory: directory, bus: AMIEventBus(logger: logger), calls: nil,
+            observer: nil, logger: logger, startTime: 0)
     }
 
     func testPerAddressGlobalAndTotalLimits() {
-        let server = context({ $0.authLimit = 4; $0.authLimitPerAddress = 2; $0.maximumConnections = 5 }, directory: directory())
+        let server = context(
+            {
+                $0.authLimit = 4
+                $0.authLimitPerAddress = 2
+                $0.maximumConnections = 5
+            }, directory: directory())
         XCTAssertEqual(server.admit(address: "127.0.0.2"), .admitted)
         XCTAssertEqual(server.admit(address: "::ffff:127.0.0.2"), .admitted, "a mapped address is the same host")
         XCTAssertEqual(server.admit(address: "127.0.0.2"), .tooManyUnauthenticatedFromAddress)

@@ -1,10 +1,10 @@
 import AMI
+import AMIServer
 import Foundation
 import Logging
 import NIOCore
 import NIOPosix
 import PBX
-import AMIServer
 import XCTest
 
 /// The AMI listener in-process, on loopback, with limits shrunk so they can be observed quickly.

@@ -1,8 +1,9 @@
 import Foundation
 import PBX
-@testable import Calls
 import SIP
 import XCTest
+
+@testable import Calls
 
 final class CallRulesTests: XCTestCase {
     func testOriginateReasons() {
@@ -24,9 +25,11 @@ final class CallRulesTests: XCTestCase {
     }
 
     func testCodecChoiceKeepsTheCallersFirstRelayableCodecAndPayloadTypes() throws {
-        let offer = try XCTUnwrap(SDPSession("""
-            v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 18 8 0 100\r\na=rtpmap:18 G729/8000\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:100 telephone-event/8000\r\n
-            """))
+        let offer = try XCTUnwrap(
+            SDPSession(
+                """
+                v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 18 8 0 100\r\na=rtpmap:18 G729/8000\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:100 telephone-event/8000\r\n
+                """))
         let choice = try XCTUnwrap(CallSDP.choose(from: offer))
         XCTAssertEqual(choice.codec, .pcma)
         XCTAssertEqual(choice.payloadType, 8)

@@ -1,9 +1,10 @@
 import Foundation
 import NIOCore
 import PBX
-@testable import Calls
 import SIPServer
 import XCTest
+
+@testable import Calls
 
 /// Per-tenant capacity bookkeeping with a manual clock: admission with reservations, the engine's
 /// counts, a tenant's own limits over the node's defaults, the originate token bucket.

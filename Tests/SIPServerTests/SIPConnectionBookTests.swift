@@ -1,6 +1,7 @@
-import XCTest
-@testable import SIPServer
 import NodeSupport
+import XCTest
+
+@testable import SIPServer
 
 final class SIPConnectionBookTests: XCTestCase {
     func testCapsPerAddressAndInTotal() {
