@@ -4,7 +4,7 @@ import Foundation
 /// registrations with reachability, recent security events, active calls; and the one action
 /// it needs, closing an AMI user's sessions when the user or the tenant's AMI service is disabled.
 ///
-/// The `Server` target implements it over its AMI and SIP state; `StoreLiveStatus` is a fallback
+/// The node (`centralino`) implements it over its AMI, SIP and call state; `StoreLiveStatus` is a fallback
 /// that reads registrations from the store and knows no sessions.
 public protocol AdminLiveStatus: Sendable {
     /// Authenticated AMI sessions of `tenant`, oldest first.

@@ -1,7 +1,7 @@
 """Hold and resume passed across a call (SIPp on both sides).
 
 100 calls 101 (a registered SIPp UAS), both answer; the caller re-INVITEs with a=sendonly (hold), then
-with a=sendrecv (resume). As documented in Sources/Server/Calls/SIPCallDriver+ReInvite.swift and
+with a=sendrecv (resume). As documented in Sources/Calls/SIPCallDriver+ReInvite.swift and
 CallEngine+SIP.swift (`legReInvited`): Centralino re-INVITEs the far leg with the direction the holder
 asked for, and once the far leg has answered, answers the holder's re-INVITE 200 with the answering
 direction (sendonly -> recvonly, sendrecv -> sendrecv). The holder's channel raises AMI Hold / Unhold.

@@ -13,7 +13,7 @@
 /// `matches` says whether the pattern occurs anywhere (`REG_NOSUB`, for AMI `Hangup` and `Filter`);
 /// `firstMatch` also reports where, and where group 1 is (for the dialplan's `:` and `=~`).
 ///
-/// It lives in `PBX` so that both the dialplan and the AMI sessions (in `Server`) use it.
+/// It lives in `PBX` so that both the dialplan and the AMI sessions (in `AMIServer`) use it.
 public struct LinearRegex: Sendable {
     /// Bounds on the work one pattern may cause.
     public struct Limits: Sendable, Equatable {
