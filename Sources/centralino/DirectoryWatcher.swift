@@ -23,29 +23,29 @@ struct DirectoryWatcher: Service {
     }
 
     /// Loads the directory once; call before serving.
-    func load() throws -> Int {
+    func load() async throws -> Int {
         let revision = try store.revision()
-        try reload()
+        try await reload()
         return revision
     }
 
-    private func reload() throws {
-        directory.replace(with: try store.activeAMIAccounts(), logger: logger)
+    private func reload() async throws {
+        directory.replace(with: try await store.activeAMIAccounts(), logger: logger)
         // The store's records become the SIP directory's own types here: neither SIP nor calls import the store.
         sipDirectory.replace(
-            tenants: try store.tenants(), extensions: try store.storedExtensions().map(DirectoryExtension.init),
-            trunks: try store.storedTrunks().map(DirectoryTrunk.init),
-            routes: try store.storedRoutes().map { (tenant: $0.tenant, route: $0.route) })
+            tenants: try store.tenants(), extensions: try await store.storedExtensions().map(DirectoryExtension.init),
+            trunks: try await store.storedTrunks().map(DirectoryTrunk.init),
+            routes: try await store.storedRoutes().map { (tenant: $0.tenant, route: $0.route) })
     }
 
     func run() async throws {
-        var seen = try load()
+        var seen = try await load()
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             try? await Task.sleep(for: Self.pollInterval)
             do {
                 let revision = try store.revision()
                 guard revision != seen else { continue }
-                try reload()
+                try await reload()
                 seen = revision
                 logger.info("configuration reloaded", metadata: ["revision": "\(revision)"])
             } catch {

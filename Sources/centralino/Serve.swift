@@ -219,7 +219,7 @@ struct Serve: AsyncParsableCommand {
         let directory = AMIDirectory()
         let sipDirectory = SIPDirectory()
         let watcher = DirectoryWatcher(store: store, directory: directory, sipDirectory: sipDirectory, logger: logger)
-        _ = try watcher.load()
+        _ = try await watcher.load()
         let bus = AMIEventBus(logger: logger)
 
         let metrics = CentralinoMetrics()
