@@ -110,7 +110,7 @@ public final class AMIEventBus: Sendable {
 
 /// The call engine's events, as AMI events with their permission classes, to the event's tenant.
 extension AMIEventBus: CallEventSink {
-    public func publish(_ event: PBXEvent) {
+    package func publish(_ event: PBXEvent) {
         var classes = AMIPermissions.none
         for name in event.classes {
             if let entry = AMIPermissions.named.first(where: { $0.name == name }) { classes.formUnion(entry.permission) }

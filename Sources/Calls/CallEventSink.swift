@@ -4,6 +4,6 @@ import SIPServer
 /// Where the call engine's events go (channels, bridges, dials, devices), each with its tenant. The
 /// AMI layer's event bus implements it; the engine does not know about AMI sessions. Called on the
 /// engine's event loop; implementations must not block.
-public protocol CallEventSink: Sendable {
+package protocol CallEventSink: Sendable {
     func publish(_ event: PBXEvent)
 }

@@ -8,13 +8,13 @@ import ServiceLifecycle
 
 /// The call engine as a service of the node: it runs on one event loop of its own, attached to the
 /// SIP stack (dialogs in, messages out through its transport) before the SIP listeners bind.
-public struct CallService: Service {
+package struct CallService: Service {
     /// The engine as AMI and the admin panel use it.
-    public let control: CallControl
+    package let control: CallControl
 
     /// Creates the engine and its SIP call driver on one loop of `group` and routes the SIP stack's
     /// dialog requests, requests outside dialogs and qualify through the driver's transaction layer.
-    public static func start(
+    package static func start(
         sip: SIPStack, media: MediaEngine, events: any CallEventSink, group: any EventLoopGroup,
         logger: Logger
     ) async throws -> CallService {
@@ -43,7 +43,7 @@ public struct CallService: Service {
     }
 
     /// The engine's work is driven by its loop (SIP, timers, AMI actions); this waits for shutdown.
-    public func run() async throws {
+    package func run() async throws {
         try? await gracefulShutdown()
     }
 }

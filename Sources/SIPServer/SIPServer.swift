@@ -11,13 +11,13 @@ import Store
 /// The SIP layer of a node before it listens: the registrar core and the transport hub. The calls
 /// layer attaches to it (dialog handler, transaction layer) before `SIPServer.bind` opens the sockets,
 /// so no request arrives before there is somewhere to route it.
-public final class SIPStack: Sendable {
+package final class SIPStack: Sendable {
     package let core: SIPCore
     package let hub: SIPTransportHub
     package let directory: SIPDirectory
 
     /// Builds the core with the registrations persisted by the previous run.
-    public init(configuration: SIPServerConfiguration, directory: SIPDirectory, registrations: [RegistrationRecord], logger: Logger) {
+    package init(configuration: SIPServerConfiguration, directory: SIPDirectory, registrations: [RegistrationRecord], logger: Logger) {
         let hub = SIPTransportHub(boundHost: configuration.host, boundPort: configuration.port, logger: logger)
         let core = SIPCore(configuration: configuration, directory: directory, logger: logger) { hub.localAddress(toward: $0) }
         core.load(registrations, wallClock: SIPClock.wallSeconds())
@@ -55,7 +55,7 @@ public struct SIPServer: Service {
     let tls: (any Channel)?
 
     /// Opens the listeners of `stack` (after the calls layer has attached to it).
-    public static func bind(
+    package static func bind(
         stack: SIPStack, configuration: SIPServerConfiguration, store: CentralinoStore,
         tls tlsSettings: TLSListenerSettings? = nil, group: any EventLoopGroup, logger: Logger
     ) async throws -> SIPServer {
