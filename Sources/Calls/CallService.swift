@@ -14,12 +14,13 @@ package struct CallService: Service {
 
     /// Creates the engine and its SIP call driver on one loop of `group` and routes the SIP stack's
     /// dialog requests, requests outside dialogs and qualify through the driver's transaction layer.
+    /// Messages go out through `transport`, by default the stack's sockets (a test may record them instead).
     package static func start(
-        sip: SIPStack, media: MediaEngine, events: any CallEventSink, group: any EventLoopGroup,
-        logger: Logger
+        sip: SIPStack, transport: (any SIPTransport)? = nil, media: MediaEngine, events: any CallEventSink,
+        group: any EventLoopGroup, logger: Logger
     ) async throws -> CallService {
         let loop = group.next()
-        let transport = sip.transport
+        let transport = transport ?? sip.transport
         let directory = sip.directory
         let control = try await loop.submit {
             let driver = SIPCallDriver(loop: loop, core: sip.core, transport: transport, logger: logger)
