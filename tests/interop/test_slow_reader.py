@@ -24,9 +24,13 @@ def userevent(i: int) -> bytes:
 
 
 def test_slow_reader_is_disconnected_and_others_stay_prompt(start_server):
-    # default --ami-write-timeout-ms (100 ms); a queue limit well above what a
-    # reader that keeps up ever has pending (BATCH), well below the flood
-    srv = start_server(["--ami-auth-delay-ms", "200", "--ami-event-queue-limit", "256"],
+    # a queue limit well above what a reader that keeps up ever has pending
+    # (BATCH), well below the flood; --ami-write-timeout-ms 1000 instead of the
+    # default 100 ms, so a loaded test machine that stalls the fast reader's
+    # Python thread for 100 ms does not make it a "slow reader" (S never reads:
+    # it is cut off either way)
+    srv = start_server(["--ami-auth-delay-ms", "200", "--ami-event-queue-limit", "256",
+                        "--ami-write-timeout-ms", "1000"],
                        name="slow-reader")
     port = srv.port
     # S: logs in with events on, then never reads; a small receive buffer so
