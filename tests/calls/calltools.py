@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
 import server as common  # noqa: E402  (the suites' one server runner)
 from ports import free_ports  # noqa: E402,F401  (outside the ephemeral port range)
 from server import centralino_bin, tail  # noqa: E402,F401  (tests import them from here)
+from sipp_trace import sipp_blocks as _sipp_blocks  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
@@ -154,19 +155,6 @@ def pbx_fixture(name: str, *extra_args: str):
 
 
 # -- SIPp ----------------------------------------------------------------------
-
-def _sipp_blocks(text: str):
-    """(direction, message text) pairs from a SIPp -trace_msg file."""
-    out = []
-    for ch in re.split(r"(?m)^-{20,}.*$", text):
-        m = re.search(r"(?m)^\s*(UDP|TCP) message (sent|received)[^\n]*\n", ch)
-        if not m:
-            continue
-        body = ch[m.end():].strip("\n")
-        body = "\n".join(ln.rstrip("\r") for ln in body.splitlines())
-        out.append((m.group(2), body.strip() + "\n"))
-    return out
-
 
 @dataclass
 class SipMsg:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import http.client
 import re
-import socket
-import time
 import urllib.parse
 
 ADMIN_PASSWORD = "Adm1n-pass-for-tests"
@@ -16,19 +14,6 @@ ADMIN_PASSWORD = "Adm1n-pass-for-tests"
 class SourceBoundConnection(http.client.HTTPConnection):
     def __init__(self, port: int, source: str):
         super().__init__("127.0.0.1", port, timeout=10, source_address=(source, 0))
-
-
-def wait_for_http(port: int, timeout: float = 15.0) -> None:
-    """The HTTP listener starts with the service group, just after the AMI ready line."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
 
 
 def admin_login(port: int, password: str, source: str, forwarded_for: str | None = None) -> int:
@@ -55,7 +40,6 @@ def admin_login(port: int, password: str, source: str, forwarded_for: str | None
 
 def test_wrong_admin_passwords_from_one_address_do_not_lock_out_another(start_server):
     srv = start_server(["--admin-password", ADMIN_PASSWORD], name="admin-throttle")
-    wait_for_http(srv.http_port)
     attacker, operator = "127.0.0.11", "127.0.0.12"
     statuses = [admin_login(srv.http_port, "wrong-%d" % i, attacker) for i in range(6)]
     assert statuses[-1] == 429, "the guessing address is throttled after 5 failures: %r" % statuses
@@ -67,7 +51,6 @@ def test_wrong_admin_passwords_from_one_address_do_not_lock_out_another(start_se
 
 def test_x_forwarded_for_does_not_choose_the_throttled_address(start_server):
     srv = start_server(["--admin-password", ADMIN_PASSWORD], name="admin-xff")
-    wait_for_http(srv.http_port)
     attacker = "127.0.0.13"
     # Each guess claims another client address: the socket's address is what counts.
     statuses = [admin_login(srv.http_port, "wrong-%d" % i, attacker, forwarded_for="198.51.100.%d" % i) for i in range(6)]

@@ -4,38 +4,14 @@ connections are closed after the (test-shortened) idle timeout."""
 
 from __future__ import annotations
 
-import errno
 import http.client
-import select
 import socket
 import time
 
+from connections import is_closed
+
 IDLE = 2
 PER_ADDRESS = 4
-
-
-def wait_for_http(port: int, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
-
-
-def is_closed(s: socket.socket) -> bool:
-    readable, _, _ = select.select([s], [], [], 0)
-    if not readable:
-        return False
-    try:
-        return s.recv(4096) == b""
-    except BlockingIOError:
-        return False
-    except OSError as error:
-        return error.errno in (errno.ECONNRESET, errno.EPIPE, errno.ENOTCONN)
 
 
 def healthz(port: int, source: str) -> int:
@@ -50,7 +26,6 @@ def healthz(port: int, source: str) -> int:
 def test_idle_http_connections_are_capped_per_address_and_closed(start_server):
     srv = start_server(["--http-idle-timeout", str(IDLE), "--http-max-connections-per-address", str(PER_ADDRESS)],
                        name="http-caps")
-    wait_for_http(srv.http_port)
     flood = []
     for _ in range(30):
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
 import server as common  # noqa: E402  (the suites' one server runner)
 from ports import free_ports  # noqa: E402,F401  (outside the ephemeral port range)
 from server import centralino_bin, tail  # noqa: E402,F401  (tests import them from here)
+from sipp_trace import sipp_blocks as _sipp_blocks  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
@@ -93,20 +94,6 @@ class SippResult:
                 "--- log actions:\n%s\n--- messages (-trace_msg):\n%s"
                 % (" ".join(self.cmd), self.returncode, tail(self.stdout, 30), tail(self.stderr, 30),
                    tail(self.errors, 40), tail(self.logs, 20), tail(self.messages, 150)))
-
-
-def _sipp_blocks(text: str):
-    """(direction, message text) pairs from a SIPp -trace_msg file."""
-    out = []
-    chunks = re.split(r"(?m)^-{20,}.*$", text)
-    for ch in chunks:
-        m = re.search(r"(?m)^\s*(UDP|TCP) message (sent|received)[^\n]*\n", ch)
-        if not m:
-            continue
-        body = ch[m.end():].strip("\n")
-        body = "\n".join(ln.rstrip("\r") for ln in body.splitlines())
-        out.append((m.group(2), body.strip() + "\n"))
-    return out
 
 
 def scenario(name: str) -> str:

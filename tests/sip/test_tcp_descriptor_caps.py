@@ -7,16 +7,15 @@ send a valid request stays open across it.
 
 from __future__ import annotations
 
-import errno
 import http.client
 import os
-import select
 import socket
 import stat
 import time
 
 import sipwire
 import siptools
+from connections import is_closed
 
 NOFILE = 256
 SETUP_TIMEOUT = 10
@@ -57,19 +56,6 @@ def connect_many(port: int, source: str, count: int) -> list:
         s.setblocking(False)
         socks.append(s)
     return socks
-
-
-def is_closed(s: socket.socket) -> bool:
-    """True when the server closed (EOF or reset); False while the connection is open and silent."""
-    readable, _, _ = select.select([s], [], [], 0)
-    if not readable:
-        return False
-    try:
-        return s.recv(4096) == b""
-    except BlockingIOError:
-        return False
-    except OSError as error:
-        return error.errno in (errno.ECONNRESET, errno.EPIPE, errno.ENOTCONN)
 
 
 def open_count(socks: list) -> int:

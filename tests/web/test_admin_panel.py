@@ -11,19 +11,17 @@ the dashboard lists the registration (screenshot test-artifacts/web/extension-re
 """
 import os
 import re
-import shutil
 import socket
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from ports import free_port  # tests/common (conftest.py puts it on the path): outside the ephemeral port range
+from conftest import chromium
 from server import Server
 
 REPO = Path(__file__).resolve().parents[2]
@@ -40,12 +38,7 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    options = webdriver.ChromeOptions()
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1100"):
-        options.add_argument(argument)
-    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
-    driver.implicitly_wait(5)
+    driver = chromium()
     yield driver
     driver.quit()
 

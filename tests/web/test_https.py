@@ -3,15 +3,13 @@ with `openssl req -x509`: headless Chromium (accepting that certificate) loads t
 https, logs in as the system administrator and lands on the tenants page; the plain HTTP listener keeps
 serving alongside.
 """
-import shutil
 import urllib.request
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from conftest import chromium
 from server import Server  # tests/common (conftest.py puts it on the path)
 from tlspair import make_pair
 
@@ -28,13 +26,7 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    options = webdriver.ChromeOptions()
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1100"):
-        options.add_argument(argument)
-    options.accept_insecure_certs = True   # the test's self-signed certificate
-    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
-    driver.implicitly_wait(5)
+    driver = chromium(accept_insecure_certs=True)   # the test's self-signed certificate
     yield driver
     driver.quit()
 
