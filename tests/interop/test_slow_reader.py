@@ -62,10 +62,14 @@ def test_slow_reader_is_disconnected_and_others_stay_prompt(start_server):
     t0 = time.monotonic()
     responses: list[bytes] = []
     try:
-        # bursts of BATCH events; the producer reads its responses between
-        # bursts, so a fast reader never has more than ~BATCH events pending
+        # bursts of BATCH events; before each burst the producer waits until R
+        # has read the previous ones, so a reader that keeps up never has more
+        # than BATCH events pending (on a loaded machine R's Python thread can
+        # lag behind the producer; without the wait it would look slow)
         for start in range(0, N_EVENTS, BATCH):
             ids = range(start, min(N_EVENTS, start + BATCH))
+            while len(seqs) < start and not reader_done.is_set() and time.monotonic() < t0 + DELIVERY_BOUND:
+                time.sleep(0.002)
             producer.send(b"".join(userevent(i) for i in ids))
             for _ in ids:
                 responses.append(producer.read_message(timeout=DELIVERY_BOUND))
