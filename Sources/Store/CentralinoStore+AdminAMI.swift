@@ -23,12 +23,6 @@ extension CentralinoStore {
         try await pool.read { db in try self.fetchActiveAMIAccounts(db) }
     }
 
-    // TODO(split): the synchronous form for DirectoryWatcher.reload (Sources/Server); delete it then.
-    @available(*, noasync, message: "blocks on SQLite; await the async form")
-    public func activeAMIAccounts() throws -> [AMIAccount] {
-        try pool.read { db in try fetchActiveAMIAccounts(db) }
-    }
-
     func fetchActiveAMIAccounts(_ db: Database) throws -> [AMIAccount] {
         let disabledTenants = Set(
             try String.fetchAll(db, sql: "SELECT uuid FROM tenant WHERE ami_enabled = 0").compactMap { UUID(uuidString: $0) })

@@ -53,16 +53,9 @@ extension CentralinoStore {
         try await pool.read { db in try Self.fetchStoredExtensions(db) }
     }
 
-    // TODO(split): the synchronous form for DirectoryWatcher.reload (Sources/Server); delete it then.
-    @available(*, noasync, message: "blocks on SQLite; await the async form")
-    public func storedExtensions() throws -> [StoredExtension] {
-        try pool.read { db in try Self.fetchStoredExtensions(db) }
-    }
-
     /// Every stored binding of every tenant, for the registrar at start-up.
-    // TODO(split): synchronous, not `noasync`, because `SIPServer.bind` (async) calls it; then make it async.
-    public func registrations() throws -> [RegistrationRecord] {
-        try pool.read { db in try Self.fetchRegistrations(db, tenant: nil) }
+    public func registrations() async throws -> [RegistrationRecord] {
+        try await pool.read { db in try Self.fetchRegistrations(db, tenant: nil) }
     }
 
     /// The stored bindings of one tenant's extensions.
@@ -74,13 +67,6 @@ extension CentralinoStore {
     public func replaceRegistrations(_ bindingsByAOR: [(tenant: UUID, number: String, bindings: [RegistrationRecord])]) async throws {
         guard !bindingsByAOR.isEmpty else { return }
         try await pool.write { db in try Self.replaceRegistrations(bindingsByAOR, db) }
-    }
-
-    // TODO(split): the synchronous form for SIPServer.persistChanges (Sources/Server); delete it then.
-    @available(*, noasync, message: "blocks on SQLite; await the async form")
-    public func replaceRegistrations(_ bindingsByAOR: [(tenant: UUID, number: String, bindings: [RegistrationRecord])]) throws {
-        guard !bindingsByAOR.isEmpty else { return }
-        try pool.write { db in try Self.replaceRegistrations(bindingsByAOR, db) }
     }
 
     static func fetchStoredExtensions(_ db: Database) throws -> [StoredExtension] {

@@ -20,20 +20,8 @@ extension CentralinoStore {
         try await pool.read { db in try self.fetchStoredTrunks(db) }
     }
 
-    // TODO(split): the synchronous form for DirectoryWatcher.reload (Sources/Server); delete it then.
-    @available(*, noasync, message: "blocks on SQLite; await the async form")
-    public func storedTrunks() throws -> [StoredTrunk] {
-        try pool.read { db in try fetchStoredTrunks(db) }
-    }
-
     public func storedRoutes() async throws -> [StoredRoute] {
         try await pool.read { db in try Self.fetchStoredRoutes(db) }
-    }
-
-    // TODO(split): the synchronous form for DirectoryWatcher.reload (Sources/Server); delete it then.
-    @available(*, noasync, message: "blocks on SQLite; await the async form")
-    public func storedRoutes() throws -> [StoredRoute] {
-        try pool.read { db in try Self.fetchStoredRoutes(db) }
     }
 
     func fetchStoredTrunks(_ db: Database) throws -> [StoredTrunk] {

@@ -27,10 +27,9 @@ public final class CentralinoStore: Sendable {
     }
 
     /// Makes sure the tenant named `default` exists (fresh UUID, domain `default`) and returns it.
-    // TODO(split): synchronous, not `noasync`, because `Serve.run` (async) calls it; `apply` too.
     @discardableResult
-    public func ensureDefaultTenant() throws -> Tenant {
-        try pool.write { db in
+    public func ensureDefaultTenant() async throws -> Tenant {
+        try await pool.write { db in
             if let row = try Row.fetchOne(db, sql: "SELECT * FROM tenant WHERE name = ?", arguments: [Tenant.defaultName]) {
                 return try Self.tenant(row)
             }
@@ -44,10 +43,8 @@ public final class CentralinoStore: Sendable {
     }
 
     /// A number that changes whenever any process commits a change.
-    // TODO(split): synchronous, not `noasync`, because `DirectoryWatcher.run` (async) calls it; then
-    // make it async (and let `/healthz` call it instead of `checkReadable()`).
-    public func revision() throws -> Int {
-        try pool.read { db in try Self.revision(db) }
+    public func revision() async throws -> Int {
+        try await pool.read { db in try Self.revision(db) }
     }
 
     /// Throws when the database cannot be read: the health check.
@@ -56,9 +53,8 @@ public final class CentralinoStore: Sendable {
     }
 
     /// Every tenant. The admin panel uses `tenantRecords()`.
-    // TODO(split): synchronous, not `noasync`, because `Serve.run` (async) calls it; then make it async.
-    public func tenants() throws -> [Tenant] {
-        try pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM tenant ORDER BY name").map(Self.tenant) }
+    public func tenants() async throws -> [Tenant] {
+        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM tenant ORDER BY name").map(Self.tenant) }
     }
 
     public func extensions(of tenant: UUID) async throws -> [Extension] {
@@ -77,12 +73,6 @@ public final class CentralinoStore: Sendable {
     /// Every AMI user with its secret decrypted, for the server's in-memory directory.
     public func amiAccounts() async throws -> [AMIAccount] {
         try await pool.read { db in try self.fetchAMIAccounts(db) }
-    }
-
-    // TODO(split): the synchronous form for DirectoryWatcher.reload (Sources/Server); delete it then.
-    @available(*, noasync, message: "blocks on SQLite; await the async form")
-    public func amiAccounts() throws -> [AMIAccount] {
-        try pool.read { db in try fetchAMIAccounts(db) }
     }
 
     func fetchAMIAccounts(_ db: Database) throws -> [AMIAccount] {

@@ -25,8 +25,7 @@ struct Apply: AsyncParsableCommand {
             let store = try CentralinoStore(dataDirectory: dataDirectory)
             // The file first: it may give the default tenant its UUID on a fresh data directory.
             let summary = try await store.apply(document)
-            // TODO(split): synchronous until `Serve.run` awaits an async `ensureDefaultTenant()`.
-            try store.ensureDefaultTenant()
+            try await store.ensureDefaultTenant()
             print(
                 "applied \(file): \(summary.tenants) tenant(s), \(summary.extensions) extension(s), \(summary.trunks) trunk(s), "
                     + "\(summary.outboundRoutes) outbound route(s), \(summary.amiUsers) AMI user(s)")

@@ -24,7 +24,7 @@ struct DirectoryWatcher: Service {
 
     /// Loads the directory once; call before serving.
     func load() async throws -> Int {
-        let revision = try store.revision()
+        let revision = try await store.revision()
         try await reload()
         return revision
     }
@@ -33,7 +33,7 @@ struct DirectoryWatcher: Service {
         directory.replace(with: try await store.activeAMIAccounts(), logger: logger)
         // The store's records become the SIP directory's own types here: neither SIP nor calls import the store.
         sipDirectory.replace(
-            tenants: try store.tenants(), extensions: try await store.storedExtensions().map(DirectoryExtension.init),
+            tenants: try await store.tenants(), extensions: try await store.storedExtensions().map(DirectoryExtension.init),
             trunks: try await store.storedTrunks().map(DirectoryTrunk.init),
             routes: try await store.storedRoutes().map { (tenant: $0.tenant, route: $0.route) })
     }
@@ -43,7 +43,7 @@ struct DirectoryWatcher: Service {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             try? await Task.sleep(for: Self.pollInterval)
             do {
-                let revision = try store.revision()
+                let revision = try await store.revision()
                 guard revision != seen else { continue }
                 try await reload()
                 seen = revision

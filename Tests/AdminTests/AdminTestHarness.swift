@@ -25,7 +25,7 @@ struct AdminTestHarness {
     init() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("admin-tests-\(UUID().uuidString)")
         store = try CentralinoStore(dataDirectory: directory)
-        try store.ensureDefaultTenant()
+        try await store.ensureDefaultTenant()
         acme = try await store.createTenant(name: "acme", domain: "acme.test", toneCountry: "it")
         beta = try await store.createTenant(name: "beta", domain: "beta.test", toneCountry: "it")
         configuration.bcryptCost = 4

@@ -24,15 +24,19 @@ final class TenantLimitsStoreTests: XCTestCase {
         let store = try CentralinoStore(dataDirectory: directory)
         try await store.apply(
             try ProvisioningParser.parse(yaml: tenantYAML("{ channels: 6, rtp_port_pairs: 3, ami_sessions: 2, originates_per_second: 0 }")))
-        XCTAssertEqual(try store.tenants().first?.limits, TenantLimits(channels: 6, rtpPortPairs: 3, amiSessions: 2, originatesPerSecond: 0))
+        let applied = try await store.tenants().first?.limits
+        XCTAssertEqual(applied, TenantLimits(channels: 6, rtpPortPairs: 3, amiSessions: 2, originatesPerSecond: 0))
         // No `limits` mapping: the stored ones stay.
         try await store.apply(try ProvisioningParser.parse(yaml: tenantYAML(nil)))
-        XCTAssertEqual(try store.tenants().first?.limits.channels, 6)
+        let keptChannels = try await store.tenants().first?.limits.channels
+        XCTAssertEqual(keptChannels, 6)
         // A mapping sets all four: absent keys return to the node's default.
         try await store.apply(try ProvisioningParser.parse(yaml: tenantYAML("{ ami_sessions: 4 }")))
-        XCTAssertEqual(try store.tenants().first?.limits, TenantLimits(amiSessions: 4))
+        let replaced = try await store.tenants().first?.limits
+        XCTAssertEqual(replaced, TenantLimits(amiSessions: 4))
         try await store.apply(try ProvisioningParser.parse(yaml: tenantYAML("{}")))
-        XCTAssertEqual(try store.tenants().first?.limits, TenantLimits())
+        let reset = try await store.tenants().first?.limits
+        XCTAssertEqual(reset, TenantLimits())
     }
 
     func testBadLimitsNameTheLineAndField() {

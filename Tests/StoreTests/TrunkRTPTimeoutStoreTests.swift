@@ -29,7 +29,8 @@ final class TrunkRTPTimeoutStoreTests: XCTestCase {
         try await store.apply(try ProvisioningParser.parse(yaml: yaml("3")))
         var trunks = try await store.storedTrunks()
         XCTAssertEqual(trunks.first?.trunk.rtpTimeout, 3)
-        let tenant = try XCTUnwrap(store.tenants().first)
+        let tenants = try await store.tenants()
+        let tenant = try XCTUnwrap(tenants.first)
         let record = try await store.trunkRecord("carrier", tenant: tenant.uuid)
         XCTAssertEqual(record.trunk.rtpTimeout, 3)
         // 0 = never reaped, kept distinct from "absent".
@@ -57,7 +58,8 @@ final class TrunkRTPTimeoutStoreTests: XCTestCase {
     func testTheAdminSaveRefusesAnOutOfRangeTimeout() async throws {
         let store = try CentralinoStore(dataDirectory: directory)
         try await store.apply(try ProvisioningParser.parse(yaml: yaml(nil)))
-        let tenant = try XCTUnwrap(store.tenants().first)
+        let tenants = try await store.tenants()
+        let tenant = try XCTUnwrap(tenants.first)
         await assertThrowsAsync {
             try await store.saveTrunk(
                 Trunk(name: "carrier", host: "127.0.0.1", port: 5060, rtpTimeout: 86_401),
