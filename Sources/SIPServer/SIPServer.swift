@@ -133,20 +133,20 @@ public struct SIPServer: Service {
     public func run() async throws {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             core.tick(now: .now()).forEach(hub.send)
-            persistChanges()
+            await persistChanges()
             try? await Task.sleep(for: Self.tickInterval)
         }
-        persistChanges()
+        await persistChanges()
         tcp.close(promise: nil)
         tls?.close(promise: nil)
         hub.closeAll()
     }
 
-    private func persistChanges() {
+    private func persistChanges() async {
         let changes = core.takeChanges(wallClock: SIPClock.wallSeconds())
         guard !changes.isEmpty else { return }
         do {
-            try store.replaceRegistrations(changes)
+            try await store.replaceRegistrations(changes)
         } catch {
             logger.error("cannot persist registrations", metadata: ["error": "\(error)"])
         }

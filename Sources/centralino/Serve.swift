@@ -215,7 +215,7 @@ struct Serve: AsyncParsableCommand {
 
         let dataDirectory = URL(fileURLWithPath: EnvironmentOption.resolve(dataDir, "CENTRALINO_DATA_DIR", default: "./centralino-data"))
         let store = try CentralinoStore(dataDirectory: dataDirectory)
-        try store.ensureDefaultTenant()
+        try await store.ensureDefaultTenant()
         let directory = AMIDirectory()
         let sipDirectory = SIPDirectory()
         let watcher = DirectoryWatcher(store: store, directory: directory, sipDirectory: sipDirectory, logger: logger)
@@ -227,7 +227,7 @@ struct Serve: AsyncParsableCommand {
         let sipSettings = try sipConfiguration(sipAddress, descriptors: descriptors)
         // The SIP stack first, then the call engine attached to it, then the SIP listeners: a request
         // never arrives before there is a call engine to route it to.
-        let stack = SIPStack(configuration: sipSettings, directory: sipDirectory, registrations: try store.registrations(), logger: logger)
+        let stack = SIPStack(configuration: sipSettings, directory: sipDirectory, registrations: try await store.registrations(), logger: logger)
         let calls = try await CallService.start(sip: stack, media: media, events: bus, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
         let sip: SIPServer
         do {
@@ -267,7 +267,7 @@ struct Serve: AsyncParsableCommand {
         }
 
         var banner = ["Centralino serving data directory \(dataDirectory.path)"]
-        for tenant in try store.tenants() {
+        for tenant in try await store.tenants() {
             banner.append("tenant \(tenant.name) uuid \(tenant.uuid.uuidString.lowercased()) domain \(tenant.domain)")
         }
         banner.append(contentsOf: admin.bannerLines)
