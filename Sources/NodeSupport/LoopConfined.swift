@@ -11,19 +11,6 @@ extension EventLoop {
             if let object = box.value { body(object) }
         }
     }
-
-    /// Runs `body` on this loop with a loop-confined object, from any thread.
-    package func executeConfined<T: AnyObject>(_ object: T, _ body: @escaping (T) -> Void) {
-        if inEventLoop {
-            body(object)
-            return
-        }
-        let bound = NIOLoopBound((object, body), eventLoop: self)
-        execute {
-            let (object, body) = bound.value
-            body(object)
-        }
-    }
 }
 
 package final class WeakBox<T: AnyObject> {
