@@ -12,6 +12,10 @@ final class MediaRelayAdapter: CallMediaRelay {
     /// The address phones and trunks are told to send audio to, for a leg toward `destination`.
     let advertisedHost: @Sendable (SIPEndpoint) -> String
     let logger: Logger
+    /// Leg openings in flight (each a task awaiting the media engine), owned here: removed when they
+    /// finish, cancelled and waited for at shutdown (`CallEngine+Shutdown`). Confined to `loop`.
+    private(set) var openings: [Int: Task<Void, Never>] = [:]
+    private var nextOpening = 0
 
     init(engine: MediaEngine, loop: any EventLoop, logger: Logger, advertisedHost: @escaping @Sendable (SIPEndpoint) -> String) {
         self.engine = engine
@@ -29,16 +33,22 @@ final class MediaRelayAdapter: CallMediaRelay {
         let host = advertisedHost(destination)
         let peerHost = destination.ip
         let logger = self.logger
-        Task {
-            do {
-                let leg = try await engine.openLeg()
-                loop.execute {
-                    bound.value(.success(MediaPortAdapter(engine: engine, leg: leg, host: host, peerHost: peerHost, logger: logger)))
-                }
-            } catch {
-                loop.execute { bound.value(.failure(error)) }
+        let id = nextOpening
+        nextOpening += 1
+        let owner = NIOLoopBound(self, eventLoop: loop)
+        openings[id] = Task {
+            let result: Result<MediaLeg, any Error>
+            do { result = .success(try await engine.openLeg()) } catch { result = .failure(error) }
+            loop.execute {
+                owner.value.openings[id] = nil
+                bound.value(result.map { MediaPortAdapter(engine: engine, leg: $0, host: host, peerHost: peerHost, logger: logger) })
             }
         }
+    }
+
+    /// Cancels the leg openings in flight (at shutdown); each still reports to its caller when it ends.
+    func cancelOpenings() {
+        for task in openings.values { task.cancel() }
     }
 }
 
