@@ -191,6 +191,11 @@ struct Serve: AsyncParsableCommand {
     var httpsBind: String?
     @Option(help: "Seconds a TLS connection may take to complete its handshake (env CENTRALINO_TLS_HANDSHAKE_TIMEOUT; default 10).")
     var tlsHandshakeTimeout: Int?
+    @Option(
+        help:
+            "Seconds shutdown waits for the calls it ends (BYE, CANCEL) before closing SIP and media (env CENTRALINO_SHUTDOWN_GRACE; default 5)."
+    )
+    var shutdownGrace: Int?
 
     func run() async throws {
         let level = EnvironmentOption.resolve(logLevel, "CENTRALINO_LOG_LEVEL", default: "info")
@@ -228,7 +233,9 @@ struct Serve: AsyncParsableCommand {
         // The SIP stack first, then the call engine attached to it, then the SIP listeners: a request
         // never arrives before there is a call engine to route it to.
         let stack = SIPStack(configuration: sipSettings, directory: sipDirectory, registrations: try await store.registrations(), logger: logger)
-        let calls = try await CallService.start(sip: stack, media: media, events: bus, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+        let grace = try shutdownGraceDuration()
+        let calls = try await CallService.start(
+            sip: stack, media: media, events: bus, group: MultiThreadedEventLoopGroup.singleton, shutdownGrace: grace, logger: logger)
         let sip: SIPServer
         do {
             sip = try await SIPServer.bind(
@@ -277,14 +284,16 @@ struct Serve: AsyncParsableCommand {
         if let amiTLS = ami.tlsListeningDescription { banner.append("AMI over TLS listening on \(amiTLS)") }
         let announcer = ReadyAnnouncer(lines: banner, waitForListeners: { await admin.waitUntilListening() })
 
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [
-                    .init(service: ami), .init(service: calls), .init(service: sip), .init(service: admin), .init(service: watcher),
-                    .init(service: announcer),
-                ],
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        // Stopped in reverse order (Serve+Shutdown.swift): AMI and HTTP, then calls, SIP, media.
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [
+                .init(service: MediaService(media: media, logger: logger)), .init(service: sip), .init(service: calls),
+                .init(service: ServicesTogether(services: [ami, admin])), .init(service: watcher), .init(service: announcer),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = grace + Self.shutdownMargin
+        groupConfiguration.maximumCancellationDuration = Self.shutdownCancellationLimit
+        try await ServiceGroup(configuration: groupConfiguration).run()
         logger.info("Centralino stopped")
     }
 
