@@ -1,0 +1,122 @@
+"""Orderly shutdown (SIGTERM) of a node with a call up, against real peers.
+
+Two SIPp phones of acme talk through Centralino (100 calls 101; both answer and then wait for a BYE).
+On SIGTERM the node must stop accepting AMI and HTTP first (an AMI session is closed before it sees
+any Hangup), then end the call with a BYE to each phone, then close SIP and media and exit 0 within
+the grace period (plus a margin); its RTP ports are free afterwards.
+"""
+
+from __future__ import annotations
+
+import signal
+import socket
+import threading
+import time
+from typing import Dict, Optional
+
+import calltools as ct
+from calltools import SCENARIOS, sipp_ok
+
+GRACE = 3
+# What the rest of the shutdown may take beyond the grace period (Serve.shutdownMargin is 5 s).
+MARGIN = 5.0
+
+# This module's own server: the test stops it.
+pbx = ct.pbx_fixture("shutdown", "--shutdown-grace", str(GRACE))
+
+
+def accepts(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+def udp_port_free(port: int) -> bool:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def test_sigterm_ends_calls_with_bye_after_ami_and_http_close(pbx, peers, recorders):
+    mon = recorders("monitor")
+    callee = peers.phone("101", ct.uas_scenario(peers.workdir, "answer", ring=200, end="wait", wait=30000))
+    caller = peers.caller("100", "101", str(SCENARIOS / "uac_call_wait_bye.xml"), timeout=30)
+
+    def up() -> bool:
+        channels = ct.channels_now(mon)
+        return len(channels) == 2 and all(c.get("ChannelStateDesc") == "Up" for c in channels)
+    assert ct.wait_until(up, 10, 0.2), "the call did not come up: %s" % ct.channels_now(mon)
+
+    # Centralino's RTP ports of both legs (its SDP toward each phone).
+    invite = callee.wait_for_message(lambda m: m.direction == "received" and m.start.startswith("INVITE"), 5)
+    ok = caller.wait_for_message(lambda m: m.direction == "received" and m.is_response and m.status == 200
+                                 and m.method == "INVITE", 5)
+    assert invite is not None and ok is not None
+    rtp_ports = [ct.sdp_media(invite.body)[1], ct.sdp_media(ok.body)[1]]
+    assert all(p is not None and pbx.rtp_low <= p <= pbx.rtp_high for p in rtp_ports), rtp_ports
+    assert not any(udp_port_free(p) for p in rtp_ports), "the call's RTP ports should be held while it is up"
+
+    # When each thing happened after SIGTERM (monotonic seconds).
+    seen: Dict[str, Optional[float]] = {"ami_closed": None, "ami_refused": None, "http_refused": None,
+                                        "bye_100": None, "bye_101": None}
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            now = time.monotonic()
+            if seen["ami_closed"] is None and not mon._t.is_alive():
+                seen["ami_closed"] = now
+            if seen["ami_refused"] is None and not accepts(pbx.ami_port):
+                seen["ami_refused"] = now
+            if seen["http_refused"] is None and not accepts(pbx.http_port):
+                seen["http_refused"] = now
+            for name, phone in (("bye_100", caller), ("bye_101", callee)):
+                if seen[name] is None and any(m.direction == "received" and m.start.startswith("BYE")
+                                              for m in phone.messages_so_far()):
+                    seen[name] = now
+            time.sleep(0.005)
+
+    mark = mon.mark()
+    watcher = threading.Thread(target=watch, daemon=True)
+    started = time.monotonic()
+    pbx.proc.send_signal(signal.SIGTERM)
+    watcher.start()
+    try:
+        code = pbx.proc.wait(GRACE + MARGIN)
+    finally:
+        exited = time.monotonic()
+        stop.set()
+        watcher.join(2)
+    log = pbx.log_text()
+    assert code == 0, "serve exited with %s after SIGTERM\n%s" % (code, ct.tail(log, 40))
+    assert exited - started < GRACE + MARGIN
+
+    rc, re_ = caller.wait(10), callee.wait(10)
+    sipp_ok(rc, "caller 100 (gets a BYE from Centralino at shutdown, answers 200)")
+    sipp_ok(re_, "callee 101 (gets a BYE from Centralino at shutdown, answers 200)")
+    assert len(rc.received_requests("BYE")) >= 1 and len(re_.received_requests("BYE")) >= 1
+
+    # AMI and HTTP stopped before the call was ended: the AMI session was closed without seeing the
+    # hang-up, and neither listener accepted any more by the time a phone had its BYE.
+    hangup_events = [m.event for m in mon.events(mark) if m.event in ("HangupRequest", "SoftHangupRequest", "Hangup")]
+    assert not hangup_events, "the AMI session saw the calls end; AMI must close first: %s" % hangup_events
+    assert all(seen[k] is not None for k in seen), seen
+    first_bye = min(seen["bye_100"], seen["bye_101"])
+    for k in ("ami_closed", "ami_refused", "http_refused"):
+        assert seen[k] <= first_bye, "%s after the first BYE: %s" % (k, seen)
+
+    # The logs say the order too: calls ended before media was closed, and nothing was left waiting.
+    ending, ended, media = (log.find("shutdown: ending calls"), log.find("shutdown: every call ended"),
+                            log.find("shutdown: media legs closed"))
+    assert 0 <= ending < ended < media, ct.tail(log, 40)
+    assert "Centralino stopped" in log
+
+    for port in rtp_ports:
+        assert udp_port_free(port) and udp_port_free(port + 1), "RTP/RTCP port %d still bound" % port
