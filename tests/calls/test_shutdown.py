@@ -3,16 +3,20 @@
 Two SIPp phones of acme talk through Centralino (100 calls 101; both answer and then wait for a BYE).
 On SIGTERM the node must stop accepting AMI and HTTP first (an AMI session is closed before it sees
 any Hangup), then end the call with a BYE to each phone, then close SIP and media and exit 0 within
-the grace period (plus a margin); its RTP ports are free afterwards.
+the grace period (plus a margin); its RTP ports are free afterwards. A phone that never answers its
+BYE holds the node for the grace period only, and an INVITE during that time gets 503.
 """
 
 from __future__ import annotations
 
+import re
 import signal
 import socket
 import threading
 import time
 from typing import Dict, Optional
+
+import pytest
 
 import calltools as ct
 from calltools import SCENARIOS, sipp_ok
@@ -21,8 +25,14 @@ GRACE = 3
 # What the rest of the shutdown may take beyond the grace period (Serve.shutdownMargin is 5 s).
 MARGIN = 5.0
 
-# This module's own server: the test stops it.
-pbx = ct.pbx_fixture("shutdown", "--shutdown-grace", str(GRACE))
+
+
+@pytest.fixture
+def pbx(tmp_path_factory):
+    """A server of its own per test: each test stops it."""
+    srv = ct.Server(tmp_path_factory.mktemp("pbx"), name="shutdown", extra_args=["--shutdown-grace", str(GRACE)])
+    yield srv
+    srv.stop()
 
 
 def accepts(port: int) -> bool:
@@ -120,3 +130,50 @@ def test_sigterm_ends_calls_with_bye_after_ami_and_http_close(pbx, peers, record
 
     for port in rtp_ports:
         assert udp_port_free(port) and udp_port_free(port + 1), "RTP/RTCP port %d still bound" % port
+
+
+def test_a_peer_that_never_answers_its_bye_holds_shutdown_for_the_grace_period_only(pbx, peers, recorders):
+    mon = recorders("monitor")
+    # The callee takes the BYE and never answers it (its retransmissions too): a stuck peer.
+    answer = ct.uas_scenario(peers.workdir, "answer", ring=200, end="wait", wait=30000)
+    text = re.sub(r'(<recv request="BYE"[^>]*/>)\s*<send>.*?</send>', r'\1\n  <pause milliseconds="15000"/>',
+                  open(answer).read(), count=1, flags=re.S)
+    stuck = peers.workdir / "uas_answer_ignore_bye.xml"
+    stuck.write_text(text)
+    callee = peers.phone("101", str(stuck), timeout=30)
+    caller = peers.caller("100", "101", str(SCENARIOS / "uac_call_wait_bye.xml"), timeout=30)
+    assert ct.wait_until(lambda: len(ct.channels_now(mon)) == 2 and all(
+        c.get("ChannelStateDesc") == "Up" for c in ct.channels_now(mon)), 10, 0.2), ct.channels_now(mon)
+
+    started = time.monotonic()
+    pbx.proc.send_signal(signal.SIGTERM)
+    assert callee.wait_for_message(lambda m: m.direction == "received" and m.start.startswith("BYE"), GRACE)
+
+    # Still draining: a new call is refused with 503 (before any digest challenge).
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    s.settimeout(2)
+    port = s.getsockname()[1]
+    s.sendto(("INVITE sip:101@%s SIP/2.0\r\n"
+              "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKshutdown1;rport\r\n"
+              "From: <sip:102@%s>;tag=shut1\r\nTo: <sip:101@%s>\r\nCall-ID: shutdown-invite-1\r\n"
+              "CSeq: 1 INVITE\r\nContact: <sip:102@127.0.0.1:%d>\r\nMax-Forwards: 70\r\n"
+              "Content-Length: 0\r\n\r\n" % (ct.DOMAIN_A, port, ct.DOMAIN_A, ct.DOMAIN_A, port)).encode(),
+             ("127.0.0.1", pbx.sip_port))
+    replies = []
+    try:
+        while not replies or replies[-1].startswith("SIP/2.0 1"):   # past 100 Trying to the final answer
+            replies.append(s.recv(4096).decode("utf-8", "replace"))
+    finally:
+        s.close()
+    assert replies[-1].startswith("SIP/2.0 503"), replies
+
+    code = pbx.proc.wait(GRACE + MARGIN)
+    elapsed = time.monotonic() - started
+    log = pbx.log_text()
+    assert code == 0, ct.tail(log, 40)
+    assert GRACE - 0.5 <= elapsed < GRACE + MARGIN, "exited %.2f s after SIGTERM (grace %d s)" % (elapsed, GRACE)
+    assert "shutdown: calls still ending when the grace period ran out" in log, ct.tail(log, 40)
+    rc = caller.wait(10)
+    sipp_ok(rc, "caller 100 (gets a BYE from Centralino at shutdown, answers 200)")
+    callee.stop()
