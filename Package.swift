@@ -9,6 +9,8 @@ let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 let nioSSL = Target.Dependency.product(name: "NIOSSL", package: "swift-nio-ssl")
 let nioTLS = Target.Dependency.product(name: "NIOTLS", package: "swift-nio")
+let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
+let prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
 
 let package = Package(
     name: "Centralino",
@@ -32,6 +34,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // Pure protocol and domain code: no sockets, no clocks, no database.
@@ -54,7 +58,7 @@ let package = Package(
         .target(
             name: "SIPServer",
             dependencies: [
-                "NodeSupport", "SIP", "PBX", "Store", crypto, nioCore, nioPosix, nioConcurrency, nioSSL, logging, lifecycle,
+                "NodeSupport", "SIP", "PBX", "Store", crypto, nioCore, nioPosix, nioConcurrency, nioSSL, logging, lifecycle, metrics,
             ]),
         // The call engine and its SIP call driver, media adapter, tenant capacity; `CallControl` for AMI.
         .target(
@@ -66,7 +70,7 @@ let package = Package(
         .target(
             name: "AMIServer",
             dependencies: [
-                "NodeSupport", "Calls", "AMI", "PBX", nioCore, nioPosix, nioConcurrency, nioSSL, logging, lifecycle,
+                "NodeSupport", "Calls", "AMI", "PBX", nioCore, nioPosix, nioConcurrency, nioSSL, logging, lifecycle, metrics,
             ]),
         // The admin panel and REST API (Hummingbird).
         .target(
@@ -75,12 +79,12 @@ let package = Package(
                 "Store", "PBX", "AMI", crypto, logging, lifecycle, nioCore, nioPosix, nioConcurrency,
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
-                .product(name: "HummingbirdTLS", package: "hummingbird"), nioSSL,
+                .product(name: "HummingbirdTLS", package: "hummingbird"), nioSSL, metrics, prometheus,
             ]),
         .executableTarget(
             name: "centralino",
             dependencies: [
-                "AMIServer", "Calls", "SIPServer", "NodeSupport", "Admin", "Store", "PBX", "SIP", "AMI", "Media", logging, lifecycle, nioSSL,
+                "AMIServer", "Calls", "SIPServer", "NodeSupport", "Admin", "Store", "PBX", "SIP", "AMI", "Media", logging, lifecycle, nioSSL, metrics,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "MediaBenchmarks", dependencies: ["Media", nioCore, nioPosix], path: "Benchmarks/MediaBenchmarks"),
@@ -95,7 +99,7 @@ let package = Package(
             dependencies: [
                 "Admin", "Store", "PBX", "AMI", crypto,
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"), metrics, prometheus,
             ]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "PBX", "AMI"]),
         .testTarget(name: "SIPServerTests", dependencies: ["SIPServer", "NodeSupport"]),

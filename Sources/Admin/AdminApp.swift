@@ -79,59 +79,6 @@ final class AdminApp: Sendable {
         let merged = await live.securityEvents(tenant: tenant, limit: limit) + securityLog.recent(tenant: tenant, limit: limit)
         return Array(merged.sorted { $0.time > $1.time }.prefix(limit))
     }
-
-    /// The whole `/metrics` text: counters, the server's counters, node gauges, per-tenant capacity.
-    func metricsText() async -> String {
-        let text = metrics.render(gauges: await gauges(), serverCounters: await live.serverCounters())
-        let families = await tenantCapacityFamilies()
-        return families.isEmpty ? text : text + families.flatMap(\.lines).joined(separator: "\n") + "\n"
-    }
-
-    /// Per-tenant capacity: what each tenant holds of the node's pools against its limits, and how
-    /// often a limit refused it (labelled `tenant="<name>"`).
-    func tenantCapacityFamilies() async -> [MetricFamily] {
-        var families = [
-            MetricFamily(name: "centralino_tenant_channels", help: "Channels the tenant holds.", kind: .gauge),
-            MetricFamily(name: "centralino_tenant_channels_limit", help: "The tenant's channel limit.", kind: .gauge),
-            MetricFamily(name: "centralino_tenant_rtp_port_pairs", help: "RTP port pairs (media legs) the tenant holds.", kind: .gauge),
-            MetricFamily(name: "centralino_tenant_rtp_port_pairs_limit", help: "The tenant's RTP port pair limit.", kind: .gauge),
-            MetricFamily(name: "centralino_tenant_ami_sessions", help: "Authenticated AMI sessions of the tenant.", kind: .gauge),
-            MetricFamily(name: "centralino_tenant_ami_sessions_limit", help: "The tenant's AMI session limit.", kind: .gauge),
-            MetricFamily(
-                name: "centralino_tenant_originates_per_second_limit", help: "The tenant's originate rate limit (0 = unlimited).", kind: .gauge),
-            MetricFamily(name: "centralino_tenant_capacity_refusals_total", help: "Requests refused by a tenant limit, by limit.", kind: .counter),
-        ]
-        for tenant in ((try? await store.tenantRecords()) ?? []).map(\.tenant) {
-            guard let capacity = await live.capacity(tenant: tenant.uuid) else { return [] }
-            let label = "tenant=\"\(CentralinoMetrics.escape(tenant.name))\""
-            let values = [
-                capacity.channels, capacity.channelsLimit, capacity.rtpPortPairs, capacity.rtpPortPairsLimit,
-                capacity.amiSessions, capacity.amiSessionsLimit, capacity.originatesPerSecondLimit,
-            ]
-            for (index, value) in values.enumerated() { families[index].samples.append((label, value)) }
-            for limit in ["channels", "rtp_port_pairs", "ami_sessions", "originate_rate"] {
-                families[7].samples.append(("\(label),limit=\"\(limit)\"", capacity.refusals[limit] ?? 0))
-            }
-        }
-        return families
-    }
-
-    /// Live totals over every tenant, for `/metrics`.
-    func gauges() async -> [(name: String, help: String, value: Int)] {
-        var sessions = 0
-        var registrations = 0
-        var calls = 0
-        for tenant in ((try? await store.tenantRecords()) ?? []).map(\.tenant) {
-            sessions += await live.amiSessions(tenant: tenant.uuid).count
-            registrations += await live.registrations(tenant: tenant.uuid).count
-            calls += await live.activeCalls(tenant: tenant.uuid)
-        }
-        return [
-            ("centralino_ami_sessions", "Authenticated AMI sessions.", sessions),
-            ("centralino_registrations", "Registered SIP contacts.", registrations),
-            ("centralino_active_calls", "Calls in progress.", calls),
-        ]
-    }
 }
 
 /// A signed-in panel request: its session (for the CSRF token and flash) and administrator.

@@ -15,8 +15,8 @@ public protocol AdminLiveStatus: Sendable {
     func securityEvents(tenant: UUID, limit: Int) async -> [LiveSecurityEvent]
     /// Calls in progress in `tenant` (0 until the call engine exists).
     func activeCalls(tenant: UUID) async -> Int
-    /// Node-wide counters the server keeps (name, help, value), served at `/metrics` as counters.
-    func serverCounters() async -> [(name: String, help: String, value: Int)]
+    /// Node-wide values the server keeps (SIP send errors, RTP relay totals), served at `/metrics`.
+    func serverMetrics() async -> [MetricFamily]
     /// Closes the live AMI sessions of `username` in `tenant`, or of every user of the tenant when
     /// `username` is nil. Returns how many sessions were closed.
     @discardableResult
@@ -28,5 +28,5 @@ public protocol AdminLiveStatus: Sendable {
 extension AdminLiveStatus {
     public func activeCalls(tenant: UUID) async -> Int { 0 }
     public func capacity(tenant: UUID) async -> LiveTenantCapacity? { nil }
-    public func serverCounters() async -> [(name: String, help: String, value: Int)] { [] }
+    public func serverMetrics() async -> [MetricFamily] { [] }
 }

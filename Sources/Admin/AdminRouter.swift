@@ -11,6 +11,8 @@ public enum AdminRouter {
     ) -> Router<AdminRequestContext> {
         let app = AdminApp(store: store, live: live, configuration: configuration, metrics: metrics, logger: logger)
         let router = Router(context: AdminRequestContext.self)
+        // Request counts and durations by route, method and status, through swift-metrics.
+        router.add(middleware: MetricsMiddleware())
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: BodyLimitMiddleware(limit: configuration.maximumBodySize))
         AuthRoutes.register(on: router, app: app)

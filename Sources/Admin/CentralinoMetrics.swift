@@ -1,77 +1,83 @@
-import NIOConcurrencyHelpers
+import CoreMetrics
+import Foundation
+import Prometheus
 
-/// Counters served at `/metrics` in Prometheus' text format. The admin panel counts its own logins;
-/// the server feeds AMI logins and originates through `record(_:)`. Gauges (sessions,
-/// registrations, calls) are read from `AdminLiveStatus` at scrape time.
+/// The node's metrics registry, served at `/metrics` in Prometheus' text format.
+///
+/// One `PrometheusCollectorRegistry` holds everything counted through swift-metrics: the node
+/// bootstraps `MetricsSystem` with `factory` (`centralino serve`), so the SIP and AMI counters,
+/// timers and recorders and Hummingbird's request metrics (`MetricsMiddleware`) land here. The
+/// panel's own counters (admin and AMI logins, originates) are made on the registry directly, with
+/// their help text. Values that another part of the node owns (sessions, registrations, calls,
+/// tenant capacity, RTP totals) are read at scrape time by `AdminApp.metricsText()` instead.
 public final class CentralinoMetrics: Sendable {
     /// Something that happened, to be counted.
     public enum Event: Sendable {
         case adminLogin(succeeded: Bool)
         case amiLogin(succeeded: Bool)
-        /// An Originate's outcome: `success`, `failure`, `denied`, `timeout`…
+        /// An Originate's outcome: `answered`, `failed`, `refused`, `limited`… (a bounded set).
         case originate(result: String)
     }
 
-    private struct Key: Hashable, Comparable {
-        let name: String
-        let labels: String
-        static func < (lhs: Key, rhs: Key) -> Bool { (lhs.name, lhs.labels) < (rhs.name, rhs.labels) }
-    }
-
-    static let help: [String: String] = [
-        "centralino_admin_logins_total": "Admin panel logins by result.",
-        "centralino_ami_logins_total": "AMI logins by result.",
-        "centralino_originates_total": "AMI Originate actions by result.",
+    /// Histogram buckets of the node's timers, by metric label (seconds).
+    static let durationBuckets: [String: [Duration]] = [
+        // From Originate accepted to its outcome: includes the ringing time, up to the Originate's timeout.
+        "centralino_originate_duration_seconds": [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120].map { Duration.milliseconds(Int64($0 * 1000)) }
+    ]
+    /// Histogram buckets of the node's recorders, by metric label.
+    static let valueBuckets: [String: [Double]] = [
+        // Events drained at once from one AMI session's queue (bounded by --ami-event-queue-limit).
+        "centralino_ami_event_queue_depth": [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000]
     ]
 
-    private let counters = NIOLockedValueBox<[Key: Int]>([
-        Key(name: "centralino_admin_logins_total", labels: "result=\"ok\""): 0,
-        Key(name: "centralino_admin_logins_total", labels: "result=\"failed\""): 0,
-        Key(name: "centralino_ami_logins_total", labels: "result=\"ok\""): 0,
-        Key(name: "centralino_ami_logins_total", labels: "result=\"failed\""): 0,
-    ])
+    /// Where every metric of this node is kept; `/metrics` emits it.
+    public let registry: PrometheusCollectorRegistry
+    /// The swift-metrics backend over `registry`, for `MetricsSystem.bootstrap`.
+    public let factory: PrometheusMetricsFactory
 
-    public init() {}
+    public init() {
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.durationHistogramBuckets = Self.durationBuckets
+        factory.valueHistogramBuckets = Self.valueBuckets
+        self.registry = registry
+        self.factory = factory
+        // Served from the start, at 0.
+        for ok in [true, false] {
+            _ = counter(.adminLogin(succeeded: ok))
+            _ = counter(.amiLogin(succeeded: ok))
+        }
+    }
 
     public func record(_ event: Event) {
-        let key: Key
+        counter(event).increment()
+    }
+
+    private func counter(_ event: Event) -> Prometheus.Counter {
         switch event {
-        case .adminLogin(let ok): key = Key(name: "centralino_admin_logins_total", labels: "result=\"\(ok ? "ok" : "failed")\"")
-        case .amiLogin(let ok): key = Key(name: "centralino_ami_logins_total", labels: "result=\"\(ok ? "ok" : "failed")\"")
-        case .originate(let result): key = Key(name: "centralino_originates_total", labels: "result=\"\(Self.escape(result))\"")
+        case .adminLogin(let ok):
+            return registry.makeCounter(
+                name: "centralino_admin_logins_total", labels: [("result", ok ? "ok" : "failed")], help: "Admin panel logins by result.")
+        case .amiLogin(let ok):
+            return registry.makeCounter(
+                name: "centralino_ami_logins_total", labels: [("result", ok ? "ok" : "failed")], help: "AMI logins by result.")
+        case .originate(let result):
+            return registry.makeCounter(name: "centralino_originates_total", labels: [("result", result)], help: "AMI Originate actions by result.")
         }
-        counters.withLockedValue { $0[key, default: 0] += 1 }
     }
 
-    /// The current value of a counter (for tests).
+    /// The registry's exposition text.
+    public func emit() -> String {
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
+    }
+
+    /// The current value of a sample (`labels` as exposed, e.g. `result="ok"`), for tests.
     public func value(_ name: String, labels: String) -> Int {
-        counters.withLockedValue { $0[Key(name: name, labels: labels)] ?? 0 }
-    }
-
-    /// The exposition text: every counter, the server's counters, then the given gauges (name, help, value).
-    func render(gauges: [(name: String, help: String, value: Int)], serverCounters: [(name: String, help: String, value: Int)] = []) -> String {
-        var lines: [String] = []
-        let snapshot = counters.withLockedValue { $0 }
-        var names = Set(snapshot.keys.map(\.name))
-        names.insert("centralino_originates_total")
-        for name in names.sorted() {
-            lines.append("# HELP \(name) \(Self.help[name] ?? name)")
-            lines.append("# TYPE \(name) counter")
-            for key in snapshot.keys.filter({ $0.name == name }).sorted() {
-                lines.append("\(name){\(key.labels)} \(snapshot[key] ?? 0)")
-            }
-        }
-        for counter in serverCounters {
-            lines.append("# HELP \(counter.name) \(counter.help)")
-            lines.append("# TYPE \(counter.name) counter")
-            lines.append("\(counter.name) \(counter.value)")
-        }
-        for gauge in gauges {
-            lines.append("# HELP \(gauge.name) \(gauge.help)")
-            lines.append("# TYPE \(gauge.name) gauge")
-            lines.append("\(gauge.name) \(gauge.value)")
-        }
-        return lines.joined(separator: "\n") + "\n"
+        let prefix = labels.isEmpty ? "\(name) " : "\(name){\(labels)} "
+        let line = emit().split(separator: "\n").first { $0.hasPrefix(prefix) }
+        return line.flatMap { Int($0.dropFirst(prefix.count)) } ?? 0
     }
 
     static func escape(_ value: String) -> String {

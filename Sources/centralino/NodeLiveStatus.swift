@@ -39,26 +39,43 @@ struct NodeLiveStatus: AdminLiveStatus {
         await calls.activeCalls(tenant: tenant)
     }
 
-    func serverCounters() async -> [(name: String, help: String, value: Int)] {
-        [("centralino_sip_send_errors_total", "SIP messages the kernel or a connection refused to send.", sip.sendErrors)]
-            + mediaCounters()
+    func serverMetrics() async -> [MetricFamily] {
+        [
+            MetricFamily(
+                name: "centralino_sip_send_errors_total", help: "SIP messages the kernel or a connection refused to send.", kind: .counter,
+                samples: [("", sip.sendErrors)])
+        ] + mediaFamilies()
     }
 
-    /// RTP relay counters: packets relayed, packets dropped by strict RTP, ports that could not be bound.
-    func mediaCounters() -> [(name: String, help: String, value: Int)] {
+    /// RTP relay counters, from the media engine's totals: packets received, relayed, dropped (by
+    /// reason; strict RTP's drops also under their older name), ports that could not be bound.
+    func mediaFamilies() -> [MetricFamily] {
         guard let media else { return [] }
         let totals = media.totals
+        func count(_ value: UInt64) -> Int { Int(clamping: value) }
         return [
-            ("centralino_rtp_packets_relayed_total", "RTP and RTCP packets relayed between bridged legs.", Int(clamping: totals.relayedSent)),
-            (
-                "centralino_rtp_packets_dropped_strict_total",
-                "RTP and RTCP packets dropped by strict RTP (a source other than the learnt one, or on probation).",
-                Int(clamping: totals.droppedWrongSource)
-            ),
-            (
-                "centralino_rtp_bind_failures_total", "RTP/RTCP ports that could not be bound (held by another socket).",
-                Int(clamping: media.bindFailures)
-            ),
+            MetricFamily(
+                name: "centralino_rtp_packets_received_total", help: "Valid RTP and RTCP packets received on media legs.", kind: .counter,
+                samples: [("kind=\"rtp\"", count(totals.rtpReceived)), ("kind=\"rtcp\"", count(totals.rtcpReceived))]),
+            MetricFamily(
+                name: "centralino_rtp_packets_relayed_total", help: "RTP and RTCP packets relayed between bridged legs.", kind: .counter,
+                samples: [("", count(totals.relayedSent))]),
+            MetricFamily(
+                name: "centralino_rtp_packets_dropped_total", help: "RTP and RTCP packets dropped, by reason.", kind: .counter,
+                samples: [
+                    ("reason=\"malformed\"", count(totals.droppedMalformed)),
+                    ("reason=\"strict_rtp\"", count(totals.droppedWrongSource)),
+                    ("reason=\"not_bridged\"", count(totals.droppedNotBridged)),
+                    ("reason=\"no_destination\"", count(totals.droppedNoDestination)),
+                    ("reason=\"overload\"", count(totals.droppedOverload)),
+                ]),
+            MetricFamily(
+                name: "centralino_rtp_packets_dropped_strict_total",
+                help: "RTP and RTCP packets dropped by strict RTP (a source other than the learnt one, or on probation).", kind: .counter,
+                samples: [("", count(totals.droppedWrongSource))]),
+            MetricFamily(
+                name: "centralino_rtp_bind_failures_total", help: "RTP/RTCP ports that could not be bound (held by another socket).",
+                kind: .counter, samples: [("", count(media.bindFailures))]),
         ]
     }
 

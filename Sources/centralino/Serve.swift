@@ -5,6 +5,7 @@ import Calls
 import Foundation
 import Logging
 import Media
+import Metrics
 import NIOCore
 import NIOPosix
 import NodeSupport
@@ -228,6 +229,8 @@ struct Serve: AsyncParsableCommand {
         let bus = AMIEventBus(logger: logger)
 
         let metrics = CentralinoMetrics()
+        // Once per process, before anything counts: swift-metrics users (SIP, AMI, Hummingbird) count into `/metrics`.
+        MetricsSystem.bootstrap(metrics.factory)
         let media = try makeMediaEngine(bindHost: sipAddress.host, logger: logger)
         let sipSettings = try sipConfiguration(sipAddress, descriptors: descriptors)
         // The SIP stack first, then the call engine attached to it, then the SIP listeners: a request

@@ -8,16 +8,18 @@ actor FakeLiveStatus: AdminLiveStatus {
     var events: [UUID: [LiveSecurityEvent]] = [:]
     var closed: [(tenant: UUID, username: String?)] = []
     var capacities: [UUID: LiveTenantCapacity] = [:]
+    var calls: [UUID: Int] = [:]
 
     func setSessions(_ list: [LiveAMISession], tenant: UUID) { sessions[tenant] = list }
     func setRegistrations(_ list: [LiveRegistration], tenant: UUID) { registered[tenant] = list }
     func setEvents(_ list: [LiveSecurityEvent], tenant: UUID) { events[tenant] = list }
     func setCapacity(_ capacity: LiveTenantCapacity, tenant: UUID) { capacities[tenant] = capacity }
+    func setActiveCalls(_ count: Int, tenant: UUID) { calls[tenant] = count }
 
     func amiSessions(tenant: UUID) async -> [LiveAMISession] { sessions[tenant] ?? [] }
     func registrations(tenant: UUID) async -> [LiveRegistration] { registered[tenant] ?? [] }
     func securityEvents(tenant: UUID, limit: Int) async -> [LiveSecurityEvent] { Array((events[tenant] ?? []).prefix(limit)) }
-    func activeCalls(tenant: UUID) async -> Int { 0 }
+    func activeCalls(tenant: UUID) async -> Int { calls[tenant] ?? 0 }
     func capacity(tenant: UUID) async -> LiveTenantCapacity? { capacities[tenant] }
 
     @discardableResult
