@@ -58,6 +58,7 @@ final class AMIEventSubscriber: Sendable {
             if state.queue.count >= limit {
                 state.overflowed = true
                 state.queue = []
+                AMIMetrics.eventQueueOverflows.increment()
                 return true
             }
             state.queue.append(event)
@@ -72,11 +73,13 @@ final class AMIEventSubscriber: Sendable {
 
     /// Takes every queued event (on the session's event loop).
     func takeQueued() -> [ByteBuffer] {
-        state.withLockedValue { state in
+        let queued = state.withLockedValue { state in
             state.wakeScheduled = false
             defer { state.queue = [] }
             return state.queue
         }
+        AMIMetrics.eventQueueDepth.record(queued.count)
+        return queued
     }
 
     /// Marks the wake-up handled without taking events (the socket is not writable yet).

@@ -50,12 +50,14 @@ extension AMISessionHandler {
             send(.error(actionID, message: "Originate refused: \(refusal)"), context: context)
             return
         }
+        let accepted = DispatchTime.now()
         if request.async {
             send(.success(actionID, message: "Originate successfully queued"), context: context)
             let bus = server.bus
             let observer = server.observer
             let finished = request
             let completion: @Sendable (OriginateOutcome) -> Void = { outcome in
+                AMIMetrics.originateFinished(since: accepted, answered: outcome.success)
                 observer?.originate(result: outcome.success ? "answered" : "failed")
                 bus.publish(Self.originateResponse(finished, outcome: outcome), tenant: tenant)
             }
@@ -81,6 +83,7 @@ extension AMISessionHandler {
         let loop = context.eventLoop
         let observer = server.observer
         calls.originate(request, tenant: tenant) { outcome in
+            AMIMetrics.originateFinished(since: accepted, answered: outcome.success)
             observer?.originate(result: outcome.success ? "answered" : "failed")
             loop.execute {
                 let (handler, context) = bound.value

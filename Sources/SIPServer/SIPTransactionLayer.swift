@@ -40,6 +40,8 @@ package final class SIPTransactionLayer {
         /// A final (or, for INVITE, any) response for a client; the ACK of a 2xx for `success`.
         var passUp: (SIPMessage) -> Void
         var failed: (Failure) -> Void
+        /// Set when the machine reported a failure, for `SIPMetrics.ended` when it terminates.
+        var failure: Failure?
     }
 
     let loop: any EventLoop
@@ -139,6 +141,7 @@ package final class SIPTransactionLayer {
                     metadata: ["cap": "\(maximumEntries)"])
             }
             refusedForCap += 1
+            SIPMetrics.refused.increment()
             return false
         }
         let reliable = source.transport != .udp
@@ -262,10 +265,13 @@ package final class SIPTransactionLayer {
             case .passToTU(let message):
                 entry.passUp(message)
             case .timeout:
+                entries[key]?.failure = .timeout
                 entry.failed(.timeout)
             case .transportError:
+                entries[key]?.failure = .transportError
                 entry.failed(.transportError)
             case .terminated:
+                SIPMetrics.ended(entry.failure)
                 remove(key)
             }
         }
