@@ -1,15 +1,30 @@
 #!/usr/bin/env python3
-"""Click-to-call throughput: async Originates/s through Centralino with SIPp as the user's phone
-(answers at once) and as the trunk (answers at once, hangs up after --hold ms).
+"""Click-to-call through Centralino with SIP peers on both sides (issue 11's call figures).
 
-Steps the Originate rate up (RFC 7501 style) and prints, per step, how many Originates succeeded,
-failed or got no OriginateResponse; the figure that matters is the highest rate with zero failures.
-Prints figures; asserts nothing.  Usage: scripts/bench-c2c.py [--rates 25,50,100] [--calls 200]
+AMI Originates (Channel: Local/100@c2c, Exten: 0...) are sent at a fixed rate on one AMI connection;
+SIPp plays the user's phone (registered extension 100, answers at once) and the trunk (answers at once,
+hangs up after --hold ms). Steps through --rates; per step it prints:
+  - Originates answered / failed / without OriginateResponse (the load generator is this script + SIPp);
+  - server CPU ms per call: utime+stime of the server (/proc/PID/stat) from the step's first Originate
+    until its calls are over and settled, divided by the answered calls (the figure noise hardly moves;
+    the server's idle CPU over the same time is printed beside it);
+  - peak RSS growth over the step's starting RSS, the peak of concurrent calls (/metrics
+    centralino_active_calls, sampled every second; RSS every 0.2 s) and their ratio, KB per concurrent call;
+  - channels left after the step (CoreShowChannels on a second AMI session: must be 0).
+With --rtp the phone plays PCMU RTP (50 packets/s, from a pcap this script writes) from its answer until
+the BYE and the trunk echoes it (SIPp -rtp_echo): RTP flows both ways through the relay.
+
+Prints figures; asserts nothing. Examples (the issue's figures):
+  scripts/bench-c2c.py --rates 100 --calls 1000                        # CPU per call, no RTP
+  scripts/bench-c2c.py --rates 400 --calls 24000 --hold 1000 --rtp     # 60 s at 400/s with RTP
+  scripts/bench-c2c.py --rates 100 --calls 1500 --hold 10000 --rtp     # ~1000 relayed calls up: memory
+BENCH_NICE (default 5) is the niceness of the server and SIPp; CENTRALINO_BIN picks the binary.
 """
-import argparse, os, shutil, socket, subprocess, sys, tempfile, threading, time, uuid
+import argparse, os, re, shutil, socket, struct, subprocess, tempfile, threading, time, urllib.request, uuid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(ROOT, "tests", "fixtures")
+TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def free_port():
@@ -25,19 +40,101 @@ def wait_for(path, text, timeout=30):
     raise SystemExit(f"timed out waiting for {text!r} in {path}")
 
 
+def cpu_ticks(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime, stime
+
+
+def rss_kb(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def write_pcap(path, seconds):
+    """PCMU RTP, one 172-byte packet per 20 ms, Ethernet/IPv4/UDP (SIPp rewrites addresses and ports)."""
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for n in range(seconds * 50):
+            rtp = struct.pack("!BBHII", 0x80, 0, n & 0xFFFF, n * 160, 0x5EED) + b"\xff" * 160
+            udp = struct.pack("!HHHH", 4000, 4000, 8 + len(rtp), 0) + rtp
+            ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), n & 0xFFFF, 0, 64, 17, 0,
+                             bytes([127, 0, 0, 1]), bytes([127, 0, 0, 1])) + udp
+            frame = b"\x00" * 12 + b"\x08\x00" + ip
+            f.write(struct.pack("<IIII", n // 50, (n % 50) * 20000, len(frame), len(frame)) + frame)
+
+
+def ami_session(port, events):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(f"Action: Login\r\nUsername: bench\r\nSecret: bench\r\nEvents: {events}\r\n\r\n".encode())
+    return s
+
+
+def channels_left(port):
+    """Channels CoreShowChannels lists right now."""
+    s = ami_session(port, "off")
+    s.sendall(b"Action: CoreShowChannels\r\nActionID: left\r\n\r\n")
+    buffer = b""
+    s.settimeout(30)
+    while b"Event: CoreShowChannelsComplete" not in buffer or not buffer.endswith(b"\r\n\r\n"):
+        try:
+            chunk = s.recv(1 << 20)
+        except TimeoutError:
+            print("CoreShowChannels timed out:", buffer[-500:])
+            break
+        if not chunk:
+            break
+        buffer += chunk
+    s.close()
+    match = re.search(rb"Event: CoreShowChannelsComplete\r\n(?:[^\r]*\r\n)*?ListItems: (\d+)", buffer)
+    return int(match.group(1)) if match else -1
+
+
+def active_calls(http):
+    try:
+        text = urllib.request.urlopen(f"http://127.0.0.1:{http}/metrics", timeout=2).read().decode()
+    except OSError:
+        return None
+    match = re.search(r"^centralino_active_calls(?:\{[^}]*\})? (\d+)", text, re.M)
+    return int(match.group(1)) if match else None
+
+
+class Sampler(threading.Thread):
+    """Peak RSS and peak concurrent calls of the server while a step runs."""
+
+    def __init__(self, pid, http):
+        super().__init__(daemon=True)
+        self.pid, self.http, self.stop = pid, http, threading.Event()
+        self.peak_rss, self.peak_calls = rss_kb(pid), 0
+
+    def run(self):
+        tick = 0
+        while not self.stop.is_set():
+            self.peak_rss = max(self.peak_rss, rss_kb(self.pid))
+            calls = active_calls(self.http) if tick % 5 == 0 else None
+            if calls is not None:
+                self.peak_calls = max(self.peak_calls, calls)
+            tick += 1
+            time.sleep(0.2)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rates", default="25,50,100,200")
     parser.add_argument("--calls", type=int, default=200, help="Originates per step")
     parser.add_argument("--hold", type=int, default=200, help="ms the trunk keeps each call up")
-    parser.add_argument("--bin", default=os.path.join(ROOT, ".build/release/centralino"))
+    parser.add_argument("--rtp", action="store_true", help="RTP both ways: the phone plays PCMU, the trunk echoes it")
+    parser.add_argument("--bin", default=os.environ.get("CENTRALINO_BIN", os.path.join(ROOT, ".build/release/centralino")))
     args = parser.parse_args()
+    nice = ["nice", "-n", os.environ.get("BENCH_NICE", "5")]
     if not os.path.exists(args.bin):
         subprocess.run(["swift", "build", "-c", "release", "--product", "centralino"], cwd=ROOT, check=True)
     work = tempfile.mkdtemp()
     procs = []
     try:
-        ami, sip, phone, trunk = free_port(), free_port(), free_port(), free_port()
+        ami, sip, http, phone, trunk = free_port(), free_port(), free_port(), free_port(), free_port()
+        phone_media, trunk_media = free_port(), free_port()
         tenant = str(uuid.uuid4())
         with open(f"{work}/bench.yaml", "w") as f:
             f.write(f"""tenants:
@@ -50,24 +147,33 @@ def main():
     outbound_routes:
       - {{ prefix: "0", trunk: carrier, strip: 1 }}
     ami_users:
-      - {{ username: bench, password: bench, permit: ["127.0.0.1/32"] }}
+      - {{ username: bench, password: bench, permit: ["127.0.0.1/32"], read: "system,call,reporting", write: "system,call,reporting,originate" }}
 """)
         subprocess.run([args.bin, "apply", "--data-dir", f"{work}/data", f"{work}/bench.yaml"], check=True, stdout=subprocess.DEVNULL)
         log = open(f"{work}/serve.out", "w")
-        procs.append(subprocess.Popen([args.bin, "serve", "--data-dir", f"{work}/data", "--ami-bind", f"127.0.0.1:{ami}",
-                                       "--sip-bind", f"127.0.0.1:{sip}", "--rtp-ports", "30000-39999", "--log-level", os.environ.get("BENCH_LOG", "error")],
-                                      stdout=log, stderr=subprocess.STDOUT))
+        server = subprocess.Popen(nice + [args.bin, "serve", "--data-dir", f"{work}/data", "--ami-bind", f"127.0.0.1:{ami}",
+                                          "--sip-bind", f"127.0.0.1:{sip}", "--http-bind", f"127.0.0.1:{http}",
+                                          "--rtp-ports", "50000-59999", "--tenant-max-channels", "100000",
+                                          "--tenant-max-rtp-port-pairs", "5000", "--log-level", os.environ.get("BENCH_LOG", "error")],
+                                  stdout=log, stderr=subprocess.STDOUT)
+        procs.append(server)
         wait_for(f"{work}/serve.out", "AMI listening")
         subprocess.run(["sipp", "-sf", f"{SHARED}/sipp/uac_register_auth.xml", "-s", "100", "-au", "100", "-ap", "pw100",
                         f"127.0.0.1:{sip}", "-m", "1", "-p", str(phone), "-nostdin"], cwd=work, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=20)
-        for scenario, port, extra in ((f"{SHARED}/sipp/uas_answer.xml", phone, ["-d", "0"]),
-                                      (f"{ROOT}/Benchmarks/sipp/uas_answer_bye.xml", trunk, ["-d", str(args.hold)])):
-            procs.append(subprocess.Popen(["sipp", "-sf", scenario, "-p", str(port), "-i", "127.0.0.1", "-nostdin"] + extra,
+        if args.rtp:
+            write_pcap(f"{work}/rtp.pcap", max(2, args.hold // 1000 + 2))
+            phone_side = [f"{ROOT}/Benchmarks/sipp/uas_answer_rtp.xml", phone, ["-mp", str(phone_media)]]
+        else:
+            phone_side = [f"{SHARED}/sipp/uas_answer.xml", phone, ["-d", "0", "-mp", str(phone_media)]]
+        trunk_side = [f"{ROOT}/Benchmarks/sipp/uas_answer_bye.xml", trunk,
+                      ["-d", str(args.hold), "-mp", str(trunk_media)] + (["-rtp_echo"] if args.rtp else [])]
+        for scenario, port, extra in (phone_side, trunk_side):
+            procs.append(subprocess.Popen(nice + ["sipp", "-sf", scenario, "-p", str(port), "-i", "127.0.0.1", "-mi", "127.0.0.1",
+                                                  "-nostdin", "-max_socket", "60000"] + extra,
                                           cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         time.sleep(0.5)
-        s = socket.create_connection(("127.0.0.1", ami))
-        s.sendall(b"Action: Login\r\nUsername: bench\r\nSecret: bench\r\nEvents: call\r\n\r\n")
+        s = ami_session(ami, "call")
         outcomes = {}
         lock = threading.Lock()
 
@@ -91,8 +197,19 @@ def main():
                         outcomes[action.decode()] = b"Response: Success" in message
 
         threading.Thread(target=read_events, daemon=True).start()
-        print(f"== click-to-call Originates through Centralino, {args.calls} per step, trunk holds {args.hold} ms")
+        idle_start = cpu_ticks(server.pid)
+        time.sleep(3)
+        idle_per_second = (cpu_ticks(server.pid) - idle_start) / TICKS / 3
+        load = open("/proc/loadavg").read().split()[:3]
+        print(f"== {time.strftime('%F %T', time.gmtime())} UTC, load average {' '.join(load)}, {os.cpu_count()} cores; "
+              f"server idle CPU {idle_per_second * 1000:.1f} ms/s")
+        print(f"== click-to-call Originates, {args.calls} per step, trunk holds {args.hold} ms, "
+              f"{'RTP both ways (phone plays PCMU, trunk echoes)' if args.rtp else 'no RTP'}; load generator: this script + SIPp")
         for rate in [int(r) for r in args.rates.split(",")]:
+            sampler = Sampler(server.pid, http)
+            rss_before = sampler.peak_rss
+            sampler.start()
+            ticks_before = cpu_ticks(server.pid)
             start = time.time()
             for n in range(args.calls):
                 delay = start + n / rate - time.time()
@@ -109,17 +226,30 @@ def main():
                     if all(i in outcomes for i in ids):
                         break
                 time.sleep(0.1)
+            time.sleep(args.hold / 1000 + 1.5)
+            elapsed = time.time() - start
+            cpu_seconds = (cpu_ticks(server.pid) - ticks_before) / TICKS
+            sampler.stop.set()
+            sampler.join()
             with lock:
                 answered = sum(1 for i in ids if outcomes.get(i) is True)
                 failed = sum(1 for i in ids if outcomes.get(i) is False)
             missing = args.calls - answered - failed
-            print(f"rate {rate}/s (sent in {sent_seconds:.2f} s): {answered} answered, {failed} failed, {missing} without response")
-            time.sleep(args.hold / 1000 + 1.5)
+            left = channels_left(ami)
+            growth = sampler.peak_rss - rss_before
+            per_call = f"{growth / sampler.peak_calls:.1f} KB" if sampler.peak_calls else "n/a"
+            print(f"rate {rate}/s (sent in {sent_seconds:.2f} s): {answered} answered, {failed} failed, {missing} without response; "
+                  f"{left} channels left")
+            print(f"  server CPU {cpu_seconds:.2f} s in {elapsed:.1f} s = {cpu_seconds * 1000 / max(answered, 1):.2f} ms per answered call "
+                  f"({cpu_seconds * 1000 / max(answered, 1) - idle_per_second * elapsed * 1000 / max(answered, 1):.2f} ms without idle CPU)")
+            print(f"  RSS {rss_before} KB -> peak {sampler.peak_rss} KB (+{growth} KB); peak concurrent calls {sampler.peak_calls}; "
+                  f"{per_call} per concurrent call")
+            time.sleep(1)
         s.close()
     finally:
         if os.environ.get("BENCH_KEEP"):
-            print("server log:", f"{work}/serve.out")
             shutil.copy(f"{work}/serve.out", "/tmp/bench-c2c-serve.out")
+            print("server log: /tmp/bench-c2c-serve.out")
         for p in procs:
             p.terminate()
         for p in procs:
