@@ -103,7 +103,9 @@ let package = Package(
             ]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "PBX", "AMI"]),
         .testTarget(name: "SIPServerTests", dependencies: ["SIPServer", "NodeSupport"]),
-        .testTarget(name: "CallsTests", dependencies: ["Calls", "SIPServer", "AMI", "PBX", "SIP", nioCore]),
+        .testTarget(
+            name: "CallsTests",
+            dependencies: ["Calls", "SIPServer", "AMI", "PBX", "SIP", "Store", nioCore, .product(name: "NIOEmbedded", package: "swift-nio"), logging]),
         .testTarget(name: "AMIServerTests", dependencies: ["AMIServer", "Calls", "NodeSupport", "AMI", "PBX", nioCore, nioPosix, .product(name: "NIOEmbedded", package: "swift-nio"), logging]),
     ],
     swiftLanguageModes: [.v6]

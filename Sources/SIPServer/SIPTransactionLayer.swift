@@ -66,7 +66,7 @@ package final class SIPTransactionLayer {
     }
 
     /// Transactions and 2xx retransmissions running (for tests and leak checks).
-    var count: Int { entries.count }
+    package var count: Int { entries.count }
 
     // MARK: - Client side
 

@@ -1,0 +1,242 @@
+import AMI
+import Foundation
+import Logging
+import NIOCore
+import NIOEmbedded
+import PBX
+import SIP
+import SIPServer
+import Store
+import XCTest
+
+@testable import Calls
+
+/// The call engine in-process: one `EmbeddedEventLoop` (its time is the manual clock), the real SIP
+/// core and call driver (no sockets), a transport that records what would be sent, a media relay
+/// that hands out fake ports, a tenant with extensions 100 and 101 registered at two phones and a
+/// trunk reached with the prefix `0`. Tests play the phones and the trunk by answering what was sent.
+final class EngineHarness {
+    static let phone100 = endpoint("192.0.2.10")
+    static let phone101 = endpoint("192.0.2.11")
+    static let trunkPeer = endpoint("192.0.2.20")
+
+    let loop = EmbeddedEventLoop()
+    let transport = RecordingTransport()
+    let media: FakeMediaRelay
+    let events = RecordingEvents()
+    let tenant: Tenant
+    let engine: CallEngine
+    var driver: SIPCallDriver { engine.driver }
+    /// Originate outcomes, in order.
+    private(set) var outcomes: [OriginateOutcome] = []
+
+    init() {
+        let logger = Logger(label: "engine-test")
+        let tenant = Tenant(uuid: UUID(), name: "acme", domain: "acme.test")
+        self.tenant = tenant
+        let directory = SIPDirectory()
+        let extensions = ["100", "101"].map {
+            DirectoryExtension(tenant: tenant, number: $0, name: "Ext \($0)", ha1MD5: "", ha1SHA256: "")
+        }
+        directory.replace(
+            tenants: [tenant], extensions: extensions,
+            trunks: [DirectoryTrunk(tenant: tenant.uuid, trunk: Trunk(name: "carrier", host: "192.0.2.20", port: 5060), password: nil)],
+            routes: [(tenant.uuid, OutboundRoute(prefix: "0", trunk: "carrier", strip: 1))])
+        let expires = Date().timeIntervalSince1970 + 3600
+        let registrations = [("100", Self.phone100), ("101", Self.phone101)].map { number, phone in
+            RegistrationRecord(
+                tenant: tenant.uuid, number: number, bindingKey: "<sip:\(number)@\(phone.ip):5060>",
+                contact: "<sip:\(number)@\(phone.ip):5060>", instance: nil, callID: "reg-\(number)", cseq: 1,
+                expiresAt: expires, source: "\(phone.ip):5060", transport: "udp", userAgent: "phone")
+        }
+        let stack = SIPStack(
+            configuration: SIPServerConfiguration(host: "192.0.2.1", port: 5060), directory: directory,
+            registrations: registrations, logger: logger)
+        media = FakeMediaRelay(loop: loop)
+        let driver = SIPCallDriver(loop: loop, core: stack.core, transport: transport, logger: logger)
+        engine = CallEngine(
+            loop: loop, driver: driver, sip: stack.core, directory: directory, events: events, media: media,
+            dialplans: TenantDialplans(directory: directory),
+            capacity: TenantCapacity(directory: directory, defaults: .shares(ofRTPPortPairs: 100)), logger: logger)
+        driver.delegate = engine
+    }
+
+    static func endpoint(_ ip: String) -> SIPEndpoint {
+        SIPEndpoint(transport: .udp, address: try! SocketAddress(ipAddress: ip, port: 5060))
+    }
+
+    // MARK: - Actions
+
+    /// An AMI Originate of `channel` (`Local/100@internal`) to `exten` in `internal`.
+    func originate(_ channel: String, exten: String, timeout: Int = 30000) {
+        let message = AMIMessage([
+            "Action": "Originate", "Channel": channel, "Context": "internal", "Exten": exten, "Priority": "1",
+            "Timeout": String(timeout), "CallerID": "\"Agent\" <100>", "Async": "true", "ActionID": "o1",
+        ])
+        let request = try! OriginateRequest.parse(message, writePermissions: [.call, .system])
+        engine.originate(request, tenant: tenant.uuid) { self.outcomes.append($0) }
+        loop.run()
+    }
+
+    /// Moves the manual clock on, running whatever timers fall due.
+    func advance(_ amount: TimeAmount) {
+        loop.advanceTime(by: amount)
+    }
+
+    /// Runs `body` as an AMI action would, on the loop.
+    func action<T>(_ body: (CallEngine) -> T) -> T {
+        defer { loop.run() }
+        return body(engine)
+    }
+
+    /// The live channel whose name starts with `prefix`.
+    func channel(_ prefix: String) -> CallChannel? {
+        engine.channels.values.first { $0.name.hasPrefix(prefix) }
+    }
+
+    // MARK: - The far ends
+
+    /// The one new request with `method` sent to `destination` since the last call (retransmissions
+    /// of one request count once); fails the test when there is none or more than one. Other
+    /// messages stay for later checks.
+    func expectRequest(
+        _ method: SIPMethod, to destination: SIPEndpoint, file: StaticString = #filePath, line: UInt = #line
+    ) -> SIPRequest? {
+        let found = transport.take { $0.message.request?.method == method && $0.destination == destination }
+            .compactMap(\.message.request)
+        let distinct = found.reduce(into: [SIPRequest]()) { list, request in
+            if !list.contains(where: { $0.headers.topVia?.branch == request.headers.topVia?.branch }) { list.append(request) }
+        }
+        XCTAssertEqual(distinct.count, 1, "\(method.rawValue) to \(destination): \(distinct.map(\.method))", file: file, line: line)
+        return distinct.first
+    }
+
+    /// The far end answers `request` (an INVITE, BYE or CANCEL the engine sent) with `status`; a 2xx
+    /// to an INVITE carries an SDP answer and a Contact.
+    func respond(to request: SIPRequest, _ status: Int, tag: String = "far-tag", from peer: SIPEndpoint) {
+        var response = SIPResponse(replyingTo: request, statusCode: status, toTag: status > 100 ? tag : nil)
+        if request.method == .invite, (200..<300).contains(status) {
+            response.headers.add(.contact, "<sip:far@\(peer.ip):5060>")
+            response.headers.add(.contentType, "application/sdp")
+            response.body = ByteBuffer(string: Self.answerSDP(host: peer.ip))
+        }
+        driver.handleResponse(response)
+        loop.run()
+    }
+
+    /// The far end of the dialog that `invite` (ours, answered with `tag`) started sends BYE.
+    func farEndBye(dialogOf invite: SIPRequest, tag: String = "far-tag", from peer: SIPEndpoint) {
+        var headers = SIPHeaders()
+        headers.add(.via, "SIP/2.0/UDP \(peer.ip):5060;branch=z9hG4bK-bye-\(UUID().uuidString.prefix(8))")
+        headers.add(.maxForwards, "70")
+        headers.add(.from, "\(invite.headers[.to] ?? "");tag=\(tag)")
+        headers.add(.to, invite.headers[.from] ?? "")
+        headers.add(.callID, invite.headers.callID ?? "")
+        headers.add(.cseq, "1 BYE")
+        let bye = SIPRequest(method: .bye, uri: SIPURI(user: "centralino", host: "192.0.2.1", port: 5060), headers: headers)
+        driver.handleRequest(bye, from: peer)
+        loop.run()
+    }
+
+    /// The responses sent to `peer` since the last call.
+    func responses(to peer: SIPEndpoint) -> [SIPResponse] {
+        transport.take { $0.destination == peer && $0.message.response != nil }.compactMap(\.message.response)
+    }
+
+    static func answerSDP(host: String) -> String {
+        "v=0\r\no=- 1 1 IN IP4 \(host)\r\ns=-\r\nc=IN IP4 \(host)\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0 101\r\n"
+            + "a=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n"
+    }
+
+    // MARK: - Checks
+
+    func eventNames() -> [String] { events.events.map(\.name) }
+
+    /// Nothing left behind: no channel, no SIP leg, no transaction, every media port closed, no
+    /// capacity held.
+    func assertIdle(file: StaticString = #filePath, line: UInt = #line) {
+        // Transactions linger for their absorbing timers (Timer D, J, K: at most 64·T1).
+        advance(.seconds(64))
+        XCTAssertEqual(engine.channels.count, 0, "channels: \(engine.channels.values.map(\.name))", file: file, line: line)
+        XCTAssertEqual(engine.channelByLeg.count, 0, "legs of channels", file: file, line: line)
+        XCTAssertEqual(driver.legs.count, 0, "SIP legs", file: file, line: line)
+        XCTAssertEqual(driver.transactions.count, 0, "transactions", file: file, line: line)
+        XCTAssertEqual(media.openPorts, 0, "media ports open", file: file, line: line)
+        XCTAssertEqual(engine.capacity.snapshot(tenant: tenant.uuid).channels, 0, "channels counted", file: file, line: line)
+        XCTAssertEqual(engine.capacity.snapshot(tenant: tenant.uuid).rtpPortPairs, 0, "media legs counted", file: file, line: line)
+    }
+}
+
+/// One message the engine sent, parsed, and where it went.
+struct SentMessage {
+    var message: SIPMessage
+    var destination: SIPEndpoint
+}
+
+/// A transport that parses and keeps what it is given instead of sending it.
+final class RecordingTransport: SIPTransport, @unchecked Sendable {
+    private var sent: [SentMessage] = []
+
+    func send(_ outbound: SIPOutbound, failed: (@Sendable (String) -> Void)?) {
+        var bytes = outbound.bytes
+        guard let message = try? SIPMessageParser().parseDatagram(&bytes) else {
+            XCTFail("the engine sent an unparsable message")
+            return
+        }
+        sent.append(SentMessage(message: message, destination: outbound.destination))
+    }
+
+    func localAddress(toward destination: SIPEndpoint) -> String { "192.0.2.1:5060" }
+
+    /// What was sent since the last call (of what `matching` picks; the rest stays).
+    func take(_ matching: (SentMessage) -> Bool = { _ in true }) -> [SentMessage] {
+        defer { sent.removeAll(where: matching) }
+        return sent.filter(matching)
+    }
+}
+
+/// Media ports that relay nothing: they remember what the engine asked of them.
+final class FakeMediaRelay: CallMediaRelay {
+    let loop: EmbeddedEventLoop
+    private(set) var ports: [FakeMediaPort] = []
+    var inactivityTimeout: TimeAmount? { nil }
+    var openPorts: Int { ports.filter { !$0.closed }.count }
+
+    init(loop: EmbeddedEventLoop) { self.loop = loop }
+
+    func openPort(toward destination: SIPEndpoint, _ completion: @escaping (Result<any CallMediaPort, any Error>) -> Void) {
+        let port = FakeMediaPort(port: 20000 + 2 * ports.count)
+        ports.append(port)
+        // As the real relay: the completion runs later on the call loop.
+        loop.execute { completion(.success(port)) }
+    }
+}
+
+final class FakeMediaPort: CallMediaPort {
+    let host = "192.0.2.1"
+    let port: Int
+    private(set) var remote: (host: String, port: Int)?
+    fileprivate(set) weak var bridged: FakeMediaPort?
+    private(set) var closed = false
+
+    init(port: Int) { self.port = port }
+
+    func setRemote(host: String, port: Int) { remote = (host, port) }
+    func idleTime(at now: UInt64, counting: Bool) -> UInt64 { 0 }
+    /// As the relay: one call connects both ports.
+    func bridge(with other: any CallMediaPort) {
+        bridged = other as? FakeMediaPort
+        bridged?.bridged = self
+    }
+    func unbridge() { bridged = nil }
+    func startRingback(payloadType: Int, country: String) {}
+    func stopTone() {}
+    func close() { closed = true }
+}
+
+/// The PBX events the engine raised, in order.
+final class RecordingEvents: CallEventSink, @unchecked Sendable {
+    private(set) var events: [PBXEvent] = []
+
+    func publish(_ event: PBXEvent) { events.append(event) }
+}
