@@ -85,11 +85,20 @@ extension AMISessionHandler {
             send(.error(message.actionID, message: "Must specify AuthType"), context: context)
             return
         }
-        if challenge == nil {
-            var generator = SystemRandomNumberGenerator()
-            challenge = AMIChallenge.generate(using: &generator)
+        var generator = SystemRandomNumberGenerator()
+        let challenge: String
+        switch state {
+        case .awaitingLogin(let given, let deadline):
+            challenge = given ?? AMIChallenge.generate(using: &generator)
+            state = .awaitingLogin(challenge: challenge, deadline: deadline)
+        case .authenticated(var login):
+            challenge = login.challenge ?? AMIChallenge.generate(using: &generator)
+            login.challenge = challenge
+            state = .authenticated(login)
+        case .closing:
+            return
         }
-        send(AMIResponse(.success, actionID: message.actionID, fields: [("Challenge", challenge ?? "")]), context: context)
+        send(AMIResponse(.success, actionID: message.actionID, fields: [("Challenge", challenge)]), context: context)
     }
 
     func events(_ message: AMIMessage, context: ChannelHandlerContext) {
@@ -98,7 +107,7 @@ extension AMISessionHandler {
             send(.error(message.actionID, message: "Invalid event mask"), context: context)
             return
         }
-        eventMask = AMIPermissions.eventMask(from: text)
+        let eventMask = AMIPermissions.eventMask(from: text)
         if case .authenticated(let login) = state {
             login.subscriber.setFilter(login.entry.read.intersection(eventMask))
         }
@@ -162,7 +171,7 @@ extension AMISessionHandler {
                 handler.finishWaitEvent(context: context)
             }
         }
-        waitEvent = PendingWaitEvent(actionID: message.actionID, timer: timer)
+        updateLogin { $0.waitEvent = PendingWaitEvent(actionID: message.actionID, timer: timer) }
         if case .authenticated(let login) = state, login.subscriber.hasQueued {
             finishWaitEvent(context: context)
         }

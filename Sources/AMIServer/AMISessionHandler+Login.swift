@@ -50,7 +50,9 @@ extension AMISessionHandler {
         guard entry.accessList.permits(remoteIP) else { return .failure(LoginFailureBox(.aclDenied)) }
         if message.value("AuthType").lowercased() == "md5" {
             let key = message.value("Key")
-            guard let challenge, AMIChallenge.verify(key: key, challenge: challenge, secret: entry.account.secret) else {
+            guard case .awaitingLogin(let challenge?, _) = state,
+                AMIChallenge.verify(key: key, challenge: challenge, secret: entry.account.secret)
+            else {
                 return .failure(LoginFailureBox(.wrongKey(key: key)))
             }
         } else if !Self.constantTimeEquals(message.value("Secret"), entry.account.secret) {
@@ -60,10 +62,11 @@ extension AMISessionHandler {
     }
 
     private func loginSucceeded(_ entry: AMIDirectory.Entry, message: AMIMessage, context: ChannelHandlerContext) {
-        authTimer?.cancel()
+        guard case .awaitingLogin(let challenge, let deadline) = state else { return }
+        deadline?.cancel()
         countLoggedIn()
         server.loginGuard.recordSuccess(remoteIP, account: entry.account.username.lowercased())
-        eventMask = AMIPermissions.eventMask(from: message.value("Events"))
+        let eventMask = AMIPermissions.eventMask(from: message.value("Events"))
         let loop = context.eventLoop
         let handler = NIOLoopBound(self, eventLoop: loop)
         let boundContext = NIOLoopBound(context, eventLoop: loop)
@@ -80,7 +83,7 @@ extension AMISessionHandler {
                 handler.value.drainEvents(context: boundContext.value)
             }
         }
-        state = .authenticated(Login(entry: entry, subscriber: subscriber, time: time))
+        state = .authenticated(Login(entry: entry, subscriber: subscriber, time: time, challenge: challenge))
         server.observer?.amiLogin(succeeded: true)
         send(.success(message.actionID, message: "Authentication accepted"), context: context)
         if entry.read.intersection(eventMask).contains(.system) {
@@ -100,7 +103,9 @@ extension AMISessionHandler {
     }
 
     private func loginFailed(_ failure: LoginFailureBox, username: String, actionID: String, context: ChannelHandlerContext) {
-        state = .closing
+        var challenge: String?
+        if case .awaitingLogin(let given, _) = state { challenge = given }
+        enterClosing()
         server.observer?.amiLogin(succeeded: false)
         let now = NIODeadline.now()
         if case .lockedOut = failure.value {

@@ -16,10 +16,15 @@ final class AMISessionHandler: ChannelDuplexHandler {
 
     static let banner = "Asterisk Call Manager/9.0.0\r\n"
 
+    /// The session's phase; each case carries what is valid in it, and leaving a case (`enterClosing`)
+    /// cancels what it held.
     enum State {
-        case unauthenticated
+        /// Connected, not logged in: the MD5 challenge once the client asked for one, and the login
+        /// deadline (`authtimeout`).
+        case awaitingLogin(challenge: String?, deadline: Scheduled<Void>?)
+        /// Logged in: the account, its event subscription, a WaitEvent in progress.
         case authenticated(Login)
-        /// Login failed or Logoff: nothing more is read or run.
+        /// Refused, login failed, Logoff, or dropped for not reading: nothing more is read or run.
         case closing
     }
 
@@ -27,6 +32,9 @@ final class AMISessionHandler: ChannelDuplexHandler {
         let entry: AMIDirectory.Entry
         let subscriber: AMIEventSubscriber
         let time: Double
+        /// The challenge given before login: Challenge repeats it, as Asterisk keeps it for the session.
+        var challenge: String?
+        var waitEvent: PendingWaitEvent?
     }
 
     struct PendingWaitEvent {
@@ -35,13 +43,9 @@ final class AMISessionHandler: ChannelDuplexHandler {
     }
 
     let server: AMIServerContext
-    var state = State.unauthenticated
-    var challenge: String?
-    var eventMask = AMIPermissions.all
+    var state = State.awaitingLogin(challenge: nil, deadline: nil)
     var pendingRead = false
     var writeTimer: Scheduled<Void>?
-    var authTimer: Scheduled<Void>?
-    var waitEvent: PendingWaitEvent?
     /// How this connection counts against the server's connection limits.
     var counted = Counted.not
     enum Counted { case not, unauthenticated, authenticated }
@@ -79,11 +83,12 @@ final class AMISessionHandler: ChannelDuplexHandler {
         }
         counted = .unauthenticated
         server.track(context.channel)
-        authTimer = schedule(in: server.configuration.authTimeout, context: context) { handler, context in
-            guard case .unauthenticated = handler.state else { return }
+        let deadline = schedule(in: server.configuration.authTimeout, context: context) { handler, context in
+            guard case .awaitingLogin = handler.state else { return }
             handler.server.logger.info("AMI session closed: not authenticated in time", metadata: ["remote": "\(handler.remoteIP)"])
             context.close(promise: nil)
         }
+        state = .awaitingLogin(challenge: nil, deadline: deadline)
         var buffer = context.channel.allocator.buffer(capacity: Self.banner.utf8.count)
         buffer.writeString(Self.banner)
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
@@ -123,14 +128,8 @@ final class AMISessionHandler: ChannelDuplexHandler {
         case .authenticated: server.closed(address: remoteIP, authenticated: true)
         }
         counted = .not
-        if case .authenticated(let login) = state {
-            server.bus.unsubscribe(login.subscriber)
-            server.logger.info("AMI session ended", metadata: ["user": "\(login.entry.account.username)", "remote": "\(remoteIP)"])
-        }
-        state = .closing
-        authTimer?.cancel()
+        enterClosing()
         writeTimer?.cancel()
-        waitEvent?.timer?.cancel()
         server.untrack(context.channel)
         context.fireChannelInactive()
     }
@@ -148,7 +147,7 @@ final class AMISessionHandler: ChannelDuplexHandler {
             deferred.append(unwrapInboundIn(data))
             return
         }
-        if waitEvent != nil { finishWaitEvent(context: context) }
+        if case .authenticated(let login) = state, login.waitEvent != nil { finishWaitEvent(context: context) }
         handle(unwrapInboundIn(data), context: context)
         // Events raised while the action ran follow its response, as Asterisk flushes them after each action.
         if case .authenticated(let login) = state, login.subscriber.hasQueued {
@@ -202,6 +201,29 @@ final class AMISessionHandler: ChannelDuplexHandler {
         if case .authenticated(let login) = state, login.subscriber.hasQueued { drainEvents(context: context) }
     }
 
+    /// Leaves the current phase for `.closing`, ending what belonged to it: the login deadline, or the
+    /// event subscription and a pending WaitEvent (a session that logged off takes no more events).
+    func enterClosing() {
+        switch state {
+        case .awaitingLogin(_, let deadline):
+            deadline?.cancel()
+        case .authenticated(let login):
+            login.waitEvent?.timer?.cancel()
+            server.bus.unsubscribe(login.subscriber)
+            server.logger.info("AMI session ended", metadata: ["user": "\(login.entry.account.username)", "remote": "\(remoteIP)"])
+        case .closing:
+            break
+        }
+        state = .closing
+    }
+
+    /// Changes the logged-in session in place; nothing happens before login or while closing.
+    func updateLogin(_ change: (inout Login) -> Void) {
+        guard case .authenticated(var login) = state else { return }
+        change(&login)
+        state = .authenticated(login)
+    }
+
     /// A successful login: the connection leaves the unauthenticated limits.
     func countLoggedIn() {
         guard counted == .unauthenticated else { return }
@@ -219,7 +241,7 @@ final class AMISessionHandler: ChannelDuplexHandler {
 
     /// Closes once everything written so far has been flushed.
     func sendAndClose(_ response: AMIResponse, context: ChannelHandlerContext) {
-        state = .closing
+        enterClosing()
         var buffer = context.channel.allocator.buffer(capacity: 128)
         response.write(to: &buffer)
         let channel = context.channel
@@ -243,7 +265,7 @@ final class AMISessionHandler: ChannelDuplexHandler {
     /// Writes queued events if the socket takes them; otherwise starts the write timeout.
     func drainEvents(context: ChannelHandlerContext) {
         guard case .authenticated(let login) = state else { return }
-        if waitEvent != nil, login.subscriber.hasQueued {
+        if login.waitEvent != nil, login.subscriber.hasQueued {
             finishWaitEvent(context: context)
             return
         }
@@ -269,7 +291,7 @@ final class AMISessionHandler: ChannelDuplexHandler {
         server.logger.warning(
             "AMI session disconnected: it does not read its events (queue full)",
             metadata: ["user": "\(login.entry.account.username)", "remote": "\(remoteIP)"])
-        state = .closing
+        enterClosing()
         context.close(promise: nil)
     }
 
@@ -279,20 +301,19 @@ final class AMISessionHandler: ChannelDuplexHandler {
         server.logger.warning(
             "AMI session disconnected: event write stalled past the write timeout",
             metadata: ["user": "\(login.entry.account.username)", "remote": "\(remoteIP)"])
-        state = .closing
+        enterClosing()
         context.close(promise: nil)
     }
 
     /// Ends a WaitEvent: its response, the events that were waiting, then `WaitEventComplete`.
     func finishWaitEvent(context: ChannelHandlerContext) {
-        guard let pending = waitEvent else { return }
-        waitEvent = nil
+        guard case .authenticated(var login) = state, let pending = login.waitEvent else { return }
+        login.waitEvent = nil
+        state = .authenticated(login)
         pending.timer?.cancel()
         send(.success(pending.actionID, message: "Waiting for Event completed."), context: context)
-        if case .authenticated(let login) = state {
-            for event in login.subscriber.takeQueued() {
-                context.write(wrapOutboundOut(event), promise: nil)
-            }
+        for event in login.subscriber.takeQueued() {
+            context.write(wrapOutboundOut(event), promise: nil)
         }
         var buffer = context.channel.allocator.buffer(capacity: 64)
         AMIEvent.writeListItem("WaitEventComplete", fields: pending.actionID.isEmpty ? [] : [("ActionID", pending.actionID)], to: &buffer)
