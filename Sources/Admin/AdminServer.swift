@@ -126,3 +126,9 @@ public struct AdminServer: Service {
         }
     }
 }
+
+/// What logs show of the service (the service group logs each at debug level): its address, never
+/// the initial credentials it holds.
+extension AdminServer: CustomStringConvertible {
+    public var description: String { "AdminServer(\(listeningDescription))" }
+}

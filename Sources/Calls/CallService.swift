@@ -109,3 +109,8 @@ struct SIPCallDialogs: SIPDialogHandler {
         loop.execute { driver.value.handleResponse(response) }
     }
 }
+
+/// What logs show of the service (the service group logs each at debug level).
+extension CallService: CustomStringConvertible {
+    package var description: String { "CallService(grace: \(shutdownGrace))" }
+}

@@ -19,3 +19,9 @@ struct ReadyAnnouncer: Service {
         try? await gracefulShutdown()
     }
 }
+
+/// What logs show of the service (the service group logs each at debug level): not its lines,
+/// which hold the admin panel's initial password on first start.
+extension ReadyAnnouncer: CustomStringConvertible {
+    var description: String { "ReadyAnnouncer" }
+}

@@ -37,8 +37,10 @@ extension Serve {
 
 /// Services that start and stop together: AMI and the admin panel stop accepting at the same
 /// moment, before any call is ended. Each child task sees the group's graceful shutdown.
-struct ServicesTogether: Service {
+struct ServicesTogether: Service, CustomStringConvertible {
     let services: [any Service]
+
+    var description: String { "ServicesTogether(\(services.map { String(describing: $0) }.joined(separator: ", ")))" }
 
     func run() async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -56,9 +58,11 @@ struct ServicesTogether: Service {
 /// The media engine as a service: at shutdown, after the calls and the SIP listeners, it closes
 /// every RTP/RTCP socket still open (a leg opened while the last calls were ending), releasing
 /// the ports.
-struct MediaService: Service {
+struct MediaService: Service, CustomStringConvertible {
     let media: MediaEngine
     let logger: Logger
+
+    var description: String { "MediaService" }
 
     func run() async throws {
         try? await gracefulShutdown()
