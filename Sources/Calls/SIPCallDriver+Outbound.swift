@@ -64,7 +64,7 @@ extension SIPCallDriver {
             failed: { [weak self, weak leg] failure in
                 guard let self, let leg, leg.invite.headers.cseq == invite.headers.cseq else { return }
                 // Timer B (408) or a refused send (503), RFC 3261 §8.1.3.1.
-                let cancelled = leg.cancelPending || leg.state != .early
+                let cancelled = !leg.state.isEarly
                 self.finish(leg)
                 if !cancelled { self.delegate?.legFailed(leg, status: failure.status) }
             })
@@ -89,17 +89,23 @@ extension SIPCallDriver {
         if let tag = response.headers.to?.tag, status > 100 { leg.remoteTag = tag }
         switch status {
         case 100..<200:
-            leg.gotProvisional = true
-            if leg.cancelPending, leg.state == .early {
+            switch leg.state {
+            case .cancelOnProvisional:
+                leg.state = .proceeding
                 sendCancel(leg)
-            } else if status == 180 || status == 183, leg.state == .early {
-                delegate?.legProgress(leg, ringing: status == 180, earlyMedia: SDPSession(body: response.body))
+            case .early, .proceeding:
+                leg.state = .proceeding
+                if status == 180 || status == 183 {
+                    delegate?.legProgress(leg, ringing: status == 180, earlyMedia: SDPSession(body: response.body))
+                }
+            case .answered, .ending, .ended:
+                break
             }
         case 200..<300:
             if let contact = response.headers.contacts?.first { leg.remoteTarget = contact.uri }
             if let cseq = response.headers.cseq { sendAck(leg, cseq: cseq.number) }
             if leg.state == .answered || leg.state == .ended { return }
-            if leg.cancelPending || leg.state == .ending {
+            if leg.state == .cancelOnProvisional || leg.state == .ending {
                 leg.state = .answered
                 bye(leg)
                 finish(leg)
@@ -111,14 +117,14 @@ extension SIPCallDriver {
             delegate?.legAnswered(leg, answer: leg.remoteSDP)
             outboundSessionAnswered(leg, response: response)
         default:
-            if status == 401 || status == 407, leg.state == .early, !leg.cancelPending, !leg.authenticated,
+            if status == 401 || status == 407, leg.state.isEarly, !leg.authenticated,
                 let credentials = leg.trunkCredentials, retryWithCredentials(leg, response: response, credentials: credentials)
             {
                 return
             }
             if status == 422, retryWithLargerSessionInterval(leg, response: response) { return }
-            guard leg.state == .early || leg.state == .ending else { return }
-            let wasCancelled = leg.cancelPending || leg.state == .ending
+            guard leg.state.isEarly || leg.state == .cancelOnProvisional || leg.state == .ending else { return }
+            let wasCancelled = !leg.state.isEarly
             finish(leg)
             if !wasCancelled { delegate?.legFailed(leg, status: status) }
         }
@@ -148,22 +154,26 @@ extension SIPCallDriver {
         invite.headers.add(proxy ? .proxyAuthorization : .authorization, answer.description)
         leg.invite = invite
         leg.authenticated = true
-        leg.gotProvisional = false
+        // A new INVITE transaction: no provisional response to it yet.
+        leg.state = .early
         sendInvite(leg)
         return true
     }
 
     /// CANCEL an early outbound leg (sent once a provisional response has arrived).
     func cancel(_ leg: SIPCallLeg) {
-        guard leg.direction == .outbound, leg.state == .early, !leg.cancelPending else { return }
-        leg.cancelPending = true
-        if leg.gotProvisional { sendCancel(leg) }
+        guard leg.direction == .outbound else { return }
+        switch leg.state {
+        case .early: leg.state = .cancelOnProvisional
+        case .proceeding: sendCancel(leg)
+        case .cancelOnProvisional, .answered, .ending, .ended: break
+        }
     }
 
     /// CANCEL in its own client transaction (Timer E/F). If the INVITE still has no final response
     /// 64·T1 later, its transaction is abandoned and the leg ended (RFC 3261 §9.1).
     private func sendCancel(_ leg: SIPCallLeg) {
-        guard leg.state == .early else { return }
+        guard leg.state == .proceeding else { return }
         var headers = SIPHeaders()
         if let via = leg.invite.headers.topVia { headers.add(.via, via.description) }
         headers.add(.maxForwards, "70")

@@ -22,7 +22,7 @@ extension SIPCallDriver {
     /// `Min-SE` raised to the response's `Min-SE`, CSeq + 1, same Call-ID and From tag (§7.3).
     /// False when it is not retried (no or bad `Min-SE`, not larger, already retried, cancelled).
     func retryWithLargerSessionInterval(_ leg: SIPCallLeg, response: SIPResponse) -> Bool {
-        guard sessionPolicy.enabled, leg.state == .early, !leg.cancelPending, !leg.sessionRetried,
+        guard sessionPolicy.enabled, leg.state.isEarly, !leg.sessionRetried,
             let value = response.headers[SessionTimerPolicy.minSEHeader],
             let minimum = SessionExpires.deltaSeconds(value), minimum > 0
         else { return false }
@@ -39,7 +39,7 @@ extension SIPCallDriver {
         invite.headers.replaceOrAdd(SessionTimerPolicy.minSEHeader, "\(minimum)")
         leg.invite = invite
         leg.sessionRetried = true
-        leg.gotProvisional = false
+        leg.state = .early
         leg.remoteTag = nil
         sendInvite(leg)
         return true

@@ -214,8 +214,8 @@ final class SIPCallDriver {
             bye(leg)
             finish(leg)
         case (.inbound, .early): respond(leg, cause.sipStatus == 200 ? 487 : cause.sipStatus)
-        case (.outbound, .early): cancel(leg)
-        case (_, .ending), (_, .ended): break
+        case (.outbound, .early), (.outbound, .proceeding): cancel(leg)
+        case (_, .cancelOnProvisional), (.inbound, .proceeding), (_, .ending), (_, .ended): break
         }
     }
 

@@ -9,13 +9,21 @@ final class SIPCallLeg {
     enum Direction { case inbound, outbound }
 
     enum State: Equatable {
-        /// INVITE sent or received, no final response yet.
+        /// INVITE sent or received, no final response yet. Inbound legs stay here until they
+        /// answer; outbound ones move to `proceeding` with the first provisional response.
         case early
+        /// Outbound: a provisional response arrived, so a CANCEL may be sent (RFC 3261 §9.1).
+        case proceeding
+        /// Outbound: hung up before any provisional response; the CANCEL goes with the first one.
+        case cancelOnProvisional
         /// 2xx sent (waiting for ACK) or received (ACK sent).
         case answered
         /// BYE or CANCEL sent, or a failure final response sent.
         case ending
         case ended
+
+        /// No final response yet and nothing sent to end it: the leg may still be answered or cancelled.
+        var isEarly: Bool { self == .early || self == .proceeding }
     }
 
     let id: Int
@@ -34,9 +42,6 @@ final class SIPCallLeg {
     var state = State.early
     /// Inbound: the INVITE received. Outbound: the INVITE sent (for ACK to failures and CANCEL).
     var invite: SIPRequest
-    /// Outbound: a provisional response arrived (a CANCEL may be sent).
-    var gotProvisional = false
-    var cancelPending = false
     var authenticated = false
     var localSDP: SDPSession?
     var remoteSDP: SDPSession?
