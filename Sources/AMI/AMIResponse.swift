@@ -34,9 +34,11 @@ public struct AMIResponse: Sendable, Equatable {
     }
 
     public func write(to buffer: inout ByteBuffer) {
-        buffer.writeStaticString("Response: ")
-        buffer.writeString(status.rawValue)
-        buffer.writeStaticString("\r\n")
+        switch status {
+        case .success: buffer.writeStaticString("Response: Success\r\n")
+        case .error: buffer.writeStaticString("Response: Error\r\n")
+        case .goodbye: buffer.writeStaticString("Response: Goodbye\r\n")
+        }
         if !actionID.isEmpty {
             buffer.writeAMIField("ActionID", actionID)
         }

@@ -2,17 +2,14 @@ extension String {
     /// ASCII case-insensitive equality without allocating (header names and action names are ASCII).
     @inlinable
     public func equalsIgnoringASCIICase(_ other: String) -> Bool {
+        // Lengths first (O(1) for native strings): most names compared differ in length.
+        guard self.utf8.count == other.utf8.count else { return false }
         var a = self.utf8.makeIterator()
         var b = other.utf8.makeIterator()
-        while true {
-            switch (a.next(), b.next()) {
-            case (nil, nil): return true
-            case let (x?, y?):
-                if x == y { continue }
-                if Self.lowerASCII(x) != Self.lowerASCII(y) { return false }
-            default: return false
-            }
+        while let x = a.next(), let y = b.next() {
+            if x != y, Self.lowerASCII(x) != Self.lowerASCII(y) { return false }
         }
+        return true
     }
 
     @inlinable

@@ -75,9 +75,9 @@ extension AMISessionHandler {
     }
 
     func ping(_ actionID: String, context: ChannelHandlerContext) {
-        send(
-            AMIResponse(.success, actionID: actionID, fields: [("Ping", "Pong"), ("Timestamp", AMITime.timestamp(AMIServerContext.now()))]),
-            context: context)
+        var buffer = context.channel.allocator.buffer(capacity: 96)
+        AMIResponse.writePong(actionID: actionID, now: AMIServerContext.now(), to: &buffer)
+        context.write(wrapOutboundOut(buffer), promise: nil)
     }
 
     func challenge(_ message: AMIMessage, context: ChannelHandlerContext) {
