@@ -97,12 +97,14 @@ final class AMISessionHandlerTests: XCTestCase {
 
     func testLoginSuccessThenLogoffClosesAsAsterisk() throws {
         // a01_banner_login_success_crm
-        let session = try Session(server: makeServer())
+        let server = makeServer()
+        let session = try Session(server: server)
         try session.send("Action: Login\r\nUsername: crm\r\nSecret: s3cret\r\nActionID: login-1\r\nEvents: off\r\n\r\n")
         XCTAssertEqual(try session.output(), Self.banner + "Response: Success\r\nActionID: login-1\r\nMessage: Authentication accepted\r\n\r\n")
         try session.send("Action: Logoff\r\nActionID: logoff-1\r\n\r\n")
         XCTAssertEqual(try session.output(), "Response: Goodbye\r\nActionID: logoff-1\r\nMessage: Thanks for all the fish.\r\n\r\n")
         XCTAssertFalse(session.isOpen, "Logoff closes the connection")
+        XCTAssertEqual(server.bus.sessions(tenant: tenant).count, 0, "and leaves the bus (the tenant's session count)")
     }
 
     func testLoginWithSystemEventsSendsFullyBooted() throws {
