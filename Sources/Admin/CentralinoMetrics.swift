@@ -56,14 +56,22 @@ public final class CentralinoMetrics: Sendable {
     private func counter(_ event: Event) -> Prometheus.Counter {
         switch event {
         case .adminLogin(let ok):
-            return registry.makeCounter(
-                name: "centralino_admin_logins_total", labels: [("result", ok ? "ok" : "failed")], help: "Admin panel logins by result.")
+            return registry.makeCounter(descriptor: Self.adminLogins, labels: [("result", ok ? "ok" : "failed")])
         case .amiLogin(let ok):
-            return registry.makeCounter(
-                name: "centralino_ami_logins_total", labels: [("result", ok ? "ok" : "failed")], help: "AMI logins by result.")
+            return registry.makeCounter(descriptor: Self.amiLogins, labels: [("result", ok ? "ok" : "failed")])
         case .originate(let result):
-            return registry.makeCounter(name: "centralino_originates_total", labels: [("result", result)], help: "AMI Originate actions by result.")
+            return registry.makeCounter(descriptor: Self.originates, labels: [("result", result)])
         }
+    }
+
+    private static var adminLogins: MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "centralino", metricName: "admin_logins", unitName: "total", helpText: "Admin panel logins by result.")
+    }
+    private static var amiLogins: MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "centralino", metricName: "ami_logins", unitName: "total", helpText: "AMI logins by result.")
+    }
+    private static var originates: MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "centralino", metricName: "originates", unitName: "total", helpText: "AMI Originate actions by result.")
     }
 
     /// The registry's exposition text.
