@@ -34,13 +34,12 @@ final class CallChannel {
     /// The codec the call settled on (chosen from the first leg's offer).
     var codec: CallSDP.Choice?
     var isAnswered: Bool { snapshot.state == .up }
-    var hangupCause: HangupCause?
     /// The cause of the last failed Dial, used by a following `Hangup()` without a cause.
     var dialCause: HangupCause?
-    /// Set for an Originate with `Application:`: the one application to run.
-    var singleApplication: DialplanInstruction?
-    var ranSingleApplication = false
-    var isGone = false
+    /// An Originate with `Application:`: the one application it runs instead of a dialplan.
+    var singleApplication = SingleApplication.none
+    /// Live until it hangs up; then gone with its cause (nothing may act on it any more).
+    private(set) var lifecycle = Lifecycle.live
     /// Whether this channel counts one media leg (an RTP port pair) against its tenant's limit.
     var holdsMediaLeg = false
     /// The application the channel is running (Dial stays while its bridge lasts), for CoreShowChannels and Status.
@@ -54,6 +53,20 @@ final class CallChannel {
     /// Originate bookkeeping: completion when `;1` answers or fails.
     var originate: OriginateTracking?
 
+    enum Lifecycle {
+        case live
+        case gone(cause: HangupCause)
+    }
+
+    enum SingleApplication {
+        /// The channel runs a dialplan (or is only a Dial target).
+        case none
+        /// To run once the channel answers.
+        case pending(DialplanInstruction)
+        /// Started: when it returns the channel hangs up.
+        case ran
+    }
+
     init(snapshot: PBX.Channel, technology: Technology) {
         self.snapshot = snapshot
         self.technology = technology
@@ -62,6 +75,21 @@ final class CallChannel {
     func attach(_ leg: SIPCallLeg) {
         technology = .sip(leg)
         pendingOutbound = nil
+    }
+
+    var isGone: Bool {
+        if case .gone = lifecycle { return true }
+        return false
+    }
+
+    /// Marks the channel hung up with `cause` (`CallEngine.hangup` does the rest).
+    func end(cause: HangupCause) {
+        lifecycle = .gone(cause: cause)
+    }
+
+    var ranSingleApplication: Bool {
+        if case .ran = singleApplication { return true }
+        return false
     }
 
     var isLocal: Bool {

@@ -22,9 +22,8 @@ extension CallEngine {
             hangup(channel, cause: channel.dialCause ?? .normalClearing, origin: .dialplan)
             return
         }
-        if let single = channel.singleApplication {
-            channel.singleApplication = nil
-            channel.ranSingleApplication = true
+        if case .pending(let single) = channel.singleApplication {
+            channel.singleApplication = .ran
             // On the loop's next turn, never inside the answer that started it: ending `;1` there
             // (NoOp, Hangup, Wait(nan) finish at once) left the agent's call up.
             channel.waitTimer = loop.scheduleConfined(in: .zero, channel) { [unowned self] channel in

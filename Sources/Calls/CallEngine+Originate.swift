@@ -154,7 +154,7 @@ extension CallEngine {
     /// After the originated channel answers: its context/exten/priority, or one application.
     /// `Application:`/`Data:` of an Originate: run that one application, then hang up.
     func runSingleApplication(_ channel: CallChannel, name: String, data: String) {
-        channel.singleApplication = DialplanInstruction(application: name, data: data)
+        channel.singleApplication = .pending(DialplanInstruction(application: name, data: data))
         runDialplan(channel)
     }
 

@@ -99,8 +99,7 @@ final class CallEngine {
     func hangup(_ channel: CallChannel, cause: HangupCause, origin: HangupOrigin = .farEnd) {
         guard !channel.isGone else { return }
         let wasBusy = channel.execution != nil || channel.dial != nil || channel.bridge != nil
-        channel.isGone = true
-        channel.hangupCause = cause
+        channel.end(cause: cause)
         channel.waitTimer?.cancel()
         let requestFields = [("Cause", String(cause.rawValue))]
         switch origin {
