@@ -10,7 +10,7 @@ hangs up after --hold ms). Steps through --rates; per step it prints:
     the server's idle CPU over the same time is printed beside it);
   - peak RSS growth over the step's starting RSS, the peak of concurrent calls (/metrics
     centralino_active_calls, sampled every second; RSS every 0.2 s) and their ratio, KB per concurrent call;
-  - channels left after the step (CoreShowChannels on a second AMI session: must be 0).
+  - channels left after the step (CoreShowChannels on a second AMI session, polled for up to 30 s: must be 0).
 With --rtp the phone plays PCMU RTP (50 packets/s, from a pcap this script writes) from its answer until
 the BYE and the trunk echoes it (SIPp -rtp_echo): RTP flows both ways through the relay.
 
@@ -18,7 +18,8 @@ Prints figures; asserts nothing. Examples (the issue's figures):
   scripts/bench-c2c.py --rates 100 --calls 1000                        # CPU per call, no RTP
   scripts/bench-c2c.py --rates 400 --calls 24000 --hold 1000 --rtp     # 60 s at 400/s with RTP
   scripts/bench-c2c.py --rates 100 --calls 1500 --hold 10000 --rtp     # ~1000 relayed calls up: memory
-BENCH_NICE (default 5) is the niceness of the server and SIPp; CENTRALINO_BIN picks the binary.
+BENCH_NICE (default 5) is the niceness of the server and SIPp; CENTRALINO_BIN picks the binary; BENCH_SHOW_LEFT=1
+prints the first channels left after a step; BENCH_KEEP=1 keeps the server log.
 """
 import argparse, os, re, shutil, socket, struct, subprocess, tempfile, threading, time, urllib.request, uuid
 
@@ -87,17 +88,26 @@ def channels_left(port):
             break
         buffer += chunk
     s.close()
+    if os.environ.get("BENCH_SHOW_LEFT"):
+        for item in re.findall(rb"Event: CoreShowChannel\r\n.*?\r\n\r\n", buffer, re.S)[:5]:
+            print("  left:", b" | ".join(l for l in item.split(b"\r\n") if l.split(b":")[0] in
+                                          (b"Channel", b"ChannelStateDesc", b"Application", b"Duration", b"BridgeId")).decode())
     match = re.search(rb"Event: CoreShowChannelsComplete\r\n(?:[^\r]*\r\n)*?ListItems: (\d+)", buffer)
     return int(match.group(1)) if match else -1
 
 
-def active_calls(http):
+def metric(http, name):
+    """The first sample of `name` at /metrics, or None."""
     try:
         text = urllib.request.urlopen(f"http://127.0.0.1:{http}/metrics", timeout=2).read().decode()
     except OSError:
         return None
-    match = re.search(r"^centralino_active_calls(?:\{[^}]*\})? (\d+)", text, re.M)
+    match = re.search(rf"^{name}(?:\{{[^}}]*\}})? (\d+)", text, re.M)
     return int(match.group(1)) if match else None
+
+
+def active_calls(http):
+    return metric(http, "centralino_active_calls")
 
 
 class Sampler(threading.Thread):
@@ -209,6 +219,7 @@ def main():
             sampler = Sampler(server.pid, http)
             rss_before = sampler.peak_rss
             sampler.start()
+            relayed_before = metric(http, "centralino_rtp_packets_relayed_total") or 0
             ticks_before = cpu_ticks(server.pid)
             start = time.time()
             for n in range(args.calls):
@@ -231,15 +242,19 @@ def main():
             cpu_seconds = (cpu_ticks(server.pid) - ticks_before) / TICKS
             sampler.stop.set()
             sampler.join()
+            relayed = (metric(http, "centralino_rtp_packets_relayed_total") or 0) - relayed_before
             with lock:
                 answered = sum(1 for i in ids if outcomes.get(i) is True)
                 failed = sum(1 for i in ids if outcomes.get(i) is False)
             missing = args.calls - answered - failed
-            left = channels_left(ami)
+            # Calls answered late end late: give the channels up to 30 s to go before calling them leaked.
+            left_deadline = time.time() + 30
+            while (left := channels_left(ami)) != 0 and time.time() < left_deadline:
+                time.sleep(1)
             growth = sampler.peak_rss - rss_before
             per_call = f"{growth / sampler.peak_calls:.1f} KB" if sampler.peak_calls else "n/a"
             print(f"rate {rate}/s (sent in {sent_seconds:.2f} s): {answered} answered, {failed} failed, {missing} without response; "
-                  f"{left} channels left")
+                  f"{left} channels left; {relayed} RTP packets relayed ({relayed / elapsed:.0f}/s)")
             print(f"  server CPU {cpu_seconds:.2f} s in {elapsed:.1f} s = {cpu_seconds * 1000 / max(answered, 1):.2f} ms per answered call "
                   f"({cpu_seconds * 1000 / max(answered, 1) - idle_per_second * elapsed * 1000 / max(answered, 1):.2f} ms without idle CPU)")
             print(f"  RSS {rss_before} KB -> peak {sampler.peak_rss} KB (+{growth} KB); peak concurrent calls {sampler.peak_calls}; "
