@@ -12,7 +12,8 @@ hangs up after --hold ms). Steps through --rates; per step it prints:
     centralino_active_calls, sampled every second; RSS every 0.2 s) and their ratio, KB per concurrent call;
   - channels left after the step (CoreShowChannels on a second AMI session, polled for up to 30 s: must be 0).
 With --rtp the phone plays PCMU RTP (50 packets/s, from a pcap this script writes) from its answer until
-the BYE and the trunk echoes it (SIPp -rtp_echo): RTP flows both ways through the relay.
+the BYE and the trunk echoes it (SIPp -rtp_echo): RTP flows both ways through the relay. SIPp plays pcaps
+through a raw socket: --rtp needs root (or CAP_NET_RAW on sipp).
 
 Prints figures; asserts nothing. Examples (the issue's figures):
   scripts/bench-c2c.py --rates 100 --calls 1000                        # CPU per call, no RTP
