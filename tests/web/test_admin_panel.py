@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -209,15 +210,23 @@ def test_panel_adds_an_extension_that_a_phone_registers_with(server, browser):
 
     browser.get(dashboard_url)
     def registered():
-        for row in browser.find_elements(By.CSS_SELECTOR, "#registrations tbody tr"):
-            cells = [cell.text for cell in row.find_elements(By.TAG_NAME, "td")]
-            if cells and cells[0] == "250":
-                return cells
+        # the dashboard's live refresh replaces the rows now and then: a row read
+        # while it is being replaced is stale, so read the table again
+        try:
+            for row in browser.find_elements(By.CSS_SELECTOR, "#registrations tbody tr"):
+                cells = [cell.text for cell in row.find_elements(By.TAG_NAME, "td")]
+                if cells and cells[0] == "250":
+                    return cells
+        except StaleElementReferenceException:
+            pass
         return None
     assert WebDriverWait(browser, 10, poll_frequency=0.2).until(lambda _: registered())
-    assert WebDriverWait(browser, 10, poll_frequency=0.2).until(
+    assert WebDriverWait(browser, 10, poll_frequency=0.2, ignored_exceptions=(StaleElementReferenceException,)).until(
         lambda _: browser.find_element(By.ID, "live-updated").text.startswith("updated"))
-    cells = registered()  # as the live refresh wrote it
+    try:  # as the live refresh wrote it
+        cells = WebDriverWait(browser, 5, poll_frequency=0.2).until(lambda _: registered())
+    except TimeoutException:
+        cells = None
     assert cells, "registration of 250 vanished after the live refresh"
     assert cells[1].startswith("sip:250@127.0.0.1:"), cells
     assert cells[2].startswith("127.0.0.1:") and "UDP" in cells[2].upper(), cells
