@@ -106,7 +106,11 @@ let package = Package(
         .testTarget(
             name: "CallsTests",
             dependencies: ["Calls", "SIPServer", "AMI", "PBX", "SIP", "Store", nioCore, .product(name: "NIOEmbedded", package: "swift-nio"), logging]),
-        .testTarget(name: "AMIServerTests", dependencies: ["AMIServer", "Calls", "NodeSupport", "AMI", "PBX", nioCore, nioPosix, .product(name: "NIOEmbedded", package: "swift-nio"), logging]),
+        .testTarget(
+            name: "AMIServerTests",
+            dependencies: [
+                "AMIServer", "Calls", "NodeSupport", "AMI", "PBX", nioCore, nioPosix, .product(name: "NIOEmbedded", package: "swift-nio"), logging,
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )
