@@ -55,7 +55,7 @@ final class CallChannel {
 
     enum Lifecycle {
         case live
-        case gone(cause: HangupCause)
+        case gone
     }
 
     enum SingleApplication {
@@ -82,9 +82,9 @@ final class CallChannel {
         return false
     }
 
-    /// Marks the channel hung up with `cause` (`CallEngine.hangup` does the rest).
-    func end(cause: HangupCause) {
-        lifecycle = .gone(cause: cause)
+    /// Marks the channel hung up (`CallEngine.hangup` does the rest).
+    func end() {
+        lifecycle = .gone
     }
 
     var ranSingleApplication: Bool {
@@ -125,12 +125,8 @@ final class ActiveDial {
     var failures: [HangupCause] = []
     var timer: Scheduled<Void>?
     var answered: CallChannel?
-    let dialString: String
-    let startedAt = NIODeadline.now()
-
-    init(caller: CallChannel, dialString: String) {
+    init(caller: CallChannel) {
         self.caller = caller
-        self.dialString = dialString
     }
 }
 

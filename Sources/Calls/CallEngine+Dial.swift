@@ -11,7 +11,7 @@ import SIPServer
 extension CallEngine {
     func startDial(_ caller: CallChannel, arguments: [String]) {
         let dialString = arguments.first ?? ""
-        let dial = ActiveDial(caller: caller, dialString: dialString)
+        let dial = ActiveDial(caller: caller)
         caller.dial = dial
         caller.application = ("Dial", arguments.joined(separator: ","))
         for name in ["DIALSTATUS", "DIALEDPEERNAME", "DIALEDPEERNUMBER"] { setVariable(caller, name, "") }

@@ -99,7 +99,7 @@ final class CallEngine {
     func hangup(_ channel: CallChannel, cause: HangupCause, origin: HangupOrigin = .farEnd) {
         guard !channel.isGone else { return }
         let wasBusy = channel.execution != nil || channel.dial != nil || channel.bridge != nil
-        channel.end(cause: cause)
+        channel.end()
         channel.waitTimer?.cancel()
         let requestFields = [("Cause", String(cause.rawValue))]
         switch origin {
