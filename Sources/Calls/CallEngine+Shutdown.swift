@@ -20,30 +20,19 @@ extension CallEngine {
     func endAllCalls(_ shutdown: CallShutdown) {
         shutdown.draining = true
         for leg in driver.legs.values where leg.state == .answered {
-            driver.transactions.stopRetransmissions(callID: leg.callID)
             shutdown.unansweredByes += 1
-            let request = leg.request(.bye, via: driver.via(toward: leg.destination))
-            let logger = self.logger
-            driver.transactions.sendRequest(
-                request, to: leg.destination,
-                response: { response in
-                    if !response.isProvisional { shutdown.unansweredByes -= 1 }
-                },
-                failed: { failure in
-                    logger.info("BYE at shutdown not answered", metadata: ["call-id": "\(leg.callID)", "status": "\(failure.status)"])
-                    shutdown.unansweredByes -= 1
-                })
+            driver.bye(leg) { shutdown.unansweredByes -= 1 }
             driver.finish(leg)
         }
         for channel in Array(channels.values) where !channel.isGone {
             hangup(channel, cause: .normalClearing, origin: .dialplan)
         }
-        (media as? MediaRelayAdapter)?.cancelOpenings()
+        media.cancelOpenings()
     }
 
     /// Whether every leg is gone, every shutdown BYE answered (or given up on) and no media leg is
     /// being opened any more (an opening that ends now closes its leg at once: its channel is gone).
     func callsDrained(_ shutdown: CallShutdown) -> Bool {
-        shutdown.unansweredByes <= 0 && driver.legs.isEmpty && ((media as? MediaRelayAdapter)?.openings.isEmpty ?? true)
+        shutdown.unansweredByes <= 0 && driver.legs.isEmpty && !media.isOpening
     }
 }

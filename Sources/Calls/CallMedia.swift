@@ -8,6 +8,10 @@ protocol CallMediaRelay: AnyObject {
     /// Opens RTP/RTCP ports for one leg toward `destination` (whose host confirms an SDP address
     /// on the same host for strict RTP); `completion` runs on the call loop.
     func openPort(toward destination: SIPEndpoint, _ completion: @escaping (Result<any CallMediaPort, any Error>) -> Void)
+    /// Whether a port is still being opened (shutdown waits for none to be).
+    var isOpening: Bool { get }
+    /// Cancels the openings in flight (at shutdown); each still reports to its caller when it ends.
+    func cancelOpenings()
 }
 
 /// One leg's RTP/RTCP ports.

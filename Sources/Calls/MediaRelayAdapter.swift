@@ -14,7 +14,7 @@ final class MediaRelayAdapter: CallMediaRelay {
     let logger: Logger
     /// Leg openings in flight (each a task awaiting the media engine), owned here: removed when they
     /// finish, cancelled and waited for at shutdown (`CallEngine+Shutdown`). Confined to `loop`.
-    private(set) var openings: [Int: Task<Void, Never>] = [:]
+    private var openings: [Int: Task<Void, Never>] = [:]
     private var nextOpening = 0
 
     init(engine: MediaEngine, loop: any EventLoop, logger: Logger, advertisedHost: @escaping @Sendable (SIPEndpoint) -> String) {
@@ -45,6 +45,8 @@ final class MediaRelayAdapter: CallMediaRelay {
             }
         }
     }
+
+    var isOpening: Bool { !openings.isEmpty }
 
     /// Cancels the leg openings in flight (at shutdown); each still reports to its caller when it ends.
     func cancelOpenings() {

@@ -220,14 +220,19 @@ final class SIPCallDriver {
     }
 
     /// BYE in its own client transaction: retransmitted (Timer E) until answered or Timer F.
-    func bye(_ leg: SIPCallLeg) {
+    /// Sends BYE in its own client transaction; `ended` runs once it has a final response or failed.
+    func bye(_ leg: SIPCallLeg, ended: @escaping () -> Void = {}) {
         transactions.stopRetransmissions(callID: leg.callID)
         let request = leg.request(.bye, via: via(toward: leg.destination))
         let logger = self.logger
         transactions.sendRequest(
-            request, to: leg.destination, response: { _ in },
+            request, to: leg.destination,
+            response: { response in
+                if !response.isProvisional { ended() }
+            },
             failed: { failure in
                 logger.info("BYE not answered", metadata: ["call-id": "\(leg.callID)", "status": "\(failure.status)"])
+                ended()
             })
     }
 

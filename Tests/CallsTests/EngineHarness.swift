@@ -210,6 +210,10 @@ final class FakeMediaRelay: CallMediaRelay {
         // As the real relay: the completion runs later on the call loop.
         loop.execute { completion(.success(port)) }
     }
+
+    /// Openings complete on the next loop turn, so none is ever left to wait for or cancel.
+    var isOpening: Bool { false }
+    func cancelOpenings() {}
 }
 
 final class FakeMediaPort: CallMediaPort {
