@@ -20,7 +20,8 @@ Prints figures; asserts nothing. Examples (the issue's figures):
   scripts/bench-c2c.py --rates 400 --calls 24000 --hold 1000 --rtp     # 60 s at 400/s with RTP
   scripts/bench-c2c.py --rates 100 --calls 1500 --hold 10000 --rtp     # ~1000 relayed calls up: memory
 BENCH_NICE (default 5) is the niceness of the server and SIPp; CENTRALINO_BIN picks the binary; BENCH_SHOW_LEFT=1
-prints the first channels left after a step; BENCH_KEEP=1 keeps the server log.
+prints the first channels left after a step; BENCH_KEEP=1 keeps the server log;
+BENCH_SIPP_TRACE=DIR writes the SIP messages and errors of both SIPp peers under DIR.
 """
 import argparse, os, re, shutil, socket, struct, subprocess, tempfile, threading, time, urllib.request, uuid
 
@@ -67,14 +68,31 @@ def write_pcap(path, seconds):
             f.write(struct.pack("<IIII", n // 50, (n % 50) * 20000, len(frame), len(frame)) + frame)
 
 
+def udp_receive_errors():
+    """The kernel's count of UDP datagrams dropped because a socket's receive buffer was full."""
+    lines = [l.split() for l in open("/proc/net/snmp") if l.startswith("Udp:")]
+    return int(lines[1][lines[0].index("RcvbufErrors")])
+
+
+def udp_drops(ports):
+    """Datagrams dropped so far per local UDP port of `ports` (/proc/net/udp, last column)."""
+    drops = {}
+    for line in open("/proc/net/udp").readlines()[1:]:
+        fields = line.split()
+        port = int(fields[1].split(":")[1], 16)
+        if port in ports:
+            drops[port] = drops.get(port, 0) + int(fields[-1])
+    return drops
+
+
 def ami_session(port, events):
     s = socket.create_connection(("127.0.0.1", port))
     s.sendall(f"Action: Login\r\nUsername: bench\r\nSecret: bench\r\nEvents: {events}\r\n\r\n".encode())
     return s
 
 
-def channels_left(port):
-    """Channels CoreShowChannels lists right now."""
+def channels_left(port, show=False):
+    """Channels CoreShowChannels lists right now (`show`: print the first few)."""
     s = ami_session(port, "off")
     s.sendall(b"Action: CoreShowChannels\r\nActionID: left\r\n\r\n")
     buffer = b""
@@ -89,7 +107,7 @@ def channels_left(port):
             break
         buffer += chunk
     s.close()
-    if os.environ.get("BENCH_SHOW_LEFT"):
+    if show:
         for item in re.findall(rb"Event: CoreShowChannel\r\n.*?\r\n\r\n", buffer, re.S)[:5]:
             print("  left:", b" | ".join(l for l in item.split(b"\r\n") if l.split(b":")[0] in
                                           (b"Channel", b"ChannelStateDesc", b"Application", b"Duration", b"BridgeId")).decode())
@@ -179,7 +197,12 @@ def main():
             phone_side = [f"{SHARED}/sipp/uas_answer.xml", phone, ["-d", "0", "-mp", str(phone_media)]]
         trunk_side = [f"{ROOT}/Benchmarks/sipp/uas_answer_bye.xml", trunk,
                       ["-d", str(args.hold), "-mp", str(trunk_media)] + (["-rtp_echo"] if args.rtp else [])]
-        for scenario, port, extra in (phone_side, trunk_side):
+        trace = os.environ.get("BENCH_SIPP_TRACE")
+        for name, (scenario, port, extra) in (("phone", phone_side), ("trunk", trunk_side)):
+            if trace:  # every SIP message SIPp sends and receives, and its errors, in TRACE/NAME_*.log
+                os.makedirs(trace, exist_ok=True)
+                extra = extra + ["-trace_msg", "-message_file", f"{trace}/{name}_messages.log",
+                                 "-trace_err", "-error_file", f"{trace}/{name}_errors.log"]
             procs.append(subprocess.Popen(nice + ["sipp", "-sf", scenario, "-p", str(port), "-i", "127.0.0.1", "-mi", "127.0.0.1",
                                                   "-nostdin", "-max_socket", "60000"] + extra,
                                           cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
@@ -221,6 +244,8 @@ def main():
             rss_before = sampler.peak_rss
             sampler.start()
             relayed_before = metric(http, "centralino_rtp_packets_relayed_total") or 0
+            sip_ports = {sip: "server SIP", phone: "phone SIP", trunk: "trunk SIP"}
+            drops_before, rcvbuf_before = udp_drops(sip_ports), udp_receive_errors()
             ticks_before = cpu_ticks(server.pid)
             start = time.time()
             for n in range(args.calls):
@@ -252,12 +277,18 @@ def main():
             left_deadline = time.time() + 30
             while (left := channels_left(ami)) != 0 and time.time() < left_deadline:
                 time.sleep(1)
+            if left and os.environ.get("BENCH_SHOW_LEFT"):
+                channels_left(ami, show=True)
+            drops = udp_drops(sip_ports)
+            dropped = ", ".join(f"{name} {drops.get(port, 0) - drops_before.get(port, 0)}" for port, name in sip_ports.items())
             growth = sampler.peak_rss - rss_before
             per_call = f"{growth / sampler.peak_calls:.1f} KB" if sampler.peak_calls else "n/a"
             print(f"rate {rate}/s (sent in {sent_seconds:.2f} s): {answered} answered, {failed} failed, {missing} without response; "
                   f"{left} channels left; {relayed} RTP packets relayed ({relayed / elapsed:.0f}/s)")
             print(f"  server CPU {cpu_seconds:.2f} s in {elapsed:.1f} s = {cpu_seconds * 1000 / max(answered, 1):.2f} ms per answered call "
                   f"({cpu_seconds * 1000 / max(answered, 1) - idle_per_second * elapsed * 1000 / max(answered, 1):.2f} ms without idle CPU)")
+            print(f"  UDP datagrams dropped on full receive buffers: {udp_receive_errors() - rcvbuf_before} on the machine; "
+                  f"SIP sockets: {dropped}")
             print(f"  RSS {rss_before} KB -> peak {sampler.peak_rss} KB (+{growth} KB); peak concurrent calls {sampler.peak_calls}; "
                   f"{per_call} per concurrent call")
             time.sleep(1)
