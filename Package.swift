@@ -39,8 +39,9 @@ let package = Package(
     ],
     targets: [
         // Pure protocol and domain code: no sockets, no clocks, no database.
-        .target(name: "AMI", dependencies: [nioCore, crypto]),
-        .target(name: "SIP", dependencies: [nioCore, crypto]),
+        .target(name: "ConstantTime"),
+        .target(name: "AMI", dependencies: ["ConstantTime", nioCore, crypto]),
+        .target(name: "SIP", dependencies: ["ConstantTime", nioCore, crypto]),
         .target(name: "PBX"),
         .target(name: "Media", dependencies: [nioCore, nioPosix, nioConcurrency]),
         // Persistence: SQLite through GRDB, secrets at rest, provisioning files.
@@ -70,13 +71,13 @@ let package = Package(
         .target(
             name: "AMIServer",
             dependencies: [
-                "NodeSupport", "Calls", "AMI", "PBX", nioCore, nioPosix, nioConcurrency, nioSSL, logging, lifecycle, metrics,
+                "NodeSupport", "Calls", "AMI", "ConstantTime", "PBX", nioCore, nioPosix, nioConcurrency, nioSSL, logging, lifecycle, metrics,
             ]),
         // The admin panel and REST API (Hummingbird).
         .target(
             name: "Admin",
             dependencies: [
-                "Store", "PBX", "AMI", crypto, logging, lifecycle, nioCore, nioPosix, nioConcurrency,
+                "Store", "PBX", "AMI", "ConstantTime", crypto, logging, lifecycle, nioCore, nioPosix, nioConcurrency,
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"), nioSSL, metrics, prometheus,
@@ -92,6 +93,7 @@ let package = Package(
         .executableTarget(name: "AMIBenchmarks", dependencies: ["AMI", nioCore, nioPosix], path: "Benchmarks/AMIBenchmarks"),
         .testTarget(name: "AMITests", dependencies: ["AMI", nioCore, .product(name: "NIOTestUtils", package: "swift-nio")]),
         .testTarget(name: "PBXTests", dependencies: ["PBX"]),
+        .testTarget(name: "ConstantTimeTests", dependencies: ["ConstantTime"]),
         .testTarget(name: "MediaTests", dependencies: ["Media", nioCore, nioPosix, nioConcurrency]),
         .testTarget(name: "SIPTests", dependencies: ["SIP", nioCore, .product(name: "NIOTestUtils", package: "swift-nio")]),
         .testTarget(

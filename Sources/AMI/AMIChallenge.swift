@@ -1,3 +1,4 @@
+import ConstantTime
 import Crypto
 
 /// The MD5 challenge login (`Action: Challenge` then `Login` with `AuthType: MD5` and `Key:`).
@@ -18,11 +19,6 @@ public enum AMIChallenge {
 
     /// Compares a client's key with the expected one in constant time (case-insensitive hex).
     public static func verify(key: String, challenge: String, secret: String) -> Bool {
-        let expected = Array(expectedKey(challenge: challenge, secret: secret).utf8)
-        let given = Array(key.lowercased().utf8)
-        guard given.count == expected.count else { return false }
-        var difference: UInt8 = 0
-        for index in expected.indices { difference |= expected[index] ^ given[index] }
-        return difference == 0
+        ConstantTime.equals(expectedKey(challenge: challenge, secret: secret), key.lowercased())
     }
 }

@@ -1,4 +1,5 @@
 import AMI
+import ConstantTime
 import Foundation
 import Logging
 import NIOCore
@@ -55,7 +56,7 @@ extension AMISessionHandler {
             else {
                 return .failure(LoginFailureBox(.wrongKey(key: key)))
             }
-        } else if !Self.constantTimeEquals(message.value("Secret"), entry.account.secret) {
+        } else if !ConstantTime.equals(message.value("Secret"), entry.account.secret) {
             return .failure(LoginFailureBox(.wrongPassword))
         }
         return .success(entry)
@@ -134,13 +135,6 @@ extension AMISessionHandler {
         }
     }
 
-    static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8)
-        let y = Array(b.utf8)
-        var difference = UInt8(x.count == y.count ? 0 : 1)
-        for index in 0..<min(x.count, y.count) { difference |= x[index] ^ y[index] }
-        return difference == 0
-    }
 }
 
 /// `Result` needs an `Error` failure; this wraps the reason a login failed.

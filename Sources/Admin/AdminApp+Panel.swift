@@ -1,3 +1,4 @@
+import ConstantTime
 import Foundation
 import Hummingbird
 import Store
@@ -56,7 +57,7 @@ extension AdminApp {
     }
 
     func checkCSRF(_ form: FormData, _ auth: PanelAuth) -> Bool {
-        AdminSecrets.constantTimeEquals(form["_csrf"] ?? "", auth.session.csrfToken)
+        ConstantTime.equals(form["_csrf"] ?? "", auth.session.csrfToken)
     }
 
     func csrfFailure(_ auth: PanelAuth) -> Response {

@@ -1,3 +1,4 @@
+import ConstantTime
 import Foundation
 import Hummingbird
 import Store
@@ -45,7 +46,7 @@ enum AuthRoutes {
         let password = form["password"] ?? ""
         let address = context.remoteAddress
         guard let expected = request.cookies[AdminApp.loginCSRFCookie]?.value,
-            AdminSecrets.constantTimeEquals(form["_csrf"] ?? "", expected)
+            ConstantTime.equals(form["_csrf"] ?? "", expected)
         else {
             return loginPage(
                 app, request: request, error: "The login form expired (CSRF check failed). Please try again.", username: username, status: .forbidden)

@@ -1,3 +1,5 @@
+import ConstantTime
+
 /// Digest computations of RFC 2617 §3.2.2 / RFC 7616 §3.4.1, with HA1 stored in place of the
 /// password.
 public enum Digest {
@@ -44,7 +46,7 @@ public enum Digest {
             ha1: ha1, method: method, uri: credentials.uri, nonce: credentials.nonce,
             qop: credentials.qop, nonceCount: credentials.nonceCount,
             cnonce: credentials.cnonce, algorithm: credentials.algorithm)
-        return constantTimeEqual(expected, credentials.response.lowercased())
+        return ConstantTime.equals(expected, credentials.response.lowercased())
     }
 
     /// Whether the digest `uri` names the Request-URI (RFC 3261 §22.4: they must be the same), so
@@ -61,15 +63,6 @@ public enum Digest {
         let portsAgree = signed.port == nil || requestURI.port == nil || signed.port == requestURI.port
         return signed.scheme == requestURI.scheme && signed.user == requestURI.user
             && signed.host.lowercased() == requestURI.host.lowercased() && portsAgree
-    }
-
-    static func constantTimeEqual(_ lhs: String, _ rhs: String) -> Bool {
-        let a = Array(lhs.utf8)
-        let b = Array(rhs.utf8)
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for index in a.indices { difference |= a[index] ^ b[index] }
-        return difference == 0
     }
 
     static func hex8(_ value: UInt32) -> String {

@@ -1,3 +1,4 @@
+import ConstantTime
 import Crypto
 
 /// Stateless nonces: `hex(timestamp) . hex(random) . hex(HMAC)`, so a server can tell its own
@@ -49,7 +50,7 @@ public struct DigestNonce: Sendable {
         guard bytes.count == 32 + 64 else { return .invalid }
         let payload = String(decoding: bytes[0..<32], as: UTF8.self)
         let tag = String(decoding: bytes[32...], as: UTF8.self)
-        guard Digest.constantTimeEqual(mac(payload, binding: binding), tag),
+        guard ConstantTime.equals(mac(payload, binding: binding), tag),
             let issued = UInt64(String(decoding: bytes[0..<16], as: UTF8.self), radix: 16)
         else { return .invalid }
         if issued > now { return .invalid }
