@@ -7,8 +7,9 @@
 # its seed corpus (Fuzz/Corpus/<target>/, never written to) and a working corpus kept in
 # Fuzz/.build/corpus/<target>/ (git-ignored, grows from run to run). A crash, a trap, a leak, an input
 # slower than TIMEOUT_SECONDS or memory above RSS_LIMIT_MB is a finding: libFuzzer saves the input in
-# Fuzz/.build/artifacts/<target>/ and this script exits non-zero. One target at a time, one process,
-# at low priority (nice), so it shares the machine. The first sanitizer build takes several minutes;
+# Fuzz/.build/findings/<target>/ and this script exits non-zero (not in .build/artifacts, SwiftPM's
+# directory for binary artifacts: a build of the package deleted it, findings included). One target at
+# a time, one process, at low priority (nice), so it shares the machine. The first sanitizer build takes several minutes;
 # the scratch path stays the same so later runs are incremental.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -62,12 +63,17 @@ for target in "${targets[@]}"; do
 done
 bin_dir=$(swift build "${build_flags[@]}" --show-bin-path)
 
+# Files in a findings directory (0 if it is gone), so that the run is always recorded below.
+count_findings() {
+    { find "$1" -type f 2>/dev/null || true; } | wc -l
+}
+
 failures=0
 summary=()
 for target in "${targets[@]}"; do
     binary="$bin_dir/$target"
     work="$scratch/corpus/$target"
-    artifacts="$scratch/artifacts/$target"
+    artifacts="$scratch/findings/$target"
     log="$scratch/fuzz-$target.log"
     mkdir -p "$work" "$artifacts"
     common=(-rss_limit_mb="$RSS_LIMIT_MB" -timeout="$TIMEOUT_SECONDS" -artifact_prefix="$artifacts/")
@@ -87,7 +93,7 @@ for target in "${targets[@]}"; do
     dict=()
     [ -f "Fuzz/Dictionaries/$target.dict" ] && dict=(-dict="Fuzz/Dictionaries/$target.dict")
     echo "=== $target: fuzzing for ${seconds}s"
-    before=$(find "$artifacts" -type f | wc -l)
+    before=$(count_findings "$artifacts")
     status=0
     nice -n "$NICE" "$binary" "$work" "Fuzz/Corpus/$target" "${dict[@]}" "${common[@]}" "${keep_going[@]}" \
         -max_total_time="$seconds" -max_len="${FUZZ_MAX_LEN:-$(max_len "$target")}" -print_final_stats=1 >"$log" 2>&1 || status=$?
@@ -98,7 +104,7 @@ for target in "${targets[@]}"; do
         executions=$(sed -E 's/^#([0-9]+):.*/\1/' <<<"$last")
         rate=$(sed -E 's/.*exec\/s: ([0-9]+).*/\1/' <<<"$last")
     fi
-    found=$(( $(find "$artifacts" -type f | wc -l) - before ))
+    found=$(( $(count_findings "$artifacts") - before ))
     # One line per run (UTC time, target, seconds, executions, rate, exit status, findings), to add
     # up the executions of several runs.
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$target" "$seconds" "${executions:-?}" \
