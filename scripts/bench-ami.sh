@@ -15,7 +15,7 @@
 #
 # The client (AMIBenchmarks ping, a blocking raw-socket client) runs on the same machine. BENCH_NICE
 # (default 5) is the niceness of everything started here. CENTRALINO_BIN skips the build and uses
-# that binary (e.g. a perf-instrumented one).
+# that binary (e.g. a perf-instrumented one); AMI_BENCH_BIN likewise for the AMIBenchmarks binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-5}
@@ -27,8 +27,11 @@ if [ -z "${CENTRALINO_BIN:-}" ]; then
     swift build -c release --product centralino >/dev/null
     CENTRALINO_BIN=.build/release/centralino
 fi
-swift build -c release --product AMIBenchmarks >/dev/null
-bench=.build/release/AMIBenchmarks
+if [ -z "${AMI_BENCH_BIN:-}" ]; then
+    swift build -c release --product AMIBenchmarks >/dev/null
+    AMI_BENCH_BIN=.build/release/AMIBenchmarks
+fi
+bench=$AMI_BENCH_BIN
 work=$(mktemp -d)
 cc -O2 -pthread -o "$work/do-nothing-server" Benchmarks/do-nothing-server.c
 pids=()

@@ -20,45 +20,50 @@ public struct AMIFrameDecoder: NIOSingleStepByteToMessageDecoder {
     public init() {}
 
     public mutating func decode(buffer: inout ByteBuffer) throws -> AMIInbound? {
+        // One pass over the readable bytes, and one reader-index move, per call (not per line).
+        let (consumed, message) = buffer.withUnsafeReadableBytes { decode($0) }
+        buffer.moveReaderIndex(forwardBy: consumed)
+        return message
+    }
+
+    /// Decodes from `bytes`; returns how many bytes were consumed and the message, if one was completed.
+    private mutating func decode(_ bytes: UnsafeRawBufferPointer) -> (Int, AMIInbound?) {
+        var start = 0
         while true {
+            let rest = UnsafeRawBufferPointer(rebasing: bytes[start...])
             if discardingLine {
-                guard let newline = buffer.firstNewlineOffset() else {
-                    buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
-                    return nil
-                }
-                buffer.moveReaderIndex(forwardBy: newline + 1)
+                guard let newline = rest.firstIndex(of: UInt8(ascii: "\n")) else { return (bytes.count, nil) }
+                start += newline + 1
                 discardingLine = false
                 continue
             }
-            guard let newline = buffer.firstNewlineOffset() else {
-                if buffer.readableBytes >= AMILimits.maximumLineLength {
+            guard let newline = rest.firstIndex(of: UInt8(ascii: "\n")) else {
+                if rest.count >= AMILimits.maximumLineLength {
                     markLineTooLong()
-                    buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
                     discardingLine = true
+                    return (bytes.count, nil)
                 }
-                return nil
+                return (start, nil)
             }
+            start += newline + 1
             if newline + 1 > AMILimits.maximumLineLength {
                 markLineTooLong()
-                buffer.moveReaderIndex(forwardBy: newline + 1)
                 continue
             }
             var contentLength = newline
-            if contentLength > 0, buffer.getInteger(at: buffer.readerIndex + contentLength - 1, as: UInt8.self) == UInt8(ascii: "\r") {
+            if contentLength > 0, rest[contentLength - 1] == UInt8(ascii: "\r") {
                 contentLength -= 1
             }
             if contentLength == 0 {
-                buffer.moveReaderIndex(forwardBy: newline + 1)
-                if let message = finishMessage() { return message }
+                if let message = finishMessage() { return (start, message) }
                 continue
             }
             lineCount += 1
             if lineCount > AMILimits.maximumHeaderCount {
                 problem = problem ?? .tooManyLines
-            } else if let header = buffer.withUnsafeReadableBytes({ Self.parseHeader(UnsafeRawBufferPointer(rebasing: $0[..<contentLength])) }) {
+            } else if let header = Self.parseHeader(UnsafeRawBufferPointer(rebasing: rest[..<contentLength])) {
                 headers.append(header)
             }
-            buffer.moveReaderIndex(forwardBy: newline + 1)
         }
     }
 
@@ -91,15 +96,22 @@ public struct AMIFrameDecoder: NIOSingleStepByteToMessageDecoder {
         guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return nil }
         var valueStart = colon + 1
         while valueStart < line.count, line[valueStart] < 0x21 { valueStart += 1 }
-        let name = String(decoding: UnsafeRawBufferPointer(rebasing: line[..<colon]), as: UTF8.self)
-        let value = String(decoding: UnsafeRawBufferPointer(rebasing: line[valueStart...]), as: UTF8.self)
-        return AMIMessage.Header(name: name, value: value)
+        let nameBytes = UnsafeRawBufferPointer(rebasing: line[..<colon])
+        let valueBytes = UnsafeRawBufferPointer(rebasing: line[valueStart...])
+        // The names and the action every Ping carries come from literals, without decoding.
+        if Self.equals(nameBytes, "ActionID") {
+            return AMIMessage.Header(name: "ActionID", value: String(decoding: valueBytes, as: UTF8.self))
+        }
+        if Self.equals(nameBytes, "Action") {
+            let value = Self.equals(valueBytes, "Ping") ? "Ping" : String(decoding: valueBytes, as: UTF8.self)
+            return AMIMessage.Header(name: "Action", value: value)
+        }
+        return AMIMessage.Header(
+            name: String(decoding: nameBytes, as: UTF8.self), value: String(decoding: valueBytes, as: UTF8.self))
     }
-}
 
-extension ByteBuffer {
-    /// Offset of the first LF from the reader index, or nil.
-    fileprivate func firstNewlineOffset() -> Int? {
-        withUnsafeReadableBytes { $0.firstIndex(of: UInt8(ascii: "\n")) }
+    private static func equals(_ bytes: UnsafeRawBufferPointer, _ literal: StaticString) -> Bool {
+        bytes.count == literal.utf8CodeUnitCount
+            && bytes.elementsEqual(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
 }

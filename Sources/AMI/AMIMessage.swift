@@ -43,6 +43,23 @@ public struct AMIMessage: Sendable, Equatable {
     /// The `ActionID:` header, or "" when absent.
     public var actionID: String { value("ActionID") }
 
+    /// `action` and `actionID` in one pass over the headers (what every message needs first).
+    public var actionAndActionID: (action: String, actionID: String) {
+        var action: String?
+        var actionID: String?
+        for index in headers.indices {
+            let name = headers[index].name
+            if action == nil, name.equalsIgnoringASCIICase("Action") {
+                action = headers[index].value
+                if actionID != nil { break }
+            } else if actionID == nil, name.equalsIgnoringASCIICase("ActionID") {
+                actionID = headers[index].value
+                if action != nil { break }
+            }
+        }
+        return (action ?? "", actionID ?? "")
+    }
+
     /// Every value of every header whose name starts with `Variable` (case-insensitive), in arrival order.
     public var variableLines: [String] {
         headers.filter { $0.name.utf8.count >= 8 && String($0.name.prefix(8)).equalsIgnoringASCIICase("variable") }.map(\.value)

@@ -69,10 +69,13 @@ extension ByteBuffer {
     /// Writes `text` with every CR and LF replaced by a space.
     @inlinable
     public mutating func writeAMIText(_ text: String) {
-        guard text.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A }) else {
-            writeString(text)
-            return
+        var contiguous = text
+        let clean = contiguous.withUTF8 { bytes in
+            guard !bytes.contains(where: { $0 == 0x0D || $0 == 0x0A }) else { return false }
+            writeBytes(bytes)
+            return true
         }
+        guard !clean else { return }
         writeBytes(text.utf8.map { $0 == 0x0D || $0 == 0x0A ? 0x20 : $0 })
     }
 }

@@ -4,12 +4,17 @@ extension String {
     public func equalsIgnoringASCIICase(_ other: String) -> Bool {
         // Lengths first (O(1) for native strings): most names compared differ in length.
         guard self.utf8.count == other.utf8.count else { return false }
-        var a = self.utf8.makeIterator()
-        var b = other.utf8.makeIterator()
-        while let x = a.next(), let y = b.next() {
-            if x != y, Self.lowerASCII(x) != Self.lowerASCII(y) { return false }
+        // Over contiguous bytes (a no-op for native strings, a stack copy for small ones), not the UTF-8 iterator.
+        var lhs = self
+        var rhs = other
+        return lhs.withUTF8 { a in
+            rhs.withUTF8 { b in
+                for index in 0..<a.count where a[index] != b[index] {
+                    if Self.lowerASCII(a[index]) != Self.lowerASCII(b[index]) { return false }
+                }
+                return true
+            }
         }
-        return true
     }
 
     @inlinable

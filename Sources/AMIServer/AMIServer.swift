@@ -13,7 +13,8 @@ import ServiceLifecycle
 /// `run()` serves until graceful shutdown.
 public struct AMIServer: Service {
     /// Bytes of input buffered per connection at most; the decoder consumes complete lines, so
-    /// only a partial line (bounded by the line limit) normally waits here.
+    /// only a partial line (bounded by the line limit) normally waits here, or what was read while an
+    /// action blocked the session.
     static let maximumInputBuffer = 1 << 20
     /// Kernel send buffer per session. A fixed size (instead of Linux's autotuning up to megabytes)
     /// bounds what a client that stops reading can hold back, so the write timeout notices it.
@@ -89,9 +90,8 @@ public struct AMIServer: Service {
                             NIOSSLServerHandler(context: tls.credentials.context),
                             TLSHandshakeTimeoutHandler(timeout: tls.handshakeTimeout))
                     }
-                    try pipeline.addHandlers(
-                        ByteToMessageHandler(AMIFrameDecoder(), maximumBufferSize: Self.maximumInputBuffer),
-                        AMISessionHandler(server: server))
+                    // The session handler decodes its input itself (`AMIFrameDecoder`).
+                    try pipeline.addHandler(AMISessionHandler(server: server))
                 }
             }
     }

@@ -8,14 +8,39 @@ import NIOCore
 extension AMISessionHandler {
     static let actionsBeforeLogin: Set<String> = ["login", "challenge", "logoff"]
 
-    func handle(_ inbound: AMIInbound, context: ChannelHandlerContext) {
+    /// What `handle` ran: Ping (its reply gathered in `outbound`), or anything else.
+    enum Handled { case ping, other }
+
+    @discardableResult
+    func handle(_ inbound: AMIInbound, context: ChannelHandlerContext) -> Handled {
+        let (action, actionID) = inbound.message.actionAndActionID
+        // The fast path for the commonest action: the same checks (well formed, logged in, permitted) in short.
+        if inbound.problem == nil, action.equalsIgnoringASCIICase("Ping"), mayPing() {
+            ping(actionID, context: context)
+            return .ping
+        }
+        // Whatever this action writes, directly or through `send`, follows the Ping replies before it.
+        emitOutbound(context: context)
+        dispatch(inbound, action: action, actionID: actionID, context: context)
+        return .other
+    }
+
+    /// Logged in and allowed to Ping. Once true it stays true: a login's write classes do not change (a
+    /// directory change that would alter them ends the session), and a closing session reads nothing.
+    private func mayPing() -> Bool {
+        if pingAllowed { return true }
+        guard case .authenticated(let login) = state, let descriptor = pingDescriptor, descriptor.isPermitted(for: login.entry.write)
+        else { return false }
+        pingAllowed = true
+        return true
+    }
+
+    private func dispatch(_ inbound: AMIInbound, action: String, actionID: String, context: ChannelHandlerContext) {
         let message = inbound.message
-        let actionID = message.actionID
         if let problem = inbound.problem {
             send(.error(actionID, message: problem.replyMessage), context: context)
             return
         }
-        let action = message.action
         if action.isEmpty {
             raiseSecurity(.requestBadFormat, details: [("RequestType", "Action: NONE")])
             send(.error(actionID, message: "Missing action in request"), context: context)
@@ -74,10 +99,14 @@ extension AMISessionHandler {
         return nil
     }
 
+    /// Ping's reply goes into `outbound`, with the other replies of the read burst: one write per burst
+    /// (or per `outboundChunk` bytes) instead of one per Ping.
     func ping(_ actionID: String, context: ChannelHandlerContext) {
-        var buffer = context.channel.allocator.buffer(capacity: 96)
+        var buffer = outbound ?? context.channel.allocator.buffer(capacity: 1024)
+        outbound = nil  // unique: the write below appends in place
         AMIResponse.writePong(actionID: actionID, now: AMIServerContext.now(), to: &buffer)
-        context.write(wrapOutboundOut(buffer), promise: nil)
+        outbound = buffer
+        if buffer.readableBytes >= Self.outboundChunk { emitOutbound(context: context) }
     }
 
     func challenge(_ message: AMIMessage, context: ChannelHandlerContext) {

@@ -6,11 +6,13 @@ import NIOCore
 /// One AMI connection: banner, login, action dispatch, event delivery and flow control.
 ///
 /// Runs on the channel's event loop. Responses are written in order and flushed at the end of each
-/// read burst; events arrive through an `AMIEventSubscriber` and are written between actions.
+/// read burst; Ping replies, the bulk of a pipelined burst, are gathered in one buffer (`outbound`) that
+/// is written before anything else is; events arrive through an `AMIEventSubscriber` and are written
+/// between actions.
 /// When the socket stops being writable the handler stops reading (backpressure for pipelined
 /// actions) and, if events are waiting, gives the client `writeTimeout` to drain before closing.
 final class AMISessionHandler: ChannelDuplexHandler {
-    typealias InboundIn = AMIInbound
+    typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
@@ -42,9 +44,12 @@ final class AMISessionHandler: ChannelDuplexHandler {
         let timer: Scheduled<Void>?
     }
 
+    // The handler's mutable properties are only touched on its event loop, one access at a time, and read
+    // for every message: `@exclusivity(unchecked)` drops the runtime's dynamic exclusivity check (a
+    // thread-local access set), which was a tenth of a pipelined Ping's CPU.
     let server: AMIServerContext
-    var state = State.awaitingLogin(challenge: nil, deadline: nil)
-    var pendingRead = false
+    @exclusivity(unchecked) var state = State.awaitingLogin(challenge: nil, deadline: nil)
+    @exclusivity(unchecked) var pendingRead = false
     var writeTimer: Scheduled<Void>?
     /// How this connection counts against the server's connection limits.
     var counted = Counted.not
@@ -55,17 +60,29 @@ final class AMISessionHandler: ChannelDuplexHandler {
     var localPort = 0
     var sessionID = ""
     /// A synchronous action (Originate) is running: later messages wait, as in Asterisk's session thread.
-    var inFlight = false
+    @exclusivity(unchecked) var inFlight = false
     /// Async actions handed to the call engine and not yet started there.
-    var pendingActions = 0
-    /// Messages that arrived while blocked; bounded by one socket read, since reading stops meanwhile.
-    var deferred = CircularBuffer<AMIInbound>()
+    @exclusivity(unchecked) var pendingActions = 0
+    /// Splits the input into messages, here rather than in a handler of its own: no pipeline hop per message.
+    @exclusivity(unchecked) var decoder = AMIFrameDecoder()
+    /// Bytes read and not yet decoded: a partial line, or messages that arrived while blocked (bounded
+    /// by the reads in progress when the session blocked, since reading stops meanwhile).
+    @exclusivity(unchecked) var input: ByteBuffer?
+    /// Ping replies not yet handed to the channel: written (in order, before any other output) once
+    /// another action runs, an event is written, the buffer reaches `outboundChunk`, or the read burst ends.
+    @exclusivity(unchecked) var outbound: ByteBuffer?
+    static let outboundChunk = 16 * 1024
+    /// The catalog's Ping, looked up once: the Ping fast path checks its permission against the login's.
+    let pingDescriptor: AMIActionDescriptor?
+    /// Set by `mayPing` once the session is logged in with a login allowed to Ping.
+    @exclusivity(unchecked) var pingAllowed = false
 
     /// Messages wait (and the socket is not read) while an action runs or too many are pending.
     var isBlocked: Bool { inFlight || pendingActions >= server.configuration.maximumPendingActions }
 
     init(server: AMIServerContext) {
         self.server = server
+        self.pingDescriptor = server.catalog.descriptor(named: "Ping")
     }
 
     // MARK: - Connection lifecycle
@@ -128,6 +145,8 @@ final class AMISessionHandler: ChannelDuplexHandler {
         case .authenticated: server.closed(address: remoteIP, authenticated: true)
         }
         counted = .not
+        outbound = nil
+        input = nil
         enterClosing()
         writeTimer?.cancel()
         server.untrack(context.channel)
@@ -143,19 +162,57 @@ final class AMISessionHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if case .closing = state { return }
-        if isBlocked {
-            deferred.append(unwrapInboundIn(data))
+        var bytes = unwrapInboundIn(data)
+        if var buffered = input, buffered.readableBytes > 0 {
+            input = nil  // unique: the append below happens in place
+            buffered.writeBuffer(&bytes)
+            input = buffered
+        } else {
+            input = bytes
+        }
+        if let buffered = input, buffered.readableBytes > AMIServer.maximumInputBuffer {
+            input = nil
+            errorCaught(context: context, error: ByteToMessageDecoderError.PayloadTooLargeError())
             return
         }
-        if case .authenticated(let login) = state, login.waitEvent != nil { finishWaitEvent(context: context) }
-        handle(unwrapInboundIn(data), context: context)
-        // Events raised while the action ran follow its response, as Asterisk flushes them after each action.
-        if case .authenticated(let login) = state, login.subscriber.hasQueued {
-            drainEvents(context: context)
+        runInput(context: context, afterRead: true)
+    }
+
+    /// Decodes and runs the buffered messages until the input runs out, an action blocks the session or it
+    /// closes. Right after a read, a WaitEvent in progress ends before the next message and the events an
+    /// action raised follow its response, as Asterisk flushes them after each action.
+    func runInput(context: ChannelHandlerContext, afterRead: Bool) {
+        while !isBlocked, var buffered = input {
+            if case .closing = state {
+                input = nil
+                return
+            }
+            input = nil  // unique while decoding
+            let inbound: AMIInbound?
+            do {
+                inbound = try decoder.decode(buffer: &buffered)
+            } catch {
+                errorCaught(context: context, error: error)
+                return
+            }
+            input = buffered.readableBytes > 0 ? buffered : nil
+            guard let inbound else { return }
+            guard afterRead else {
+                handle(inbound, context: context)
+                continue
+            }
+            if case .authenticated(let login) = state, login.waitEvent != nil { finishWaitEvent(context: context) }
+            // Ping raises no event: events that arrive meanwhile are written by the subscriber's wake-up,
+            // right after this read burst, as if they had arrived a moment later.
+            if handle(inbound, context: context) == .ping { continue }
+            if case .authenticated(let login) = state, login.subscriber.hasQueued {
+                drainEvents(context: context)
+            }
         }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        emitOutbound(context: context)
         context.flush()
     }
 
@@ -187,12 +244,10 @@ final class AMISessionHandler: ChannelDuplexHandler {
         resumeIfUnblocked(context: context)
     }
 
-    /// Runs deferred messages while nothing blocks the session, then reads again.
+    /// Runs the messages that arrived while blocked, while nothing blocks the session, then reads again.
     func resumeIfUnblocked(context: ChannelHandlerContext) {
-        while !isBlocked, !deferred.isEmpty {
-            if case .closing = state { break }
-            handle(deferred.removeFirst(), context: context)
-        }
+        runInput(context: context, afterRead: false)
+        emitOutbound(context: context)
         context.flush()
         if !isBlocked, pendingRead {
             pendingRead = false
@@ -233,7 +288,15 @@ final class AMISessionHandler: ChannelDuplexHandler {
 
     // MARK: - Writing
 
+    /// Hands the gathered Ping replies to the channel (not flushed). Every other write comes after this.
+    func emitOutbound(context: ChannelHandlerContext) {
+        guard let buffer = outbound else { return }
+        outbound = nil
+        context.write(wrapOutboundOut(buffer), promise: nil)
+    }
+
     func send(_ response: AMIResponse, context: ChannelHandlerContext) {
+        emitOutbound(context: context)
         var buffer = context.channel.allocator.buffer(capacity: 128)
         response.write(to: &buffer)
         context.write(wrapOutboundOut(buffer), promise: nil)
@@ -242,6 +305,7 @@ final class AMISessionHandler: ChannelDuplexHandler {
     /// Closes once everything written so far has been flushed.
     func sendAndClose(_ response: AMIResponse, context: ChannelHandlerContext) {
         enterClosing()
+        emitOutbound(context: context)
         var buffer = context.channel.allocator.buffer(capacity: 128)
         response.write(to: &buffer)
         let channel = context.channel
@@ -280,6 +344,7 @@ final class AMISessionHandler: ChannelDuplexHandler {
         }
         let events = login.subscriber.takeQueued()
         guard !events.isEmpty else { return }
+        emitOutbound(context: context)
         for event in events {
             context.write(wrapOutboundOut(event), promise: nil)
         }
@@ -311,6 +376,7 @@ final class AMISessionHandler: ChannelDuplexHandler {
         login.waitEvent = nil
         state = .authenticated(login)
         pending.timer?.cancel()
+        emitOutbound(context: context)
         send(.success(pending.actionID, message: "Waiting for Event completed."), context: context)
         for event in login.subscriber.takeQueued() {
             context.write(wrapOutboundOut(event), promise: nil)

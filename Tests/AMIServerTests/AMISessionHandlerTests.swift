@@ -52,9 +52,7 @@ final class AMISessionHandlerTests: XCTestCase {
             channel.remoteAddress = try SocketAddress(ipAddress: remote, port: 40000)
             channel.localAddress = try SocketAddress(ipAddress: "127.0.0.1", port: 5038)
             try channel.pipeline.syncOperations.addHandlers(
-                reads,
-                ByteToMessageHandler(AMIFrameDecoder(), maximumBufferSize: AMIServer.maximumInputBuffer),
-                AMISessionHandler(server: server))
+                reads, AMISessionHandler(server: server))
             try channel.connect(to: channel.remoteAddress!).wait()
         }
 
@@ -374,6 +372,20 @@ final class AMISessionHandlerTests: XCTestCase {
             try session.output(),
             "Response: Success\r\nActionID: ue\r\nMessage: Event Sent\r\n\r\nEvent: UserEvent\r\nPrivilege: user,all\r\nUserEvent: Mine\r\nActionID: ue\r\n\r\n"
         )
+    }
+
+    func testGatheredPingRepliesPrecedeTheEventsAndRepliesAfterThem() throws {
+        // Ping replies are gathered per read burst: whatever a later action writes still comes after them.
+        let session = try Session(server: makeServer())
+        try session.login(events: "user")
+        try session.send(
+            "Action: Ping\r\nActionID: p1\r\n\r\nAction: UserEvent\r\nUserEvent: Mine\r\nActionID: ue\r\n\r\n"
+                + "Action: Ping\r\nActionID: p2\r\n\r\nAction: Logoff\r\nActionID: bye\r\n\r\nAction: Ping\r\nActionID: p3\r\n\r\n")
+        let lines = try session.output().split(separator: "\r\n").filter { $0.hasPrefix("ActionID: ") || $0.hasPrefix("Event: ") }
+        XCTAssertEqual(
+            lines, ["ActionID: p1", "ActionID: ue", "Event: UserEvent", "ActionID: ue", "ActionID: p2", "ActionID: bye"],
+            "nothing after Logoff")
+        XCTAssertFalse(session.isOpen)
     }
 
     func testAnEventOfAnotherTenantIsNeverWritten() throws {

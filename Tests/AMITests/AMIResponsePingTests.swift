@@ -5,7 +5,7 @@ import XCTest
 final class AMIResponsePingTests: XCTestCase {
     /// The Ping fast path writes exactly what the general response writer writes.
     func testPongMatchesGeneralResponse() {
-        let times = [1_795_755_207.647570, 1_795_755_207.0, 1_795_755_207.000001, 0.5, 9_999_999_999.999999, -1.25]
+        let times = [1_795_755_207.647570, 1_795_755_207.0, 1_795_755_207.000001, 0.5, 0, 9.5, 10, 99.25, 100, 9_999_999_999.999999, -1.25]
         let actionIDs = ["", "1", "a-long-action-id-of-a-crm-0123456789", "evil\r\nX-Injected: yes"]
         for now in times {
             for actionID in actionIDs {
