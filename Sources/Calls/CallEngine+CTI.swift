@@ -137,13 +137,4 @@ extension CallEngine {
             }
         }
     }
-
-    /// Device state of an extension's endpoint, as DeviceStateChange reports it.
-    func deviceState(tenant: UUID, number: String) -> String {
-        let prefix = "PJSIP/\(number)-"  // built once, not once per channel of the node
-        let live = channels.values.filter { $0.tenant == tenant && !$0.isGone && $0.snapshot.name.hasPrefix(prefix) }
-        if live.contains(where: { $0.snapshot.state == .ringing }) { return live.contains(where: { $0.isAnswered }) ? "RINGINUSE" : "RINGING" }
-        if live.contains(where: { $0.isAnswered || $0.snapshot.state == .ring }) { return "INUSE" }
-        return sip.bindings(tenant: tenant, number: number).isEmpty ? "UNAVAILABLE" : "NOT_INUSE"
-    }
 }

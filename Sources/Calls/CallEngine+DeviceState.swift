@@ -23,8 +23,7 @@ extension CallEngine {
             extensionNumber = String(device.dropFirst(6))
             state = deviceState(tenant: tenant, number: extensionNumber!)
         } else {
-            let busy = channels.values.contains { $0.tenant == tenant && !$0.isGone && Self.deviceName(of: $0.name) == device }
-            state = busy ? "INUSE" : "NOT_INUSE"
+            state = deviceUsage[DeviceKey(tenant: tenant, device: device)] == nil ? "NOT_INUSE" : "INUSE"
         }
         let key = "\(tenant.uuidString)|\(device)"
         guard deviceStates[key] != state else { return }
@@ -42,6 +41,47 @@ extension CallEngine {
         }
     }
 
+    /// Device state of an extension's endpoint, as DeviceStateChange reports it: from the counts of
+    /// its live channels (`deviceUsage`), not a scan of the node's channels.
+    func deviceState(tenant: UUID, number: String) -> String {
+        let usage = deviceUsage[DeviceKey(tenant: tenant, device: "PJSIP/\(number)")] ?? DeviceUsage()
+        if usage.ringing > 0 { return usage.answered > 0 ? "RINGINUSE" : "RINGING" }
+        if usage.answered > 0 || usage.ring > 0 { return "INUSE" }
+        return sip.bindings(tenant: tenant, number: number).isEmpty ? "UNAVAILABLE" : "NOT_INUSE"
+    }
+
+    /// Counts `channel` (in `state`) in or out of its device's usage: when it is added (+1), changes
+    /// state (-1 for the old, +1 for the new) and hangs up (-1). A device without live channels has
+    /// no entry.
+    func countDeviceUsage(of channel: CallChannel, in state: ChannelState, _ delta: Int) {
+        let key = DeviceKey(tenant: channel.tenant, device: Self.deviceName(of: channel.name))
+        var usage = deviceUsage[key] ?? DeviceUsage()
+        usage.live += delta
+        switch state {
+        case .ringing: usage.ringing += delta
+        case .up: usage.answered += delta
+        case .ring: usage.ring += delta
+        default: break
+        }
+        deviceUsage[key] = usage.live > 0 ? usage : nil
+    }
+}
+
+/// A device of a tenant: `PJSIP/100`, `Local/100@c2c`, a trunk's `PJSIP/carrier`.
+struct DeviceKey: Hashable {
+    let tenant: UUID
+    let device: String
+}
+
+/// How many live channels a device has, in the states device state looks at.
+struct DeviceUsage {
+    var live = 0
+    var ringing = 0
+    var answered = 0
+    var ring = 0
+}
+
+extension CallEngine {
     static func extensionStatusCode(_ state: String) -> (Int, String) {
         switch state {
         case "NOT_INUSE": return (0, "Idle")

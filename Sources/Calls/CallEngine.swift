@@ -25,6 +25,8 @@ final class CallEngine {
     var channelByLeg: [Int: CallChannel] = [:]
     /// Last announced state per `tenant|device`.
     var deviceStates: [String: String] = [:]
+    /// Live channels per device, by state (`countDeviceUsage`), so device state needs no scan.
+    var deviceUsage: [DeviceKey: DeviceUsage] = [:]
     /// Calls completed since start, per tenant, for CoreStatus (a user sees only its tenant's).
     var processedCalls: [UUID: Int] = [:]
     /// What a channel may hold (set from the `serve` flags; the AMI checks Originate against the same).
@@ -56,6 +58,7 @@ final class CallEngine {
     func addChannel(_ channel: CallChannel) -> CallChannel {
         channels[channel.snapshot.uniqueID] = channel
         capacity.channelOpened(tenant: channel.tenant)
+        countDeviceUsage(of: channel, in: channel.snapshot.state, 1)
         if let leg = channel.sipLeg { channelByLeg[leg.id] = channel }
         emit(.channel("Newchannel", channel.snapshot))
         refreshDevice(of: channel)
@@ -64,6 +67,8 @@ final class CallEngine {
 
     func setState(_ channel: CallChannel, _ state: ChannelState) {
         guard channel.snapshot.state != state, !channel.isGone else { return }
+        countDeviceUsage(of: channel, in: channel.snapshot.state, -1)
+        countDeviceUsage(of: channel, in: state, 1)
         channel.snapshot.state = state
         emit(.channel("Newstate", channel.snapshot))
         refreshDevice(of: channel)
@@ -100,6 +105,7 @@ final class CallEngine {
         guard !channel.isGone else { return }
         let wasBusy = channel.execution != nil || channel.dial != nil || channel.bridge != nil
         channel.end()
+        countDeviceUsage(of: channel, in: channel.snapshot.state, -1)
         channel.waitTimer?.cancel()
         let requestFields = [("Cause", String(cause.rawValue))]
         switch origin {

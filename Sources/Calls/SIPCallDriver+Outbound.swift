@@ -130,10 +130,18 @@ extension SIPCallDriver {
         }
     }
 
+    /// ACKs a 2xx to the INVITE of `cseq`. A retransmission of that 2xx gets the same ACK again
+    /// (RFC 3261 §13.2.2.4), not a new one: a new branch is a new request to the far end, which a UA
+    /// already past its ACK may take for an unexpected one (SIPp aborts the call, and never sends its BYE).
     private func sendAck(_ leg: SIPCallLeg, cseq: UInt32) {
+        if let sent = leg.ack, sent.headers.cseq?.number == cseq {
+            send(.request(sent), to: leg.destination)
+            return
+        }
         var ack = leg.request(.ack, via: via(toward: leg.destination))
         leg.localCSeq -= 1
         ack.headers.replaceOrAdd(.cseq, "\(cseq) ACK")
+        leg.ack = ack
         send(.request(ack), to: leg.destination)
     }
 

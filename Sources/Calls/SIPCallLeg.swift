@@ -42,6 +42,8 @@ final class SIPCallLeg {
     var state = State.early
     /// Inbound: the INVITE received. Outbound: the INVITE sent (for ACK to failures and CANCEL).
     var invite: SIPRequest
+    /// The ACK sent for the last 2xx to our INVITE, sent again for its retransmissions.
+    var ack: SIPRequest?
     var authenticated = false
     var localSDP: SDPSession?
     var remoteSDP: SDPSession?

@@ -61,6 +61,68 @@ final class EngineCallFlowTests: XCTestCase {
         pbx.assertIdle()
     }
 
+    /// Device state comes from per-device counts kept as channels come, change state and go (no scan
+    /// of the node's channels): RINGING while the phone rings, INUSE once answered, back to NOT_INUSE.
+    func testDeviceStateFollowsTheChannelsOfTheDevice() throws {
+        let pbx = EngineHarness()
+        let tenant = pbx.tenant.uuid
+        XCTAssertEqual(pbx.action { $0.deviceState(tenant: tenant, number: "100") }, "NOT_INUSE")
+        pbx.originate("Local/100@internal", exten: "101")
+        let toAgent = try XCTUnwrap(pbx.expectRequest(.invite, to: H.phone100))
+        pbx.respond(to: toAgent, 180, from: H.phone100)
+        XCTAssertEqual(pbx.action { $0.deviceState(tenant: tenant, number: "100") }, "RINGING")
+        pbx.respond(to: toAgent, 200, from: H.phone100)
+        XCTAssertNotNil(pbx.expectRequest(.ack, to: H.phone100))
+        XCTAssertEqual(pbx.action { $0.deviceState(tenant: tenant, number: "100") }, "INUSE")
+        let to101 = try XCTUnwrap(pbx.expectRequest(.invite, to: H.phone101))
+        pbx.respond(to: to101, 180, from: H.phone101)
+        XCTAssertEqual(pbx.action { $0.deviceState(tenant: tenant, number: "101") }, "RINGING")
+        pbx.respond(to: to101, 200, from: H.phone101)
+        XCTAssertNotNil(pbx.expectRequest(.ack, to: H.phone101))
+        XCTAssertEqual(pbx.action { $0.deviceState(tenant: tenant, number: "101") }, "INUSE")
+        pbx.farEndBye(dialogOf: to101, from: H.phone101)
+        let bye = try XCTUnwrap(pbx.expectRequest(.bye, to: H.phone100))
+        pbx.respond(to: bye, 200, from: H.phone100)
+        _ = pbx.responses(to: H.phone101)
+        XCTAssertEqual(pbx.action { $0.deviceState(tenant: tenant, number: "100") }, "NOT_INUSE")
+        XCTAssertEqual(pbx.action { $0.deviceState(tenant: tenant, number: "101") }, "NOT_INUSE")
+        let changes = pbx.events.events.filter { $0.name == "DeviceStateChange" }.map { $0.fields.map { $0.1 }.joined(separator: " ") }
+        XCTAssertEqual(
+            changes.filter { $0.hasPrefix("PJSIP/100 ") },
+            ["PJSIP/100 NOT_INUSE", "PJSIP/100 RINGING", "PJSIP/100 INUSE", "PJSIP/100 NOT_INUSE"],
+            "the first state is announced as the channel comes (still down), then each change once")
+        pbx.assertIdle()
+    }
+
+    /// A retransmitted 2xx (the far end did not see our ACK in time) gets the ACK already sent, same
+    /// branch and all (RFC 3261 §13.2.2.4): a new ACK reads as a new request, and SIPp aborted such
+    /// calls without ever sending their BYE (the channels left up under load in docs/performance.md).
+    func testRetransmitted2xxGetsTheSameACK() throws {
+        let pbx = EngineHarness()
+        pbx.originate("Local/100@internal", exten: "101")
+        let toAgent = try XCTUnwrap(pbx.expectRequest(.invite, to: H.phone100))
+        pbx.respond(to: toAgent, 200, from: H.phone100)
+        let first = try XCTUnwrap(pbx.expectRequest(.ack, to: H.phone100))
+        pbx.respond(to: toAgent, 200, from: H.phone100)
+        pbx.respond(to: toAgent, 200, from: H.phone100)
+        let again = pbx.transport.take { $0.message.request?.method == .ack && $0.destination == H.phone100 }.compactMap(\.message.request)
+        XCTAssertEqual(again.count, 2, "each retransmission of the 2xx is ACKed")
+        for ack in again {
+            XCTAssertEqual(ack.headers.topVia?.branch, first.headers.topVia?.branch)
+            XCTAssertEqual(ack.headers[.cseq], first.headers[.cseq])
+            XCTAssertEqual(ack.uri, first.uri)
+        }
+        XCTAssertEqual(pbx.outcomes.map(\.success), [true], "the retransmission answers nothing twice")
+        let to101 = try XCTUnwrap(pbx.expectRequest(.invite, to: H.phone101))
+        pbx.respond(to: to101, 200, from: H.phone101)
+        XCTAssertNotNil(pbx.expectRequest(.ack, to: H.phone101))
+        pbx.farEndBye(dialogOf: to101, from: H.phone101)
+        let bye = try XCTUnwrap(pbx.expectRequest(.bye, to: H.phone100))
+        pbx.respond(to: bye, 200, from: H.phone100)
+        _ = pbx.responses(to: H.phone101)
+        pbx.assertIdle()
+    }
+
     func testOriginateBridgesAndTheAgentHangsUp() throws {
         let pbx = EngineHarness()
         let (toAgent, to101) = try XCTUnwrap(connectAgentTo101(pbx))

@@ -164,6 +164,7 @@ final class EngineHarness {
         XCTAssertEqual(media.openPorts, 0, "media ports open", file: file, line: line)
         XCTAssertEqual(engine.capacity.snapshot(tenant: tenant.uuid).channels, 0, "channels counted", file: file, line: line)
         XCTAssertEqual(engine.capacity.snapshot(tenant: tenant.uuid).rtpPortPairs, 0, "media legs counted", file: file, line: line)
+        XCTAssertTrue(engine.deviceUsage.isEmpty, "devices with live channels: \(engine.deviceUsage)", file: file, line: line)
     }
 }
 
