@@ -12,10 +12,9 @@ final class MediaRelayAdapter: CallMediaRelay {
     /// The address phones and trunks are told to send audio to, for a leg toward `destination`.
     let advertisedHost: @Sendable (SIPEndpoint) -> String
     let logger: Logger
-    /// Leg openings in flight (each a task awaiting the media engine), owned here: removed when they
-    /// finish, cancelled and waited for at shutdown (`CallEngine+Shutdown`). Confined to `loop`.
-    private var openings: [Int: Task<Void, Never>] = [:]
-    private var nextOpening = 0
+    /// Leg openings in flight: their sockets are bound already, each waits for one hop to the media
+    /// loop and back (`MediaEngine.openLegFuture`). Confined to `loop`.
+    private var openings = 0
 
     init(engine: MediaEngine, loop: any EventLoop, logger: Logger, advertisedHost: @escaping @Sendable (SIPEndpoint) -> String) {
         self.engine = engine
@@ -26,6 +25,8 @@ final class MediaRelayAdapter: CallMediaRelay {
 
     var inactivityTimeout: TimeAmount? { engine.inactivityTimeout }
 
+    /// Opens a leg without a task: binding happens here, registration on the media loop, and the
+    /// completion comes back to the call loop (two hops; a task and the async bind took four or more).
     func openPort(toward destination: SIPEndpoint, _ completion: @escaping (Result<any CallMediaPort, any Error>) -> Void) {
         let bound = NIOLoopBound(completion, eventLoop: loop)
         let engine = self.engine
@@ -33,25 +34,19 @@ final class MediaRelayAdapter: CallMediaRelay {
         let host = advertisedHost(destination)
         let peerHost = destination.ip
         let logger = self.logger
-        let id = nextOpening
-        nextOpening += 1
+        openings += 1
         let owner = NIOLoopBound(self, eventLoop: loop)
-        openings[id] = Task {
-            let result: Result<MediaLeg, any Error>
-            do { result = .success(try await engine.openLeg()) } catch { result = .failure(error) }
-            loop.execute {
-                owner.value.openings[id] = nil
-                bound.value(result.map { MediaPortAdapter(engine: engine, leg: $0, host: host, peerHost: peerHost, logger: logger) })
-            }
+        engine.openLegFuture().hop(to: loop).whenComplete { result in
+            owner.value.openings -= 1
+            bound.value(result.map { MediaPortAdapter(engine: engine, leg: $0, host: host, peerHost: peerHost, logger: logger) })
         }
     }
 
-    var isOpening: Bool { !openings.isEmpty }
+    var isOpening: Bool { openings > 0 }
 
-    /// Cancels the leg openings in flight (at shutdown); each still reports to its caller when it ends.
-    func cancelOpenings() {
-        for task in openings.values { task.cancel() }
-    }
+    /// Nothing to cancel: an opening in flight only waits for its registration, and reports to its
+    /// caller when it ends (at shutdown its channel is gone, so the caller closes the leg).
+    func cancelOpenings() {}
 }
 
 /// One leg's ports as the engine sees them. Confined to the call loop.

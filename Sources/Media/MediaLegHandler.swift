@@ -24,7 +24,14 @@ final class MediaLegHandler: ChannelInboundHandler {
         guard let target = leg.datagramArrived(kind, envelope.data, from: envelope.remoteAddress, at: now) else {
             return
         }
-        let outgoing = AddressedEnvelope(remoteAddress: target.destination, data: envelope.data)
+        // The relayed packet is a copy sized to the datagram, so the receive buffer is free again at
+        // once: NIO reuses a receive buffer only when nothing else holds it, and keeps every one it
+        // had to add (up to `maxMessagesPerRead`, 16 × `maximumDatagramSize` per socket) for the
+        // socket's life. Relaying the received buffer itself held them in the pending writes until
+        // the flush, so one late read burst grew each busy socket's pool for good.
+        var copy = context.channel.allocator.buffer(capacity: envelope.data.readableBytes)
+        copy.writeImmutableBuffer(envelope.data)
+        let outgoing = AddressedEnvelope(remoteAddress: target.destination, data: copy)
         if target.crossLoop {
             let channel = target.channel
             let receivingLeg = target.leg
