@@ -43,16 +43,17 @@ public struct AMIMessage: Sendable, Equatable {
     /// The `ActionID:` header, or "" when absent.
     public var actionID: String { value("ActionID") }
 
-    /// `action` and `actionID` in one pass over the headers (what every message needs first).
+    /// `action` and `actionID` in one pass over the headers (what every message needs first). The exact
+    /// spellings are tried first: `==` on the decoder's literal names is a compare of two words.
     public var actionAndActionID: (action: String, actionID: String) {
         var action: String?
         var actionID: String?
         for index in headers.indices {
             let name = headers[index].name
-            if action == nil, name.equalsIgnoringASCIICase("Action") {
+            if action == nil, name == "Action" || name.equalsIgnoringASCIICase("Action") {
                 action = headers[index].value
                 if actionID != nil { break }
-            } else if actionID == nil, name.equalsIgnoringASCIICase("ActionID") {
+            } else if actionID == nil, name == "ActionID" || name.equalsIgnoringASCIICase("ActionID") {
                 actionID = headers[index].value
                 if action != nil { break }
             }

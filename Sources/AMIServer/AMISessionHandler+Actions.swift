@@ -15,7 +15,7 @@ extension AMISessionHandler {
     func handle(_ inbound: AMIInbound, context: ChannelHandlerContext) -> Handled {
         let (action, actionID) = inbound.message.actionAndActionID
         // The fast path for the commonest action: the same checks (well formed, logged in, permitted) in short.
-        if inbound.problem == nil, action.equalsIgnoringASCIICase("Ping"), mayPing() {
+        if inbound.problem == nil, action == "Ping" || action.equalsIgnoringASCIICase("Ping"), mayPing() {
             ping(actionID, context: context)
             return .ping
         }
