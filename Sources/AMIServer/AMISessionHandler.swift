@@ -163,12 +163,15 @@ final class AMISessionHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if case .closing = state { return }
         var bytes = unwrapInboundIn(data)
+        let adopted: Bool
         if var buffered = input, buffered.readableBytes > 0 {
             input = nil  // unique: the append below happens in place
             buffered.writeBuffer(&bytes)
             input = buffered
+            adopted = false
         } else {
             input = bytes
+            adopted = true
         }
         if let buffered = input, buffered.readableBytes > AMIServer.maximumInputBuffer {
             input = nil
@@ -176,6 +179,14 @@ final class AMISessionHandler: ChannelDuplexHandler {
             return
         }
         runInput(context: context, afterRead: true)
+        // What is left (a partial line, or what waits while blocked) moves to a buffer of its own: holding
+        // on to the read's buffer would keep it out of NIO's receive-buffer pool, which would then add
+        // another buffer to the pool for good.
+        if adopted, let rest = input {
+            var own = context.channel.allocator.buffer(capacity: rest.readableBytes)
+            own.writeImmutableBuffer(rest)
+            input = own
+        }
     }
 
     /// Decodes and runs the buffered messages until the input runs out, an action blocks the session or it
