@@ -30,33 +30,47 @@ package struct EndpointReport: Sendable {
 }
 
 /// The call engine as the rest of the node uses it, from any thread: one method per action, each
-/// hops onto the engine's event loop and hands its result to `completion` there (callers hop back).
-/// Everything is scoped to one tenant.
+/// hops onto the event loop of the tenant's engine shard (`CallShardMap`) and hands its result to
+/// `completion` there (callers hop back). Everything is scoped to one tenant, so every action runs
+/// on exactly one shard; settings go to every shard.
 public final class CallControl: Sendable {
-    let loop: any EventLoop
-    private let engine: NIOLoopBound<CallEngine>
+    /// One engine per shard, index = shard.
+    private let engines: [NIOLoopBound<CallEngine>]
+    /// Which shard a tenant's calls live on.
+    package let shards: CallShardMap
     let dialplans: any CallDialplanProvider
     /// Per-tenant limits and usage (thread-safe): Originate admission, AMI session limit, metrics.
     public let capacity: TenantCapacity
 
-    init(engine: CallEngine) {
-        self.loop = engine.loop
-        self.engine = NIOLoopBound(engine, eventLoop: engine.loop)
-        self.dialplans = engine.dialplans
-        self.capacity = engine.capacity
+    /// `engines[i]` is shard `i`'s engine; all share `dialplans` and `capacity`.
+    init(engines: [NIOLoopBound<CallEngine>], dialplans: any CallDialplanProvider, capacity: TenantCapacity) {
+        precondition(!engines.isEmpty, "a node has at least one engine shard")
+        self.engines = engines
+        self.shards = CallShardMap(count: engines.count)
+        self.dialplans = dialplans
+        self.capacity = capacity
     }
 
-    /// Runs `body` on the engine's loop and hands its result to `completion` there.
-    private func run<T: Sendable>(_ completion: @escaping @Sendable (T) -> Void, _ body: @escaping @Sendable (CallEngine) -> T) {
-        let engine = self.engine
-        loop.execute { completion(body(engine.value)) }
+    /// The engine of `tenant`'s shard.
+    private func engine(of tenant: UUID) -> NIOLoopBound<CallEngine> {
+        engines[shards.shard(of: tenant)]
+    }
+
+    /// Runs `body` on the loop of `tenant`'s engine and hands its result to `completion` there.
+    private func run<T: Sendable>(
+        _ tenant: UUID, _ completion: @escaping @Sendable (T) -> Void, _ body: @escaping @Sendable (CallEngine) -> T
+    ) {
+        let engine = self.engine(of: tenant)
+        engine.eventLoop.execute { completion(body(engine.value)) }
     }
 
     // MARK: - Settings
 
     /// The limits channels hold their variables to (the same an Originate is checked against).
     package func setVariableLimits(_ limits: ChannelVariables.Limits) {
-        run({ _ in }) { engine in engine.variableLimits = limits }
+        for engine in engines {
+            engine.eventLoop.execute { engine.value.variableLimits = limits }
+        }
     }
 
     // MARK: - Originate
@@ -74,7 +88,7 @@ public final class CallControl: Sendable {
         _ request: OriginateRequest, tenant: UUID, started: @escaping @Sendable () -> Void = {},
         completion: @escaping @Sendable (OriginateOutcome) -> Void
     ) {
-        run({ _ in started() }) { engine in engine.originate(request, tenant: tenant, completion: completion) }
+        run(tenant, { _ in started() }) { engine in engine.originate(request, tenant: tenant, completion: completion) }
     }
 
     /// Whether `exten` exists at `priority` in the tenant's `context` (thread-safe).
@@ -96,33 +110,33 @@ public final class CallControl: Sendable {
 
     /// Hangs up the channel named (or with the uniqueid) `channel`; its name, nil when there is none.
     package func hangup(channel: String, tenant: UUID, cause: HangupCause, completion: @escaping @Sendable (String?) -> Void) {
-        run(completion) { engine in engine.hangup(named: channel, tenant: tenant, cause: cause) }
+        run(tenant, completion) { engine in engine.hangup(named: channel, tenant: tenant, cause: cause) }
     }
 
     /// Hangs up the live channels with these uniqueids; the names of those hung up.
     package func hangup(uniqueIDs: [String], tenant: UUID, cause: HangupCause, completion: @escaping @Sendable ([String]) -> Void) {
-        run(completion) { engine in engine.hangup(uniqueIDs: uniqueIDs, tenant: tenant, cause: cause) }
+        run(tenant, completion) { engine in engine.hangup(uniqueIDs: uniqueIDs, tenant: tenant, cause: cause) }
     }
 
     /// Uniqueids and names of the tenant's live channels (for a `/regex/` Hangup).
     package func liveChannelNames(tenant: UUID, completion: @escaping @Sendable ([(uniqueID: String, name: String)]) -> Void) {
-        run(completion) { engine in engine.liveChannelNames(tenant: tenant) }
+        run(tenant, completion) { engine in engine.liveChannelNames(tenant: tenant) }
     }
 
     /// The tenant's live channels as list actions report them (CoreShowChannels, Status).
     package func channelReports(tenant: UUID, completion: @escaping @Sendable ([ChannelReport]) -> Void) {
-        run(completion) { engine in engine.channelReports(tenant: tenant) }
+        run(tenant, completion) { engine in engine.channelReports(tenant: tenant) }
     }
 
     /// Calls in progress and calls completed since start (CoreStatus).
     package func callCounts(tenant: UUID, completion: @escaping @Sendable ((active: Int, processed: Int)) -> Void) {
-        run(completion) { engine in (engine.activeCalls(tenant: tenant), engine.processedCalls[tenant] ?? 0) }
+        run(tenant, completion) { engine in (engine.activeCalls(tenant: tenant), engine.processedCalls[tenant] ?? 0) }
     }
 
     /// A channel variable or function (`Getvar`): nil when `channel` names no live channel; `.some(nil)`
     /// when no channel is named.
     package func variable(_ name: String, channel: String, tenant: UUID, completion: @escaping @Sendable (String??) -> Void) {
-        run(completion) { engine -> String?? in
+        run(tenant, completion) { engine -> String?? in
             guard !channel.isEmpty else { return .some(nil) }
             guard let found = engine.findChannel(channel, tenant: tenant) else { return nil }
             return .some(ChannelVariableSource(channel: found).variable(name))
@@ -134,7 +148,7 @@ public final class CallControl: Sendable {
         _ name: String, value: String, channel: String, tenant: UUID,
         completion: @escaping @Sendable (SetVariableResult) -> Void
     ) {
-        run(completion) { engine -> SetVariableResult in
+        run(tenant, completion) { engine -> SetVariableResult in
             guard !channel.isEmpty else { return .set }
             guard let found = engine.findChannel(channel, tenant: tenant) else { return .noChannel }
             return engine.setVariable(found, name, value) ? .set : .overLimit
@@ -147,7 +161,7 @@ public final class CallControl: Sendable {
         extra: (channel: String, target: (context: String, exten: String, priority: Int))?, tenant: UUID,
         completion: @escaping @Sendable (RedirectResult) -> Void
     ) {
-        run(completion) { engine -> RedirectResult in
+        run(tenant, completion) { engine -> RedirectResult in
             guard let first = engine.findChannel(channel, tenant: tenant) else { return .noChannel }
             guard let extra else {
                 return engine.redirect(first, context: target.context, exten: target.exten, priority: target.priority) ? .redirected : .failed
@@ -163,7 +177,7 @@ public final class CallControl: Sendable {
         channel: String, exten: String, context: String?, tenant: UUID,
         completion: @escaping @Sendable (Bool?) -> Void
     ) {
-        run(completion) { engine -> Bool? in
+        run(tenant, completion) { engine -> Bool? in
             guard let found = engine.findChannel(channel, tenant: tenant) else { return nil }
             return engine.blindTransfer(found, exten: exten, context: context)
         }
@@ -173,7 +187,7 @@ public final class CallControl: Sendable {
 
     /// The tenant's extensions with their device states and contacts.
     package func endpoints(tenant: UUID, completion: @escaping @Sendable ([EndpointReport]) -> Void) {
-        run(completion) { engine in
+        run(tenant, completion) { engine in
             let contacts = engine.contacts(tenant: tenant)
             return engine.directory.configuration(of: tenant).extensions.map { stored in
                 EndpointReport(
@@ -185,7 +199,7 @@ public final class CallControl: Sendable {
 
     /// The device state of extension `number`, nil when the tenant has no such extension.
     package func deviceState(extension number: String, tenant: UUID, completion: @escaping @Sendable (String?) -> Void) {
-        run(completion) { engine -> String? in
+        run(tenant, completion) { engine -> String? in
             guard engine.directory.directoryExtension(tenant: tenant, number: number) != nil else { return nil }
             return engine.deviceState(tenant: tenant, number: number)
         }
@@ -198,9 +212,9 @@ public final class CallControl: Sendable {
 
     /// Calls (distinct linked ids) with live channels in the tenant.
     public func activeCalls(tenant: UUID) async -> Int {
-        let engine = self.engine
+        let engine = self.engine(of: tenant)
         return
-            (try? await loop.submit {
+            (try? await engine.eventLoop.submit {
                 engine.value.activeCalls(tenant: tenant)
             }.get()) ?? 0
     }

@@ -9,7 +9,7 @@ extension CallEngine {
     /// Why `tenant` may not add `channels` channels and `mediaLegs` media legs now, or nil.
     /// The node's own cap is checked first (it answers for every tenant alike).
     func capacityRefusal(tenant: UUID, channels needed: Int, mediaLegs: Int) -> String? {
-        if channels.count + needed > Self.maximumChannels {
+        if capacity.nodeChannels + needed > Self.maximumChannels {
             return "the node's limit of \(Self.maximumChannels) channels is reached"
         }
         guard let refusal = capacity.refusal(tenant: tenant, channels: needed, mediaLegs: mediaLegs) else { return nil }

@@ -2,52 +2,80 @@ import Foundation
 import Logging
 import Media
 import NIOCore
+import PBX
 import SIP
 import SIPServer
 import ServiceLifecycle
 
-/// The call engine as a service of the node: it runs on one event loop of its own, attached to the
-/// SIP stack (dialogs in, messages out through its transport) before the SIP listeners bind.
-/// At shutdown it ends every call and waits for the legs to go, up to `shutdownGrace`.
+/// The call engine as a service of the node, sharded by tenant across event loops (`CallShardMap`):
+/// each shard is an engine with its SIP call driver, transaction layer and media adapter on a loop of
+/// its own, attached to the SIP stack (dialogs in, messages out through its transport) before the
+/// SIP listeners bind. At shutdown it ends every call on every shard and waits for the legs to go,
+/// up to `shutdownGrace`.
 package struct CallService: Service {
     /// The engine as AMI and the admin panel use it.
     package let control: CallControl
     /// How long shutdown waits for the BYEs and CANCELs of the calls it ends (`--shutdown-grace`).
     package let shutdownGrace: Duration
-    private let engine: NIOLoopBound<CallEngine>
-    private let shutdown: NIOLoopBound<CallShutdown>
+    private let shards: [Shard]
     private let logger: Logger
 
-    /// Creates the engine and its SIP call driver on one loop of `group` and routes the SIP stack's
-    /// dialog requests, requests outside dialogs and qualify through the driver's transaction layer.
-    /// Messages go out through `transport`, by default the stack's sockets (a test may record them instead).
+    /// What shutdown needs of one shard.
+    private struct Shard: Sendable {
+        var engine: NIOLoopBound<CallEngine>
+        var shutdown: NIOLoopBound<CallShutdown>
+    }
+
+    /// Creates `shards` engines, each with its SIP call driver on its own loop of `group` (shards
+    /// share loops only when there are more shards than loops), routes the SIP stack's dialog
+    /// traffic to the shard it belongs to, and answers requests outside dialogs and runs qualify
+    /// through shard 0's transaction layer. Messages go out through `transport`, by default the
+    /// stack's sockets (a test may record them instead).
     package static func start(
         sip: SIPStack, transport: (any SIPTransport)? = nil, media: MediaEngine, events: any CallEventSink,
-        group: any EventLoopGroup, shutdownGrace: Duration = defaultShutdownGrace, logger: Logger
+        group: any EventLoopGroup, shards count: Int = 1, shutdownGrace: Duration = defaultShutdownGrace, logger: Logger
     ) async throws -> CallService {
-        let loop = group.next()
+        let map = CallShardMap(count: count)
+        let loops = Array(group.makeIterator())
         let transport = transport ?? sip.transport
         let directory = sip.directory
-        let (control, engine, shutdown) = try await loop.submit {
-            let driver = SIPCallDriver(loop: loop, core: sip.core, transport: transport, logger: logger)
-            let relay = MediaRelayAdapter(engine: media, loop: loop, logger: logger) { destination in
-                let local = transport.localAddress(toward: destination)
-                return String(local[..<(local.lastIndex(of: ":") ?? local.endIndex)]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-            }
-            let capacity = TenantCapacity(directory: directory, defaults: .shares(ofRTPPortPairs: media.portPairCapacity))
-            let engine = CallEngine(
-                loop: loop, driver: driver, sip: sip.core, directory: directory, events: events, media: relay,
-                dialplans: TenantDialplans(directory: directory), capacity: capacity, logger: logger)
-            driver.delegate = engine
-            engine.startRTPTimeoutChecks()
-            let shutdown = NIOLoopBound(CallShutdown(), eventLoop: loop)
-            let boundDriver = NIOLoopBound(driver, eventLoop: loop)
-            sip.attach(
-                dialogs: SIPCallDialogs(loop: loop, driver: boundDriver, shutdown: shutdown),
-                transactions: NIOLoopBound(driver.transactions, eventLoop: loop), loop: loop)
-            return (CallControl(engine: engine), NIOLoopBound(engine, eventLoop: loop), shutdown)
-        }.get()
-        return CallService(control: control, shutdownGrace: shutdownGrace, engine: engine, shutdown: shutdown, logger: logger)
+        let capacity = TenantCapacity(directory: directory, defaults: .shares(ofRTPPortPairs: media.portPairCapacity))
+        let dialplans = TenantDialplans(directory: directory)
+        var shards: [Shard] = []
+        var dialogs: [SIPCallDialogs] = []
+        var transactions: [NIOLoopBound<SIPTransactionLayer>] = []
+        for index in 0..<map.count {
+            let loop = loops.isEmpty ? group.next() : loops[index % loops.count]
+            let (shard, shardDialogs, layer) = try await loop.submit {
+                let driver = SIPCallDriver(loop: loop, shard: index, core: sip.core, transport: transport, logger: logger)
+                let relay = MediaRelayAdapter(engine: media, loop: loop, logger: logger) { destination in
+                    let local = transport.localAddress(toward: destination)
+                    return String(local[..<(local.lastIndex(of: ":") ?? local.endIndex)]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+                }
+                let engine = CallEngine(
+                    loop: loop, driver: driver, sip: sip.core, directory: directory, events: events, media: relay,
+                    dialplans: dialplans, capacity: capacity, logger: logger)
+                engine.ids = UniqueIDGenerator(first: index, step: map.count)
+                driver.delegate = engine
+                engine.startRTPTimeoutChecks()
+                let shutdown = NIOLoopBound(CallShutdown(), eventLoop: loop)
+                let boundDriver = NIOLoopBound(driver, eventLoop: loop)
+                return (
+                    Shard(engine: NIOLoopBound(engine, eventLoop: loop), shutdown: shutdown),
+                    SIPCallDialogs(loop: loop, driver: boundDriver, shutdown: shutdown),
+                    NIOLoopBound(driver.transactions, eventLoop: loop)
+                )
+            }.get()
+            shards.append(shard)
+            dialogs.append(shardDialogs)
+            transactions.append(layer)
+        }
+        sip.attach(
+            dialogs: SIPCallRouter(map: map, shards: dialogs, directory: directory),
+            transactions: transactions[0], loop: transactions[0].eventLoop)
+        let control = CallControl(engines: shards.map(\.engine), dialplans: dialplans, capacity: capacity)
+        logger.info("call engine started", metadata: ["shards": "\(map.count)"])
+        return CallService(control: control, shutdownGrace: shutdownGrace, shards: shards, logger: logger)
     }
 
     /// `--shutdown-grace` by default: long enough for a BYE's first retransmissions (T1 = 500 ms).
@@ -60,21 +88,27 @@ package struct CallService: Service {
         await endAllCalls()
     }
 
-    /// Ends every call (BYE, CANCEL or 487 per SIP leg; new INVITEs get 503 from now on) and waits
-    /// until every leg is gone and every BYE answered, at most `shutdownGrace` or until cancelled.
+    /// Ends every call on every shard (BYE, CANCEL or 487 per SIP leg; new INVITEs get 503 from
+    /// now on) and waits until every leg is gone and every BYE answered, at most `shutdownGrace` or
+    /// until cancelled.
     package func endAllCalls() async {
-        let engine = self.engine
-        let shutdown = self.shutdown
-        let loop = engine.eventLoop
-        let ended = try? await loop.submit {
-            let count = engine.value.channels.count
-            engine.value.endAllCalls(shutdown.value)
-            return count
-        }.get()
-        logger.info("shutdown: ending calls", metadata: ["channels": "\(ended ?? 0)"])
+        var ended = 0
+        for shard in shards {
+            ended +=
+                (try? await shard.engine.eventLoop.submit {
+                    let count = shard.engine.value.channels.count
+                    shard.engine.value.endAllCalls(shard.shutdown.value)
+                    return count
+                }.get()) ?? 0
+        }
+        logger.info("shutdown: ending calls", metadata: ["channels": "\(ended)"])
         let deadline = ContinuousClock.now + shutdownGrace
         while ContinuousClock.now < deadline {
-            let drained = (try? await loop.submit { engine.value.callsDrained(shutdown.value) }.get()) ?? true
+            var drained = true
+            for shard in shards where drained {
+                drained =
+                    (try? await shard.engine.eventLoop.submit { shard.engine.value.callsDrained(shard.shutdown.value) }.get()) ?? true
+            }
             if drained {
                 logger.info("shutdown: every call ended")
                 return
@@ -85,7 +119,7 @@ package struct CallService: Service {
     }
 }
 
-/// The SIP stack's dialog traffic, handed to the call driver on its loop.
+/// The SIP stack's dialog traffic of one shard, handed to its call driver on its loop.
 struct SIPCallDialogs: SIPDialogHandler {
     let loop: any EventLoop
     let driver: NIOLoopBound<SIPCallDriver>
@@ -112,5 +146,5 @@ struct SIPCallDialogs: SIPDialogHandler {
 
 /// What logs show of the service (the service group logs each at debug level).
 extension CallService: CustomStringConvertible {
-    package var description: String { "CallService(grace: \(shutdownGrace))" }
+    package var description: String { "CallService(shards: \(shards.count), grace: \(shutdownGrace))" }
 }

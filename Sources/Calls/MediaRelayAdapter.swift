@@ -5,7 +5,8 @@ import NIOCore
 import SIPServer
 
 /// The call engine's media relay over the Media module: one `MediaLeg` (RTP + RTCP sockets) per
-/// SIP channel, opened on the call loop's side and handed back there.
+/// SIP channel, opened on the call loop's side and handed back there. Every leg's sockets run on
+/// the engine shard's own loop, so both legs of a call relay on one thread (no hop between loops).
 final class MediaRelayAdapter: CallMediaRelay {
     let engine: MediaEngine
     let loop: any EventLoop
@@ -36,7 +37,7 @@ final class MediaRelayAdapter: CallMediaRelay {
         let logger = self.logger
         openings += 1
         let owner = NIOLoopBound(self, eventLoop: loop)
-        engine.openLegFuture().hop(to: loop).whenComplete { result in
+        engine.openLegFuture(on: loop).hop(to: loop).whenComplete { result in
             owner.value.openings -= 1
             bound.value(result.map { MediaPortAdapter(engine: engine, leg: $0, host: host, peerHost: peerHost, logger: logger) })
         }

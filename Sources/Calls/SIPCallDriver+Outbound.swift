@@ -22,7 +22,7 @@ extension SIPCallDriver {
     }
 
     func startOutbound(_ request: OutboundRequest) -> SIPCallLeg {
-        let callID = "\(SIPCore.newTag())\(SIPCore.newTag())@centralino"
+        let callID = "\(SIPCore.newTag())\(CallShardMap.token(shard))@centralino"
         let display = request.caller.name.isEmpty ? "" : "\"\(request.caller.name.replacingOccurrences(of: "\"", with: ""))\" "
         let number = request.caller.number.isEmpty ? "anonymous" : request.caller.number
         let localParty = "\(display)<sip:\(number)@\(request.domain)>"
@@ -30,7 +30,7 @@ extension SIPCallDriver {
         var headers = SIPHeaders()
         headers.add(.via, via(toward: request.destination))
         headers.add(.maxForwards, "70")
-        let localTag = SIPCore.newTag()
+        let localTag = CallShardMap.token(shard)
         headers.add(.from, "\(localParty);tag=\(localTag)")
         headers.add(.to, remoteParty)
         headers.add(.callID, callID)

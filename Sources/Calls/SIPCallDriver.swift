@@ -12,6 +12,8 @@ import SIPServer
 /// all retransmission; in-dialog requests are matched to a leg on Call-ID and both tags (§12.2.2).
 final class SIPCallDriver {
     let loop: any EventLoop
+    /// The engine shard this driver belongs to: its tags, Call-IDs and branches carry it (`CallShardMap`).
+    let shard: Int
     let core: SIPCore
     let transport: any SIPTransport
     let logger: Logger
@@ -21,8 +23,9 @@ final class SIPCallDriver {
     private(set) var legs: [String: SIPCallLeg] = [:]
     private var nextLegID = 1
 
-    init(loop: any EventLoop, core: SIPCore, transport: any SIPTransport, logger: Logger) {
+    init(loop: any EventLoop, shard: Int = 0, core: SIPCore, transport: any SIPTransport, logger: Logger) {
         self.loop = loop
+        self.shard = shard
         self.core = core
         self.transport = transport
         self.logger = logger
@@ -42,7 +45,7 @@ final class SIPCallDriver {
     }
 
     func via(toward destination: SIPEndpoint) -> String {
-        "SIP/2.0/\(destination.transport.rawValue.uppercased()) \(transport.localAddress(toward: destination));branch=\(SIPVia.magicCookie)\(SIPCore.newTag());rport"
+        "SIP/2.0/\(destination.transport.rawValue.uppercased()) \(transport.localAddress(toward: destination));branch=\(SIPVia.magicCookie)\(CallShardMap.token(shard));rport"
     }
 
     func contact(toward destination: SIPEndpoint) -> String {
@@ -149,7 +152,7 @@ final class SIPCallDriver {
             guard acceptSessionTimer(request, leg: nil, from: source) else { return }
             let leg = SIPCallLeg(
                 id: nextID(), direction: .inbound, tenant: tenant.uuid, destination: source,
-                callID: request.headers.callID ?? "", localTag: SIPCore.newTag(),
+                callID: request.headers.callID ?? "", localTag: CallShardMap.token(shard),
                 localParty: request.headers[.to] ?? "", remoteParty: Self.withoutTag(request.headers[.from] ?? ""),
                 remoteTarget: request.headers.contacts?.first?.uri ?? from.uri, invite: request)
             leg.remoteTag = from.tag

@@ -19,6 +19,8 @@ public final class TenantCapacity: Sendable {
     private struct State {
         var defaults: TenantCapacityDefaults
         var usage: [UUID: Usage] = [:]
+        /// Channels of every tenant (the node's cap, `CallEngine.maximumChannels`, counts them on every shard).
+        var nodeChannels = 0
     }
 
     private struct Usage {
@@ -53,8 +55,20 @@ public final class TenantCapacity: Sendable {
 
     // MARK: - Counting (the call engine, on its loop)
 
-    func channelOpened(tenant: UUID) { state.withLockedValue { $0.usage[tenant, default: Usage()].channels += 1 } }
-    func channelClosed(tenant: UUID) { state.withLockedValue { $0.usage[tenant, default: Usage()].channels -= 1 } }
+    func channelOpened(tenant: UUID) {
+        state.withLockedValue {
+            $0.usage[tenant, default: Usage()].channels += 1
+            $0.nodeChannels += 1
+        }
+    }
+    func channelClosed(tenant: UUID) {
+        state.withLockedValue {
+            $0.usage[tenant, default: Usage()].channels -= 1
+            $0.nodeChannels -= 1
+        }
+    }
+    /// Live channels in the node, on every engine shard.
+    var nodeChannels: Int { state.withLockedValue { $0.nodeChannels } }
     func mediaLegOpened(tenant: UUID) { state.withLockedValue { $0.usage[tenant, default: Usage()].mediaLegs += 1 } }
     func mediaLegClosed(tenant: UUID) { state.withLockedValue { $0.usage[tenant, default: Usage()].mediaLegs -= 1 } }
 

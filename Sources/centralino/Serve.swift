@@ -197,6 +197,11 @@ struct Serve: AsyncParsableCommand {
             "Seconds shutdown waits for the calls it ends (BYE, CANCEL) before closing SIP and media (env CENTRALINO_SHUTDOWN_GRACE; default 5)."
     )
     var shutdownGrace: Int?
+    @Option(
+        help:
+            "Event loops the call engine is sharded across, by tenant (env CENTRALINO_ENGINE_LOOPS; default the number of cores)."
+    )
+    var engineLoops: Int?
 
     func run() async throws {
         let level = EnvironmentOption.resolve(logLevel, "CENTRALINO_LOG_LEVEL", default: "info")
@@ -238,7 +243,8 @@ struct Serve: AsyncParsableCommand {
         let stack = SIPStack(configuration: sipSettings, directory: sipDirectory, registrations: try await store.registrations(), logger: logger)
         let grace = try shutdownGraceDuration()
         let calls = try await CallService.start(
-            sip: stack, media: media, events: bus, group: MultiThreadedEventLoopGroup.singleton, shutdownGrace: grace, logger: logger)
+            sip: stack, media: media, events: bus, group: MultiThreadedEventLoopGroup.singleton, shards: try engineShards(),
+            shutdownGrace: grace, logger: logger)
         let sip: SIPServer
         do {
             sip = try await SIPServer.bind(

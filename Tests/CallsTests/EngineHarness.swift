@@ -30,36 +30,64 @@ final class EngineHarness {
     /// Originate outcomes, in order.
     private(set) var outcomes: [OriginateOutcome] = []
 
-    init() {
-        let logger = Logger(label: "engine-test")
+    /// How a message from a far end reaches the engine: by default straight to this harness's
+    /// driver; a sharded test routes it through `SIPCallRouter` to whichever shard it belongs to.
+    var deliver: ((SIPMessage, SIPEndpoint) -> Void)?
+
+    /// One engine (shard 0 of 1) for tenant `acme`.
+    convenience init() {
         let tenant = Tenant(uuid: UUID(), name: "acme", domain: "acme.test")
+        self.init(tenant: tenant, stack: Self.stack(tenants: [tenant]))
+    }
+
+    /// Shard `shard` of `shards` for `tenant`, on the SIP core of `stack` (which may hold other
+    /// tenants, each served by its own harness).
+    init(tenant: Tenant, stack: SIPStack, shard: Int = 0, shards: Int = 1, capacity: TenantCapacity? = nil) {
+        let logger = Logger(label: "engine-test")
         self.tenant = tenant
-        let directory = SIPDirectory()
-        let extensions = ["100", "101"].map {
-            DirectoryExtension(tenant: tenant, number: $0, name: "Ext \($0)", ha1MD5: "", ha1SHA256: "")
-        }
-        directory.replace(
-            tenants: [tenant], extensions: extensions,
-            trunks: [DirectoryTrunk(tenant: tenant.uuid, trunk: Trunk(name: "carrier", host: "192.0.2.20", port: 5060), password: nil)],
-            routes: [(tenant.uuid, OutboundRoute(prefix: "0", trunk: "carrier", strip: 1))])
-        let expires = Date().timeIntervalSince1970 + 3600
-        let registrations = [("100", Self.phone100), ("101", Self.phone101)].map { number, phone in
-            RegistrationRecord(
-                tenant: tenant.uuid, number: number, bindingKey: "<sip:\(number)@\(phone.ip):5060>",
-                contact: "<sip:\(number)@\(phone.ip):5060>", instance: nil, callID: "reg-\(number)", cseq: 1,
-                expiresAt: expires, source: "\(phone.ip):5060", transport: "udp", userAgent: "phone")
-        }
-        let stack = SIPStack(
-            configuration: SIPServerConfiguration(host: "192.0.2.1", port: 5060), directory: directory,
-            registrations: registrations, logger: logger)
+        let directory = stack.directory
         media = FakeMediaRelay(loop: loop)
-        let driver = SIPCallDriver(loop: loop, core: stack.core, transport: transport, logger: logger)
+        let driver = SIPCallDriver(loop: loop, shard: shard, core: stack.core, transport: transport, logger: logger)
         engine = CallEngine(
             loop: loop, driver: driver, sip: stack.core, directory: directory, events: events, media: media,
             dialplans: TenantDialplans(directory: directory),
-            capacity: TenantCapacity(directory: directory, defaults: .shares(ofRTPPortPairs: 100)), logger: logger)
+            capacity: capacity ?? TenantCapacity(directory: directory, defaults: .shares(ofRTPPortPairs: 100)), logger: logger)
+        engine.ids = UniqueIDGenerator(first: shard, step: shards)
         driver.delegate = engine
     }
+
+    /// The SIP stack of a node with `tenants`: each has extensions 100 and 101 (password `secret`)
+    /// registered at `phone100` and `phone101`, and a trunk reached with the prefix `0`.
+    static func stack(tenants: [Tenant]) -> SIPStack {
+        let logger = Logger(label: "engine-test")
+        let directory = SIPDirectory()
+        let extensions = tenants.flatMap { tenant in
+            ["100", "101"].map {
+                DirectoryExtension(
+                    tenant: tenant, number: $0, name: "Ext \($0)",
+                    ha1MD5: Digest.ha1(username: $0, realm: tenant.domain, password: Self.password, algorithm: .md5), ha1SHA256: "")
+            }
+        }
+        directory.replace(
+            tenants: tenants, extensions: extensions,
+            trunks: tenants.map { DirectoryTrunk(tenant: $0.uuid, trunk: Trunk(name: "carrier", host: "192.0.2.20", port: 5060), password: nil) },
+            routes: tenants.map { ($0.uuid, OutboundRoute(prefix: "0", trunk: "carrier", strip: 1)) })
+        let expires = Date().timeIntervalSince1970 + 3600
+        let registrations = tenants.flatMap { tenant in
+            [("100", Self.phone100), ("101", Self.phone101)].map { number, phone in
+                RegistrationRecord(
+                    tenant: tenant.uuid, number: number, bindingKey: "<sip:\(number)@\(phone.ip):5060>",
+                    contact: "<sip:\(number)@\(phone.ip):5060>", instance: nil, callID: "reg-\(number)-\(tenant.name)", cseq: 1,
+                    expiresAt: expires, source: "\(phone.ip):5060", transport: "udp", userAgent: "phone")
+            }
+        }
+        return SIPStack(
+            configuration: SIPServerConfiguration(host: "192.0.2.1", port: 5060), directory: directory,
+            registrations: registrations, logger: logger)
+    }
+
+    /// The SIP password of every extension.
+    static let password = "secret"
 
     static func endpoint(_ ip: String) -> SIPEndpoint {
         SIPEndpoint(transport: .udp, address: try! SocketAddress(ipAddress: ip, port: 5060))
@@ -69,13 +97,17 @@ final class EngineHarness {
 
     /// An AMI Originate of `channel` (`Local/100@internal`) to `exten` in `internal`.
     func originate(_ channel: String, exten: String, timeout: Int = 30000) {
+        engine.originate(Self.originateRequest(channel, exten: exten, timeout: timeout), tenant: tenant.uuid) { self.outcomes.append($0) }
+        loop.run()
+    }
+
+    /// The request of an AMI Originate of `channel` to `exten` in `internal`.
+    static func originateRequest(_ channel: String, exten: String, timeout: Int = 30000) -> OriginateRequest {
         let message = AMIMessage([
             "Action": "Originate", "Channel": channel, "Context": "internal", "Exten": exten, "Priority": "1",
             "Timeout": String(timeout), "CallerID": "\"Agent\" <100>", "Async": "true", "ActionID": "o1",
         ])
-        let request = try! OriginateRequest.parse(message, writePermissions: [.call, .system])
-        engine.originate(request, tenant: tenant.uuid) { self.outcomes.append($0) }
-        loop.run()
+        return try! OriginateRequest.parse(message, writePermissions: [.call, .system])
     }
 
     /// Moves the manual clock on, running whatever timers fall due.
@@ -120,22 +152,44 @@ final class EngineHarness {
             response.headers.add(.contentType, "application/sdp")
             response.body = ByteBuffer(string: Self.answerSDP(host: peer.ip))
         }
-        driver.handleResponse(response)
+        receive(.response(response), from: peer)
+    }
+
+    /// A message from a far end reaches the engine (see `deliver`), and what it sets off runs.
+    func receive(_ message: SIPMessage, from peer: SIPEndpoint) {
+        if let deliver {
+            deliver(message, peer)
+            return
+        }
+        switch message {
+        case .request(let request): driver.handleRequest(request, from: peer)
+        case .response(let response): driver.handleResponse(response)
+        }
         loop.run()
     }
 
     /// The far end of the dialog that `invite` (ours, answered with `tag`) started sends BYE.
     func farEndBye(dialogOf invite: SIPRequest, tag: String = "far-tag", from peer: SIPEndpoint) {
+        farEndRequest(.bye, cseq: 1, dialogOf: invite, tag: tag, from: peer)
+    }
+
+    /// The far end of the dialog that `invite` (ours, answered with `tag`) sends `method`; a
+    /// re-INVITE carries an SDP offer.
+    func farEndRequest(_ method: SIPMethod, cseq: Int, dialogOf invite: SIPRequest, tag: String = "far-tag", from peer: SIPEndpoint) {
         var headers = SIPHeaders()
-        headers.add(.via, "SIP/2.0/UDP \(peer.ip):5060;branch=z9hG4bK-bye-\(UUID().uuidString.prefix(8))")
+        headers.add(.via, "SIP/2.0/UDP \(peer.ip):5060;branch=z9hG4bK-\(method.rawValue.lowercased())-\(UUID().uuidString.prefix(8))")
         headers.add(.maxForwards, "70")
         headers.add(.from, "\(invite.headers[.to] ?? "");tag=\(tag)")
         headers.add(.to, invite.headers[.from] ?? "")
         headers.add(.callID, invite.headers.callID ?? "")
-        headers.add(.cseq, "1 BYE")
-        let bye = SIPRequest(method: .bye, uri: SIPURI(user: "centralino", host: "192.0.2.1", port: 5060), headers: headers)
-        driver.handleRequest(bye, from: peer)
-        loop.run()
+        headers.add(.cseq, "\(cseq) \(method.rawValue)")
+        var request = SIPRequest(method: method, uri: SIPURI(user: "centralino", host: "192.0.2.1", port: 5060), headers: headers)
+        if method == .invite {
+            request.headers.add(.contact, "<sip:far@\(peer.ip):5060>")
+            request.headers.add(.contentType, "application/sdp")
+            request.body = ByteBuffer(string: Self.answerSDP(host: peer.ip))
+        }
+        receive(.request(request), from: peer)
     }
 
     /// The responses sent to `peer` since the last call.
