@@ -15,10 +15,15 @@ With --rtp the phone plays PCMU RTP (50 packets/s, from a pcap this script write
 the BYE and the trunk echoes it (SIPp -rtp_echo): RTP flows both ways through the relay. SIPp plays pcaps
 through a raw socket: --rtp needs root (or CAP_NET_RAW on sipp).
 
+With --tenants K the node has K tenants (each its extension 100 registered by the same SIPp phone, its
+own AMI user and session); Originates go round-robin over them, so a sharded engine (--engine-loops N,
+passed to serve) spreads them over its loops.
+
 Prints figures; asserts nothing. Examples (the issue's figures):
   scripts/bench-c2c.py --rates 100 --calls 1000                        # CPU per call, no RTP
   scripts/bench-c2c.py --rates 400 --calls 24000 --hold 1000 --rtp     # 60 s at 400/s with RTP
   scripts/bench-c2c.py --rates 100 --calls 1500 --hold 10000 --rtp     # ~1000 relayed calls up: memory
+  scripts/bench-c2c.py --rates 200,400 --calls 4000 --tenants 2 --engine-loops 1   # vs --engine-loops 2
 BENCH_NICE (default 5) is the niceness of the server and SIPp; CENTRALINO_BIN picks the binary; BENCH_SHOW_LEFT=1
 prints the first channels left after a step; BENCH_KEEP=1 keeps the server log;
 BENCH_SIPP_TRACE=DIR writes the SIP messages and errors of both SIPp peers under DIR.
@@ -85,15 +90,29 @@ def udp_drops(ports):
     return drops
 
 
-def ami_session(port, events):
+def tenant_uuid(index, count):
+    """A random tenant UUID whose first 8 bytes (big-endian) are `index` modulo `count`: with as many
+    engine loops as tenants, each tenant gets its own shard (Calls/CallShardMap.swift)."""
+    while True:
+        candidate = uuid.uuid4()
+        if int.from_bytes(candidate.bytes[:8], "big") % count == index:
+            return candidate
+
+
+def ami_session(port, events, user="bench"):
     s = socket.create_connection(("127.0.0.1", port))
-    s.sendall(f"Action: Login\r\nUsername: bench\r\nSecret: bench\r\nEvents: {events}\r\n\r\n".encode())
+    s.sendall(f"Action: Login\r\nUsername: {user}\r\nSecret: bench\r\nEvents: {events}\r\n\r\n".encode())
     return s
 
 
-def channels_left(port, show=False):
-    """Channels CoreShowChannels lists right now (`show`: print the first few)."""
-    s = ami_session(port, "off")
+def channels_left(port, users, show=False):
+    """Channels CoreShowChannels lists right now, summed over the tenants' AMI users (`show`: print the first few)."""
+    return sum(tenant_channels_left(port, user, show) for user in users)
+
+
+def tenant_channels_left(port, user, show):
+    """Channels CoreShowChannels lists right now to `user` (its tenant's)."""
+    s = ami_session(port, "off", user)
     s.sendall(b"Action: CoreShowChannels\r\nActionID: left\r\n\r\n")
     buffer = b""
     s.settimeout(30)
@@ -154,6 +173,8 @@ def main():
     parser.add_argument("--calls", type=int, default=200, help="Originates per step")
     parser.add_argument("--hold", type=int, default=200, help="ms the trunk keeps each call up")
     parser.add_argument("--rtp", action="store_true", help="RTP both ways: the phone plays PCMU, the trunk echoes it")
+    parser.add_argument("--tenants", type=int, default=1, help="tenants the Originates are spread over (round-robin)")
+    parser.add_argument("--engine-loops", type=int, help="passed to serve (default: serve's, the core count)")
     parser.add_argument("--bin", default=os.environ.get("CENTRALINO_BIN", os.path.join(ROOT, ".build/release/centralino")))
     args = parser.parse_args()
     nice = ["nice", "-n", os.environ.get("BENCH_NICE", "5")]
@@ -164,32 +185,41 @@ def main():
     try:
         ami, sip, http, phone, trunk = free_port(), free_port(), free_port(), free_port(), free_port()
         phone_media, trunk_media = free_port(), free_port()
-        tenant = str(uuid.uuid4())
+        users = ["bench"] + [f"bench{i}" for i in range(1, args.tenants)]
+        domains = ["127.0.0.1"] + [f"t{i}.bench" for i in range(1, args.tenants)]
         with open(f"{work}/bench.yaml", "w") as f:
-            f.write(f"""tenants:
-  - name: default
-    uuid: {tenant}
-    extensions:
+            f.write("tenants:\n")
+            for i in range(args.tenants):
+                # The first tenant is the default one (requests to the node's IP address reach it).
+                f.write(f"""  - name: {"default" if i == 0 else f"t{i}"}
+    uuid: {tenant_uuid(i, args.tenants)}
+""" + (f"    domain: {domains[i]}\n" if i else "") + f"""    extensions:
       - {{ number: "100", password: "pw100" }}
     trunks:
       - {{ name: carrier, host: 127.0.0.1, port: {trunk} }}
     outbound_routes:
       - {{ prefix: "0", trunk: carrier, strip: 1 }}
     ami_users:
-      - {{ username: bench, password: bench, permit: ["127.0.0.1/32"], read: "system,call,reporting", write: "system,call,reporting,originate" }}
+      - {{ username: {users[i]}, password: bench, permit: ["127.0.0.1/32"], read: "system,call,reporting", write: "system,call,reporting,originate" }}
 """)
         subprocess.run([args.bin, "apply", "--data-dir", f"{work}/data", f"{work}/bench.yaml"], check=True, stdout=subprocess.DEVNULL)
         log = open(f"{work}/serve.out", "w")
         server = subprocess.Popen(nice + [args.bin, "serve", "--data-dir", f"{work}/data", "--ami-bind", f"127.0.0.1:{ami}",
                                           "--sip-bind", f"127.0.0.1:{sip}", "--http-bind", f"127.0.0.1:{http}",
                                           "--rtp-ports", "50000-59999", "--tenant-max-channels", "100000",
-                                          "--tenant-max-rtp-port-pairs", "5000", "--log-level", os.environ.get("BENCH_LOG", "error")],
+                                          "--tenant-max-rtp-port-pairs", "5000", "--log-level", os.environ.get("BENCH_LOG", "error")]
+                                  + (["--engine-loops", str(args.engine_loops)] if args.engine_loops else []),
                                   stdout=log, stderr=subprocess.STDOUT)
         procs.append(server)
         wait_for(f"{work}/serve.out", "AMI listening")
-        subprocess.run(["sipp", "-sf", f"{SHARED}/sipp/uac_register_auth.xml", "-s", "100", "-au", "100", "-ap", "pw100",
-                        f"127.0.0.1:{sip}", "-m", "1", "-p", str(phone), "-nostdin"], cwd=work, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=20)
+        register = open(f"{SHARED}/sipp/uac_register_auth.xml").read()
+        for domain in domains:
+            # Extension 100 of each tenant, registered from the one SIPp phone (the tenant is the domain).
+            with open(f"{work}/register-{domain}.xml", "w") as f:
+                f.write(register.replace("[service]@[remote_ip]>", f"[service]@{domain}>"))
+            subprocess.run(["sipp", "-sf", f"{work}/register-{domain}.xml", "-s", "100", "-au", "100", "-ap", "pw100",
+                            f"127.0.0.1:{sip}", "-m", "1", "-p", str(phone), "-nostdin"], cwd=work, check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=20)
         if args.rtp:
             write_pcap(f"{work}/rtp.pcap", max(2, args.hold // 1000 + 2))
             phone_side = [f"{ROOT}/Benchmarks/sipp/uas_answer_rtp.xml", phone, ["-mp", str(phone_media)]]
@@ -207,11 +237,11 @@ def main():
                                                   "-nostdin", "-max_socket", "60000"] + extra,
                                           cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         time.sleep(0.5)
-        s = ami_session(ami, "call")
+        sessions = [ami_session(ami, "call", user) for user in users]
         outcomes = {}
         lock = threading.Lock()
 
-        def read_events():
+        def read_events(s):
             # Events must be read as they come: Centralino disconnects a session that stops reading.
             buffer = b""
             while True:
@@ -230,14 +260,16 @@ def main():
                     with lock:
                         outcomes[action.decode()] = b"Response: Success" in message
 
-        threading.Thread(target=read_events, daemon=True).start()
+        for session in sessions:
+            threading.Thread(target=read_events, args=(session,), daemon=True).start()
         idle_start = cpu_ticks(server.pid)
         time.sleep(3)
         idle_per_second = (cpu_ticks(server.pid) - idle_start) / TICKS / 3
         load = open("/proc/loadavg").read().split()[:3]
         print(f"== {time.strftime('%F %T', time.gmtime())} UTC, load average {' '.join(load)}, {os.cpu_count()} cores; "
               f"server idle CPU {idle_per_second * 1000:.1f} ms/s")
-        print(f"== click-to-call Originates, {args.calls} per step, trunk holds {args.hold} ms, "
+        print(f"== click-to-call Originates, {args.calls} per step over {args.tenants} tenant(s), engine loops "
+              f"{args.engine_loops or 'default'}, trunk holds {args.hold} ms, "
               f"{'RTP both ways (phone plays PCMU, trunk echoes)' if args.rtp else 'no RTP'}; load generator: this script + SIPp")
         for rate in [int(r) for r in args.rates.split(",")]:
             sampler = Sampler(server.pid, http)
@@ -252,7 +284,7 @@ def main():
                 delay = start + n / rate - time.time()
                 if delay > 0:
                     time.sleep(delay)
-                s.sendall((f"Action: Originate\r\nAsync: true\r\nChannel: Local/100@c2c\r\nContext: from_c2c\r\n"
+                sessions[n % len(sessions)].sendall((f"Action: Originate\r\nAsync: true\r\nChannel: Local/100@c2c\r\nContext: from_c2c\r\n"
                            f"Exten: 0391234567\r\nPriority: 1\r\nTimeout: 10000\r\nCallerId: \"c2c\" <0391234567>\r\n"
                            f"ActionID: r{rate}-{n}\r\n\r\n").encode())
             sent_seconds = time.time() - start
@@ -275,10 +307,10 @@ def main():
             missing = args.calls - answered - failed
             # Calls answered late end late: give the channels up to 30 s to go before calling them leaked.
             left_deadline = time.time() + 30
-            while (left := channels_left(ami)) != 0 and time.time() < left_deadline:
+            while (left := channels_left(ami, users)) != 0 and time.time() < left_deadline:
                 time.sleep(1)
             if left and os.environ.get("BENCH_SHOW_LEFT"):
-                channels_left(ami, show=True)
+                channels_left(ami, users, show=True)
             drops = udp_drops(sip_ports)
             dropped = ", ".join(f"{name} {drops.get(port, 0) - drops_before.get(port, 0)}" for port, name in sip_ports.items())
             growth = sampler.peak_rss - rss_before
@@ -292,7 +324,8 @@ def main():
             print(f"  RSS {rss_before} KB -> peak {sampler.peak_rss} KB (+{growth} KB); peak concurrent calls {sampler.peak_calls}; "
                   f"{per_call} per concurrent call")
             time.sleep(1)
-        s.close()
+        for session in sessions:
+            session.close()
     finally:
         if os.environ.get("BENCH_KEEP"):
             shutil.copy(f"{work}/serve.out", "/tmp/bench-c2c-serve.out")
