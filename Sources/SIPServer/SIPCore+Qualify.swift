@@ -11,15 +11,19 @@ struct QualifyState {
     /// final response came, false on timeout or transport error. Set when the call driver starts.
     typealias Sender = @Sendable (SIPRequest, SIPEndpoint, @escaping @Sendable (Bool) -> Void) -> Void
 
-    var sender: Sender?
     /// `aor|binding` keys with an OPTIONS in flight.
     var inFlight: Set<String> = []
     /// Reachability by `aor|binding`; absent means not qualified yet.
     var reachable: [String: Bool] = [:]
-    var nextRound: NIODeadline?
     /// For bindings marked unreachable: their `expiresAt` then. A binding registered again since
     /// (another `expiresAt`) counts as reachable until qualify says otherwise.
     var unreachableExpiry: [String: UInt64] = [:]
+}
+
+/// Qualify's schedule, node-wide (the results are kept per registrar stripe, in `QualifyState`).
+struct QualifySchedule {
+    var sender: QualifyState.Sender?
+    var nextRound: NIODeadline?
     /// When UDP contacts are next sent a keep-alive.
     var nextKeepAlive: NIODeadline?
 }
@@ -36,7 +40,7 @@ extension SIPCore {
                     }, failed: { _ in done(false) })
             }
         }
-        state.withLockedValue { $0.qualify.sender = sender }
+        schedule.withLockedValue { $0.sender = sender }
     }
 
     /// The NAT keep-alive sent to UDP contacts: a CRLFCRLF datagram (RFC 5626 §4.4.1's ping, which
@@ -48,15 +52,18 @@ extension SIPCore {
     func keepAlives(now: NIODeadline) -> [SIPOutbound] {
         guard let interval = configuration.keepAliveInterval, interval > .zero else { return [] }
         let wallNow = SIPClock.wallSeconds()
-        let destinations: [SIPEndpoint] = state.withLockedValue { state in
-            guard state.qualify.nextKeepAlive.map({ now >= $0 }) ?? true else { return [] }
-            let first = state.qualify.nextKeepAlive == nil
-            state.qualify.nextKeepAlive = now + interval
+        let due: Bool = schedule.withLockedValue { schedule in
+            guard schedule.nextKeepAlive.map({ now >= $0 }) ?? true else { return false }
+            let first = schedule.nextKeepAlive == nil
+            schedule.nextKeepAlive = now + interval
             // The first round is one interval after start: a REGISTER just opened every binding.
-            if first { return [] }
-            return state.aors.values.flatMap { aor in
-                aor.bindings.filter { $0.expiresAt > wallNow }.compactMap { Self.endpoint($0) }.filter { $0.transport == .udp }
-            }
+            return !first
+        }
+        guard due else { return [] }
+        let destinations: [SIPEndpoint] = stripes.flatMap { stripe in
+            stripe.withLockedValue { state in
+                state.aors.values.flatMap { aor in aor.bindings.filter { $0.expiresAt > wallNow } }
+            }.compactMap { Self.endpoint($0) }.filter { $0.transport == .udp }
         }
         return Set(destinations.map(\.address)).map {
             SIPOutbound(destination: SIPEndpoint(transport: .udp, address: $0), bytes: Self.keepAliveDatagram)
@@ -67,28 +74,34 @@ extension SIPCore {
     /// qualify sends through its transactions).
     func tick(now: NIODeadline) -> [SIPOutbound] {
         let keepAlives = keepAlives(now: now)
-        let due: [(key: String, request: SIPRequest, destination: SIPEndpoint, expiresAt: UInt64)]
-        let sender: QualifyState.Sender?
-        (due, sender) = state.withLockedValue { state in
-            guard let sender = state.qualify.sender, state.qualify.nextRound.map({ now >= $0 }) ?? true else { return ([], nil) }
-            state.qualify.nextRound = now + configuration.qualifyInterval
-            var due: [(key: String, request: SIPRequest, destination: SIPEndpoint, expiresAt: UInt64)] = []
-            for (aorKey, aor) in state.aors {
-                for binding in aor.bindings {
-                    let key = "\(aorKey)|\(binding.key)"
-                    guard !state.qualify.inFlight.contains(key), let destination = Self.endpoint(binding) else { continue }
-                    state.qualify.inFlight.insert(key)
-                    due.append((key, optionsRequest(to: binding, destination: destination), destination, binding.expiresAt))
-                }
-            }
-            return (due, sender)
+        let sender: QualifyState.Sender? = schedule.withLockedValue { schedule in
+            guard let sender = schedule.sender, schedule.nextRound.map({ now >= $0 }) ?? true else { return nil }
+            schedule.nextRound = now + configuration.qualifyInterval
+            return sender
         }
-        for item in due {
-            sender?(item.request, item.destination) { [self] reachable in
-                state.withLockedValue { state in
-                    state.qualify.inFlight.remove(item.key)
-                    setReachable(reachable, key: item.key, state: &state)
-                    state.qualify.unreachableExpiry[item.key] = reachable ? nil : item.expiresAt
+        guard let sender else { return keepAlives }
+        // Under each stripe's lock only the bindings due are picked (and marked in flight); their
+        // OPTIONS are built and sent after it (the local address toward a contact may need a syscall).
+        for stripe in stripes {
+            let due: [(key: String, binding: RegistrarBinding, destination: SIPEndpoint)] = stripe.withLockedValue { state in
+                var due: [(key: String, binding: RegistrarBinding, destination: SIPEndpoint)] = []
+                for (aorKey, aor) in state.aors {
+                    for binding in aor.bindings {
+                        let key = "\(aorKey)|\(binding.key)"
+                        guard !state.qualify.inFlight.contains(key), let destination = Self.endpoint(binding) else { continue }
+                        state.qualify.inFlight.insert(key)
+                        due.append((key, binding, destination))
+                    }
+                }
+                return due
+            }
+            for item in due {
+                sender(optionsRequest(to: item.binding, destination: item.destination), item.destination) { [self] reachable in
+                    stripe.withLockedValue { state in
+                        state.qualify.inFlight.remove(item.key)
+                        setReachable(reachable, key: item.key, state: &state)
+                        state.qualify.unreachableExpiry[item.key] = reachable ? nil : item.binding.expiresAt
+                    }
                 }
             }
         }
@@ -108,7 +121,7 @@ extension SIPCore {
     package func reachableBindings(tenant: UUID, number: String) -> [RegistrarBinding] {
         let all = bindings(tenant: tenant, number: number)
         let aorKey = Self.aorKey(tenant, number)
-        return state.withLockedValue { state in
+        return stripe(of: tenant).withLockedValue { state in
             all.filter { binding in
                 let key = "\(aorKey)|\(binding.key)"
                 return state.qualify.reachable[key] != false || state.qualify.unreachableExpiry[key] != binding.expiresAt
@@ -119,7 +132,7 @@ extension SIPCore {
     /// The tenant's live bindings with their reachability, for the admin panel.
     func registrations(tenant: UUID) -> [SIPServer.RegistrationInfo] {
         let now = SIPClock.wallSeconds()
-        return state.withLockedValue { state in
+        return stripe(of: tenant).withLockedValue { state in
             state.aors.filter { $0.value.tenant == tenant }.sorted { $0.value.number < $1.value.number }.flatMap { key, aor in
                 aor.bindings.filter { $0.expiresAt > now }.map { binding in
                     SIPServer.RegistrationInfo(

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import PBX
 import SIP
@@ -126,7 +127,7 @@ extension SIPCore {
     private func updateBindings(_ request: SIPRequest, tenant: Tenant, number: String, source: SIPEndpoint, wallClock: UInt64) -> SIPResponse {
         let key = Self.aorKey(tenant.uuid, number)
         let isQuery = request.headers.count(of: .contact) == 0
-        let (outcome, changed): (Registrar.Outcome, Bool) = state.withLockedValue { state in
+        let (outcome, changed): (Registrar.Outcome, Bool) = stripe(of: tenant.uuid).withLockedValue { state in
             let current = state.aors[key]?.bindings ?? []
             if isQuery {
                 return (.ok(bindings: current.filter { $0.expiresAt > wallClock }), false)
@@ -175,21 +176,21 @@ extension SIPCore {
     /// The live bindings of an extension (where its phones are), for calls to it.
     package func bindings(tenant: UUID, number: String) -> [RegistrarBinding] {
         let now = SIPClock.wallSeconds()
-        return state.withLockedValue { ($0.aors[Self.aorKey(tenant, number)]?.bindings ?? []).filter { $0.expiresAt > now } }
+        return stripe(of: tenant).withLockedValue { ($0.aors[Self.aorKey(tenant, number)]?.bindings ?? []).filter { $0.expiresAt > now } }
     }
 
     // MARK: - Persistence
 
     /// Loads persisted bindings (at start).
     func load(_ records: [RegistrationRecord], wallClock: UInt64) {
-        state.withLockedValue { state in
-            for record in records where UInt64(record.expiresAt) > wallClock {
-                guard let contact = SIPNameAddress(record.contact) else { continue }
-                let binding = RegistrarBinding(
-                    contact: contact, instance: record.instance, callID: record.callID,
-                    cseq: UInt32(clamping: record.cseq), expiresAt: UInt64(record.expiresAt),
-                    source: record.source, transport: record.transport, userAgent: record.userAgent)
-                let key = Self.aorKey(record.tenant, record.number)
+        for record in records where UInt64(record.expiresAt) > wallClock {
+            guard let contact = SIPNameAddress(record.contact) else { continue }
+            let binding = RegistrarBinding(
+                contact: contact, instance: record.instance, callID: record.callID,
+                cseq: UInt32(clamping: record.cseq), expiresAt: UInt64(record.expiresAt),
+                source: record.source, transport: record.transport, userAgent: record.userAgent)
+            let key = Self.aorKey(record.tenant, record.number)
+            stripe(of: record.tenant).withLockedValue { state in
                 state.aors[key, default: AddressOfRecord(tenant: record.tenant, number: record.number, bindings: [])].bindings.append(binding)
             }
         }
@@ -197,7 +198,13 @@ extension SIPCore {
 
     /// Removes lapsed bindings and returns the address-of-records changed since the last call, to persist.
     func takeChanges(wallClock: UInt64) -> [(tenant: UUID, number: String, bindings: [RegistrationRecord])] {
-        state.withLockedValue { state in
+        stripes.flatMap { takeChanges(in: $0, wallClock: wallClock) }
+    }
+
+    private func takeChanges(
+        in stripe: NIOLockedValueBox<State>, wallClock: UInt64
+    ) -> [(tenant: UUID, number: String, bindings: [RegistrationRecord])] {
+        stripe.withLockedValue { state in
             for (key, aor) in state.aors where aor.bindings.contains(where: { $0.expiresAt <= wallClock }) {
                 state.aors[key]?.bindings.removeAll { $0.expiresAt <= wallClock }
                 state.dirty.insert(key)

@@ -12,7 +12,8 @@ import SIP
 ///
 /// The listeners feed it messages with their source and the time and send what it returns (400s to
 /// malformed input); requests outside dialogs are answered through server transactions of the call
-/// driver's `SIPTransactionLayer`, on its loop. State sits behind one lock; nothing here blocks.
+/// driver's `SIPTransactionLayer`, on its loop. Registrar state is striped by tenant over
+/// `stripeCount` locks (`stripe(of:)`); nothing here blocks.
 package final class SIPCore: Sendable {
     /// Methods this node answers.
     package static let allowedMethods = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE"
@@ -33,7 +34,14 @@ package final class SIPCore: Sendable {
     /// The address Centralino uses toward a destination (for Via and Contact in its own requests).
     let localAddress: @Sendable (SIPEndpoint) -> String
 
-    let state = NIOLockedValueBox(State())
+    /// Registrar state striped by tenant (`stripe(of:)`): a tenant's registrations, their changes and
+    /// their qualify results sit behind one of `stripeCount` locks, so tenants served on different
+    /// loops rarely wait for each other.
+    let stripes: [NIOLockedValueBox<State>] = (0..<SIPCore.stripeCount).map { _ in NIOLockedValueBox(State()) }
+    /// When qualify and keep-alives next run, and how OPTIONS are sent (node-wide).
+    let schedule = NIOLockedValueBox(QualifySchedule())
+    /// Locks the registrar state is striped over.
+    static let stripeCount = 16
     /// Where dialog requests (INVITE, ACK, BYE, CANCEL, …) and responses to our INVITEs go: the call driver.
     let dialogs = NIOLockedValueBox<(any SIPDialogHandler)?>(nil)
     /// Where REGISTER, OPTIONS and other requests outside dialogs get their server transactions.
@@ -207,4 +215,9 @@ package final class SIPCore: Sendable {
     }
 
     static func aorKey(_ tenant: UUID, _ number: String) -> String { "\(tenant.uuidString)|\(number)" }
+
+    /// The registrar state stripe of `tenant`.
+    func stripe(of tenant: UUID) -> NIOLockedValueBox<State> {
+        stripes[Int(UInt(bitPattern: tenant.hashValue) % UInt(stripes.count))]
+    }
 }

@@ -61,9 +61,10 @@ public struct SIPServer: Service {
     ) async throws -> SIPServer {
         let core = stack.core
         let hub = stack.hub
-        let udp = try await hub.bindUDP(group: group, host: configuration.host, port: configuration.port) { channel in
+        let udpSockets = try await hub.bindUDP(group: group, host: configuration.host, port: configuration.port) { channel in
             channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(SIPDatagramHandler(core: core, hub: hub)) }
         }
+        let udp = udpSockets[0]
         let tcpPort = udp.localAddress?.port ?? configuration.port
         let tcp = try await streamBootstrap(group: group, configuration: configuration, core: core, hub: hub, tls: nil, logger: logger)
             .bind(host: configuration.host, port: tcpPort).get()

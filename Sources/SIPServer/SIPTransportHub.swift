@@ -9,8 +9,14 @@ import SIP
 import Glibc
 #endif
 
-/// The sockets SIP messages leave through: the UDP socket, and each TCP connection by its remote
+/// The sockets SIP messages leave through: the UDP sockets, and each TCP connection by its remote
 /// address, so requests to a contact go out on the connection its REGISTER arrived on.
+///
+/// SIP over UDP listens on one socket per event loop of the group, all bound to the same address
+/// with `SO_REUSEPORT`: the kernel spreads datagrams over them by the hash of their source and
+/// destination address and port, so one peer's messages always reach the same socket, in order,
+/// while different peers are parsed on different loops. (Linux lets only sockets of the same user
+/// share a port this way.)
 ///
 /// UDP datagrams are sent with `sendto` on a duplicate of the listening socket's descriptor, not
 /// through the NIO channel: NIO closes a datagram channel on any write error other than
@@ -19,9 +25,10 @@ import Glibc
 /// peer. Here a failed send fails only that message: it is logged, counted and reported to the
 /// sender's `failed` callback (a client transaction treats it as a 503, RFC 3261 §8.1.3.1).
 package final class SIPTransportHub: SIPTransport {
-    private let udp = NIOLockedValueBox<(any Channel)?>(nil)
-    /// A duplicate of the UDP socket's descriptor, for `sendto`; nil once closed.
-    private let udpSender = NIOLockedValueBox<CInt?>(nil)
+    private let udp = NIOLockedValueBox<[any Channel]>([])
+    /// A duplicate of each UDP socket's descriptor, for `sendto`, by the loop its socket runs on:
+    /// a loop sends through its own socket, under a lock no other loop takes.
+    private let udpSenders = NIOLockedValueBox<[UDPSender]>([])
     private let tcp = NIOLockedValueBox<[String: any Channel]>([:])
     private let localByDestination = NIOLockedValueBox<[String: String]>([:])
     /// Where the SIP over TLS listener is bound (host, port), nil without one.
@@ -40,16 +47,64 @@ package final class SIPTransportHub: SIPTransport {
     /// Messages the kernel or a connection refused to send since start (served at `/metrics`).
     var sendErrors: Int { sendErrorCount.withLockedValue { $0 } }
 
-    /// Binds the UDP listener at `host:port` with a socket of our own (so that sends can bypass the
-    /// channel, see the type's note) and returns its channel.
+    /// A duplicate of one UDP socket's descriptor (nil once closed) and the loop of that socket.
+    private final class UDPSender: Sendable {
+        let loop: ObjectIdentifier
+        let fd: NIOLockedValueBox<CInt?>
+
+        init(loop: any EventLoop, fd: CInt) {
+            self.loop = ObjectIdentifier(loop)
+            self.fd = NIOLockedValueBox(fd)
+        }
+    }
+
+    /// Binds the UDP listener at `host:port`, one socket per loop of `group` (`SO_REUSEPORT`, see
+    /// the type's note), each with a socket of our own (so that sends can bypass the channel) and
+    /// returns their channels, the first one bound first (with port 0, the others take its port).
     func bindUDP(
         group: any EventLoopGroup, host: String, port: Int,
         initializer: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>
-    ) async throws -> any Channel {
-        let address = try SocketAddress.makeAddressResolvingHost(host, port: port)
+    ) async throws -> [any Channel] {
+        var loops: [any EventLoop] = Array(group.makeIterator())
+        if loops.isEmpty { loops = [group.next()] }
+        var address = try SocketAddress.makeAddressResolvingHost(host, port: port)
+        var channels: [any Channel] = []
+        var senders: [UDPSender] = []
+        do {
+            for loop in loops {
+                let (channel, sender) = try await bindUDPSocket(
+                    on: loop, address: address, sharing: loops.count > 1, initializer: initializer)
+                channels.append(channel)
+                senders.append(UDPSender(loop: loop, fd: sender))
+                if let bound = channel.localAddress?.port, address.port != bound { address.port = bound }
+            }
+        } catch {
+            for channel in channels { try? await channel.close() }
+            for sender in senders { sender.fd.withLockedValue { if let fd = $0 { close(fd) } } }
+            throw error
+        }
+        udp.withLockedValue { $0 = channels }
+        udpSenders.withLockedValue { $0 = senders }
+        return channels
+    }
+
+    /// One UDP socket bound at `address` on `loop` (with `SO_REUSEPORT` when `sharing`) and a
+    /// duplicate of its descriptor for `sendto`.
+    private func bindUDPSocket(
+        on loop: any EventLoop, address: SocketAddress, sharing: Bool,
+        initializer: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>
+    ) async throws -> (any Channel, CInt) {
         let fd = socket(Int32(address.protocol.rawValue), Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw IOError(errnoCode: errno, reason: "socket") }
         // No SO_REUSEADDR: on Linux it would let another socket bind the same port and take our requests.
+        if sharing {
+            var one: CInt = 1
+            guard setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<CInt>.size)) == 0 else {
+                let code = errno
+                close(fd)
+                throw IOError(errnoCode: code, reason: "setsockopt SO_REUSEPORT (SIP over UDP)")
+            }
+        }
         let bound = address.withSockAddr { Glibc.bind(fd, $0, socklen_t($1)) }
         guard bound == 0 else {
             let code = errno
@@ -62,19 +117,16 @@ package final class SIPTransportHub: SIPTransport {
             close(fd)
             throw IOError(errnoCode: code, reason: "dup")
         }
-        let channel: any Channel
         do {
-            channel = try await DatagramBootstrap(group: group)
+            let channel = try await DatagramBootstrap(group: loop)
                 .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: SIPLimits.maximumMessageSize))
                 .channelInitializer(initializer)
                 .withBoundSocket(fd).get()
+            return (channel, sender)
         } catch {
             close(sender)
             throw error
         }
-        udp.withLockedValue { $0 = channel }
-        udpSender.withLockedValue { $0 = sender }
-        return channel
     }
 
     /// Records the TLS listener's address: requests sent over TLS name it in Via and Contact.
@@ -93,7 +145,7 @@ package final class SIPTransportHub: SIPTransport {
                 sendDatagram(bytes, to: destination, failed: failed)
                 return
             }
-            guard let loop = udp.withLockedValue({ $0 })?.eventLoop else { return }
+            guard let loop = udp.withLockedValue({ $0.first })?.eventLoop else { return }
             loop.scheduleTask(in: delay) { self.sendDatagram(bytes, to: destination, failed: failed) }
         case .tcp, .tls:
             guard let channel = tcp.withLockedValue({ $0[destination.connectionKey] }) else {
@@ -118,7 +170,10 @@ package final class SIPTransportHub: SIPTransport {
     /// One `sendto` on the listener's socket; never blocks (`MSG_DONTWAIT`): a full send buffer is a
     /// lost datagram, which retransmission covers.
     private func sendDatagram(_ bytes: ByteBuffer, to destination: SIPEndpoint, failed: (@Sendable (String) -> Void)?) {
-        let result: Int? = udpSender.withLockedValue { fd in
+        let senders = udpSenders.withLockedValue { $0 }
+        let current = MultiThreadedEventLoopGroup.currentEventLoop.map { ObjectIdentifier($0) }
+        guard let sender = senders.first(where: { $0.loop == current }) ?? senders.first else { return }
+        let result: Int? = sender.fd.withLockedValue { fd in
             guard let fd else { return nil }
             return bytes.withUnsafeReadableBytes { buffer in
                 destination.address.withSockAddr { address, length in
@@ -140,10 +195,12 @@ package final class SIPTransportHub: SIPTransport {
     }
 
     func closeAll() {
-        udp.withLockedValue { $0?.close(promise: nil) }
-        udpSender.withLockedValue { fd in
-            if let descriptor = fd { close(descriptor) }
-            fd = nil
+        for channel in udp.withLockedValue({ $0 }) { channel.close(promise: nil) }
+        for sender in udpSenders.withLockedValue({ $0 }) {
+            sender.fd.withLockedValue { fd in
+                if let descriptor = fd { close(descriptor) }
+                fd = nil
+            }
         }
         for channel in tcp.withLockedValue({ Array($0.values) }) { channel.close(promise: nil) }
     }
