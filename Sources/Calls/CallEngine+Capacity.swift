@@ -7,12 +7,18 @@ import SIPServer
 /// pairs), checked before a call takes anything, counted as channels and media legs come and go.
 extension CallEngine {
     /// Why `tenant` may not add `channels` channels and `mediaLegs` media legs now, or nil.
-    /// The node's own cap is checked first (it answers for every tenant alike).
-    func capacityRefusal(tenant: UUID, channels needed: Int, mediaLegs: Int) -> String? {
+    /// The node's own cap is checked first (it answers for every tenant alike). `reservedFor`: the
+    /// channels and media leg are for that call (linkedid), and what its reservation still holds is its own.
+    func capacityRefusal(tenant: UUID, channels needed: Int, mediaLegs: Int, reservedFor linkedID: String? = nil) -> String? {
         if capacity.nodeChannels + needed > Self.maximumChannels {
             return "the node's limit of \(Self.maximumChannels) channels is reached"
         }
-        guard let refusal = capacity.refusal(tenant: tenant, channels: needed, mediaLegs: mediaLegs) else { return nil }
+        var (channels, mediaLegs) = (needed, mediaLegs)
+        if let linkedID, let reservation = reservations[linkedID], reservation.tenant == tenant {
+            channels = max(0, channels - reservation.channels)
+            mediaLegs = max(0, mediaLegs - reservation.mediaLegs)
+        }
+        guard let refusal = capacity.refusal(tenant: tenant, channels: channels, mediaLegs: mediaLegs) else { return nil }
         logger.notice("call refused: tenant capacity", metadata: ["tenant": "\(tenant)", "reason": "\(refusal)"])
         return refusal.description
     }
@@ -25,9 +31,47 @@ extension CallEngine {
     ) {
         if !channel.holdsMediaLeg {
             channel.holdsMediaLeg = true
-            capacity.mediaLegOpened(tenant: channel.tenant)
+            capacity.mediaLegOpened(tenant: channel.tenant, reserved: takeReservedMediaLeg(of: channel))
         }
         media.openPort(toward: destination, completion)
+    }
+
+    // MARK: - Originate reservations
+
+    /// What an admitted Originate reserved (`TenantCapacity.admitOriginate`, on the AMI session's
+    /// loop) stays reserved while its call sets up: the channels and the media leg of the call
+    /// (`linkedID`) take their places from it as they open, the rest goes back when the originated
+    /// channel answers or fails. Without it, a burst of Originates would each pass admission in the
+    /// moment between one's start and the media leg its dialplan opens later.
+    func holdReservation(_ needed: (channels: Int, mediaLegs: Int), tenant: UUID, linkedID: String) {
+        var reservation = reservations[linkedID] ?? CapacityReservation(tenant: tenant, channels: 0, mediaLegs: 0)
+        reservation.channels += needed.channels
+        reservation.mediaLegs += needed.mediaLegs
+        reservations[linkedID] = reservation
+    }
+
+    /// Whether `channel` takes its place from its call's reservation.
+    func takeReservedChannel(of channel: CallChannel) -> Bool {
+        let linkedID = channel.snapshot.linkedID
+        guard var reservation = reservations[linkedID], reservation.tenant == channel.tenant, reservation.channels > 0 else { return false }
+        reservation.channels -= 1
+        reservations[linkedID] = reservation
+        return true
+    }
+
+    /// Whether `channel`'s media leg takes its place from its call's reservation.
+    func takeReservedMediaLeg(of channel: CallChannel) -> Bool {
+        let linkedID = channel.snapshot.linkedID
+        guard var reservation = reservations[linkedID], reservation.tenant == channel.tenant, reservation.mediaLegs > 0 else { return false }
+        reservation.mediaLegs -= 1
+        reservations[linkedID] = reservation
+        return true
+    }
+
+    /// The call `linkedID` answered or failed: what it did not open goes back to its tenant.
+    func releaseReservation(linkedID: String) {
+        guard let reservation = reservations.removeValue(forKey: linkedID) else { return }
+        capacity.releaseReservation(tenant: reservation.tenant, channels: reservation.channels, mediaLegs: reservation.mediaLegs)
     }
 
     /// A channel is gone: what it held goes back to its tenant.
@@ -46,4 +90,11 @@ extension CallEngine {
     static func capacityNeeded(for request: OriginateRequest) -> (channels: Int, mediaLegs: Int) {
         request.technology.lowercased() == "local" ? (3, 1) : (1, 1)
     }
+}
+
+/// What an admitted Originate reserved of its tenant's capacity and its call has not opened yet.
+struct CapacityReservation {
+    let tenant: UUID
+    var channels: Int
+    var mediaLegs: Int
 }

@@ -18,7 +18,7 @@ extension CallEngine {
         for target in dialString.split(separator: "&").map(String.init) {
             for channel in makeTargets(target, caller: caller) {
                 // Each target takes a channel and a media leg of the tenant's capacity.
-                if capacityRefusal(tenant: caller.tenant, channels: 1, mediaLegs: 1) != nil {
+                if capacityRefusal(tenant: caller.tenant, channels: 1, mediaLegs: 1, reservedFor: caller.snapshot.linkedID) != nil {
                     dial.failures.append(.congestion)
                     continue
                 }

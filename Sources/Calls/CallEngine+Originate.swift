@@ -25,36 +25,57 @@ extension CallEngine {
                     success: false, reason: reason, channel: request.channel,
                     uniqueID: request.channelID ?? "<unknown>"))
         }
-        // Admitted by the AMI session with a reservation; from here what it opens counts itself.
+        // Admitted by the AMI session with a reservation of the tenant's capacity: the call's channels
+        // and media leg take their places from it (`holdReservation`), so only the node's cap is checked here.
         let needed = Self.capacityNeeded(for: request)
-        capacity.originateStarted(tenant: tenant, channels: needed.channels, mediaLegs: needed.mediaLegs)
-        if capacityRefusal(tenant: tenant, channels: needed.channels, mediaLegs: needed.mediaLegs) != nil { return failure(0) }
+        let unused = { [unowned self] in capacity.releaseReservation(tenant: tenant, channels: needed.channels, mediaLegs: needed.mediaLegs) }
+        if capacity.nodeChannels + needed.channels > Self.maximumChannels {
+            logger.notice("call refused: the node's channel limit", metadata: ["tenant": "\(tenant)"])
+            unused()
+            return failure(0)
+        }
         let callerID = request.callerID.map(CallerID.init(parsing:)) ?? CallerID()
         let first: CallChannel
         switch request.technology.lowercased() {
         case "local":
-            guard let local = makeLocalPair(request, tenant: tenant, callerID: callerID) else { return failure(0) }
+            guard let local = makeLocalPair(request, tenant: tenant, callerID: callerID, reserved: needed) else {
+                unused()
+                return failure(0)
+            }
             first = local
         case "pjsip":
-            guard let direct = makeDirectSIP(request, tenant: tenant, callerID: callerID) else { return failure(0) }
+            guard let direct = makeDirectSIP(request, tenant: tenant, callerID: callerID, reserved: needed) else {
+                unused()
+                return failure(0)
+            }
             first = direct
         default:
+            unused()
             return failure(0)
         }
         let isLocal = first.isLocal
+        let linkedID = first.snapshot.linkedID
         first.originate = OriginateTracking(
             onAnswer: { [unowned self, unowned first] in
+                releaseReservation(linkedID: linkedID)
                 completion(OriginateOutcome(success: true, reason: 4, channel: first.name, uniqueID: first.snapshot.uniqueID))
                 emit(PBXEvent("DialEnd", fields: first.snapshot.eventFields(prefix: "Dest") + [("DialStatus", "ANSWER")], tenant: tenant))
                 runOriginateDestination(request.destination, on: first)
             },
             onFailure: { [unowned self, unowned first] cause in
+                releaseReservation(linkedID: linkedID)
                 // The dialer reports how `;1` ended, except when it gave up itself (no answer in time).
                 if cause != .noAnswer {
                     emit(PBXEvent("DialEnd", fields: first.snapshot.eventFields(prefix: "Dest") + [("DialStatus", cause.dialStatus)], tenant: tenant))
                 }
                 failure(Self.originateReason(cause, throughLocal: isLocal))
             })
+        if first.isGone {
+            // It ended while being set up (no media port for a direct SIP channel): nothing will report.
+            first.originate = nil
+            releaseReservation(linkedID: linkedID)
+            return failure(0)
+        }
         let timeout = max(request.timeout, 1)
         loop.scheduleConfined(in: .milliseconds(Int64(timeout)), first) { [unowned self] first in
             guard first.originate != nil, !first.isGone else { return }
@@ -84,7 +105,9 @@ extension CallEngine {
         return (String(withoutOptions[..<at]), String(withoutOptions[withoutOptions.index(after: at)...]))
     }
 
-    private func makeLocalPair(_ request: OriginateRequest, tenant: UUID, callerID: CallerID) -> CallChannel? {
+    private func makeLocalPair(
+        _ request: OriginateRequest, tenant: UUID, callerID: CallerID, reserved: (channels: Int, mediaLegs: Int)
+    ) -> CallChannel? {
         let (exten, context) = Self.localTarget(request.resource)
         guard dialplans.extensionExists(tenant: tenant, context: context, exten: exten) else { return nil }
         let noOptimisation = request.resource.split(separator: "/").dropFirst().contains { $0.contains("n") }
@@ -101,6 +124,7 @@ extension CallEngine {
                 state: .ring, context: context, exten: exten), technology: .local(half: 2))
         first.localPartner = second
         second.localPartner = first
+        holdReservation(reserved, tenant: tenant, linkedID: firstID)
         addChannel(first)
         addChannel(second)
         for variable in request.variables { setVariable(first, variable.name, variable.value) }
@@ -122,7 +146,9 @@ extension CallEngine {
         return first
     }
 
-    private func makeDirectSIP(_ request: OriginateRequest, tenant: UUID, callerID: CallerID) -> CallChannel? {
+    private func makeDirectSIP(
+        _ request: OriginateRequest, tenant: UUID, callerID: CallerID, reserved: (channels: Int, mediaLegs: Int)
+    ) -> CallChannel? {
         // A direct `PJSIP/<ext>` originate rings the extension's first registered contact.
         let holder = CallChannel(
             snapshot: PBX.Channel(
@@ -131,6 +157,7 @@ extension CallEngine {
         holder.codec = CallSDP.choose(from: nil)
         guard let channel = makeTargets("PJSIP/\(request.resource)", caller: holder).first else { return nil }
         channel.snapshot.linkedID = channel.snapshot.uniqueID
+        holdReservation(reserved, tenant: tenant, linkedID: channel.snapshot.linkedID)
         let dialed = channel.snapshot.callerID
         channel.snapshot.callerID = CallerID()
         channel.snapshot.connectedLine = CallerID()

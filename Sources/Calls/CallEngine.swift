@@ -27,6 +27,8 @@ final class CallEngine {
     var deviceStates: [String: String] = [:]
     /// Live channels per device, by state (`countDeviceUsage`), so device state needs no scan.
     var deviceUsage: [DeviceKey: DeviceUsage] = [:]
+    /// What admitted Originates reserved and their calls have not opened yet, by the calls' linkedid.
+    var reservations: [String: CapacityReservation] = [:]
     /// Calls completed since start, per tenant, for CoreStatus (a user sees only its tenant's).
     var processedCalls: [UUID: Int] = [:]
     /// What a channel may hold (set from the `serve` flags; the AMI checks Originate against the same).
@@ -57,7 +59,7 @@ final class CallEngine {
     @discardableResult
     func addChannel(_ channel: CallChannel) -> CallChannel {
         channels[channel.snapshot.uniqueID] = channel
-        capacity.channelOpened(tenant: channel.tenant)
+        capacity.channelOpened(tenant: channel.tenant, reserved: takeReservedChannel(of: channel))
         countDeviceUsage(of: channel, in: channel.snapshot.state, 1)
         if let leg = channel.sipLeg { channelByLeg[leg.id] = channel }
         emit(.channel("Newchannel", channel.snapshot))

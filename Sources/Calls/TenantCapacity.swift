@@ -55,9 +55,12 @@ public final class TenantCapacity: Sendable {
 
     // MARK: - Counting (the call engine, on its loop)
 
-    func channelOpened(tenant: UUID) {
+    /// A channel opened; `reserved`: it is one an admitted Originate reserved, so it moves from the
+    /// reservation to the count.
+    func channelOpened(tenant: UUID, reserved: Bool = false) {
         state.withLockedValue {
             $0.usage[tenant, default: Usage()].channels += 1
+            if reserved { $0.usage[tenant, default: Usage()].pendingChannels -= 1 }
             $0.nodeChannels += 1
         }
     }
@@ -69,7 +72,13 @@ public final class TenantCapacity: Sendable {
     }
     /// Live channels in the node, on every engine shard.
     var nodeChannels: Int { state.withLockedValue { $0.nodeChannels } }
-    func mediaLegOpened(tenant: UUID) { state.withLockedValue { $0.usage[tenant, default: Usage()].mediaLegs += 1 } }
+    /// A media leg opened; `reserved` as for `channelOpened`.
+    func mediaLegOpened(tenant: UUID, reserved: Bool = false) {
+        state.withLockedValue {
+            $0.usage[tenant, default: Usage()].mediaLegs += 1
+            if reserved { $0.usage[tenant, default: Usage()].pendingMediaLegs -= 1 }
+        }
+    }
     func mediaLegClosed(tenant: UUID) { state.withLockedValue { $0.usage[tenant, default: Usage()].mediaLegs -= 1 } }
 
     // MARK: - Admission
@@ -88,7 +97,8 @@ public final class TenantCapacity: Sendable {
 
     /// An Originate's admission, before it is queued: room for what it will open, then one token of
     /// the tenant's originate rate. A refusal is counted and says why, for the AMI `Message:`.
-    /// Admitted, what it will open stays reserved until the engine calls `originateStarted`.
+    /// Admitted, what it will open stays reserved until it opens (`channelOpened`/`mediaLegOpened` with
+    /// `reserved`) or the engine gives the rest back (`releaseReservation`).
     public func admitOriginate(tenant: UUID, channels: Int, mediaLegs: Int, now: NIODeadline = .now()) -> TenantCapacityRefusal? {
         let limits = limits(of: tenant)
         return state.withLockedValue { state in
@@ -123,11 +133,19 @@ public final class TenantCapacity: Sendable {
         }
     }
 
-    /// The engine has taken an admitted Originate: its reservation ends (what it opens now counts itself).
-    func originateStarted(tenant: UUID, channels: Int, mediaLegs: Int) {
+    /// What an admitted Originate reserved and did not open goes back (it answered, failed or ended).
+    func releaseReservation(tenant: UUID, channels: Int, mediaLegs: Int) {
         state.withLockedValue { state in
             state.usage[tenant, default: Usage()].pendingChannels -= channels
             state.usage[tenant, default: Usage()].pendingMediaLegs -= mediaLegs
+        }
+    }
+
+    /// What admitted Originates of `tenant` hold reserved and have not opened yet.
+    func reserved(tenant: UUID) -> (channels: Int, mediaLegs: Int) {
+        state.withLockedValue { state in
+            let usage = state.usage[tenant, default: Usage()]
+            return (usage.pendingChannels, usage.pendingMediaLegs)
         }
     }
 

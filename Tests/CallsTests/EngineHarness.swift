@@ -41,8 +41,12 @@ final class EngineHarness {
     }
 
     /// Shard `shard` of `shards` for `tenant`, on the SIP core of `stack` (which may hold other
-    /// tenants, each served by its own harness).
-    init(tenant: Tenant, stack: SIPStack, shard: Int = 0, shards: Int = 1, capacity: TenantCapacity? = nil) {
+    /// tenants, each served by its own harness). `dialplans`: the tenant's dialplan from another
+    /// source than its generated one.
+    init(
+        tenant: Tenant, stack: SIPStack, shard: Int = 0, shards: Int = 1, capacity: TenantCapacity? = nil,
+        dialplans: (any CallDialplanProvider)? = nil
+    ) {
         let logger = Logger(label: "engine-test")
         self.tenant = tenant
         let directory = stack.directory
@@ -50,7 +54,7 @@ final class EngineHarness {
         let driver = SIPCallDriver(loop: loop, shard: shard, core: stack.core, transport: transport, logger: logger)
         engine = CallEngine(
             loop: loop, driver: driver, sip: stack.core, directory: directory, events: events, media: media,
-            dialplans: TenantDialplans(directory: directory),
+            dialplans: dialplans ?? TenantDialplans(directory: directory),
             capacity: capacity ?? TenantCapacity(directory: directory, defaults: .shares(ofRTPPortPairs: 100)), logger: logger)
         engine.ids = UniqueIDGenerator(first: shard, step: shards)
         driver.delegate = engine
@@ -95,10 +99,19 @@ final class EngineHarness {
 
     // MARK: - Actions
 
-    /// An AMI Originate of `channel` (`Local/100@internal`) to `exten` in `internal`.
+    /// An AMI Originate of `channel` (`Local/100@internal`) to `exten` in `internal`, admitted first
+    /// as the AMI session admits it (a reservation of the tenant's capacity).
     func originate(_ channel: String, exten: String, timeout: Int = 30000) {
-        engine.originate(Self.originateRequest(channel, exten: exten, timeout: timeout), tenant: tenant.uuid) { self.outcomes.append($0) }
+        let request = Self.originateRequest(channel, exten: exten, timeout: timeout)
+        XCTAssertNil(admit(request), "the Originate is admitted")
+        engine.originate(request, tenant: tenant.uuid) { self.outcomes.append($0) }
         loop.run()
+    }
+
+    /// The AMI session's admission of `request` (`CallControl.admitOriginate`).
+    func admit(_ request: OriginateRequest) -> TenantCapacityRefusal? {
+        let needed = CallEngine.capacityNeeded(for: request)
+        return engine.capacity.admitOriginate(tenant: tenant.uuid, channels: needed.channels, mediaLegs: needed.mediaLegs)
     }
 
     /// The request of an AMI Originate of `channel` to `exten` in `internal`.
@@ -219,6 +232,9 @@ final class EngineHarness {
         XCTAssertEqual(engine.capacity.snapshot(tenant: tenant.uuid).channels, 0, "channels counted", file: file, line: line)
         XCTAssertEqual(engine.capacity.snapshot(tenant: tenant.uuid).rtpPortPairs, 0, "media legs counted", file: file, line: line)
         XCTAssertTrue(engine.deviceUsage.isEmpty, "devices with live channels: \(engine.deviceUsage)", file: file, line: line)
+        XCTAssertTrue(engine.reservations.isEmpty, "Originate reservations: \(engine.reservations)", file: file, line: line)
+        let reserved = engine.capacity.reserved(tenant: tenant.uuid)
+        XCTAssertTrue(reserved == (0, 0), "capacity reserved: \(reserved)", file: file, line: line)
     }
 }
 

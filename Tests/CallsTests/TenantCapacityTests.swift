@@ -29,7 +29,7 @@ final class TenantCapacityTests: XCTestCase {
         XCTAssertEqual(TenantCapacityDefaults.shares(ofRTPPortPairs: 1).rtpPortPairs, 1, "never a zero limit")
     }
 
-    func testAdmittedOriginatesReserveUntilTheEngineTakesThem() {
+    func testAdmittedOriginatesReserveUntilTheirCallsOpenOrGiveBack() {
         let capacity = capacity()
         let now = NIODeadline.uptimeNanoseconds(1_000_000_000)
         XCTAssertNil(capacity.admitOriginate(tenant: acme.uuid, channels: 3, mediaLegs: 1, now: now))
@@ -38,11 +38,14 @@ final class TenantCapacityTests: XCTestCase {
         let refused = capacity.admitOriginate(tenant: acme.uuid, channels: 3, mediaLegs: 1, now: now + .seconds(2))
         XCTAssertEqual(refused, TenantCapacityRefusal(resource: .channels, limit: 6))
         XCTAssertEqual(refused?.description, "this tenant's limit of 6 concurrent channels is reached")
-        // The engine takes one: its reservation becomes real channels; still full.
-        capacity.originateStarted(tenant: acme.uuid, channels: 3, mediaLegs: 1)
-        for _ in 0..<3 { capacity.channelOpened(tenant: acme.uuid) }
-        capacity.mediaLegOpened(tenant: acme.uuid)
+        // The engine runs one: its channels and media leg take their places from the reservation; still full.
+        for _ in 0..<3 { capacity.channelOpened(tenant: acme.uuid, reserved: true) }
+        capacity.mediaLegOpened(tenant: acme.uuid, reserved: true)
         XCTAssertNotNil(capacity.refusal(tenant: acme.uuid, channels: 1, mediaLegs: 0))
+        // The other one fails before opening anything: its reservation goes back, room for one.
+        capacity.releaseReservation(tenant: acme.uuid, channels: 3, mediaLegs: 1)
+        XCTAssertNil(capacity.refusal(tenant: acme.uuid, channels: 3, mediaLegs: 1))
+        XCTAssertNotNil(capacity.refusal(tenant: acme.uuid, channels: 4, mediaLegs: 0))
         // Its channels hang up: room again. Another tenant was never affected.
         for _ in 0..<3 { capacity.channelClosed(tenant: acme.uuid) }
         capacity.mediaLegClosed(tenant: acme.uuid)
@@ -51,7 +54,7 @@ final class TenantCapacityTests: XCTestCase {
         let snapshot = capacity.snapshot(tenant: acme.uuid)
         XCTAssertEqual(snapshot.channels, 0)
         XCTAssertEqual(snapshot.rtpPortPairs, 0)
-        XCTAssertEqual(snapshot.refusals["channels"], 2)
+        XCTAssertEqual(snapshot.refusals["channels"], 3)
     }
 
     func testOriginateRateIsATokenBucketOfOneSecond() {
@@ -59,7 +62,7 @@ final class TenantCapacityTests: XCTestCase {
         let start = NIODeadline.uptimeNanoseconds(5_000_000_000)
         let admit = { (at: NIODeadline) -> TenantCapacityRefusal? in
             let refusal = capacity.admitOriginate(tenant: self.acme.uuid, channels: 0, mediaLegs: 0, now: at)
-            if refusal == nil { capacity.originateStarted(tenant: self.acme.uuid, channels: 0, mediaLegs: 0) }
+            if refusal == nil { capacity.releaseReservation(tenant: self.acme.uuid, channels: 0, mediaLegs: 0) }
             return refusal
         }
         XCTAssertNil(admit(start))
