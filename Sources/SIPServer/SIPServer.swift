@@ -61,7 +61,10 @@ public struct SIPServer: Service {
     ) async throws -> SIPServer {
         let core = stack.core
         let hub = stack.hub
-        let udpSockets = try await hub.bindUDP(group: group, host: configuration.host, port: configuration.port) { channel in
+        let udpSockets = try await hub.bindUDP(
+            group: group, host: configuration.host, port: configuration.port,
+            receiveBufferSize: configuration.udpReceiveBufferSize
+        ) { channel in
             channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(SIPDatagramHandler(core: core, hub: hub)) }
         }
         let udp = udpSockets[0]

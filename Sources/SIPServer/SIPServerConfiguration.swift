@@ -42,6 +42,12 @@ public struct SIPServerConfiguration: Sendable {
     /// registrar's response cache size: a flood of 3,000 requests/s for 32 s.
     public var maximumTransactions = 100_000
 
+    /// `SO_RCVBUF` of each SIP UDP socket in bytes (`--sip-udp-receive-buffer`): what the kernel
+    /// holds for a socket whose loop is busy before it drops datagrams. Its default (~208 KB) lost
+    /// datagrams in bursts of a few hundred calls per second; the kernel caps the request at
+    /// `net.core.rmem_max` (docs/operations.md). Zero keeps the kernel's default.
+    public var udpReceiveBufferSize = 4 * 1024 * 1024
+
     /// The DNS server trunk SRV lookups (RFC 3263) go to (`--dns-server`); nil: the first
     /// `nameserver` of /etc/resolv.conf at port 53.
     public var dnsServer: SocketAddress?

@@ -52,6 +52,9 @@ package final class SIPTransactionLayer {
     /// client transactions and 2xx retransmissions are ours, bounded by the channel caps.
     let maximumEntries: Int
     private var entries: [Key: Entry] = [:]
+    /// The CSeq numbers of the 2xx retransmissions running per Call-ID, so that
+    /// `stopRetransmissions(callID:)` does not scan every entry (kept by `insert` and `remove`).
+    private var successes: [String: [UInt32]] = [:]
     private var refusedForCap = 0
 
     package init(
@@ -205,9 +208,11 @@ package final class SIPTransactionLayer {
         var success = SIPSuccessRetransmission(response: response, reliable: destination.transport != .udp, timers: timers)
         let actions = success.start()
         remove(key)
-        entries[key] = Entry(
-            machine: .success(success), destination: destination,
-            passUp: { _ in acknowledged() }, failed: { _ in noAck() })
+        insert(
+            Entry(
+                machine: .success(success), destination: destination,
+                passUp: { _ in acknowledged() }, failed: { _ in noAck() }),
+            at: key)
         run(actions, key: key)
     }
 
@@ -220,18 +225,26 @@ package final class SIPTransactionLayer {
 
     /// Stops retransmitting our 2xx in dialog `callID` (the dialog ended another way).
     package func stopRetransmissions(callID: String) {
-        for key in entries.keys {
-            guard case .success(let id, _) = key, id == callID else { continue }
-            remove(key)
-        }
+        guard let numbers = successes[callID] else { return }
+        for cseq in numbers { remove(.success(callID: callID, cseq: cseq)) }
     }
 
     // MARK: - Driving the machines
+
+    /// Starts tracking a 2xx retransmission (indexed by its Call-ID).
+    private func insert(_ entry: Entry, at key: Key) {
+        entries[key] = entry
+        if case .success(let callID, let cseq) = key { successes[callID, default: []].append(cseq) }
+    }
 
     /// Forgets a transaction and cancels its pending timers.
     private func remove(_ key: Key) {
         guard let entry = entries.removeValue(forKey: key) else { return }
         for timer in entry.timers.values { timer.cancel() }
+        if case .success(let callID, let cseq) = key, var numbers = successes[callID] {
+            numbers.removeAll { $0 == cseq }
+            successes[callID] = numbers.isEmpty ? nil : numbers
+        }
     }
 
     private func feed(_ key: Key, _ event: (inout Machine) -> [SIPTransactionAction]) {

@@ -61,8 +61,9 @@ package final class SIPTransportHub: SIPTransport {
     /// Binds the UDP listener at `host:port`, one socket per loop of `group` (`SO_REUSEPORT`, see
     /// the type's note), each with a socket of our own (so that sends can bypass the channel) and
     /// returns their channels, the first one bound first (with port 0, the others take its port).
+    /// `receiveBufferSize` bytes of `SO_RCVBUF` per socket (0: the kernel's default).
     func bindUDP(
-        group: any EventLoopGroup, host: String, port: Int,
+        group: any EventLoopGroup, host: String, port: Int, receiveBufferSize: Int = 0,
         initializer: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>
     ) async throws -> [any Channel] {
         var loops: [any EventLoop] = Array(group.makeIterator())
@@ -73,7 +74,8 @@ package final class SIPTransportHub: SIPTransport {
         do {
             for loop in loops {
                 let (channel, sender) = try await bindUDPSocket(
-                    on: loop, address: address, sharing: loops.count > 1, initializer: initializer)
+                    on: loop, address: address, sharing: loops.count > 1, receiveBufferSize: receiveBufferSize,
+                    initializer: initializer)
                 channels.append(channel)
                 senders.append(UDPSender(loop: loop, fd: sender))
                 if let bound = channel.localAddress?.port, address.port != bound { address.port = bound }
@@ -91,7 +93,7 @@ package final class SIPTransportHub: SIPTransport {
     /// One UDP socket bound at `address` on `loop` (with `SO_REUSEPORT` when `sharing`) and a
     /// duplicate of its descriptor for `sendto`.
     private func bindUDPSocket(
-        on loop: any EventLoop, address: SocketAddress, sharing: Bool,
+        on loop: any EventLoop, address: SocketAddress, sharing: Bool, receiveBufferSize: Int,
         initializer: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>
     ) async throws -> (any Channel, CInt) {
         let fd = socket(Int32(address.protocol.rawValue), Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -103,6 +105,15 @@ package final class SIPTransportHub: SIPTransport {
                 let code = errno
                 close(fd)
                 throw IOError(errnoCode: code, reason: "setsockopt SO_REUSEPORT (SIP over UDP)")
+            }
+        }
+        if receiveBufferSize > 0 {
+            // The kernel caps it at net.core.rmem_max without failing.
+            var size = CInt(clamping: receiveBufferSize)
+            guard setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<CInt>.size)) == 0 else {
+                let code = errno
+                close(fd)
+                throw IOError(errnoCode: code, reason: "setsockopt SO_RCVBUF (SIP over UDP)")
             }
         }
         let bound = address.withSockAddr { Glibc.bind(fd, $0, socklen_t($1)) }

@@ -75,6 +75,11 @@ struct Serve: AsyncParsableCommand {
     var sipMaxTransactions: Int?
     @Option(
         help:
+            "Receive buffer (SO_RCVBUF) of each SIP UDP socket in bytes, capped by the kernel at net.core.rmem_max; 0 keeps the kernel's default (env CENTRALINO_SIP_UDP_RECEIVE_BUFFER; default 4194304)."
+    )
+    var sipUdpReceiveBuffer: Int?
+    @Option(
+        help:
             "DNS server IP:PORT for trunk SRV lookups, RFC 3263 (env CENTRALINO_DNS_SERVER; default the first nameserver of /etc/resolv.conf, port 53)."
     )
     var dnsServer: String?
@@ -351,6 +356,11 @@ struct Serve: AsyncParsableCommand {
             sipMaxTransactions, "CENTRALINO_SIP_MAX_TRANSACTIONS",
             default: configuration.maximumTransactions)
         guard configuration.maximumTransactions >= 1 else { throw CommandFailure("--sip-max-transactions must be at least 1") }
+        configuration.udpReceiveBufferSize = try EnvironmentOption.resolveInt(
+            sipUdpReceiveBuffer, "CENTRALINO_SIP_UDP_RECEIVE_BUFFER", default: configuration.udpReceiveBufferSize)
+        guard (0...(1 << 30)).contains(configuration.udpReceiveBufferSize) else {
+            throw CommandFailure("--sip-udp-receive-buffer must be 0 to 1073741824 bytes")
+        }
         let dnsText = EnvironmentOption.resolve(dnsServer, "CENTRALINO_DNS_SERVER", default: "")
         if !dnsText.isEmpty {
             let server = try BindAddress(parsing: dnsText, flag: "--dns-server")
