@@ -31,7 +31,7 @@ extension CallEngine {
     ) {
         if !channel.holdsMediaLeg {
             channel.holdsMediaLeg = true
-            capacity.mediaLegOpened(tenant: channel.tenant, reserved: takeReservedMediaLeg(of: channel))
+            capacity.mediaLegOpened(tenant: channel.tenant, reserved: takeReserved(\.mediaLegs, of: channel))
         }
         media.openPort(toward: destination, completion)
     }
@@ -50,20 +50,11 @@ extension CallEngine {
         reservations[linkedID] = reservation
     }
 
-    /// Whether `channel` takes its place from its call's reservation.
-    func takeReservedChannel(of channel: CallChannel) -> Bool {
+    /// Whether `channel` (`\.channels`) or its media leg (`\.mediaLegs`) takes its place from its call's reservation.
+    func takeReserved(_ resource: WritableKeyPath<CapacityReservation, Int>, of channel: CallChannel) -> Bool {
         let linkedID = channel.snapshot.linkedID
-        guard var reservation = reservations[linkedID], reservation.tenant == channel.tenant, reservation.channels > 0 else { return false }
-        reservation.channels -= 1
-        reservations[linkedID] = reservation
-        return true
-    }
-
-    /// Whether `channel`'s media leg takes its place from its call's reservation.
-    func takeReservedMediaLeg(of channel: CallChannel) -> Bool {
-        let linkedID = channel.snapshot.linkedID
-        guard var reservation = reservations[linkedID], reservation.tenant == channel.tenant, reservation.mediaLegs > 0 else { return false }
-        reservation.mediaLegs -= 1
+        guard var reservation = reservations[linkedID], reservation.tenant == channel.tenant, reservation[keyPath: resource] > 0 else { return false }
+        reservation[keyPath: resource] -= 1
         reservations[linkedID] = reservation
         return true
     }

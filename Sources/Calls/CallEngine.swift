@@ -59,7 +59,7 @@ final class CallEngine {
     @discardableResult
     func addChannel(_ channel: CallChannel) -> CallChannel {
         channels[channel.snapshot.uniqueID] = channel
-        capacity.channelOpened(tenant: channel.tenant, reserved: takeReservedChannel(of: channel))
+        capacity.channelOpened(tenant: channel.tenant, reserved: takeReserved(\.channels, of: channel))
         countDeviceUsage(of: channel, in: channel.snapshot.state, 1)
         if let leg = channel.sipLeg { channelByLeg[leg.id] = channel }
         emit(.channel("Newchannel", channel.snapshot))
