@@ -11,7 +11,9 @@ public enum ProvisioningParser {
     public static func parse(yaml: String) throws -> ProvisioningDocument {
         let root: Node?
         do {
-            root = try Yams.compose(yaml: yaml)
+            // UTF-8 named, not Yams's default: that one reads the process environment on every call
+            // (YAMS_DEFAULT_ENCODING), a cost per file and a setting outside the node's flags.
+            root = try Yams.compose(yaml: yaml, .default, .default, .utf8)
         } catch let error as YamlError {
             throw ProvisioningError(line: Self.line(of: error), field: "(file)", message: "not valid YAML: \(error)")
         }
