@@ -52,6 +52,10 @@ scratch=Fuzz/.build
 build_flags=(-c "$CONFIGURATION" --package-path Fuzz --scratch-path "$scratch"
              -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library)
 
+# SwiftPM keeps a build plan of the whole graph (description.json) and does not always notice that the
+# root package, a path dependency here, gained a target: the build then fails with "no such module".
+# Planning again costs a few seconds; a stale plan costs a failed run.
+rm -f "$scratch"/*/"$CONFIGURATION"/description.json
 for target in "${targets[@]}"; do
     echo "=== building $target (sanitizers: fuzzer, address)"
     mkdir -p "$scratch"
