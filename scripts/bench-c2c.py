@@ -90,6 +90,18 @@ def udp_drops(ports):
     return drops
 
 
+def absorbing_invite_retransmissions(scenario, work):
+    """A copy of a SIPp UAS scenario (in `work`) that takes a retransmitted INVITE while it waits for
+    the ACK of its 200: a loaded server handles the 200 late and Timer A resends its INVITE (RFC 3261
+    17.1.1.2), which SIPp otherwise takes for an unexpected message and aborts the call on, without a BYE."""
+    text = open(scenario).read()
+    text = re.sub(r'(\s*)<recv request="ACK"', r'\1<recv request="INVITE" optional="true"/>\1<recv request="ACK"', text, count=1)
+    copy = os.path.join(work, "absorbing-" + os.path.basename(scenario))
+    with open(copy, "w") as f:
+        f.write(text)
+    return copy
+
+
 def tenant_uuid(index, count):
     """A random tenant UUID whose first 8 bytes (big-endian) are `index` modulo `count`: with as many
     engine loops as tenants, each tenant gets its own shard (Calls/CallShardMap.swift)."""
@@ -222,10 +234,12 @@ def main():
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=20)
         if args.rtp:
             write_pcap(f"{work}/rtp.pcap", max(2, args.hold // 1000 + 2))
-            phone_side = [f"{ROOT}/Benchmarks/sipp/uas_answer_rtp.xml", phone, ["-mp", str(phone_media)]]
+            phone_side = [absorbing_invite_retransmissions(f"{ROOT}/Benchmarks/sipp/uas_answer_rtp.xml", work), phone,
+                          ["-mp", str(phone_media)]]
         else:
-            phone_side = [f"{SHARED}/sipp/uas_answer.xml", phone, ["-d", "0", "-mp", str(phone_media)]]
-        trunk_side = [f"{ROOT}/Benchmarks/sipp/uas_answer_bye.xml", trunk,
+            phone_side = [absorbing_invite_retransmissions(f"{SHARED}/sipp/uas_answer.xml", work), phone,
+                          ["-d", "0", "-mp", str(phone_media)]]
+        trunk_side = [absorbing_invite_retransmissions(f"{ROOT}/Benchmarks/sipp/uas_answer_bye.xml", work), trunk,
                       ["-d", str(args.hold), "-mp", str(trunk_media)] + (["-rtp_echo"] if args.rtp else [])]
         trace = os.environ.get("BENCH_SIPP_TRACE")
         for name, (scenario, port, extra) in (("phone", phone_side), ("trunk", trunk_side)):
