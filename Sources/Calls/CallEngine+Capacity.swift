@@ -10,9 +10,7 @@ extension CallEngine {
     /// The node's own cap is checked first (it answers for every tenant alike). `reservedFor`: the
     /// channels and media leg are for that call (linkedid), and what its reservation still holds is its own.
     func capacityRefusal(tenant: UUID, channels needed: Int, mediaLegs: Int, reservedFor linkedID: String? = nil) -> String? {
-        if capacity.nodeChannels + needed > Self.maximumChannels {
-            return "the node's limit of \(Self.maximumChannels) channels is reached"
-        }
+        if let refusal = nodeRefusal(channels: needed) { return refusal }
         var (channels, mediaLegs) = (needed, mediaLegs)
         if let linkedID, let reservation = reservations[linkedID], reservation.tenant == tenant {
             channels = max(0, channels - reservation.channels)
@@ -21,6 +19,12 @@ extension CallEngine {
         guard let refusal = capacity.refusal(tenant: tenant, channels: channels, mediaLegs: mediaLegs) else { return nil }
         logger.notice("call refused: tenant capacity", metadata: ["tenant": "\(tenant)", "reason": "\(refusal)"])
         return refusal.description
+    }
+
+    /// Why the node may not add `channels` channels now (its cap over every shard and tenant), or nil.
+    func nodeRefusal(channels: Int) -> String? {
+        guard capacity.nodeChannels + channels > Self.maximumChannels else { return nil }
+        return "the node's limit of \(Self.maximumChannels) channels is reached"
     }
 
     /// Opens a media leg for `channel`, counting it against its tenant's RTP port pairs until the

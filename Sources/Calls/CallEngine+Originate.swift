@@ -29,8 +29,8 @@ extension CallEngine {
         // and media leg take their places from it (`holdReservation`), so only the node's cap is checked here.
         let needed = Self.capacityNeeded(for: request)
         let unused = { [unowned self] in capacity.releaseReservation(tenant: tenant, channels: needed.channels, mediaLegs: needed.mediaLegs) }
-        if capacity.nodeChannels + needed.channels > Self.maximumChannels {
-            logger.notice("call refused: the node's channel limit", metadata: ["tenant": "\(tenant)"])
+        if let refusal = nodeRefusal(channels: needed.channels) {
+            logger.notice("call refused", metadata: ["tenant": "\(tenant)", "reason": "\(refusal)"])
             unused()
             return failure(0)
         }
@@ -70,12 +70,6 @@ extension CallEngine {
                 }
                 failure(Self.originateReason(cause, throughLocal: isLocal))
             })
-        if first.isGone {
-            // It ended while being set up (no media port for a direct SIP channel): nothing will report.
-            first.originate = nil
-            releaseReservation(linkedID: linkedID)
-            return failure(0)
-        }
         let timeout = max(request.timeout, 1)
         loop.scheduleConfined(in: .milliseconds(Int64(timeout)), first) { [unowned self] first in
             guard first.originate != nil, !first.isGone else { return }

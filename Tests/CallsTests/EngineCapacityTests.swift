@@ -47,8 +47,9 @@ final class EngineCapacityTests: XCTestCase {
         pbx.assertIdle()
     }
 
-    /// The reservation is given back when the call answers without opening all it reserved.
-    func testAnsweredOriginateGivesBackWhatItDidNotOpen() throws {
+    /// A click-to-call that rings has taken everything it reserved (the Local pair, the agent's channel
+    /// and its media leg); when the agent is busy nothing is left reserved or counted.
+    func testARingingOriginateHasTakenAllItReserved() throws {
         let pbx = H()
         pbx.originate("Local/100@internal", exten: "101")
         let toAgent = try XCTUnwrap(pbx.expectRequest(.invite, to: H.phone100))
