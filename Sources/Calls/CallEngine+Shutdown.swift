@@ -27,7 +27,6 @@ extension CallEngine {
         for channel in Array(channels.values) where !channel.isGone {
             hangup(channel, cause: .normalClearing, origin: .dialplan)
         }
-        media.cancelOpenings()
     }
 
     /// Whether every leg is gone, every shutdown BYE answered (or given up on) and no media leg is

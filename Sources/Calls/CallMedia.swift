@@ -8,10 +8,9 @@ protocol CallMediaRelay: AnyObject {
     /// Opens RTP/RTCP ports for one leg toward `destination` (whose host confirms an SDP address
     /// on the same host for strict RTP); `completion` runs on the call loop.
     func openPort(toward destination: SIPEndpoint, _ completion: @escaping (Result<any CallMediaPort, any Error>) -> Void)
-    /// Whether a port is still being opened (shutdown waits for none to be).
+    /// Whether a port is still being opened (shutdown waits for none to be; an opening in flight only
+    /// waits for its registration and reports to its caller, whose channel is gone by then and closes it).
     var isOpening: Bool { get }
-    /// Cancels the openings in flight (at shutdown); each still reports to its caller when it ends.
-    func cancelOpenings()
 }
 
 /// One leg's RTP/RTCP ports.

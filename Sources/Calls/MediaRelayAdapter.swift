@@ -44,10 +44,6 @@ final class MediaRelayAdapter: CallMediaRelay {
     }
 
     var isOpening: Bool { openings > 0 }
-
-    /// Nothing to cancel: an opening in flight only waits for its registration, and reports to its
-    /// caller when it ends (at shutdown its channel is gone, so the caller closes the leg).
-    func cancelOpenings() {}
 }
 
 /// One leg's ports as the engine sees them. Confined to the call loop.

@@ -282,9 +282,8 @@ final class FakeMediaRelay: CallMediaRelay {
         loop.execute { completion(.success(port)) }
     }
 
-    /// Openings complete on the next loop turn, so none is ever left to wait for or cancel.
+    /// Openings complete on the next loop turn, so none is ever left to wait for.
     var isOpening: Bool { false }
-    func cancelOpenings() {}
 }
 
 final class FakeMediaPort: CallMediaPort {
