@@ -186,3 +186,5 @@ enum APIModel {
 
     static let decoder: JSONDecoder = JSONDecoder()
 }
+        /// The calls in progress (empty without a call engine).
+        var calls: [LiveCall]

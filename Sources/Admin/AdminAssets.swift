@@ -82,6 +82,26 @@ enum AdminAssets {
           }
         }
 
+        function duration(s) {
+          const h = Math.floor(s / 3600), m = Math.floor(s / 60) % 60, r = s % 60;
+          const mmss = (h > 0 && m < 10 ? "0" : "") + m + ":" + (r < 10 ? "0" : "") + r;
+          return h > 0 ? h + ":" + mmss : mmss;
+        }
+
+        function fillCalls(calls) {
+          const box = document.getElementById("live-calls-box");
+          if (!box) return;
+          fill("live-calls", calls, [c => c.id, c => c.from, c => c.to, c => c.state, c => duration(c.duration), c => ""], "No call in progress.");
+          const rows = box.querySelectorAll("tbody tr");
+          calls.forEach((c, i) => {
+            const form = document.createElement("form"); form.className = "inline"; form.method = "post";
+            form.action = box.dataset.hangupBase + encodeURIComponent(c.id) + "/hangup";
+            const token = document.createElement("input"); token.type = "hidden"; token.name = "_csrf"; token.value = box.dataset.csrf;
+            const button = document.createElement("button"); button.type = "submit"; button.className = "danger"; button.textContent = "Hang up";
+            form.append(token, button); rows[i].lastElementChild.append(form);
+          });
+        }
+
         function when(iso) { return iso ? new Date(iso).toLocaleString() : ""; }
 
         async function refresh(url) {
@@ -96,6 +116,7 @@ enum AdminAssets {
             fill("security-events", data.securityEvents, [e => when(e.time), e => e.service, e => e.kind, e => e.account, e => e.remoteAddress],
               "No security event yet.");
             const calls = document.getElementById("active-calls"); if (calls) calls.textContent = String(data.activeCalls);
+            fillCalls(data.calls || []);
             const stamp = document.getElementById("live-updated"); if (stamp) stamp.textContent = "updated " + new Date().toLocaleTimeString();
           } catch (e) { /* keep the last data on a network error */ }
         }

@@ -23,10 +23,23 @@ public protocol AdminLiveStatus: Sendable {
     func closeAMISessions(tenant: UUID, username: String?) async -> Int
     /// What `tenant` holds against its capacity limits (nil without a call engine).
     func capacity(tenant: UUID) async -> LiveTenantCapacity?
+    /// Calls in progress in `tenant`, oldest first (nil without a call engine).
+    func liveCalls(tenant: UUID) async -> [LiveCall]?
+    /// Hangs up every channel of `tenant`'s call `id`: their names, none when the tenant has no such
+    /// call (nil without a call engine).
+    func hangUpCall(id: String, tenant: UUID) async -> [String]?
+    /// Places the KalliopePBX click-to-call Originate (`Local/<from>@c2c` to `<to>` in `from_c2c`) for
+    /// `tenant`, as an AMI user of the tenant would, after the checks that can answer at once.
+    func clickToCall(from: String, to: String, timeoutMilliseconds: Int, tenant: UUID) async -> ClickToCallResult
 }
 
 extension AdminLiveStatus {
     public func activeCalls(tenant: UUID) async -> Int { 0 }
     public func capacity(tenant: UUID) async -> LiveTenantCapacity? { nil }
     public func serverMetrics() async -> [MetricFamily] { [] }
+    public func liveCalls(tenant: UUID) async -> [LiveCall]? { nil }
+    public func hangUpCall(id: String, tenant: UUID) async -> [String]? { nil }
+    public func clickToCall(from: String, to: String, timeoutMilliseconds: Int, tenant: UUID) async -> ClickToCallResult {
+        .failed("this node runs no call engine")
+    }
 }

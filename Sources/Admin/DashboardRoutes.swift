@@ -3,13 +3,30 @@ import Hummingbird
 import Store
 
 /// The tenant dashboard (`/tenants/{uuid}`): the UUID widget with its copy button, registered
-/// phones, AMI sessions and security events, refreshed every few seconds from `live.json`.
+/// phones, calls in progress (each with a Hang up button), AMI sessions and security events,
+/// refreshed every few seconds from `live.json`.
 enum DashboardRoutes {
     static func register(on router: Router<AdminRequestContext>, app: AdminApp) {
         router.get("/tenants/:tenant") { request, context -> Response in
             try await app.withTenant(request, context) { auth, tenant in
                 let live = await liveBody(app, tenant: tenant.tenant.uuid)
-                return app.page(auth, tenant: tenant, title: "Dashboard", body: body(tenant, live), active: "dashboard")
+                return app.page(
+                    auth, tenant: tenant, title: "Dashboard", body: body(tenant, live, csrf: auth.session.csrfToken), active: "dashboard")
+            }
+        }
+        router.post("/tenants/:tenant/calls/:id/hangup") { request, context -> Response in
+            try await app.withTenantForm(request, context) { auth, tenant, _ in
+                let id = context.parameters.get("id") ?? ""
+                let dashboard = AdminApp.tenantPath(tenant)
+                guard (1...APICallRoutes.maximumIDLength).contains(id.utf8.count),
+                    let channels = await app.live.hangUpCall(id: id, tenant: tenant.tenant.uuid), !channels.isEmpty
+                else {
+                    return app.done(auth, dashboard, "That call is over already.")
+                }
+                app.logger.notice(
+                    "call hung up from the panel",
+                    metadata: ["tenant": "\(tenant.tenant.uuid)", "call": "\(id)", "by": "\(auth.principal.user.loginName)"])
+                return app.done(auth, dashboard, "Call \(id) hung up.")
             }
         }
         router.get("/tenants/:tenant/live.json") { request, context -> Response in
@@ -28,10 +45,20 @@ enum DashboardRoutes {
     static func liveBody(_ app: AdminApp, tenant: UUID) async -> APIModel.LiveBody {
         APIModel.LiveBody(
             registrations: await app.live.registrations(tenant: tenant), amiSessions: await app.live.amiSessions(tenant: tenant),
-            securityEvents: await app.securityEvents(tenant: tenant), activeCalls: await app.live.activeCalls(tenant: tenant))
+            securityEvents: await app.securityEvents(tenant: tenant), activeCalls: await app.live.activeCalls(tenant: tenant),
+            calls: await app.live.liveCalls(tenant: tenant) ?? [])
     }
 
-    static func body(_ record: TenantRecord, _ live: APIModel.LiveBody) -> String {
+    /// `m:ss` (or `h:mm:ss`), as the dashboard's script writes it too.
+    static func duration(_ seconds: Int) -> String {
+        let hours = seconds / 3600
+        let minutes = seconds / 60 % 60
+        let rest = seconds % 60
+        let mmss = (minutes < 10 && hours > 0 ? "0" : "") + "\(minutes):" + (rest < 10 ? "0" : "") + "\(rest)"
+        return hours > 0 ? "\(hours):\(mmss)" : mmss
+    }
+
+    static func body(_ record: TenantRecord, _ live: APIModel.LiveBody, csrf: String) -> String {
         let tenant = record.tenant
         let uuid = tenant.uuid.uuidString.lowercased()
         let stamp = { (date: Date) in HTML.escape(date.formatted(.iso8601)) }
@@ -44,6 +71,13 @@ enum DashboardRoutes {
         let sessions = live.amiSessions.map { [HTML.escape($0.username), HTML.escape($0.address), stamp($0.since)] }
         let events = live.securityEvents.map { e in
             [stamp(e.time), HTML.escape(e.service), HTML.escape(e.kind), HTML.escape(e.account), HTML.escape(e.remoteAddress)]
+        }
+        let callsPath = AdminApp.tenantPath(record, "/calls/")
+        let calls = live.calls.map { call in
+            [
+                HTML.escape(call.id), HTML.escape(call.from), HTML.escape(call.to), HTML.escape(call.state), duration(call.duration),
+                HTML.buttonForm(action: callsPath + call.id + "/hangup", csrf: csrf, label: "Hang up", style: "danger"),
+            ]
         }
         let amiBadge = record.amiEnabled ? "<span class=\"badge on\">enabled</span>" : "<span class=\"badge off\">disabled</span>"
         return """
@@ -64,6 +98,11 @@ enum DashboardRoutes {
             \(HTML.table(["User", "Address", "Since"], rows: sessions, empty: "No AMI session is connected.", id: "ami-sessions"))
             </section>
             </div>
+            <section class="card"><h2>Live calls</h2>
+            <div id="live-calls-box" data-hangup-base="\(HTML.escape(callsPath))" data-csrf="\(HTML.escape(csrf))">
+            \(HTML.table(["Call", "From", "To", "State", "Duration", ""], rows: calls, empty: "No call in progress.", id: "live-calls"))
+            </div>
+            </section>
             <section class="card"><h2>Registered phones</h2>
             \(HTML.table(["Extension", "Contact", "From", "User agent", "Reachable", "Expires"], rows: registrations,
                          empty: "No phone is registered.", id: "registrations"))

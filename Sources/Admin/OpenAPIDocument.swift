@@ -58,6 +58,45 @@ enum OpenAPIDocument {
         names.map { ["name": $0, "in": "path", "required": true, "schema": string] }
     }
 
+    /// `/calls`: calls in progress and click-to-call (`APICallRoutes`).
+    private static func callPaths(_ array: (String) -> [String: Any]) -> [String: Any] {
+        let tenantQuery: [String: Any] = [
+            "name": "tenant", "in": "query", "required": false, "schema": string,
+            "description": "The tenant's UUID: required with the system administrator's token, else the token's own tenant",
+        ]
+        var post = op(
+            "Click-to-call: the KalliopePBX Originate (Local/<from>@c2c, then <to> in from_c2c), with the same AMI events",
+            request: ref("ClickToCallInput"), ok: "201", response: ref("ClickToCall"), errors: ["400", "401", "403", "404", "409", "413", "503"])
+        if var responses = post["responses"] as? [String: Any] {
+            responses["400"] = ["description": "Malformed body or an invalid from/to/timeout_ms (error.field)"].merging(json(ref("Error"))) { a, _ in
+                a
+            }
+            responses["404"] = ["description": "unknown_extension (from), unknown_destination (to) or no such tenant"].merging(json(ref("Error"))) {
+                a, _ in a
+            }
+            responses["409"] = ["description": "unavailable (no phone registered) or busy (the phone is in use or ringing)"].merging(
+                json(ref("Error"))
+            ) { a, _ in a }
+            responses["429"] = ["description": "tenant_limit: a capacity limit of the tenant (message says which)"].merging(json(ref("Error"))) {
+                a, _ in a
+            }
+            post["responses"] = responses
+        }
+        return [
+            "/calls": [
+                "parameters": [tenantQuery],
+                "get": op("The tenant's calls in progress, oldest first", response: array("Call"), errors: ["400", "401", "403", "404", "503"]),
+                "post": post,
+            ],
+            "/calls/{id}": [
+                "parameters": parameters(["id"]) + [tenantQuery],
+                "get": op("A call in progress", response: ref("Call"), errors: ["400", "401", "403", "404", "503"]),
+                "delete": op(
+                    "Hang up every channel of the call (BYE to its phones and trunks)", ok: "204", errors: ["400", "401", "403", "404", "503"]),
+            ],
+        ]
+    }
+
     static func document() -> [String: Any] {
         let array = { (name: String) -> [String: Any] in ["type": "array", "items": ref(name)] }
         let write = ["400", "401", "403", "404", "409", "413", "422"]
@@ -96,6 +135,7 @@ enum OpenAPIDocument {
                     response: ref("AMIPassword"), errors: write),
             ],
         ]
+        paths.merge(callPaths(array)) { a, _ in a }
         for (plural, key, schema, input) in [
             ("extensions", "number", "Extension", "ExtensionInput"), ("trunks", "name", "Trunk", "TrunkInput"),
             ("routes", "prefix", "Route", "RouteInput"),
@@ -172,6 +212,30 @@ enum OpenAPIDocument {
             "Live": object([
                 "registrations": [
                     "type": "array",
+            "Call": object(
+                [
+                    "id": [
+                        "type": "string", "description": "The call's linkedid: the Uniqueid of its first channel (the Local ;1 of a click-to-call)",
+                    ],
+                    "from": string, "to": string, "state": ["type": "string", "enum": ["dialing", "ringing", "up"]], "started": date,
+                    "duration": ["type": "integer", "description": "Seconds since started"],
+                    "channels": ["type": "array", "items": object(["name": string, "state": string], required: ["name", "state"])],
+                ], required: ["id", "from", "to", "state", "started", "duration", "channels"]),
+            "ClickToCallInput": object(
+                [
+                    "from": ["type": "string", "description": "An extension of the tenant: its phone rings first"],
+                    "to": [
+                        "type": "string", "description": "Dialled once 'from' answers: an extension, or a number with an outbound route's prefix",
+                    ],
+                    "timeout_ms": [
+                        "type": "integer", "minimum": APICallRoutes.timeoutRange.lowerBound, "maximum": APICallRoutes.timeoutRange.upperBound,
+                        "default": APICallRoutes.defaultTimeout, "description": "How long 'from' may ring",
+                    ],
+                    "tenant": ["type": "string", "description": "The tenant's UUID: required with the system administrator's token"],
+                ], required: ["from", "to"]),
+            "ClickToCall": object(
+                ["id": string, "tenant": string, "from": string, "to": string, "timeout_ms": integer],
+                required: ["id", "tenant", "from", "to", "timeout_ms"]),
                     "items": object([
                         "number": string, "contact": string, "source": string, "transport": string,
                         "userAgent": string, "expiresAt": date, "reachable": boolean,
@@ -189,6 +253,7 @@ enum OpenAPIDocument {
             ]),
         ]
         return [
+                "calls": array("Call"),
             "openapi": "3.1.0",
             "info": [
                 "title": "Centralino admin API", "version": "1",

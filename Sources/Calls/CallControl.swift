@@ -91,6 +91,15 @@ public final class CallControl: Sendable {
         run(tenant, { _ in started() }) { engine in engine.originate(request, tenant: tenant, completion: completion) }
     }
 
+    /// Starts an Originate for `tenant` like `originate`, and hands `started` the call's linkedid (nil
+    /// when it failed at once; `completion` has then run already). For the REST click-to-call.
+    package func originateCall(
+        _ request: OriginateRequest, tenant: UUID, started: @escaping @Sendable (String?) -> Void,
+        completion: @escaping @Sendable (OriginateOutcome) -> Void
+    ) {
+        run(tenant, started) { engine in engine.originate(request, tenant: tenant, completion: completion) }
+    }
+
     /// Whether `exten` exists at `priority` in the tenant's `context` (thread-safe).
     package func extensionExists(tenant: UUID, context: String, exten: String, priority: Int) -> Bool {
         dialplans.extensionExists(tenant: tenant, context: context, exten: exten, priority: priority)
@@ -116,6 +125,17 @@ public final class CallControl: Sendable {
     /// Hangs up the live channels with these uniqueids; the names of those hung up.
     package func hangup(uniqueIDs: [String], tenant: UUID, cause: HangupCause, completion: @escaping @Sendable ([String]) -> Void) {
         run(tenant, completion) { engine in engine.hangup(uniqueIDs: uniqueIDs, tenant: tenant, cause: cause) }
+    }
+
+    /// The tenant's calls in progress, oldest first (REST `/api/v1/calls`, the dashboard).
+    package func calls(tenant: UUID, completion: @escaping @Sendable ([CallSummary]) -> Void) {
+        run(tenant, completion) { engine in engine.callSummaries(tenant: tenant) }
+    }
+
+    /// Hangs up every channel of the tenant's call `id` (its linkedid); the channels' names, none
+    /// when the tenant has no such call.
+    package func hangUpCall(id: String, tenant: UUID, cause: HangupCause, completion: @escaping @Sendable ([String]) -> Void) {
+        run(tenant, completion) { engine in engine.hangUpCall(id: id, tenant: tenant, cause: cause) }
     }
 
     /// Uniqueids and names of the tenant's live channels (for a `/regex/` Hangup).

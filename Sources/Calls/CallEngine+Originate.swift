@@ -18,7 +18,9 @@ package struct OriginateOutcome: Sendable {
 /// Originate: a Local pair (`;1` is the originated channel, `;2` runs the Local target) or a
 /// direct SIP channel; once it answers it runs the requested context/exten/priority or application.
 extension CallEngine {
-    func originate(_ request: OriginateRequest, tenant: UUID, completion: @escaping (OriginateOutcome) -> Void) {
+    /// The call's linkedid (the originated channel's uniqueid), nil when it failed at once.
+    @discardableResult
+    func originate(_ request: OriginateRequest, tenant: UUID, completion: @escaping (OriginateOutcome) -> Void) -> String? {
         let failure = { (reason: Int) in
             completion(
                 OriginateOutcome(
@@ -32,7 +34,8 @@ extension CallEngine {
         if let refusal = nodeRefusal(channels: needed.channels) {
             logger.notice("call refused", metadata: ["tenant": "\(tenant)", "reason": "\(refusal)"])
             unused()
-            return failure(0)
+            failure(0)
+            return nil
         }
         let callerID = request.callerID.map(CallerID.init(parsing:)) ?? CallerID()
         let first: CallChannel
@@ -40,18 +43,21 @@ extension CallEngine {
         case "local":
             guard let local = makeLocalPair(request, tenant: tenant, callerID: callerID, reserved: needed) else {
                 unused()
-                return failure(0)
+                failure(0)
+                return nil
             }
             first = local
         case "pjsip":
             guard let direct = makeDirectSIP(request, tenant: tenant, callerID: callerID, reserved: needed) else {
                 unused()
-                return failure(0)
+                failure(0)
+                return nil
             }
             first = direct
         default:
             unused()
-            return failure(0)
+            failure(0)
+            return nil
         }
         let isLocal = first.isLocal
         let linkedID = first.snapshot.linkedID
@@ -79,6 +85,7 @@ extension CallEngine {
             let (exten, context) = Self.localTarget(request.resource)
             startDialplan(second, context: context, exten: exten)
         }
+        return linkedID
     }
 
     /// Asterisk's `pbx_dial_reason()`: behind a Local channel only no-answer is told apart.
