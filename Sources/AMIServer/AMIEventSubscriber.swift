@@ -2,6 +2,7 @@ import AMI
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
+import PBX
 
 /// One logged-in session as the event bus sees it: which events it takes and a bounded queue of
 /// encoded events waiting to be written. The bus may deliver from any thread; the session drains
@@ -26,6 +27,10 @@ final class AMIEventSubscriber: Sendable {
     private struct State {
         /// Read permissions ∩ the session's event mask: an event is taken when all its classes are in it.
         var filter: AMIPermissions
+        /// The session's event filters (`Filter`, the user's `eventfilter`): filters without a regex are
+        /// applied here, as the event is delivered; a set with a regex is applied by `takeQueued`, on the
+        /// session's own event loop, so a session's regexes never run on the thread that raised the event.
+        var eventFilters = AMIEventFilterSet()
         var queue: [ByteBuffer] = []
         var wakeScheduled = false
         var overflowed = false
@@ -33,7 +38,8 @@ final class AMIEventSubscriber: Sendable {
 
     init(
         tenant: UUID, username: String, remoteAddress: String, since: Double, entry: AMIDirectory.Entry? = nil, filter: AMIPermissions,
-        eventLoop: any EventLoop, limit: Int, close: @escaping @Sendable () -> Void, wake: @escaping @Sendable (_ overflowed: Bool) -> Void
+        eventFilters: AMIEventFilterSet = AMIEventFilterSet(), eventLoop: any EventLoop, limit: Int, close: @escaping @Sendable () -> Void,
+        wake: @escaping @Sendable (_ overflowed: Bool) -> Void
     ) {
         self.tenant = tenant
         self.entry = entry
@@ -43,7 +49,7 @@ final class AMIEventSubscriber: Sendable {
         self.close = close
         self.eventLoop = eventLoop
         self.limit = limit
-        self.state = NIOLockedValueBox(State(filter: filter))
+        self.state = NIOLockedValueBox(State(filter: filter, eventFilters: eventFilters))
         self.wake = wake
     }
 
@@ -51,10 +57,23 @@ final class AMIEventSubscriber: Sendable {
         state.withLockedValue { $0.filter = filter }
     }
 
-    /// Queues `event` if this session takes events of `classes`.
+    /// Adds an event filter unless the session holds `limit` already; false when refused.
+    func addEventFilter(_ filter: AMIEventFilter, limit: Int) -> Bool {
+        state.withLockedValue { state in
+            guard state.eventFilters.count < limit else { return false }
+            state.eventFilters.add(filter)
+            return true
+        }
+    }
+
+    /// Queues `event` if this session takes events of `classes` (and, for filters without a regex, passes them).
     func deliver(_ event: ByteBuffer, classes: AMIPermissions) {
         let shouldWake: Bool? = state.withLockedValue { state in
             guard !state.overflowed, state.filter.isSuperset(of: classes) else { return nil }
+            if !state.eventFilters.isEmpty, !state.eventFilters.usesRegex, !Self.passes(event, state.eventFilters) {
+                AMIMetrics.eventsFiltered.increment()
+                return nil
+            }
             if state.queue.count >= limit {
                 state.overflowed = true
                 state.queue = []
@@ -71,15 +90,22 @@ final class AMIEventSubscriber: Sendable {
         eventLoop.execute { wake(overflowed) }
     }
 
-    /// Takes every queued event (on the session's event loop).
+    /// Takes every queued event (on the session's event loop), applying filters that use a regex.
     func takeQueued() -> [ByteBuffer] {
-        let queued = state.withLockedValue { state in
+        let (queued, filters) = state.withLockedValue { state in
             state.wakeScheduled = false
             defer { state.queue = [] }
-            return state.queue
+            return (state.queue, state.eventFilters)
         }
         AMIMetrics.eventQueueDepth.record(queued.count)
-        return queued
+        guard filters.usesRegex else { return queued }
+        let passed = queued.filter { Self.passes($0, filters) }
+        AMIMetrics.eventsFiltered.increment(by: queued.count - passed.count)
+        return passed
+    }
+
+    static func passes(_ event: ByteBuffer, _ filters: AMIEventFilterSet) -> Bool {
+        event.withUnsafeReadableBytes { raw in filters.shouldSend(raw.assumingMemoryBound(to: UInt8.self)) }
     }
 
     /// Marks the wake-up handled without taking events (the socket is not writable yet).

@@ -12,6 +12,8 @@ enum AMIMetrics {
     static let eventQueueDepth = Recorder(label: "centralino_ami_event_queue_depth", aggregate: true)
     /// Sessions whose event queue overflowed (Asterisk closes such a session; so do we).
     static let eventQueueOverflows = Counter(label: "centralino_ami_event_queue_overflows_total")
+    /// Events a session's event filters (`Filter`, the user's `eventfilter`) kept from it.
+    static let eventsFiltered = Counter(label: "centralino_ami_events_filtered_total")
 
     /// Records an Originate's latency since `accepted`.
     static func originateFinished(since accepted: DispatchTime, answered: Bool) {

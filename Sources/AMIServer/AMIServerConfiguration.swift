@@ -22,6 +22,8 @@ public struct AMIServerConfiguration: Sendable {
     public var maximumPendingActions = 32
     /// Bounds on `Hangup Channel: /regex/` patterns and the names they are matched against.
     public var regexLimits = LinearRegex.Limits()
+    /// Bounds on a session's event filters (`Filter`, the user's `eventfilter`).
+    public var filterLimits = AMIEventFilter.Limits()
     /// What a channel may hold; an Originate carrying more is refused, Setvar past it fails.
     public var variableLimits = ChannelVariables.Limits.standard
     /// Delay before `Authentication failed` (Asterisk's `sleep(1)` in `action_login()`).

@@ -76,6 +76,7 @@ extension AMISessionHandler {
         case "CoreStatus": coreStatus(actionID, context: context)
         case "UserEvent": userEvent(message, context: context)
         case "WaitEvent": startWaitEvent(message, context: context)
+        case "Filter": filter(message, context: context)
         case "Originate": originate(message, context: context)
         case "Hangup": amiHangup(message, context: context)
         case "CoreShowChannels": coreShowChannels(message, context: context)

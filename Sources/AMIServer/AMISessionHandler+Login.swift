@@ -3,6 +3,7 @@ import ConstantTime
 import Foundation
 import Logging
 import NIOCore
+import PBX
 
 /// Login: plain or MD5 challenge, the user's ACL, the address lockout, and what follows success.
 extension AMISessionHandler {
@@ -32,11 +33,23 @@ extension AMISessionHandler {
         let username = message.value("Username")
         switch authenticate(message, username: username) {
         case .success(let entry):
+            // Stored filters were checked when saved; a node with lower filter limits may still refuse them:
+            // the user then cannot log in (it would otherwise receive events its filters keep out).
+            let eventFilters: AMIEventFilterSet
+            do {
+                eventFilters = try AMIEventFilterSet(configured: entry.account.eventFilter, limits: server.configuration.filterLimits)
+            } catch {
+                server.logger.error(
+                    "AMI login refused: the user's eventfilter list is invalid on this node",
+                    metadata: ["user": "\(entry.account.username)", "error": "\(error)"])
+                sendAndClose(.error(message.actionID, message: "Authentication failed"), context: context)
+                return
+            }
             if let refusal = tenantSessionRefusal(entry) {
                 sendAndClose(.error(message.actionID, message: refusal), context: context)
                 return
             }
-            loginSucceeded(entry, message: message, context: context)
+            loginSucceeded(entry, eventFilters: eventFilters, message: message, context: context)
         case .failure(let failure):
             loginFailed(failure, username: username, actionID: message.actionID, context: context)
         }
@@ -62,7 +75,9 @@ extension AMISessionHandler {
         return .success(entry)
     }
 
-    private func loginSucceeded(_ entry: AMIDirectory.Entry, message: AMIMessage, context: ChannelHandlerContext) {
+    private func loginSucceeded(
+        _ entry: AMIDirectory.Entry, eventFilters: AMIEventFilterSet, message: AMIMessage, context: ChannelHandlerContext
+    ) {
         guard case .awaitingLogin(let challenge, let deadline) = state else { return }
         deadline?.cancel()
         countLoggedIn()
@@ -75,7 +90,7 @@ extension AMISessionHandler {
         let time = AMIServerContext.now()
         let subscriber = AMIEventSubscriber(
             tenant: entry.account.tenant, username: entry.account.username, remoteAddress: remoteIP, since: time, entry: entry,
-            filter: entry.read.intersection(eventMask), eventLoop: loop, limit: server.configuration.eventQueueLimit,
+            filter: entry.read.intersection(eventMask), eventFilters: eventFilters, eventLoop: loop, limit: server.configuration.eventQueueLimit,
             close: { channel.close(promise: nil) }
         ) { overflowed in
             if overflowed {

@@ -22,7 +22,7 @@ struct AMISettingsPage {
         let user = users.first
         var parts: [String] = []
         if let notice { parts.append("<p class=\"flash\" role=\"status\">\(HTML.escape(notice))</p>") }
-        if let error, !["username", "password", "entry"].contains(error.field) {
+        if let error, !["username", "password", "entry", "eventfilter"].contains(error.field) {
             parts.append("<p class=\"error\" role=\"alert\">\(HTML.escape(error.message))</p>")
         }
         if let secret {
@@ -37,6 +37,7 @@ struct AMISettingsPage {
         parts.append(serviceCard())
         parts.append(credentialsCard(user))
         parts.append(aclCard(user))
+        parts.append(eventFilterCard(user))
         parts.append(snippetsCard())
         if users.count > 1 {
             let others = users.dropFirst().map { HTML.escape($0.username) }.joined(separator: ", ")
@@ -106,6 +107,23 @@ struct AMISettingsPage {
             <form class="row" method="post" action="\(base)/acl/add" id="acl-add-form">\(HTML.csrfField(csrf))
             \(HTML.input("entry", label: "Address or subnet", value: values["entry"] ?? "", error: error(for: "entry"), placeholder: "192.168.1.0/24", required: true))
             <button type="submit">Add</button></form>
+            </section>
+            """
+    }
+
+    /// The user's `eventfilter` list, one manager.conf line per textarea line.
+    private func eventFilterCard(_ user: AMIUserRecord?) -> String {
+        guard let user else { return "" }
+        let text = values["eventfilter"] ?? user.eventFilter.joined(separator: "\n")
+        let problem = error(for: "eventfilter").map { "<p class=\"error\" role=\"alert\" id=\"eventfilter-error\">\(HTML.escape($0))</p>" } ?? ""
+        return """
+            <section class="card"><h2>Event filters</h2>
+            <p class="muted">Only the events these filters let through reach the CRM's sessions (Asterisk's <code>eventfilter</code>): one per line, a regular expression matched against the event's text, <code>!</code> in front to exclude. With include filters an event must match one of them; an exclude filter that matches drops it. Example: <code>Event: Newchannel</code>, <code>Event: Hangup</code>, <code>!Channel: Local/</code>. Empty: every event. Applies from the next login.</p>
+            <form method="post" action="\(base)/eventfilter" id="eventfilter-form">\(HTML.csrfField(csrf))
+            <label for="eventfilter">Filters</label>
+            <textarea name="eventfilter" id="eventfilter" rows="5" cols="60" spellcheck="false">\(HTML.escape(text))</textarea>
+            \(problem)
+            <button type="submit">Save filters</button></form>
             </section>
             """
     }

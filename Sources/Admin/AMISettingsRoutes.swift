@@ -82,6 +82,26 @@ enum AMISettingsRoutes {
                 return app.done(auth, AdminApp.tenantPath(tenant, "/ami"), "Added \(entry) to the ACL.")
             }
         }
+        router.post("/tenants/:tenant/ami/eventfilter") { request, context -> Response in
+            try await app.withTenantForm(request, context) { auth, tenant, form in
+                let text = form["eventfilter"] ?? ""
+                guard let user = try await app.store.amiUsers(of: tenant.tenant.uuid).first else {
+                    return await render(
+                        app, auth, tenant, error: AdminStoreError(.invalid, field: "eventfilter", "set a username first"),
+                        values: ["eventfilter": text])
+                }
+                let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                do {
+                    try await app.store.setAMIEventFilter(lines, username: user.username, tenant: tenant.tenant.uuid)
+                } catch let error as AdminStoreError {
+                    return await render(
+                        app, auth, tenant, error: AdminStoreError(error.kind, field: "eventfilter", error.message), values: ["eventfilter": text])
+                }
+                return app.done(
+                    auth, AdminApp.tenantPath(tenant, "/ami"),
+                    lines.isEmpty ? "Event filters removed; they apply from the next login." : "Event filters saved; they apply from the next login.")
+            }
+        }
         router.post("/tenants/:tenant/ami/acl/remove") { request, context -> Response in
             try await app.withTenantForm(request, context) { auth, tenant, form in
                 let entry = form.text("entry")

@@ -13,10 +13,13 @@ public struct AMIAccount: Sendable, Hashable {
     public var read: String
     public var write: String
     public var enabled: Bool
+    /// Event filters applied to every session at login, as manager.conf's `eventfilter` lines
+    /// (`AMIEventFilter(configured:)`).
+    public var eventFilter: [String]
 
     public init(
         tenant: UUID, username: String, secret: String, permit: [String], read: String = "call", write: String = "call,originate",
-        enabled: Bool = true
+        enabled: Bool = true, eventFilter: [String] = []
     ) {
         self.tenant = tenant
         self.username = username
@@ -25,5 +28,6 @@ public struct AMIAccount: Sendable, Hashable {
         self.read = read
         self.write = write
         self.enabled = enabled
+        self.eventFilter = eventFilter
     }
 }

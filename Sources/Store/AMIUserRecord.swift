@@ -8,13 +8,16 @@ public struct AMIUserRecord: Sendable, Hashable {
     public var read: String
     public var write: String
     public var enabled: Bool
+    /// Event filters applied at login, manager.conf `eventfilter` lines (`AMIEventFilter(configured:)`).
+    public var eventFilter: [String]
 
-    public init(username: String, permit: [String], read: String, write: String, enabled: Bool) {
+    public init(username: String, permit: [String], read: String, write: String, enabled: Bool, eventFilter: [String] = []) {
         self.username = username
         self.permit = permit
         self.read = read
         self.write = write
         self.enabled = enabled
+        self.eventFilter = eventFilter
     }
 
     /// The classes the panel gives every AMI user it creates, as KalliopePBX does.

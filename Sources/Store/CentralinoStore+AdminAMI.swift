@@ -90,6 +90,15 @@ extension CentralinoStore {
         }
     }
 
+    /// Replaces the user's event filters (applied from its next login); a bad line is refused with the reason.
+    public func setAMIEventFilter(_ lines: [String], username: String, tenant: UUID) async throws {
+        if let problem = ProvisioningRules.eventFilterProblem(lines) { throw AdminStoreError(.invalid, field: "eventfilter", problem) }
+        try await updateAMIUser(username, tenant: tenant) { db, id in
+            let json = String(decoding: try JSONEncoder().encode(lines), as: UTF8.self)
+            try db.execute(sql: "UPDATE ami_user SET eventfilter = ? WHERE id = ?", arguments: [json, id])
+        }
+    }
+
     public func removeAMIPermit(_ entry: String, username: String, tenant: UUID) async throws {
         try await updateAMIUser(username, tenant: tenant) { db, id in
             var permit = try Self.permit(id, db)
@@ -139,7 +148,9 @@ extension CentralinoStore {
     static func amiUserRecord(_ row: Row) throws -> AMIUserRecord {
         let json: String = row["permit"]
         let permit = try JSONDecoder().decode([String].self, from: Data(json.utf8))
+        let eventFilterJSON: String = row["eventfilter"]
         return AMIUserRecord(
-            username: row["username"], permit: permit, read: row["read_classes"], write: row["write_classes"], enabled: row["enabled"])
+            username: row["username"], permit: permit, read: row["read_classes"], write: row["write_classes"], enabled: row["enabled"],
+            eventFilter: try JSONDecoder().decode([String].self, from: Data(eventFilterJSON.utf8)))
     }
 }

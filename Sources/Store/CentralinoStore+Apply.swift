@@ -76,12 +76,14 @@ extension CentralinoStore {
                         )
                     }
                     let permit = String(decoding: try JSONEncoder().encode(user.permit), as: UTF8.self)
+                    let eventFilter = String(decoding: try JSONEncoder().encode(user.eventFilter), as: UTF8.self)
                     try db.execute(
                         sql: """
-                            INSERT INTO ami_user (tenant_id, username, secret_sealed, permit, read_classes, write_classes) VALUES (?, ?, ?, ?, ?, ?)
+                            INSERT INTO ami_user (tenant_id, username, secret_sealed, permit, read_classes, write_classes, eventfilter)
+                            VALUES (?, ?, ?, ?, ?, ?, ?)
                             ON CONFLICT (username) DO UPDATE SET secret_sealed = excluded.secret_sealed, permit = excluded.permit,
-                                read_classes = excluded.read_classes, write_classes = excluded.write_classes
-                            """, arguments: [tenantID, user.username, try secrets.seal(user.password), permit, user.read, user.write])
+                                read_classes = excluded.read_classes, write_classes = excluded.write_classes, eventfilter = excluded.eventfilter
+                            """, arguments: [tenantID, user.username, try secrets.seal(user.password), permit, user.read, user.write, eventFilter])
                     summary.amiUsers += 1
                 }
             }

@@ -85,10 +85,12 @@ public final class CentralinoStore: Sendable {
             let permitJSON: String = row["permit"]
             let permit = try JSONDecoder().decode([String].self, from: Data(permitJSON.utf8))
             let uuidText: String = row["tenant_uuid"]
+            let eventFilterJSON: String = row["eventfilter"]
             return AMIAccount(
                 tenant: UUID(uuidString: uuidText) ?? UUID(), username: row["username"],
                 secret: try secrets.open(row["secret_sealed"]), permit: permit,
-                read: row["read_classes"], write: row["write_classes"], enabled: row["enabled"])
+                read: row["read_classes"], write: row["write_classes"], enabled: row["enabled"],
+                eventFilter: try JSONDecoder().decode([String].self, from: Data(eventFilterJSON.utf8)))
         }
     }
 

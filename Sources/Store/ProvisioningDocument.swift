@@ -43,6 +43,8 @@ public struct ProvisioningDocument: Sendable {
         public var permit: [String]
         public var read: String
         public var write: String
+        /// manager.conf `eventfilter` lines, applied at login.
+        public var eventFilter: [String] = []
     }
 
     public var tenants: [TenantSpec]

@@ -80,7 +80,7 @@ public enum ProvisioningParser {
             return ProvisioningDocument.RouteSpec(line: item.line, route: route)
         }
         let amiUsers = try fields.items("ami_users") { node, itemPath in
-            let item = try Fields(node, path: itemPath, allowed: ["username", "password", "permit", "read", "write"])
+            let item = try Fields(node, path: itemPath, allowed: ["username", "password", "permit", "read", "write", "eventfilter"])
             let permit = try item.stringList("permit")
             for entry in permit {
                 do { _ = try AMIAccessRule(parsing: entry) } catch { throw item.error("permit", "\(error)") }
@@ -91,11 +91,13 @@ public enum ProvisioningParser {
                 throw item.error(
                     field, "'\(value)' is not a list of AMI classes (\(AMIPermissions.named.map(\.name).joined(separator: ", ")), all, none)")
             }
+            let eventFilter = try item.stringList("eventfilter")
+            if let problem = ProvisioningRules.eventFilterProblem(eventFilter) { throw item.error("eventfilter", problem) }
             return ProvisioningDocument.AMIUserSpec(
                 line: item.line,
                 username: try item.required("username", matching: ProvisioningRules.amiUsername),
                 password: try item.required("password", matching: ProvisioningRules.secret),
-                permit: permit, read: read, write: write)
+                permit: permit, read: read, write: write, eventFilter: eventFilter)
         }
         try checkUnique(extensions.map { ($0.line, $0.number) }, field: "number", what: "extension number", caseInsensitive: false)
         try checkUnique(trunks.map { ($0.line, $0.trunk.name) }, field: "name", what: "trunk name", caseInsensitive: false)

@@ -114,6 +114,10 @@ enum StoreSchema {
             // Per-trunk RTP inactivity timeout in seconds (0 = never); NULL = the node's --rtp-timeout.
             try db.execute(sql: "ALTER TABLE trunk ADD COLUMN rtp_timeout INTEGER")
         }
+        migrator.registerMigration("v6-ami-eventfilter") { db in
+            // Per AMI user: event filters applied at login (JSON list of manager.conf `eventfilter` lines).
+            try db.execute(sql: "ALTER TABLE ami_user ADD COLUMN eventfilter TEXT NOT NULL DEFAULT '[]'")
+        }
         return migrator
     }
 }

@@ -32,6 +32,15 @@ extension Serve {
         configuration.regexLimits.maximumSubjectLength = try value(
             amiRegexMaxSubject, "--ami-regex-max-subject", "CENTRALINO_AMI_REGEX_MAX_SUBJECT",
             default: LinearRegex.Limits.defaultSubjectLength, range: 1...65536)
+        configuration.filterLimits = AMIEventFilter.Limits(
+            maximumFilters: try value(
+                amiMaxFilters, "--ami-max-filters", "CENTRALINO_AMI_MAX_FILTERS", default: AMIEventFilter.Limits.defaultFilters, range: 0...10_000),
+            maximumPatternLength: try value(
+                amiFilterMaxPattern, "--ami-filter-max-pattern", "CENTRALINO_AMI_FILTER_MAX_PATTERN",
+                default: AMIEventFilter.Limits.defaultPatternLength, range: 1...AMILimits.maximumLineLength),
+            maximumEventLength: try value(
+                amiFilterMaxEvent, "--ami-filter-max-event", "CENTRALINO_AMI_FILTER_MAX_EVENT",
+                default: AMIEventFilter.Limits.defaultEventLength, range: 64...1 << 20))
         let count = try value(
             channelMaxVariables, "--channel-max-variables", "CENTRALINO_CHANNEL_MAX_VARIABLES",
             default: ChannelVariables.Limits.defaultCount, range: (ChannelVariables.Limits.engineReserve + 1)...100_000)

@@ -59,6 +59,14 @@ struct Serve: AsyncParsableCommand {
     var amiRegexMaxPattern: Int?
     @Option(help: "Longest channel name a /regex/ is matched against, bytes (env CENTRALINO_AMI_REGEX_MAX_SUBJECT; default 256).")
     var amiRegexMaxSubject: Int?
+    @Option(help: "Event filters one AMI session holds, its user's eventfilter list included (env CENTRALINO_AMI_MAX_FILTERS; default 32).")
+    var amiMaxFilters: Int?
+    @Option(help: "Longest AMI event filter pattern, bytes (env CENTRALINO_AMI_FILTER_MAX_PATTERN; default 256).")
+    var amiFilterMaxPattern: Int?
+    @Option(
+        help: "Longest event text a filter regex is run over, bytes; a longer one never matches (env CENTRALINO_AMI_FILTER_MAX_EVENT; default 16384)."
+    )
+    var amiFilterMaxEvent: Int?
     @Option(help: "Variables one channel holds at most (env CENTRALINO_CHANNEL_MAX_VARIABLES; default 250).")
     var channelMaxVariables: Int?
     @Option(help: "Longest channel variable name, bytes (env CENTRALINO_CHANNEL_MAX_VARIABLE_NAME; default 128).")

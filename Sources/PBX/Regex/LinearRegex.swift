@@ -86,6 +86,12 @@ public struct LinearRegex: Sendable {
         }
     }
 
+    /// `matches(_:)` over bytes (an AMI event filter runs over the event's encoded text).
+    public func matches(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard bytes.count <= limits.maximumSubjectLength else { return false }
+        return program.search(bytes)
+    }
+
     /// The first match in `subject`: the leftmost one, and among those the one a backtracking matcher
     /// would find first (leftmost-first, as ICU/PCRE; the dialplan's `:` and `=~` report it). With
     /// `anchoredAtStart` only a match at offset 0 counts. Nil when none, or when the subject is
