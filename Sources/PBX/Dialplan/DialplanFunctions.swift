@@ -30,7 +30,26 @@ enum DialplanFunctions {
 
     /// `ast_strip()`: blanks off both ends.
     static func strip(_ text: String) -> String {
-        let blanks: Set<Character> = [" ", "\t", "\n", "\r"]
-        return String(text.drop { blanks.contains($0) }.reversed().drop { blanks.contains($0) }.reversed())
+        String(stripped(text[...]))
+    }
+
+    /// `strip` without a copy: `text` less its leading and trailing blanks. Each end is compared a
+    /// whole `Character` at a time (a blank followed by a combining mark is not a blank; neither is
+    /// the one `Character` CR LF), without hashing characters into a set or reversing sequences.
+    static func stripped(_ text: Substring) -> Substring {
+        var start = text.startIndex
+        var end = text.endIndex
+        while start < end, isBlank(text[start]) { start = text.index(after: start) }
+        while start < end {
+            let last = text.index(before: end)
+            guard isBlank(text[last]) else { break }
+            end = last
+        }
+        return text[start..<end]
+    }
+
+    /// A blank for `ast_strip()`: space, tab, line feed, carriage return.
+    static func isBlank(_ character: Character) -> Bool {
+        character == " " || character == "\t" || character == "\n" || character == "\r"
     }
 }

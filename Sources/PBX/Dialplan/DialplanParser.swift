@@ -20,6 +20,10 @@ public enum DialplanParser {
 
     /// Removes `; comments` and `;-- block comments --;`; `\;` stays as a literal `;`.
     static func stripComments(_ line: String, inBlockComment: inout Bool) -> String {
+        // Both comment forms and `\;` need a `;` (as a `Character`, U+037E GREEK QUESTION MARK is
+        // one too: its first byte 0xCD is looked for as well): without one the line is all text, or
+        // all comment.
+        guard line.utf8.contains(where: { $0 == UInt8(ascii: ";") || $0 == 0xCD }) else { return inBlockComment ? "" : line }
         var output = ""
         let chars = Array(line)
         var i = 0

@@ -7,7 +7,9 @@ public enum DialplanSubstitution {
 
     /// Returns `text` with every `${...}` and `$[...]` replaced. Unknown variables become empty.
     public static func substitute(_ text: String, variables: any DialplanVariableSource) -> String {
-        substitute(Array(text), variables: variables, depth: 0)
+        // Without a `$` there is nothing to replace (most arguments): no copy into characters.
+        guard text.utf8.contains(UInt8(ascii: "$")) else { return text }
+        return substitute(Array(text), variables: variables, depth: 0)
     }
 
     static func substitute(_ chars: [Character], variables: any DialplanVariableSource, depth: Int) -> String {

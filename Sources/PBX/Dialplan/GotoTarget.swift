@@ -23,23 +23,24 @@ public struct GotoTarget: Sendable, Hashable {
     public init?(_ data: String) {
         guard !data.isEmpty else { return nil }
         // Three strsep() calls: anything after a third comma is ignored.
-        let parts = data.split(separator: ",", omittingEmptySubsequences: false).prefix(3).map(String.init)
-        let text: String
+        // At most three splits: the fourth part (the rest after a third comma) is not looked at.
+        let parts = data.split(separator: ",", maxSplits: 3, omittingEmptySubsequences: false)
+        let text: Substring
         switch parts.count {
         case 1: text = parts[0]
         case 2:
-            exten = parts[0]
+            exten = String(parts[0])
             text = parts[1]
         default:
-            context = parts[0]
-            exten = parts[1]
+            context = String(parts[0])
+            exten = String(parts[1])
             text = parts[2]
         }
         priority = Self.parsePriority(text)
     }
 
-    private static func parsePriority(_ text: String) -> Priority {
-        var body = Substring(text)
+    private static func parsePriority(_ text: Substring) -> Priority {
+        var body = text
         var sign = 0
         if body.first == "+" {
             sign = 1
@@ -49,11 +50,10 @@ public struct GotoTarget: Sendable, Hashable {
             body = body.dropFirst()
         }
         // sscanf("%d%1s") == 1: an integer, blanks around it allowed, nothing else.
-        let blanks: Set<Character> = [" ", "\t", "\n", "\r"]
-        let trimmed = body.drop { blanks.contains($0) }.reversed().drop { blanks.contains($0) }.reversed()
+        let trimmed = DialplanFunctions.stripped(body)
         // `%d` reads a C `int`: a priority beyond `Int32` is not a number (it stays a label that
         // no extension has), and the relative arithmetic below cannot overflow.
-        if let value = Int32(String(trimmed)).map(Int.init) {
+        if let value = Int32(trimmed).map(Int.init) {
             return sign == 0 ? .number(value) : .relative(sign * value)
         }
         return .label(String(body))
