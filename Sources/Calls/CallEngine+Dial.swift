@@ -222,6 +222,14 @@ extension CallEngine {
         caller.dial = nil
         target.dialedBy = nil
         self.answer(caller)
+        // Answering the caller may end it at once: a Local `;2` answers its `;1`, whose Originate
+        // destination runs there and then (a Dial refused for capacity, a Hangup). The target's call
+        // has no future then: it hangs up (BYE) instead of joining a bridge with a gone channel,
+        // where nothing would ever end it (the agents' channels left up under overload).
+        guard !caller.isGone else {
+            hangup(target, cause: .normalClearing, origin: .dialer)
+            return
+        }
         bridge(caller, target)
     }
 
