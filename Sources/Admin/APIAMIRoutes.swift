@@ -3,7 +3,7 @@ import Hummingbird
 import Store
 
 /// `/api/v1/tenants/{id}/ami`: the AMI settings page as JSON. `PATCH` changes any of the service
-/// switch, username, permit list and user switch; `POST …/ami/password` sets or generates the
+/// switch, username, permit list, event filters (`eventfilter`, from the next login) and user switch; `POST …/ami/password` sets or generates the
 /// password and returns it once.
 enum APIAMIRoutes {
     static func register(on api: RouterGroup<AdminRequestContext>, app: AdminApp) {
@@ -36,6 +36,10 @@ enum APIAMIRoutes {
                 for entry in permit where !user.permit.contains(entry) {
                     try await app.store.addAMIPermit(entry, username: user.username, tenant: uuid)
                 }
+            }
+            if let eventFilter = input.eventfilter {
+                guard let user = current else { throw AdminStoreError(.invalid, field: "username", "set a username first") }
+                try await app.store.setAMIEventFilter(eventFilter, username: user.username, tenant: uuid)
             }
             if let userEnabled = input.user_enabled {
                 guard let user = current else { throw AdminStoreError(.invalid, field: "username", "set a username first") }

@@ -148,12 +148,15 @@ enum APIModel {
         var read: String
         var write: String
         var enabled: Bool
+        /// manager.conf `eventfilter` lines applied at login.
+        var eventfilter: [String]
         init(_ record: AMIUserRecord) {
             username = record.username
             permit = record.permit
             read = record.read
             write = record.write
             enabled = record.enabled
+            eventfilter = record.eventFilter
         }
     }
 
@@ -169,6 +172,7 @@ enum APIModel {
         var username: String?
         var password: String?
         var permit: [String]?
+        var eventfilter: [String]?
         var user_enabled: Bool?
     }
 

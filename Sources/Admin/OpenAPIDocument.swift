@@ -125,7 +125,7 @@ enum OpenAPIDocument {
                 "parameters": parameters(["tenant"]),
                 "get": op("AMI settings", response: ref("AMISettings")),
                 "patch": op(
-                    "Change AMI settings (service switch, username, permit list, user switch, password)",
+                    "Change AMI settings (service switch, username, permit list, event filters, user switch, password)",
                     request: ref("AMISettingsInput"), response: ref("AMISettings"), errors: write),
             ],
             "/tenants/{tenant}/ami/password": [
@@ -200,13 +200,16 @@ enum OpenAPIDocument {
             "Route": object(["prefix": string, "trunk": string, "strip": integer], required: ["prefix", "trunk", "strip"]),
             "RouteInput": object(["prefix": string, "trunk": string, "strip": integer], required: ["prefix", "trunk"]),
             "AMIUser": object(
-                ["username": string, "permit": ["type": "array", "items": string], "read": string, "write": string, "enabled": boolean],
-                required: ["username", "permit", "read", "write", "enabled"]),
+                [
+                    "username": string, "permit": ["type": "array", "items": string], "read": string, "write": string, "enabled": boolean,
+                    "eventfilter": ["type": "array", "items": string],
+                ],
+                required: ["username", "permit", "read", "write", "enabled", "eventfilter"]),
             "AMISettings": object(
                 ["tenant_uuid": string, "enabled": boolean, "users": array("AMIUser")], required: ["tenant_uuid", "enabled", "users"]),
             "AMISettingsInput": object([
                 "enabled": boolean, "username": string, "password": string,
-                "permit": ["type": "array", "items": string], "user_enabled": boolean,
+                "permit": ["type": "array", "items": string], "eventfilter": ["type": "array", "items": string], "user_enabled": boolean,
             ]),
             "AMIPassword": object(["username": string, "password": string], required: ["username", "password"]),
             "Live": object([
