@@ -186,9 +186,9 @@ enum APIModel {
         var amiSessions: [LiveAMISession]
         var securityEvents: [LiveSecurityEvent]
         var activeCalls: Int
+        /// The calls in progress (empty without a call engine).
+        var calls: [LiveCall]
     }
 
     static let decoder: JSONDecoder = JSONDecoder()
 }
-        /// The calls in progress (empty without a call engine).
-        var calls: [LiveCall]

@@ -212,9 +212,6 @@ enum OpenAPIDocument {
                 "permit": ["type": "array", "items": string], "eventfilter": ["type": "array", "items": string], "user_enabled": boolean,
             ]),
             "AMIPassword": object(["username": string, "password": string], required: ["username", "password"]),
-            "Live": object([
-                "registrations": [
-                    "type": "array",
             "Call": object(
                 [
                     "id": [
@@ -239,6 +236,9 @@ enum OpenAPIDocument {
             "ClickToCall": object(
                 ["id": string, "tenant": string, "from": string, "to": string, "timeout_ms": integer],
                 required: ["id", "tenant", "from", "to", "timeout_ms"]),
+            "Live": object([
+                "registrations": [
+                    "type": "array",
                     "items": object([
                         "number": string, "contact": string, "source": string, "transport": string,
                         "userAgent": string, "expiresAt": date, "reachable": boolean,
@@ -253,10 +253,10 @@ enum OpenAPIDocument {
                     ]),
                 ],
                 "activeCalls": integer,
+                "calls": array("Call"),
             ]),
         ]
         return [
-                "calls": array("Call"),
             "openapi": "3.1.0",
             "info": [
                 "title": "Centralino admin API", "version": "1",
