@@ -54,6 +54,7 @@ enum APIRoutes {
         }
         APIDirectoryRoutes.register(on: api, app: app)
         APIAMIRoutes.register(on: api, app: app)
+        CDRAPIRoutes.register(on: api, app: app)
         APICallRoutes.register(on: api, app: app)
         for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
             api.on("**", method: method) { _, _ -> Response in

@@ -23,6 +23,7 @@ public enum AdminRouter {
         TrunkRoutes.register(on: router, app: app)
         OutboundRouteRoutes.register(on: router, app: app)
         AccountRoutes.register(on: router, app: app)
+        CDRRoutes.register(on: router, app: app)
         APIRoutes.register(on: router, app: app)
         return router
     }

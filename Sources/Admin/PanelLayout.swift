@@ -13,7 +13,8 @@ enum PanelLayout {
             nav.append("<span class=\"tenant-name\">\(HTML.escape(tenant.tenant.name))</span>")
             for (suffix, label, key) in [
                 ("", "Dashboard", "dashboard"), ("/extensions", "Extensions", "extensions"), ("/trunks", "Trunks", "trunks"),
-                ("/routes", "Outbound routes", "routes"), ("/ami", "AMI", "ami"), ("/admins", "Administrators", "admins"),
+                ("/routes", "Outbound routes", "routes"), ("/calls", "Call history", "calls"), ("/ami", "AMI", "ami"),
+                ("/admins", "Administrators", "admins"),
             ] {
                 nav.append(link(base + suffix, label, active == key))
             }

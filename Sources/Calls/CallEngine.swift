@@ -35,6 +35,9 @@ final class CallEngine {
     var variableLimits = ChannelVariables.Limits.standard
     /// More channels than this and new calls are refused at once (no unbounded queueing).
     static let maximumChannels = 4000
+    /// Call detail records built from this engine's events, and where they go (nil: none are kept).
+    let cdrRecorder = CDRRecorder()
+    var cdrSink: (any CDRSink)?
 
     init(
         loop: any EventLoop, driver: SIPCallDriver, sip: SIPCore, directory: SIPDirectory, events: any CallEventSink,
@@ -186,5 +189,6 @@ final class CallEngine {
 
     func emit(_ event: PBXEvent) {
         events.publish(event)
+        recordCDRs(event)
     }
 }

@@ -33,7 +33,7 @@ package struct CallService: Service {
     /// stack's sockets (a test may record them instead).
     package static func start(
         sip: SIPStack, transport: (any SIPTransport)? = nil, media: MediaEngine, events: any CallEventSink,
-        group: any EventLoopGroup, shards count: Int = 1, shutdownGrace: Duration = defaultShutdownGrace, logger: Logger
+        cdrs: (any CDRSink)? = nil, group: any EventLoopGroup, shards count: Int = 1, shutdownGrace: Duration = defaultShutdownGrace, logger: Logger
     ) async throws -> CallService {
         let map = CallShardMap(count: count)
         let loops = Array(group.makeIterator())
@@ -56,6 +56,7 @@ package struct CallService: Service {
                     loop: loop, driver: driver, sip: sip.core, directory: directory, events: events, media: relay,
                     dialplans: dialplans, capacity: capacity, logger: logger)
                 engine.ids = UniqueIDGenerator(first: index, step: map.count)
+                engine.cdrSink = cdrs
                 driver.delegate = engine
                 engine.startRTPTimeoutChecks()
                 let shutdown = NIOLoopBound(CallShutdown(), eventLoop: loop)

@@ -118,6 +118,36 @@ enum StoreSchema {
             // Per AMI user: event filters applied at login (JSON list of manager.conf `eventfilter` lines).
             try db.execute(sql: "ALTER TABLE ami_user ADD COLUMN eventfilter TEXT NOT NULL DEFAULT '[]'")
         }
+        migrator.registerMigration("v6-cdr") { db in
+            // Call detail records, one per party A / party B pair as Asterisk's CDRs; times in seconds since the epoch.
+            try db.execute(
+                sql: """
+                    CREATE TABLE cdr (
+                        id INTEGER PRIMARY KEY,
+                        tenant_id INTEGER NOT NULL REFERENCES tenant(id) ON DELETE CASCADE,
+                        start REAL NOT NULL,
+                        answer REAL,
+                        end REAL NOT NULL,
+                        duration INTEGER NOT NULL,
+                        billsec INTEGER NOT NULL,
+                        src TEXT NOT NULL,
+                        dst TEXT NOT NULL,
+                        dcontext TEXT NOT NULL,
+                        clid TEXT NOT NULL,
+                        channel TEXT NOT NULL,
+                        dstchannel TEXT NOT NULL,
+                        lastapp TEXT NOT NULL,
+                        lastdata TEXT NOT NULL,
+                        disposition TEXT NOT NULL,
+                        accountcode TEXT NOT NULL,
+                        uniqueid TEXT NOT NULL,
+                        linkedid TEXT NOT NULL,
+                        userfield TEXT NOT NULL
+                    );
+                    CREATE INDEX cdr_tenant_start ON cdr(tenant_id, start);
+                    CREATE INDEX cdr_start ON cdr(start);
+                    """)
+        }
         return migrator
     }
 }

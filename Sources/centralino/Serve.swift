@@ -215,6 +215,10 @@ struct Serve: AsyncParsableCommand {
             "Event loops the call engine is sharded across, by tenant (env CENTRALINO_ENGINE_LOOPS; default the number of cores)."
     )
     var engineLoops: Int?
+    @Option(help: "Call detail records queued for the store at most; more are dropped and counted (env CENTRALINO_CDR_QUEUE_LIMIT; default 10000).")
+    var cdrQueueLimit: Int?
+    @Option(help: "Days call detail records are kept, 0 = forever (env CENTRALINO_CDR_RETENTION_DAYS; default 180).")
+    var cdrRetentionDays: Int?
 
     func run() async throws {
         let level = EnvironmentOption.resolve(logLevel, "CENTRALINO_LOG_LEVEL", default: "info")
@@ -255,8 +259,9 @@ struct Serve: AsyncParsableCommand {
         // never arrives before there is a call engine to route it to.
         let stack = SIPStack(configuration: sipSettings, directory: sipDirectory, registrations: try await store.registrations(), logger: logger)
         let grace = try shutdownGraceDuration()
+        let cdrs = try cdrWriter(store: store, logger: logger)
         let calls = try await CallService.start(
-            sip: stack, media: media, events: bus, group: MultiThreadedEventLoopGroup.singleton, shards: try engineShards(),
+            sip: stack, media: media, events: bus, cdrs: cdrs, group: MultiThreadedEventLoopGroup.singleton, shards: try engineShards(),
             shutdownGrace: grace, logger: logger)
         let sip: SIPServer
         do {
@@ -309,7 +314,7 @@ struct Serve: AsyncParsableCommand {
         // Stopped in reverse order (Serve+Shutdown.swift): AMI and HTTP, then calls, SIP, media.
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
-                .init(service: MediaService(media: media, logger: logger)), .init(service: sip), .init(service: calls),
+                .init(service: cdrs), .init(service: MediaService(media: media, logger: logger)), .init(service: sip), .init(service: calls),
                 .init(service: ServicesTogether(services: [ami, admin])), .init(service: watcher), .init(service: announcer),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

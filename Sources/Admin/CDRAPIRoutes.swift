@@ -1,0 +1,132 @@
+import Foundation
+import Hummingbird
+import PBX
+import Store
+
+/// `GET /api/v1/cdr`: the call history (call detail records), newest first, with the panel's
+/// filters and paging (`CDRFilter`), as JSON or, with `format=csv`, as the panel's CSV export.
+/// A tenant's token sees only its tenant (naming another is 403); the system administrator's
+/// sees every tenant, or the one named with `?tenant=`.
+enum CDRAPIRoutes {
+    static func register(on api: RouterGroup<AdminRequestContext>, app: AdminApp) {
+        api.get("/cdr") { request, context -> Response in
+            let tenant = try await tenant(app, request, context)
+            let parameters = request.uri.queryParameters
+            let filter = try CDRFilter.parse { parameters.get($0) }
+            switch parameters.get("format") ?? "json" {
+            case "json":
+                let page = try await app.store.cdrs(filter.query(tenant: tenant))
+                return Reply.json(Body(total: page.total, limit: filter.limit, offset: filter.offset, records: page.records.map(Record.init)))
+            case "csv":
+                return CDRCSV.reply(try await CDRCSV.export(app.store, filter.query(tenant: tenant)), fileName: "cdr.csv")
+            default:
+                throw AdminStoreError(.invalid, field: "format", "json or csv")
+            }
+        }
+    }
+
+    /// The tenant whose records are read: a tenant token's own; for the system administrator the
+    /// one named (404 when unknown) or nil, every tenant.
+    static func tenant(_ app: AdminApp, _ request: Request, _ context: AdminRequestContext) async throws -> UUID? {
+        let principal = try APIRoutes.principal(context)
+        let named = request.uri.queryParameters.get("tenant").map { UUID(uuidString: $0) }
+        if let own = principal.user.tenant {
+            if let named, named != own {
+                app.securityEvent("ForbiddenTenant", account: principal.user.loginName, address: context.remoteAddress, tenant: own)
+                throw HTTPError(.forbidden, message: "this token may access only its own tenant")
+            }
+            return own
+        }
+        guard let named else { return nil }
+        guard let uuid = named else { throw AdminStoreError(.notFound, field: "tenant", "no such tenant") }
+        _ = try await app.store.tenantRecord(uuid)
+        return uuid
+    }
+
+    struct Body: Encodable {
+        var total: Int
+        var limit: Int
+        var offset: Int
+        var records: [Record]
+    }
+
+    /// One record with Asterisk's CDR field names; times in RFC 3339 (UTC).
+    struct Record: Encodable {
+        var id: Int64
+        var tenant: String
+        var start: Date
+        var answer: Date?
+        var end: Date
+        var duration: Int
+        var billsec: Int
+        var src: String
+        var dst: String
+        var dcontext: String
+        var clid: String
+        var channel: String
+        var dstchannel: String
+        var lastapp: String
+        var lastdata: String
+        var disposition: String
+        var amaflags: String
+        var accountcode: String
+        var uniqueid: String
+        var linkedid: String
+        var userfield: String
+
+        init(_ stored: CDRRecord) {
+            let record = stored.record
+            id = stored.id
+            tenant = record.tenant.uuidString.lowercased()
+            start = Date(timeIntervalSince1970: record.start)
+            answer = record.answer.map(Date.init(timeIntervalSince1970:))
+            end = Date(timeIntervalSince1970: record.end)
+            duration = record.duration
+            billsec = record.billableSeconds
+            src = record.source
+            dst = record.destination
+            dcontext = record.destinationContext
+            clid = record.callerID
+            channel = record.channel
+            dstchannel = record.destinationChannel
+            lastapp = record.lastApplication
+            lastdata = record.lastData
+            disposition = record.disposition.rawValue
+            amaflags = "DOCUMENTATION"
+            accountcode = record.accountCode
+            uniqueid = record.uniqueID
+            linkedid = record.linkedID
+            userfield = record.userField
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case id, tenant, start, answer, end, duration, billsec, src, dst, dcontext, clid, channel, dstchannel, lastapp, lastdata
+            case disposition, amaflags, accountcode, uniqueid, linkedid, userfield
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(id, forKey: .id)
+            try container.encode(tenant, forKey: .tenant)
+            try container.encode(start, forKey: .start)
+            try container.encode(answer, forKey: .answer)  // null when never answered
+            try container.encode(end, forKey: .end)
+            try container.encode(duration, forKey: .duration)
+            try container.encode(billsec, forKey: .billsec)
+            try container.encode(src, forKey: .src)
+            try container.encode(dst, forKey: .dst)
+            try container.encode(dcontext, forKey: .dcontext)
+            try container.encode(clid, forKey: .clid)
+            try container.encode(channel, forKey: .channel)
+            try container.encode(dstchannel, forKey: .dstchannel)
+            try container.encode(lastapp, forKey: .lastapp)
+            try container.encode(lastdata, forKey: .lastdata)
+            try container.encode(disposition, forKey: .disposition)
+            try container.encode(amaflags, forKey: .amaflags)
+            try container.encode(accountcode, forKey: .accountcode)
+            try container.encode(uniqueid, forKey: .uniqueid)
+            try container.encode(linkedid, forKey: .linkedid)
+            try container.encode(userfield, forKey: .userfield)
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import GRDB
+import PBX
+
+/// Call detail records: batches written by the node's CDR writer, pages read by the call history
+/// (panel, REST, CSV), and the retention sweep. Every query is scoped by tenant unless the caller
+/// (the system administrator) asks for every tenant.
+extension CentralinoStore {
+    /// Inserts `records` in one transaction; a record whose tenant no longer exists is skipped.
+    /// Returns how many were written.
+    @discardableResult
+    public func insertCDRs(_ records: [CallDetailRecord]) async throws -> Int {
+        guard !records.isEmpty else { return 0 }
+        return try await pool.write { db in
+            var written = 0
+            for record in records {
+                try db.execute(
+                    sql: """
+                        INSERT INTO cdr (tenant_id, start, answer, end, duration, billsec, src, dst, dcontext, clid, channel,
+                            dstchannel, lastapp, lastdata, disposition, accountcode, uniqueid, linkedid, userfield)
+                        SELECT id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM tenant WHERE uuid = ?
+                        """,
+                    arguments: [
+                        record.start, record.answer, record.end, record.duration, record.billableSeconds, record.source,
+                        record.destination, record.destinationContext, record.callerID, record.channel,
+                        record.destinationChannel, record.lastApplication, record.lastData, record.disposition.rawValue,
+                        record.accountCode, record.uniqueID, record.linkedID, record.userField,
+                        record.tenant.uuidString.lowercased(),
+                    ])
+                written += db.changesCount
+            }
+            return written
+        }
+    }
+
+    /// One page of records matching `query`, newest first, and the number matching in all.
+    public func cdrs(_ query: CDRQuery) async throws -> CDRPage {
+        var conditions: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        if let tenant = query.tenant {
+            conditions.append("tenant.uuid = ?")
+            arguments.append(tenant.uuidString.lowercased())
+        }
+        if let from = query.from {
+            conditions.append("cdr.start >= ?")
+            arguments.append(from)
+        }
+        if let to = query.to {
+            conditions.append("cdr.start < ?")
+            arguments.append(to)
+        }
+        if let number = query.number, !number.isEmpty {
+            let pattern = "%" + Self.likeEscaped(String(number.prefix(CDRQuery.maximumNumberLength))) + "%"
+            conditions.append("(cdr.src LIKE ? ESCAPE '\\' OR cdr.dst LIKE ? ESCAPE '\\')")
+            arguments.append(pattern)
+            arguments.append(pattern)
+        }
+        if let disposition = query.disposition {
+            conditions.append("cdr.disposition = ?")
+            arguments.append(disposition.rawValue)
+        }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let from = "FROM cdr JOIN tenant ON tenant.id = cdr.tenant_id \(filter)"
+        let counted = StatementArguments(arguments)
+        let paged = StatementArguments(arguments + [query.limit, query.offset])
+        return try await pool.read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(from)", arguments: counted) ?? 0
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT cdr.*, tenant.uuid AS tenant_uuid \(from) ORDER BY cdr.start DESC, cdr.id DESC LIMIT ? OFFSET ?",
+                arguments: paged)
+            return CDRPage(total: total, records: rows.map(Self.cdr))
+        }
+    }
+
+    /// Deletes the records that started before `cutoff` (seconds since the epoch); returns how many.
+    @discardableResult
+    public func deleteCDRs(startedBefore cutoff: Double) async throws -> Int {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM cdr WHERE start < ?", arguments: [cutoff])
+            return db.changesCount
+        }
+    }
+
+    static func cdr(_ row: Row) -> CDRRecord {
+        let uuidText: String = row["tenant_uuid"]
+        let disposition: String = row["disposition"]
+        return CDRRecord(
+            id: row["id"],
+            record: CallDetailRecord(
+                tenant: UUID(uuidString: uuidText) ?? UUID(), start: row["start"], answer: row["answer"], end: row["end"],
+                source: row["src"], destination: row["dst"], destinationContext: row["dcontext"], callerID: row["clid"],
+                channel: row["channel"], destinationChannel: row["dstchannel"], lastApplication: row["lastapp"],
+                lastData: row["lastdata"], disposition: CallDetailRecord.Disposition(rawValue: disposition) ?? .failed,
+                accountCode: row["accountcode"], uniqueID: row["uniqueid"], linkedID: row["linkedid"], userField: row["userfield"]))
+    }
+
+    /// `%`, `_` and `\` taken literally in a LIKE pattern with `ESCAPE '\'`.
+    static func likeEscaped(_ text: String) -> String {
+        var result = ""
+        for character in text {
+            if character == "%" || character == "_" || character == "\\" { result.append("\\") }
+            result.append(character)
+        }
+        return result
+    }
+}

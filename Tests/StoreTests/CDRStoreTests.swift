@@ -1,0 +1,69 @@
+import Foundation
+import PBX
+import Store
+import XCTest
+
+/// Call detail records in the store (migration v6-cdr): batches written per tenant, pages read by
+/// tenant with the history's filters, the retention sweep, a deleted tenant's records gone.
+final class CDRStoreTests: XCTestCase {
+    var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("centralino-cdr-\(UUID().uuidString)")
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    func record(_ tenant: UUID, start: Double, src: String, dst: String, _ disposition: CallDetailRecord.Disposition) -> CallDetailRecord {
+        CallDetailRecord(
+            tenant: tenant, start: start, answer: disposition == .answered ? start + 2 : nil, end: start + 10, source: src,
+            destination: dst, destinationContext: "internal", callerID: src, channel: "PJSIP/\(src)-1", destinationChannel: "PJSIP/\(dst)-2",
+            lastApplication: "Dial", lastData: "PJSIP/\(dst)", disposition: disposition, accountCode: "acct",
+            uniqueID: "\(start)", linkedID: "\(start)")
+    }
+
+    func testWrittenReadFilteredPagedAndSwept() async throws {
+        let store = try CentralinoStore(dataDirectory: directory)
+        let acme = try await store.createTenant(name: "acme", domain: "acme.test", toneCountry: "it", limits: TenantLimits()).tenant.uuid
+        let other = try await store.createTenant(name: "other", domain: "other.test", toneCountry: "it", limits: TenantLimits()).tenant.uuid
+        let written = try await store.insertCDRs([
+            record(acme, start: 1000, src: "100", dst: "101", .answered),
+            record(acme, start: 2000, src: "100", dst: "3912345", .busy),
+            record(acme, start: 3000, src: "101", dst: "100_%", .noAnswer),
+            record(other, start: 1500, src: "100", dst: "101", .answered),
+            record(UUID(), start: 1500, src: "100", dst: "101", .answered),
+        ])
+        XCTAssertEqual(written, 4, "a record of an unknown tenant is not written")
+
+        var page = try await store.cdrs(CDRQuery(tenant: acme))
+        XCTAssertEqual(page.total, 3)
+        XCTAssertEqual(page.records.map(\.record.start), [3000, 2000, 1000], "newest first")
+        XCTAssertTrue(page.records.allSatisfy { $0.record.tenant == acme }, "only the tenant's own")
+        XCTAssertEqual(page.records.last?.record.billableSeconds, 8)
+        XCTAssertEqual(page.records.last?.record.duration, 10)
+        XCTAssertEqual(page.records.last?.record.answer, 1002)
+        page = try await store.cdrs(CDRQuery(tenant: acme, number: "3912"))
+        XCTAssertEqual(page.records.map(\.record.destination), ["3912345"])
+        page = try await store.cdrs(CDRQuery(tenant: acme, number: "0_%"))
+        XCTAssertEqual(page.records.map(\.record.destination), ["100_%"], "LIKE wildcards are literal")
+        page = try await store.cdrs(CDRQuery(tenant: acme, disposition: .busy))
+        XCTAssertEqual(page.records.map(\.record.disposition), [.busy])
+        page = try await store.cdrs(CDRQuery(tenant: acme, from: 1500, to: 3000))
+        XCTAssertEqual(page.records.map(\.record.start), [2000], "from inclusive, to exclusive")
+        page = try await store.cdrs(CDRQuery(tenant: acme, limit: 2, offset: 2))
+        XCTAssertEqual(page.total, 3)
+        XCTAssertEqual(page.records.map(\.record.start), [1000])
+        page = try await store.cdrs(CDRQuery(tenant: nil))
+        XCTAssertEqual(page.total, 4, "every tenant (the system administrator's view)")
+
+        let deleted = try await store.deleteCDRs(startedBefore: 2000)
+        XCTAssertEqual(deleted, 2)
+        page = try await store.cdrs(CDRQuery(tenant: nil))
+        XCTAssertEqual(page.records.map(\.record.start), [3000, 2000])
+        try await store.deleteTenant(acme)
+        page = try await store.cdrs(CDRQuery(tenant: nil))
+        XCTAssertEqual(page.total, 0, "a deleted tenant's records go with it")
+    }
+}
