@@ -39,6 +39,18 @@ max_len() {
 # Scheduling priority of builds and fuzzing (the machine is shared).
 NICE=${FUZZ_NICE:-10}
 
+# AddressSanitizer records a stack trace at every malloc and free, for its reports; Swift code
+# allocates often, and unwinding and storing those stacks took 10% (dialplan text) to 17% (YAML) of the
+# fuzzing time (perf). While fuzzing only two frames are kept (malloc_context_size=2, taken without
+# unwinding): every memory error, leak and trap is still detected and its input saved, the report
+# names only the allocating function. Not 0: LeakSanitizer ignores a leak whose allocation has no
+# caller address, so leaks went unreported (checked with a leaking libFuzzer target). Each new finding
+# is then run again alone with full stacks (FUZZ_REPORT_ASAN_OPTIONS), that report kept next to the
+# input as <input>.report.txt; Fuzz/Regressions is replayed with full stacks too.
+# FUZZ_ASAN_OPTIONS overrides the fuzzing setting.
+FUZZING_ASAN_OPTIONS=${FUZZ_ASAN_OPTIONS:-malloc_context_size=2}
+REPORT_ASAN_OPTIONS=${FUZZ_REPORT_ASAN_OPTIONS:-malloc_context_size=30}
+
 # release: about 4x the executions per second of debug under ASan; Swift keeps its overflow, bounds
 # and precondition traps with -O (the modules under test use no assert()).
 CONFIGURATION=${FUZZ_CONFIGURATION:-release}
@@ -67,9 +79,9 @@ for target in "${targets[@]}"; do
 done
 bin_dir=$(swift build "${build_flags[@]}" --show-bin-path)
 
-# Files in a findings directory (0 if it is gone), so that the run is always recorded below.
-count_findings() {
-    { find "$1" -type f 2>/dev/null || true; } | wc -l
+# The inputs in a findings directory (none if it is gone), so that the run is always recorded below.
+list_findings() {
+    { find "$1" -type f ! -name '*.report.txt' 2>/dev/null || true; } | sort
 }
 
 failures=0
@@ -85,7 +97,7 @@ for target in "${targets[@]}"; do
     regressions=(Fuzz/Regressions/"$target"/*)
     if [ -e "${regressions[0]}" ]; then
         echo "=== $target: replaying ${#regressions[@]} saved finding(s)"
-        if ! nice -n "$NICE" "$binary" "${common[@]}" "${regressions[@]}" >"$log.regressions" 2>&1; then
+        if ! ASAN_OPTIONS="$REPORT_ASAN_OPTIONS" nice -n "$NICE" "$binary" "${common[@]}" "${regressions[@]}" >"$log.regressions" 2>&1; then
             echo "$target: a saved finding fails again, see $log.regressions" >&2
             tail -30 "$log.regressions" >&2
             failures=$((failures + 1))
@@ -97,9 +109,9 @@ for target in "${targets[@]}"; do
     dict=()
     [ -f "Fuzz/Dictionaries/$target.dict" ] && dict=(-dict="Fuzz/Dictionaries/$target.dict")
     echo "=== $target: fuzzing for ${seconds}s"
-    before=$(count_findings "$artifacts")
+    before=$(list_findings "$artifacts")
     status=0
-    nice -n "$NICE" "$binary" "$work" "Fuzz/Corpus/$target" "${dict[@]}" "${common[@]}" "${keep_going[@]}" \
+    ASAN_OPTIONS="$FUZZING_ASAN_OPTIONS" nice -n "$NICE" "$binary" "$work" "Fuzz/Corpus/$target" "${dict[@]}" "${common[@]}" "${keep_going[@]}" \
         -max_total_time="$seconds" -max_len="${FUZZ_MAX_LEN:-$(max_len "$target")}" -print_final_stats=1 >"$log" 2>&1 || status=$?
     executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
@@ -108,7 +120,15 @@ for target in "${targets[@]}"; do
         executions=$(sed -E 's/^#([0-9]+):.*/\1/' <<<"$last")
         rate=$(sed -E 's/.*exec\/s: ([0-9]+).*/\1/' <<<"$last")
     fi
-    found=$(( $(count_findings "$artifacts") - before ))
+    new_findings=$(comm -13 <(printf '%s\n' "$before") <(list_findings "$artifacts") | sed '/^$/d')
+    found=$(printf '%s' "$new_findings" | grep -c . || true)
+    # Each new finding once more, alone, with AddressSanitizer's full allocation stacks.
+    while IFS= read -r input; do
+        [ -n "$input" ] || continue
+        mkdir -p "$scratch/rerun"
+        ASAN_OPTIONS="$REPORT_ASAN_OPTIONS" nice -n "$NICE" "$binary" -rss_limit_mb="$RSS_LIMIT_MB" \
+            -timeout="$TIMEOUT_SECONDS" -artifact_prefix="$scratch/rerun/" "$input" >"$input.report.txt" 2>&1 || true
+    done <<<"$new_findings"
     # One line per run (UTC time, target, seconds, executions, rate, exit status, findings), to add
     # up the executions of several runs.
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$target" "$seconds" "${executions:-?}" \
@@ -117,7 +137,7 @@ for target in "${targets[@]}"; do
         failures=$((failures + 1))
         summary+=("$target: ${executions:-?} executions (${rate:-?}/s), FINDING (exit $status), inputs in $artifacts/")
         grep -E "ERROR: |SUMMARY: |Fatal error|Test unit written" "$log" | head -10 >&2 || true
-        echo "    full log: $log" >&2
+        echo "    full log: $log; reports with allocation stacks: $artifacts/*.report.txt" >&2
     else
         summary+=("$target: ${executions:-?} executions in ${seconds}s (${rate:-?}/s), 0 crashes")
     fi
