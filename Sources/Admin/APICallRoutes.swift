@@ -63,7 +63,7 @@ enum APICallRoutes {
                 var response = Reply.json(
                     ClickToCallBody(id: id, tenant: tenant.uuidString.lowercased(), from: input.from, to: input.to, timeout_ms: timeout),
                     status: .created)
-                response.headers[.location] = "/api/v1/calls/\(id)"
+                response.headers[.location] = "/api/v1/calls/\(pathComponent(id))"
                 return response
             case .unknownExtension:
                 return Reply.jsonError(.notFound, code: "unknown_extension", message: "the tenant has no extension \(input.from)", field: "from")
@@ -118,11 +118,26 @@ enum APICallRoutes {
     }
 
     static func callID(_ context: AdminRequestContext) throws -> String {
-        guard let id = context.parameters.get("id"), (1...maximumIDLength).contains(id.utf8.count) else {
+        guard let id = decodedID(context.parameters.get("id")) else {
             throw HTTPError(.notFound, message: "the tenant has no such call in progress")
         }
         return id
     }
+
+    /// The call id of a path component (percent-decoded: an AMI `ChannelId` may hold any character),
+    /// nil when it cannot be one.
+    static func decodedID(_ component: String?) -> String? {
+        guard let component, let id = component.removingPercentEncoding, (1...maximumIDLength).contains(id.utf8.count) else { return nil }
+        return id
+    }
+
+    /// `id` as one path component.
+    static func pathComponent(_ id: String) -> String {
+        id.addingPercentEncoding(withAllowedCharacters: unreserved) ?? id
+    }
+
+    /// RFC 3986's unreserved characters: a linkedid (`<seconds>.<counter>`) stays as it is.
+    static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
     /// The tenant a request acts on: a tenant token's own (naming another is 403), or the one the
     /// system administrator names with `?tenant=` or `named` (400 without one, 404 when unknown).

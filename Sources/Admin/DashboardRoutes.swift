@@ -16,9 +16,8 @@ enum DashboardRoutes {
         }
         router.post("/tenants/:tenant/calls/:id/hangup") { request, context -> Response in
             try await app.withTenantForm(request, context) { auth, tenant, _ in
-                let id = context.parameters.get("id") ?? ""
                 let dashboard = AdminApp.tenantPath(tenant)
-                guard (1...APICallRoutes.maximumIDLength).contains(id.utf8.count),
+                guard let id = APICallRoutes.decodedID(context.parameters.get("id")),
                     let channels = await app.live.hangUpCall(id: id, tenant: tenant.tenant.uuid), !channels.isEmpty
                 else {
                     return app.done(auth, dashboard, "That call is over already.")
@@ -76,7 +75,7 @@ enum DashboardRoutes {
         let calls = live.calls.map { call in
             [
                 HTML.escape(call.id), HTML.escape(call.from), HTML.escape(call.to), HTML.escape(call.state), duration(call.duration),
-                HTML.buttonForm(action: callsPath + call.id + "/hangup", csrf: csrf, label: "Hang up", style: "danger"),
+                HTML.buttonForm(action: callsPath + APICallRoutes.pathComponent(call.id) + "/hangup", csrf: csrf, label: "Hang up", style: "danger"),
             ]
         }
         let amiBadge = record.amiEnabled ? "<span class=\"badge on\">enabled</span>" : "<span class=\"badge off\">disabled</span>"

@@ -105,6 +105,29 @@ import Testing
         }
     }
 
+    /// An AMI `ChannelId` may make any text a call id: it travels percent-encoded in paths.
+    @Test func callIDsWithAnyCharacterArePercentEncoded() async throws {
+        let harness = try await AdminTestHarness()
+        let acme = harness.acme.tenant.uuid
+        await harness.live.setLiveCalls([Self.call(id: "my call/1?x"), Self.call(id: "other")], tenant: acme)
+        try await harness.application().test(.router) { client in
+            let alice = PanelSession(client)
+            try await alice.login("alice@acme.test", AdminTestHarness.alicePassword)
+            let page = try await alice.get(harness.acmePath)
+            #expect(page.body.contains("action=\"\(harness.acmePath)/calls/my%20call%2F1%3Fx/hangup\""))
+            let one = try await APITests.call(client, .get, "/api/v1/calls/my%20call%2F1%3Fx", token: harness.aliceToken)
+            #expect((one.body as? [String: Any])?["id"] as? String == "my call/1?x")
+            #expect(try await APITests.call(client, .delete, "/api/v1/calls/my%20call%2F1%3Fx", token: harness.aliceToken).status == .noContent)
+            #expect(await harness.live.liveCallList[acme]?.map(\.id) == ["other"])
+            #expect(try await alice.post("\(harness.acmePath)/calls/other/hangup", []).status == .seeOther)
+            #expect(await harness.live.liveCallList[acme]?.isEmpty == true)
+            await harness.live.setClickToCallResult(.started(id: "a b"))
+            let placed = try await APITests.call(
+                client, .post, "/api/v1/calls", token: harness.aliceToken, json: #"{"from":"100","to":"101"}"#)
+            #expect(placed.headers[.location] == "/api/v1/calls/a%20b")
+        }
+    }
+
     @Test func dashboardHangUpNeedsTheFormTokenAndTheTenant() async throws {
         let harness = try await AdminTestHarness()
         let acme = harness.acme.tenant.uuid
