@@ -130,3 +130,83 @@ enum CDRAPIRoutes {
         }
     }
 }
+
+/// The OpenAPI description of `GET /cdr` (merged into `OpenAPIDocument`).
+extension CDRAPIRoutes {
+    static var openAPIPaths: [String: Any] {
+        func query(_ name: String, _ schema: [String: Any], _ description: String) -> [String: Any] {
+            ["name": name, "in": "query", "required": false, "schema": schema, "description": description]
+        }
+        let error: [String: Any] = ["content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]]]
+        func failure(_ description: String) -> [String: Any] { ["description": description].merging(error) { a, _ in a } }
+        let when = "A date (2026-12-07, UTC), an RFC 3339 time or seconds since 1970"
+        return [
+            "/cdr": [
+                "get": [
+                    "summary":
+                        "Call history: call detail records as Asterisk's CDRs (one per party A/party B pair, unanswered ones too), newest first",
+                    "parameters": [
+                        query(
+                            "tenant", ["type": "string", "format": "uuid"],
+                            "A tenant's token: its own tenant only (another is 403). System administrator: this tenant, or every tenant when absent"),
+                        query("from", ["type": "string"], "Records that started at or after this. " + when),
+                        query("to", ["type": "string"], "Records that started before this (a date: through the end of that day). " + when),
+                        query("number", ["type": "string", "maxLength": CDRQuery.maximumNumberLength], "Contained in the source or the destination"),
+                        query("disposition", ["type": "string", "enum": ["ANSWERED", "NO ANSWER", "NO_ANSWER", "BUSY", "FAILED"]], "The outcome"),
+                        query(
+                            "limit", ["type": "integer", "minimum": 1, "maximum": CDRQuery.maximumLimit, "default": CDRFilter.defaultLimit],
+                            "Page size"),
+                        query("offset", ["type": "integer", "minimum": 0, "default": 0], "Records skipped"),
+                        query(
+                            "format", ["type": "string", "enum": ["json", "csv"], "default": "json"],
+                            "csv: every matching record (at most \(CDRCSV.maximumRows)) as text/csv, the panel's export"),
+                    ],
+                    "responses": [
+                        "200": [
+                            "description": "One page of records (JSON) or the CSV export",
+                            "content": [
+                                "application/json": ["schema": ["$ref": "#/components/schemas/CDRPage"]],
+                                "text/csv": ["schema": ["type": "string"]],
+                            ],
+                        ],
+                        "401": failure("Missing or invalid token"), "403": failure("Another tenant than the token's"),
+                        "404": failure("No such tenant"), "422": failure("A filter is invalid (see error.field)"),
+                    ],
+                ]
+            ]
+        ]
+    }
+
+    static var openAPISchemas: [String: Any] {
+        let string: [String: Any] = ["type": "string"]
+        let integer: [String: Any] = ["type": "integer"]
+        let time: [String: Any] = ["type": "string", "format": "date-time"]
+        let record: [String: Any] = [
+            "type": "object", "additionalProperties": false,
+            "required": [
+                "id", "tenant", "start", "answer", "end", "duration", "billsec", "src", "dst", "dcontext", "clid", "channel", "dstchannel",
+                "lastapp", "lastdata", "disposition", "amaflags", "accountcode", "uniqueid", "linkedid", "userfield",
+            ],
+            "properties": [
+                "id": integer, "tenant": ["type": "string", "format": "uuid"], "start": time,
+                "answer": ["type": ["string", "null"], "format": "date-time", "description": "null when never answered"], "end": time,
+                "duration": ["type": "integer", "description": "Seconds from start to end"],
+                "billsec": ["type": "integer", "description": "Seconds from answer to end"], "src": string, "dst": string,
+                "dcontext": string, "clid": string, "channel": string, "dstchannel": string, "lastapp": string, "lastdata": string,
+                "disposition": ["type": "string", "enum": CallDetailRecord.Disposition.allCases.map(\.rawValue)],
+                "amaflags": string, "accountcode": ["type": "string", "description": "The Originate's Account"], "uniqueid": string,
+                "linkedid": ["type": "string", "description": "The call's id: every record of one call shares it"], "userfield": string,
+            ],
+        ]
+        return [
+            "CDR": record,
+            "CDRPage": [
+                "type": "object", "additionalProperties": false, "required": ["total", "limit", "offset", "records"],
+                "properties": [
+                    "total": ["type": "integer", "description": "Records matching the filters in all"], "limit": integer, "offset": integer,
+                    "records": ["type": "array", "items": ["$ref": "#/components/schemas/CDR"]],
+                ],
+            ],
+        ]
+    }
+}

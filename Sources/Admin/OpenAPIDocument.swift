@@ -136,6 +136,7 @@ enum OpenAPIDocument {
             ],
         ]
         paths.merge(callPaths(array)) { a, _ in a }
+        paths.merge(CDRAPIRoutes.openAPIPaths) { a, _ in a }
         for (plural, key, schema, input) in [
             ("extensions", "number", "Extension", "ExtensionInput"), ("trunks", "name", "Trunk", "TrunkInput"),
             ("routes", "prefix", "Route", "RouteInput"),
@@ -265,7 +266,10 @@ enum OpenAPIDocument {
             "servers": [["url": "/api/v1"]],
             "security": [["bearer": []]],
             "paths": paths,
-            "components": ["schemas": schemas, "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer"]]],
+            "components": [
+                "schemas": schemas.merging(CDRAPIRoutes.openAPISchemas) { a, _ in a },
+                "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer"]],
+            ],
         ]
     }
 }
