@@ -28,8 +28,8 @@ final class AMIEventSubscriber: Sendable {
         /// Read permissions ∩ the session's event mask: an event is taken when all its classes are in it.
         var filter: AMIPermissions
         /// The session's event filters (`Filter`, the user's `eventfilter`): filters without a regex are
-        /// applied here, as the event is delivered; a set with a regex is applied by `takeQueued`, on the
-        /// session's own event loop, so a session's regexes never run on the thread that raised the event.
+        /// applied here, as the event is delivered; a set with a regex is handed out by `takeQueued` with
+        /// the events and run by the session on the blocking-work thread pool (never on an event loop).
         var eventFilters = AMIEventFilterSet()
         var queue: [ByteBuffer] = []
         var wakeScheduled = false
@@ -90,18 +90,16 @@ final class AMIEventSubscriber: Sendable {
         eventLoop.execute { wake(overflowed) }
     }
 
-    /// Takes every queued event (on the session's event loop), applying filters that use a regex.
-    func takeQueued() -> [ByteBuffer] {
+    /// Takes every queued event (on the session's event loop), with the session's filters when they use
+    /// a regex: those events have not been filtered yet.
+    func takeQueued() -> (events: [ByteBuffer], regexFilters: AMIEventFilterSet?) {
         let (queued, filters) = state.withLockedValue { state in
             state.wakeScheduled = false
             defer { state.queue = [] }
             return (state.queue, state.eventFilters)
         }
         AMIMetrics.eventQueueDepth.record(queued.count)
-        guard filters.usesRegex else { return queued }
-        let passed = queued.filter { Self.passes($0, filters) }
-        AMIMetrics.eventsFiltered.increment(by: queued.count - passed.count)
-        return passed
+        return (queued, filters.usesRegex ? filters : nil)
     }
 
     static func passes(_ event: ByteBuffer, _ filters: AMIEventFilterSet) -> Bool {

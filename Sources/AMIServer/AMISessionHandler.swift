@@ -2,6 +2,7 @@ import AMI
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
 
 /// One AMI connection: banner, login, action dispatch, event delivery and flow control.
 ///
@@ -77,8 +78,15 @@ final class AMISessionHandler: ChannelDuplexHandler {
     /// Set by `mayPing` once the session is logged in with a login allowed to Ping.
     @exclusivity(unchecked) var pingAllowed = false
 
-    /// Messages wait (and the socket is not read) while an action runs or too many are pending.
-    var isBlocked: Bool { inFlight || pendingActions >= server.configuration.maximumPendingActions }
+    /// Events are being filtered by regex off the event loop (`withQueuedEvents`): the session waits, so
+    /// that responses and events keep their order.
+    @exclusivity(unchecked) var filtering = false
+    /// A WaitEvent ended (timer) while filtering: it is finished once the batch is written.
+    var waitEventDue = false
+
+    /// Messages wait (and the socket is not read) while an action runs, too many are pending, or events
+    /// are being filtered.
+    var isBlocked: Bool { inFlight || filtering || pendingActions >= server.configuration.maximumPendingActions }
 
     init(server: AMIServerContext) {
         self.server = server
@@ -339,7 +347,7 @@ final class AMISessionHandler: ChannelDuplexHandler {
 
     /// Writes queued events if the socket takes them; otherwise starts the write timeout.
     func drainEvents(context: ChannelHandlerContext) {
-        guard case .authenticated(let login) = state else { return }
+        guard !filtering, case .authenticated(let login) = state else { return }
         if login.waitEvent != nil, login.subscriber.hasQueued {
             finishWaitEvent(context: context)
             return
@@ -353,13 +361,45 @@ final class AMISessionHandler: ChannelDuplexHandler {
             }
             return
         }
-        let events = login.subscriber.takeQueued()
-        guard !events.isEmpty else { return }
-        emitOutbound(context: context)
-        for event in events {
-            context.write(wrapOutboundOut(event), promise: nil)
+        withQueuedEvents(context: context) { handler, context, events in
+            guard !events.isEmpty else { return }
+            handler.emitOutbound(context: context)
+            for event in events {
+                context.write(handler.wrapOutboundOut(event), promise: nil)
+            }
+            context.flush()
         }
-        context.flush()
+    }
+
+    /// Takes the queued events and hands `body` those that pass the session's filters: at once when no
+    /// filter uses a regex (the others ran as each event was delivered), otherwise after the regexes ran on
+    /// the blocking-work thread pool, as Hangup's `/regex/` does, so a session's patterns never hold an
+    /// event loop (which it shares with other sessions and the call engine). One batch at a time; the
+    /// session reads nothing meanwhile.
+    func withQueuedEvents(
+        context: ChannelHandlerContext, _ body: @escaping (AMISessionHandler, ChannelHandlerContext, [ByteBuffer]) -> Void
+    ) {
+        guard case .authenticated(let login) = state else { return }
+        let (events, regexFilters) = login.subscriber.takeQueued()
+        guard let filters = regexFilters, !events.isEmpty else { return body(self, context, events) }
+        filtering = true
+        let loop = context.eventLoop
+        let bound = NIOLoopBound((self, context, body), eventLoop: loop)
+        NIOThreadPool.singleton.runIfActive(eventLoop: loop) {
+            events.filter { AMIEventSubscriber.passes($0, filters) }
+        }.whenComplete { result in
+            let (handler, context, body) = bound.value
+            handler.filtering = false
+            guard case .authenticated = handler.state else { return }
+            let passed = (try? result.get()) ?? []
+            AMIMetrics.eventsFiltered.increment(by: events.count - passed.count)
+            body(handler, context, passed)
+            if handler.waitEventDue {
+                handler.waitEventDue = false
+                handler.finishWaitEvent(context: context)
+            }
+            if !handler.isBlocked { handler.resumeIfUnblocked(context: context) }
+        }
     }
 
     func eventQueueOverflowed(context: ChannelHandlerContext) {
@@ -383,17 +423,24 @@ final class AMISessionHandler: ChannelDuplexHandler {
 
     /// Ends a WaitEvent: its response, the events that were waiting, then `WaitEventComplete`.
     func finishWaitEvent(context: ChannelHandlerContext) {
+        if filtering {
+            waitEventDue = true
+            return
+        }
         guard case .authenticated(var login) = state, let pending = login.waitEvent else { return }
         login.waitEvent = nil
         state = .authenticated(login)
         pending.timer?.cancel()
-        emitOutbound(context: context)
-        send(.success(pending.actionID, message: "Waiting for Event completed."), context: context)
-        for event in login.subscriber.takeQueued() {
-            context.write(wrapOutboundOut(event), promise: nil)
+        withQueuedEvents(context: context) { handler, context, events in
+            handler.emitOutbound(context: context)
+            handler.send(.success(pending.actionID, message: "Waiting for Event completed."), context: context)
+            for event in events {
+                context.write(handler.wrapOutboundOut(event), promise: nil)
+            }
+            var buffer = context.channel.allocator.buffer(capacity: 64)
+            AMIEvent.writeListItem(
+                "WaitEventComplete", fields: pending.actionID.isEmpty ? [] : [("ActionID", pending.actionID)], to: &buffer)
+            context.writeAndFlush(handler.wrapOutboundOut(buffer), promise: nil)
         }
-        var buffer = context.channel.allocator.buffer(capacity: 64)
-        AMIEvent.writeListItem("WaitEventComplete", fields: pending.actionID.isEmpty ? [] : [("ActionID", pending.actionID)], to: &buffer)
-        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
     }
 }

@@ -139,6 +139,30 @@ def test_responses_and_list_items_are_not_filtered(server):
         assert listener.read_message().startswith(b"Response: Success\r\nActionID: p2\r\nPing: Pong"), "no event came first"
 
 
+def test_wait_event_with_a_regex_filter(server):
+    sender = login_conn(server.port, "monitor", SECRETS["monitor"], events="off")
+    try:
+        with login_conn(server.port, "monitor", SECRETS["monitor"], events="on") as listener:
+            assert first(add_filter(listener, "UserEvent: Wa(nted|it)"), "Response") == "Success"
+            # As Asterisk 20's action_waitevent_tcp(): any event ends the wait; the filters decide what is written
+            listener.send(b"Action: WaitEvent\r\nTimeout: 5\r\nActionID: w1\r\n\r\n")
+            assert first(parse(sender.action([("Action", "UserEvent"), ("UserEvent", "Other"), ("ActionID", "o")])), "Response") == "Success"
+            assert parse(listener.read_message()) == [("Response", "Success"), ("ActionID", "w1"),
+                                                      ("Message", "Waiting for Event completed.")]
+            assert parse(listener.read_message()) == [("Event", "WaitEventComplete"), ("ActionID", "w1")]
+            listener.send(b"Action: WaitEvent\r\nTimeout: 5\r\nActionID: w2\r\n\r\n")
+            assert first(parse(sender.action([("Action", "UserEvent"), ("UserEvent", "Wait"), ("ActionID", "w")])), "Response") == "Success"
+            assert first(parse(listener.read_message()), "ActionID") == "w2"
+            assert first(parse(listener.read_message()), "UserEvent") == "Wait"
+            assert parse(listener.read_message()) == [("Event", "WaitEventComplete"), ("ActionID", "w2")]
+            # a timeout with nothing raised
+            listener.send(b"Action: WaitEvent\r\nTimeout: 1\r\nActionID: w3\r\n\r\n")
+            assert first(parse(listener.read_message(timeout=5)), "ActionID") == "w3"
+            assert parse(listener.read_message()) == [("Event", "WaitEventComplete"), ("ActionID", "w3")]
+    finally:
+        sender.close()
+
+
 def test_panoramisk_filter_action(server):
     from panoramisk import Manager
 
