@@ -27,6 +27,7 @@ import pytest
 
 import c2chelp as h
 import calltools as ct
+import refcompare
 from calltools import DOMAIN_A, TENANT_A_UUID, TENANT_B_UUID, Server
 
 ADMIN_PASSWORD = "rest-calls-admin-1"
@@ -285,3 +286,66 @@ def test_openapi_documents_the_call_routes(pbx):
     assert set(post["responses"]) >= {"201", "400", "404", "409", "429"}
     assert set(doc["components"]["schemas"]["ClickToCallInput"]["required"]) == {"from", "to"}
     assert "calls" in doc["components"]["schemas"]["Live"]["properties"]
+
+
+def cdrs_of(port: int, token: str, linkedid: str, timeout: float = 5.0) -> list:
+    """The call's CDRs (GET /api/v1/cdr, written in batches off the loops): once they stop changing."""
+    seen: list = []
+
+    def settled():
+        nonlocal seen
+        status, body = api(port, token, "GET", "/api/v1/cdr?limit=100")
+        assert status == 200, body
+        now = [r for r in body["records"] if r["linkedid"] == linkedid]
+        done = bool(now) and now == seen
+        seen = now
+        return done
+    assert ct.wait_until(settled, timeout, 0.3), "no CDR with linkedid %s" % linkedid
+    return seen
+
+
+def comparable(records: list) -> list:
+    """CDR fields that must be the same for the same call placed twice: no ids, times or name suffixes."""
+    drop = {"id", "start", "answer", "end", "duration", "billsec", "uniqueid", "linkedid"}
+    return sorted(
+        sorted((k, re.sub(r"-[0-9a-f]{8}(;[12])?$", r"-X\1", v) if isinstance(v, str) else v) for k, v in r.items() if k not in drop)
+        for r in records)
+
+
+def test_rest_and_ami_click_to_call_make_the_same_events_and_cdrs(pbx, peers, recorders, tokens, peer_log):
+    """The same click-to-call placed by the KalliopePBX form over AMI and by POST /api/v1/calls: the
+    tenant's read=call stream of the REST call matches the Asterisk 20 reference b1 (apart from the
+    OriginateResponse, whose ActionID only an AMI Originate has; its fields are checked above), and both
+    calls leave the same call detail records."""
+    crm = recorders("crm")
+    ids, streams = [], []
+    for how in ("ami", "rest"):
+        mark = crm.mark()
+        agent = peers.phone("100", ct.uas_scenario(peers.workdir, "answer", ring=1000, end="wait"))
+        trunk = peers.trunk(ct.uas_scenario(peers.workdir, "answer", ring=1000, end="bye", hold=1500))
+        if how == "ami":
+            res = ct.PanoramiskOriginate(pbx.ami_port, "crm", "s3cret", ct.c2c_variables_form("100", NUMBER)).result(20)
+            _, final = h.originate_parts(res)
+            ids.append(final.get("Uniqueid"))
+        else:
+            status, body = api(pbx.http_port, tokens["acme"], "POST", "/api/v1/calls",
+                               {"from": "100", "to": NUMBER, "timeout_ms": 10000})
+            assert status == 201, body
+            ids.append(body["id"])
+        ct.sipp_ok(agent.wait(), "agent phone 100 (%s)" % how)
+        ct.sipp_ok(trunk.wait(), "trunk (%s)" % how)
+        streams.append(h.wait_call_over(crm, mark))
+    rest = streams[1]
+    h.check_call_stream(rest, read_call_only=True)
+    assert next(m for m in rest if m.event == "Newchannel").get("Uniqueid") == ids[1]
+    finals = [m for m in rest if m.event == "OriginateResponse"]
+    assert len(finals) == 1 and finals[0].get("Response") == "Success" and "ActionID" not in finals[0].keys, finals
+    reference = [m for m in refcompare.load_reference("b1_c2c_success") if m.event != "OriginateResponse"]
+    cmp = refcompare.compare(reference, [m for m in rest if m.event != "OriginateResponse"], "100", None)
+    peer_log("REST click-to-call against b1_c2c_success (crm_readcall, OriginateResponse aside)", cmp.summary())
+    h.assert_matches_reference(cmp, "b1_c2c_success")
+
+    ami_cdrs, rest_cdrs = (cdrs_of(pbx.http_port, tokens["acme"], i) for i in ids)
+    peer_log("CDRs", "AMI:\n%s\nREST:\n%s" % (json.dumps(ami_cdrs, indent=1), json.dumps(rest_cdrs, indent=1)))
+    assert comparable(rest_cdrs) == comparable(ami_cdrs)
+    assert {r["disposition"] for r in rest_cdrs} == {"ANSWERED"}, rest_cdrs
