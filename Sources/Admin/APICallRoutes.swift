@@ -60,6 +60,12 @@ enum APICallRoutes {
             let result = await app.live.clickToCall(from: input.from, to: input.to, timeoutMilliseconds: timeout, tenant: tenant)
             switch result {
             case .started(let id):
+                app.logger.notice(
+                    "click-to-call over the API",
+                    metadata: [
+                        "tenant": "\(tenant)", "call": "\(id)", "from": "\(input.from)", "to": "\(input.to)",
+                        "by": "\(context.principal?.user.loginName ?? "")",
+                    ])
                 var response = Reply.json(
                     ClickToCallBody(id: id, tenant: tenant.uuidString.lowercased(), from: input.from, to: input.to, timeout_ms: timeout),
                     status: .created)

@@ -16,10 +16,11 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from conftest import chromium  # this suite's conftest, before tests/calls (which has its own) is on the path
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "calls"))
 import calltools as ct  # noqa: E402  (the calls suite's server, SIPp and AMI helpers)
 from calltools import DOMAIN_A, PASSWORDS, TENANT_A_UUID, TENANT_B_UUID  # noqa: E402
-from conftest import chromium  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("CENTRALINO_ARTIFACTS", REPO / "test-artifacts")) / "web"
