@@ -16,9 +16,11 @@ package protocol CDRSink: Sendable {
 ///   unless it has a party B;
 /// - `DialEnd` sets the disposition from the dial status; any status but ANSWER closes the record;
 ///   an Originate's `DialEnd` (no caller) does the same for the originated channel's record;
-/// - party B hanging up closes the record it is in; party A hanging up closes all of its own;
+/// - either party leaving the dial's bridge, or party B hanging up, closes the record; party A
+///   hanging up closes all of its own;
 /// - an application started after party A's record closed opens a new record (Asterisk's new CDR
-///   on a dialplan location change), so `Dial` then `Hangup()` after an unanswered dial writes two;
+///   on a dialplan location change), so `Dial` then `Hangup()` writes two when the dial failed or
+///   the callee hung up first (Asterisk's test_cdr_single_bridge_continue);
 /// - the answer time is party A's (or the record's start, when party A was already up);
 /// - records are handed over when party A hangs up: unanswered ones too (Asterisk's `unanswered=yes`).
 ///
@@ -90,6 +92,8 @@ package final class CDRRecorder {
             dialBegin(fields, now: now)
         case "DialEnd":
             dialEnd(fields, now: now)
+        case "BridgeLeave":
+            if let id = fields["Uniqueid"] { bridgeLeft(id, now: now) }
         case "Hangup":
             guard let id = fields["Uniqueid"] else { return [] }
             refresh(id, fields, now: now)
@@ -158,6 +162,25 @@ package final class CDRRecorder {
             party.drafts[index].disposition = disposition
             if ends { close(&party.drafts[index], party: party, now: now, cause: nil) }
             parties[target] = party
+        }
+    }
+
+    /// A party leaving the bridge of a dial ends that record, whichever party it is
+    /// (`bridge_state_process_bridge_leave`): what party A runs next opens a new one.
+    private func bridgeLeft(_ id: String, now: Double) {
+        if var party = parties[id] {
+            for index in party.drafts.indices
+            where party.drafts[index].isOpen && party.drafts[index].partyB != nil && party.drafts[index].disposition == .answered {
+                close(&party.drafts[index], party: party, now: now, cause: nil)
+            }
+            parties[id] = party
+        }
+        for caller in partyOf[id] ?? [] {
+            guard var party = parties[caller] else { continue }
+            for index in party.drafts.indices where party.drafts[index].isOpen && party.drafts[index].partyB?.uniqueID == id {
+                close(&party.drafts[index], party: party, now: now, cause: nil)
+            }
+            parties[caller] = party
         }
     }
 

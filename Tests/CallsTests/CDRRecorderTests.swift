@@ -133,7 +133,8 @@ final class CDRRecorderTests: XCTestCase {
     // MARK: - The engine
 
     /// A click-to-call through the engine: `;2` rings the agent (record ;2 → PJSIP/100), `;1`
-    /// dials 101 once the agent answers (record ;1 → PJSIP/101), each ANSWERED with the Account.
+    /// dials 101 once the agent answers (record ;1 → PJSIP/101), each ANSWERED with the Account;
+    /// 101 hangs up first, so ;1's `Hangup()` writes a third record.
     func testAnsweredClickToCallWritesTwoRecords() throws {
         let pbx = EngineHarness()
         let sink = RecordingCDRs()
@@ -170,6 +171,9 @@ final class CDRRecorderTests: XCTestCase {
         XCTAssertEqual(numberLeg.linkedID, agentLeg.linkedID)
         XCTAssertEqual(numberLeg.uniqueID, numberLeg.linkedID, ";1 is the call's first channel")
         XCTAssertFalse(sink.records.contains { $0.channel.hasPrefix("PJSIP/") }, "dialled channels write no record: \(sink.records)")
+        // 101 hung up first: ;1's Dial record ended with the bridge, its Hangup() opened another (as Asterisk).
+        XCTAssertEqual(sink.records.filter { $0.channel.hasSuffix(";1") }.map(\.lastApplication), ["Dial", "Hangup"])
+        XCTAssertEqual(sink.records.filter { $0.channel.hasSuffix(";1") }.map(\.disposition), [.answered, .answered])
         let cdrEvents = pbx.events.events.filter { $0.name == "Cdr" }
         XCTAssertEqual(cdrEvents.count, sink.records.count)
         XCTAssertEqual(cdrEvents.first?.classes, ["cdr"])
