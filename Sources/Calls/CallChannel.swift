@@ -114,6 +114,8 @@ struct PendingOutbound {
     var domain: String
     var toUser: String
     var credentials: (username: String, password: String)?
+    /// Route entries for the INVITE: a registered contact's Path (RFC 3327), top first.
+    var route: [String] = []
     /// A trunk's host and port, resolved off the loop before the INVITE (RFC 3263).
     var trunkHost: (host: String, port: Int, transport: SIPEndpoint.Transport)? = nil
 }

@@ -88,7 +88,7 @@ extension CallEngine {
             channel.pendingOutbound = PendingOutbound(
                 target: binding.contact.uri, destination: endpoint,
                 domain: directory.tenant(uuid: caller.tenant)?.domain ?? "default",
-                toUser: number, credentials: nil)
+                toUser: number, credentials: nil, route: binding.path)
             return channel
         }
     }
@@ -150,7 +150,8 @@ extension CallEngine {
                         tenant: channel.tenant, target: pending.target, destination: destination,
                         caller: caller.snapshot.callerID.number.isEmpty ? caller.snapshot.connectedLine : caller.snapshot.callerID,
                         domain: pending.domain, toUser: pending.toUser,
-                        offer: CallSDP.offer(choice: choice, host: port.host, port: port.port), credentials: pending.credentials))
+                        offer: CallSDP.offer(choice: choice, host: port.host, port: port.port), credentials: pending.credentials,
+                        route: pending.route))
                 channel.attach(leg)
                 channelByLeg[leg.id] = channel
             }

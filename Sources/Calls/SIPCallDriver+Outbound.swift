@@ -19,6 +19,8 @@ extension SIPCallDriver {
         var toUser: String
         var offer: SDPSession
         var credentials: (username: String, password: String)?
+        /// Route entries (a registered contact's Path), top first; the INVITE goes to `destination`.
+        var route: [String] = []
     }
 
     func startOutbound(_ request: OutboundRequest) -> SIPCallLeg {
@@ -30,6 +32,7 @@ extension SIPCallDriver {
         var headers = SIPHeaders()
         headers.add(.via, via(toward: request.destination))
         headers.add(.maxForwards, "70")
+        for hop in request.route { headers.add(.route, hop) }
         let localTag = CallShardMap.token(shard)
         headers.add(.from, "\(localParty);tag=\(localTag)")
         headers.add(.to, remoteParty)
@@ -103,6 +106,8 @@ extension SIPCallDriver {
             }
         case 200..<300:
             if let contact = response.headers.contacts?.first { leg.remoteTarget = contact.uri }
+            // The dialog's route set: the 2xx's Record-Route, reversed (RFC 3261 §12.1.2).
+            if leg.state.isEarly { leg.routeSet = response.headers.values(.recordRoute).reversed().map(String.init) }
             if let cseq = response.headers.cseq { sendAck(leg, cseq: cseq.number) }
             if leg.state == .answered || leg.state == .ended { return }
             if leg.state == .cancelOnProvisional || leg.state == .ending {
@@ -189,6 +194,7 @@ extension SIPCallDriver {
         headers.add(.to, leg.invite.headers[.to] ?? "")
         headers.add(.callID, leg.callID)
         headers.add(.cseq, "\(leg.invite.headers.cseq?.number ?? 1) CANCEL")
+        for route in leg.invite.headers.all(.route) { headers.add(.route, route) }
         let cancel = SIPRequest(method: .cancel, uri: leg.invite.uri, headers: headers)
         leg.state = .ending
         transactions.sendRequest(cancel, to: leg.destination, response: { _ in }, failed: { _ in })

@@ -156,6 +156,7 @@ final class SIPCallDriver {
                 localParty: request.headers[.to] ?? "", remoteParty: Self.withoutTag(request.headers[.from] ?? ""),
                 remoteTarget: request.headers.contacts?.first?.uri ?? from.uri, invite: request)
             leg.remoteTag = from.tag
+            leg.routeSet = request.headers.values(.recordRoute).map(String.init)
             leg.remoteSDP = SDPSession(body: request.body)
             _ = acceptSessionTimer(request, leg: leg, from: source)
             register(leg)
@@ -172,6 +173,8 @@ final class SIPCallDriver {
     func respond(_ leg: SIPCallLeg, _ status: Int, sdp: SDPSession? = nil) {
         guard leg.direction == .inbound, leg.state == .early, status != 100 else { return }
         var response = SIPResponse(replyingTo: leg.invite, statusCode: status, toTag: leg.localTag)
+        // Record-Route copied into dialog-creating responses (RFC 3261 §12.1.1).
+        if status < 300 { for route in leg.invite.headers.all(.recordRoute) { response.headers.add(.recordRoute, route) } }
         response.headers.add(.contact, contact(toward: leg.destination))
         response.headers.add(.server, SIPCore.serverName)
         if status >= 200 { response.headers.add(.allow, SIPCore.allowedMethods) }

@@ -38,6 +38,8 @@ final class SIPCallLeg {
     var localParty: String
     var remoteParty: String
     var remoteTarget: SIPURI
+    /// The dialog's route set (RFC 3261 §12.1): Route entries of every request we send in it, top first.
+    var routeSet: [String] = []
     var localCSeq: UInt32 = 1
     var state = State.early
     /// Inbound: the INVITE received. Outbound: the INVITE sent (for ACK to failures and CANCEL).
@@ -95,6 +97,7 @@ final class SIPCallLeg {
         var headers = SIPHeaders()
         headers.add(.via, via)
         headers.add(.maxForwards, "70")
+        for route in routeSet { headers.add(.route, route) }
         headers.add(.from, "\(localParty);tag=\(localTag)")
         headers.add(.to, remoteTag.map { "\(remoteParty);tag=\($0)" } ?? remoteParty)
         headers.add(.callID, callID)

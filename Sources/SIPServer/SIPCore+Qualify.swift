@@ -49,6 +49,7 @@ extension SIPCore {
 
     /// NAT keep-alives due at `now`: one datagram to the source address of every UDP binding, every
     /// `keepAliveInterval` (TCP/TLS bindings are kept by the phone's own pings, which we answer).
+    /// Bindings registered through a Path are left to the edge proxy, which holds their NAT binding.
     func keepAlives(now: NIODeadline) -> [SIPOutbound] {
         guard let interval = configuration.keepAliveInterval, interval > .zero else { return [] }
         let wallNow = SIPClock.wallSeconds()
@@ -63,7 +64,7 @@ extension SIPCore {
         let destinations: [SIPEndpoint] = stripes.flatMap { stripe in
             stripe.withLockedValue { state in
                 state.aors.values.flatMap { aor in aor.bindings.filter { $0.expiresAt > wallNow } }
-            }.compactMap { Self.endpoint($0) }.filter { $0.transport == .udp }
+            }.filter { $0.path.isEmpty }.compactMap { Self.endpoint($0) }.filter { $0.transport == .udp }
         }
         return Set(destinations.map(\.address)).map {
             SIPOutbound(destination: SIPEndpoint(transport: .udp, address: $0), bytes: Self.keepAliveDatagram)
@@ -162,14 +163,34 @@ extension SIPCore {
         headers.add(.callID, callID)
         headers.add(.cseq, "1 OPTIONS")
         headers.add(.userAgent, Self.serverName)
+        for hop in binding.path { headers.add(.route, hop) }
         return SIPRequest(method: .options, uri: binding.contact.uri, headers: headers)
     }
 
-    /// Where requests to a binding go: the source its REGISTER came from, on the same transport.
+    /// Where requests to a binding go: its first Path hop (RFC 3327, loose routing: the Path is the
+    /// request's Route set, the Request-URI stays the contact) when that hop's host is an IP address,
+    /// else the source its REGISTER came from, on the same transport.
     package static func endpoint(_ binding: RegistrarBinding) -> SIPEndpoint? {
+        if let hop = binding.firstHop, let endpoint = endpoint(hop) { return endpoint }
         guard let colon = binding.source.lastIndex(of: ":"), let port = Int(binding.source[binding.source.index(after: colon)...]) else { return nil }
         let host = binding.source[..<colon].trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         guard let address = try? SocketAddress(ipAddress: host, port: port) else { return nil }
         return SIPEndpoint(transport: SIPEndpoint.Transport(rawValue: binding.transport) ?? .udp, address: address)
+    }
+
+    /// A Path hop's address: an IP-literal host, its port (5060, 5061 for `sips`), its `transport`
+    /// parameter (`udp` when absent, TLS for `sips`); nil for a host name (the REGISTER's source is used instead).
+    static func endpoint(_ hop: SIPURI) -> SIPEndpoint? {
+        let host = hop.host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        let port = hop.port ?? (hop.scheme == "sips" ? 5061 : 5060)
+        guard let address = try? SocketAddress(ipAddress: host, port: port) else { return nil }
+        let transport: SIPEndpoint.Transport
+        switch (hop.scheme, hop.parameters["transport"]?.lowercased()) {
+        case ("sips", _), (_, "tls"): transport = .tls
+        case (_, nil), (_, "udp"): transport = .udp
+        case (_, "tcp"): transport = .tcp
+        default: return nil
+        }
+        return SIPEndpoint(transport: transport, address: address)
     }
 }

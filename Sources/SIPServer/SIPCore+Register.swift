@@ -150,6 +150,12 @@ extension SIPCore {
                     "SIP registration", metadata: ["aor": "\(number)@\(tenant.domain)", "contacts": "\(bindings.count)", "from": "\(source)"])
             }
             var response = reply(request, 200)
+            // RFC 3327 §5.3: the Path as stored, echoed only to a phone that said it supports Path.
+            if !isQuery, Registrar.supportsPath(request), case .success(let path) = Registrar.path(of: request, policy: registrar.policy),
+                !path.isEmpty
+            {
+                response.headers.add(.path, path.joined(separator: ", "))
+            }
             for binding in bindings {
                 response.headers.add(.contact, binding.contactHeaderValue(at: wallClock))
             }
@@ -188,7 +194,7 @@ extension SIPCore {
             let binding = RegistrarBinding(
                 contact: contact, instance: record.instance, callID: record.callID,
                 cseq: UInt32(clamping: record.cseq), expiresAt: UInt64(record.expiresAt),
-                source: record.source, transport: record.transport, userAgent: record.userAgent)
+                source: record.source, transport: record.transport, userAgent: record.userAgent, path: record.path)
             let key = Self.aorKey(record.tenant, record.number)
             stripe(of: record.tenant).withLockedValue { state in
                 state.aors[key, default: AddressOfRecord(tenant: record.tenant, number: record.number, bindings: [])].bindings.append(binding)
@@ -219,7 +225,7 @@ extension SIPCore {
                         tenant: aor.tenant, number: aor.number, bindingKey: binding.key, contact: binding.contact.description,
                         instance: binding.instance, callID: binding.callID, cseq: Int(binding.cseq),
                         expiresAt: Double(binding.expiresAt), source: binding.source, transport: binding.transport,
-                        userAgent: binding.userAgent)
+                        userAgent: binding.userAgent, path: binding.path)
                 }
                 return (aor.tenant, aor.number, records)
             }

@@ -28,10 +28,12 @@ public struct RegistrationRecord: Sendable, Hashable {
     public var source: String
     public var transport: String
     public var userAgent: String?
+    /// The REGISTER's Path entries (RFC 3327), top first; empty when it came without an edge proxy.
+    public var path: [String]
 
     public init(
         tenant: UUID, number: String, bindingKey: String, contact: String, instance: String?, callID: String, cseq: Int,
-        expiresAt: Double, source: String, transport: String, userAgent: String?
+        expiresAt: Double, source: String, transport: String, userAgent: String?, path: [String] = []
     ) {
         self.tenant = tenant
         self.number = number
@@ -44,6 +46,7 @@ public struct RegistrationRecord: Sendable, Hashable {
         self.source = source
         self.transport = transport
         self.userAgent = userAgent
+        self.path = path
     }
 }
 
@@ -102,7 +105,8 @@ extension CentralinoStore {
                 tenant: UUID(uuidString: uuidText) ?? UUID(), number: row["extension"],
                 bindingKey: row["binding_key"], contact: row["contact"], instance: row["instance"],
                 callID: row["call_id"], cseq: row["cseq"], expiresAt: row["expires_at"],
-                source: row["source"], transport: row["transport"], userAgent: row["user_agent"])
+                source: row["source"], transport: row["transport"], userAgent: row["user_agent"],
+                path: (row["path"] as String? ?? "").split(separator: "\n").map(String.init))
         }
     }
 
@@ -117,12 +121,13 @@ extension CentralinoStore {
             for binding in aor.bindings {
                 try db.execute(
                     sql: """
-                        INSERT INTO registration (tenant_id, extension, binding_key, contact, instance, call_id, cseq, expires_at, source, transport, user_agent)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO registration (tenant_id, extension, binding_key, contact, instance, call_id, cseq, expires_at, source, transport, user_agent, path)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         tenantID, aor.number, binding.bindingKey, binding.contact, binding.instance, binding.callID,
                         binding.cseq, binding.expiresAt, binding.source, binding.transport, binding.userAgent,
+                        binding.path.joined(separator: "\n"),
                     ])
             }
         }

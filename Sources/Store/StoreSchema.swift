@@ -148,6 +148,10 @@ enum StoreSchema {
                     CREATE INDEX cdr_start ON cdr(start);
                     """)
         }
+        migrator.registerMigration("v7-registration-path") { db in
+            // RFC 3327: the REGISTER's Path entries, one name-addr per line, top first ('' = none).
+            try db.execute(sql: "ALTER TABLE registration ADD COLUMN path TEXT NOT NULL DEFAULT ''")
+        }
         return migrator
     }
 }

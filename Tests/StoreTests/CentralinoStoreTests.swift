@@ -109,4 +109,25 @@ final class CentralinoStoreTests: XCTestCase {
         XCTAssertEqual(registrationCount, 3)
         try await store.checkReadable()
     }
+
+    func testRegistrationPathIsStoredTopFirst() async throws {
+        let store = try CentralinoStore(dataDirectory: directory)
+        try await store.apply(try document("tenants:\n  - name: a\n    domain: a.test\n"))
+        let tenants = try await store.tenants()
+        let tenant = try XCTUnwrap(tenants.first).uuid
+        let path = ["<sip:203.0.113.1:5070;lr;received=sip:198.51.100.7:4000>", "<sip:203.0.113.2;lr>"]
+        let records = [
+            RegistrationRecord(
+                tenant: tenant, number: "100", bindingKey: "sip:100@10.0.0.1", contact: "sip:100@10.0.0.1", instance: nil, callID: "c1",
+                cseq: 1, expiresAt: 4_000_000_000, source: "203.0.113.1:5070", transport: "udp", userAgent: nil, path: path),
+            RegistrationRecord(
+                tenant: tenant, number: "101", bindingKey: "sip:101@10.0.0.2", contact: "sip:101@10.0.0.2", instance: nil, callID: "c2",
+                cseq: 1, expiresAt: 4_000_000_000, source: "10.0.0.2:5060", transport: "udp", userAgent: nil),
+        ]
+        try await store.replaceRegistrations([
+            (tenant: tenant, number: "100", bindings: [records[0]]), (tenant: tenant, number: "101", bindings: [records[1]]),
+        ])
+        let stored = try await CentralinoStore(dataDirectory: directory).registrations()
+        XCTAssertEqual(stored.sorted { $0.number < $1.number }, records)
+    }
 }

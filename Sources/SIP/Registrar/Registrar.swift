@@ -10,6 +10,10 @@ public struct Registrar: Sendable {
         public var defaultExpires: UInt32 = 3600
         /// Contacts kept per address-of-record; the oldest are dropped beyond it.
         public var maximumContacts = 10
+        /// `Path` entries kept per REGISTER (RFC 3327); more get `400` (one or two edge proxies is the norm).
+        public var maximumPathEntries = 4
+        /// Bytes of all `Path` entries together; more get `400`.
+        public var maximumPathBytes = 1024
 
         public init() {}
     }
@@ -43,6 +47,11 @@ public struct Registrar: Sendable {
         guard let callID = headers.callID, let cseq = headers.cseq?.number else {
             return (.badRequest("Bad Request - missing Call-ID or CSeq"), live)
         }
+        let path: [String]
+        switch Self.path(of: request, policy: policy) {
+        case .failure(let error): return (.badRequest(error.reason), live)
+        case .success(let entries): path = entries
+        }
         let requestExpires = headers.expires
         if headers.isContactWildcard {
             guard requestExpires == 0, headers.count(of: .contact) == 1 else {
@@ -68,7 +77,7 @@ public struct Registrar: Sendable {
             let candidate = RegistrarBinding(
                 contact: stripped, instance: contact.instanceID, callID: callID, cseq: cseq,
                 expiresAt: now + UInt64(expires), source: source, transport: transport,
-                userAgent: headers[.userAgent])
+                userAgent: headers[.userAgent], path: path)
             if let index = bindings.firstIndex(where: { $0.key == candidate.key }) {
                 let existing = bindings[index]
                 if existing.callID == callID, existing.cseq > cseq { return (.outOfOrder, live) }
@@ -83,4 +92,40 @@ public struct Registrar: Sendable {
         }
         return (.ok(bindings: bindings), bindings)
     }
+
+    /// The request's `Path` entries (RFC 3327 §5.3), top first, normalised to name-addr form; a
+    /// malformed entry, one that is not a SIP URI, or more than the policy's count or bytes is refused.
+    /// Stored whether or not the phone sent `Supported: path` (RFC 3327 leaves refusing with 420 to
+    /// registrars that require Path; this one only uses it).
+    public static func path(of request: SIPRequest, policy: Policy) -> Result<[String], PathError> {
+        let values = request.headers.values(.path)
+        guard !values.isEmpty else { return .success([]) }
+        guard values.count <= policy.maximumPathEntries else {
+            return .failure(PathError("Bad Request - more than \(policy.maximumPathEntries) Path entries"))
+        }
+        guard values.reduce(0, { $0 + $1.utf8.count }) <= policy.maximumPathBytes else {
+            return .failure(PathError("Bad Request - Path longer than \(policy.maximumPathBytes) bytes"))
+        }
+        guard let addresses = SIPHeaders.addresses(values), addresses.allSatisfy({ $0.uri.isSIP }) else {
+            return .failure(PathError("Bad Request - malformed Path"))
+        }
+        return .success(addresses.map { "<\($0.uri)>" })
+    }
+
+    /// Why a `Path` was refused: the 400's reason phrase.
+    public struct PathError: Error, Equatable {
+        public let reason: String
+        public init(_ reason: String) { self.reason = reason }
+    }
+
+    /// Whether the request says the phone supports Path (`Supported: path`): only then does the
+    /// 200 echo the stored Path (RFC 3327 §5.3).
+    public static func supportsPath(_ request: SIPRequest) -> Bool {
+        request.headers.values(.supported).contains { $0.lowercased() == "path" }
+    }
+}
+
+extension SIPHeaderName {
+    /// RFC 3327's `Path`.
+    public static let path = SIPHeaderName("Path")
 }

@@ -13,10 +13,13 @@ public struct RegistrarBinding: Sendable, Hashable {
     /// `udp` or `tcp`.
     public var transport: String
     public var userAgent: String?
+    /// The REGISTER's `Path` entries (RFC 3327), top first, each a name-addr (`<sip:edge;lr>`):
+    /// requests to this contact carry them as their Route set and go to the first hop.
+    public var path: [String]
 
     public init(
         contact: SIPNameAddress, instance: String?, callID: String, cseq: UInt32, expiresAt: UInt64,
-        source: String, transport: String, userAgent: String?
+        source: String, transport: String, userAgent: String?, path: [String] = []
     ) {
         self.contact = contact
         self.instance = instance
@@ -26,6 +29,7 @@ public struct RegistrarBinding: Sendable, Hashable {
         self.source = source
         self.transport = transport
         self.userAgent = userAgent
+        self.path = path
     }
 
     /// What identifies this binding within its address-of-record: the instance, else the contact URI.
@@ -49,4 +53,7 @@ public struct RegistrarBinding: Sendable, Hashable {
         }
         return value
     }
+
+    /// The first Path hop's URI (where requests to this contact are sent), nil without a Path.
+    public var firstHop: SIPURI? { path.first.flatMap { SIPNameAddress($0)?.uri } }
 }
