@@ -237,3 +237,42 @@ def test_internal_call_record_and_csv(pbx, peers, recorders, tokens):
                          ("from=2026-12-08&to=2026-12-01", "to"), ("format=xml", "format")):
         status, err = api(port, tokens["acme"], "GET", "/api/v1/cdr?" + query)
         assert status == 422 and err["error"]["field"] == field, (query, status, err)
+
+
+def test_full_queue_drops_and_counts(tmp_path):
+    """`--cdr-queue-limit 1`: the caller's two records (its Dial, then Hangup() after the callee hung
+    up) come at once; one is queued and written, the other dropped, counted and logged; the call itself
+    is not affected."""
+    srv = Server(tmp_path / "small", name="cdrqueue", extra_args=["--cdr-queue-limit", "1"])
+    try:
+        port = ct.free_ports(1)[0]
+        users = tmp_path / "users.csv"
+        users.write_text("SEQUENTIAL\n101;[authentication username=101 password=%s];%s\n" % (ct.PASSWORDS[(DOMAIN_A, "101")], DOMAIN_A))
+        reg = ct.Sipp(str(SCENARIOS / "register.xml"), tmp_path, local_port=port, remote="127.0.0.1:%d" % srv.sip_port,
+                      calls=1, inf=users, timeout=15, tag="register").wait()
+        assert reg.returncode == 0, reg.report()
+        mon = ct.AMIRecorder(srv.ami_port, "monitor", ct.AMI_USERS["monitor"][0])
+        try:
+            callee = ct.Sipp(ct.uas_scenario(tmp_path, "answer", ring=200, end="bye", hold=1000), tmp_path,
+                             local_port=port, calls=1, timeout=20, tag="phone101")
+            caller = ct.Sipp(str(SCENARIOS / "uac_call_wait_bye.xml"), tmp_path, local_port=ct.free_ports(1)[0],
+                             remote="127.0.0.1:%d" % srv.sip_port, calls=1, timeout=20, service="101",
+                             auth=("100", ct.PASSWORDS[(DOMAIN_A, "100")]), keys={"caller": "100", "domain": DOMAIN_A},
+                             tag="caller100")
+            ct.sipp_ok(callee.wait(20), "callee 101 (hangs up after 1 s)")
+            ct.sipp_ok(caller.wait(20), "caller 100 (waits for the BYE)")
+            events = wait_cdrs(mon, 0, 2)
+            assert [m.get("LastApplication") for m in events] == ["Dial", "Hangup"], [dict(m.pairs) for m in events]
+        finally:
+            mon.close()
+
+        def metric(name):
+            with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % srv.http_port, timeout=10) as r:
+                line = [l for l in r.read().decode().splitlines() if l.startswith(name + " ") or l.startswith(name + "{")]
+            return int(float(line[0].split()[-1])) if line else None
+        assert ct.wait_until(lambda: metric("centralino_cdr_written_total") == 1, 5), metric("centralino_cdr_written_total")
+        assert metric('centralino_cdr_dropped_total{reason="queue_full"}') == 1
+        assert "call detail records dropped: the writer's queue is full (--cdr-queue-limit)" in srv.log_text()
+        ct.AMIRecorder(srv.ami_port, "monitor", ct.AMI_USERS["monitor"][0]).close()   # still serving
+    finally:
+        srv.stop()
