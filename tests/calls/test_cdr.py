@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import time
 from pathlib import Path
 import urllib.request
@@ -274,5 +275,38 @@ def test_full_queue_drops_and_counts(tmp_path):
         assert metric('centralino_cdr_dropped_total{reason="queue_full"}') == 1
         assert "call detail records dropped: the writer's queue is full (--cdr-queue-limit)" in srv.log_text()
         ct.AMIRecorder(srv.ami_port, "monitor", ct.AMI_USERS["monitor"][0]).close()   # still serving
+    finally:
+        srv.stop()
+
+
+def test_retention_deletes_old_records_at_start(tmp_path):
+    """`--cdr-retention-days 30`: at start (then hourly) records that started more than 30 days ago are
+    deleted, newer ones kept; counted in centralino_cdr_retention_deleted_total."""
+    srv = Server(tmp_path / "retention", name="cdrretention", extra_args=["--cdr-retention-days", "30"])
+    try:
+        srv.stop()
+        db = sqlite3.connect(str(srv.data_dir / "centralino.sqlite"))
+        try:
+            tenant_id = db.execute("SELECT id FROM tenant WHERE uuid = ?", (TENANT_A_UUID,)).fetchone()[0]
+            now = time.time()
+            for uniqueid, age_days in (("old.1", 40), ("recent.1", 10)):
+                start = now - age_days * 86400
+                db.execute(
+                    "INSERT INTO cdr (tenant_id, start, answer, end, duration, billsec, src, dst, dcontext, clid, channel,"
+                    " dstchannel, lastapp, lastdata, disposition, accountcode, uniqueid, linkedid, userfield)"
+                    " VALUES (?, ?, NULL, ?, 5, 0, '100', '101', 'internal', '100', 'PJSIP/100-1', 'PJSIP/101-2', 'Dial',"
+                    " 'PJSIP/101', 'NO ANSWER', '', ?, ?, '')", (tenant_id, start, start + 5, uniqueid, uniqueid))
+            db.commit()
+        finally:
+            db.close()
+        srv.start()
+
+        def remaining():
+            with sqlite3.connect(str(srv.data_dir / "centralino.sqlite")) as check:
+                return sorted(r[0] for r in check.execute("SELECT uniqueid FROM cdr"))
+        assert ct.wait_until(lambda: remaining() == ["recent.1"], 5), remaining()
+        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % srv.http_port, timeout=10) as r:
+            assert "centralino_cdr_retention_deleted_total 1" in r.read().decode()
+        assert "call detail records past retention deleted" in srv.log_text()
     finally:
         srv.stop()
