@@ -1,0 +1,112 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import PBX
+import Store
+import Testing
+
+@testable import Admin
+
+/// The call history in process, over records put in the store: `GET /api/v1/cdr` scoped to the
+/// token's tenant (the system token sees every tenant or the one named), its filters and their
+/// refusals, the Call history page of a tenant administrator (paging, 403 for another tenant), the
+/// CSV export and its quoting.
+@Suite struct CDRRoutesTests {
+    static func record(_ tenant: UUID, start: Double, dst: String, _ disposition: CallDetailRecord.Disposition) -> CallDetailRecord {
+        CallDetailRecord(
+            tenant: tenant, start: start, answer: disposition == .answered ? start + 1 : nil, end: start + 30, source: "100",
+            destination: dst, destinationContext: "internal", callerID: "\"Ann\" <100>", channel: "PJSIP/100-00000001",
+            destinationChannel: "PJSIP/\(dst)-00000002", lastApplication: "Dial", lastData: "PJSIP/\(dst),30", disposition: disposition,
+            accountCode: "acct", uniqueID: "\(Int(start)).1", linkedID: "\(Int(start)).1")
+    }
+
+    /// 60 acme records (1 s apart from 2026-12-07 00:00 UTC; every third BUSY, the rest ANSWERED) and one of beta.
+    static func fill(_ harness: AdminTestHarness) async throws {
+        let day = 1_796_601_600.0  // 2026-12-07T00:00:00Z
+        var records: [CallDetailRecord] = []
+        for index in 0..<60 {
+            let dst = index == 59 ? "=cmd" : "10\(index % 2)"
+            let disposition: CallDetailRecord.Disposition = index % 3 == 0 ? .busy : .answered
+            records.append(record(harness.acme.tenant.uuid, start: day + Double(index), dst: dst, disposition))
+        }
+        records.append(record(harness.beta.tenant.uuid, start: day + 100, dst: "777", .answered))
+        #expect(try await harness.store.insertCDRs(records) == 61)
+    }
+
+    @Test func apiScopesFiltersAndRefuses() async throws {
+        let harness = try await AdminTestHarness()
+        try await Self.fill(harness)
+        try await harness.application().test(.router) { client in
+            let mine = try await APITests.call(client, .get, "/api/v1/cdr?limit=1000", token: harness.aliceToken)
+            #expect(mine.status == .ok)
+            let body = try #require(mine.body as? [String: Any])
+            let records = try #require(body["records"] as? [[String: Any]])
+            #expect(body["total"] as? Int == 60 && records.count == 60)
+            #expect(records.allSatisfy { $0["tenant"] as? String == harness.acme.tenant.uuid.uuidString.lowercased() })
+            #expect(records.first?["dst"] as? String == "=cmd", "newest first")
+            #expect(records.first?["billsec"] as? Int == 29 && records.first?["duration"] as? Int == 30)
+            #expect(records.last?["answer"] is NSNull, "the oldest is BUSY: never answered")
+            let busy = try await APITests.call(client, .get, "/api/v1/cdr?disposition=busy&number=101&limit=5", token: harness.aliceToken)
+            let busyBody = try #require(busy.body as? [String: Any])
+            #expect(busyBody["total"] as? Int == 10, "indices 3, 9, … 57: BUSY and odd")
+            #expect((busyBody["records"] as? [[String: Any]])?.count == 5)
+            let window = try await APITests.call(
+                client, .get, "/api/v1/cdr?from=2026-12-07T00:00:10Z&to=1796601620", token: harness.aliceToken)
+            #expect((window.body as? [String: Any])?["total"] as? Int == 10)
+            let beta = "?tenant=\(harness.beta.tenant.uuid.uuidString.lowercased())"
+            #expect(try await APITests.call(client, .get, "/api/v1/cdr\(beta)", token: harness.aliceToken).status == .forbidden)
+            let all = try await APITests.call(client, .get, "/api/v1/cdr", token: harness.systemToken)
+            #expect((all.body as? [String: Any])?["total"] as? Int == 61, "the system administrator: every tenant")
+            let named = try await APITests.call(client, .get, "/api/v1/cdr\(beta)", token: harness.systemToken)
+            #expect((named.body as? [String: Any])?["total"] as? Int == 1)
+            #expect(try await APITests.call(client, .get, "/api/v1/cdr?tenant=\(UUID().uuidString)", token: harness.systemToken).status == .notFound)
+            for (query, field) in [
+                ("from=x", "from"), ("to=2026-13-01", "to"), ("disposition=CONGESTION", "disposition"), ("limit=1001", "limit"),
+                ("offset=-1", "offset"), ("number=\(String(repeating: "1", count: 65))", "number"), ("number=1%0A2", "number"),
+                ("from=2026-12-08&to=2026-12-07", "to"), ("format=xml", "format"),
+            ] {
+                let reply = try await APITests.call(client, .get, "/api/v1/cdr?\(query)", token: harness.aliceToken)
+                #expect(reply.status == .unprocessableContent, "\(query)")
+                #expect(((reply.body as? [String: Any])?["error"] as? [String: Any])?["field"] as? String == field, "\(query)")
+            }
+            #expect(try await APITests.call(client, .get, "/api/v1/cdr", token: nil).status == .unauthorized)
+        }
+    }
+
+    @Test func panelPageAndCSV() async throws {
+        let harness = try await AdminTestHarness()
+        try await Self.fill(harness)
+        try await harness.application().test(.router) { client in
+            let session = PanelSession(client)
+            try await session.login("alice@acme.test", AdminTestHarness.alicePassword)
+            let first = try await session.get("\(harness.acmePath)/calls")
+            #expect(first.status == .ok)
+            #expect(first.body.contains("Calls 1–50 of 60"))
+            #expect(first.body.contains("rel=\"next\"") && !first.body.contains("rel=\"prev\""))
+            #expect(first.body.contains("aria-current=\"page\">Call history</a>"))
+            #expect(first.body.contains("=cmd") && !first.body.contains(">777<"))
+            let second = try await session.get("\(harness.acmePath)/calls?page=2")
+            #expect(second.body.contains("Calls 51–60 of 60") && second.body.contains("rel=\"prev\"") && !second.body.contains("rel=\"next\""))
+            let filtered = try await session.get("\(harness.acmePath)/calls?disposition=BUSY&from=2026-12-07&to=2026-12-07&number=101")
+            #expect(filtered.body.contains("Calls 1–10 of 10"))
+            #expect(filtered.body.contains("calls.csv?from=2026-12-07&amp;to=2026-12-07&amp;number=101&amp;disposition=BUSY"))
+            let refused = try await session.get("\(harness.acmePath)/calls?from=tomorrow")
+            #expect(refused.status == .unprocessableContent && refused.body.contains("field-error"))
+            #expect(try await session.get("\(harness.betaPath)/calls").status == .forbidden)
+            #expect(try await session.get("\(harness.betaPath)/calls.csv").status == .forbidden)
+
+            let csv = try await session.get("\(harness.acmePath)/calls.csv?disposition=ANSWERED")
+            #expect(csv.status == .ok && csv.headers[.contentType] == "text/csv; charset=utf-8")
+            #expect(csv.headers[.contentDisposition] == "attachment; filename=\"calls-acme.csv\"")
+            let lines = csv.body.split(separator: "\r\n").map(String.init)
+            #expect(lines.count == 41, "a header and the 40 ANSWERED records")
+            #expect(lines[0] == CDRCSV.line(CDRCSV.header).trimmingCharacters(in: .newlines))
+            #expect(lines[1].hasPrefix(#""acct","100","'=cmd","internal","""Ann"" <100>","PJSIP/100-00000001","#))
+            #expect(lines[1].contains(#""2026-12-07 00:00:59","2026-12-07 00:01:00","2026-12-07 00:01:29","30","29","ANSWERED""#))
+        }
+        #expect(CDRCSV.neutralized("+39 02 1234") == "+39 02 1234")
+        #expect(CDRCSV.neutralized("-1") == "-1")
+        #expect(CDRCSV.neutralized("+cmd|x") == "'+cmd|x")
+        #expect(CDRCSV.neutralized("@SUM(1)") == "'@SUM(1)")
+    }
+}
