@@ -63,7 +63,8 @@ public struct AMIEventFilter: Sendable {
 
     /// How the pattern is compared with the text (or the header's value).
     public enum Method: Sendable {
-        case regex(LinearRegex)
+        /// `prefix`: literal bytes every match starts with (`requiredPrefix`); empty when unknown.
+        case regex(LinearRegex, prefix: [UInt8])
         case exact([UInt8])
         case startsWith([UInt8])
         case endsWith([UInt8])
@@ -172,7 +173,7 @@ public struct AMIEventFilter: Sendable {
         self.header = header
         let bytes = Array(pattern.utf8)
         switch chosen {
-        case "regex": self.method = .regex(try Self.compile(String(pattern), limits: limits))
+        case "regex": self.method = try Self.compile(String(pattern), limits: limits)
         case "exact": self.method = .exact(bytes)
         case "starts_with": self.method = .startsWith(bytes)
         case "ends_with": self.method = .endsWith(bytes)
@@ -190,18 +191,45 @@ public struct AMIEventFilter: Sendable {
             // `^` with nothing after it matches every text, as the prefix test of an empty string does.
             return .startsWith(Array(bytes.dropFirst()))
         }
-        return .regex(try compile(pattern, limits: limits))
+        return try compile(pattern, limits: limits)
     }
 
-    private static func compile(_ pattern: String, limits: Limits) throws(Failure) -> LinearRegex {
+    private static func compile(_ pattern: String, limits: Limits) throws(Failure) -> Method {
         do {
-            return try LinearRegex(
+            let regex = try LinearRegex(
                 pattern,
                 limits: LinearRegex.Limits(
                     maximumPatternLength: limits.maximumPatternLength, maximumSubjectLength: limits.maximumEventLength))
+            return .regex(regex, prefix: requiredPrefix(Array(pattern.utf8)))
         } catch {
             throw .compile(error.reason)
         }
+    }
+
+    /// The literal bytes every match of `pattern` starts with: its leading run of ordinary characters
+    /// (less the last one when a `*`, `?` or `{` follows it), provided the pattern has no `^` and no `|`
+    /// outside parentheses (with a bracket expression anywhere, no `|` at all). Empty when unsure.
+    static func requiredPrefix(_ pattern: [UInt8]) -> [UInt8] {
+        let special = Set("\\.[]()*+?{}|^$".utf8)
+        var run = pattern.prefix { !special.contains($0) }
+        if run.count < pattern.count, "*?{".utf8.contains(pattern[run.count]) { run = run.dropLast() }
+        guard !run.isEmpty, !pattern.contains(UInt8(ascii: "^")) else { return [] }
+        if pattern.contains(UInt8(ascii: "|")) {
+            guard !pattern.contains(UInt8(ascii: "[")) else { return [] }
+            var depth = 0
+            var index = 0
+            while index < pattern.count {
+                switch pattern[index] {
+                case UInt8(ascii: "\\"): index += 1
+                case UInt8(ascii: "("): depth += 1
+                case UInt8(ascii: ")"): depth -= 1
+                case UInt8(ascii: "|") where depth <= 0: return []
+                default: break
+                }
+                index += 1
+            }
+        }
+        return Array(run)
     }
 
     // MARK: - Matching
@@ -245,7 +273,17 @@ public struct AMIEventFilter: Sendable {
 
     private static func apply(_ method: Method, to subject: UnsafeBufferPointer<UInt8>) -> Bool {
         switch method {
-        case .regex(let regex): return regex.matches(bytes: subject)
+        case .regex(let regex, let prefix):
+            guard !prefix.isEmpty else { return regex.matches(bytes: subject) }
+            // A match starts where the prefix does: the regex runs anchored at each occurrence and stops
+            // within a few bytes where it fails, instead of stepping through the whole event.
+            guard subject.count <= regex.limits.maximumSubjectLength else { return false }
+            var from = 0
+            while let at = firstOccurrence(of: prefix, in: subject, from: from) {
+                if regex.matchesAtStart(bytes: UnsafeBufferPointer(rebasing: subject[at...])) { return true }
+                from = at + 1
+            }
+            return false
         case .exact(let bytes): return subject.count == bytes.count && equal(subject, at: 0, bytes)
         case .startsWith(let bytes): return subject.count >= bytes.count && equal(subject, at: 0, bytes)
         case .endsWith(let bytes): return subject.count >= bytes.count && equal(subject, at: subject.count - bytes.count, bytes)
@@ -262,19 +300,24 @@ public struct AMIEventFilter: Sendable {
         }
     }
 
-    /// Whether `needle` occurs in `text`: `memchr` for its first byte, then a compare.
+    /// Whether `needle` occurs in `text`.
     static func contains(_ text: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
-        guard let first = needle.first else { return true }
-        guard let base = text.baseAddress, text.count >= needle.count else { return false }
+        needle.isEmpty || firstOccurrence(of: needle, in: text, from: 0) != nil
+    }
+
+    /// Where `needle` (not empty) first occurs in `text` at or after `from`: `memchr` for its first byte,
+    /// then a compare.
+    static func firstOccurrence(of needle: [UInt8], in text: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
+        guard let first = needle.first, let base = text.baseAddress, text.count >= needle.count else { return nil }
         let last = text.count - needle.count
-        var offset = 0
+        var offset = from
         while offset <= last {
-            guard let hit = memchr(base + offset, Int32(first), last - offset + 1) else { return false }
+            guard let hit = memchr(base + offset, Int32(first), last - offset + 1) else { return nil }
             let position = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-            if equal(text, at: position, needle) { return true }
+            if equal(text, at: position, needle) { return position }
             offset = position + 1
         }
-        return false
+        return nil
     }
 }
 

@@ -142,6 +142,42 @@ final class AMIEventFilterTests: XCTestCase {
         XCTAssertTrue(try AMIEventFilter(configured: "Event: (Newchannel|Hangup)").usesRegex)
     }
 
+    /// A regex with a literal prefix runs anchored where the prefix occurs: the same answers as the
+    /// unanchored search over the whole text.
+    func testRegexPrefixAgreesWithTheWholeSearch() throws {
+        XCTAssertEqual(AMIEventFilter.requiredPrefix(Array("Event: (Hangup|OriginateResponse)".utf8)), Array("Event: ".utf8))
+        XCTAssertEqual(AMIEventFilter.requiredPrefix(Array("Channel: PJSIP/10[0-9]".utf8)), Array("Channel: PJSIP/10".utf8))
+        XCTAssertEqual(AMIEventFilter.requiredPrefix(Array("abc*d".utf8)), Array("ab".utf8), "the * applies to c")
+        XCTAssertEqual(AMIEventFilter.requiredPrefix(Array("abc+d".utf8)), Array("abc".utf8))
+        XCTAssertEqual(AMIEventFilter.requiredPrefix(Array("a?b".utf8)), [])
+        XCTAssertEqual(AMIEventFilter.requiredPrefix(Array("Event: Hangup|Newchannel".utf8)), [], "a top-level alternative")
+        XCTAssertEqual(AMIEventFilter.requiredPrefix(Array("Event: [|]x|y".utf8)), [], "a bracket and a bar: unsure")
+        XCTAssertEqual(AMIEventFilter.requiredPrefix(Array("Event: \\(x|y".utf8)), [], "an escaped parenthesis")
+        XCTAssertEqual(AMIEventFilter.requiredPrefix(Array("Event: x$|^y".utf8)), [])
+        XCTAssertEqual(AMIEventFilter.requiredPrefix(Array("(Event): x".utf8)), [])
+        let texts = [
+            "Event: Hangup\r\nPrivilege: call,all\r\nChannel: PJSIP/100-00000001\r\n\r\n",
+            "Event: HangupRequest\r\nPrivilege: call,all\r\nChannel: PJSIP/109-00000001\r\n\r\n",
+            "Event: OriginateResponse\r\nPrivilege: call,all\r\nResponse: Success\r\n\r\n",
+            "Event: Newchannel\r\nPrivilege: call,all\r\nChannel: Local/100@c2c-00000001;1\r\nX: Event: Hangup\r\n\r\n",
+            "Event: Newchannel\r\nChannel: PJSIP/10",
+            "Event: ",
+            "",
+        ]
+        let patterns = [
+            "Event: (Hangup|OriginateResponse)", "Event: Hangup\r", "Channel: PJSIP/10[0-9]", "Channel: PJSIP/10[0-9]-", "Event: H.*Request",
+            "Event: Hangup$", "1\r\n\r\n$", "Event: (Newchannel|Hangup)\r\nPrivilege: call", "Chan+el", "Success\r\n\r\n$", "e*nt",
+        ]
+        for pattern in patterns {
+            let filter = try AMIEventFilter(configured: pattern)
+            let regex = try LinearRegex(pattern, limits: LinearRegex.Limits(maximumSubjectLength: 1 << 14))
+            for text in texts {
+                var subject = text
+                subject.withUTF8 { bytes in XCTAssertEqual(filter.matches(bytes), regex.matches(bytes: bytes), "\(pattern) on \(text)") }
+            }
+        }
+    }
+
     func testLimits() {
         let limits = AMIEventFilter.Limits(maximumFilters: 2, maximumPatternLength: 8, maximumEventLength: 32)
         XCTAssertThrowsError(try AMIEventFilter(configured: "Event: Newchannel", limits: limits)) { error in

@@ -92,6 +92,13 @@ public struct LinearRegex: Sendable {
         return program.search(bytes)
     }
 
+    /// Whether a match starts at the first byte of `bytes` (stops as soon as no thread is left, so a
+    /// pattern that fails early costs a few steps).
+    public func matchesAtStart(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard bytes.count <= limits.maximumSubjectLength else { return false }
+        return program.firstMatch(bytes, anchored: true) != nil
+    }
+
     /// The first match in `subject`: the leftmost one, and among those the one a backtracking matcher
     /// would find first (leftmost-first, as ICU/PCRE; the dialplan's `:` and `=~` report it). With
     /// `anchoredAtStart` only a match at offset 0 counts. Nil when none, or when the subject is
