@@ -30,6 +30,9 @@ fi
 log "real SIP peers (SIPp, baresip, sipsak, sipvicious, pjsua2)"
 tests/sip/install-peers.sh .venv
 
+log "SIP edge for the cluster tests (kamailio, kamailio-postgres-modules, postgresql)"
+tests/cluster/install.sh
+
 log "browser for the admin panel tests (chromium, chromium-driver, selenium)"
 tests/web/install.sh .venv
 
@@ -54,6 +57,9 @@ log "SIP interop tests against the real binary"
 
 log "calls and click-to-call against the real binary (SIPp phones and trunks, RTP, AMI)"
 .venv/bin/python -m pytest -q tests/calls
+
+log "cluster: the Kamailio SIP edge in front of a node (private PostgreSQL, SIPp phones)"
+.venv/bin/python -m pytest -q tests/cluster
 
 log "admin panel in a real browser"
 .venv/bin/python -m pytest -q tests/web

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import PBX
@@ -83,7 +84,10 @@ extension SIPCore {
         }
         let valid = Digest.isValid(credentials, ha1: ha1, method: request.method)
         guard let stored, valid, credentials.username == user else { return .failed }
-        guard Digest.uri(credentials.uri, matches: request.uri) || namesThisServer(credentials.uri, toward: source) else {
+        guard
+            Digest.uri(credentials.uri, matches: request.uri) || namesThisServer(credentials.uri, toward: source)
+                || namesProxy(credentials.uri, of: request, source: source)
+        else {
             logger.warning(
                 "SIP digest signed for another Request-URI refused (replay?)",
                 metadata: ["uri": "\(credentials.uri)", "request-uri": "\(request.uri)", "user": "\(user)@\(tenant.domain)"])
@@ -110,6 +114,17 @@ extension SIPCore {
         let host = String(local[..<(local.lastIndex(of: ":") ?? local.endIndex)]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         let port = Int(local[(local.lastIndex(of: ":").map { local.index(after: $0) } ?? local.endIndex)...])
         return signed.host.lowercased() == host.lowercased() && (signed.port == nil || signed.port == port)
+    }
+
+    /// The same for a phone behind a proxy (the SIP edge, docs/cluster.md): SIPp signs the address it
+    /// sends to, which is then the proxy's, the request's source. Only for proxied requests (a Via
+    /// below the proxy's own); single-use and bound to the source address as above.
+    private func namesProxy(_ digestURI: String, of request: SIPRequest, source: SIPEndpoint) -> Bool {
+        guard request.headers.count(of: .via) > 1 || request.headers.values(.via).count > 1,
+            let signed = SIPURI(digestURI), signed.isSIP, signed.user == nil,
+            let address = try? SocketAddress(ipAddress: signed.host, port: signed.port ?? 5060)
+        else { return false }
+        return address == source.address
     }
 
     /// Compared against when the user does not exist, so that path costs the same.
@@ -146,8 +161,11 @@ extension SIPCore {
                 connections.hold(source.hostPort, until: latest)
             }
             if changed {
-                logger.info(
-                    "SIP registration", metadata: ["aor": "\(number)@\(tenant.domain)", "contacts": "\(bindings.count)", "from": "\(source)"])
+                var metadata: Logger.Metadata = ["aor": "\(number)@\(tenant.domain)", "contacts": "\(bindings.count)", "from": "\(source)"]
+                if case .success(let path) = Registrar.path(of: request, policy: registrar.policy), !path.isEmpty {
+                    metadata["path"] = "\(path.joined(separator: ", "))"
+                }
+                logger.info("SIP registration", metadata: metadata)
             }
             var response = reply(request, 200)
             // RFC 3327 §5.3: the Path as stored, echoed only to a phone that said it supports Path.
