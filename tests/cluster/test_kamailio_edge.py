@@ -147,3 +147,41 @@ def test_unknown_domain_gets_404_and_nodes_need_a_route(edge):
         assert first.status == 404, first.text()
         first, _ = phone.register("100", "x", "bad'domain.test", contacts=["<sip:100@127.0.0.1:9>"], expires=600)
         assert first.status in (400, 404), first.text()
+
+
+def test_edge_keeps_the_nat_binding_and_probes_the_nodes(edge, tmp_path):
+    """A second edge with a 10 s keep-alive (nat_traversal's minimum): a phone registered through it gets OPTIONS from the edge
+    (nat_traversal); a tenant homed on a node that does not answer gets 503 once probing marked it."""
+    db = edge.db
+    # node2: a socket that never answers (a hung node).
+    hung = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    hung.bind(("127.0.0.1", 0))
+    db.psql("INSERT INTO cluster_node (node_id, sip_uri, dispatcher_set) VALUES ('node2', 'sip:127.0.0.1:%d', 2)"
+            % hung.getsockname()[1])
+    db.psql("INSERT INTO cluster_tenant (tenant_uuid, domain, home_node) VALUES ('%s', '%s', 'node2')"
+            % (ct.TENANT_C_UUID, ct.DOMAIN_C))
+    from conftest import Kamailio
+    second = Kamailio(tmp_path, db.url, natping_interval=10)
+    started = time.monotonic()
+    try:
+        with sipwire.SipClient(second.port) as phone:
+            _, final = phone.register("101", PASSWORDS[(DOMAIN_B, "101")], DOMAIN_B,
+                                      contacts=["<sip:101@127.0.0.1:%d>" % phone.local[1]], expires=600)
+            assert final.status == 200, final.text()
+            got = phone.recv_message(13)
+            while got is not None and got.is_response:
+                got = phone.recv_message(13)
+            assert got is not None and got.method == "OPTIONS", "no keep-alive from the edge within 13 s"
+            assert got.start.startswith("OPTIONS sip:"), got.start
+            phone.register("101", PASSWORDS[(DOMAIN_B, "101")], DOMAIN_B,
+                           contacts=["<sip:101@127.0.0.1:%d>" % phone.local[1]], expires=0)
+        # node2 never answers the probes (sent every second, each failing after tm's 5 s): after a
+        # few misses its set has no active node, and the edge answers 503 at once.
+        time.sleep(max(0.0, 12 - (time.monotonic() - started)))
+        with sipwire.SipClient(second.port) as phone:
+            first, _ = phone.register("100", "x", ct.DOMAIN_C, contacts=["<sip:100@127.0.0.1:9>"], expires=600)
+            assert first.status == 503, first.text()
+    finally:
+        second.stop()
+        hung.close()
+        db.psql("DELETE FROM cluster_tenant WHERE home_node = 'node2'; DELETE FROM cluster_node WHERE node_id = 'node2'")
