@@ -18,11 +18,10 @@ enum CDRCSV {
     ]
 
     static func row(_ record: CallDetailRecord) -> [String] {
-        let utc = TimeZone(identifier: "UTC")!
         return [
             record.accountCode, record.source, record.destination, record.destinationContext, record.callerID, record.channel,
-            record.destinationChannel, record.lastApplication, record.lastData, CallDetailRecord.format(record.start, utc),
-            record.answer.map { CallDetailRecord.format($0, utc) } ?? "", CallDetailRecord.format(record.end, utc),
+            record.destinationChannel, record.lastApplication, record.lastData, CallDetailRecord.format(record.start, utc: true),
+            record.answer.map { CallDetailRecord.format($0, utc: true) } ?? "", CallDetailRecord.format(record.end, utc: true),
             String(record.duration), String(record.billableSeconds), record.disposition.rawValue, "DOCUMENTATION",
             record.uniqueID, record.linkedID, record.userField,
         ]

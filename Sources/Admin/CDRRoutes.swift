@@ -64,11 +64,10 @@ enum CDRRoutes {
             <button type="submit">Filter</button>
             </form>
             """
-        let utc = TimeZone(identifier: "UTC")!
         let rows = result.records.map { stored -> [String] in
             let record = stored.record
             return [
-                HTML.escape(CallDetailRecord.format(record.start, utc)), HTML.escape(record.source), HTML.escape(record.destination),
+                HTML.escape(CallDetailRecord.format(record.start, utc: true)), HTML.escape(record.source), HTML.escape(record.destination),
                 "<code>\(HTML.escape(record.channel))</code>", "<code>\(HTML.escape(record.destinationChannel))</code>",
                 HTML.escape(record.lastApplication), "<span class=\"disposition\">\(HTML.escape(record.disposition.rawValue))</span>",
                 String(record.duration), String(record.billableSeconds), HTML.escape(record.accountCode),

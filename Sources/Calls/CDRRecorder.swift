@@ -42,12 +42,12 @@ package final class CDRRecorder {
         var isOpen: Bool { end == nil }
     }
 
-    /// A channel as party A, with its records.
-    struct Party {
-        var tenant: UUID
-        var name: String
-        var uniqueID: String
-        var linkedID: String
+    /// A channel as party A, with its records (a class: updated in place on every event).
+    final class Party {
+        let tenant: UUID
+        let name: String
+        let uniqueID: String
+        let linkedID: String
         var callerIDName = ""
         var callerIDNumber = ""
         var accountCode = ""
@@ -55,6 +55,14 @@ package final class CDRRecorder {
         /// Created by Dial as a target: no record without a party B (`snapshot_is_dialed`).
         var isDialed = false
         var drafts: [Draft]
+
+        init(tenant: UUID, name: String, uniqueID: String, linkedID: String, drafts: [Draft]) {
+            self.tenant = tenant
+            self.name = name
+            self.uniqueID = uniqueID
+            self.linkedID = linkedID
+            self.drafts = drafts
+        }
     }
 
     private(set) var parties: [String: Party] = [:]
@@ -76,7 +84,7 @@ package final class CDRRecorder {
                 drafts: [Draft(start: now, context: fields["Context"] ?? "", exten: fields["Exten"] ?? "")])
             refresh(id, fields, now: now)
         case "Newexten":
-            guard let id = fields["Uniqueid"], var party = parties[id] else { return [] }
+            guard let id = fields["Uniqueid"], let party = parties[id] else { return [] }
             if party.drafts.last?.isOpen != true {
                 party.drafts.append(Draft(start: now, context: fields["Context"] ?? "", exten: fields["Exten"] ?? ""))
             }
@@ -86,7 +94,6 @@ package final class CDRRecorder {
                 party.drafts[last].data = fields["AppData"] ?? ""
                 party.drafts[last].applicationLocked = party.drafts[last].application == "Dial"
             }
-            parties[id] = party
             refresh(id, fields, now: now)
         case "DialBegin":
             dialBegin(fields, now: now)
@@ -106,7 +113,7 @@ package final class CDRRecorder {
 
     /// Party A's latest snapshot (caller ID, account code, answer, dialplan location) from an event's channel block.
     private func refresh(_ id: String, _ fields: Fields, now: Double) {
-        guard var party = parties[id] else { return }
+        guard let party = parties[id] else { return }
         party.callerIDNumber = Self.known(fields["CallerIDNum"]) ?? party.callerIDNumber
         party.callerIDName = Self.known(fields["CallerIDName"]) ?? party.callerIDName
         party.accountCode = fields["AccountCode"] ?? party.accountCode
@@ -115,7 +122,6 @@ package final class CDRRecorder {
             if let context = fields["Context"] { party.drafts[last].context = context }
             if let exten = fields["Exten"] { party.drafts[last].exten = exten }
         }
-        parties[id] = party
     }
 
     private func dialBegin(_ fields: Fields, now: Double) {
@@ -129,7 +135,7 @@ package final class CDRRecorder {
             return
         }
         parties[target]?.isDialed = true
-        guard var party = parties[caller] else { return }
+        guard let party = parties[caller] else { return }
         let partyB = (name: fields["DestChannel"] ?? "", uniqueID: target)
         if let last = party.drafts.indices.last, party.drafts[last].isOpen, party.drafts[last].partyB == nil {
             party.drafts[last].partyB = partyB
@@ -142,7 +148,6 @@ package final class CDRRecorder {
             draft.partyB = partyB
             party.drafts.append(draft)
         }
-        parties[caller] = party
         partyOf[target, default: []].insert(caller)
     }
 
@@ -151,49 +156,44 @@ package final class CDRRecorder {
         let disposition = Self.disposition(dialStatus: status)
         let ends = status != "ANSWER"
         if let caller = fields["Uniqueid"] {
-            guard var party = parties[caller],
+            guard let party = parties[caller],
                 let index = party.drafts.lastIndex(where: { $0.isOpen && $0.partyB?.uniqueID == target })
             else { return }
             party.drafts[index].disposition = disposition
             if ends { close(&party.drafts[index], party: party, now: now, cause: nil) }
-            parties[caller] = party
         } else {
-            guard var party = parties[target], let index = party.drafts.lastIndex(where: { $0.isOpen && $0.partyB == nil }) else { return }
+            guard let party = parties[target], let index = party.drafts.lastIndex(where: { $0.isOpen && $0.partyB == nil }) else { return }
             party.drafts[index].disposition = disposition
             if ends { close(&party.drafts[index], party: party, now: now, cause: nil) }
-            parties[target] = party
         }
     }
 
     /// A party leaving the bridge of a dial ends that record, whichever party it is
     /// (`bridge_state_process_bridge_leave`): what party A runs next opens a new one.
     private func bridgeLeft(_ id: String, now: Double) {
-        if var party = parties[id] {
+        if let party = parties[id] {
             for index in party.drafts.indices
             where party.drafts[index].isOpen && party.drafts[index].partyB != nil && party.drafts[index].disposition == .answered {
                 close(&party.drafts[index], party: party, now: now, cause: nil)
             }
-            parties[id] = party
         }
         for caller in partyOf[id] ?? [] {
-            guard var party = parties[caller] else { continue }
+            guard let party = parties[caller] else { continue }
             for index in party.drafts.indices where party.drafts[index].isOpen && party.drafts[index].partyB?.uniqueID == id {
                 close(&party.drafts[index], party: party, now: now, cause: nil)
             }
-            parties[caller] = party
         }
     }
 
     private func hangup(_ id: String, cause: Int, now: Double) -> [CallDetailRecord] {
         // As party B: the records that name it close.
         for caller in partyOf.removeValue(forKey: id) ?? [] {
-            guard var party = parties[caller] else { continue }
+            guard let party = parties[caller] else { continue }
             for index in party.drafts.indices where party.drafts[index].isOpen && party.drafts[index].partyB?.uniqueID == id {
                 close(&party.drafts[index], party: party, now: now, cause: cause)
             }
-            parties[caller] = party
         }
-        guard var party = parties.removeValue(forKey: id) else { return [] }
+        guard let party = parties.removeValue(forKey: id) else { return [] }
         for index in party.drafts.indices where party.drafts[index].isOpen {
             close(&party.drafts[index], party: party, now: now, cause: cause)
         }

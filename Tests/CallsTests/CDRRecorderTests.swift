@@ -114,7 +114,7 @@ final class CDRRecorderTests: XCTestCase {
             tenant: tenant, start: 0, answer: 4.5, end: 65, source: "100", destination: "101", destinationContext: "internal",
             callerID: "\"Ann\" <100>", channel: "PJSIP/100-1", destinationChannel: "PJSIP/101-2", lastApplication: "Dial",
             lastData: "PJSIP/101", disposition: .answered, accountCode: "acct", uniqueID: "1.1", linkedID: "1.1")
-        let fields = record.managerFields(timeZone: TimeZone(identifier: "UTC")!)
+        let fields = record.managerFields(utc: true)
         XCTAssertEqual(
             fields.map(\.0),
             [

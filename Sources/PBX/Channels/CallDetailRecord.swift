@@ -77,24 +77,27 @@ public struct CallDetailRecord: Sendable, Hashable {
         }
     }
 
-    /// The fields of `Event: Cdr` in cdr_manager's order; times as `%Y-%m-%d %H:%M:%S` in `timeZone`.
-    public func managerFields(timeZone: TimeZone = .current) -> [(String, String)] {
+    /// The fields of `Event: Cdr` in cdr_manager's order; times as `%Y-%m-%d %H:%M:%S` in the node's
+    /// local time zone (cdr_manager's `ast_localtime`), or in UTC.
+    public func managerFields(utc: Bool = false) -> [(String, String)] {
         [
             ("AccountCode", accountCode), ("Source", source), ("Destination", destination),
             ("DestinationContext", destinationContext), ("CallerID", callerID), ("Channel", channel),
             ("DestinationChannel", destinationChannel), ("LastApplication", lastApplication), ("LastData", lastData),
-            ("StartTime", Self.format(start, timeZone)), ("AnswerTime", answer.map { Self.format($0, timeZone) } ?? ""),
-            ("EndTime", Self.format(end, timeZone)), ("Duration", String(duration)), ("BillableSeconds", String(billableSeconds)),
+            ("StartTime", Self.format(start, utc: utc)), ("AnswerTime", answer.map { Self.format($0, utc: utc) } ?? ""),
+            ("EndTime", Self.format(end, utc: utc)), ("Duration", String(duration)), ("BillableSeconds", String(billableSeconds)),
             ("Disposition", disposition.rawValue), ("AMAFlags", "DOCUMENTATION"), ("UniqueID", uniqueID), ("UserField", userField),
         ]
     }
 
-    /// `2026-12-07 03:05:24`: the format of the Cdr event's times (cdr_manager's DATE_FORMAT).
-    public static func format(_ time: Double, _ timeZone: TimeZone) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: time.rounded(.down)))
-        func two(_ value: Int?) -> String { (value ?? 0) < 10 ? "0\(value ?? 0)" : String(value ?? 0) }
-        return "\(parts.year ?? 0)-\(two(parts.month))-\(two(parts.day)) \(two(parts.hour)):\(two(parts.minute)):\(two(parts.second))"
+    /// `2026-12-07 03:05:24`: the format of the Cdr event's times (cdr_manager's DATE_FORMAT), from
+    /// the C library's `localtime_r`/`gmtime_r` (no calendar object per record).
+    public static func format(_ time: Double, utc: Bool) -> String {
+        var seconds = time_t(time.rounded(.down))
+        var parts = tm()
+        if utc { gmtime_r(&seconds, &parts) } else { localtime_r(&seconds, &parts) }
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : String(value) }
+        return
+            "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday)) \(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))"
     }
 }
