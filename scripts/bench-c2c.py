@@ -24,6 +24,12 @@ Prints figures; asserts nothing. Examples (the issue's figures):
   scripts/bench-c2c.py --rates 400 --calls 24000 --hold 1000 --rtp     # 60 s at 400/s with RTP
   scripts/bench-c2c.py --rates 100 --calls 1500 --hold 10000 --rtp     # ~1000 relayed calls up: memory
   scripts/bench-c2c.py --rates 200,400 --calls 4000 --tenants 2 --engine-loops 1   # vs --engine-loops 2
+With --listener an extra AMI session of the first tenant (its user reads system,call,reporting) only reads
+events, as a CRM connector does; per step it prints the events and bytes that session received. Each
+--listener-filter PATTERN adds a `Filter` (Operation: Add) to it first, e.g. the figures of
+docs/performance.md (AMI event filters):
+  scripts/bench-c2c.py --rates 100 --calls 1000 --listener
+  scripts/bench-c2c.py --rates 100 --calls 1000 --listener --listener-filter 'Event: Hangup' --listener-filter 'Event: Newchannel'
 BENCH_NICE (default 5) is the niceness of the server and SIPp; CENTRALINO_BIN picks the binary; BENCH_SHOW_LEFT=1
 prints the first channels left after a step; BENCH_KEEP=1 keeps the server log;
 BENCH_SIPP_TRACE=DIR writes the SIP messages and errors of both SIPp peers under DIR.
@@ -187,6 +193,8 @@ def main():
     parser.add_argument("--rtp", action="store_true", help="RTP both ways: the phone plays PCMU, the trunk echoes it")
     parser.add_argument("--tenants", type=int, default=1, help="tenants the Originates are spread over (round-robin)")
     parser.add_argument("--engine-loops", type=int, help="passed to serve (default: serve's, the core count)")
+    parser.add_argument("--listener", action="store_true", help="an extra AMI session that only reads events")
+    parser.add_argument("--listener-filter", action="append", default=[], help="a Filter the listener adds (repeatable)")
     parser.add_argument("--bin", default=os.environ.get("CENTRALINO_BIN", os.path.join(ROOT, ".build/release/centralino")))
     args = parser.parse_args()
     nice = ["nice", "-n", os.environ.get("BENCH_NICE", "5")]
@@ -276,6 +284,27 @@ def main():
 
         for session in sessions:
             threading.Thread(target=read_events, args=(session,), daemon=True).start()
+        received = {"bytes": 0, "events": 0}
+        if args.listener:
+            listener = ami_session(ami, "on")
+            for index, pattern in enumerate(args.listener_filter):
+                listener.sendall(f"Action: Filter\r\nOperation: Add\r\nFilter: {pattern}\r\nActionID: filter{index}\r\n\r\n".encode())
+
+            def count_events(s):
+                tail = b""
+                while True:
+                    try:
+                        chunk = s.recv(1 << 20)
+                    except OSError:
+                        return
+                    if not chunk:
+                        return
+                    with lock:
+                        received["bytes"] += len(chunk)
+                        received["events"] += (tail + chunk).count(b"\r\n\r\nEvent: ")
+                    tail = (tail + chunk)[-10:]
+
+            threading.Thread(target=count_events, args=(listener,), daemon=True).start()
         idle_start = cpu_ticks(server.pid)
         time.sleep(3)
         idle_per_second = (cpu_ticks(server.pid) - idle_start) / TICKS / 3
@@ -292,6 +321,8 @@ def main():
             relayed_before = metric(http, "centralino_rtp_packets_relayed_total") or 0
             sip_ports = {sip: "server SIP", phone: "phone SIP", trunk: "trunk SIP"}
             drops_before, rcvbuf_before = udp_drops(sip_ports), udp_receive_errors()
+            with lock:
+                received_before = dict(received)
             ticks_before = cpu_ticks(server.pid)
             start = time.time()
             for n in range(args.calls):
@@ -333,6 +364,11 @@ def main():
                   f"{left} channels left; {relayed} RTP packets relayed ({relayed / elapsed:.0f}/s)")
             print(f"  server CPU {cpu_seconds:.2f} s in {elapsed:.1f} s = {cpu_seconds * 1000 / max(answered, 1):.2f} ms per answered call "
                   f"({cpu_seconds * 1000 / max(answered, 1) - idle_per_second * elapsed * 1000 / max(answered, 1):.2f} ms without idle CPU)")
+            if args.listener:
+                with lock:
+                    got = {key: received[key] - received_before[key] for key in received}
+                print(f"  listener session ({', '.join(args.listener_filter) or 'no filter'}): {got['events']} events, {got['bytes']} bytes "
+                      f"= {got['events'] / max(answered, 1):.1f} events, {got['bytes'] / max(answered, 1):.0f} bytes per answered call")
             print(f"  UDP datagrams dropped on full receive buffers: {udp_receive_errors() - rcvbuf_before} on the machine; "
                   f"SIP sockets: {dropped}")
             print(f"  RSS {rss_before} KB -> peak {sampler.peak_rss} KB (+{growth} KB); peak concurrent calls {sampler.peak_calls}; "
