@@ -70,8 +70,7 @@ public struct AMIActionCatalog: Sendable {
         .init("ExtensionStateList", "List the current known extension states.", [.call, .reporting]),
         .init("FAXSession", "Responds with a detailed description of a single FAX session", .call),
         .init("FAXSessions", "Lists active FAX sessions", .call),
-        // Asterisk: `system`. A filter only narrows the session's own events, so every user may add one.
-        .init("Filter", "Dynamically add filters for the current manager session.", .none),
+        .init("Filter", "Dynamically add filters for the current manager session.", .system),
         .init("Getvar", "Gets a channel variable or function value.", [.call, .reporting]),
         .init("Hangup", "Hangup channel.", [.system, .call]),
         .init("ListCommands", "List available manager commands.", .none),

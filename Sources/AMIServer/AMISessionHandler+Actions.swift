@@ -60,7 +60,9 @@ extension AMISessionHandler {
                 context: context)
             return
         }
-        if case .authenticated(let login) = state, !descriptor.isPermitted(for: login.entry.write) {
+        // Filter keeps Asterisk's class (ListCommands lists it as Asterisk does) but needs none here: a filter
+        // only narrows what its own session receives (docs/ami-compatibility.md, Event filters).
+        if case .authenticated(let login) = state, !descriptor.isPermitted(for: login.entry.write), descriptor.name != "Filter" {
             raiseSecurity(.requestNotAllowed, details: [("RequestType", "Action: \(action)")])
             send(.error(actionID, message: "Permission denied"), context: context)
             return

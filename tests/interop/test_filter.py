@@ -112,7 +112,10 @@ def test_errors_and_asterisk_texts(server):
         resp = parse(crm.action([("Action", "Filter"), ("Operation", "Remove"), ("Filter", "x"), ("ActionID", "rm")]))
         assert resp == [("Response", "Error"), ("ActionID", "rm"), ("Message", "Unknown operation")], resp
         commands = parse(crm.action([("Action", "ListCommands"), ("ActionID", "lc")]))
-        assert first(commands, "Filter") is not None, "Filter is listed for a user without `system`"
+        assert first(commands, "Filter") is None, "ListCommands stays Asterisk's: Filter is listed for `system` users only"
+    with login_conn(server.port, "monitor", SECRETS["monitor"]) as monitor:
+        commands = parse(monitor.action([("Action", "ListCommands"), ("ActionID", "lc")]))
+        assert first(commands, "Filter") == "Dynamically add filters for the current manager session.  (Priv: system,all)"
 
 
 def test_filter_limit_per_session(server):
