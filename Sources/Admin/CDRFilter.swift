@@ -56,21 +56,28 @@ struct CDRFilter: Sendable {
 
     /// A date (UTC midnight; with `endOfDay`, the next midnight), an RFC 3339 time, or epoch seconds.
     static func time(_ text: String, field: String, endOfDay: Bool) throws -> Double {
-        if text.utf8.count == 10, let day = dateOnly.date(from: text) {
-            return day.timeIntervalSince1970 + (endOfDay ? 86_400 : 0)
-        }
+        if let midnight = utcMidnight(text) { return midnight + (endOfDay ? 86_400 : 0) }
         if text.utf8.count <= 40, let instant = internetTime(text) { return instant.timeIntervalSince1970 }
         if text.utf8.count <= 12, let seconds = Int(text), seconds >= 0 { return Double(seconds) }
         throw AdminStoreError(.invalid, field: field, "a date (2026-12-07), an RFC 3339 time (2026-12-07T09:30:00Z) or seconds since 1970")
     }
 
-    private static let dateOnly: DateFormatter = {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd"
-        return formatter
-    }()
+    /// `2026-12-07` → that day's UTC midnight in seconds since 1970 (`timegm`); nil unless a real date.
+    static func utcMidnight(_ text: String) -> Double? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard text.utf8.count == 10, parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            let year = Int32(parts[0]), let month = Int32(parts[1]), let day = Int32(parts[2]),
+            (1970...9999).contains(year), (1...12).contains(month), (1...31).contains(day)
+        else { return nil }
+        var fields = tm()
+        fields.tm_year = year - 1900
+        fields.tm_mon = month - 1
+        fields.tm_mday = day
+        let seconds = timegm(&fields)
+        // timegm normalises 2026-02-31 to March: refuse what it had to move.
+        guard fields.tm_mon == month - 1, fields.tm_mday == day else { return nil }
+        return Double(seconds)
+    }
 
     private static func internetTime(_ text: String) -> Date? {
         let formatter = ISO8601DateFormatter()
@@ -93,7 +100,7 @@ struct CDRFilter: Sendable {
     /// `2026-12-07` when `time` is a UTC midnight (the day before, for an end of day), otherwise RFC 3339.
     static func dayOrTime(_ time: Double, endOfDay: Bool = false) -> String {
         if time.truncatingRemainder(dividingBy: 86_400) == 0 {
-            return dateOnly.string(from: Date(timeIntervalSince1970: time - (endOfDay ? 86_400 : 0)))
+            return String(CallDetailRecord.format(time - (endOfDay ? 86_400 : 0), utc: true).prefix(10))
         }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]

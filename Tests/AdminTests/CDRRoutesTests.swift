@@ -61,7 +61,8 @@ import Testing
             #expect((named.body as? [String: Any])?["total"] as? Int == 1)
             #expect(try await APITests.call(client, .get, "/api/v1/cdr?tenant=\(UUID().uuidString)", token: harness.systemToken).status == .notFound)
             for (query, field) in [
-                ("from=x", "from"), ("to=2026-13-01", "to"), ("disposition=CONGESTION", "disposition"), ("limit=1001", "limit"),
+                ("from=x", "from"), ("to=2026-13-01", "to"), ("from=2026-02-31", "from"), ("disposition=CONGESTION", "disposition"),
+                ("limit=1001", "limit"),
                 ("offset=-1", "offset"), ("number=\(String(repeating: "1", count: 65))", "number"), ("number=1%0A2", "number"),
                 ("from=2026-12-08&to=2026-12-07", "to"), ("format=xml", "format"),
             ] {
