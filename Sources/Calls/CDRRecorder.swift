@@ -70,6 +70,8 @@ package final class CDRRecorder {
     private var partyOf: [String: Set<String>] = [:]
     /// Most channels tracked at once: beyond it (the engine's own cap is lower) new channels get no record.
     static let maximumParties = 20_000
+    /// Most records one channel writes (a channel redirected into failing dials again and again): more are not kept.
+    static let maximumRecordsPerChannel = 100
 
     package init() {}
 
@@ -86,6 +88,7 @@ package final class CDRRecorder {
         case "Newexten":
             guard let id = fields["Uniqueid"], let party = parties[id] else { return [] }
             if party.drafts.last?.isOpen != true {
+                guard party.drafts.count < Self.maximumRecordsPerChannel else { return [] }
                 party.drafts.append(Draft(start: now, context: fields["Context"] ?? "", exten: fields["Exten"] ?? ""))
             }
             let last = party.drafts.count - 1
@@ -140,6 +143,7 @@ package final class CDRRecorder {
         if let last = party.drafts.indices.last, party.drafts[last].isOpen, party.drafts[last].partyB == nil {
             party.drafts[last].partyB = partyB
         } else {
+            guard party.drafts.count < Self.maximumRecordsPerChannel else { return }
             let template = party.drafts.last
             var draft = Draft(start: now, context: template?.context ?? "", exten: template?.exten ?? "")
             draft.application = template?.application ?? ""

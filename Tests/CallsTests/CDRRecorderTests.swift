@@ -108,6 +108,25 @@ final class CDRRecorderTests: XCTestCase {
         XCTAssertEqual(recorder.observe(.hangup(a, cause: .subscriberAbsent), now: 11).map(\.disposition), [.failed])
     }
 
+    /// A channel sent into failing dials again and again keeps at most `maximumRecordsPerChannel` records.
+    func testRecordsPerChannelAreBounded() {
+        let recorder = CDRRecorder()
+        let a = channel("PJSIP/100-00000001", "1.1", state: .ring, number: "100", context: "internal", exten: "101")
+        _ = recorder.observe(.channel("Newchannel", a), now: 0)
+        for attempt in 0..<300 {
+            let b = channel("PJSIP/101-\(attempt)", "2.\(attempt)", linked: "1.1")
+            _ = recorder.observe(newexten(a, "Dial", "PJSIP/101,30"), now: Double(attempt))
+            _ = recorder.observe(.channel("Newchannel", b), now: Double(attempt))
+            _ = recorder.observe(dial("DialBegin", caller: a, b), now: Double(attempt))
+            _ = recorder.observe(dial("DialEnd", caller: a, b, status: "BUSY"), now: Double(attempt))
+            _ = recorder.observe(.hangup(b, cause: .userBusy), now: Double(attempt))
+        }
+        let records = recorder.observe(.hangup(a, cause: .userBusy), now: 300)
+        XCTAssertEqual(records.count, CDRRecorder.maximumRecordsPerChannel)
+        XCTAssertTrue(records.allSatisfy { $0.disposition == .busy })
+        XCTAssertTrue(recorder.parties.isEmpty)
+    }
+
     /// The Cdr event's fields and order are cdr_manager's.
     func testManagerFields() {
         let record = CallDetailRecord(
