@@ -171,19 +171,25 @@ def test_edge_keeps_the_nat_binding_and_probes_the_nodes(edge, tmp_path):
             _, final = phone.register("101", PASSWORDS[(DOMAIN_B, "101")], DOMAIN_B,
                                       contacts=["<sip:101@127.0.0.1:%d>" % phone.local[1]], expires=600)
             assert final.status == 200, final.text()
-            got = phone.recv_message(13)
-            while got is not None and got.is_response:
-                got = phone.recv_message(13)
-            assert got is not None and got.method == "OPTIONS", "no keep-alive from the edge within 13 s"
+            deadline = time.monotonic() + 20
+            got = None
+            while time.monotonic() < deadline and (got is None or got.is_response):
+                got = phone.recv_message(max(deadline - time.monotonic(), 0.01))
+            assert got is not None and not got.is_response, "no keep-alive from the edge within 20 s"
+            assert got.method == "OPTIONS", got.text()
             assert got.start.startswith("OPTIONS sip:"), got.start
             phone.register("101", PASSWORDS[(DOMAIN_B, "101")], DOMAIN_B,
                            contacts=["<sip:101@127.0.0.1:%d>" % phone.local[1]], expires=0)
         # node2 never answers the probes (sent every second, each failing after tm's 5 s): after a
         # few misses its set has no active node, and the edge answers 503 at once.
+        # Under load a probe may be late: a request sent to node2 meanwhile times out (408) instead.
         time.sleep(max(0.0, 12 - (time.monotonic() - started)))
-        with sipwire.SipClient(second.port) as phone:
-            first, _ = phone.register("100", "x", ct.DOMAIN_C, contacts=["<sip:100@127.0.0.1:9>"], expires=600)
-            assert first.status == 503, first.text()
+        for _ in range(3):
+            with sipwire.SipClient(second.port) as phone:
+                first, _ = phone.register("100", "x", ct.DOMAIN_C, contacts=["<sip:100@127.0.0.1:9>"], expires=600)
+            if first.status != 408:
+                break
+        assert first.status == 503, first.text()
     finally:
         second.stop()
         hung.close()
