@@ -159,7 +159,7 @@ extension AMISessionHandler {
                 fields: [
                     ("AMIversion", "9.0.0"), ("AsteriskVersion", CentralinoVersion.asteriskCompatible), ("SystemName", ""),
                     ("CoreMaxCalls", "0"), ("CoreMaxLoadAvg", "0.000000"), ("CoreRunUser", ""), ("CoreRunGroup", ""),
-                    ("CoreMaxFilehandles", "0"), ("CoreRealTimeEnabled", "No"), ("CoreCDRenabled", "No"), ("CoreHTTPenabled", "No"),
+                    ("CoreMaxFilehandles", "0"), ("CoreRealTimeEnabled", "No"), ("CoreCDRenabled", "Yes"), ("CoreHTTPenabled", "No"),
                     ("SoundsSearchCustomDir", "No"),
                 ]), context: context)
     }

@@ -25,8 +25,9 @@ def test_coresettings(server):
         assert [k for k, _ in pairs] == CORESETTINGS_KEYS, pairs
         assert first(pairs, "Response") == "Success"
         assert first(pairs, "AMIversion") == "9.0.0"
-        for key in ("CoreRealTimeEnabled", "CoreCDRenabled", "CoreHTTPenabled", "SoundsSearchCustomDir"):
+        for key in ("CoreRealTimeEnabled", "CoreHTTPenabled", "SoundsSearchCustomDir"):
             assert first(pairs, key) in ("Yes", "No"), (key, first(pairs, key))
+        assert first(pairs, "CoreCDRenabled") == "Yes", "the node writes call detail records"
     finally:
         conn.close()
 
