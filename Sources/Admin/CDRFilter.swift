@@ -54,11 +54,18 @@ struct CDRFilter: Sendable {
         return value
     }
 
-    /// A date (UTC midnight; with `endOfDay`, the next midnight), an RFC 3339 time, or epoch seconds.
+    /// 10000-01-01T00:00:00Z: every time a filter holds is before it (and none before 1970), so that
+    /// `parameters` writes it back as a date or an RFC 3339 time `time` reads again.
+    static let latest = 253_402_300_800.0
+
+    /// A date (UTC midnight; with `endOfDay`, the next midnight), an RFC 3339 time, or epoch seconds,
+    /// from 1970 to 9999.
     static func time(_ text: String, field: String, endOfDay: Bool) throws -> Double {
         if let midnight = utcMidnight(text) { return midnight + (endOfDay ? 86_400 : 0) }
-        if text.utf8.count <= 40, let instant = internetTime(text) { return instant.timeIntervalSince1970 }
-        if text.utf8.count <= 12, let seconds = Int(text), seconds >= 0 { return Double(seconds) }
+        if text.utf8.count <= 40, let instant = internetTime(text)?.timeIntervalSince1970, (0..<latest).contains(instant) {
+            return instant
+        }
+        if text.utf8.count <= 12, let seconds = Int(text), (0..<latest).contains(Double(seconds)) { return Double(seconds) }
         throw AdminStoreError(.invalid, field: field, "a date (2026-12-07), an RFC 3339 time (2026-12-07T09:30:00Z) or seconds since 1970")
     }
 
@@ -97,10 +104,12 @@ struct CDRFilter: Sendable {
         return result
     }
 
-    /// `2026-12-07` when `time` is a UTC midnight (the day before, for an end of day), otherwise RFC 3339.
+    /// `2026-12-07` when `time` is a UTC midnight (the day before, for an end of day) from 1970 on,
+    /// otherwise RFC 3339.
     static func dayOrTime(_ time: Double, endOfDay: Bool = false) -> String {
-        if time.truncatingRemainder(dividingBy: 86_400) == 0 {
-            return String(CallDetailRecord.format(time - (endOfDay ? 86_400 : 0), utc: true).prefix(10))
+        let day = time - (endOfDay ? 86_400 : 0)
+        if time.truncatingRemainder(dividingBy: 86_400) == 0, day >= 0 {
+            return String(CallDetailRecord.format(day, utc: true).prefix(10))
         }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]

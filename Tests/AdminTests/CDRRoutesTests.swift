@@ -110,4 +110,21 @@ import Testing
         #expect(CDRCSV.neutralized("+cmd|x") == "'+cmd|x")
         #expect(CDRCSV.neutralized("@SUM(1)") == "'@SUM(1)")
     }
+
+    /// The pager's and the CSV link's filters read back as what was asked (a link never gets a 422),
+    /// and a time outside 1970-9999 is refused.
+    @Test func filterLinksReadBack() throws {
+        for (name, value) in [
+            ("to", "0"), ("to", "86400"), ("to", "1970-01-01T00:00:00Z"), ("from", "0"), ("from", "2026-12-07"), ("to", "2026-12-07"),
+            ("from", "1796601610"), ("to", "9999-12-31"), ("from", "253402214400"),
+        ] {
+            let filter = try CDRFilter.parse { $0 == name ? value : nil }
+            let written = Dictionary(uniqueKeysWithValues: filter.parameters)
+            let again = try CDRFilter.parse { written[$0] }
+            #expect(again.from == filter.from && again.to == filter.to, "\(name)=\(value) written as \(written)")
+        }
+        for (name, value) in [("from", "253402300800"), ("to", "999999999999"), ("from", "1900-01-01T00:00:00Z")] {
+            #expect(throws: AdminStoreError.self, "\(name)=\(value)") { try CDRFilter.parse { $0 == name ? value : nil } }
+        }
+    }
 }
