@@ -61,9 +61,28 @@ public struct AMIPermissions: OptionSet, Sendable, Hashable {
     /// `all` (which matches any non-empty set), or `<none>` for the empty set.
     public var authorityString: String {
         if isEmpty { return "<none>" }
+        // Most events have one class: their text is built once (this runs for every event published).
+        if rawValue.nonzeroBitCount == 1, rawValue.trailingZeroBitCount < Self.singleClassAuthority.count {
+            return Self.singleClassAuthority[rawValue.trailingZeroBitCount]
+        }
         var names = Self.named.filter { !self.isDisjoint(with: $0.permission) }.map(\.name)
         names.append("all")
         return names.joined(separator: ",")
+    }
+
+    /// `authorityString` of each one-bit set, by bit index (`all` for a bit of no class, as the general case).
+    private static let singleClassAuthority: [String] = (0..<31).map { bit in
+        named.first { $0.permission.rawValue == 1 << bit }.map { "\($0.name),all" } ?? "all"
+    }
+
+    /// The class named `name` (a name of `named`), nil for any other word. Compares lengths first:
+    /// this runs for every class of every event the call engine publishes.
+    public static func named(_ name: String) -> AMIPermissions? {
+        let length = name.utf8.count
+        for entry in named where entry.name.utf8.count == length && entry.name == name {
+            return entry.permission
+        }
+        return nil
     }
 
     /// The class names without the trailing `all`, for display and provisioning (`all` when every class is set).

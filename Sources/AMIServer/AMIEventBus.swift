@@ -113,7 +113,7 @@ extension AMIEventBus: CallEventSink {
     package func publish(_ event: PBXEvent) {
         var classes = AMIPermissions.none
         for name in event.classes {
-            if let entry = AMIPermissions.named.first(where: { $0.name == name }) { classes.formUnion(entry.permission) }
+            if let permission = AMIPermissions.named(name) { classes.formUnion(permission) }
         }
         publish(AMIEvent(event.name, classes: classes, fields: event.fields), tenant: event.tenant)
     }

@@ -173,7 +173,7 @@ extension SIPCore {
     package static func endpoint(_ binding: RegistrarBinding) -> SIPEndpoint? {
         if let hop = binding.firstHop, let endpoint = endpoint(hop) { return endpoint }
         guard let colon = binding.source.lastIndex(of: ":"), let port = Int(binding.source[binding.source.index(after: colon)...]) else { return nil }
-        let host = binding.source[..<colon].trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        let host = binding.source[..<colon].trimmingBrackets()
         guard let address = try? SocketAddress(ipAddress: host, port: port) else { return nil }
         return SIPEndpoint(transport: SIPEndpoint.Transport(rawValue: binding.transport) ?? .udp, address: address)
     }
@@ -181,7 +181,7 @@ extension SIPCore {
     /// A Path hop's address: an IP-literal host, its port (5060, 5061 for `sips`), its `transport`
     /// parameter (`udp` when absent, TLS for `sips`); nil for a host name (the REGISTER's source is used instead).
     static func endpoint(_ hop: SIPURI) -> SIPEndpoint? {
-        let host = hop.host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        let host = hop.host.trimmingBrackets()
         let port = hop.port ?? (hop.scheme == "sips" ? 5061 : 5060)
         guard let address = try? SocketAddress(ipAddress: host, port: port) else { return nil }
         let transport: SIPEndpoint.Transport

@@ -109,7 +109,7 @@ package final class SIPCore: Sendable {
         if top.hasRport {
             top.parameters["rport"] = String(source.port)
             top.parameters["received"] = source.ip
-        } else if top.host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")) != source.ip {
+        } else if top.host.trimmingBrackets() != source.ip {
             top.parameters["received"] = source.ip
         } else {
             return

@@ -16,7 +16,7 @@ package struct SIPEndpoint: Sendable, Hashable, CustomStringConvertible {
     package var port: Int { address.port ?? 0 }
 
     /// `ip:port`, IPv6 in brackets.
-    package var hostPort: String { ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)" }
+    package var hostPort: String { ip.hasColon ? "[\(ip)]:\(port)" : "\(ip):\(port)" }
 
     package var description: String { "\(transport.rawValue):\(hostPort)" }
 

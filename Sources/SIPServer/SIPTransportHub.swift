@@ -223,7 +223,7 @@ package final class SIPTransportHub: SIPTransport {
         var (boundHost, boundPort) = (self.boundHost, self.boundPort)
         if destination.transport == .tls, let tls = tlsBound.withLockedValue({ $0 }) { (boundHost, boundPort) = tls }
         if boundHost != "0.0.0.0", boundHost != "::" {
-            return boundHost.contains(":") ? "[\(boundHost)]:\(boundPort)" : "\(boundHost):\(boundPort)"
+            return boundHost.hasColon ? "[\(boundHost)]:\(boundPort)" : "\(boundHost):\(boundPort)"
         }
         let host: String
         if let known = localByDestination.withLockedValue({ $0[destination.ip] }) {
@@ -232,7 +232,7 @@ package final class SIPTransportHub: SIPTransport {
             host = Self.routeSource(toward: destination.address) ?? "127.0.0.1"
             localByDestination.withLockedValue { $0[destination.ip] = host }
         }
-        return host.contains(":") ? "[\(host)]:\(boundPort)" : "\(host):\(boundPort)"
+        return host.hasColon ? "[\(host)]:\(boundPort)" : "\(host):\(boundPort)"
     }
 
     /// The source address the kernel picks for `address` (a connected UDP socket sends nothing).

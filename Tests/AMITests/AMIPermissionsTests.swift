@@ -17,6 +17,25 @@ final class AMIPermissionsTests: XCTestCase {
         XCTAssertEqual(AMIPermissions.security.authorityString, "security,all")
     }
 
+    func testOneClassAuthorityMatchesTheGeneralText() {
+        // One-class sets take a table built at start; it must say what the general case says.
+        for bit in 0..<31 {
+            let one = AMIPermissions(rawValue: 1 << bit)
+            let general = AMIPermissions.named.filter { !one.isDisjoint(with: $0.permission) }.map(\.name) + ["all"]
+            XCTAssertEqual(one.authorityString, general.joined(separator: ","), "bit \(bit)")
+        }
+        XCTAssertEqual(AMIPermissions(rawValue: 1 << 14).authorityString, "all", "a bit of no class")
+        XCTAssertEqual(AMIPermissions.message.authorityString, "message,all")
+    }
+
+    func testClassByName() {
+        for entry in AMIPermissions.named { XCTAssertEqual(AMIPermissions.named(entry.name), entry.permission) }
+        XCTAssertNil(AMIPermissions.named("Call"))
+        XCTAssertNil(AMIPermissions.named("calls"))
+        XCTAssertNil(AMIPermissions.named(""))
+        XCTAssertNil(AMIPermissions.named("all"), "all is a word of lists, not a class")
+    }
+
     func testEventMask() {
         XCTAssertEqual(AMIPermissions.eventMask(from: ""), .all)
         XCTAssertEqual(AMIPermissions.eventMask(from: "off"), AMIPermissions.none)

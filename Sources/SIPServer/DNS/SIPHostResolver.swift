@@ -65,7 +65,7 @@ package final class SIPHostResolver: Sendable {
 
     /// The endpoint for `host`/`port` over `transport`, completed on `loop`; failed when no address is found.
     package func resolve(host: String, port: Int, transport: SIPEndpoint.Transport, on loop: any EventLoop) -> EventLoopFuture<SIPEndpoint> {
-        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        let bare = host.trimmingBrackets()
         if let address = try? SocketAddress(ipAddress: bare, port: port) {
             return loop.makeSucceededFuture(SIPEndpoint(transport: transport, address: address))
         }
