@@ -270,6 +270,8 @@ public struct AMIEventFilter: Sendable {
     }
 
     private static let eventPrefix = Array("Event: ".utf8)
+    /// Anchored runs of a prefixed regex over one text before the rest is searched at once.
+    static let maximumAnchoredRuns = 8
 
     private static func apply(_ method: Method, to subject: UnsafeBufferPointer<UInt8>) -> Bool {
         switch method {
@@ -278,9 +280,15 @@ public struct AMIEventFilter: Sendable {
             // A match starts where the prefix does: the regex runs anchored at each occurrence and stops
             // within a few bytes where it fails, instead of stepping through the whole event.
             guard subject.count <= regex.limits.maximumSubjectLength else { return false }
+            // A run may reach the end of the event (`a.*b`): after a few, one search of the rest from the
+            // next occurrence (no match starts before it) keeps the cost linear.
             var from = 0
+            var runs = 0
             while let at = firstOccurrence(of: prefix, in: subject, from: from) {
-                if regex.matchesAtStart(bytes: UnsafeBufferPointer(rebasing: subject[at...])) { return true }
+                let rest = UnsafeBufferPointer(rebasing: subject[at...])
+                if runs == maximumAnchoredRuns { return regex.matches(bytes: rest) }
+                if regex.matchesAtStart(bytes: rest) { return true }
+                runs += 1
                 from = at + 1
             }
             return false

@@ -178,6 +178,31 @@ final class AMIEventFilterTests: XCTestCase {
         }
     }
 
+    /// The anchored runs at each occurrence of the prefix cost no more than one search of the whole
+    /// text: a prefix repeated all through a long event with a `.*` after it (a run each reaching
+    /// the end) was quadratic, seconds of an event loop per event.
+    func testRegexPrefixRepeatedThroughTheEventIsNotQuadratic() throws {
+        let filter = try AMIEventFilter(configured: "a.*b")
+        XCTAssertTrue(filter.usesRegex)
+        var text = "Event: UserEvent\r\nX: " + String(repeating: "a", count: 16_000) + "\r\n\r\n"
+        let started = ContinuousClock.now
+        text.withUTF8 { bytes in XCTAssertFalse(filter.matches(bytes)) }
+        let elapsed = ContinuousClock.now - started
+        XCTAssertLessThan(elapsed, .seconds(5), "\(elapsed) (about 100 s in a debug build when quadratic)")
+        var matching = "Event: UserEvent\r\nX: " + String(repeating: "a", count: 16_000) + "b\r\n\r\n"
+        matching.withUTF8 { bytes in XCTAssertTrue(filter.matches(bytes)) }
+        // Past the anchored runs, the search of the rest gives the whole search's answers.
+        let many = String(repeating: "ax", count: AMIEventFilter.maximumAnchoredRuns + 3)
+        for pattern in ["a.*b", "ab+c", "axa(x|y)b$"] {
+            let prefixed = try AMIEventFilter(configured: pattern)
+            let regex = try LinearRegex(pattern, limits: LinearRegex.Limits(maximumSubjectLength: 1 << 14))
+            for text in [many, many + "abc", many + "ab", "abc" + many, many + "axaxb", many + "axayb\r\n"] {
+                var subject = text
+                subject.withUTF8 { bytes in XCTAssertEqual(prefixed.matches(bytes), regex.matches(bytes: bytes), "\(pattern) on \(text)") }
+            }
+        }
+    }
+
     func testLimits() {
         let limits = AMIEventFilter.Limits(maximumFilters: 2, maximumPatternLength: 8, maximumEventLength: 32)
         XCTAssertThrowsError(try AMIEventFilter(configured: "Event: Newchannel", limits: limits)) { error in
