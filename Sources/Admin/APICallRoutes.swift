@@ -148,21 +148,9 @@ enum APICallRoutes {
     /// The tenant a request acts on: a tenant token's own (naming another is 403), or the one the
     /// system administrator names with `?tenant=` or `named` (400 without one, 404 when unknown).
     static func tenant(_ app: AdminApp, _ request: Request, _ context: AdminRequestContext, named: String?) async throws -> UUID {
-        let principal = try APIRoutes.principal(context)
-        let text = named ?? request.uri.queryParameters.get("tenant")
-        let named = text.map { UUID(uuidString: $0) }
-        if let own = principal.user.tenant {
-            if let named, named != own {
-                app.securityEvent("ForbiddenTenant", account: principal.user.loginName, address: context.remoteAddress, tenant: own)
-                throw HTTPError(.forbidden, message: "this token may access only its own tenant")
-            }
-            return own
-        }
-        guard let named else {
+        guard let tenant = try await APIRoutes.namedTenant(app, request, context, named: named) else {
             throw HTTPError(.badRequest, message: "a system administrator's token must name the tenant: ?tenant=<uuid> (or \"tenant\" in the body)")
         }
-        guard let uuid = named else { throw AdminStoreError(.notFound, field: "tenant", "no such tenant") }
-        _ = try await app.store.tenantRecord(uuid)
-        return uuid
+        return tenant
     }
 }

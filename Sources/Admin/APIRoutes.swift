@@ -68,6 +68,24 @@ enum APIRoutes {
         return principal
     }
 
+    /// The tenant a request names: a tenant token's own (naming another with `?tenant=` or `named` is
+    /// 403); for the system administrator, the one named (404 when unknown), or nil when none is.
+    static func namedTenant(_ app: AdminApp, _ request: Request, _ context: AdminRequestContext, named: String? = nil) async throws -> UUID? {
+        let principal = try principal(context)
+        let named = (named ?? request.uri.queryParameters.get("tenant")).map { UUID(uuidString: $0) }
+        if let own = principal.user.tenant {
+            if let named, named != own {
+                app.securityEvent("ForbiddenTenant", account: principal.user.loginName, address: context.remoteAddress, tenant: own)
+                throw HTTPError(.forbidden, message: "this token may access only its own tenant")
+            }
+            return own
+        }
+        guard let named else { return nil }
+        guard let uuid = named else { throw AdminStoreError(.notFound, field: "tenant", "no such tenant") }
+        _ = try await app.store.tenantRecord(uuid)
+        return uuid
+    }
+
     static func requireSystem(_ context: AdminRequestContext) throws {
         guard try principal(context).isSystemAdmin else {
             throw HTTPError(.forbidden, message: "only the system administrator manages tenants")

@@ -10,7 +10,7 @@ import Store
 enum CDRAPIRoutes {
     static func register(on api: RouterGroup<AdminRequestContext>, app: AdminApp) {
         api.get("/cdr") { request, context -> Response in
-            let tenant = try await tenant(app, request, context)
+            let tenant = try await APIRoutes.namedTenant(app, request, context)
             let parameters = request.uri.queryParameters
             let filter = try CDRFilter.parse { parameters.get($0) }
             switch parameters.get("format") ?? "json" {
@@ -23,24 +23,6 @@ enum CDRAPIRoutes {
                 throw AdminStoreError(.invalid, field: "format", "json or csv")
             }
         }
-    }
-
-    /// The tenant whose records are read: a tenant token's own; for the system administrator the
-    /// one named (404 when unknown) or nil, every tenant.
-    static func tenant(_ app: AdminApp, _ request: Request, _ context: AdminRequestContext) async throws -> UUID? {
-        let principal = try APIRoutes.principal(context)
-        let named = request.uri.queryParameters.get("tenant").map { UUID(uuidString: $0) }
-        if let own = principal.user.tenant {
-            if let named, named != own {
-                app.securityEvent("ForbiddenTenant", account: principal.user.loginName, address: context.remoteAddress, tenant: own)
-                throw HTTPError(.forbidden, message: "this token may access only its own tenant")
-            }
-            return own
-        }
-        guard let named else { return nil }
-        guard let uuid = named else { throw AdminStoreError(.notFound, field: "tenant", "no such tenant") }
-        _ = try await app.store.tenantRecord(uuid)
-        return uuid
     }
 
     struct Body: Encodable {
@@ -156,7 +138,7 @@ extension CDRAPIRoutes {
                         query(
                             "limit", ["type": "integer", "minimum": 1, "maximum": CDRQuery.maximumLimit, "default": CDRFilter.defaultLimit],
                             "Page size"),
-                        query("offset", ["type": "integer", "minimum": 0, "default": 0], "Records skipped"),
+                        query("offset", ["type": "integer", "minimum": 0, "maximum": CDRFilter.maximumOffset, "default": 0], "Records skipped"),
                         query(
                             "format", ["type": "string", "enum": ["json", "csv"], "default": "json"],
                             "csv: every matching record (at most \(CDRCSV.maximumRows)) as text/csv, the panel's export"),

@@ -16,6 +16,8 @@ struct CDRFilter: Sendable {
     var offset: Int
 
     static let defaultLimit = 50
+    /// The largest `offset` a page may start at (deep OFFSET paging costs the store a scan of what it skips).
+    static let maximumOffset = 10_000_000
 
     /// Reads the filters from query parameters (`parameter(name)` returns a parameter's value).
     static func parse(_ parameter: (String) -> String?) throws -> CDRFilter {
@@ -39,7 +41,7 @@ struct CDRFilter: Sendable {
             return disposition
         }
         let limit = try text("limit").map { try integer($0, field: "limit", in: 1...CDRQuery.maximumLimit) } ?? defaultLimit
-        let offset = try text("offset").map { try integer($0, field: "offset", in: 0...10_000_000) } ?? 0
+        let offset = try text("offset").map { try integer($0, field: "offset", in: 0...maximumOffset) } ?? 0
         return CDRFilter(from: from, to: to, number: number, disposition: disposition, limit: limit, offset: offset)
     }
 
