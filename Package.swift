@@ -59,7 +59,8 @@ let package = Package(
         .target(
             name: "SIPServer",
             dependencies: [
-                "NodeSupport", "SIP", "PBX", "Store", crypto, nioCore, nioPosix, nioConcurrency, nioSSL, logging, lifecycle, metrics,
+                "NodeSupport", "SIP", "PBX", "Store", "AMI", crypto, nioCore, nioPosix, nioConcurrency, nioSSL, logging, lifecycle,
+                metrics,
             ]),
         // The call engine and its SIP call driver, media adapter, tenant capacity; `CallControl` for AMI.
         .target(

@@ -1,3 +1,4 @@
+import AMI
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
@@ -19,6 +20,16 @@ extension SIPCore {
         case .refuse(let response, let delay):
             return (response, delay)
         case .authenticated:
+            var request = request
+            if request.headers.count(of: .path) > 0, !isTrustedEdge(source) {
+                // Only an edge proxy may name where requests to the phone go (RFC 3327 §5.3): a Path
+                // from anyone else would send INVITEs and OPTIONS to any address it names. Ignored,
+                // so the phone is registered as a direct one (reached at the REGISTER's source).
+                logger.notice(
+                    "SIP Path ignored: REGISTER not from a trusted edge (--sip-trusted-edges)",
+                    metadata: ["from": "\(source)", "user": "\(user)@\(tenant.domain)"])
+                request.headers.remove(.path)
+            }
             return (updateBindings(request, tenant: tenant, number: user, source: source, wallClock: wallClock), nil)
         }
     }
@@ -118,13 +129,20 @@ extension SIPCore {
 
     /// The same for a phone behind a proxy (the SIP edge, docs/cluster.md): SIPp signs the address it
     /// sends to, which is then the proxy's, the request's source. Only for proxied requests (a Via
-    /// below the proxy's own); single-use and bound to the source address as above.
+    /// below the proxy's own) from a trusted edge (anyone can add a Via); single-use and bound to the
+    /// source address as above.
     private func namesProxy(_ digestURI: String, of request: SIPRequest, source: SIPEndpoint) -> Bool {
-        guard request.headers.count(of: .via) > 1 || request.headers.values(.via).count > 1,
+        guard request.headers.count(of: .via) > 1 || request.headers.values(.via).count > 1, isTrustedEdge(source),
             let signed = SIPURI(digestURI), signed.isSIP, signed.user == nil,
             let address = try? SocketAddress(ipAddress: signed.host, port: signed.port ?? 5060)
         else { return false }
         return address == source.address
+    }
+
+    /// Whether `source` is inside `--sip-trusted-edges` (an edge proxy of docs/cluster.md).
+    package func isTrustedEdge(_ source: SIPEndpoint) -> Bool {
+        guard !configuration.trustedEdges.isEmpty, let address = IPAddress(source.ip)?.unmapped else { return false }
+        return configuration.trustedEdges.contains { $0.matches(address) }
     }
 
     /// Compared against when the user does not exist, so that path costs the same.

@@ -1,3 +1,4 @@
+import AMI
 import NIOCore
 import NodeSupport
 import SIP
@@ -7,6 +8,11 @@ public struct SIPServerConfiguration: Sendable {
     public var host: String
     public var port: Int
     public var registrar = Registrar.Policy()
+    /// Networks of the SIP edge proxies (`--sip-trusted-edges`, docs/cluster.md). Only a REGISTER from
+    /// inside them has its RFC 3327 `Path` honoured (from anyone else the Path is ignored and the
+    /// binding is a direct one), and only a request from them may sign its digest `uri` with the
+    /// proxy's own address. Empty (the default): no source is an edge.
+    public var trustedEdges: [AMIAccessRule] = []
     /// How often every registered contact is sent an OPTIONS (qualify).
     public var qualifyInterval: TimeAmount = .seconds(60)
     /// Digest algorithms offered in a 401, in order, and the only ones accepted. MD5 first by default:

@@ -1,3 +1,4 @@
+import AMI
 import AMIServer
 import Admin
 import ArgumentParser
@@ -108,6 +109,11 @@ struct Serve: AsyncParsableCommand {
             "Seconds between CRLFCRLF keep-alive datagrams to every UDP contact (NAT bindings); 0 turns them off (env CENTRALINO_SIP_KEEPALIVE_INTERVAL; default 30)."
     )
     var sipKeepaliveInterval: Int?
+    @Option(
+        help:
+            "Comma-separated networks (CIDR) of the SIP edge proxies: only a REGISTER from them has its Path header honoured (env CENTRALINO_SIP_TRUSTED_EDGES; default empty: none)."
+    )
+    var sipTrustedEdges: String?
     @Option(help: "Shortest registration accepted, seconds; shorter gets 423 (env CENTRALINO_SIP_MIN_EXPIRES; default 60).")
     var sipMinExpires: Int?
     @Option(help: "Longest registration granted, seconds (env CENTRALINO_SIP_MAX_EXPIRES; default 3600).")
@@ -406,6 +412,12 @@ struct Serve: AsyncParsableCommand {
         configuration.registrar.maximumExpires = UInt32(
             clamping: try EnvironmentOption.resolveInt(sipMaxExpires, "CENTRALINO_SIP_MAX_EXPIRES", default: 3600))
         configuration.registrar.defaultExpires = min(configuration.registrar.defaultExpires, configuration.registrar.maximumExpires)
+        let edges = EnvironmentOption.resolve(sipTrustedEdges, "CENTRALINO_SIP_TRUSTED_EDGES", default: "")
+        do {
+            configuration.trustedEdges = try edges.split(separator: ",").map { try AMIAccessRule(parsing: String($0)) }
+        } catch {
+            throw CommandFailure("--sip-trusted-edges \(edges): \(error)")
+        }
         let algorithms = EnvironmentOption.resolve(sipDigestAlgorithms, "CENTRALINO_SIP_DIGEST_ALGORITHMS", default: "md5,sha256")
         configuration.digestAlgorithms = try algorithms.split(separator: ",").map { word in
             switch word.trimmingCharacters(in: .whitespaces).lowercased() {

@@ -5,6 +5,11 @@ echoes the Path (the REGISTER says `Supported: path`), and a click-to-call then 
 the proxy's address, not to the REGISTER's Contact, with `Route: <sip:proxy;lr>` and the contact as
 Request-URI (loose routing). The phone's own socket never hears from Centralino. The proxy answers
 486, and the ACK of that failure carries the same Route.
+
+Only a trusted edge may do so: this module's server runs with `--sip-trusted-edges 127.0.0.2/32` and
+the fake proxy sends from 127.0.0.2. A phone on 127.0.0.1 that sends a Path is registered as a direct
+one (the click-to-call INVITE goes to its source, never to the Path hop), and its digest signed for
+its own address with two Vias is refused (only an edge's requests may sign the proxy's address).
 """
 
 from __future__ import annotations
@@ -22,6 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sip"))
 import sipwire  # noqa: E402
 
 EXT = "102"
+EDGE_IP = "127.0.0.2"
+
+pbx = ct.pbx_fixture("path", "--sip-trusted-edges", EDGE_IP + "/32")
 
 
 def recv_request(sock: socket.socket, method: str, timeout: float):
@@ -65,7 +73,7 @@ def test_register_with_path_then_click_to_call_goes_to_the_first_path_hop(pbx, r
     edge = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     edge.bind(("127.0.0.1", 0))
     try:
-        with sipwire.SipClient(pbx.sip_port) as proxy:
+        with sipwire.SipClient(pbx.sip_port, local_ip=EDGE_IP) as proxy:
             hop = "<sip:127.0.0.1:%d;lr>" % edge.getsockname()[1]
             contact = "<sip:%s@127.0.0.1:%d>" % (EXT, phone_port)
             phone_via = ("Via", "SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK%s;rport=%d"
@@ -106,7 +114,7 @@ def test_register_with_path_then_click_to_call_goes_to_the_first_path_hop(pbx, r
 
 
 def test_register_with_path_without_supported_is_stored_but_not_echoed(pbx):
-    with sipwire.SipClient(pbx.sip_port) as proxy:
+    with sipwire.SipClient(pbx.sip_port, local_ip=EDGE_IP) as proxy:
         hop = "<sip:127.0.0.1:%d;lr>" % proxy.local[1]
         _, final = proxy.register(EXT, PASSWORDS[(DOMAIN_A, EXT)], DOMAIN_A,
                                   contacts=["<sip:%s@127.0.0.1:9>" % EXT], expires=600, extra=[("Path", hop)])
@@ -118,9 +126,71 @@ def test_register_with_path_without_supported_is_stored_but_not_echoed(pbx):
 
 
 def test_too_many_path_entries_get_400(pbx):
-    with sipwire.SipClient(pbx.sip_port) as proxy:
+    with sipwire.SipClient(pbx.sip_port, local_ip=EDGE_IP) as proxy:
         hops = ", ".join("<sip:127.0.0.%d;lr>" % n for n in range(1, 6))
         _, final = proxy.register(EXT, PASSWORDS[(DOMAIN_A, EXT)], DOMAIN_A,
                                   contacts=["<sip:%s@127.0.0.1:9>" % EXT], expires=600, extra=[("Path", hops)])
         assert final.status == 400, final.text()
         assert "Path" in final.reason, final.text()
+
+
+def test_path_from_a_phone_outside_the_trusted_edges_is_ignored(pbx, recorders):
+    hop_sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    hop_sock.bind(("127.0.0.1", 0))
+    try:
+        with sipwire.SipClient(pbx.sip_port) as phone:
+            hop = "<sip:127.0.0.1:%d;lr>" % hop_sock.getsockname()[1]
+            contact = "<sip:%s@127.0.0.1:%d>" % (EXT, phone.local[1])
+            first, final = phone.register(
+                EXT, PASSWORDS[(DOMAIN_A, EXT)], DOMAIN_A, contacts=[contact], expires=600,
+                extra=[("Path", hop), ("Supported", "path")])
+            assert first.status == 401, first.text()
+            assert final.status == 200, final.text()
+            assert final.get_all("path") == [], "a Path from a non-edge is not stored nor echoed:\n" + final.text()
+            log = pbx.log_path.read_text(errors="replace")
+            assert "SIP Path ignored" in log, "the ignored Path is logged"
+
+            crm = recorders("crm")
+            action = ct.c2c_variables_form(EXT, "0391234567")
+            res = crm.action([(k, x) for k, v in action.items() for x in (v if isinstance(v, list) else [v])])
+            assert res and res[0].get("Response") == "Success", res
+
+            invite, peer = recv_request(phone.sock, "INVITE", 10)
+            assert invite is not None, "no INVITE reached the phone's source:\n" + "\n".join(phone.log[-4:])
+            assert invite.get_all("route") == [], "a direct binding has no Route:\n" + invite.text()
+            phone.sock.sendto(response(invite, 486, "Busy Here", to_tag="busy2"), peer)
+            assert recv_request(phone.sock, "ACK", 5)[0] is not None, "no ACK for the 486"
+            hop_sock.settimeout(0.5)
+            try:
+                data, _ = hop_sock.recvfrom(65535)
+                raise AssertionError("the Path hop of a non-edge was sent:\n%s" % data.decode())
+            except socket.timeout:
+                pass
+            _, gone = phone.register(EXT, PASSWORDS[(DOMAIN_A, EXT)], DOMAIN_A, contacts=[contact], expires=0)
+            assert gone.status == 200, gone.text()
+    finally:
+        hop_sock.close()
+
+
+def register_signed_for_own_address(client: sipwire.SipClient) -> sipwire.Message:
+    """A REGISTER relayed as by a proxy (two Vias) whose digest `uri` is the sender's own address."""
+    aor = "sip:%s@%s" % (EXT, DOMAIN_A)
+    phone_via = ("Via", "SIP/2.0/UDP 192.0.2.7:5060;branch=z9hG4bK%s" % uuid.uuid4().hex[:12])
+    headers = [phone_via, ("Contact", "<sip:%s@127.0.0.1:9>" % EXT), ("Expires", "600")]
+    first = client.request("REGISTER", "sip:" + DOMAIN_A, aor, extra=headers)
+    assert first.status == 401, first.text()
+    signed = "sip:%s:%d" % client.local
+    auth = sipwire.digest_authorization(sipwire.pick_challenge(first), "REGISTER", signed, EXT, PASSWORDS[(DOMAIN_A, EXT)])
+    return client.request("REGISTER", "sip:" + DOMAIN_A, aor, extra=headers + [("Authorization", auth)])
+
+
+def test_digest_signed_for_the_proxy_address_only_from_a_trusted_edge(pbx):
+    with sipwire.SipClient(pbx.sip_port) as stranger:
+        final = register_signed_for_own_address(stranger)
+        assert final.status == 401, "a non-edge's digest for its own address is refused:\n" + final.text()
+    with sipwire.SipClient(pbx.sip_port, local_ip=EDGE_IP) as proxy:
+        final = register_signed_for_own_address(proxy)
+        assert final.status == 200, "the trusted edge's is accepted:\n" + final.text()
+        _, gone = proxy.register(EXT, PASSWORDS[(DOMAIN_A, EXT)], DOMAIN_A,
+                                 contacts=["<sip:%s@127.0.0.1:9>" % EXT], expires=0)
+        assert gone.status == 200
