@@ -11,6 +11,9 @@ it), Kamailio configured only by -A defines, Centralino, SIPp phones and trunk.
   and to the tenant's trunk;
 - a domain with no home node gets 404 from the edge, and a request from a node without a Route
   through the edge is refused (no open relay).
+- no open relay for strangers either: an in-dialog request from a non-node (To tag, Route: the edge)
+  toward a third address gets 403 and never reaches it. The node trusts the edge's Path because it
+  runs with --sip-trusted-edges 127.0.0.1/32.
 """
 
 from __future__ import annotations
@@ -150,6 +153,36 @@ def test_unknown_domain_gets_404_and_nodes_need_a_route(edge):
         assert first.status == 404, first.text()
         first, _ = phone.register("100", "x", "bad'domain.test", contacts=["<sip:100@127.0.0.1:9>"], expires=600)
         assert first.status in (400, 404), first.text()
+
+
+def test_in_dialog_request_from_a_stranger_is_relayed_only_to_a_node(edge):
+    """No open relay: a stranger's in-dialog MESSAGE/INFO (a To tag, Route: the edge) toward a third
+    address is refused by the edge and never reaches that address."""
+    third = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    third.bind(("127.0.0.1", 0))
+    third.settimeout(1.0)
+    target = "sip:victim@127.0.0.1:%d" % third.getsockname()[1]
+    try:
+        for method in ("MESSAGE", "INFO"):
+            with sipwire.SipClient(edge.port) as stranger:
+                request = stranger.build(method, target, [
+                    ("Max-Forwards", "70"),
+                    ("From", "<sip:stranger@%s>;tag=dlg0" % DOMAIN_A),
+                    ("To", "<sip:victim@%s>;tag=dlg1" % DOMAIN_A),
+                    ("Call-ID", stranger.call_id),
+                    ("CSeq", "2 %s" % method),
+                    ("Route", "<sip:127.0.0.1:%d;lr>" % edge.port),
+                    ("Content-Type", "text/plain"),
+                ], body=b"hello")
+                reply = stranger.transaction(request)
+                assert reply.status in (403, 404), "%s toward a non-node: %s" % (method, reply.text())
+        try:
+            data, _ = third.recvfrom(65535)
+        except socket.timeout:
+            data = None
+        assert data is None, "the edge relayed a stranger's in-dialog request: %r" % data
+    finally:
+        third.close()
 
 
 def test_edge_keeps_the_nat_binding_and_probes_the_nodes(edge, tmp_path):
