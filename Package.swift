@@ -105,7 +105,7 @@ let package = Package(
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"), metrics, prometheus,
             ]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "PBX", "AMI"]),
-        .testTarget(name: "SIPServerTests", dependencies: ["SIPServer", "NodeSupport"]),
+        .testTarget(name: "SIPServerTests", dependencies: ["SIPServer", "NodeSupport", "AMI", "SIP", nioCore, logging]),
         .testTarget(
             name: "CallsTests",
             dependencies: ["Calls", "SIPServer", "AMI", "PBX", "SIP", "Store", nioCore, .product(name: "NIOEmbedded", package: "swift-nio"), logging]),
