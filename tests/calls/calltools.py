@@ -715,6 +715,17 @@ def hangups(mon: AMIRecorder, mark: int, prefix: str) -> List[Msg]:
     return [e for e in mon.events(mark, "Hangup") if (e.get("Channel") or "").startswith(prefix)]
 
 
+def register_phone(pbx, workdir: Path, ext: str, domain: str = DOMAIN_A) -> int:
+    """Registers `ext@domain` once from a new local port with SIPp (digest with its password); the port."""
+    port = free_ports(1)[0]
+    csv = workdir / ("users_%d.csv" % port)
+    csv.write_text("SEQUENTIAL\n%s;[authentication username=%s password=%s];%s\n" % (ext, ext, PASSWORDS[(domain, ext)], domain))
+    res = Sipp(str(SCENARIOS / "register.xml"), workdir, local_port=port, remote="127.0.0.1:%d" % pbx.sip_port,
+               calls=1, inf=csv, timeout=15, tag="register").wait()
+    assert res.returncode == 0, res.report()
+    return port
+
+
 def sipp_ok(res: SippResult, what: str) -> None:
     assert res.returncode == 0, "%s: SIPp exit %s (0 = its scenario completed)\n%s" % (
         what, res.returncode, res.report())

@@ -1,10 +1,13 @@
 """The web suite's servers run on tests/common/server.py (no provisioning: serve bootstraps the
 `default` tenant); a failing test's report gets every running server's log written during it.
-`chromium()` starts the headless browser the tests drive."""
+`chromium()` starts the headless browser the tests drive; the `browser` fixture is one per test module
+(a module that needs other options defines its own, as test_https.py does)."""
 
 import shutil
 import sys
 from pathlib import Path
+
+import pytest
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -23,3 +26,10 @@ def chromium(accept_insecure_certs: bool = False) -> webdriver.Chrome:
     driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
     driver.implicitly_wait(5)
     return driver
+
+
+@pytest.fixture(scope="module")
+def browser():
+    driver = chromium()
+    yield driver
+    driver.quit()

@@ -22,7 +22,6 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from ports import free_port  # tests/common (conftest.py puts it on the path): outside the ephemeral port range
-from conftest import chromium
 from server import Server
 
 REPO = Path(__file__).resolve().parents[2]
@@ -35,13 +34,6 @@ def server(tmp_path_factory):
     srv = Server(tmp_path_factory.mktemp("web"), name="web", extra_args=["--admin-password", ADMIN_PASSWORD])
     yield srv
     srv.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    driver = chromium()
-    yield driver
-    driver.quit()
 
 
 def ami_login(port, username, secret, source):

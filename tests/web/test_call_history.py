@@ -22,7 +22,6 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "calls"))
 import calltools as ct  # noqa: E402  (the calls suite's server, SIPp and AMI helpers)
 from calltools import DOMAIN_A, PASSWORDS, TENANT_A_UUID, TENANT_B_UUID  # noqa: E402
-from conftest import chromium  # noqa: E402
 from test_rest_calls import Panel  # noqa: E402  (panel session over urllib, to create the tenant admin)
 
 REPO = Path(__file__).resolve().parents[2]
@@ -38,23 +37,6 @@ def pbx(tmp_path_factory):
     srv = ct.Server(tmp_path_factory.mktemp("history"), name="history", extra_args=["--admin-password", ADMIN_PASSWORD])
     yield srv
     srv.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    driver = chromium()
-    yield driver
-    driver.quit()
-
-
-def register(pbx, workdir: Path, ext: str) -> int:
-    port = ct.free_ports(1)[0]
-    csv = workdir / "users.csv"
-    csv.write_text("SEQUENTIAL\n%s;[authentication username=%s password=%s];%s\n" % (ext, ext, PASSWORDS[(DOMAIN_A, ext)], DOMAIN_A))
-    res = ct.Sipp(str(ct.SCENARIOS / "register.xml"), workdir, local_port=port, remote="127.0.0.1:%d" % pbx.sip_port,
-                  calls=1, inf=csv, timeout=15, tag="register").wait()
-    assert res.returncode == 0, res.report()
-    return port
 
 
 def click_to_call(pbx, monitor, agent, trunk, account=None) -> None:
@@ -94,7 +76,7 @@ def test_call_history_page_filters_pages_and_exports(pbx, browser, tmp_path):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     system = Panel(pbx.http_port, "admin", ADMIN_PASSWORD)
     system.new_tenant_admin(TENANT_A_UUID, "ops", OPS_PASSWORD)
-    agent_port = register(pbx, tmp_path, "100")
+    agent_port = ct.register_phone(pbx, tmp_path, "100")
     monitor = ct.AMIRecorder(pbx.ami_port, "monitor", ct.AMI_USERS["monitor"][0])
     try:
         # an answered click-to-call (the trunk hangs up after 1.5 s), then one to a busy phone

@@ -16,11 +16,10 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import chromium  # this suite's conftest, before tests/calls (which has its own) is on the path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "calls"))
 import calltools as ct  # noqa: E402  (the calls suite's server, SIPp and AMI helpers)
-from calltools import DOMAIN_A, PASSWORDS, TENANT_A_UUID, TENANT_B_UUID  # noqa: E402
+from calltools import TENANT_A_UUID, TENANT_B_UUID  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("CENTRALINO_ARTIFACTS", REPO / "test-artifacts")) / "web"
@@ -35,30 +34,13 @@ def pbx(tmp_path_factory):
     srv.stop()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    driver = chromium()
-    yield driver
-    driver.quit()
-
-
-def register(pbx, workdir: Path, ext: str) -> int:
-    port = ct.free_ports(1)[0]
-    csv = workdir / "users.csv"
-    csv.write_text("SEQUENTIAL\n%s;[authentication username=%s password=%s];%s\n" % (ext, ext, PASSWORDS[(DOMAIN_A, ext)], DOMAIN_A))
-    res = ct.Sipp(str(ct.SCENARIOS / "register.xml"), workdir, local_port=port, remote="127.0.0.1:%d" % pbx.sip_port,
-                  calls=1, inf=csv, timeout=15, tag="register").wait()
-    assert res.returncode == 0, res.report()
-    return port
-
-
 def live_rows(browser):
     return [row.text for row in browser.find_elements(By.CSS_SELECTOR, "#live-calls tbody tr")]
 
 
 def test_dashboard_lists_the_call_and_hangs_it_up(pbx, browser, tmp_path):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    agent_port = register(pbx, tmp_path, "100")
+    agent_port = ct.register_phone(pbx, tmp_path, "100")
     agent = ct.Sipp(ct.uas_scenario(tmp_path, "answer", ring=300, end="wait"), tmp_path, local_port=agent_port,
                     calls=1, timeout=40, tag="phone100")
     trunk = ct.Sipp(ct.uas_scenario(tmp_path, "answer", ring=300, end="wait"), tmp_path, local_port=pbx.trunk_a,
