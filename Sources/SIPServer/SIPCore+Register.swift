@@ -29,6 +29,7 @@ extension SIPCore {
                     "SIP Path ignored: REGISTER not from a trusted edge (--sip-trusted-edges)",
                     metadata: ["from": "\(source)", "user": "\(user)@\(tenant.domain)"])
                 request.headers.remove(.path)
+                SIPMetrics.pathIgnored.increment()
             }
             return (updateBindings(request, tenant: tenant, number: user, source: source, wallClock: wallClock), nil)
         }

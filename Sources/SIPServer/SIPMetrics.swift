@@ -11,6 +11,10 @@ enum SIPMetrics {
     /// Requests answered without a server transaction because `--sip-max-transactions` were running.
     static let refused = Counter(label: "centralino_sip_transactions_total", dimensions: [("outcome", "refused_cap")])
 
+    /// `centralino_sip_path_ignored_total`: REGISTERs whose `Path` was dropped because they did not come
+    /// from `--sip-trusted-edges` (a phone naming where the node should send its requests).
+    static let pathIgnored = Counter(label: "centralino_sip_path_ignored_total")
+
     /// Counts a transaction that terminated, by the failure it reported (nil: it completed).
     static func ended(_ failure: SIPTransactionLayer.Failure?) {
         switch failure {

@@ -14,9 +14,11 @@ its own address with two Vias is refused (only an edge's requests may sign the p
 
 from __future__ import annotations
 
+import re
 import socket
 import sys
 import time
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -149,6 +151,10 @@ def test_path_from_a_phone_outside_the_trusted_edges_is_ignored(pbx, recorders):
             assert final.get_all("path") == [], "a Path from a non-edge is not stored nor echoed:\n" + final.text()
             log = pbx.log_path.read_text(errors="replace")
             assert "SIP Path ignored" in log, "the ignored Path is logged"
+            with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % pbx.http_port, timeout=10) as reply:
+                metrics = reply.read().decode()
+            ignored = re.search(r"(?m)^centralino_sip_path_ignored_total (\S+)$", metrics)
+            assert ignored and float(ignored.group(1)) >= 1, "the ignored Path is counted in /metrics"
 
             crm = recorders("crm")
             action = ct.c2c_variables_form(EXT, "0391234567")
