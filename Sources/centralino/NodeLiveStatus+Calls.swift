@@ -48,8 +48,10 @@ extension NodeLiveStatus {
         guard calls.extensionExists(tenant: tenant, context: "from_c2c", exten: to, priority: 1) else { return .noRoute }
         if let refusal = calls.admitOriginate(request, tenant: tenant) { return .tenantLimit(refusal.description) }
         let bus = self.bus
+        let accepted = DispatchTime.now()
         let id = await withCheckedContinuation { continuation in
             calls.originateCall(request, tenant: tenant, started: { continuation.resume(returning: $0) }) { outcome in
+                AMIMetrics.originateFinished(since: accepted, answered: outcome.success)
                 bus.publishOriginateResponse(request, outcome: outcome, tenant: tenant)
             }
         }

@@ -123,6 +123,14 @@ def error_of(status_body: tuple) -> tuple:
     return status, body["error"]["code"]
 
 
+def originates_answered(port: int) -> float:
+    """`centralino_originate_duration_seconds_count{result="answered"}` in /metrics (0 before the first)."""
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10) as reply:
+        text = reply.read().decode()
+    m = re.search(r'(?m)^centralino_originate_duration_seconds_count\{result="answered"\} (\S+)$', text)
+    return float(m.group(1)) if m else 0.0
+
+
 def test_click_to_call_listed_and_hung_up_over_rest(pbx, peers, recorders, tokens):
     port = pbx.http_port
     crm, mon, mon_b = recorders("crm"), recorders("monitor"), recorders("monitor_b")
@@ -130,6 +138,7 @@ def test_click_to_call_listed_and_hung_up_over_rest(pbx, peers, recorders, token
     agent = peers.phone("100", ct.uas_scenario(peers.workdir, "answer", ring=500, end="wait"))
     trunk = peers.trunk(ct.uas_scenario(peers.workdir, "answer", ring=500, end="wait"))
 
+    answered_before = originates_answered(port)
     status, body = api(port, tokens["acme"], "POST", "/api/v1/calls", {"from": "100", "to": NUMBER, "timeout_ms": 10000})
     assert status == 201, body
     call_id = body["id"]
@@ -144,6 +153,7 @@ def test_click_to_call_listed_and_hung_up_over_rest(pbx, peers, recorders, token
     assert (final.get("Response"), final.get("Reason"), final.get("Uniqueid")) == ("Success", "4", call_id), final
     assert (final.get("Context"), final.get("Exten")) == ("from_c2c", NUMBER), final
     assert (final.get("CallerIDNum"), final.get("CallerIDName")) == (NUMBER, "c2c: %s" % NUMBER), final
+    assert originates_answered(port) == answered_before + 1, "the REST Originate is in the Originate latency histogram"
 
     # listed while it lasts, once both legs are up
     def listed():
