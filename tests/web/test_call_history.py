@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from webwait import replaced, texts  # this suite's helpers, before tests/calls is on the path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "calls"))
 import calltools as ct  # noqa: E402  (the calls suite's server, SIPp and AMI helpers)
@@ -58,7 +59,7 @@ def click_to_call(pbx, monitor, agent, trunk, account=None) -> None:
 
 
 def rows(browser):
-    return [row.text for row in browser.find_elements(By.CSS_SELECTOR, "#cdr tbody tr")]
+    return texts(browser, "#cdr tbody tr")
 
 
 def submit_filter(browser, **values):
@@ -68,7 +69,7 @@ def submit_filter(browser, **values):
         browser.execute_script("arguments[0].value = arguments[1]", field, values.get(name, ""))
     Select(form.find_element(By.NAME, "disposition")).select_by_value(values.get("disposition", ""))
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(browser, 10).until(EC.staleness_of(form))
+    WebDriverWait(browser, 10).until(replaced(form))
     WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "cdr-summary"))
 
 
@@ -114,12 +115,12 @@ def test_call_history_page_filters_pages_and_exports(pbx, browser, tmp_path):
         # paging: Older shows the rest, Newer comes back
         table = browser.find_element(By.ID, "cdr")
         browser.find_element(By.CSS_SELECTOR, "#cdr-pages a[rel=next]").click()
-        WebDriverWait(browser, 10).until(EC.staleness_of(table))
+        WebDriverWait(browser, 10).until(replaced(table))
         assert len(rows(browser)) == total - 50, rows(browser)
         assert not browser.find_elements(By.CSS_SELECTOR, "#cdr-pages a[rel=next]")
         table = browser.find_element(By.ID, "cdr")
         browser.find_element(By.CSS_SELECTOR, "#cdr-pages a[rel=prev]").click()
-        WebDriverWait(browser, 10).until(EC.staleness_of(table))
+        WebDriverWait(browser, 10).until(replaced(table))
         assert "page=2" not in browser.current_url and len(rows(browser)) == 50
 
         # filters: the number, then busy ones only, then the answered ones with the account

@@ -16,6 +16,8 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from webwait import texts  # this suite's helpers, before tests/calls is on the path
+
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "calls"))
 import calltools as ct  # noqa: E402  (the calls suite's server, SIPp and AMI helpers)
@@ -35,7 +37,7 @@ def pbx(tmp_path_factory):
 
 
 def live_rows(browser):
-    return [row.text for row in browser.find_elements(By.CSS_SELECTOR, "#live-calls tbody tr")]
+    return texts(browser, "#live-calls tbody tr")
 
 
 def test_dashboard_lists_the_call_and_hangs_it_up(pbx, browser, tmp_path):
