@@ -263,9 +263,9 @@ def main():
         outcomes = {}
         lock = threading.Lock()
 
-        def read_events(s):
-            # Events must be read as they come: Centralino disconnects a session that stops reading.
-            buffer = b""
+        def chunks(s):
+            """What the session receives, read as it comes (Centralino disconnects a session that stops
+            reading), until it closes."""
             while True:
                 try:
                     chunk = s.recv(1 << 20)
@@ -273,6 +273,11 @@ def main():
                     return
                 if not chunk:
                     return
+                yield chunk
+
+        def read_events(s):
+            buffer = b""
+            for chunk in chunks(s):
                 buffer += chunk
                 *messages, buffer = buffer.split(b"\r\n\r\n")
                 for message in messages:
@@ -292,13 +297,7 @@ def main():
 
             def count_events(s):
                 tail = b""
-                while True:
-                    try:
-                        chunk = s.recv(1 << 20)
-                    except OSError:
-                        return
-                    if not chunk:
-                        return
+                for chunk in chunks(s):
                     with lock:
                         received["bytes"] += len(chunk)
                         received["events"] += (tail + chunk).count(b"\r\n\r\nEvent: ")
