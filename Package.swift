@@ -36,6 +36,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Pure protocol and domain code: no sockets, no clocks, no database.
@@ -51,6 +52,7 @@ let package = Package(
                 "PBX", "AMI", crypto,
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "PostgresNIO", package: "postgres-nio"), nioCore, nioPosix, logging,
             ]),
         // The running node, in three layers: SIP listeners and registrar; calls over them; AMI over the calls.
         // Plumbing the listeners share (TLS settings, login lockout, descriptor budget, loop confinement).

@@ -8,6 +8,8 @@ struct Apply: AsyncParsableCommand {
 
     @Option(help: "Directory of the SQLite store (env CENTRALINO_DATA_DIR; default ./centralino-data).")
     var dataDir: String?
+    @Option(help: "The PostgreSQL store, as for serve: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (env CENTRALINO_DATABASE).")
+    var database: String?
 
     @Argument(help: "The provisioning file (schema in docs/provisioning.md).")
     var file: String
@@ -19,10 +21,11 @@ struct Apply: AsyncParsableCommand {
         } catch {
             throw CommandFailure("cannot read \(file): \(error.localizedDescription)")
         }
-        let dataDirectory = URL(fileURLWithPath: EnvironmentOption.resolve(dataDir, "CENTRALINO_DATA_DIR", default: "./centralino-data"))
+        let dataDirectory = StoreOptions.dataDirectory(dataDir)
+        let databaseURL = try StoreOptions.databaseURL(database)
         do {
             let document = try ProvisioningParser.parse(yaml: text)
-            let store = try CentralinoStore(dataDirectory: dataDirectory)
+            let store = try StoreOptions.open(dataDirectory: dataDirectory, database: databaseURL, poolSize: 1)
             // The file first: it may give the default tenant its UUID on a fresh data directory.
             let summary = try await store.apply(document)
             try await store.ensureDefaultTenant()

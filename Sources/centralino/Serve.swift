@@ -21,6 +21,14 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "Directory of the SQLite store and its key file (env CENTRALINO_DATA_DIR; default ./centralino-data).")
     var dataDir: String?
+    @Option(
+        help: """
+            The store in PostgreSQL instead of SQLite: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE; --data-dir still holds \
+            the key file (env CENTRALINO_DATABASE; default none).
+            """)
+    var database: String?
+    @Option(help: "Connections to PostgreSQL this process opens at most (env CENTRALINO_DATABASE_POOL_SIZE; default 4).")
+    var databasePoolSize: Int?
     @Option(help: "AMI listener HOST:PORT (env CENTRALINO_AMI_BIND; default 127.0.0.1:5038).")
     var amiBind: String?
     @Option(help: "SIP listener HOST:PORT, UDP and TCP (env CENTRALINO_SIP_BIND; default 0.0.0.0:5060).")
@@ -225,6 +233,12 @@ struct Serve: AsyncParsableCommand {
     var cdrQueueLimit: Int?
     @Option(help: "Days call detail records are kept, 0 = forever (env CENTRALINO_CDR_RETENTION_DAYS; default 180).")
     var cdrRetentionDays: Int?
+    @Option(
+        help: "WebSocket AMI sessions (/api/v1/ami/ws) open at once on this node, 0 = endpoint off (env CENTRALINO_AMI_WS_MAX_SESSIONS; default 256)."
+    )
+    var amiWsMaxSessions: Int?
+    @Option(help: "Largest WebSocket AMI message from a client, bytes (env CENTRALINO_AMI_WS_MAX_MESSAGE_BYTES; default 65536).")
+    var amiWsMaxMessageBytes: Int?
 
     func run() async throws {
         let level = EnvironmentOption.resolve(logLevel, "CENTRALINO_LOG_LEVEL", default: "info")
@@ -247,8 +261,9 @@ struct Serve: AsyncParsableCommand {
         let configuration = try amiConfiguration(amiAddress)
         let tls = try tlsListeners(sip: sipAddress, ami: amiAddress, http: httpAddress)
 
-        let dataDirectory = URL(fileURLWithPath: EnvironmentOption.resolve(dataDir, "CENTRALINO_DATA_DIR", default: "./centralino-data"))
-        let store = try CentralinoStore(dataDirectory: dataDirectory)
+        let dataDirectory = StoreOptions.dataDirectory(dataDir)
+        let databaseURL = try StoreOptions.databaseURL(database)
+        let store = try StoreOptions.open(dataDirectory: dataDirectory, database: databaseURL, poolSize: try StoreOptions.poolSize(databasePoolSize))
         try await store.ensureDefaultTenant()
         let directory = AMIDirectory()
         let sipDirectory = SIPDirectory()
@@ -301,12 +316,13 @@ struct Serve: AsyncParsableCommand {
                 live: NodeLiveStatus(bus: bus, sip: sip, calls: calls.control, media: media), logger: logger,
                 adminPassword: password.isEmpty ? nil : password, metrics: metrics,
                 configuration: try adminConfiguration(),
-                connectionLimits: try httpConnectionLimits(descriptors), https: tls.https)
+                connectionLimits: try httpConnectionLimits(descriptors), https: tls.https, amiWebSocket: try amiWebSocketSettings(ami))
         } catch {
             throw CommandFailure("\(error)")
         }
 
         var banner = ["Centralino serving data directory \(dataDirectory.path)"]
+        if let databaseURL { banner.append("store in PostgreSQL \(databaseURL)") }
         for tenant in try await store.tenants() {
             banner.append("tenant \(tenant.name) uuid \(tenant.uuid.uuidString.lowercased()) domain \(tenant.domain)")
         }

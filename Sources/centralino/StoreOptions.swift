@@ -1,0 +1,34 @@
+import Foundation
+import Store
+
+/// `--data-dir`, `--database` and `--database-pool-size`, shared by `serve` and `apply`.
+enum StoreOptions {
+    /// The PostgreSQL URL of `--database` (env CENTRALINO_DATABASE), or nil for the SQLite store in the data directory.
+    static func databaseURL(_ flag: String?) throws -> PostgresURL? {
+        let text = EnvironmentOption.resolve(flag, "CENTRALINO_DATABASE", default: "")
+        guard !text.isEmpty else { return nil }
+        do {
+            return try PostgresURL(parsing: text)
+        } catch {
+            throw CommandFailure("\(error)")
+        }
+    }
+
+    static func dataDirectory(_ flag: String?) -> URL {
+        URL(fileURLWithPath: EnvironmentOption.resolve(flag, "CENTRALINO_DATA_DIR", default: "./centralino-data"))
+    }
+
+    static func poolSize(_ flag: Int?) throws -> Int {
+        let size = try EnvironmentOption.resolveInt(flag, "CENTRALINO_DATABASE_POOL_SIZE", default: 4)
+        guard (1...64).contains(size) else { throw CommandFailure("--database-pool-size \(size): expected 1 to 64") }
+        return size
+    }
+
+    /// Opens the store: PostgreSQL when `database` is set, else SQLite in `dataDirectory` (which holds the key file either way).
+    static func open(dataDirectory: URL, database: PostgresURL?, poolSize: Int) throws -> CentralinoStore {
+        if let database {
+            throw CommandFailure("--database \(database): the PostgreSQL store is not available in this build yet")
+        }
+        return try CentralinoStore(dataDirectory: dataDirectory)
+    }
+}
