@@ -22,7 +22,8 @@ package protocol CDRSink: Sendable {
 ///   on a dialplan location change), so `Dial` then `Hangup()` writes two when the dial failed or
 ///   the callee hung up first (Asterisk's test_cdr_single_bridge_continue);
 /// - the answer time is party A's (or the record's start, when party A was already up);
-/// - records are handed over when party A hangs up: unanswered ones too (Asterisk's `unanswered=yes`).
+/// - records are handed over when party A hangs up: unanswered ones too (Asterisk's `unanswered=yes`),
+///   each text field cut to the size Asterisk's record holds (`truncatedToAsteriskFieldSizes`).
 ///
 /// Loop-confined like the engine. `now` is a parameter so tests drive time.
 package final class CDRRecorder {
@@ -231,7 +232,8 @@ package final class CDRRecorder {
             callerID: CallDetailRecord.mergedCallerID(name: party.callerIDName, number: party.callerIDNumber),
             channel: party.name, destinationChannel: draft.partyB?.name ?? "", lastApplication: draft.application,
             lastData: draft.data, disposition: draft.disposition ?? .noAnswer, accountCode: party.accountCode,
-            uniqueID: party.uniqueID, linkedID: party.linkedID)
+            uniqueID: party.uniqueID, linkedID: party.linkedID
+        ).truncatedToAsteriskFieldSizes()
     }
 
     /// `dial_status_to_disposition()` with Asterisk's defaults (congestion → FAILED, cancel → NO ANSWER).

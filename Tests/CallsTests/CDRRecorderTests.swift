@@ -146,7 +146,7 @@ final class CDRRecorderTests: XCTestCase {
         XCTAssertEqual(fields[12].1, "65")
         XCTAssertEqual(fields[13].1, "60")
         XCTAssertEqual(fields[14].1, "ANSWERED")
-        XCTAssertEqual(CallDetailRecord.mergedCallerID(name: "", number: "100"), "100")
+        XCTAssertEqual(CallDetailRecord.mergedCallerID(name: "", number: "100"), "\"\" <100>", "Asterisk's snapshot name is never NULL")
     }
 
     // MARK: - The engine

@@ -67,14 +67,58 @@ public struct CallDetailRecord: Sendable, Hashable {
         max(0, Int(((to - from) * 1000).rounded(.down)) / 1000)
     }
 
-    /// `"name" <number>` as `ast_callerid_merge()` builds it (either part alone when the other is empty).
+    /// `"name" <number>` as Asterisk's CDR engine builds it: `ast_callerid_merge()` of party A's snapshot,
+    /// whose name and number are never NULL, so both parts are always there (`"" <>` when neither is
+    /// known, Asterisk's test_cdr); in the name, `"`, `\` and control characters but tab and vertical
+    /// tab get a `\` before them (`ast_escape_quoted()`).
     public static func mergedCallerID(name: String, number: String) -> String {
-        switch (name.isEmpty, number.isEmpty) {
-        case (false, false): return "\"\(name)\" <\(number)>"
-        case (false, true): return name
-        case (true, false): return number
-        case (true, true): return ""
+        var escaped = ""
+        for scalar in name.unicodeScalars {
+            let value = scalar.value
+            let printable = (0x20...0x7E).contains(value) && value != 0x22 && value != 0x5C
+            if !(printable || value == 0x09 || value == 0x0B || value > 0x7F) { escaped.append("\\") }
+            escaped.unicodeScalars.append(scalar)
         }
+        return "\"\(escaped)\" <\(number)>"
+    }
+
+    /// Most bytes of a text field, as Asterisk's `struct ast_cdr` holds them (`AST_MAX_EXTENSION` and
+    /// `AST_MAX_ACCOUNT_CODE`, 80, less the terminating NUL).
+    public static let maximumFieldLength = 79
+    /// Most bytes of `uniqueID` and `linkedID` (`AST_MAX_UNIQUEID`, 152, less the NUL).
+    public static let maximumIDLength = 151
+    /// Most bytes of `userField` (`AST_MAX_USER_FIELD`, 256, less the NUL).
+    public static let maximumUserFieldLength = 255
+
+    /// This record with every text field cut to what Asterisk's record holds (`ast_copy_string()` into
+    /// the fixed buffers of `struct ast_cdr`), at a character boundary: a caller name of 60 KB in a SIP
+    /// From header makes a record of at most about 1.5 KB in the AMI event, the writer's queue and the store.
+    public func truncatedToAsteriskFieldSizes() -> CallDetailRecord {
+        var record = self
+        for field in [
+            \CallDetailRecord.source, \.destination, \.destinationContext, \.callerID, \.channel, \.destinationChannel,
+            \.lastApplication, \.lastData, \.accountCode,
+        ] as [WritableKeyPath<CallDetailRecord, String>] {
+            record[keyPath: field] = Self.truncated(record[keyPath: field], toBytes: Self.maximumFieldLength)
+        }
+        record.uniqueID = Self.truncated(uniqueID, toBytes: Self.maximumIDLength)
+        record.linkedID = Self.truncated(linkedID, toBytes: Self.maximumIDLength)
+        record.userField = Self.truncated(userField, toBytes: Self.maximumUserFieldLength)
+        return record
+    }
+
+    /// The longest start of `text` of at most `limit` UTF-8 bytes that ends at a character boundary.
+    static func truncated(_ text: String, toBytes limit: Int) -> String {
+        guard text.utf8.count > limit else { return text }
+        var bytes = 0
+        var end = text.startIndex
+        for index in text.indices {
+            let width = text[index].utf8.count
+            guard bytes + width <= limit else { break }
+            bytes += width
+            end = text.index(after: index)
+        }
+        return String(text[..<end])
     }
 
     /// The fields of `Event: Cdr` in cdr_manager's order; times as `%Y-%m-%d %H:%M:%S` in the node's
