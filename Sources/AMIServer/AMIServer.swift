@@ -20,7 +20,8 @@ public struct AMIServer: Service {
     /// bounds what a client that stops reading can hold back, so the write timeout notices it.
     static let socketSendBuffer = 256 * 1024
 
-    private let context: AMIServerContext
+    let context: AMIServerContext
+    let group: any EventLoopGroup
     private let listener: any Channel
     private let tlsListener: (any Channel)?
 
@@ -69,7 +70,7 @@ public struct AMIServer: Service {
                 throw error
             }
         }
-        return AMIServer(context: server, listener: listener, tlsListener: tlsListener)
+        return AMIServer(context: server, group: group, listener: listener, tlsListener: tlsListener)
     }
 
     /// One bootstrap for both listeners: over TLS the session handler sits behind the TLS handler and

@@ -69,8 +69,8 @@ final class AMIServerContext: Sendable {
 
     /// Decides on a new connection from `address` before it gets a banner; an admitted one counts
     /// as open and unauthenticated until `loggedIn(address:)` / `closed(address:authenticated:)`.
-    func admit(address: String) -> Admission {
-        guard directory.permitsAnyUser(address) else { return .outsideEveryACL }
+    func admit(address: String, requireACL: Bool = true) -> Admission {
+        guard !requireACL || directory.permitsAnyUser(address) else { return .outsideEveryACL }
         let key = Self.addressKey(address)
         return counters.withLockedValue { counters in
             guard counters.connections < configuration.maximumConnections ?? Int.max else { return .tooManyConnections }

@@ -49,7 +49,8 @@ extension AMISessionHandler {
                 sendAndClose(.error(message.actionID, message: refusal), context: context)
                 return
             }
-            loginSucceeded(entry, eventFilters: eventFilters, message: message, context: context)
+            loginSucceeded(
+                entry, eventFilters: eventFilters, actionID: message.actionID, events: message.value("Events"), context: context)
         case .failure(let failure):
             loginFailed(failure, username: username, actionID: message.actionID, context: context)
         }
@@ -75,21 +76,39 @@ extension AMISessionHandler {
         return .success(entry)
     }
 
+    /// A bridged session that starts logged in with an API token (`Authorization: Bearer` on the
+    /// WebSocket upgrade): the token's tenant with a tenant user's default classes (read `call`, write
+    /// `call,originate`), no event filters. It is no user of the AMI directory, so a directory reload
+    /// leaves it open; the tenant's session limit applies as to a Login.
+    func tokenLogin(_ token: AMIBridgedPeer.TokenLogin, context: ChannelHandlerContext) {
+        let account = AMIAccount(tenant: token.tenant, username: token.name, secret: "", permit: [])
+        guard let read = AMIPermissions(classList: account.read), let write = AMIPermissions(classList: account.write) else { return }
+        let entry = AMIDirectory.Entry(account: account, accessList: AMIAccessList(rules: []), read: read, write: write)
+        if let refusal = tenantSessionRefusal(entry) {
+            sendAndClose(.error("", message: refusal), context: context)
+            return
+        }
+        loginSucceeded(
+            entry, eventFilters: AMIEventFilterSet(), actionID: "", events: "on", context: context, inDirectory: false)
+    }
+
     private func loginSucceeded(
-        _ entry: AMIDirectory.Entry, eventFilters: AMIEventFilterSet, message: AMIMessage, context: ChannelHandlerContext
+        _ entry: AMIDirectory.Entry, eventFilters: AMIEventFilterSet, actionID: String, events: String, context: ChannelHandlerContext,
+        inDirectory: Bool = true
     ) {
         guard case .awaitingLogin(let challenge, let deadline) = state else { return }
         deadline?.cancel()
         countLoggedIn()
         server.loginGuard.recordSuccess(remoteIP, account: entry.account.username.lowercased())
-        let eventMask = AMIPermissions.eventMask(from: message.value("Events"))
+        let eventMask = AMIPermissions.eventMask(from: events)
         let loop = context.eventLoop
         let handler = NIOLoopBound(self, eventLoop: loop)
         let boundContext = NIOLoopBound(context, eventLoop: loop)
         let channel = context.channel
         let time = AMIServerContext.now()
         let subscriber = AMIEventSubscriber(
-            tenant: entry.account.tenant, username: entry.account.username, remoteAddress: remoteIP, since: time, entry: entry,
+            tenant: entry.account.tenant, username: entry.account.username, remoteAddress: remoteIP, since: time,
+            entry: inDirectory ? entry : nil,
             filter: entry.read.intersection(eventMask), eventFilters: eventFilters, eventLoop: loop, limit: server.configuration.eventQueueLimit,
             close: { channel.close(promise: nil) }
         ) { overflowed in
@@ -101,7 +120,7 @@ extension AMISessionHandler {
         }
         state = .authenticated(Login(entry: entry, subscriber: subscriber, time: time, challenge: challenge))
         server.observer?.amiLogin(succeeded: true)
-        send(.success(message.actionID, message: "Authentication accepted"), context: context)
+        send(.success(actionID, message: "Authentication accepted"), context: context)
         if entry.read.intersection(eventMask).contains(.system) {
             let uptime = String(Int(time - server.startTime))
             var buffer = context.channel.allocator.buffer(capacity: 96)
@@ -111,7 +130,7 @@ extension AMISessionHandler {
         }
         server.bus.subscribe(subscriber)
         // A directory reload between the password check and the subscription would have missed this session.
-        if !server.directory.stillAdmits(entry, from: remoteIP) { subscriber.close() }
+        if inDirectory, !server.directory.stillAdmits(entry, from: remoteIP) { subscriber.close() }
         server.logger.info("AMI login", metadata: ["user": "\(entry.account.username)", "remote": "\(remoteIP)"])
         server.bus.publishSecurity(
             AMISecurityEvent(.successfulAuth, session: securitySession(account: entry.account.username, sessionTime: time)),

@@ -88,20 +88,30 @@ final class AMISessionHandler: ChannelDuplexHandler {
     /// are being filtered.
     var isBlocked: Bool { inFlight || filtering || pendingActions >= server.configuration.maximumPendingActions }
 
-    init(server: AMIServerContext) {
+    /// Set for a session bridged from another transport (the admin server's WebSocket): its client's
+    /// addresses, and the API token login it starts with, if any.
+    let bridged: AMIBridgedPeer?
+
+    init(server: AMIServerContext, bridged: AMIBridgedPeer? = nil) {
         self.server = server
+        self.bridged = bridged
         self.pingDescriptor = server.catalog.descriptor(named: "Ping")
     }
 
     // MARK: - Connection lifecycle
 
     func channelActive(context: ChannelHandlerContext) {
-        remoteIP = context.remoteAddress?.ipAddress ?? ""
-        remotePort = context.remoteAddress?.port ?? 0
-        localIP = context.localAddress?.ipAddress ?? ""
-        localPort = context.localAddress?.port ?? 0
+        if let bridged {
+            (remoteIP, remotePort, localIP, localPort) = (bridged.remoteIP, bridged.remotePort, bridged.localIP, bridged.localPort)
+        } else {
+            remoteIP = context.remoteAddress?.ipAddress ?? ""
+            remotePort = context.remoteAddress?.port ?? 0
+            localIP = context.localAddress?.ipAddress ?? ""
+            localPort = context.localAddress?.port ?? 0
+        }
         sessionID = "0x" + String(UInt(bitPattern: ObjectIdentifier(self).hashValue), radix: 16)
-        let admission = server.admit(address: remoteIP)
+        // An API token session is not a Login of an AMI user: no user's ACL applies (the token was checked).
+        let admission = server.admit(address: remoteIP, requireACL: bridged?.token == nil)
         guard admission == .admitted else {
             refuseConnection(admission, context: context)
             return
@@ -117,6 +127,10 @@ final class AMISessionHandler: ChannelDuplexHandler {
         var buffer = context.channel.allocator.buffer(capacity: Self.banner.utf8.count)
         buffer.writeString(Self.banner)
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        if let token = bridged?.token {
+            tokenLogin(token, context: context)
+            context.flush()
+        }
         context.fireChannelActive()
     }
 

@@ -9,7 +9,12 @@ public enum AdminRouter {
         store: CentralinoStore, live: any AdminLiveStatus, configuration: AdminConfiguration,
         metrics: CentralinoMetrics, logger: Logger
     ) -> Router<AdminRequestContext> {
-        let app = AdminApp(store: store, live: live, configuration: configuration, metrics: metrics, logger: logger)
+        build(app: AdminApp(store: store, live: live, configuration: configuration, metrics: metrics, logger: logger), webSocket: nil)
+    }
+
+    /// The router of `app`; with `webSocket`, `/api/v1/ami/ws` answers requests that were not upgraded.
+    static func build(app: AdminApp, webSocket: AMIWebSocket?) -> Router<AdminRequestContext> {
+        let configuration = app.configuration
         let router = Router(context: AdminRequestContext.self)
         // Request counts and durations by route, method and status, through swift-metrics.
         router.add(middleware: MetricsMiddleware())
@@ -24,6 +29,7 @@ public enum AdminRouter {
         OutboundRouteRoutes.register(on: router, app: app)
         AccountRoutes.register(on: router, app: app)
         CDRRoutes.register(on: router, app: app)
+        webSocket?.register(on: router)
         APIRoutes.register(on: router, app: app)
         return router
     }

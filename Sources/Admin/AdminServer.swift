@@ -1,5 +1,7 @@
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
+import HummingbirdWebSocket
 import Logging
 import NIOCore
 import NIOPosix
@@ -43,7 +45,7 @@ public struct AdminServer: Service {
         adminPassword: String? = nil, metrics: CentralinoMetrics = CentralinoMetrics(),
         configuration: AdminConfiguration? = nil,
         connectionLimits: AdminConnectionLimits = AdminConnectionLimits(),
-        https: AdminHTTPSSettings? = nil
+        https: AdminHTTPSSettings? = nil, amiWebSocket: AMIWebSocketSettings? = nil
     ) async throws -> AdminServer {
         var configuration = configuration ?? AdminConfiguration()
         configuration.host = host
@@ -52,16 +54,20 @@ public struct AdminServer: Service {
         try await probe(host: host, port: port, address: address, scheme: "HTTP")
         if let https { try await probe(host: https.host, port: https.port, address: https.address, scheme: "HTTPS") }
         let credentials = try await AdminBootstrap.ensureSystemAdmin(store: store, password: adminPassword, bcryptCost: configuration.bcryptCost)
-        let router = AdminRouter.build(store: store, live: live, configuration: configuration, metrics: metrics, logger: logger)
+        let app = AdminApp(store: store, live: live, configuration: configuration, metrics: metrics, logger: logger)
+        let webSocket = amiWebSocket.map { AMIWebSocket(app: app, settings: $0) }
+        let router = AdminRouter.build(app: app, webSocket: webSocket)
         let limiter = AdminConnectionLimiter(limits: connectionLimits)
         let responder = router.buildResponder()
         let readiness = ListenerReadiness(expected: https == nil ? 1 : 2)
+        // With the WebSocket AMI endpoint, HTTP/1 connections may upgrade there; the connection caps
+        // and idle timeout hold until the upgrade, the WebSocket's own limits after it.
+        let http1 = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [AdminConnectionLimitHandler(limiter: limiter, logger: logger)],
+            idleTimeout: connectionLimits.idleTimeout)
         let application = Application(
             responder: responder,
-            server: .http1(
-                configuration: .init(
-                    additionalChannelHandlers: [AdminConnectionLimitHandler(limiter: limiter, logger: logger)],
-                    idleTimeout: connectionLimits.idleTimeout)),
+            server: webSocket.map { Self.webSocketServer($0, http1: http1) } ?? .http1(configuration: http1),
             configuration: .init(address: .hostname(host, port: port), serverName: "Centralino", reuseAddress: true),
             onServerRunning: { _ in readiness.listening() },
             logger: logger)
@@ -69,13 +75,14 @@ public struct AdminServer: Service {
         if let https {
             // The same caps (one limiter for both listeners); the idle timeout also bounds a stalled handshake.
             let handlers = https.handlers
+            let http1 = HTTP1Channel.Configuration(
+                additionalChannelHandlers: [AdminConnectionLimitHandler(limiter: limiter, logger: logger)] + handlers(),
+                idleTimeout: connectionLimits.idleTimeout)
             httpsApplication = Application(
                 responder: responder,
                 server: try .tls(
-                    .http1(
-                        configuration: .init(
-                            additionalChannelHandlers: [AdminConnectionLimitHandler(limiter: limiter, logger: logger)] + handlers(),
-                            idleTimeout: connectionLimits.idleTimeout)), tlsConfiguration: https.tlsConfiguration),
+                    webSocket.map { Self.webSocketServer($0, http1: http1) } ?? .http1(configuration: http1),
+                    tlsConfiguration: https.tlsConfiguration),
                 configuration: .init(
                     address: .hostname(https.host, port: https.port), serverName: "Centralino",
                     reuseAddress: true),
@@ -86,6 +93,16 @@ public struct AdminServer: Service {
             application: application, httpsApplication: httpsApplication, listeningDescription: address,
             httpsListeningDescription: https?.address, initialCredentials: credentials, metrics: metrics,
             readiness: readiness)
+    }
+
+    /// HTTP/1 with the upgrade to `/api/v1/ami/ws`: frames up to `AMIWebSocket.maximumFrame` (the
+    /// message limit is the bridge's), a ping every 30 s (a peer that answers none is closed).
+    private static func webSocketServer(_ webSocket: AMIWebSocket, http1: HTTP1Channel.Configuration) -> HTTPServerBuilder {
+        .http1WebSocketUpgrade(
+            webSocketRouter: webSocket.upgradeRouter(),
+            configuration: .init(
+                http1: http1,
+                ws: .init(maxFrameSize: AMIWebSocket.maximumFrame, autoPing: .enabled(timePeriod: .seconds(30)))))
     }
 
     /// Claims the address once now, so a taken port fails the start with a clear message;
