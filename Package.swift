@@ -109,7 +109,8 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"), metrics, prometheus,
             ]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "PBX", "AMI"]),
+        .testTarget(
+            name: "StoreTests", dependencies: ["Store", "PBX", "AMI", logging, .product(name: "PostgresNIO", package: "postgres-nio")]),
         .testTarget(name: "SIPServerTests", dependencies: ["SIPServer", "NodeSupport", "AMI", "SIP", nioCore, logging]),
         .testTarget(
             name: "CallsTests",

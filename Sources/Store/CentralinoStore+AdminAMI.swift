@@ -1,6 +1,5 @@
 import AMI
 import Foundation
-import GRDB
 import PBX
 
 /// AMI users of one tenant for the admin panel's AMI settings page and the REST API.
@@ -10,9 +9,9 @@ import PBX
 /// server applies it to the next login.
 extension CentralinoStore {
     public func amiUsers(of tenant: UUID) async throws -> [AMIUserRecord] {
-        try await pool.read { db in
+        try await database.read { db in
             let tenantID = try Self.tenantID(tenant, db)
-            return try Row.fetchAll(db, sql: "SELECT * FROM ami_user WHERE tenant_id = ? ORDER BY id", arguments: [tenantID])
+            return try db.fetchAll(sql: "SELECT * FROM ami_user WHERE tenant_id = ? ORDER BY id", arguments: [tenantID])
                 .map(Self.amiUserRecord)
         }
     }
@@ -20,12 +19,12 @@ extension CentralinoStore {
     /// Every AMI account as a login must see it: a user is enabled only when it and its tenant's
     /// AMI service are both enabled. The server's directory should load this instead of `amiAccounts()`.
     public func activeAMIAccounts() async throws -> [AMIAccount] {
-        try await pool.read { db in try self.fetchActiveAMIAccounts(db) }
+        try await database.read { db in try self.fetchActiveAMIAccounts(db) }
     }
 
-    func fetchActiveAMIAccounts(_ db: Database) throws -> [AMIAccount] {
+    func fetchActiveAMIAccounts(_ db: any StoreSession) throws -> [AMIAccount] {
         let disabledTenants = Set(
-            try String.fetchAll(db, sql: "SELECT uuid FROM tenant WHERE ami_enabled = 0").compactMap { UUID(uuidString: $0) })
+            try db.fetchAll(String.self, sql: "SELECT uuid FROM tenant WHERE ami_enabled = 0").compactMap { UUID(uuidString: $0) })
         return try fetchAMIAccounts(db).map { account in
             var account = account
             account.enabled = account.enabled && !disabledTenants.contains(account.tenant)
@@ -39,7 +38,7 @@ extension CentralinoStore {
         try AdminStoreError.check(username, ProvisioningRules.amiUsername, field: "username")
         try AdminStoreError.check(password, ProvisioningRules.secret, field: "password")
         let sealed = try secrets.seal(password)
-        return try await pool.write { db in
+        return try await database.write { db in
             let tenantID = try Self.tenantID(tenant, db)
             try Self.checkAMIUsernameFree(username, except: nil, db)
             try db.execute(
@@ -114,12 +113,13 @@ extension CentralinoStore {
         }
     }
 
-    private func updateAMIUser(_ username: String, tenant: UUID, _ change: @Sendable (Database, Int64) throws -> Void) async throws {
-        try await pool.write { db in
+    private func updateAMIUser(_ username: String, tenant: UUID, _ change: @escaping @Sendable (any StoreSession, Int64) throws -> Void) async throws
+    {
+        try await database.write { db in
             let tenantID = try Self.tenantID(tenant, db)
             guard
-                let id = try Int64.fetchOne(
-                    db, sql: "SELECT id FROM ami_user WHERE tenant_id = ? AND username = ?",
+                let id = try db.fetchOne(
+                    Int64.self, sql: "SELECT id FROM ami_user WHERE tenant_id = ? AND username = ?",
                     arguments: [tenantID, username])
             else {
                 throw AdminStoreError.notFound("AMI user", field: "username")
@@ -129,23 +129,23 @@ extension CentralinoStore {
         }
     }
 
-    static func checkAMIUsernameFree(_ username: String, except id: Int64?, _ db: Database) throws {
-        if try Bool.fetchOne(db, sql: "SELECT 1 FROM ami_user WHERE username = ? AND id IS NOT ?", arguments: [username, id]) != nil {
+    static func checkAMIUsernameFree(_ username: String, except id: Int64?, _ db: any StoreSession) throws {
+        if try db.fetchOne(Bool.self, sql: "SELECT 1 FROM ami_user WHERE username = ? AND id IS DISTINCT FROM ?", arguments: [username, id]) != nil {
             throw AdminStoreError(.conflict, field: "username", "AMI username '\(username)' is taken; AMI usernames are unique across the system")
         }
     }
 
-    static func permit(_ id: Int64, _ db: Database) throws -> [String] {
-        let json = try String.fetchOne(db, sql: "SELECT permit FROM ami_user WHERE id = ?", arguments: [id]) ?? "[]"
+    static func permit(_ id: Int64, _ db: any StoreSession) throws -> [String] {
+        let json = try db.fetchOne(String.self, sql: "SELECT permit FROM ami_user WHERE id = ?", arguments: [id]) ?? "[]"
         return try JSONDecoder().decode([String].self, from: Data(json.utf8))
     }
 
-    static func setPermit(_ permit: [String], id: Int64, _ db: Database) throws {
+    static func setPermit(_ permit: [String], id: Int64, _ db: any StoreSession) throws {
         let json = String(decoding: try JSONEncoder().encode(permit), as: UTF8.self)
         try db.execute(sql: "UPDATE ami_user SET permit = ? WHERE id = ?", arguments: [json, id])
     }
 
-    static func amiUserRecord(_ row: Row) throws -> AMIUserRecord {
+    static func amiUserRecord(_ row: StoreRow) throws -> AMIUserRecord {
         let json: String = row["permit"]
         let permit = try JSONDecoder().decode([String].self, from: Data(json.utf8))
         let eventFilterJSON: String = row["eventfilter"]

@@ -1,16 +1,15 @@
 import Foundation
-import GRDB
 import PBX
 
 /// Extension CRUD for the admin panel and REST API. The SIP password is kept only as HA1 digests
 /// for the tenant's domain (as `apply` does), so it can be set but never shown.
 extension CentralinoStore {
     public func extensionRecord(_ number: String, tenant: UUID) async throws -> Extension {
-        try await pool.read { db in
+        try await database.read { db in
             let tenantID = try Self.tenantID(tenant, db)
             guard
-                let row = try Row.fetchOne(
-                    db, sql: "SELECT number, name FROM extension WHERE tenant_id = ? AND number = ?",
+                let row = try db.fetchOne(
+                    sql: "SELECT number, name FROM extension WHERE tenant_id = ? AND number = ?",
                     arguments: [tenantID, number])
             else {
                 throw AdminStoreError.notFound("extension", field: "number")
@@ -26,10 +25,10 @@ extension CentralinoStore {
         try AdminStoreError.check(password, ProvisioningRules.secret, field: "password")
         let name = Self.optionalText(name)
         if let name { try AdminStoreError.check(name, ProvisioningRules.displayName, field: "name") }
-        return try await pool.write { db in
+        return try await database.write { db in
             let record = try Self.tenantRecord(tenant, db)
             let tenantID = try Self.tenantID(tenant, db)
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM extension WHERE tenant_id = ? AND number = ?", arguments: [tenantID, number]) != nil {
+            if try db.fetchOne(Bool.self, sql: "SELECT 1 FROM extension WHERE tenant_id = ? AND number = ?", arguments: [tenantID, number]) != nil {
                 throw AdminStoreError(.conflict, field: "number", "extension \(number) already exists in this tenant")
             }
             let ha1 = Self.ha1(user: number, realm: record.tenant.domain, password: password)
@@ -48,7 +47,7 @@ extension CentralinoStore {
         if let password { try AdminStoreError.check(password, ProvisioningRules.secret, field: "password") }
         let name = Self.optionalText(name)
         if let name { try AdminStoreError.check(name, ProvisioningRules.displayName, field: "name") }
-        return try await pool.write { db in
+        return try await database.write { db in
             let record = try Self.tenantRecord(tenant, db)
             let tenantID = try Self.tenantID(tenant, db)
             try db.execute(sql: "UPDATE extension SET name = ? WHERE tenant_id = ? AND number = ?", arguments: [name, tenantID, number])
@@ -66,7 +65,7 @@ extension CentralinoStore {
 
     /// Deletes an extension and its registrations.
     public func deleteExtension(_ number: String, tenant: UUID) async throws {
-        try await pool.write { db in
+        try await database.write { db in
             let tenantID = try Self.tenantID(tenant, db)
             try db.execute(sql: "DELETE FROM extension WHERE tenant_id = ? AND number = ?", arguments: [tenantID, number])
             guard db.changesCount > 0 else { throw AdminStoreError.notFound("extension", field: "number") }

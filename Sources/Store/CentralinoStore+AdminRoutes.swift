@@ -1,15 +1,13 @@
 import Foundation
-import GRDB
 import PBX
 
 /// Outbound route CRUD for the admin panel and REST API, validated like a provisioning file's
 /// `outbound_routes`: the prefix is unique in the tenant and the trunk must exist there.
 extension CentralinoStore {
     public func outboundRoutes(of tenant: UUID) async throws -> [OutboundRoute] {
-        try await pool.read { db in
+        try await database.read { db in
             let tenantID = try Self.tenantID(tenant, db)
-            return try Row.fetchAll(
-                db,
+            return try db.fetchAll(
                 sql: """
                     SELECT outbound_route.prefix, outbound_route.strip, trunk.name AS trunk_name
                     FROM outbound_route JOIN trunk ON trunk.id = outbound_route.trunk_id
@@ -33,20 +31,20 @@ extension CentralinoStore {
         guard ProvisioningRules.strip.range.contains(route.strip) else {
             throw AdminStoreError(.invalid, field: "strip", ProvisioningRules.strip.explanation)
         }
-        return try await pool.write { db in
+        return try await database.write { db in
             let tenantID = try Self.tenantID(tenant, db)
             guard
-                let trunkID = try Int64.fetchOne(
-                    db, sql: "SELECT id FROM trunk WHERE tenant_id = ? AND name = ?", arguments: [tenantID, route.trunk])
+                let trunkID = try db.fetchOne(
+                    Int64.self, sql: "SELECT id FROM trunk WHERE tenant_id = ? AND name = ?", arguments: [tenantID, route.trunk])
             else {
                 throw AdminStoreError(.invalid, field: "trunk", "no trunk named '\(route.trunk)' in this tenant")
             }
-            let existingID = try Int64.fetchOne(
-                db, sql: "SELECT id FROM outbound_route WHERE tenant_id = ? AND prefix = ?",
+            let existingID = try db.fetchOne(
+                Int64.self, sql: "SELECT id FROM outbound_route WHERE tenant_id = ? AND prefix = ?",
                 arguments: [tenantID, replacing ?? route.prefix])
             if replacing != nil, existingID == nil { throw AdminStoreError.notFound("outbound route", field: "prefix") }
-            if try Bool.fetchOne(
-                db, sql: "SELECT 1 FROM outbound_route WHERE tenant_id = ? AND prefix = ? AND id IS NOT ?",
+            if try db.fetchOne(
+                Bool.self, sql: "SELECT 1 FROM outbound_route WHERE tenant_id = ? AND prefix = ? AND id IS DISTINCT FROM ?",
                 arguments: [tenantID, route.prefix, replacing == nil ? nil : existingID]) != nil
             {
                 throw AdminStoreError(.conflict, field: "prefix", "a route with prefix '\(route.prefix)' already exists in this tenant")
@@ -66,7 +64,7 @@ extension CentralinoStore {
     }
 
     public func deleteOutboundRoute(_ prefix: String, tenant: UUID) async throws {
-        try await pool.write { db in
+        try await database.write { db in
             let tenantID = try Self.tenantID(tenant, db)
             try db.execute(sql: "DELETE FROM outbound_route WHERE tenant_id = ? AND prefix = ?", arguments: [tenantID, prefix])
             guard db.changesCount > 0 else { throw AdminStoreError.notFound("outbound route", field: "prefix") }

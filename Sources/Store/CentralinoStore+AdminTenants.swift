@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import PBX
 
 /// A tenant as the admin panel shows it: the domain model plus the AMI service switch.
@@ -18,11 +17,11 @@ public struct TenantRecord: Sendable, Hashable {
 /// as `centralino apply` checks them; every change bumps the revision so a running server reloads.
 extension CentralinoStore {
     public func tenantRecords() async throws -> [TenantRecord] {
-        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM tenant ORDER BY name").map(Self.tenantRecord) }
+        try await database.read { db in try db.fetchAll(sql: "SELECT * FROM tenant ORDER BY name").map(Self.tenantRecord) }
     }
 
     public func tenantRecord(_ uuid: UUID) async throws -> TenantRecord {
-        try await pool.read { db in try Self.tenantRecord(uuid, db) }
+        try await database.read { db in try Self.tenantRecord(uuid, db) }
     }
 
     /// Creates a tenant with a fresh UUID. The domain defaults to the name, as in provisioning files;
@@ -34,13 +33,13 @@ extension CentralinoStore {
         let tone = toneCountry.flatMap { $0.isEmpty ? nil : $0 } ?? "it"
         try Self.validateTenant(name: name, domain: domain, toneCountry: tone)
         try TenantLimitColumns.validate(limits)
-        return try await pool.write { db in
+        return try await database.write { db in
             try Self.checkTenantClash(name: name, domain: domain, except: nil, db)
             let tenant = Tenant(uuid: UUID(), name: name, domain: domain, toneCountry: tone, limits: limits)
-            try db.execute(
+            let id = try db.insert(
                 sql: "INSERT INTO tenant (uuid, name, domain, tone_country) VALUES (?, ?, ?, ?)",
                 arguments: [tenant.uuid.uuidString.lowercased(), name, domain, tone])
-            try TenantLimitColumns.write(limits, tenantID: db.lastInsertedRowID, db)
+            try TenantLimitColumns.write(limits, tenantID: id, db)
             try Self.bumpRevision(db)
             return TenantRecord(tenant: tenant, amiEnabled: true)
         }
@@ -54,7 +53,7 @@ extension CentralinoStore {
     ) async throws -> TenantRecord {
         try Self.validateTenant(name: name, domain: domain, toneCountry: toneCountry)
         if let limits { try TenantLimitColumns.validate(limits) }
-        return try await pool.write { db in
+        return try await database.write { db in
             let current = try Self.tenantRecord(uuid, db)
             if current.tenant.name == Tenant.defaultName, name != Tenant.defaultName {
                 throw AdminStoreError(.invalid, field: "name", "the tenant named 'default' cannot be renamed")
@@ -72,7 +71,7 @@ extension CentralinoStore {
 
     /// Deletes a tenant with everything it owns. The `default` tenant cannot be deleted.
     public func deleteTenant(_ uuid: UUID) async throws {
-        try await pool.write { db in
+        try await database.write { db in
             let current = try Self.tenantRecord(uuid, db)
             guard current.tenant.name != Tenant.defaultName else {
                 throw AdminStoreError(.invalid, field: "id", "the tenant named 'default' cannot be deleted")
@@ -84,7 +83,7 @@ extension CentralinoStore {
 
     /// Switches the tenant's AMI service on or off.
     public func setAMIEnabled(_ enabled: Bool, tenant uuid: UUID) async throws {
-        try await pool.write { db in
+        try await database.write { db in
             let id = try Self.tenantID(uuid, db)
             try db.execute(sql: "UPDATE tenant SET ami_enabled = ? WHERE id = ?", arguments: [enabled, id])
             try Self.bumpRevision(db)
@@ -97,30 +96,32 @@ extension CentralinoStore {
         try AdminStoreError.check(toneCountry, ProvisioningRules.toneCountry, field: "tone_country")
     }
 
-    static func checkTenantClash(name: String, domain: String, except id: Int64?, _ db: Database) throws {
-        if try Bool.fetchOne(db, sql: "SELECT 1 FROM tenant WHERE name = ? AND id IS NOT ?", arguments: [name, id]) != nil {
+    static func checkTenantClash(name: String, domain: String, except id: Int64?, _ db: any StoreSession) throws {
+        if try db.fetchOne(Bool.self, sql: "SELECT 1 FROM tenant WHERE name = ? AND id IS DISTINCT FROM ?", arguments: [name, id]) != nil {
             throw AdminStoreError(.conflict, field: "name", "a tenant named '\(name)' already exists")
         }
-        if let owner = try String.fetchOne(db, sql: "SELECT name FROM tenant WHERE domain = ? AND id IS NOT ?", arguments: [domain, id]) {
+        if let owner = try db.fetchOne(
+            String.self, sql: "SELECT name FROM tenant WHERE domain = ? AND id IS DISTINCT FROM ?", arguments: [domain, id])
+        {
             throw AdminStoreError(.conflict, field: "domain", "domain '\(domain)' already belongs to tenant '\(owner)'")
         }
     }
 
-    static func tenantID(_ uuid: UUID, _ db: Database) throws -> Int64 {
-        guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM tenant WHERE uuid = ?", arguments: [uuid.uuidString.lowercased()]) else {
+    static func tenantID(_ uuid: UUID, _ db: any StoreSession) throws -> Int64 {
+        guard let id = try db.fetchOne(Int64.self, sql: "SELECT id FROM tenant WHERE uuid = ?", arguments: [uuid.uuidString.lowercased()]) else {
             throw AdminStoreError.notFound("tenant")
         }
         return id
     }
 
-    static func tenantRecord(_ uuid: UUID, _ db: Database) throws -> TenantRecord {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM tenant WHERE uuid = ?", arguments: [uuid.uuidString.lowercased()]) else {
+    static func tenantRecord(_ uuid: UUID, _ db: any StoreSession) throws -> TenantRecord {
+        guard let row = try db.fetchOne(sql: "SELECT * FROM tenant WHERE uuid = ?", arguments: [uuid.uuidString.lowercased()]) else {
             throw AdminStoreError.notFound("tenant")
         }
         return try tenantRecord(row)
     }
 
-    static func tenantRecord(_ row: Row) throws -> TenantRecord {
+    static func tenantRecord(_ row: StoreRow) throws -> TenantRecord {
         TenantRecord(tenant: try tenant(row), amiEnabled: row["ami_enabled"])
     }
 }

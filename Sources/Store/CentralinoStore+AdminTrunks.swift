@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import PBX
 
 /// A trunk as the admin panel shows it: whether a password is set, never the password itself.
@@ -16,16 +15,16 @@ public struct TrunkRecord: Sendable, Hashable {
 /// Trunk CRUD for the admin panel and REST API, validated like a provisioning file's `trunks`.
 extension CentralinoStore {
     public func trunkRecords(of tenant: UUID) async throws -> [TrunkRecord] {
-        try await pool.read { db in
+        try await database.read { db in
             let tenantID = try Self.tenantID(tenant, db)
-            return try Row.fetchAll(db, sql: "SELECT * FROM trunk WHERE tenant_id = ? ORDER BY name", arguments: [tenantID]).map(Self.trunkRecord)
+            return try db.fetchAll(sql: "SELECT * FROM trunk WHERE tenant_id = ? ORDER BY name", arguments: [tenantID]).map(Self.trunkRecord)
         }
     }
 
     public func trunkRecord(_ name: String, tenant: UUID) async throws -> TrunkRecord {
-        try await pool.read { db in
+        try await database.read { db in
             let tenantID = try Self.tenantID(tenant, db)
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM trunk WHERE tenant_id = ? AND name = ?", arguments: [tenantID, name]) else {
+            guard let row = try db.fetchOne(sql: "SELECT * FROM trunk WHERE tenant_id = ? AND name = ?", arguments: [tenantID, name]) else {
                 throw AdminStoreError.notFound("trunk", field: "name")
             }
             return Self.trunkRecord(row)
@@ -40,13 +39,13 @@ extension CentralinoStore {
         let password = Self.optionalText(password)
         if let password { try AdminStoreError.check(password, ProvisioningRules.secret, field: "password") }
         let sealed = try password.map { try secrets.seal($0) }
-        return try await pool.write { db in
+        return try await database.write { db in
             let tenantID = try Self.tenantID(tenant, db)
-            let existingID = try Int64.fetchOne(
-                db, sql: "SELECT id FROM trunk WHERE tenant_id = ? AND name = ?", arguments: [tenantID, replacing ?? trunk.name])
+            let existingID = try db.fetchOne(
+                Int64.self, sql: "SELECT id FROM trunk WHERE tenant_id = ? AND name = ?", arguments: [tenantID, replacing ?? trunk.name])
             if replacing != nil, existingID == nil { throw AdminStoreError.notFound("trunk", field: "name") }
-            if try Bool.fetchOne(
-                db, sql: "SELECT 1 FROM trunk WHERE tenant_id = ? AND name = ? AND id IS NOT ?",
+            if try db.fetchOne(
+                Bool.self, sql: "SELECT 1 FROM trunk WHERE tenant_id = ? AND name = ? AND id IS DISTINCT FROM ?",
                 arguments: [tenantID, trunk.name, replacing == nil ? nil : existingID]) != nil
             {
                 throw AdminStoreError(.conflict, field: "name", "a trunk named '\(trunk.name)' already exists in this tenant")
@@ -64,7 +63,7 @@ extension CentralinoStore {
                     arguments: [tenantID, trunk.name, trunk.host, trunk.port, trunk.transport.rawValue, username, sealed, trunk.rtpTimeout])
             }
             try Self.bumpRevision(db)
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM trunk WHERE tenant_id = ? AND name = ?", arguments: [tenantID, trunk.name])
+            guard let row = try db.fetchOne(sql: "SELECT * FROM trunk WHERE tenant_id = ? AND name = ?", arguments: [tenantID, trunk.name])
             else {
                 throw AdminStoreError.notFound("trunk", field: "name")
             }
@@ -74,7 +73,7 @@ extension CentralinoStore {
 
     /// Deletes a trunk; outbound routes through it are deleted with it.
     public func deleteTrunk(_ name: String, tenant: UUID) async throws {
-        try await pool.write { db in
+        try await database.write { db in
             let tenantID = try Self.tenantID(tenant, db)
             try db.execute(sql: "DELETE FROM trunk WHERE tenant_id = ? AND name = ?", arguments: [tenantID, name])
             guard db.changesCount > 0 else { throw AdminStoreError.notFound("trunk", field: "name") }
@@ -97,12 +96,12 @@ extension CentralinoStore {
     }
 
     /// The row's `rtp_timeout` when set and within range (migration v5); nil = the node's value.
-    static func trunkRTPTimeout(_ row: Row) -> Int? {
+    static func trunkRTPTimeout(_ row: StoreRow) -> Int? {
         guard let value: Int = row["rtp_timeout"], Trunk.rtpTimeoutField.range.contains(value) else { return nil }
         return value
     }
 
-    static func trunkRecord(_ row: Row) -> TrunkRecord {
+    static func trunkRecord(_ row: StoreRow) -> TrunkRecord {
         let transport = Trunk.Transport(rawValue: row["transport"]) ?? .udp
         let sealed: Data? = row["password_sealed"]
         return TrunkRecord(

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import PBX
 
 /// What `apply` changed, for the command's report.
@@ -17,10 +16,10 @@ extension CentralinoStore {
     /// or username. Nothing absent from the file is deleted.
     @discardableResult
     public func apply(_ document: ProvisioningDocument) async throws -> ApplySummary {
-        try await pool.write { db in
+        try await database.write { db in
             var summary = ApplySummary()
             for spec in document.tenants {
-                let tenantID = try upsertTenant(spec, db)
+                let tenantID = try self.upsertTenant(spec, db)
                 // A `limits` mapping sets all four (absent keys = the node's default); none keeps the stored ones.
                 if let limits = spec.limits { try TenantLimitColumns.write(limits, tenantID: tenantID, db) }
                 summary.tenants += 1
@@ -34,7 +33,7 @@ extension CentralinoStore {
                     summary.extensions += 1
                 }
                 for spec in spec.trunks {
-                    let sealed = try spec.password.map { try secrets.seal($0) }
+                    let sealed = try spec.password.map { try self.secrets.seal($0) }
                     let trunk = spec.trunk
                     try db.execute(
                         sql: """
@@ -48,8 +47,8 @@ extension CentralinoStore {
                 }
                 for spec in spec.outboundRoutes {
                     guard
-                        let trunkID = try Int64.fetchOne(
-                            db, sql: "SELECT id FROM trunk WHERE tenant_id = ? AND name = ?",
+                        let trunkID = try db.fetchOne(
+                            Int64.self, sql: "SELECT id FROM trunk WHERE tenant_id = ? AND name = ?",
                             arguments: [tenantID, spec.route.trunk])
                     else {
                         throw ProvisioningError(line: spec.line, field: "trunk", message: "no trunk named '\(spec.route.trunk)' in this tenant")
@@ -62,8 +61,8 @@ extension CentralinoStore {
                     summary.outboundRoutes += 1
                 }
                 for user in spec.amiUsers {
-                    if let owner = try String.fetchOne(
-                        db,
+                    if let owner = try db.fetchOne(
+                        String.self,
                         sql: """
                             SELECT tenant.name FROM ami_user JOIN tenant ON tenant.id = ami_user.tenant_id
                             WHERE ami_user.username = ? AND ami_user.tenant_id != ?
@@ -83,7 +82,8 @@ extension CentralinoStore {
                             VALUES (?, ?, ?, ?, ?, ?, ?)
                             ON CONFLICT (username) DO UPDATE SET secret_sealed = excluded.secret_sealed, permit = excluded.permit,
                                 read_classes = excluded.read_classes, write_classes = excluded.write_classes, eventfilter = excluded.eventfilter
-                            """, arguments: [tenantID, user.username, try secrets.seal(user.password), permit, user.read, user.write, eventFilter])
+                            """,
+                        arguments: [tenantID, user.username, try self.secrets.seal(user.password), permit, user.read, user.write, eventFilter])
                     summary.amiUsers += 1
                 }
             }
@@ -92,8 +92,8 @@ extension CentralinoStore {
         }
     }
 
-    private func upsertTenant(_ spec: ProvisioningDocument.TenantSpec, _ db: Database) throws -> Int64 {
-        let byName = try Row.fetchOne(db, sql: "SELECT id, uuid FROM tenant WHERE name = ?", arguments: [spec.name])
+    private func upsertTenant(_ spec: ProvisioningDocument.TenantSpec, _ db: any StoreSession) throws -> Int64 {
+        let byName = try db.fetchOne(sql: "SELECT id, uuid FROM tenant WHERE name = ?", arguments: [spec.name])
         var existingID: Int64? = byName?["id"]
         if let uuid = spec.uuid {
             let uuidText = uuid.uuidString.lowercased()
@@ -102,12 +102,12 @@ extension CentralinoStore {
                     line: spec.line, field: "uuid",
                     message: "tenant '\(spec.name)' already has UUID \(byName["uuid"] as String); a tenant's UUID never changes")
             }
-            if existingID == nil, let renamed = try Int64.fetchOne(db, sql: "SELECT id FROM tenant WHERE uuid = ?", arguments: [uuidText]) {
+            if existingID == nil, let renamed = try db.fetchOne(Int64.self, sql: "SELECT id FROM tenant WHERE uuid = ?", arguments: [uuidText]) {
                 existingID = renamed
             }
         }
-        if let owner = try String.fetchOne(
-            db, sql: "SELECT name FROM tenant WHERE domain = ? AND id IS NOT ?",
+        if let owner = try db.fetchOne(
+            String.self, sql: "SELECT name FROM tenant WHERE domain = ? AND id IS DISTINCT FROM ?",
             arguments: [spec.domain, existingID])
         {
             throw ProvisioningError(line: spec.line, field: "domain", message: "domain '\(spec.domain)' already belongs to tenant '\(owner)'")
@@ -119,9 +119,8 @@ extension CentralinoStore {
             return id
         }
         let uuid = (spec.uuid ?? UUID()).uuidString.lowercased()
-        try db.execute(
+        return try db.insert(
             sql: "INSERT INTO tenant (uuid, name, domain, tone_country) VALUES (?, ?, ?, ?)",
             arguments: [uuid, spec.name, spec.domain, spec.toneCountry])
-        return db.lastInsertedRowID
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import PBX
 
 /// Call detail records: batches written by the node's CDR writer, pages read by the call history
@@ -11,12 +10,12 @@ extension CentralinoStore {
     @discardableResult
     public func insertCDRs(_ records: [CallDetailRecord]) async throws -> Int {
         guard !records.isEmpty else { return 0 }
-        return try await pool.write { db in
+        return try await database.write { db in
             var written = 0
             for record in records {
                 try db.execute(
                     sql: """
-                        INSERT INTO cdr (tenant_id, start, answer, end, duration, billsec, src, dst, dcontext, clid, channel,
+                        INSERT INTO cdr (tenant_id, start, answer, "end", duration, billsec, src, dst, dcontext, clid, channel,
                             dstchannel, lastapp, lastdata, disposition, accountcode, uniqueid, linkedid, userfield)
                         SELECT id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM tenant WHERE uuid = ?
                         """,
@@ -36,7 +35,7 @@ extension CentralinoStore {
     /// One page of records matching `query`, newest first, and the number matching in all.
     public func cdrs(_ query: CDRQuery) async throws -> CDRPage {
         var conditions: [String] = []
-        var arguments: [(any DatabaseValueConvertible)?] = []
+        var arguments: StoreArguments = []
         if let tenant = query.tenant {
             conditions.append("tenant.uuid = ?")
             arguments.append(tenant.uuidString.lowercased())
@@ -51,7 +50,7 @@ extension CentralinoStore {
         }
         if let number = query.number, !number.isEmpty {
             let pattern = "%" + Self.likeEscaped(String(number.prefix(CDRQuery.maximumNumberLength))) + "%"
-            conditions.append("(cdr.src LIKE ? ESCAPE '\\' OR cdr.dst LIKE ? ESCAPE '\\')")
+            conditions.append("(cdr.src \(database.dialect.caselessLike) ? ESCAPE '\\' OR cdr.dst \(database.dialect.caselessLike) ? ESCAPE '\\')")
             arguments.append(pattern)
             arguments.append(pattern)
         }
@@ -61,12 +60,12 @@ extension CentralinoStore {
         }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let from = "FROM cdr JOIN tenant ON tenant.id = cdr.tenant_id \(filter)"
-        let counted = StatementArguments(arguments)
-        let paged = StatementArguments(arguments + [query.limit, query.offset])
-        return try await pool.read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(from)", arguments: counted) ?? 0
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT cdr.*, tenant.uuid AS tenant_uuid \(from) ORDER BY cdr.start DESC, cdr.id DESC LIMIT ? OFFSET ?",
+        let counted = arguments
+        let paged = arguments + [query.limit, query.offset]
+        return try await database.read { db in
+            let total = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) \(from)", arguments: counted) ?? 0
+            let rows = try db.fetchAll(
+                sql: "SELECT cdr.*, tenant.uuid AS tenant_uuid \(from) ORDER BY cdr.start DESC, cdr.id DESC LIMIT ? OFFSET ?",
                 arguments: paged)
             return CDRPage(total: total, records: rows.map(Self.cdr))
         }
@@ -75,13 +74,13 @@ extension CentralinoStore {
     /// Deletes the records that started before `cutoff` (seconds since the epoch); returns how many.
     @discardableResult
     public func deleteCDRs(startedBefore cutoff: Double) async throws -> Int {
-        try await pool.write { db in
+        try await database.write { db in
             try db.execute(sql: "DELETE FROM cdr WHERE start < ?", arguments: [cutoff])
             return db.changesCount
         }
     }
 
-    static func cdr(_ row: Row) -> CDRRecord {
+    static func cdr(_ row: StoreRow) -> CDRRecord {
         let uuidText: String = row["tenant_uuid"]
         let disposition: String = row["disposition"]
         return CDRRecord(

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import PBX
 
 /// A trunk with its tenant and its password decrypted, for the SIP driver (outbound digest).
@@ -17,15 +16,15 @@ public struct StoredRoute: Sendable {
 
 extension CentralinoStore {
     public func storedTrunks() async throws -> [StoredTrunk] {
-        try await pool.read { db in try self.fetchStoredTrunks(db) }
+        try await database.read { db in try self.fetchStoredTrunks(db) }
     }
 
     public func storedRoutes() async throws -> [StoredRoute] {
-        try await pool.read { db in try Self.fetchStoredRoutes(db) }
+        try await database.read { db in try Self.fetchStoredRoutes(db) }
     }
 
-    func fetchStoredTrunks(_ db: Database) throws -> [StoredTrunk] {
-        try Row.fetchAll(db, sql: "SELECT trunk.*, tenant.uuid AS tenant_uuid FROM trunk JOIN tenant ON tenant.id = trunk.tenant_id").map { row in
+    func fetchStoredTrunks(_ db: any StoreSession) throws -> [StoredTrunk] {
+        try db.fetchAll(sql: "SELECT trunk.*, tenant.uuid AS tenant_uuid FROM trunk JOIN tenant ON tenant.id = trunk.tenant_id").map { row in
             let uuidText: String = row["tenant_uuid"]
             let sealed: Data? = row["password_sealed"]
             let trunk = Trunk(
@@ -36,9 +35,8 @@ extension CentralinoStore {
         }
     }
 
-    static func fetchStoredRoutes(_ db: Database) throws -> [StoredRoute] {
-        try Row.fetchAll(
-            db,
+    static func fetchStoredRoutes(_ db: any StoreSession) throws -> [StoredRoute] {
+        try db.fetchAll(
             sql: """
                 SELECT outbound_route.prefix, outbound_route.strip, trunk.name AS trunk_name, tenant.uuid AS tenant_uuid
                 FROM outbound_route JOIN trunk ON trunk.id = outbound_route.trunk_id JOIN tenant ON tenant.id = outbound_route.tenant_id

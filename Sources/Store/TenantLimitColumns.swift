@@ -1,4 +1,3 @@
-import GRDB
 import PBX
 
 /// The tenant table's nullable limit columns (migration v4), mapped to and from `TenantLimits`.
@@ -13,7 +12,7 @@ enum TenantLimitColumns {
     }
 
     /// The limits of a `tenant` row (NULL = the node's default).
-    static func limits(_ row: Row) -> TenantLimits {
+    static func limits(_ row: StoreRow) -> TenantLimits {
         var limits = TenantLimits()
         for key in TenantLimits.Key.allCases {
             // A stored value outside the accepted range (written by hand) counts as the default.
@@ -23,10 +22,10 @@ enum TenantLimitColumns {
     }
 
     /// Writes the four limit columns of tenant `id`.
-    static func write(_ limits: TenantLimits, tenantID id: Int64, _ db: Database) throws {
+    static func write(_ limits: TenantLimits, tenantID id: Int64, _ db: any StoreSession) throws {
         let assignments = TenantLimits.Key.allCases.map { "\(column($0)) = ?" }.joined(separator: ", ")
-        let values: [(any DatabaseValueConvertible)?] = TenantLimits.Key.allCases.map { limits[$0] }
-        try db.execute(sql: "UPDATE tenant SET \(assignments) WHERE id = ?", arguments: StatementArguments(values + [id]))
+        let values: StoreArguments = TenantLimits.Key.allCases.map { limits[$0] }
+        try db.execute(sql: "UPDATE tenant SET \(assignments) WHERE id = ?", arguments: values + [id])
     }
 
     /// Refuses a value outside its range, naming the key as the field.

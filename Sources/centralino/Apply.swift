@@ -25,7 +25,7 @@ struct Apply: AsyncParsableCommand {
         let databaseURL = try StoreOptions.databaseURL(database)
         do {
             let document = try ProvisioningParser.parse(yaml: text)
-            let store = try StoreOptions.open(dataDirectory: dataDirectory, database: databaseURL, poolSize: 1)
+            let store = try await StoreOptions.open(dataDirectory: dataDirectory, database: databaseURL, poolSize: 1)
             // The file first: it may give the default tenant its UUID on a fresh data directory.
             let summary = try await store.apply(document)
             try await store.ensureDefaultTenant()

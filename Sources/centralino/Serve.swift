@@ -263,7 +263,7 @@ struct Serve: AsyncParsableCommand {
 
         let dataDirectory = StoreOptions.dataDirectory(dataDir)
         let databaseURL = try StoreOptions.databaseURL(database)
-        let store = try StoreOptions.open(dataDirectory: dataDirectory, database: databaseURL, poolSize: try StoreOptions.poolSize(databasePoolSize))
+        let store = try await StoreOptions.open(dataDirectory: dataDirectory, database: databaseURL, poolSize: try StoreOptions.poolSize(databasePoolSize))
         try await store.ensureDefaultTenant()
         let directory = AMIDirectory()
         let sipDirectory = SIPDirectory()

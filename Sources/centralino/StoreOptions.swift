@@ -24,11 +24,16 @@ enum StoreOptions {
         return size
     }
 
-    /// Opens the store: PostgreSQL when `database` is set, else SQLite in `dataDirectory` (which holds the key file either way).
-    static func open(dataDirectory: URL, database: PostgresURL?, poolSize: Int) throws -> CentralinoStore {
-        if let database {
-            throw CommandFailure("--database \(database): the PostgreSQL store is not available in this build yet")
+    /// Opens the store: PostgreSQL when `database` is set, else SQLite in `dataDirectory` (which holds the key file
+    /// either way). `nodeID` names the node whose registrations this process writes (`--node-id`; default "local").
+    static func open(dataDirectory: URL, database: PostgresURL?, poolSize: Int, nodeID: String? = nil) async throws -> CentralinoStore {
+        let node = nodeID.flatMap { $0.isEmpty ? nil : $0 } ?? CentralinoStore.defaultNodeID
+        do {
+            return try await CentralinoStore.open(dataDirectory: dataDirectory, postgres: database, poolSize: poolSize, nodeID: node)
+        } catch let error as PostgresStoreError {
+            throw CommandFailure("\(error)")
+        } catch let error as SecretBox.KeyFileError {
+            throw CommandFailure("\(error)")
         }
-        return try CentralinoStore(dataDirectory: dataDirectory)
     }
 }

@@ -6,17 +6,7 @@ import XCTest
 /// An AMI user's `eventfilter` list in provisioning files: each line checked as the Filter action
 /// checks it, stored in `ami_user.eventfilter` (migration v6-ami-eventfilter), handed to the AMI
 /// directory with the account, replaced by the next file (absent = none).
-final class AMIEventFilterStoreTests: XCTestCase {
-    var directory: URL!
-
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("centralino-eventfilter-\(UUID().uuidString)")
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
-    }
-
+class AMIEventFilterStoreTests: StoreBackendTestCase {
     func yaml(_ lines: [String]?) -> String {
         "tenants:\n  - name: acme\n    ami_users:\n      - username: crm\n        password: s3cret\n"
             + (lines.map { "        eventfilter:\n" + $0.map { "          - '\($0)'\n" }.joined() } ?? "")
@@ -27,7 +17,7 @@ final class AMIEventFilterStoreTests: XCTestCase {
         XCTAssertEqual(try ProvisioningParser.parse(yaml: yaml(lines)).tenants[0].amiUsers[0].eventFilter, lines)
         XCTAssertEqual(try ProvisioningParser.parse(yaml: yaml(nil)).tenants[0].amiUsers[0].eventFilter, [])
 
-        let store = try CentralinoStore(dataDirectory: directory)
+        let store = try await openStore()
         try await store.apply(try ProvisioningParser.parse(yaml: yaml(lines)))
         var accounts = try await store.activeAMIAccounts()
         XCTAssertEqual(accounts.first?.eventFilter, lines)
@@ -61,4 +51,11 @@ final class AMIEventFilterStoreTests: XCTestCase {
         }
         XCTAssertThrowsError(try ProvisioningParser.parse(yaml: yaml((0..<33).map { "Event: E\($0)" })))
     }
+}
+
+/// The same tests on PostgreSQL (Linux XCTest finds only the test methods a class declares itself).
+final class AMIEventFilterStoreTestsOnPostgres: AMIEventFilterStoreTests {
+    override class var backend: Backend { .postgres }
+    override func testListIsParsedStoredAndReplaced() async throws { try await super.testListIsParsedStoredAndReplaced() }
+    override func testBadLinesAreRefusedNamingThem() { super.testBadLinesAreRefusedNamingThem() }
 }

@@ -2,29 +2,19 @@ import Foundation
 import Store
 import XCTest
 
-final class CentralinoStoreTests: XCTestCase {
-    var directory: URL!
-
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("centralino-store-\(UUID().uuidString)")
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
-    }
-
+class CentralinoStoreTests: StoreBackendTestCase {
     func document(_ yaml: String) throws -> ProvisioningDocument { try ProvisioningParser.parse(yaml: yaml) }
 
     func testDefaultTenantIsCreatedOnceAndKeepsItsUUID() async throws {
-        let store = try CentralinoStore(dataDirectory: directory)
+        let store = try await openStore()
         let first = try await store.ensureDefaultTenant()
-        let again = try await CentralinoStore(dataDirectory: directory).ensureDefaultTenant()
+        let again = try await openStore().ensureDefaultTenant()
         XCTAssertEqual(first.uuid, again.uuid)
         XCTAssertEqual(first.domain, "default")
     }
 
     func testApplyIsIdempotentAndSecretsAreNotStoredInClear() async throws {
-        let store = try CentralinoStore(dataDirectory: directory)
+        let store = try await openStore()
         let yaml =
             "tenants:\n  - name: acme\n    extensions:\n      - { number: \"100\", password: sipsecret100 }\n    ami_users:\n      - { username: crm, password: amisecret42, permit: [\"127.0.0.1\"] }\n"
         try await store.apply(try document(yaml))
@@ -48,7 +38,7 @@ final class CentralinoStoreTests: XCTestCase {
     }
 
     func testUsernameOfAnotherTenantIsRefusedAndNothingIsApplied() async throws {
-        let store = try CentralinoStore(dataDirectory: directory)
+        let store = try await openStore()
         try await store.apply(try document("tenants:\n  - name: a\n    ami_users:\n      - { username: crm, password: x }\n"))
         let clash =
             "tenants:\n  - name: newco\n    ami_users:\n      - { username: other, password: y }\n  - name: b\n    ami_users:\n      - { username: CRM, password: y }\n"
@@ -65,7 +55,7 @@ final class CentralinoStoreTests: XCTestCase {
     }
 
     func testTenantUUIDNeverChanges() async throws {
-        let store = try CentralinoStore(dataDirectory: directory)
+        let store = try await openStore()
         try await store.apply(try document("tenants:\n  - name: a\n    uuid: 7d2c0e2a-1111-4222-8333-444455556666\n"))
         await assertThrowsAsync {
             try await store.apply(try self.document("tenants:\n  - name: a\n    uuid: 7d2c0e2a-1111-4222-8333-444455556667\n"))
@@ -75,7 +65,7 @@ final class CentralinoStoreTests: XCTestCase {
     }
 
     func testRouteMustNameATrunk() async throws {
-        let store = try CentralinoStore(dataDirectory: directory)
+        let store = try await openStore()
         await assertThrowsAsync({
             try await store.apply(try self.document("tenants:\n  - name: a\n    outbound_routes:\n      - { prefix: \"0\", trunk: nope }\n"))
         }) {
@@ -87,7 +77,7 @@ final class CentralinoStoreTests: XCTestCase {
     }
 
     func testRegistrationsOfATenantAreOnlyItsOwn() async throws {
-        let store = try CentralinoStore(dataDirectory: directory)
+        let store = try await openStore()
         try await store.apply(try document("tenants:\n  - name: a\n    domain: a.test\n  - name: b\n    domain: b.test\n"))
         let tenants = try await store.tenants()
         let a = try XCTUnwrap(tenants.first { $0.name == "a" }).uuid
@@ -111,7 +101,7 @@ final class CentralinoStoreTests: XCTestCase {
     }
 
     func testRegistrationPathIsStoredTopFirst() async throws {
-        let store = try CentralinoStore(dataDirectory: directory)
+        let store = try await openStore()
         try await store.apply(try document("tenants:\n  - name: a\n    domain: a.test\n"))
         let tenants = try await store.tenants()
         let tenant = try XCTUnwrap(tenants.first).uuid
@@ -127,7 +117,23 @@ final class CentralinoStoreTests: XCTestCase {
         try await store.replaceRegistrations([
             (tenant: tenant, number: "100", bindings: [records[0]]), (tenant: tenant, number: "101", bindings: [records[1]]),
         ])
-        let stored = try await CentralinoStore(dataDirectory: directory).registrations()
+        let stored = try await openStore().registrations()
         XCTAssertEqual(stored.sorted { $0.number < $1.number }, records)
     }
+}
+
+/// The same tests on PostgreSQL (Linux XCTest finds only the test methods a class declares itself).
+final class CentralinoStoreTestsOnPostgres: CentralinoStoreTests {
+    override class var backend: Backend { .postgres }
+    override func testDefaultTenantIsCreatedOnceAndKeepsItsUUID() async throws { try await super.testDefaultTenantIsCreatedOnceAndKeepsItsUUID() }
+    override func testApplyIsIdempotentAndSecretsAreNotStoredInClear() async throws {
+        try await super.testApplyIsIdempotentAndSecretsAreNotStoredInClear()
+    }
+    override func testUsernameOfAnotherTenantIsRefusedAndNothingIsApplied() async throws {
+        try await super.testUsernameOfAnotherTenantIsRefusedAndNothingIsApplied()
+    }
+    override func testTenantUUIDNeverChanges() async throws { try await super.testTenantUUIDNeverChanges() }
+    override func testRouteMustNameATrunk() async throws { try await super.testRouteMustNameATrunk() }
+    override func testRegistrationsOfATenantAreOnlyItsOwn() async throws { try await super.testRegistrationsOfATenantAreOnlyItsOwn() }
+    override func testRegistrationPathIsStoredTopFirst() async throws { try await super.testRegistrationPathIsStoredTopFirst() }
 }

@@ -5,23 +5,13 @@ import XCTest
 
 /// A tenant's `limits` in provisioning files: parsed strictly, stored in nullable columns, kept
 /// when a file has no `limits`, reset by `limits: {}`.
-final class TenantLimitsStoreTests: XCTestCase {
-    var directory: URL!
-
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("centralino-limits-\(UUID().uuidString)")
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
-    }
-
+class TenantLimitsStoreTests: StoreBackendTestCase {
     func tenantYAML(_ limits: String?) -> String {
         "tenants:\n  - name: acme\n    domain: acme.test\n" + (limits.map { "    limits: \($0)\n" } ?? "")
     }
 
     func testLimitsAreAppliedKeptAndReset() async throws {
-        let store = try CentralinoStore(dataDirectory: directory)
+        let store = try await openStore()
         try await store.apply(
             try ProvisioningParser.parse(yaml: tenantYAML("{ channels: 6, rtp_port_pairs: 3, ami_sessions: 2, originates_per_second: 0 }")))
         let applied = try await store.tenants().first?.limits
@@ -56,4 +46,11 @@ final class TenantLimitsStoreTests: XCTestCase {
             try ProvisioningParser.parse(yaml: tenantYAML("{ originates_per_second: 0, channels: 1000000 }")).tenants[0].limits,
             TenantLimits(channels: 1_000_000, originatesPerSecond: 0))
     }
+}
+
+/// The same tests on PostgreSQL (Linux XCTest finds only the test methods a class declares itself).
+final class TenantLimitsStoreTestsOnPostgres: TenantLimitsStoreTests {
+    override class var backend: Backend { .postgres }
+    override func testLimitsAreAppliedKeptAndReset() async throws { try await super.testLimitsAreAppliedKeptAndReset() }
+    override func testBadLimitsNameTheLineAndField() { super.testBadLimitsNameTheLineAndField() }
 }

@@ -5,17 +5,7 @@ import XCTest
 
 /// A trunk's `rtp_timeout` in provisioning files: parsed with its range (0...86400), stored in the
 /// nullable `trunk.rtp_timeout` column (migration v5), absent = the node's `--rtp-timeout`.
-final class TrunkRTPTimeoutStoreTests: XCTestCase {
-    var directory: URL!
-
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("centralino-trunk-rtp-\(UUID().uuidString)")
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
-    }
-
+class TrunkRTPTimeoutStoreTests: StoreBackendTestCase {
     func yaml(_ rtpTimeout: String?) -> String {
         "tenants:\n  - name: acme\n    trunks:\n      - name: carrier\n        host: 127.0.0.1\n"
             + (rtpTimeout.map { "        rtp_timeout: \($0)\n" } ?? "")
@@ -25,7 +15,7 @@ final class TrunkRTPTimeoutStoreTests: XCTestCase {
         XCTAssertEqual(try ProvisioningParser.parse(yaml: yaml("3")).tenants[0].trunks[0].trunk.rtpTimeout, 3)
         XCTAssertNil(try ProvisioningParser.parse(yaml: yaml(nil)).tenants[0].trunks[0].trunk.rtpTimeout)
 
-        let store = try CentralinoStore(dataDirectory: directory)
+        let store = try await openStore()
         try await store.apply(try ProvisioningParser.parse(yaml: yaml("3")))
         var trunks = try await store.storedTrunks()
         XCTAssertEqual(trunks.first?.trunk.rtpTimeout, 3)
@@ -56,7 +46,7 @@ final class TrunkRTPTimeoutStoreTests: XCTestCase {
     }
 
     func testTheAdminSaveRefusesAnOutOfRangeTimeout() async throws {
-        let store = try CentralinoStore(dataDirectory: directory)
+        let store = try await openStore()
         try await store.apply(try ProvisioningParser.parse(yaml: yaml(nil)))
         let tenants = try await store.tenants()
         let tenant = try XCTUnwrap(tenants.first)
@@ -70,4 +60,12 @@ final class TrunkRTPTimeoutStoreTests: XCTestCase {
             password: nil, replacing: "carrier", tenant: tenant.uuid)
         XCTAssertEqual(saved.trunk.rtpTimeout, 7)
     }
+}
+
+/// The same tests on PostgreSQL (Linux XCTest finds only the test methods a class declares itself).
+final class TrunkRTPTimeoutStoreTestsOnPostgres: TrunkRTPTimeoutStoreTests {
+    override class var backend: Backend { .postgres }
+    override func testRTPTimeoutIsParsedStoredAndResetWhenAbsent() async throws { try await super.testRTPTimeoutIsParsedStoredAndResetWhenAbsent() }
+    override func testBadRTPTimeoutsNameTheLineAndField() { super.testBadRTPTimeoutsNameTheLineAndField() }
+    override func testTheAdminSaveRefusesAnOutOfRangeTimeout() async throws { try await super.testTheAdminSaveRefusesAnOutOfRangeTimeout() }
 }
