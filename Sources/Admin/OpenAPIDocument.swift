@@ -97,6 +97,34 @@ enum OpenAPIDocument {
         ]
     }
 
+    /// `/ami/ws`: AMI as JSON over WebSocket (`AMIWebSocket`).
+    private static func amiWebSocketPath() -> [String: Any] {
+        var responses = errors(["400", "401", "403"])
+        responses["101"] = [
+            "description":
+                "Switching Protocols: a WebSocket whose every text message is one JSON object, an AMI message one way (the first {\"Banner\": …}, "
+                + "then responses and events, a repeated key's values as an array) and an AMI action the other (string, number or boolean "
+                + "values, an array for a repeated key; CR/LF refused). Without Authorization the first action must be Login; with a Bearer "
+                + "token the session starts logged in as the token's tenant (read call, write call,originate). Refused credentials close the "
+                + "WebSocket with 1008 and the reason, the node's cap with 1013, a message over --ami-ws-max-message-bytes with 1009"
+        ]
+        responses["426"] = ["description": "Upgrade Required: the request was not a WebSocket upgrade"].merging(json(ref("Error"))) { a, _ in a }
+        responses["503"] = ["description": "too_many_sessions: --ami-ws-max-sessions reached"].merging(json(ref("Error"))) { a, _ in a }
+        return [
+            "get": [
+                "summary": "AMI events and actions as JSON over WebSocket (GET with Upgrade: websocket)",
+                "security": [[:], ["bearer": []]],
+                "parameters": [
+                    [
+                        "name": "tenant", "in": "query", "required": false, "schema": string,
+                        "description": "With the system administrator's token: the tenant's UUID (required); ignored without a token",
+                    ]
+                ],
+                "responses": responses,
+            ] as [String: Any]
+        ]
+    }
+
     static func document() -> [String: Any] {
         let array = { (name: String) -> [String: Any] in ["type": "array", "items": ref(name)] }
         let write = ["400", "401", "403", "404", "409", "413", "422"]
@@ -136,6 +164,7 @@ enum OpenAPIDocument {
             ],
         ]
         paths.merge(callPaths(array)) { a, _ in a }
+        paths["/ami/ws"] = amiWebSocketPath()
         paths.merge(CDRAPIRoutes.openAPIPaths) { a, _ in a }
         for (plural, key, schema, input) in [
             ("extensions", "number", "Extension", "ExtensionInput"), ("trunks", "name", "Trunk", "TrunkInput"),

@@ -38,6 +38,7 @@ import Testing
             let paths = (spec.body as? [String: Any])?["paths"] as? [String: Any]
             #expect(paths?["/tenants/{tenant}/extensions/{number}"] != nil)
             #expect(paths?["/tenants/{tenant}/ami"] != nil)
+            #expect((paths?["/ami/ws"] as? [String: Any])?["get"] != nil)
         }
     }
 
