@@ -44,6 +44,18 @@ final class CDRRecordFieldTests: XCTestCase {
         XCTAssertEqual(CallDetailRecord.mergedCallerID(name: "a\tb\u{B}c Nicolò!", number: "1"), "\"a\tb\u{B}c Nicolò!\" <1>")
     }
 
+    /// A NUL ends a field, as it ends Asterisk's C string (a SIP quoted display name may hold one;
+    /// PostgreSQL refuses text with a NUL, and with it the batch of every tenant's records).
+    func testFieldsEndAtANUL() throws {
+        XCTAssertEqual(CallDetailRecord.mergedCallerID(name: "Ann\u{0}\"x", number: "100\u{0}9"), "\"Ann\" <100>")
+        let cdr = try XCTUnwrap(record(name: "Ann\u{0}Evil", number: "1\u{0}2", channel: "PJSIP/1\u{0}2-00000001", data: "a\u{0}b"))
+        XCTAssertEqual(cdr.callerID, "\"Ann\" <1>")
+        XCTAssertEqual(cdr.source, "1")
+        XCTAssertEqual(cdr.channel, "PJSIP/1")
+        XCTAssertEqual(cdr.lastData, "a")
+        for (name, value) in cdr.managerFields(utc: true) { XCTAssertFalse(value.utf8.contains(0), name) }
+    }
+
     /// A caller name of 60 000 bytes (a SIP From display name may be that long) makes a record whose
     /// text fields hold what Asterisk's record holds: 79 bytes, cut at a character boundary.
     func testFieldsAreCutToAsteriskSizes() throws {

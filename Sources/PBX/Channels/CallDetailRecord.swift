@@ -70,16 +70,16 @@ public struct CallDetailRecord: Sendable, Hashable {
     /// `"name" <number>` as Asterisk's CDR engine builds it: `ast_callerid_merge()` of party A's snapshot,
     /// whose name and number are never NULL, so both parts are always there (`"" <>` when neither is
     /// known, Asterisk's test_cdr); in the name, `"`, `\` and control characters but tab and vertical
-    /// tab get a `\` before them (`ast_escape_quoted()`).
+    /// tab get a `\` before them (`ast_escape_quoted()`). Each part ends at a NUL, as Asterisk's C strings do.
     public static func mergedCallerID(name: String, number: String) -> String {
         var escaped = ""
-        for scalar in name.unicodeScalars {
+        for scalar in upToNUL(name).unicodeScalars {
             let value = scalar.value
             let printable = (0x20...0x7E).contains(value) && value != 0x22 && value != 0x5C
             if !(printable || value == 0x09 || value == 0x0B || value > 0x7F) { escaped.append("\\") }
             escaped.unicodeScalars.append(scalar)
         }
-        return "\"\(escaped)\" <\(number)>"
+        return "\"\(escaped)\" <\(upToNUL(number))>"
     }
 
     /// Most bytes of a text field, as Asterisk's `struct ast_cdr` holds them (`AST_MAX_EXTENSION` and
@@ -91,8 +91,10 @@ public struct CallDetailRecord: Sendable, Hashable {
     public static let maximumUserFieldLength = 255
 
     /// This record with every text field cut to what Asterisk's record holds (`ast_copy_string()` into
-    /// the fixed buffers of `struct ast_cdr`), at a character boundary: a caller name of 60 KB in a SIP
-    /// From header makes a record of at most about 1.5 KB in the AMI event, the writer's queue and the store.
+    /// the fixed buffers of `struct ast_cdr`), at a character boundary and at a NUL: a caller name of
+    /// 60 KB in a SIP From header makes a record of at most about 1.5 KB in the AMI event, the writer's
+    /// queue and the store, and a NUL in it (a SIP quoted string may hold one) never reaches the store
+    /// (PostgreSQL refuses text with NUL: the whole batch, other tenants' records with it, would fail).
     public func truncatedToAsteriskFieldSizes() -> CallDetailRecord {
         var record = self
         for field in [
@@ -107,9 +109,16 @@ public struct CallDetailRecord: Sendable, Hashable {
         return record
     }
 
-    /// The longest start of `text` of at most `limit` UTF-8 bytes that ends at a character boundary.
-    static func truncated(_ text: String, toBytes limit: Int) -> String {
-        guard text.utf8.count > limit else { return text }
+    /// `text` up to its first NUL (where the C string Asterisk copies ends).
+    static func upToNUL(_ text: String) -> Substring {
+        text.utf8.firstIndex(of: 0).map { text[..<$0] } ?? text[...]
+    }
+
+    /// The longest start of `text`, up to its first NUL, of at most `limit` UTF-8 bytes that ends at a
+    /// character boundary.
+    static func truncated(_ whole: String, toBytes limit: Int) -> String {
+        let text = upToNUL(whole)
+        guard text.utf8.count > limit else { return String(text) }
         var bytes = 0
         var end = text.startIndex
         for index in text.indices {
