@@ -387,3 +387,28 @@ def test_slow_reader_dropped_others_live_on(start_server):
     finally:
         for session in (slow, fast, producer):
             session.close()
+
+
+def test_logoff_closes_normally_and_node_cap(start_server):
+    s = start_server(["--ami-ws-max-sessions", "1"], name="ws-cap")
+    first = AMIWS(s.http_port)
+    try:
+        assert first.login("monitor", SECRETS["monitor"])["Response"] == "Success"
+        # the node's cap: a second WebSocket is closed with 1013, a plain GET answers 503
+        assert refusal(s.http_port, []) == (1013, "too_many_sessions: too many WebSocket AMI sessions on this node; try again later")
+        assert http_status(s.http_port, []) == 503
+        # Logoff: AMI's Goodbye, then a normal close (1000)
+        assert first.action({"Action": "Logoff", "ActionID": "bye"}) == {
+            "Response": "Goodbye", "ActionID": "bye", "Message": "Thanks for all the fish."}
+        with pytest.raises(Closed) as closed:
+            first.recv(5)
+        assert closed.value.code == 1000
+    finally:
+        first.close()
+    # the slot is free again
+    deadline = time.monotonic() + 5
+    while http_status(s.http_port, []) != 426 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    again = AMIWS(s.http_port)
+    assert again.login("monitor", SECRETS["monitor"])["Response"] == "Success"
+    again.close()
