@@ -21,7 +21,7 @@ from typing import Callable, Dict, List, Optional
 import pytest
 import websocket
 
-from conftest import SECRETS, TENANT_A_UUID, TENANT_B_UUID, Server
+from conftest import SECRETS, TENANT_A_UUID, TENANT_B_UUID, Server, provisioning_yaml
 
 ADMIN_PASSWORD = "ws-admin-pass-1"
 
@@ -304,6 +304,36 @@ def test_filter_action_honoured(srv):
         assert all(e.get("UserEvent") != "Unwanted" for e in a.events), a.events
     finally:
         a.close()
+
+
+FILTERED_USER = """\
+      - username: filtered
+        password: f1ltered
+        permit: ["127.0.0.0/8"]
+        read: all
+        write: all
+        eventfilter:
+          - "UserEvent: Wanted"
+          - "!Foo: drop"
+"""
+
+
+def test_user_eventfilter_honoured(start_server):
+    yaml_text = provisioning_yaml().replace("  - name: globex\n", FILTERED_USER + "  - name: globex\n")
+    s = start_server(["--ami-auth-delay-ms", "100"], yaml_text=yaml_text, name="ws-eventfilter")
+    listener = AMIWS(s.http_port)
+    producer = AMIWS(s.http_port)
+    try:
+        assert listener.login("filtered", "f1ltered")["Response"] == "Success"
+        assert producer.login("monitor", SECRETS["monitor"], events="off")["Response"] == "Success"
+        for n, (name, extra) in enumerate([("Other", {}), ("Wanted", {"Foo": "drop"}), ("Wanted", {"Seq": "last"})]):
+            assert producer.action(dict(Action="UserEvent", UserEvent=name, ActionID="u%d" % n, **extra))["Response"] == "Success"
+        assert listener.wait_event(lambda e: e.get("Seq") == "last") is not None, listener.events
+        users = [(e.get("UserEvent"), e.get("Foo")) for e in listener.events if e["Event"] == "UserEvent"]
+        assert users == [("Wanted", None)], users
+    finally:
+        listener.close()
+        producer.close()
 
 
 def test_bad_messages_refused_line_smuggling_blocked(srv):
