@@ -77,6 +77,10 @@ let package = Package(
             dependencies: [
                 "NodeSupport", "Calls", "AMI", "ConstantTime", "PBX", nioCore, nioPosix, nioConcurrency, nioSSL, logging, lifecycle, metrics,
             ]),
+        // Nodes in PostgreSQL (heartbeats, tenant homes, failover) and AMI events across nodes (LISTEN/NOTIFY).
+        .target(
+            name: "Cluster",
+            dependencies: [.product(name: "PostgresNIO", package: "postgres-nio"), nioCore, nioConcurrency, logging, metrics]),
         // The admin panel and REST API (Hummingbird).
         .target(
             name: "Admin",
@@ -91,7 +95,8 @@ let package = Package(
         .executableTarget(
             name: "centralino",
             dependencies: [
-                "AMIServer", "Calls", "SIPServer", "NodeSupport", "Admin", "Store", "PBX", "SIP", "AMI", "Media", logging, lifecycle, nioSSL, metrics,
+                "AMIServer", "Calls", "SIPServer", "NodeSupport", "Admin", "Store", "PBX", "SIP", "AMI", "Media", "Cluster", logging, lifecycle, nioSSL,
+                metrics,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "MediaBenchmarks", dependencies: ["Media", nioCore, nioPosix], path: "Benchmarks/MediaBenchmarks"),
@@ -111,6 +116,7 @@ let package = Package(
             ]),
         .testTarget(
             name: "StoreTests", dependencies: ["Store", "PBX", "AMI", logging, .product(name: "PostgresNIO", package: "postgres-nio")]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
         .testTarget(name: "SIPServerTests", dependencies: ["SIPServer", "NodeSupport", "AMI", "SIP", nioCore, logging]),
         .testTarget(
             name: "CallsTests",

@@ -29,9 +29,16 @@ public final class AMIEventBus: Sendable {
         public var since: Double
     }
     private let logger: Logger
+    /// `--node-id` in a cluster: every event published here carries `SystemName: <node>`, as Asterisk
+    /// writes it when `systemname` is set.
+    public let systemName: String?
+    /// Where this node's events go besides its own sessions (the cluster bus), nil on a single node.
+    private let relay: (any AMIEventRelay)?
 
-    public init(logger: Logger) {
+    public init(logger: Logger, systemName: String? = nil, relay: (any AMIEventRelay)? = nil) {
         self.logger = logger
+        self.systemName = systemName
+        self.relay = relay
     }
 
     func subscribe(_ subscriber: AMIEventSubscriber) {
@@ -45,8 +52,22 @@ public final class AMIEventBus: Sendable {
         }
     }
 
-    /// Sends `event` to every session of `tenant` that may receive it.
+    /// Sends `event` to every session of `tenant` that may receive it (and to the other nodes).
     public func publish(_ event: AMIEvent, tenant: UUID) {
+        guard systemName != nil || relay != nil else { return deliver(event, tenant: tenant) }
+        var event = event
+        if let systemName { event.fields.insert(("SystemName", systemName), at: 0) }
+        relay?.relay(event, tenant: tenant)
+        deliver(event, tenant: tenant)
+    }
+
+    /// Sends an event another node published (it names the node in `SystemName`) to this node's
+    /// sessions of `tenant` that may receive it; it is not relayed again.
+    public func deliverFromNode(_ event: AMIEvent, tenant: UUID) {
+        deliver(event, tenant: tenant)
+    }
+
+    private func deliver(_ event: AMIEvent, tenant: UUID) {
         let targets = subscribers.withLockedValue { $0[tenant].map { Array($0.values) } ?? [] }
         guard !targets.isEmpty else { return }
         let encoded = event.encoded()
@@ -106,6 +127,12 @@ public final class AMIEventBus: Sendable {
         for subscriber in targets { subscriber.close() }
         return targets.count
     }
+}
+
+/// Where a node's events go besides its own sessions: the cluster bus, which hands them to the other
+/// nodes (`AMIEventBus.deliverFromNode` there). Called on the publishing thread: it must not block.
+public protocol AMIEventRelay: Sendable {
+    func relay(_ event: AMIEvent, tenant: UUID)
 }
 
 /// The call engine's events, as AMI events with their permission classes, to the event's tenant.

@@ -44,6 +44,12 @@ extension AMISessionHandler {
             send(.error(actionID, message: "Extension does not exist."), context: context)
             return
         }
+        // In a cluster a tenant's calls run on its home node only (docs/cluster.md).
+        if let home = calls.homes.homeElsewhere(tenant) {
+            server.observer?.originate(result: "refused")
+            send(.error(actionID, message: "Tenant homed on node \(home)"), context: context)
+            return
+        }
         // The tenant's capacity (channels, RTP port pairs, originate rate): refused at once, even when async.
         if let refusal = calls.admitOriginate(request, tenant: tenant) {
             server.observer?.originate(result: "limited")

@@ -31,9 +31,12 @@ public protocol AdminLiveStatus: Sendable {
     /// Places the KalliopePBX click-to-call Originate (`Local/<from>@c2c` to `<to>` in `from_c2c`) for
     /// `tenant`, as an AMI user of the tenant would, after the checks that can answer at once.
     func clickToCall(from: String, to: String, timeoutMilliseconds: Int, tenant: UUID) async -> ClickToCallResult
+    /// Why the node is not healthy beside its store (a cluster node that lost its database), nil when it is.
+    func healthProblem() async -> String?
 }
 
 extension AdminLiveStatus {
+    public func healthProblem() async -> String? { nil }
     public func activeCalls(tenant: UUID) async -> Int { 0 }
     public func capacity(tenant: UUID) async -> LiveTenantCapacity? { nil }
     public func serverMetrics() async -> [MetricFamily] { [] }

@@ -25,6 +25,7 @@ enum AuthRoutes {
         router.get("/healthz") { _, _ -> Response in
             do {
                 try await app.store.checkReadable()
+                if let problem = await app.live.healthProblem() { return Reply.json(["status": problem], status: .serviceUnavailable) }
                 return Reply.json(["status": "ok"])
             } catch {
                 return Reply.json(["status": "store unavailable"], status: .serviceUnavailable)

@@ -22,7 +22,11 @@ public final class CentralinoMetrics: Sendable {
     /// Histogram buckets of the node's timers, by metric label (seconds).
     static let durationBuckets: [String: [Duration]] = [
         // From Originate accepted to its outcome: includes the ringing time, up to the Originate's timeout.
-        "centralino_originate_duration_seconds": [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120].map { Duration.milliseconds(Int64($0 * 1000)) }
+        "centralino_originate_duration_seconds": [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120].map { Duration.milliseconds(Int64($0 * 1000)) },
+        // Cluster event bus: from an event queued on its node to its delivery on this one (PostgreSQL NOTIFY in between).
+        "centralino_cluster_bus_lag_seconds": [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5].map {
+            Duration.microseconds(Int64($0 * 1_000_000))
+        },
     ]
     /// Histogram buckets of the node's recorders, by metric label.
     static let valueBuckets: [String: [Double]] = [

@@ -41,11 +41,16 @@ public final class CallControl: Sendable {
     let dialplans: any CallDialplanProvider
     /// Per-tenant limits and usage (thread-safe): Originate admission, AMI session limit, metrics.
     public let capacity: TenantCapacity
+    /// In a cluster, which tenants' calls run on another node (refused here).
+    public let homes: CallHomeGate
 
     /// `engines[i]` is shard `i`'s engine; all share `dialplans` and `capacity`.
-    init(engines: [NIOLoopBound<CallEngine>], dialplans: any CallDialplanProvider, capacity: TenantCapacity) {
+    init(
+        engines: [NIOLoopBound<CallEngine>], dialplans: any CallDialplanProvider, capacity: TenantCapacity, homes: CallHomeGate = CallHomeGate()
+    ) {
         precondition(!engines.isEmpty, "a node has at least one engine shard")
         self.engines = engines
+        self.homes = homes
         self.shards = CallShardMap(count: engines.count)
         self.dialplans = dialplans
         self.capacity = capacity

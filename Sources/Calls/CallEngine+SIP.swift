@@ -12,6 +12,12 @@ extension CallEngine: SIPCallDriverDelegate {
             driver.respond(leg, 503)
             return
         }
+        // In a cluster, a tenant's calls run on its home node only (docs/cluster.md).
+        if let home = homes?.homeElsewhere(leg.tenant) {
+            logger.notice("INVITE refused: tenant homed on another node", metadata: ["tenant": "\(leg.tenant)", "home": "\(home)"])
+            driver.respond(leg, 503, retryAfter: CallHomeGate.retryAfterSeconds)
+            return
+        }
         guard let choice = CallSDP.choose(from: offer) else {
             driver.respond(leg, 488)
             return

@@ -38,6 +38,8 @@ final class CallEngine {
     /// Call detail records built from this engine's events, and where they go (nil: none are kept).
     let cdrRecorder = CDRRecorder()
     var cdrSink: (any CDRSink)?
+    /// In a cluster: the tenants whose calls run on another node (their INVITEs get 503 here).
+    var homes: CallHomeGate?
 
     init(
         loop: any EventLoop, driver: SIPCallDriver, sip: SIPCore, directory: SIPDirectory, events: any CallEventSink,

@@ -30,10 +30,12 @@ package struct CallService: Service {
     /// share loops only when there are more shards than loops), routes the SIP stack's dialog
     /// traffic to the shard it belongs to, and answers requests outside dialogs and runs qualify
     /// through shard 0's transaction layer. Messages go out through `transport`, by default the
-    /// stack's sockets (a test may record them instead).
+    /// stack's sockets (a test may record them instead). With a `systemName` (`--node-id`), uniqueids
+    /// are `<systemName>-<epoch>.<n>`.
     package static func start(
         sip: SIPStack, transport: (any SIPTransport)? = nil, media: MediaEngine, events: any CallEventSink,
-        cdrs: (any CDRSink)? = nil, group: any EventLoopGroup, shards count: Int = 1, shutdownGrace: Duration = defaultShutdownGrace, logger: Logger
+        cdrs: (any CDRSink)? = nil, group: any EventLoopGroup, shards count: Int = 1, shutdownGrace: Duration = defaultShutdownGrace,
+        systemName: String? = nil, logger: Logger
     ) async throws -> CallService {
         let map = CallShardMap(count: count)
         let loops = Array(group.makeIterator())
@@ -41,6 +43,7 @@ package struct CallService: Service {
         let directory = sip.directory
         let capacity = TenantCapacity(directory: directory, defaults: .shares(ofRTPPortPairs: media.portPairCapacity))
         let dialplans = TenantDialplans(directory: directory)
+        let homes = CallHomeGate()
         var shards: [Shard] = []
         var dialogs: [SIPCallDialogs] = []
         var transactions: [NIOLoopBound<SIPTransactionLayer>] = []
@@ -55,8 +58,9 @@ package struct CallService: Service {
                 let engine = CallEngine(
                     loop: loop, driver: driver, sip: sip.core, directory: directory, events: events, media: relay,
                     dialplans: dialplans, capacity: capacity, logger: logger)
-                engine.ids = UniqueIDGenerator(first: index, step: map.count)
+                engine.ids = UniqueIDGenerator(first: index, step: map.count, systemName: systemName)
                 engine.cdrSink = cdrs
+                engine.homes = homes
                 driver.delegate = engine
                 engine.startRTPTimeoutChecks()
                 let shutdown = NIOLoopBound(CallShutdown(), eventLoop: loop)
@@ -74,7 +78,7 @@ package struct CallService: Service {
         sip.attach(
             dialogs: SIPCallRouter(map: map, shards: dialogs, directory: directory),
             transactions: transactions[0], loop: transactions[0].eventLoop)
-        let control = CallControl(engines: shards.map(\.engine), dialplans: dialplans, capacity: capacity)
+        let control = CallControl(engines: shards.map(\.engine), dialplans: dialplans, capacity: capacity, homes: homes)
         logger.info("call engine started", metadata: ["shards": "\(map.count)"])
         return CallService(control: control, shutdownGrace: shutdownGrace, shards: shards, logger: logger)
     }

@@ -170,9 +170,10 @@ final class SIPCallDriver {
     /// was sent when it started). A 2xx is retransmitted until ACK; with no ACK within 64·T1 the
     /// call ends with BYE (RFC 3261 §13.3.1.4). A failure final ends the leg at once; its
     /// transaction retransmits it until ACK.
-    func respond(_ leg: SIPCallLeg, _ status: Int, sdp: SDPSession? = nil) {
+    func respond(_ leg: SIPCallLeg, _ status: Int, sdp: SDPSession? = nil, retryAfter: Int? = nil) {
         guard leg.direction == .inbound, leg.state == .early, status != 100 else { return }
         var response = SIPResponse(replyingTo: leg.invite, statusCode: status, toTag: leg.localTag)
+        if let retryAfter { response.headers.add(.retryAfter, "\(retryAfter)") }
         // Record-Route copied into dialog-creating responses (RFC 3261 §12.1.1).
         if status < 300 { for route in leg.invite.headers.all(.recordRoute) { response.headers.add(.recordRoute, route) } }
         response.headers.add(.contact, contact(toward: leg.destination))

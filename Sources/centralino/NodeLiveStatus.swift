@@ -1,6 +1,7 @@
 import AMIServer
 import Admin
 import Calls
+import Cluster
 import Foundation
 import Media
 import SIPServer
@@ -12,6 +13,13 @@ struct NodeLiveStatus: AdminLiveStatus {
     let calls: CallControl
     /// The RTP relay, for its packet counters.
     var media: MediaEngine?
+    /// In a cluster: /healthz fails while the cluster database is unreachable.
+    var cluster: ClusterNode? = nil
+
+    func healthProblem() async -> String? {
+        guard let membership = cluster?.membership, !membership.databaseReachable else { return nil }
+        return "cluster database unreachable"
+    }
 
     func amiSessions(tenant: UUID) async -> [LiveAMISession] {
         bus.sessions(tenant: tenant).map {

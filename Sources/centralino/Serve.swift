@@ -3,6 +3,7 @@ import AMIServer
 import Admin
 import ArgumentParser
 import Calls
+import Cluster
 import Foundation
 import Logging
 import Media
@@ -29,6 +30,7 @@ struct Serve: AsyncParsableCommand {
     var database: String?
     @Option(help: "Connections to PostgreSQL this process opens at most (env CENTRALINO_DATABASE_POOL_SIZE; default 4).")
     var databasePoolSize: Int?
+    @OptionGroup var cluster: ClusterOptions
     @Option(help: "AMI listener HOST:PORT (env CENTRALINO_AMI_BIND; default 127.0.0.1:5038).")
     var amiBind: String?
     @Option(help: "SIP listener HOST:PORT, UDP and TCP (env CENTRALINO_SIP_BIND; default 0.0.0.0:5060).")
@@ -269,11 +271,13 @@ struct Serve: AsyncParsableCommand {
         let sipDirectory = SIPDirectory()
         let watcher = DirectoryWatcher(store: store, directory: directory, sipDirectory: sipDirectory, logger: logger)
         _ = try await watcher.load()
-        let bus = AMIEventBus(logger: logger)
 
         let metrics = CentralinoMetrics()
-        // Once per process, before anything counts: swift-metrics users (SIP, AMI, Hummingbird) count into `/metrics`.
+        // Once per process, before anything counts: swift-metrics users (SIP, AMI, Hummingbird, Cluster) count into `/metrics`.
         MetricsSystem.bootstrap(metrics.factory)
+        let clusterNode = try cluster.makeNode(database: database, sipBind: sipAddress, logger: logger)
+        let bus = AMIEventBus(logger: logger, systemName: clusterNode?.nodeID, relay: clusterNode?.relay)
+        clusterNode?.attach(bus: bus) { try await store.tenants().map { ClusterTenant(uuid: $0.uuid, domain: $0.domain) } }
         let media = try makeMediaEngine(bindHost: sipAddress.host, logger: logger)
         let sipSettings = try sipConfiguration(sipAddress, descriptors: descriptors)
         // The SIP stack first, then the call engine attached to it, then the SIP listeners: a request
@@ -283,7 +287,7 @@ struct Serve: AsyncParsableCommand {
         let cdrs = try cdrWriter(store: store, logger: logger)
         let calls = try await CallService.start(
             sip: stack, media: media, events: bus, cdrs: cdrs, group: MultiThreadedEventLoopGroup.singleton, shards: try engineShards(),
-            shutdownGrace: grace, logger: logger)
+            shutdownGrace: grace, systemName: clusterNode?.nodeID, logger: logger)
         let sip: SIPServer
         do {
             sip = try await SIPServer.bind(
@@ -296,6 +300,7 @@ struct Serve: AsyncParsableCommand {
             throw CommandFailure("cannot listen for SIP on \(sipAddress)\(tlsNote): \(error)")
         }
         calls.control.capacity.defaults = try tenantCapacityDefaults(shares: calls.control.capacity.defaults)
+        clusterNode?.gate(calls.control.homes)
 
         let ami: AMIServer
         do {
@@ -313,7 +318,7 @@ struct Serve: AsyncParsableCommand {
             let password = EnvironmentOption.resolve(adminPassword, "CENTRALINO_ADMIN_PASSWORD", default: "")
             admin = try await AdminServer.bind(
                 host: httpAddress.host, port: httpAddress.port, store: store,
-                live: NodeLiveStatus(bus: bus, sip: sip, calls: calls.control, media: media), logger: logger,
+                live: NodeLiveStatus(bus: bus, sip: sip, calls: calls.control, media: media, cluster: clusterNode), logger: logger,
                 adminPassword: password.isEmpty ? nil : password, metrics: metrics,
                 configuration: try adminConfiguration(),
                 connectionLimits: try httpConnectionLimits(descriptors), https: tls.https, amiWebSocket: try amiWebSocketSettings(ami))
@@ -323,6 +328,7 @@ struct Serve: AsyncParsableCommand {
 
         var banner = ["Centralino serving data directory \(dataDirectory.path)"]
         if let databaseURL { banner.append("store in PostgreSQL \(databaseURL)") }
+        if let clusterNode { banner.append(clusterNode.bannerLine) }
         for tenant in try await store.tenants() {
             banner.append("tenant \(tenant.name) uuid \(tenant.uuid.uuidString.lowercased()) domain \(tenant.domain)")
         }
@@ -338,7 +344,7 @@ struct Serve: AsyncParsableCommand {
             services: [
                 .init(service: cdrs), .init(service: MediaService(media: media, logger: logger)), .init(service: sip), .init(service: calls),
                 .init(service: ServicesTogether(services: [ami, admin])), .init(service: watcher), .init(service: announcer),
-            ],
+            ] + (clusterNode.map { [.init(service: $0.service)] } ?? []),
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = grace + Self.shutdownMargin
         groupConfiguration.maximumCancellationDuration = Self.shutdownCancellationLimit

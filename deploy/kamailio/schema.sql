@@ -1,36 +1,38 @@
 -- The PostgreSQL tables the SIP edge (deploy/kamailio/kamailio.cfg) reads: an interface between
 -- Kamailio and Centralino's cluster store (docs/cluster.md). Kamailio only SELECTs from them.
--- Today the operator (or tests/cluster) fills cluster_node and cluster_tenant; the Store's PostgreSQL
--- backend will own them (nodes writing their heartbeat, tenants placed on home nodes).
+-- Centralino nodes started with --node-id and a PostgreSQL --database create these tables when missing
+-- (Sources/Cluster/ClusterSchema.swift holds this same text; Tests/ClusterTests checks they are equal),
+-- write their heartbeat and place tenants on home nodes; an operator may also fill them by hand.
+-- Every statement is idempotent: running it again changes nothing.
 
 -- A Centralino node: its SIP address as the edge reaches it, and its own dispatcher set.
-CREATE TABLE cluster_node (
+CREATE TABLE IF NOT EXISTS cluster_node (
     node_id TEXT PRIMARY KEY CHECK (node_id ~ '^[A-Za-z0-9_.-]{1,64}$'),
     -- Where the edge sends requests for this node's tenants: sip:<address>:<port>[;transport=tcp].
     sip_uri TEXT NOT NULL CHECK (sip_uri ~ '^sip:[^ ]{1,180}$'),
     -- The dispatcher set of this node's tenants (the dispatcher view below lists the node in it).
     dispatcher_set INTEGER NOT NULL UNIQUE CHECK (dispatcher_set > 0),
-    -- Written by the node (not yet: see docs/cluster.md); NULL = never.
+    -- Written by the node every --cluster-heartbeat-seconds (database clock); NULL = never.
     heartbeat_at TIMESTAMPTZ
 );
 
 -- The tenant -> home node map, by the tenant's SIP domain (lower case, as Kamailio looks it up).
-CREATE TABLE cluster_tenant (
+CREATE TABLE IF NOT EXISTS cluster_tenant (
     tenant_uuid UUID PRIMARY KEY,
     domain TEXT NOT NULL UNIQUE CHECK (domain = lower(domain) AND domain ~ '^[a-z0-9][a-z0-9.-]{0,252}$'),
     home_node TEXT NOT NULL REFERENCES cluster_node (node_id) ON UPDATE CASCADE
 );
 
 -- Kamailio's dispatcher table (version 4, Kamailio 5.6), as a view of cluster_node: one set per node.
-CREATE VIEW dispatcher AS
+CREATE OR REPLACE VIEW dispatcher AS
     SELECT dispatcher_set AS id, dispatcher_set AS setid, sip_uri::VARCHAR(192) AS destination,
            0 AS flags, 0 AS priority, ''::VARCHAR(198) AS attrs, node_id::VARCHAR(64) AS description
     FROM cluster_node;
 
 -- Kamailio checks the versions of the tables its modules read.
-CREATE TABLE version (
+CREATE TABLE IF NOT EXISTS version (
     id SERIAL PRIMARY KEY NOT NULL,
     table_name VARCHAR(32) NOT NULL UNIQUE,
     table_version INTEGER DEFAULT 0 NOT NULL
 );
-INSERT INTO version (table_name, table_version) VALUES ('dispatcher', 4);
+INSERT INTO version (table_name, table_version) VALUES ('dispatcher', 4) ON CONFLICT (table_name) DO NOTHING;

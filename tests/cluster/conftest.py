@@ -61,10 +61,17 @@ class Postgres:
             self.as_user = ["runuser", "-u", "postgres", "--"]
         self._run([str(self.bindir / "initdb"), "-D", str(self.data), "-U", DB_USER, "--auth=trust",
                    "-E", "UTF8", "--no-locale", "--no-sync"])
+        self.start()
+        self.psql("CREATE DATABASE %s" % DB_NAME, db="postgres")
+
+    def start(self) -> None:
         self._run([str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "-t", "30",
                    "-o", "-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off" % (self.port, self.base),
                    "start"])
-        self.psql("CREATE DATABASE %s" % DB_NAME, db="postgres")
+
+    def halt(self) -> None:
+        """Stops the server (fast: open connections are closed), keeping its data for start()."""
+        self._run([str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"])
 
     def _run(self, cmd: List[str]) -> str:
         res = subprocess.run(self.as_user + cmd, capture_output=True, text=True, timeout=60, cwd=str(self.base))
@@ -163,6 +170,14 @@ def _tools_present():
     for tool in ("sipp", "kamailio", "psql"):
         if shutil.which(tool) is None:
             pytest.fail("%s is not installed (see tests/cluster/install.sh)" % tool, pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def private_postgres():
+    """A PostgreSQL of the module's own, with an empty database (the nodes create their tables)."""
+    pg = Postgres()
+    yield pg
+    pg.stop()
 
 
 @pytest.fixture(scope="session")

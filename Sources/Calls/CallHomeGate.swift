@@ -1,0 +1,25 @@
+import Foundation
+import NIOConcurrencyHelpers
+
+/// Where a tenant's calls run in a cluster (`--node-id`, docs/cluster.md): every call of a tenant runs
+/// on its home node, so a node refuses the new calls of a tenant homed on another node (an INVITE
+/// gets 503 with Retry-After, an AMI Originate an error naming the home node). Without a cluster
+/// nothing is installed and every tenant's calls run here.
+public final class CallHomeGate: Sendable {
+    private let lookup = NIOLockedValueBox<(@Sendable (UUID) -> String?)?>(nil)
+
+    public init() {}
+
+    /// `homeElsewhere(tenant)` returns the tenant's home node when it is not this one, else nil.
+    public func install(_ homeElsewhere: @escaping @Sendable (UUID) -> String?) {
+        lookup.withLockedValue { $0 = homeElsewhere }
+    }
+
+    /// The node the tenant's calls run on when that is not this node; nil when they run here.
+    public func homeElsewhere(_ tenant: UUID) -> String? {
+        lookup.withLockedValue { $0 }?(tenant)
+    }
+
+    /// Seconds a phone is asked to wait before trying again (the edge routes it to the home node meanwhile).
+    public static let retryAfterSeconds = 5
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// Where the cluster's PostgreSQL is, from a `postgres://user[:password]@host[:port]/database` URL
+/// (`--database`), and how a node connects to it: each loop of the cluster (membership, publisher,
+/// listener) holds one connection of its own and makes it again after an error, with backoff.
+public struct ClusterDatabase: Sendable {
+    public var host: String
+    public var port: Int
+    public var username: String
+    public var password: String?
+    public var database: String
+
+    public struct InvalidURL: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// True for the URLs this type reads (`postgres://`, `postgresql://`).
+    public static func isPostgresURL(_ text: String) -> Bool {
+        text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
+    }
+
+    public init(url text: String) throws {
+        guard Self.isPostgresURL(text), let url = URLComponents(string: text), let host = url.host, !host.isEmpty,
+            let user = url.user, !user.isEmpty
+        else {
+            throw InvalidURL(description: "expected postgres://user[:password]@host[:port]/database")
+        }
+        let database = String(url.path.drop { $0 == "/" })
+        guard !database.isEmpty, !database.contains("/") else {
+            throw InvalidURL(description: "expected postgres://user[:password]@host[:port]/database (no database named)")
+        }
+        if let sslmode = url.queryItems?.first(where: { $0.name == "sslmode" })?.value, sslmode != "disable" {
+            throw InvalidURL(description: "sslmode=\(sslmode): the cluster connects without TLS (sslmode=disable); see docs/cluster.md")
+        }
+        self.host = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
+        self.port = url.port ?? 5432
+        self.username = url.percentEncodedUser?.removingPercentEncoding ?? user
+        self.password = url.percentEncodedPassword?.removingPercentEncoding
+        self.database = database.removingPercentEncoding ?? database
+    }
+
+    /// Connection attempts give up after this long.
+    public static let connectTimeout = TimeAmount.seconds(5)
+
+    func connect(id: Int, logger: Logger) async throws -> PostgresConnection {
+        var configuration = PostgresConnection.Configuration(
+            host: host, port: port, username: username, password: password, database: database, tls: .disable)
+        configuration.options.connectTimeout = Self.connectTimeout
+        return try await PostgresConnection.connect(configuration: configuration, id: id, logger: logger)
+    }
+}
+
+/// Waits between reconnection attempts: 250 ms doubling up to 5 s, back to the start after a success.
+struct ClusterBackoff {
+    static let first = Duration.milliseconds(250)
+    static let longest = Duration.seconds(5)
+    private(set) var next = first
+
+    mutating func failed() -> Duration {
+        defer { next = min(next * 2, Self.longest) }
+        return next
+    }
+
+    mutating func succeeded() { next = Self.first }
+}
+
+/// A connection of the cluster was closed under it (the database restarted or went away).
+struct ClusterDisconnected: Error {}

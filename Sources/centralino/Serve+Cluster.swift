@@ -1,0 +1,156 @@
+import AMI
+import AMIServer
+import ArgumentParser
+import Calls
+import Cluster
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import ServiceLifecycle
+
+/// The cluster flags of `serve` (docs/cluster.md): with `--node-id` and a PostgreSQL database the node
+/// joins the cluster (heartbeats, tenant homes, failover, AMI events of every node).
+struct ClusterOptions: ParsableArguments {
+    @Option(
+        help:
+            "This node's id in the cluster, [A-Za-z0-9_.-]{1,64}: joins the cluster in --cluster-database, events carry SystemName, uniqueids are <node>-<epoch>.<n> (env CENTRALINO_NODE_ID; default none: a single node)."
+    )
+    var nodeId: String?
+    @Option(
+        help:
+            "PostgreSQL of the cluster tables and event bus, postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (env CENTRALINO_CLUSTER_DATABASE; default --database)."
+    )
+    var clusterDatabase: String?
+    @Option(help: "Where the SIP edge reaches this node, sip:HOST:PORT (env CENTRALINO_CLUSTER_SIP_URI; default from --sip-bind).")
+    var clusterSipUri: String?
+    @Option(help: "Seconds between heartbeats (env CENTRALINO_CLUSTER_HEARTBEAT_SECONDS; default 2).")
+    var clusterHeartbeatSeconds: Int?
+    @Option(
+        help:
+            "Seconds without a heartbeat after which a node is dead and its tenants move to the live nodes (env CENTRALINO_CLUSTER_FAILOVER_SECONDS; default 10)."
+    )
+    var clusterFailoverSeconds: Int?
+
+    /// The cluster of this node, nil without `--node-id`.
+    func makeNode(database: String?, sipBind: BindAddress, logger: Logger) throws -> ClusterNode? {
+        let node = EnvironmentOption.resolve(nodeId, "CENTRALINO_NODE_ID", default: "")
+        guard !node.isEmpty else { return nil }
+        guard ClusterNodeID.isValid(node) else { throw CommandFailure("--node-id \(node): expected 1 to 64 of A-Z a-z 0-9 _ . -") }
+        let fallback = EnvironmentOption.resolve(database, "CENTRALINO_DATABASE", default: "")
+        let url = EnvironmentOption.resolve(clusterDatabase, "CENTRALINO_CLUSTER_DATABASE", default: fallback)
+        guard ClusterDatabase.isPostgresURL(url) else {
+            throw CommandFailure("--node-id needs a PostgreSQL database: --cluster-database or --database postgres://USER@HOST[:PORT]/DATABASE")
+        }
+        let db: ClusterDatabase
+        do { db = try ClusterDatabase(url: url) } catch { throw CommandFailure("--cluster-database: \(error)") }
+        let heartbeat = try EnvironmentOption.resolveInt(clusterHeartbeatSeconds, "CENTRALINO_CLUSTER_HEARTBEAT_SECONDS", default: 2)
+        let failover = try EnvironmentOption.resolveInt(clusterFailoverSeconds, "CENTRALINO_CLUSTER_FAILOVER_SECONDS", default: 10)
+        guard (1...60).contains(heartbeat), failover >= 2 * heartbeat, failover <= 3600 else {
+            throw CommandFailure("--cluster-heartbeat-seconds must be 1 to 60, --cluster-failover-seconds at least twice that and at most 3600")
+        }
+        var sipURI = EnvironmentOption.resolve(clusterSipUri, "CENTRALINO_CLUSTER_SIP_URI", default: "")
+        if sipURI.isEmpty {
+            guard !["0.0.0.0", "::", ""].contains(sipBind.host) else {
+                throw CommandFailure(
+                    "--sip-bind \(sipBind) listens on every address: give --cluster-sip-uri sip:HOST:PORT (where the edge reaches this node)")
+            }
+            sipURI = sipBind.host.contains(":") ? "sip:[\(sipBind.host)]:\(sipBind.port)" : "sip:\(sipBind.host):\(sipBind.port)"
+        }
+        guard sipURI.hasPrefix("sip:"), sipURI.utf8.count <= 184, !sipURI.contains(" ") else {
+            throw CommandFailure("--cluster-sip-uri \(sipURI): expected sip:HOST:PORT")
+        }
+        return ClusterNode(
+            nodeID: node, sipURI: sipURI, database: db, heartbeat: .seconds(heartbeat), failoverAfter: .seconds(failover), logger: logger)
+    }
+}
+
+/// This node's membership and event bus, wired to the AMI event bus and the store.
+final class ClusterNode: Sendable {
+    let nodeID: String
+    let sipURI: String
+    let database: ClusterDatabase
+    let heartbeat: Duration
+    let failoverAfter: Duration
+    let logger: Logger
+    /// The AMI event bus remote events are delivered to (set once, before the cluster runs).
+    private let localBus = NIOLockedValueBox<AMIEventBus?>(nil)
+    private let membershipBox = NIOLockedValueBox<NodeMembership?>(nil)
+    let events: ClusterEventBus
+
+    init(nodeID: String, sipURI: String, database: ClusterDatabase, heartbeat: Duration, failoverAfter: Duration, logger: Logger) {
+        self.nodeID = nodeID
+        self.sipURI = sipURI
+        self.database = database
+        self.heartbeat = heartbeat
+        self.failoverAfter = failoverAfter
+        self.logger = logger
+        let localBus = self.localBus
+        let membershipBox = self.membershipBox
+        events = ClusterEventBus(
+            nodeID: nodeID, database: database, logger: logger,
+            deliver: { event in
+                let bus = localBus.withLockedValue { $0 }
+                bus?.deliverFromNode(
+                    AMIEvent(event.name, classes: AMIPermissions(rawValue: event.classes), fields: event.fields.map { ($0.name, $0.value) }),
+                    tenant: event.tenant)
+            },
+            homesChanged: { membershipBox.withLockedValue { $0 }?.requestRefresh() })
+    }
+
+    /// What the AMI event bus hands every event of this node to.
+    var relay: any AMIEventRelay { ClusterRelay(events: events) }
+
+    var membership: NodeMembership? { membershipBox.withLockedValue { $0 } }
+
+    /// Connects the cluster to the node's AMI bus and store; `tenants` lists the store's tenants.
+    func attach(bus: AMIEventBus, tenants: @escaping @Sendable () async throws -> [ClusterTenant]) {
+        localBus.withLockedValue { $0 = bus }
+        membershipBox.withLockedValue {
+            $0 = NodeMembership(
+                nodeID: nodeID, sipURI: sipURI, database: database, heartbeat: heartbeat, failoverAfter: failoverAfter, tenants: tenants,
+                logger: logger)
+        }
+    }
+
+    /// Refuses, on this node, the new calls of tenants homed on another node.
+    func gate(_ homes: CallHomeGate) {
+        let membershipBox = self.membershipBox
+        homes.install { tenant in
+            guard let membership = membershipBox.withLockedValue({ $0 }), let home = membership.homeNode(of: tenant),
+                home != membership.nodeID
+            else { return nil }
+            return home
+        }
+    }
+
+    var bannerLine: String {
+        "cluster node \(nodeID) (\(sipURI)) on PostgreSQL \(database.host):\(database.port)/\(database.database)"
+    }
+
+    var service: ClusterService { ClusterService(node: self) }
+}
+
+struct ClusterRelay: AMIEventRelay {
+    let events: ClusterEventBus
+
+    func relay(_ event: AMIEvent, tenant: UUID) {
+        events.publish(tenant: tenant, name: event.name, classes: event.classes.rawValue, fields: event.fields.map { .init($0.0, $0.1) })
+    }
+}
+
+/// Heartbeats and the event bus as a service: they run until shutdown (a node that stops is, for the
+/// cluster, a node that failed: its tenants move after --cluster-failover-seconds).
+struct ClusterService: Service, CustomStringConvertible {
+    let node: ClusterNode
+    var description: String { "ClusterService(\(node.nodeID))" }
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                if let membership = node.membership { group.addTask { await membership.run() } }
+                group.addTask { await node.events.run() }
+                await group.waitForAll()
+            }
+        }
+    }
+}

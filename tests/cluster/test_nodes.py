@@ -1,0 +1,238 @@
+"""Two Centralino nodes, n1 and n2, on one PostgreSQL (docs/cluster.md, "Nodes, homes and the event
+bus"), against the real binaries. Both apply the calls suite's YAML to their own SQLite (same tenant
+uuids); the cluster tables and the event bus live in the module's own PostgreSQL.
+
+- the nodes create the cluster tables, write their rows (their own dispatcher sets) and heartbeats;
+  n1, alone at first, homes every tenant; n2 joins and takes none;
+- an operator moves tenant A to n2: n1 refuses A's Originate ("Tenant homed on node n2"); a
+  click-to-call placed on n2 is seen by A's CRM logged in on n1, with `SystemName: n2` and
+  uniqueids `n2-<epoch>.<n>`, once each; tenant B's CRM on n1 gets none of it;
+- PostgreSQL restarts: both nodes reconnect, /healthz fails while it is down, events flow again
+  without a restart and n1 counts the events n2 published while the database was away as lost;
+- kill -9 n2: within the failover time tenant A is homed on n1 again, and a click-to-call on n1 works.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import urllib.error
+import urllib.request
+from types import SimpleNamespace
+
+import pytest
+
+import calltools as ct
+from calltools import DOMAIN_A, DOMAIN_B, TENANT_A_UUID, TENANT_B_UUID, TENANT_C_UUID, Sipp
+
+NUMBER = "0391234567"
+HEARTBEAT = 1
+FAILOVER = 4
+# The YAML's tenants (each node's store also has a default tenant of its own).
+TENANTS = {TENANT_A_UUID, TENANT_B_UUID, TENANT_C_UUID}
+
+
+def start_node(base, name: str, pg) -> ct.Server:
+    return ct.Server(base / name, name=name,
+                     extra_args=["--node-id", name, "--cluster-database", pg.url,
+                                 "--cluster-heartbeat-seconds", str(HEARTBEAT),
+                                 "--cluster-failover-seconds", str(FAILOVER)])
+
+
+def homes(pg) -> dict:
+    rows = pg.psql("SELECT tenant_uuid, home_node FROM cluster_tenant ORDER BY tenant_uuid")
+    return dict(line.split("|") for line in rows.splitlines() if line)
+
+
+def http_get(node: ct.Server, path: str):
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%d%s" % (node.http_port, path), timeout=5) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+    except OSError as e:
+        return None, str(e)
+
+
+def metric(node: ct.Server, name: str) -> float:
+    """The sum of a metric's samples at /metrics (every label set)."""
+    _, text = http_get(node, "/metrics")
+    values = [float(m.group(2)) for m in re.finditer(r"^%s(\{[^}]*\})? (\S+)$" % re.escape(name), text, re.M)]
+    assert values, "%s not in /metrics:\n%s" % (name, text[-3000:])
+    return sum(values)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory, private_postgres):
+    pg = private_postgres
+    base = tmp_path_factory.mktemp("nodes")
+    n1 = start_node(base, "n1", pg)
+    try:
+        assert ct.wait_until(lambda: TENANTS <= set(homes(pg)), 10), "n1 did not place the tenants: %s" % n1.log_text()[-3000:]
+        n2 = start_node(base, "n2", pg)
+    except BaseException:
+        n1.stop()
+        raise
+    yield SimpleNamespace(pg=pg, n1=n1, n2=n2)
+    n2.stop()
+    n1.stop()
+
+
+def originate_headers(agent: str, tenant: str = TENANT_A_UUID):
+    form = ct.c2c_variables_form(agent, NUMBER, tenant)
+    headers = [(k, v) for k, v in form.items() if k != "Variable"]
+    return headers + [("Variable", v) for v in form["Variable"]]
+
+
+def click_to_call(node: ct.Server, workdir) -> dict:
+    """A click-to-call of tenant A's agent 100 (registered on `node`) to the trunk: the final message."""
+    port = ct.register_phone(node, workdir, "100", DOMAIN_A)
+    agent = Sipp(ct.uas_scenario(workdir, "answer", ring=300, end="wait"), workdir, local_port=port,
+                 timeout=25, tag="agent100")
+    trunk = Sipp(ct.uas_scenario(workdir, "answer", ring=300, end="bye", hold=1000), workdir,
+                 local_port=node.trunk_port(DOMAIN_A), timeout=25, tag="trunk")
+    res = ct.PanoramiskOriginate(node.ami_port, "crm", "s3cret", ct.c2c_variables_form("100", NUMBER)).result(25)
+    ct.sipp_ok(agent.wait(), "agent phone")
+    ct.sipp_ok(trunk.wait(), "trunk")
+    return ct.final_originate_message(res)
+
+
+def test_nodes_join_heartbeat_and_home_every_tenant(cluster):
+    pg = cluster.pg
+
+    def both_beating():
+        rows = pg.psql("SELECT node_id, dispatcher_set, sip_uri, extract(epoch FROM now() - heartbeat_at) "
+                       "FROM cluster_node ORDER BY node_id")
+        found = [line.split("|") for line in rows.splitlines()]
+        return [r[0] for r in found] == ["n1", "n2"] and all(float(r[3]) < 2 * HEARTBEAT + 1 for r in found)
+
+    assert ct.wait_until(both_beating, 10), pg.psql("SELECT * FROM cluster_node")
+    nodes = [line.split("|") for line in pg.psql("SELECT node_id, dispatcher_set, sip_uri FROM cluster_node ORDER BY node_id").splitlines()]
+    assert sorted(int(n[1]) for n in nodes) == [1, 2], "each node its own dispatcher set: %s" % nodes
+    assert nodes[1][2] == "sip:127.0.0.1:%d" % cluster.n2.sip_port, nodes
+    # Kamailio's view of them.
+    assert len(pg.psql("SELECT destination FROM dispatcher").splitlines()) == 2
+    before = pg.psql("SELECT heartbeat_at FROM cluster_node WHERE node_id = 'n2'")
+    assert ct.wait_until(lambda: pg.psql("SELECT heartbeat_at FROM cluster_node WHERE node_id = 'n2'") != before, 3 * HEARTBEAT)
+    # n1 was alone when it placed the tenants; n2 joined and took none.
+    time.sleep(2 * HEARTBEAT)
+    assert set(homes(pg).values()) == {"n1"}, homes(pg)
+    domains = pg.psql("SELECT domain FROM cluster_tenant ORDER BY domain").splitlines()
+    assert {DOMAIN_A, DOMAIN_B, ct.DOMAIN_C} <= set(domains), domains
+    assert metric(cluster.n2, "centralino_cluster_heartbeats_total") >= 2
+    assert http_get(cluster.n1, "/healthz")[0] == 200
+
+
+def test_a_tenants_crm_on_n1_sees_the_call_running_on_n2(cluster, tmp_path):
+    pg, n1, n2 = cluster.pg, cluster.n1, cluster.n2
+    # The operator moves tenant A to n2 (and tells the nodes at once).
+    pg.psql("UPDATE cluster_tenant SET home_node = 'n2' WHERE tenant_uuid = '%s'; NOTIFY centralino_cluster, 'homes'"
+            % TENANT_A_UUID)
+    crm = ct.AMIRecorder(n1.ami_port, "crm", "s3cret")
+    crm_b = ct.AMIRecorder(n1.ami_port, "crm_b", "s3cretB")
+    local = ct.AMIRecorder(n2.ami_port, "crm", "s3cret")
+    try:
+        def refused_on_n1():
+            reply = crm.action([("Action", "Originate")] + originate_headers("100"))[0]
+            return reply.get("Response") == "Error" and reply.get("Message") == "Tenant homed on node n2"
+        assert ct.wait_until(refused_on_n1, 3 * HEARTBEAT + 2, step=0.3), "n1 still originates for tenant A"
+        time.sleep(0.5)  # anything n1 started before it knew is over
+        mark, mark_local, mark_b = crm.mark(), local.mark(), crm_b.mark()
+
+        final = click_to_call(n2, tmp_path)
+        assert final.get("Response") == "Success", final
+
+        def hung_up_on_n1():
+            return len(crm.events(mark, name="Hangup")) >= 2
+        assert ct.wait_until(hung_up_on_n1, 10), [m.event for m in crm.events(mark)]
+        remote = [m for m in crm.events(mark) if m.get("SystemName") == "n2"]
+        assert remote, "no event of n2 reached tenant A's CRM on n1"
+        assert all(m.get("SystemName") == "n2" for m in crm.events(mark) if m.get("Uniqueid")), "every call event is n2's"
+        ids = [m.get("Uniqueid") for m in crm.events(mark, name="Newchannel")]
+        assert ids and all(re.fullmatch(r"n2-\d+\.\d+", i) for i in ids), ids
+        assert len(ids) == len(set(ids)), "each channel announced once on n1: %s" % ids
+        assert all((m.get("Linkedid") or "").startswith("n2-") for m in crm.events(mark, name="Newchannel"))
+        # The same events as a session of the same user on n2 itself (which also carry SystemName).
+        assert ct.wait_until(lambda: len(local.events(mark_local, name="Hangup")) >= 2, 5)
+        assert [m.get("Uniqueid") for m in local.events(mark_local, name="Newchannel")] == ids
+        assert all(m.get("SystemName") == "n2" for m in local.events(mark_local) if m.get("Uniqueid"))
+        # Tenant B's CRM on n1 saw nothing of tenant A's call.
+        leaked = [m for m in crm_b.events(mark_b) if m.get("SystemName") == "n2" or m.get("Uniqueid") in ids]
+        assert not leaked, leaked
+        assert metric(n1, "centralino_cluster_bus_delivered_total") >= len(remote)
+        assert metric(n2, "centralino_cluster_bus_published_total") >= len(remote)
+    finally:
+        crm.close()
+        crm_b.close()
+        local.close()
+
+
+def test_postgres_restart_nodes_reconnect_and_count_lost_events(cluster):
+    pg, n1, n2 = cluster.pg, cluster.n1, cluster.n2
+    on_n1 = ct.AMIRecorder(n1.ami_port, "monitor", "m0nitor")
+    on_n2 = ct.AMIRecorder(n2.ami_port, "monitor", "m0nitor")
+
+    def user_event(rec, tag: str) -> None:
+        assert rec.action([("Action", "UserEvent"), ("UserEvent", "ClusterProbe"), ("Tag", tag)])[0].get("Response") == "Success"
+
+    def arrived(rec, tag: str):
+        return lambda: any(m.get("Tag") == tag for m in rec.events(name="UserEvent"))
+
+    try:
+        user_event(on_n2, "before")
+        assert ct.wait_until(arrived(on_n1, "before"), 5)
+        lost_before = metric(n1, "centralino_cluster_bus_lost_total")
+
+        pg.halt()
+        try:
+            assert ct.wait_until(lambda: http_get(n1, "/healthz")[0] == 503, 3 * HEARTBEAT + 2), http_get(n1, "/healthz")
+            for index in range(3):
+                user_event(on_n2, "down%d" % index)
+            time.sleep(1)
+        finally:
+            pg.start()
+
+        for node in (n1, n2):
+            assert ct.wait_until(lambda: http_get(node, "/healthz")[0] == 200, 15), node.log_text()[-3000:]
+        # Serving again without a restart: events flow both ways (the first ones may still meet a
+        # listener that has not reconnected; they are counted as lost too).
+        deadline = time.monotonic() + 20
+        index = 0
+        while not any(m.get("Tag", "").startswith("after") for m in on_n1.events(name="UserEvent")):
+            assert time.monotonic() < deadline, "no event of n2 reached n1 after the restart:\n" + n1.log_text()[-3000:]
+            user_event(on_n2, "after%d" % index)
+            index += 1
+            time.sleep(0.5)
+        user_event(on_n1, "back")
+        assert ct.wait_until(arrived(on_n2, "back"), 10), "n1's events do not reach n2"
+        assert not [m for m in on_n1.events(name="UserEvent") if m.get("Tag", "").startswith("down")]
+        lost = metric(n1, "centralino_cluster_bus_lost_total") - lost_before
+        assert lost >= 3, "the 3 events n2 published while the database was down are counted lost on n1: %s" % lost
+        assert "cluster bus: events lost" in n1.log_text()
+        assert metric(n1, "centralino_cluster_bus_reconnects_total") >= 1
+        assert n1.alive and n2.alive
+    finally:
+        on_n1.close()
+        on_n2.close()
+
+
+def test_kill_n2_moves_its_tenants_to_n1_and_calls_work_there(cluster, tmp_path):
+    pg, n1, n2 = cluster.pg, cluster.n1, cluster.n2
+    assert homes(pg)[TENANT_A_UUID] == "n2"
+    n2.proc.kill()
+    killed = time.monotonic()
+    assert ct.wait_until(lambda: homes(pg)[TENANT_A_UUID] == "n1", FAILOVER + 2 * HEARTBEAT + 3), (
+        homes(pg), n1.log_text()[-3000:])
+    elapsed = time.monotonic() - killed
+    assert elapsed >= FAILOVER - 1, "moved before n2's heartbeat was old enough: %.1f s" % elapsed
+    assert "failover: tenant moved" in n1.log_text()
+    assert metric(n1, "centralino_cluster_failover_tenants_total") >= 1
+    # The next click-to-call of tenant A works on n1 (once n1 knows it is A's home).
+    crm = ct.AMIRecorder(n1.ami_port, "crm", "s3cret")
+    try:
+        final = click_to_call(n1, tmp_path)
+        assert final.get("Response") == "Success", final
+        assert ct.wait_until(lambda: crm.events(name="Newchannel"), 5)
+        assert all(re.fullmatch(r"n1-\d+\.\d+", m.get("Uniqueid")) for m in crm.events(name="Newchannel"))
+    finally:
+        crm.close()
