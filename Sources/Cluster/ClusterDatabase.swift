@@ -69,3 +69,13 @@ struct ClusterBackoff {
 
 /// A connection of the cluster was closed under it (the database restarted or went away).
 struct ClusterDisconnected: Error {}
+
+extension PostgresConnection {
+    /// `query`, refused at once when the connection is closed already: postgres-nio 1.33 would wait
+    /// forever for the result of a query written to a closed channel.
+    @discardableResult
+    func run(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
+        guard !isClosed else { throw ClusterDisconnected() }
+        return try await self.query(query, logger: logger)
+    }
+}

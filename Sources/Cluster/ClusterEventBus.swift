@@ -146,12 +146,12 @@ public final class ClusterEventBus: Sendable {
                     }
                     if ContinuousClock.now - lastPrune > .seconds(Self.payloadRetention / 2) {
                         lastPrune = ContinuousClock.now
-                        try await opened.query(
+                        try await opened.run(
                             "DELETE FROM cluster_event_payload WHERE created_at < now() - \(Self.payloadRetention) * interval '1 second'",
                             logger: logger)
                     }
                     // Woken by the first event queued, and every second by the ticker (to prune, to notice a closed connection).
-                    guard await iterator.next() != nil else { return }
+                    guard await iterator.next() != nil else { throw CancellationError() }
                     if opened.isClosed { throw ClusterDisconnected() }
                 }
             } catch {
@@ -185,19 +185,19 @@ public final class ClusterEventBus: Sendable {
             payloads.append(text)
         }
         guard !payloads.isEmpty else { return }
-        if !oversized.isEmpty { try await connection.query("BEGIN", logger: logger) }
+        if !oversized.isEmpty { try await connection.run("BEGIN", logger: logger) }
         for item in oversized {
-            let rows = try await connection.query(
+            let rows = try await connection.run(
                 "INSERT INTO cluster_event_payload (body) VALUES (\(item.text)) RETURNING id", logger: logger)
             for try await id in rows.decode(Int64.self) {
                 payloads[item.index] = ClusterPayload.encodeReference(id: id, of: item.event)
             }
             stored.increment()
         }
-        try await connection.query(
+        try await connection.run(
             "SELECT pg_notify(c, p) FROM unnest(\(channels)::text[], \(payloads)::text[]) WITH ORDINALITY AS t(c, p, i) ORDER BY i",
             logger: logger)
-        if !oversized.isEmpty { try await connection.query("COMMIT", logger: logger) }
+        if !oversized.isEmpty { try await connection.run("COMMIT", logger: logger) }
     }
 
     // MARK: - Receiving
@@ -280,7 +280,7 @@ public final class ClusterEventBus: Sendable {
     }
 
     private func fetch(_ id: Int64, on connection: PostgresConnection) async throws -> String? {
-        let rows = try await connection.query(
+        let rows = try await connection.run(
             "SELECT body FROM cluster_event_payload WHERE id = \(id) AND octet_length(body) <= \(ClusterPayload.maximumEventBytes)",
             logger: logger)
         for try await body in rows.decode(String.self) { return body }

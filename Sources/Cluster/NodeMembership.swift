@@ -138,17 +138,17 @@ public final class NodeMembership: Sendable {
 
     /// The tables (when missing) and this node's row, under the lock.
     private func prepare(_ connection: PostgresConnection) async throws {
-        try await connection.query("BEGIN", logger: logger)
-        try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
+        try await connection.run("BEGIN", logger: logger)
+        try await connection.run("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
         for statement in ClusterSchema.statements(ClusterSchema.kamailio + ClusterSchema.centralino) {
-            try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+            try await connection.run(PostgresQuery(unsafeSQL: statement), logger: logger)
         }
         try await upsertNode(connection)
-        try await connection.query("COMMIT", logger: logger)
+        try await connection.run("COMMIT", logger: logger)
     }
 
     private func upsertNode(_ connection: PostgresConnection) async throws {
-        try await connection.query(
+        try await connection.run(
             """
             INSERT INTO cluster_node (node_id, sip_uri, dispatcher_set, heartbeat_at)
             VALUES (\(nodeID), \(sipURI), (SELECT COALESCE(MAX(dispatcher_set), 0) + 1 FROM cluster_node), now())
@@ -158,27 +158,27 @@ public final class NodeMembership: Sendable {
 
     /// One heartbeat: write it, place and fail over when needed, read the homes.
     private func round(_ connection: PostgresConnection) async throws {
-        let updated = try await connection.query(
+        let updated = try await connection.run(
             "UPDATE cluster_node SET heartbeat_at = now() WHERE node_id = \(nodeID) RETURNING node_id", logger: logger
         ).collect()
         if updated.isEmpty {
             // The row was removed (by an operator): this node is back, with a new dispatcher set.
-            try await connection.query("BEGIN", logger: logger)
-            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
+            try await connection.run("BEGIN", logger: logger)
+            try await connection.run("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
             try await upsertNode(connection)
-            try await connection.query("COMMIT", logger: logger)
+            try await connection.run("COMMIT", logger: logger)
         }
         heartbeats.increment()
         setReachable(true)
         var snapshot = try await readSnapshot(connection)
         let storeTenants = (try? await tenants()) ?? []
         if snapshot.needsWork(storeTenants: storeTenants), snapshot.live.contains(nodeID) {
-            try await connection.query("BEGIN", logger: logger)
-            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
+            try await connection.run("BEGIN", logger: logger)
+            try await connection.run("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
             snapshot = try await readSnapshot(connection)
             let changes = try await place(snapshot, storeTenants: storeTenants, connection)
-            if changes > 0 { try await connection.query("SELECT pg_notify(\(Self.homesChannel), 'homes')", logger: logger) }
-            try await connection.query("COMMIT", logger: logger)
+            if changes > 0 { try await connection.run("SELECT pg_notify(\(Self.homesChannel), 'homes')", logger: logger) }
+            try await connection.run("COMMIT", logger: logger)
             if changes > 0 { snapshot = try await readSnapshot(connection) }
         }
         updateHomes(snapshot.homes)
@@ -196,14 +196,14 @@ public final class NodeMembership: Sendable {
     private func readSnapshot(_ connection: PostgresConnection) async throws -> Snapshot {
         let seconds = Double(failoverAfter.components.seconds) + Double(failoverAfter.components.attoseconds) / 1e18
         var live = Set<String>()
-        let nodes = try await connection.query(
+        let nodes = try await connection.run(
             """
             SELECT node_id, COALESCE(heartbeat_at >= now() - \(seconds)::float8 * interval '1 second', false)
             FROM cluster_node
             """, logger: logger)
         for try await (node, alive) in nodes.decode((String, Bool).self) where alive { live.insert(node) }
         var homes: [UUID: String] = [:]
-        let rows = try await connection.query("SELECT tenant_uuid, home_node FROM cluster_tenant", logger: logger)
+        let rows = try await connection.run("SELECT tenant_uuid, home_node FROM cluster_tenant", logger: logger)
         for try await (tenant, node) in rows.decode((UUID, String).self) { homes[tenant] = node }
         return Snapshot(live: live, homes: homes)
     }
@@ -217,7 +217,7 @@ public final class NodeMembership: Sendable {
         var changes = 0
         for (tenant, node) in ClusterPlacement.assign(Array(orphans.keys), load: load) {
             let from = orphans[tenant] ?? ""
-            try await connection.query(
+            try await connection.run(
                 "UPDATE cluster_tenant SET home_node = \(node) WHERE tenant_uuid = \(tenant) AND home_node = \(from)", logger: logger)
             load[node, default: 0] += 1
             changes += 1
@@ -230,7 +230,7 @@ public final class NodeMembership: Sendable {
         let fresh = storeTenants.filter { snapshot.homes[$0.uuid] == nil }.map(\.uuid)
         for (tenant, node) in ClusterPlacement.assign(fresh, load: load) {
             guard let domain = byUUID[tenant]?.domain.lowercased(), Self.isValidDomain(domain) else { continue }
-            let rows = try await connection.query(
+            let rows = try await connection.run(
                 """
                 INSERT INTO cluster_tenant (tenant_uuid, domain, home_node) VALUES (\(tenant), \(domain), \(node))
                 ON CONFLICT DO NOTHING RETURNING tenant_uuid
