@@ -33,6 +33,13 @@ tests/sip/install-peers.sh .venv
 log "SIP edge for the cluster tests (kamailio, kamailio-postgres-modules, postgresql)"
 tests/cluster/install.sh
 
+log "private PostgreSQL for the store tests on PostgreSQL (tests/common/pgserver.py; stopped at exit)"
+pg_dir=$(mktemp -d)
+trap 'python3 tests/common/pgserver.py stop "$pg_dir" || true' EXIT
+pg_url=$(python3 tests/common/pgserver.py start "$pg_dir")
+# StoreTests' ...OnPostgres classes make a database per test on it (they fail without it).
+export CENTRALINO_TEST_POSTGRES_URL="$pg_url"
+
 log "browser for the admin panel tests (chromium, chromium-driver, selenium)"
 tests/web/install.sh .venv
 
@@ -63,3 +70,11 @@ log "cluster: the Kamailio SIP edge in front of a node (private PostgreSQL, SIPp
 
 log "admin panel in a real browser"
 .venv/bin/python -m pytest -q tests/web
+
+# The same suites with the store in PostgreSQL: every server and apply of a test gets a fresh
+# database of its own on the private server (tests/common/server.py), --data-dir keeps the key file.
+# Each suite in a pytest of its own, as above (their conftest modules share a name).
+for suite in interop sip calls web; do
+    log "second pass on PostgreSQL (--database): tests/$suite"
+    CENTRALINO_TEST_DATABASE="$pg_url" .venv/bin/python -m pytest -q "tests/$suite"
+done

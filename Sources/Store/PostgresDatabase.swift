@@ -138,6 +138,15 @@ final class PostgresDatabase: StoreDatabase {
             idle.withLockedValue { $0.append(connection) }
         }
 
+        /// postgres-nio asserts that a connection is closed before it goes away: a store dropped
+        /// without `close()` (a command ending) closes its idle connections, each kept until closed.
+        deinit {
+            for connection in idle.withLockedValue({ $0 }) where !connection.isClosed {
+                let closing: EventLoopFuture<Void> = connection.close()
+                closing.whenComplete { _ in withExtendedLifetime(connection) {} }
+            }
+        }
+
         func closeAll() {
             for connection in idle.withLockedValue({ idle -> [PostgresConnection] in
                 defer { idle = [] }

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import time
 from pathlib import Path
 import urllib.request
@@ -25,6 +24,7 @@ import pytest
 import c2chelp as h
 import calltools as ct
 from calltools import DOMAIN_A, SCENARIOS, TENANT_A_UUID, TENANT_B_UUID, Server
+from server import store_sql
 from test_rest_calls import Panel, api
 
 ARTIFACTS = Path(os.environ.get("CENTRALINO_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts")) / "calls"
@@ -276,8 +276,7 @@ def test_full_queue_drops_and_counts(tmp_path):
         ct.AMIRecorder(srv.ami_port, "monitor", ct.AMI_USERS["monitor"][0]).close()   # still serving
         # stopped at once (SIGTERM): the writer stops last and writes what is queued
         assert srv.stop() == 0
-        with sqlite3.connect(str(srv.data_dir / "centralino.sqlite")) as db:
-            assert [r[0] for r in db.execute("SELECT lastapp FROM cdr")] == ["Dial"], "the queued record, written"
+        assert [r[0] for r in store_sql(srv.data_dir, "SELECT lastapp FROM cdr")] == ["Dial"], "the queued record, written"
     finally:
         srv.stop()
 
@@ -288,25 +287,20 @@ def test_retention_deletes_old_records_at_start(tmp_path):
     srv = Server(tmp_path / "retention", name="cdrretention", extra_args=["--cdr-retention-days", "30"])
     try:
         srv.stop()
-        db = sqlite3.connect(str(srv.data_dir / "centralino.sqlite"))
-        try:
-            tenant_id = db.execute("SELECT id FROM tenant WHERE uuid = ?", (TENANT_A_UUID,)).fetchone()[0]
-            now = time.time()
-            for uniqueid, age_days in (("old.1", 40), ("recent.1", 10)):
-                start = now - age_days * 86400
-                db.execute(
-                    "INSERT INTO cdr (tenant_id, start, answer, end, duration, billsec, src, dst, dcontext, clid, channel,"
-                    " dstchannel, lastapp, lastdata, disposition, accountcode, uniqueid, linkedid, userfield)"
-                    " VALUES (?, ?, NULL, ?, 5, 0, '100', '101', 'internal', '100', 'PJSIP/100-1', 'PJSIP/101-2', 'Dial',"
-                    " 'PJSIP/101', 'NO ANSWER', '', ?, ?, '')", (tenant_id, start, start + 5, uniqueid, uniqueid))
-            db.commit()
-        finally:
-            db.close()
+        tenant_id = int(store_sql(srv.data_dir, "SELECT id FROM tenant WHERE uuid = ?", (TENANT_A_UUID,))[0][0])
+        now = time.time()
+        for uniqueid, age_days in (("old.1", 40), ("recent.1", 10)):
+            start = now - age_days * 86400
+            store_sql(
+                srv.data_dir,
+                "INSERT INTO cdr (tenant_id, start, answer, \"end\", duration, billsec, src, dst, dcontext, clid, channel,"
+                " dstchannel, lastapp, lastdata, disposition, accountcode, uniqueid, linkedid, userfield)"
+                " VALUES (?, ?, NULL, ?, 5, 0, '100', '101', 'internal', '100', 'PJSIP/100-1', 'PJSIP/101-2', 'Dial',"
+                " 'PJSIP/101', 'NO ANSWER', '', ?, ?, '')", (tenant_id, start, start + 5, uniqueid, uniqueid))
         srv.start()
 
         def remaining():
-            with sqlite3.connect(str(srv.data_dir / "centralino.sqlite")) as check:
-                return sorted(r[0] for r in check.execute("SELECT uniqueid FROM cdr"))
+            return sorted(r[0] for r in store_sql(srv.data_dir, "SELECT uniqueid FROM cdr"))
         assert ct.wait_until(lambda: remaining() == ["recent.1"], 5), remaining()
         with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % srv.http_port, timeout=10) as r:
             assert "centralino_cdr_retention_deleted_total 1" in r.read().decode()

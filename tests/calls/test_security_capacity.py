@@ -33,6 +33,7 @@ import pytest
 import c2chelp as h
 import calltools as ct
 from calltools import DOMAIN_A, DOMAIN_B, SCENARIOS, TENANT_A_UUID, TENANT_B_UUID, Server
+from server import store_args
 
 ADMIN_PASSWORD = "capacity-admin-1"
 # A small RTP range (20 pairs), so the node's own pool is what one tenant could exhaust: each tenant's
@@ -60,7 +61,7 @@ def apply_limits(pbx: Server, limits: Dict[str, int]) -> None:
         text = "tenants:\n  - name: acme\n    uuid: %s\n    domain: %s\n    limits:\n%s" % (TENANT_A_UUID, DOMAIN_A, body)
     path = pbx.workdir / "limits.yaml"
     path.write_text(text)
-    res = subprocess.run([ct.centralino_bin(), "apply", "--data-dir", str(pbx.data_dir), str(path)],
+    res = subprocess.run([ct.centralino_bin(), "apply"] + store_args(pbx.data_dir) + [str(path)],
                          capture_output=True, text=True, timeout=30)
     assert res.returncode == 0, "apply failed:\n%s\n%s" % (res.stdout, res.stderr)
 

@@ -12,6 +12,11 @@ Listeners and their attributes: `sip_port`, `ami_port`, `http_port` always; with
 TLS listeners named in `tls_listeners` (`sip_tls_port`, `ami_tls_port`, `https_port`; the others are
 turned off); a listener not started has port None.
 
+With CENTRALINO_TEST_DATABASE set to a PostgreSQL server's URL (scripts/test.sh's second pass, a
+private server from pgserver.py), every data directory gets a fresh database of its own on that server,
+passed to serve and apply as `--database` (the data directory still holds the key file): `store_args()`.
+`store_sql()` reads or changes a data directory's store directly on either backend.
+
 Each suite keeps only what is its own (its provisioning YAML, its flags) in a thin subclass. The
 pytest plumbing at the end (a `start_server` fixture factory, `peer_log`, and the hooks that attach
 the servers' logs and the peers' output to a failing test's report) is imported by the conftests.
@@ -57,8 +62,58 @@ def centralino_bin() -> str:
     return str(p)
 
 
+DATABASE_URL_FILE = "test-database-url"
+
+
+def database_url(data_dir: Path) -> Optional[str]:
+    """The PostgreSQL database of `data_dir` (made on first use) when CENTRALINO_TEST_DATABASE is set, else None."""
+    base = os.environ.get("CENTRALINO_TEST_DATABASE")
+    if not base:
+        return None
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    marker = data_dir / DATABASE_URL_FILE
+    if not marker.exists():
+        import pgserver
+        marker.write_text(pgserver.create_database(base))
+    return marker.read_text().strip()
+
+
+def store_args(data_dir: Path) -> List[str]:
+    """`--data-dir DIR`, and `--database URL` on the PostgreSQL pass."""
+    url = database_url(data_dir)
+    return ["--data-dir", str(data_dir)] + (["--database", url] if url else [])
+
+
+def store_sql(data_dir: Path, sql: str, params: Sequence[object] = ()) -> List[Tuple[str, ...]]:
+    """Runs one statement with `?` parameters on the store of `data_dir` (SQLite file or PostgreSQL
+    database) and returns its rows as text (numbers as their text, NULL as None)."""
+    url = database_url(data_dir)
+    if url is None:
+        import sqlite3
+        with sqlite3.connect(str(Path(data_dir) / "centralino.sqlite")) as db:
+            rows = db.execute(sql, tuple(params)).fetchall()
+        db.close()
+        return [tuple(None if v is None else str(v) for v in row) for row in rows]
+    parts = sql.split("?")
+    assert len(parts) == len(params) + 1, "one parameter per ?"
+
+    def literal(v: object) -> str:
+        if v is None:
+            return "NULL"
+        if isinstance(v, (int, float)):
+            return repr(v)
+        return "'" + str(v).replace("'", "''") + "'"
+    text = parts[0] + "".join(literal(v) + part for v, part in zip(params, parts[1:]))
+    res = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-At", "-F", "\x1f", "-d", url, "-c", text],
+                         capture_output=True, text=True, timeout=30)
+    if res.returncode != 0:
+        raise RuntimeError("psql failed: %s\n%s" % (text, res.stderr))
+    return [tuple(line.split("\x1f")) for line in res.stdout.splitlines() if line]
+
+
 def run_apply(data_dir: Path, yaml_file: Path, timeout: float = 30.0) -> subprocess.CompletedProcess:
-    return subprocess.run([centralino_bin(), "apply", "--data-dir", str(data_dir), str(yaml_file)],
+    return subprocess.run([centralino_bin(), "apply"] + store_args(data_dir) + [str(yaml_file)],
                           capture_output=True, text=True, timeout=timeout, cwd=str(REPO_ROOT))
 
 
@@ -125,7 +180,7 @@ class Server:
             args += ["--tls-cert", str(self.tls[0]), "--tls-key", str(self.tls[1])]
         if self.log_level:
             args += ["--log-level", self.log_level]
-        self.cmd = [centralino_bin(), "serve", "--data-dir", str(self.data_dir)] + args + self.extra_args
+        self.cmd = [centralino_bin(), "serve"] + store_args(self.data_dir) + args + self.extra_args
         self.generation += 1
         self.stdout_lines: List[str] = []
         self._ready = {listener: threading.Event() for listener in self.listeners}

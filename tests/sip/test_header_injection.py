@@ -6,11 +6,11 @@ must not produce an `X-Injected` header in the INVITE a phone receives."""
 from __future__ import annotations
 
 import socket
-import sqlite3
 import time
 import uuid
 
 import sipwire
+from server import store_sql
 
 YAML = """\
 tenants:
@@ -97,10 +97,7 @@ def test_extension_name_with_crlf_does_not_inject_a_header(start_server):
     srv = start_server(yaml_text=YAML, name="inject-name")
     srv.stop()
     # Straight into the store, as a bug elsewhere or an old database could leave it.
-    db = sqlite3.connect(str(srv.data_dir / "centralino.sqlite"))
-    with db:
-        db.execute("UPDATE extension SET name = ? WHERE number = '1002'", ("Alice\r\nX-Injected: yes",))
-    db.close()
+    store_sql(srv.data_dir, "UPDATE extension SET name = ? WHERE number = '1002'", ("Alice\r\nX-Injected: yes",))
     srv.start()
     phone = register_phone(srv.sip_port, "1001")
     try:
