@@ -120,6 +120,54 @@ class CentralinoStoreTests: StoreBackendTestCase {
         let stored = try await openStore().registrations()
         XCTAssertEqual(stored.sorted { $0.number < $1.number }, records)
     }
+
+    func testNodesReplaceOnlyTheirOwnBindings() async throws {
+        let first = try await openStore(nodeID: "node1")
+        let second = try await openStore(nodeID: "node2")
+        try await first.apply(try document("tenants:\n  - name: a\n    domain: a.test\n"))
+        let tenant = try await first.tenants()[0].uuid
+        func binding(_ contact: String) -> RegistrationRecord {
+            RegistrationRecord(
+                tenant: tenant, number: "100", bindingKey: contact, contact: contact, instance: nil, callID: "c-\(contact)", cseq: 1,
+                expiresAt: 4_000_000_000, source: "192.0.2.1:5060", transport: "udp", userAgent: nil)
+        }
+        try await first.replaceRegistrations([(tenant: tenant, number: "100", bindings: [binding("sip:100@10.0.0.1")])])
+        try await second.replaceRegistrations([(tenant: tenant, number: "100", bindings: [binding("sip:100@10.0.0.2")])])
+        // node1 unregisters its phone: node2's binding of the same extension stays.
+        try await first.replaceRegistrations([(tenant: tenant, number: "100", bindings: [])])
+        let own = try await second.registrations()
+        XCTAssertEqual(own.map(\.contact), ["sip:100@10.0.0.2"])
+        XCTAssertEqual(own.map(\.nodeID), ["node2"])
+        let firstOwn = try await first.registrations()
+        XCTAssertEqual(firstOwn.count, 0)
+        // The same binding registered again through node1 moves to it.
+        try await first.replaceRegistrations([(tenant: tenant, number: "100", bindings: [binding("sip:100@10.0.0.2")])])
+        let all = try await first.registrations(of: tenant)
+        XCTAssertEqual(all.map(\.nodeID), ["node1"])
+    }
+
+    func testAnotherKeyFileIsRefusedAtOpen() async throws {
+        let store = try await openStore()
+        try await store.apply(try document("tenants:\n  - name: a\n    ami_users:\n      - { username: crm, password: x }\n"))
+        let keyFile = directory.appendingPathComponent(CentralinoStore.keyFileName)
+        try FileManager.default.removeItem(at: keyFile)
+        await assertThrowsAsync({ try await self.openStore() }) { error in
+            XCTAssertTrue("\(error)".contains("does not open the secrets stored"), "\(error)")
+        }
+    }
+
+    func testStoresOpeningTogetherMigrateOnce() async throws {
+        let directory = self.directory!
+        let postgres = self.postgres
+        async let first = CentralinoStore.open(dataDirectory: directory, postgres: postgres, poolSize: 1)
+        async let second = CentralinoStore.open(dataDirectory: directory, postgres: postgres, poolSize: 1)
+        let (a, b) = try await (first, second)
+        try await a.ensureDefaultTenant()
+        let tenants = try await b.tenants()
+        XCTAssertEqual(tenants.map(\.name), ["default"])
+        try await a.close()
+        try await b.close()
+    }
 }
 
 /// The same tests on PostgreSQL (Linux XCTest finds only the test methods a class declares itself).
@@ -136,4 +184,7 @@ final class CentralinoStoreTestsOnPostgres: CentralinoStoreTests {
     override func testRouteMustNameATrunk() async throws { try await super.testRouteMustNameATrunk() }
     override func testRegistrationsOfATenantAreOnlyItsOwn() async throws { try await super.testRegistrationsOfATenantAreOnlyItsOwn() }
     override func testRegistrationPathIsStoredTopFirst() async throws { try await super.testRegistrationPathIsStoredTopFirst() }
+    override func testNodesReplaceOnlyTheirOwnBindings() async throws { try await super.testNodesReplaceOnlyTheirOwnBindings() }
+    override func testAnotherKeyFileIsRefusedAtOpen() async throws { try await super.testAnotherKeyFileIsRefusedAtOpen() }
+    override func testStoresOpeningTogetherMigrateOnce() async throws { try await super.testStoresOpeningTogetherMigrateOnce() }
 }

@@ -40,8 +40,8 @@ class StoreBackendTestCase: XCTestCase {
     }
 
     /// The test's store; opening it again reaches the same data.
-    func openStore() async throws -> CentralinoStore {
-        let store = try await CentralinoStore.open(dataDirectory: directory, postgres: postgres, poolSize: 2)
+    func openStore(nodeID: String = CentralinoStore.defaultNodeID) async throws -> CentralinoStore {
+        let store = try await CentralinoStore.open(dataDirectory: directory, postgres: postgres, poolSize: 2, nodeID: nodeID)
         opened.append(store)
         return store
     }
