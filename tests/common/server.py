@@ -65,10 +65,22 @@ def centralino_bin() -> str:
 DATABASE_URL_FILE = "test-database-url"
 
 
+def _network_namespace() -> str:
+    try:
+        return os.readlink("/proc/self/ns/net")
+    except OSError:
+        return ""
+
+
+HOME_NETWORK_NAMESPACE = _network_namespace()
+
+
 def database_url(data_dir: Path) -> Optional[str]:
-    """The PostgreSQL database of `data_dir` (made on first use) when CENTRALINO_TEST_DATABASE is set, else None."""
+    """The PostgreSQL database of `data_dir` (made on first use) when CENTRALINO_TEST_DATABASE is set, else None.
+    A server started inside a test's own network namespace (tests/sip/test_network.py) cannot reach the
+    private PostgreSQL on the host's loopback: it keeps SQLite."""
     base = os.environ.get("CENTRALINO_TEST_DATABASE")
-    if not base:
+    if not base or _network_namespace() != HOME_NETWORK_NAMESPACE:
         return None
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
