@@ -6,7 +6,10 @@ import SIPServer
 /// The SIP driver's news, turned into channel changes.
 extension CallEngine: SIPCallDriverDelegate {
     /// An extension calls: a channel `PJSIP/<ext>-…` in state Ring runs `internal` at the dialled number.
-    func incomingCall(_ leg: SIPCallLeg, caller: DirectoryExtension, dialed: String, offer: SDPSession?) {
+    func incomingCall(_ leg: SIPCallLeg, caller: DirectoryExtension, dialed requestUser: String, offer: SDPSession?) {
+        // The Request-URI's user part, as Asterisk copies it into `exten[AST_MAX_EXTENSION]`: bounded,
+        // so no caller inflates Exten (nor the CallerIDNum of the channels it dials) in every event.
+        let dialed = CallerID.bounded(requestUser, toBytes: CallerID.maximumNumberBytes)
         // Over the node's or the tenant's capacity: 503 at once (see docs/security.md).
         guard capacityRefusal(tenant: leg.tenant, channels: 1, mediaLegs: 1) == nil else {
             driver.respond(leg, 503)
@@ -14,7 +17,9 @@ extension CallEngine: SIPCallDriverDelegate {
         }
         // In a cluster, a tenant's calls run on its home node only (docs/cluster.md).
         if let home = homes?.homeElsewhere(leg.tenant) {
-            logger.notice("INVITE refused: tenant homed on another node", metadata: ["tenant": "\(leg.tenant)", "home": "\(home)"])
+            logger.notice(
+                "INVITE refused: tenant homed on another node",
+                metadata: ["tenant": "\(leg.tenant.uuidString.lowercased())", "home": "\(home)"])
             driver.respond(leg, 503, retryAfter: CallHomeGate.retryAfterSeconds)
             return
         }

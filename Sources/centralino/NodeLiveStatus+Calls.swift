@@ -36,6 +36,8 @@ extension NodeLiveStatus {
         } catch {
             return .failed(error.message)
         }
+        // In a cluster a tenant's calls run on its home node only (docs/cluster.md).
+        if let home = calls.homes.homeElsewhere(tenant) { return .failed("Tenant homed on node \(home)") }
         let state = await withCheckedContinuation { continuation in
             calls.deviceState(extension: from, tenant: tenant) { continuation.resume(returning: $0) }
         }

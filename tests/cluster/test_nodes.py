@@ -23,7 +23,8 @@ from types import SimpleNamespace
 import pytest
 
 import calltools as ct
-from calltools import DOMAIN_A, DOMAIN_B, TENANT_A_UUID, TENANT_B_UUID, TENANT_C_UUID, Sipp
+import sipwire
+from calltools import DOMAIN_A, DOMAIN_B, PASSWORDS, TENANT_A_UUID, TENANT_B_UUID, TENANT_C_UUID, Sipp
 
 NUMBER = "0391234567"
 HEARTBEAT = 1
@@ -88,6 +89,23 @@ def originate_headers(agent: str, tenant: str = TENANT_A_UUID):
     return headers + [("Variable", v) for v in form["Variable"]]
 
 
+SDP = (b"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+       b"m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n")
+
+
+def invite_from_phone(node: ct.Server, ext: str = "100", domain: str = DOMAIN_A, to: str = "101") -> sipwire.Message:
+    """A phone of `domain` calls `to` on `node` (answering the digest challenge): the final response."""
+    with sipwire.SipClient(node.sip_port) as phone:
+        ruri = "sip:%s@%s" % (to, domain)
+        caller = "sip:%s@%s" % (ext, domain)
+        headers = [("Contact", "<sip:%s@127.0.0.1:%d>" % (ext, phone.local[1])), ("Content-Type", "application/sdp")]
+        first = phone.request("INVITE", ruri, ruri, from_=caller, extra=headers, body=SDP)
+        if first.status != 401:
+            return first
+        auth = sipwire.digest_authorization(sipwire.pick_challenge(first), "INVITE", ruri, ext, PASSWORDS[(domain, ext)])
+        return phone.request("INVITE", ruri, ruri, from_=caller, extra=headers + [("Authorization", auth)], body=SDP)
+
+
 def click_to_call(node: ct.Server, workdir) -> dict:
     """A click-to-call of tenant A's agent 100 (registered on `node`) to the trunk: the final message."""
     port = ct.register_phone(node, workdir, "100", DOMAIN_A)
@@ -140,6 +158,11 @@ def test_a_tenants_crm_on_n1_sees_the_call_running_on_n2(cluster, tmp_path):
             reply = crm.action([("Action", "Originate")] + originate_headers("100"))[0]
             return reply.get("Response") == "Error" and reply.get("Message") == "Tenant homed on node n2"
         assert ct.wait_until(refused_on_n1, 3 * HEARTBEAT + 2, step=0.3), "n1 still originates for tenant A"
+        # A phone of tenant A calling through n1 is told to come back (the edge sends it to n2).
+        refused = invite_from_phone(n1)
+        assert refused.status == 503 and refused.get("retry-after") == "5", refused.text()
+        # Tenant B (homed on n1) still calls on n1: past the home check (no such extension 999: 404).
+        assert invite_from_phone(n1, domain=DOMAIN_B, to="999").status != 503
         time.sleep(0.5)  # anything n1 started before it knew is over
         mark, mark_local, mark_b = crm.mark(), local.mark(), crm_b.mark()
 
