@@ -4,9 +4,25 @@ public struct CallerID: Sendable, Hashable {
     public var name: String
     public var number: String
 
+    /// Most UTF-8 bytes of a caller ID name: a SIP display name, an Originate `CallerID` or a directory
+    /// name longer than this is cut at a character boundary where it enters a channel, so no caller
+    /// inflates `CallerIDName` in every event, CDR and AMI filter match of the call (docs/security.md).
+    public static let maximumNameBytes = 256
+    /// Most UTF-8 bytes of a caller ID number (Asterisk's `AST_MAX_EXTENSION`, 80); also the most of a
+    /// dialled extension taken from a SIP Request-URI.
+    public static let maximumNumberBytes = 80
+
+    /// Name and number, each cut to its limit (and at a NUL, where Asterisk's C string ends).
     public init(name: String = "", number: String = "") {
-        self.name = name
-        self.number = number
+        self.name = Self.bounded(name, toBytes: Self.maximumNameBytes)
+        self.number = Self.bounded(number, toBytes: Self.maximumNumberBytes)
+    }
+
+    /// `text` if it has at most `limit` UTF-8 bytes and no NUL, else its longest start up to the first
+    /// NUL of at most `limit` bytes that ends at a character boundary.
+    public static func bounded(_ text: String, toBytes limit: Int) -> String {
+        if text.utf8.count <= limit, !text.utf8.contains(0) { return text }
+        return CallDetailRecord.truncated(text, toBytes: limit)
     }
 
     /// `"Name" <number>`, `Name <number>`, `<number>`, or a bare number (a bare non-number is a name).
