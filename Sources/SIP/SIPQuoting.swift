@@ -11,6 +11,11 @@ enum SIPQuoting {
         (byte < 0x20 && byte != 0x09) || byte == 0x7F
     }
 
+    /// Whether `text` has a control character other than HTAB (NUL, CR, LF, DEL, …).
+    static func hasControl(_ text: String) -> Bool {
+        text.utf8.contains(where: isControl)
+    }
+
     /// Wraps `text` in double quotes, escaping `"` and `\` (RFC 3261 `quoted-pair`); control
     /// characters, which `qdtext` does not allow, become spaces.
     static func quote(_ text: String) -> String {

@@ -47,6 +47,11 @@ public struct Registrar: Sendable {
         guard let callID = headers.callID, let cseq = headers.cseq?.number else {
             return (.badRequest("Bad Request - missing Call-ID or CSeq"), live)
         }
+        // What a binding keeps is stored (registration table): no NUL or other control character,
+        // which PostgreSQL refuses (NUL) and no log or header line should carry.
+        if let name = Self.storedHeaders.first(where: { headers.all($0).contains(where: SIPQuoting.hasControl) }) {
+            return (.badRequest("Bad Request - control character in \(name)"), live)
+        }
         let path: [String]
         switch Self.path(of: request, policy: policy) {
         case .failure(let error): return (.badRequest(error.reason), live)
@@ -92,6 +97,9 @@ public struct Registrar: Sendable {
         }
         return (.ok(bindings: bindings), bindings)
     }
+
+    /// The headers a binding stores the text of; a control character (but HTAB) in any gets `400`.
+    static let storedHeaders: [SIPHeaderName] = [.callID, .contact, .userAgent, .path]
 
     /// The request's `Path` entries (RFC 3327 §5.3), top first, normalised to name-addr form; a
     /// malformed entry, one that is not a SIP URI, or more than the policy's count or bytes is refused.
