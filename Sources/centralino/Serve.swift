@@ -265,7 +265,10 @@ struct Serve: AsyncParsableCommand {
 
         let dataDirectory = StoreOptions.dataDirectory(dataDir)
         let databaseURL = try StoreOptions.databaseURL(database)
-        let store = try await StoreOptions.open(dataDirectory: dataDirectory, database: databaseURL, poolSize: try StoreOptions.poolSize(databasePoolSize))
+        // The node's registrations carry its --node-id (docs/cluster.md, Registrations and nodes).
+        let store = try await StoreOptions.open(
+            dataDirectory: dataDirectory, database: databaseURL, poolSize: try StoreOptions.poolSize(databasePoolSize),
+            nodeID: EnvironmentOption.resolve(cluster.nodeId, "CENTRALINO_NODE_ID", default: ""))
         try await store.ensureDefaultTenant()
         let directory = AMIDirectory()
         let sipDirectory = SIPDirectory()
