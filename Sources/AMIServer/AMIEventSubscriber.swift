@@ -29,7 +29,7 @@ final class AMIEventSubscriber: Sendable {
         var filter: AMIPermissions
         /// The session's event filters (`Filter`, the user's `eventfilter`): filters without a regex are
         /// applied here, as the event is delivered; a set with a regex is handed out by `takeQueued` with
-        /// the events and run by the session on the blocking-work thread pool (never on an event loop).
+        /// the events and run by the session on the AMI pattern worker (never on an event loop).
         var eventFilters = AMIEventFilterSet()
         var queue: [ByteBuffer] = []
         var wakeScheduled = false
@@ -64,6 +64,11 @@ final class AMIEventSubscriber: Sendable {
             state.eventFilters.add(filter)
             return true
         }
+    }
+
+    /// Whether this session takes events of `classes` now (`deliver` checks again).
+    func takes(_ classes: AMIPermissions) -> Bool {
+        state.withLockedValue { !$0.overflowed && $0.filter.isSuperset(of: classes) }
     }
 
     /// Queues `event` if this session takes events of `classes` (and, for filters without a regex, passes them).

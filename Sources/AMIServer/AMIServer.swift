@@ -47,18 +47,25 @@ public struct AMIServer: Service {
         configuration.maximumConnections = Self.connectionCap(
             configuration.maximumConnections,
             budget: DescriptorBudget.current(raiseSoftLimit: false), logger: logger)
+        let patternWorker = AMIPatternWorker(threads: configuration.patternThreads)
         let server = AMIServerContext(
             configuration: configuration, directory: directory, bus: bus, calls: calls,
-            observer: observer, logger: logger, startTime: startTime)
+            observer: observer, logger: logger, startTime: startTime, patternWorker: patternWorker)
         // A changed password, ACL or class list, or a removed/disabled user, ends the sessions it no
         // longer admits, as disabling the tenant's AMI service does.
         directory.onReplace { directory in bus.closeSessions(notAdmittedBy: directory) }
         // The engine holds channels to the same variable limits an Originate is checked against.
         let variableLimits = configuration.variableLimits
         calls?.setVariableLimits(variableLimits)
-        let listener = try await bootstrap(group: group, server: server, tls: nil)
-            .bind(host: configuration.host, port: configuration.port)
-            .get()
+        let listener: any Channel
+        do {
+            listener = try await bootstrap(group: group, server: server, tls: nil)
+                .bind(host: configuration.host, port: configuration.port)
+                .get()
+        } catch {
+            await patternWorker.shutdown()
+            throw error
+        }
         var tlsListener: (any Channel)?
         if let tls {
             do {
@@ -67,6 +74,7 @@ public struct AMIServer: Service {
                     .get()
             } catch {
                 try? await listener.close()
+                await patternWorker.shutdown()
                 throw error
             }
         }
@@ -119,5 +127,6 @@ public struct AMIServer: Service {
             for listener in listeners { listener.close(promise: nil) }
         }
         context.closeAllSessions()
+        await context.patternWorker.shutdown()
     }
 }

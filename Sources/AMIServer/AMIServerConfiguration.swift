@@ -33,6 +33,9 @@ public struct AMIServerConfiguration: Sendable {
     /// Events waiting for a session that does not read; one more disconnects it.
     public var eventQueueLimit = 10_000
     public var lockout = LoginGuard.Policy()
+    /// Threads of the AMI pattern worker (`AMIPatternWorker`), which runs the sessions' regex event
+    /// filters and `Hangup Channel: /regex/` in turns, apart from the event loops and the blocking pool.
+    public var patternThreads = 1
 
     public init(host: String = "127.0.0.1", port: Int = 5038) {
         self.host = host

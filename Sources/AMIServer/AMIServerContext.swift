@@ -17,6 +17,8 @@ final class AMIServerContext: Sendable {
     /// Told about logins and originates (metrics).
     let observer: (any NodeObserver)?
     let loginGuard: LoginGuard
+    /// Runs the sessions' regular expressions (event filters, Hangup's `/regex/`), sessions in turns.
+    let patternWorker: AMIPatternWorker
     let catalog: AMIActionCatalog
     let logger: Logger
     /// When this node started (seconds since the epoch), for FullyBooted and CoreStatus.
@@ -37,8 +39,9 @@ final class AMIServerContext: Sendable {
 
     init(
         configuration: AMIServerConfiguration, directory: AMIDirectory, bus: AMIEventBus, calls: CallControl?,
-        observer: (any NodeObserver)?, logger: Logger, startTime: Double
+        observer: (any NodeObserver)?, logger: Logger, startTime: Double, patternWorker: AMIPatternWorker = .standalone
     ) {
+        self.patternWorker = patternWorker
         self.observer = observer
         self.configuration = configuration
         self.directory = directory

@@ -85,18 +85,16 @@ extension AMISessionHandler {
         }
     }
 
-    /// Matches `regex` against the channel names on the blocking-work thread pool (never on an event
-    /// loop), then hands the matching uniqueids to `then` here. The session waits meanwhile.
+    /// Matches `regex` against the channel names on the AMI pattern worker (never on an event loop, in
+    /// turn with other sessions' patterns), then hands the matching uniqueids to `then` here. The session
+    /// waits meanwhile.
     func matchOffLoop(
         _ regex: LinearRegex, _ channels: [(uniqueID: String, name: String)], context: ChannelHandlerContext,
         then: @escaping (AMISessionHandler, ChannelHandlerContext, [String]) -> Void
     ) {
         inFlight = true
-        let loop = context.eventLoop
-        let bound = NIOLoopBound((self, context, then), eventLoop: loop)
-        NIOThreadPool.singleton.runIfActive(eventLoop: loop) {
-            channels.filter { regex.matches($0.name) }.map(\.uniqueID)
-        }.whenComplete { result in
+        let bound = NIOLoopBound((self, context, then), eventLoop: context.eventLoop)
+        server.patternWorker.match(regex, channels, channel: context.channel).whenComplete { result in
             let (handler, context, then) = bound.value
             handler.inFlight = false
             then(handler, context, (try? result.get()) ?? [])

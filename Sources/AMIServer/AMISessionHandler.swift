@@ -387,9 +387,9 @@ final class AMISessionHandler: ChannelDuplexHandler {
 
     /// Takes the queued events and hands `body` those that pass the session's filters: at once when no
     /// filter uses a regex (the others ran as each event was delivered), otherwise after the regexes ran on
-    /// the blocking-work thread pool, as Hangup's `/regex/` does, so a session's patterns never hold an
-    /// event loop (which it shares with other sessions and the call engine). One batch at a time; the
-    /// session reads nothing meanwhile.
+    /// the AMI pattern worker (`AMIPatternWorker`, sessions in turns), as Hangup's `/regex/` does, so a
+    /// session's patterns never hold an event loop (which it shares with other sessions and the call
+    /// engine) nor another session's turn. One batch at a time; the session reads nothing meanwhile.
     func withQueuedEvents(
         context: ChannelHandlerContext, _ body: @escaping (AMISessionHandler, ChannelHandlerContext, [ByteBuffer]) -> Void
     ) {
@@ -397,16 +397,12 @@ final class AMISessionHandler: ChannelDuplexHandler {
         let (events, regexFilters) = login.subscriber.takeQueued()
         guard let filters = regexFilters, !events.isEmpty else { return body(self, context, events) }
         filtering = true
-        let loop = context.eventLoop
-        let bound = NIOLoopBound((self, context, body), eventLoop: loop)
-        NIOThreadPool.singleton.runIfActive(eventLoop: loop) {
-            events.filter { AMIEventSubscriber.passes($0, filters) }
-        }.whenComplete { result in
+        let bound = NIOLoopBound((self, context, body), eventLoop: context.eventLoop)
+        server.patternWorker.filter(events, filters, channel: context.channel).whenComplete { result in
             let (handler, context, body) = bound.value
             handler.filtering = false
             guard case .authenticated = handler.state else { return }
             let passed = (try? result.get()) ?? []
-            AMIMetrics.eventsFiltered.increment(by: events.count - passed.count)
             body(handler, context, passed)
             if handler.waitEventDue {
                 handler.waitEventDue = false

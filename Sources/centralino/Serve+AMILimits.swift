@@ -41,6 +41,8 @@ extension Serve {
             maximumEventLength: try value(
                 amiFilterMaxEvent, "--ami-filter-max-event", "CENTRALINO_AMI_FILTER_MAX_EVENT",
                 default: AMIEventFilter.Limits.defaultEventLength, range: 64...1 << 20))
+        configuration.patternThreads = try value(
+            amiPatternThreads, "--ami-pattern-threads", "CENTRALINO_AMI_PATTERN_THREADS", default: 1, range: 1...64)
         let count = try value(
             channelMaxVariables, "--channel-max-variables", "CENTRALINO_CHANNEL_MAX_VARIABLES",
             default: ChannelVariables.Limits.defaultCount, range: (ChannelVariables.Limits.engineReserve + 1)...100_000)

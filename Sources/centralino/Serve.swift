@@ -78,6 +78,10 @@ struct Serve: AsyncParsableCommand {
         help: "Longest event text a filter regex is run over, bytes; a longer one never matches (env CENTRALINO_AMI_FILTER_MAX_EVENT; default 16384)."
     )
     var amiFilterMaxEvent: Int?
+    @Option(
+        help: "Threads running AMI regex event filters and Hangup /regex/, sessions in turns (env CENTRALINO_AMI_PATTERN_THREADS; default 1)."
+    )
+    var amiPatternThreads: Int?
     @Option(help: "Variables one channel holds at most (env CENTRALINO_CHANNEL_MAX_VARIABLES; default 250).")
     var channelMaxVariables: Int?
     @Option(help: "Longest channel variable name, bytes (env CENTRALINO_CHANNEL_MAX_VARIABLE_NAME; default 128).")
