@@ -80,7 +80,7 @@ let package = Package(
         // Nodes in PostgreSQL (heartbeats, tenant homes, failover) and AMI events across nodes (LISTEN/NOTIFY).
         .target(
             name: "Cluster",
-            dependencies: [.product(name: "PostgresNIO", package: "postgres-nio"), nioCore, nioConcurrency, logging, metrics]),
+            dependencies: [.product(name: "PostgresNIO", package: "postgres-nio"), crypto, nioCore, nioPosix, nioConcurrency, logging, metrics]),
         // The admin panel and REST API (Hummingbird).
         .target(
             name: "Admin",

@@ -20,6 +20,32 @@ public final class CallHomeGate: Sendable {
         lookup.withLockedValue { $0 }?(tenant)
     }
 
+    /// Sends an action of `username` of `tenant` (its headers) to the tenant's home node `home`;
+    /// `completion` gets the response's fields, nil when the home node could not be reached.
+    public typealias Forwarder =
+        @Sendable (
+            _ home: String, _ tenant: UUID, _ username: String, _ headers: [(String, String)],
+            _ completion: @escaping @Sendable ([(String, String)]?) -> Void
+        ) -> Void
+
+    private let forwarder = NIOLockedValueBox<Forwarder?>(nil)
+
+    /// With `--cluster-bind`: actions of tenants homed elsewhere are forwarded instead of refused.
+    public func installForwarder(_ forward: @escaping Forwarder) {
+        forwarder.withLockedValue { $0 = forward }
+    }
+
+    /// Forwards an action to the tenant's home node; false (and `completion` never called) when this
+    /// node forwards nothing.
+    public func forward(
+        home: String, tenant: UUID, username: String, headers: [(String, String)],
+        completion: @escaping @Sendable ([(String, String)]?) -> Void
+    ) -> Bool {
+        guard let forward = forwarder.withLockedValue({ $0 }) else { return false }
+        forward(home, tenant, username, headers, completion)
+        return true
+    }
+
     /// Seconds a phone is asked to wait before trying again (the edge routes it to the home node meanwhile).
     public static let retryAfterSeconds = 5
 }

@@ -48,7 +48,8 @@ public enum ClusterSchema {
 
         """#
 
-    /// The event bus's table of payloads too large for a NOTIFY (`ClusterEventBus`), pruned by the publishers.
+    /// The event bus's table of payloads too large for a NOTIFY (`ClusterEventBus`), pruned by the publishers;
+    /// where each node takes forwarded actions (`--cluster-bind`).
     public static let centralino = #"""
         CREATE TABLE IF NOT EXISTS cluster_event_payload (
             id BIGSERIAL PRIMARY KEY,
@@ -56,6 +57,10 @@ public enum ClusterSchema {
             body TEXT NOT NULL
         );
         CREATE INDEX IF NOT EXISTS cluster_event_payload_created ON cluster_event_payload (created_at);
+        CREATE TABLE IF NOT EXISTS cluster_node_control (
+            node_id TEXT PRIMARY KEY REFERENCES cluster_node (node_id) ON DELETE CASCADE ON UPDATE CASCADE,
+            address TEXT NOT NULL CHECK (address ~ '^[^ ]{1,200}$')
+        );
 
         """#
 

@@ -26,6 +26,8 @@ public struct ClusterTenant: Sendable, Equatable {
 public final class NodeMembership: Sendable {
     public let nodeID: String
     public let sipURI: String
+    /// Where this node takes actions forwarded by the others (`--cluster-bind`), nil: it takes none.
+    public let controlAddress: String?
     let database: ClusterDatabase
     public let heartbeat: Duration
     public let failoverAfter: Duration
@@ -35,6 +37,7 @@ public final class NodeMembership: Sendable {
 
     private struct State {
         var homes: [UUID: String] = [:]
+        var controls: [String: String] = [:]
         var reachable = false
         var refreshRequested = false
     }
@@ -51,11 +54,12 @@ public final class NodeMembership: Sendable {
     private let homeTenants = Gauge(label: "centralino_cluster_home_tenants")
 
     public init(
-        nodeID: String, sipURI: String, database: ClusterDatabase, heartbeat: Duration, failoverAfter: Duration,
-        tenants: @escaping @Sendable () async throws -> [ClusterTenant], logger: Logger
+        nodeID: String, sipURI: String, controlAddress: String? = nil, database: ClusterDatabase, heartbeat: Duration,
+        failoverAfter: Duration, tenants: @escaping @Sendable () async throws -> [ClusterTenant], logger: Logger
     ) {
         self.nodeID = nodeID
         self.sipURI = sipURI
+        self.controlAddress = controlAddress
         self.database = database
         self.heartbeat = heartbeat
         self.failoverAfter = failoverAfter
@@ -66,6 +70,11 @@ public final class NodeMembership: Sendable {
         heartbeatFailures.increment(by: 0)
         failedOver.increment(by: 0)
         placed.increment(by: 0)
+    }
+
+    /// Where `node` takes forwarded actions, nil when it takes none.
+    public func controlAddress(of node: String) -> String? {
+        state.withLockedValue { $0.controls[node] }
     }
 
     /// The home node of a tenant, nil when it has none (yet).
@@ -154,6 +163,15 @@ public final class NodeMembership: Sendable {
             VALUES (\(nodeID), \(sipURI), (SELECT COALESCE(MAX(dispatcher_set), 0) + 1 FROM cluster_node), now())
             ON CONFLICT (node_id) DO UPDATE SET sip_uri = EXCLUDED.sip_uri, heartbeat_at = now()
             """, logger: logger)
+        if let controlAddress {
+            try await connection.run(
+                """
+                INSERT INTO cluster_node_control (node_id, address) VALUES (\(nodeID), \(controlAddress))
+                ON CONFLICT (node_id) DO UPDATE SET address = EXCLUDED.address
+                """, logger: logger)
+        } else {
+            try await connection.run("DELETE FROM cluster_node_control WHERE node_id = \(nodeID)", logger: logger)
+        }
     }
 
     /// One heartbeat: write it, place and fail over when needed, read the homes.
@@ -182,11 +200,13 @@ public final class NodeMembership: Sendable {
             if changes > 0 { snapshot = try await readSnapshot(connection) }
         }
         updateHomes(snapshot.homes)
+        state.withLockedValue { $0.controls = snapshot.controls }
     }
 
     struct Snapshot {
         var live: Set<String>
         var homes: [UUID: String]
+        var controls: [String: String] = [:]
 
         func needsWork(storeTenants: [ClusterTenant]) -> Bool {
             storeTenants.contains { homes[$0.uuid] == nil } || homes.values.contains { !live.contains($0) }
@@ -205,7 +225,10 @@ public final class NodeMembership: Sendable {
         var homes: [UUID: String] = [:]
         let rows = try await connection.run("SELECT tenant_uuid, home_node FROM cluster_tenant", logger: logger)
         for try await (tenant, node) in rows.decode((UUID, String).self) { homes[tenant] = node }
-        return Snapshot(live: live, homes: homes)
+        var controls: [String: String] = [:]
+        let addresses = try await connection.run("SELECT node_id, address FROM cluster_node_control", logger: logger)
+        for try await (node, address) in addresses.decode((String, String).self) { controls[node] = address }
+        return Snapshot(live: live, homes: homes, controls: controls)
     }
 
     /// Inside the locked transaction: tenants of dead nodes to live ones, new tenants to a home.

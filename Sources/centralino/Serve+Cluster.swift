@@ -5,7 +5,10 @@ import Calls
 import Cluster
 import Foundation
 import Logging
+import Metrics
 import NIOConcurrencyHelpers
+import NIOPosix
+import PBX
 import ServiceLifecycle
 
 /// The cluster flags of `serve` (docs/cluster.md): with `--node-id` and a PostgreSQL database the node
@@ -30,9 +33,14 @@ struct ClusterOptions: ParsableArguments {
             "Seconds without a heartbeat after which a node is dead and its tenants move to the live nodes (env CENTRALINO_CLUSTER_FAILOVER_SECONDS; default 10)."
     )
     var clusterFailoverSeconds: Int?
+    @Option(
+        help:
+            "HOST:PORT where this node takes AMI actions (Originate) that other nodes forward for the tenants homed here; without it they refuse them (env CENTRALINO_CLUSTER_BIND; default none)."
+    )
+    var clusterBind: String?
 
     /// The cluster of this node, nil without `--node-id`.
-    func makeNode(database: String?, sipBind: BindAddress, logger: Logger) throws -> ClusterNode? {
+    func makeNode(database: String?, sipBind: BindAddress, dataDirectory: URL, logger: Logger) throws -> ClusterNode? {
         let node = EnvironmentOption.resolve(nodeId, "CENTRALINO_NODE_ID", default: "")
         guard !node.isEmpty else { return nil }
         guard ClusterNodeID.isValid(node) else { throw CommandFailure("--node-id \(node): expected 1 to 64 of A-Z a-z 0-9 _ . -") }
@@ -59,8 +67,22 @@ struct ClusterOptions: ParsableArguments {
         guard sipURI.hasPrefix("sip:"), sipURI.utf8.count <= 184, !sipURI.contains(" ") else {
             throw CommandFailure("--cluster-sip-uri \(sipURI): expected sip:HOST:PORT")
         }
+        let bindText = EnvironmentOption.resolve(clusterBind, "CENTRALINO_CLUSTER_BIND", default: "")
+        var control: BindAddress?
+        if !bindText.isEmpty {
+            let address = try BindAddress(parsing: bindText, flag: "--cluster-bind")
+            guard !["0.0.0.0", "::", ""].contains(address.host), address.port > 0 else {
+                throw CommandFailure("--cluster-bind \(bindText): give the address the other nodes reach (not a wildcard) and a port")
+            }
+            control = address
+        }
+        let keyFile = dataDirectory.appendingPathComponent("secret.key")
+        guard let key = try? Data(contentsOf: keyFile), !key.isEmpty else {
+            throw CommandFailure("--node-id: cannot read \(keyFile.path) (the cluster's shared secret key)")
+        }
         return ClusterNode(
-            nodeID: node, sipURI: sipURI, database: db, heartbeat: .seconds(heartbeat), failoverAfter: .seconds(failover), logger: logger)
+            nodeID: node, sipURI: sipURI, database: db, heartbeat: .seconds(heartbeat), failoverAfter: .seconds(failover),
+            control: control, codec: ClusterControlCodec(secretKeyFile: key), logger: logger)
     }
 }
 
@@ -72,12 +94,24 @@ final class ClusterNode: Sendable {
     let heartbeat: Duration
     let failoverAfter: Duration
     let logger: Logger
+    /// `--cluster-bind`: where this node takes forwarded actions.
+    let control: BindAddress?
+    let codec: ClusterControlCodec
+    private let controlServer = NIOLockedValueBox<ClusterControlServer?>(nil)
+    private let forwardedSent = Counter(label: "centralino_cluster_forwarded_actions_total", dimensions: [("side", "sent")])
+    private let forwardedFailed = Counter(label: "centralino_cluster_forwarded_actions_total", dimensions: [("side", "unanswered")])
+    private let forwardedTaken = Counter(label: "centralino_cluster_forwarded_actions_total", dimensions: [("side", "taken")])
     /// The AMI event bus remote events are delivered to (set once, before the cluster runs).
     private let localBus = NIOLockedValueBox<AMIEventBus?>(nil)
     private let membershipBox = NIOLockedValueBox<NodeMembership?>(nil)
     let events: ClusterEventBus
 
-    init(nodeID: String, sipURI: String, database: ClusterDatabase, heartbeat: Duration, failoverAfter: Duration, logger: Logger) {
+    init(
+        nodeID: String, sipURI: String, database: ClusterDatabase, heartbeat: Duration, failoverAfter: Duration, control: BindAddress?,
+        codec: ClusterControlCodec, logger: Logger
+    ) {
+        self.control = control
+        self.codec = codec
         self.nodeID = nodeID
         self.sipURI = sipURI
         self.database = database
@@ -107,8 +141,8 @@ final class ClusterNode: Sendable {
         localBus.withLockedValue { $0 = bus }
         membershipBox.withLockedValue {
             $0 = NodeMembership(
-                nodeID: nodeID, sipURI: sipURI, database: database, heartbeat: heartbeat, failoverAfter: failoverAfter, tenants: tenants,
-                logger: logger)
+                nodeID: nodeID, sipURI: sipURI, controlAddress: control?.description, database: database, heartbeat: heartbeat,
+                failoverAfter: failoverAfter, tenants: tenants, logger: logger)
         }
     }
 
@@ -121,6 +155,54 @@ final class ClusterNode: Sendable {
             else { return nil }
             return home
         }
+    }
+
+    /// Forwarding (docs/cluster.md): this node forwards the Originates of tenants homed elsewhere to
+    /// their home node's `--cluster-bind`, and with its own `--cluster-bind` takes those of the others.
+    /// Returns the banner line of the listener, if any.
+    func startControl(
+        homes: CallHomeGate, directory: AMIDirectory, calls: CallControl, bus: AMIEventBus, variableLimits: ChannelVariables.Limits
+    ) async throws -> String? {
+        let client = ClusterControlClient(codec: codec, group: MultiThreadedEventLoopGroup.singleton)
+        let membershipBox = self.membershipBox
+        let (sent, failed) = (forwardedSent, forwardedFailed)
+        homes.installForwarder { home, tenant, username, headers, completion in
+            guard let address = membershipBox.withLockedValue({ $0 })?.controlAddress(of: home) else {
+                completion([("Response", "Error"), ("Message", "Tenant homed on node \(home)")])
+                return
+            }
+            sent.increment()
+            Task {
+                let action = ClusterForwardedAction(tenant: tenant, username: username, headers: headers.map { .init($0.0, $0.1) })
+                let reply = await client.send(action, to: address)
+                if reply == nil { failed.increment() }
+                completion(reply?.map { ($0.name, $0.value) })
+            }
+        }
+        forwardedSent.increment(by: 0)
+        forwardedFailed.increment(by: 0)
+        forwardedTaken.increment(by: 0)
+        guard let control else { return nil }
+        let taken = forwardedTaken
+        let server = ClusterControlServer(codec: codec, logger: logger) { action in
+            taken.increment()
+            let fields = await AMIForwardedActions.run(
+                headers: action.headers.map { ($0.name, $0.value) }, tenant: action.tenant, username: action.username, directory: directory,
+                calls: calls, bus: bus, variableLimits: variableLimits)
+            return fields.map { .init($0.0, $0.1) }
+        }
+        let listening: String
+        do {
+            listening = try await server.bind(host: control.host, port: control.port, group: MultiThreadedEventLoopGroup.singleton)
+        } catch {
+            throw CommandFailure("cannot listen for forwarded actions on --cluster-bind \(control): \(error)")
+        }
+        controlServer.withLockedValue { $0 = server }
+        return "cluster control listening on \(listening)"
+    }
+
+    func stopControl() async {
+        await controlServer.withLockedValue { $0 }?.close()
     }
 
     var bannerLine: String {
@@ -152,5 +234,6 @@ struct ClusterService: Service, CustomStringConvertible {
                 await group.waitForAll()
             }
         }
+        await node.stopControl()
     }
 }

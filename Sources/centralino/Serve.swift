@@ -282,7 +282,7 @@ struct Serve: AsyncParsableCommand {
         let metrics = CentralinoMetrics()
         // Once per process, before anything counts: swift-metrics users (SIP, AMI, Hummingbird, Cluster) count into `/metrics`.
         MetricsSystem.bootstrap(metrics.factory)
-        let clusterNode = try cluster.makeNode(database: database, sipBind: sipAddress, logger: logger)
+        let clusterNode = try cluster.makeNode(database: database, sipBind: sipAddress, dataDirectory: dataDirectory, logger: logger)
         let bus = AMIEventBus(logger: logger, systemName: clusterNode?.nodeID, relay: clusterNode?.relay)
         clusterNode?.attach(bus: bus) { try await store.tenants().map { ClusterTenant(uuid: $0.uuid, domain: $0.domain) } }
         let media = try makeMediaEngine(bindHost: sipAddress.host, logger: logger)
@@ -308,6 +308,8 @@ struct Serve: AsyncParsableCommand {
         }
         calls.control.capacity.defaults = try tenantCapacityDefaults(shares: calls.control.capacity.defaults)
         clusterNode?.gate(calls.control.homes)
+        let clusterControl = try await clusterNode?.startControl(
+            homes: calls.control.homes, directory: directory, calls: calls.control, bus: bus, variableLimits: configuration.variableLimits)
 
         let ami: AMIServer
         do {
@@ -336,6 +338,7 @@ struct Serve: AsyncParsableCommand {
         var banner = ["Centralino serving data directory \(dataDirectory.path)"]
         if let databaseURL { banner.append("store in PostgreSQL \(databaseURL)") }
         if let clusterNode { banner.append(clusterNode.bannerLine) }
+        if let clusterControl { banner.append(clusterControl) }
         for tenant in try await store.tenants() {
             banner.append("tenant \(tenant.name) uuid \(tenant.uuid.uuidString.lowercased()) domain \(tenant.domain)")
         }

@@ -132,7 +132,7 @@ final class ClusterSchemaTests: XCTestCase {
 
     func testStatementsAreSplitOneByOneWithoutComments() {
         let statements = ClusterSchema.statements(ClusterSchema.kamailio + ClusterSchema.centralino)
-        XCTAssertEqual(statements.count, 7)
+        XCTAssertEqual(statements.count, 8)
         XCTAssertTrue(statements[0].hasPrefix("CREATE TABLE IF NOT EXISTS cluster_node ("))
         XCTAssertTrue(statements.allSatisfy { $0.hasSuffix(";") && !$0.contains("\n--") })
         XCTAssertEqual(ClusterSchema.statements("-- only\n\nSELECT 1;\nSELECT\n 2;"), ["SELECT 1;", "SELECT\n 2;"])
@@ -147,5 +147,41 @@ final class ClusterSchemaTests: XCTestCase {
         XCTAssertThrowsError(try ClusterDatabase(url: "postgres://db/x"))
         XCTAssertThrowsError(try ClusterDatabase(url: "mysql://u@db/x"))
         XCTAssertThrowsError(try ClusterDatabase(url: "postgres://u@db/x?sslmode=require"))
+    }
+}
+
+final class ClusterControlCodecTests: XCTestCase {
+    private let codec = ClusterControlCodec(secretKeyFile: Data("node secret key".utf8))
+    private let action = ClusterForwardedAction(
+        tenant: UUID(uuidString: "7d2c0e2a-1111-4222-8333-444455556666")!, username: "crm",
+        headers: [.init("Action", "Originate"), .init("Channel", "Local/100@c2c"), .init("ActionID", "x\"y")])
+
+    func testASignedRequestReadsBack() {
+        let line = codec.encodeRequest(action, now: 1000, nonce: "n1")
+        XCTAssertFalse(line.contains("\n"))
+        XCTAssertEqual(codec.decodeRequest(line, now: 1010)?.action, action)
+        XCTAssertEqual(codec.decodeRequest(line, now: 1010)?.nonce, "n1")
+    }
+
+    func testTamperedForeignKeyOrStaleRequestsAreRefused() {
+        let line = codec.encodeRequest(action, now: 1000, nonce: "n1")
+        XCTAssertNil(codec.decodeRequest(line.replacingOccurrences(of: "crm", with: "adm"), now: 1000))
+        XCTAssertNil(ClusterControlCodec(secretKeyFile: Data("another key".utf8)).decodeRequest(line, now: 1000))
+        XCTAssertNil(codec.decodeRequest(line, now: 1000 + ClusterControlCodec.maximumSkew + 1))
+        XCTAssertNil(codec.decodeRequest(line, now: 1000 - ClusterControlCodec.maximumSkew - 1))
+        XCTAssertNil(codec.decodeRequest("garbage", now: 1000))
+    }
+
+    func testRepliesAreSignedToo() {
+        let reply = codec.encodeReply([.init("Response", "Success"), .init("Message", "Originate successfully queued")])
+        XCTAssertEqual(codec.decodeReply(reply)?.count, 2)
+        XCTAssertNil(ClusterControlCodec(secretKeyFile: Data("another key".utf8)).decodeReply(reply))
+    }
+
+    func testANonceIsAdmittedOnce() {
+        var nonces = ClusterNonces()
+        XCTAssertTrue(nonces.admit("a", now: 1))
+        XCTAssertFalse(nonces.admit("a", now: 2))
+        XCTAssertTrue(nonces.admit("b", now: 2))
     }
 }

@@ -15,10 +15,12 @@ uuids); the cluster tables and the event bus live in the module's own PostgreSQL
 from __future__ import annotations
 
 import re
+import shutil
 import time
 import urllib.error
 import urllib.request
 from types import SimpleNamespace
+from typing import Optional
 
 import pytest
 
@@ -33,11 +35,11 @@ FAILOVER = 4
 TENANTS = {TENANT_A_UUID, TENANT_B_UUID, TENANT_C_UUID}
 
 
-def start_node(base, name: str, pg) -> ct.Server:
+def start_node(base, name: str, pg, extra=()) -> ct.Server:
     return ct.Server(base / name, name=name,
                      extra_args=["--node-id", name, "--cluster-database", pg.url,
                                  "--cluster-heartbeat-seconds", str(HEARTBEAT),
-                                 "--cluster-failover-seconds", str(FAILOVER)])
+                                 "--cluster-failover-seconds", str(FAILOVER)] + list(extra))
 
 
 def homes(pg) -> dict:
@@ -74,7 +76,11 @@ def cluster(tmp_path_factory, private_postgres):
     n1 = start_node(base, "n1", pg)
     try:
         assert ct.wait_until(lambda: TENANTS <= set(homes(pg)), 10), "n1 did not place the tenants: %s" % n1.log_text()[-3000:]
-        n2 = start_node(base, "n2", pg)
+        # n2 takes forwarded actions (--cluster-bind), n1 does not; nodes share the data directory's
+        # secret key (as on one PostgreSQL store), which signs forwarded actions.
+        (base / "n2" / "data").mkdir(parents=True)
+        shutil.copy(n1.data_dir / "secret.key", base / "n2" / "data" / "secret.key")
+        n2 = start_node(base, "n2", pg, ["--cluster-bind", "127.0.0.1:%d" % ct.free_ports(1)[0]])
     except BaseException:
         n1.stop()
         raise
@@ -106,14 +112,15 @@ def invite_from_phone(node: ct.Server, ext: str = "100", domain: str = DOMAIN_A,
         return phone.request("INVITE", ruri, ruri, from_=caller, extra=headers + [("Authorization", auth)], body=SDP)
 
 
-def click_to_call(node: ct.Server, workdir) -> dict:
-    """A click-to-call of tenant A's agent 100 (registered on `node`) to the trunk: the final message."""
+def click_to_call(node: ct.Server, workdir, via: Optional[ct.Server] = None) -> dict:
+    """A click-to-call of tenant A's agent 100 (registered on `node`) to the trunk, the Originate sent
+    to `via` (default `node`): the final message."""
     port = ct.register_phone(node, workdir, "100", DOMAIN_A)
     agent = Sipp(ct.uas_scenario(workdir, "answer", ring=300, end="wait"), workdir, local_port=port,
                  timeout=25, tag="agent100")
     trunk = Sipp(ct.uas_scenario(workdir, "answer", ring=300, end="bye", hold=1000), workdir,
                  local_port=node.trunk_port(DOMAIN_A), timeout=25, tag="trunk")
-    res = ct.PanoramiskOriginate(node.ami_port, "crm", "s3cret", ct.c2c_variables_form("100", NUMBER)).result(25)
+    res = ct.PanoramiskOriginate((via or node).ami_port, "crm", "s3cret", ct.c2c_variables_form("100", NUMBER)).result(25)
     ct.sipp_ok(agent.wait(), "agent phone")
     ct.sipp_ok(trunk.wait(), "trunk")
     return ct.final_originate_message(res)
@@ -153,21 +160,28 @@ def test_a_tenants_crm_on_n1_sees_the_call_running_on_n2(cluster, tmp_path):
     crm = ct.AMIRecorder(n1.ami_port, "crm", "s3cret")
     crm_b = ct.AMIRecorder(n1.ami_port, "crm_b", "s3cretB")
     local = ct.AMIRecorder(n2.ami_port, "crm", "s3cret")
+    b_on_n2 = ct.AMIRecorder(n2.ami_port, "crm_b", "s3cretB")
     try:
-        def refused_on_n1():
-            reply = crm.action([("Action", "Originate")] + originate_headers("100"))[0]
-            return reply.get("Response") == "Error" and reply.get("Message") == "Tenant homed on node n2"
-        assert ct.wait_until(refused_on_n1, 3 * HEARTBEAT + 2, step=0.3), "n1 still originates for tenant A"
         # A phone of tenant A calling through n1 is told to come back (the edge sends it to n2).
-        refused = invite_from_phone(n1)
-        assert refused.status == 503 and refused.get("retry-after") == "5", refused.text()
-        # Tenant B (homed on n1) still calls on n1: past the home check (no such extension 999: 404).
+        def refused_on_n1():
+            refused = invite_from_phone(n1)
+            return refused.status == 503 and refused.get("retry-after") == "5"
+        assert ct.wait_until(refused_on_n1, 3 * HEARTBEAT + 2, step=0.3), invite_from_phone(n1).text()
+        # Tenant B (homed on n1) still calls on n1: past the home check (no such extension 999).
         assert invite_from_phone(n1, domain=DOMAIN_B, to="999").status != 503
-        time.sleep(0.5)  # anything n1 started before it knew is over
+        # n1 takes no forwarded actions (no --cluster-bind): n2 refuses tenant B's Originate, naming n1.
+        reply = b_on_n2.action([("Action", "Originate")] + originate_headers("100", TENANT_B_UUID))[0]
+        assert (reply.get("Response"), reply.get("Message")) == ("Error", "Tenant homed on node n1"), reply
+        time.sleep(0.5)
         mark, mark_local, mark_b = crm.mark(), local.mark(), crm_b.mark()
 
-        final = click_to_call(n2, tmp_path)
+        # The CRM's click-to-call goes to n1; n1 forwards it to n2, which runs the call; the
+        # OriginateResponse comes back to the CRM over the event bus.
+        final = click_to_call(n2, tmp_path, via=n1)
         assert final.get("Response") == "Success", final
+        assert metric(n1, "centralino_cluster_forwarded_actions_total") >= 1
+        assert metric(n2, "centralino_cluster_forwarded_actions_total") >= 1, "n2 took the forwarded Originate"
+        assert "cluster control listening on 127.0.0.1:" in "".join(n2.stdout_lines)
 
         def hung_up_on_n1():
             return len(crm.events(mark, name="Hangup")) >= 2
@@ -192,6 +206,7 @@ def test_a_tenants_crm_on_n1_sees_the_call_running_on_n2(cluster, tmp_path):
         crm.close()
         crm_b.close()
         local.close()
+        b_on_n2.close()
 
 
 def test_postgres_restart_nodes_reconnect_and_count_lost_events(cluster):

@@ -1,0 +1,269 @@
+import Crypto
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// An AMI action forwarded to the tenant's home node (`--cluster-bind`): the tenant, the AMI user it
+/// runs as, and the action's headers in order.
+public struct ClusterForwardedAction: Sendable, Equatable {
+    public var tenant: UUID
+    public var username: String
+    public var headers: [ClusterEvent.Field]
+
+    public init(tenant: UUID, username: String, headers: [ClusterEvent.Field]) {
+        self.tenant = tenant
+        self.username = username
+        self.headers = headers
+    }
+}
+
+/// The internal line protocol between nodes, one request and one reply per connection, each a line:
+/// request `<hex HMAC-SHA256 of the JSON> <JSON>`, reply `<hex HMAC> <JSON>` (the response's fields).
+/// The key is derived from the data directory's `secret.key`, which every node of a cluster shares.
+/// A request carries its time and a nonce: one older or newer than `maximumSkew`, or a nonce seen
+/// already, is refused (no replay).
+public struct ClusterControlCodec: Sendable {
+    private let keyBytes: Data
+    private var key: SymmetricKey { SymmetricKey(data: keyBytes) }
+    public static let maximumLine = 65_536
+    public static let maximumSkew: Int64 = 30
+
+    /// The key of the control protocol, derived from the node's secret key file's bytes.
+    public init(secretKeyFile bytes: Data) {
+        let mac = HMAC<SHA256>.authenticationCode(for: Data("centralino cluster control v1".utf8), using: SymmetricKey(data: bytes))
+        keyBytes = Data(mac)
+    }
+
+    private struct Request: Codable {
+        var t: UUID
+        var u: String
+        var h: [ClusterEvent.Field]
+        var at: Int64
+        var n: String
+    }
+
+    private struct Reply: Codable {
+        var f: [ClusterEvent.Field]
+    }
+
+    private func sign(_ json: Data) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: json, using: key)
+        return mac.map { String(format: "%02x", $0) }.joined() + " " + String(decoding: json, as: UTF8.self)
+    }
+
+    private func verified(_ line: String) -> Data? {
+        guard let space = line.firstIndex(of: " ") else { return nil }
+        let json = Data(line[line.index(after: space)...].utf8)
+        let expected = HMAC<SHA256>.authenticationCode(for: json, using: key).map { String(format: "%02x", $0) }.joined()
+        let given = String(line[..<space])
+        guard given.utf8.count == expected.utf8.count else { return nil }
+        var difference: UInt8 = 0
+        for (a, b) in zip(given.utf8, expected.utf8) { difference |= a ^ b }
+        return difference == 0 ? json : nil
+    }
+
+    public func encodeRequest(_ action: ClusterForwardedAction, now: Int64, nonce: String) -> String {
+        let request = Request(t: action.tenant, u: action.username, h: action.headers, at: now, n: nonce)
+        return sign((try? JSONEncoder().encode(request)) ?? Data())
+    }
+
+    /// The action, when the line is signed with the cluster's key and fresh; with its nonce.
+    public func decodeRequest(_ line: String, now: Int64) -> (action: ClusterForwardedAction, nonce: String)? {
+        guard let json = verified(line), let request = try? JSONDecoder().decode(Request.self, from: json),
+            abs(request.at - now) <= Self.maximumSkew, !request.n.isEmpty, request.n.utf8.count <= 64
+        else { return nil }
+        return (ClusterForwardedAction(tenant: request.t, username: request.u, headers: request.h), request.n)
+    }
+
+    public func encodeReply(_ fields: [ClusterEvent.Field]) -> String {
+        sign((try? JSONEncoder().encode(Reply(f: fields))) ?? Data())
+    }
+
+    public func decodeReply(_ line: String) -> [ClusterEvent.Field]? {
+        guard let json = verified(line), let reply = try? JSONDecoder().decode(Reply.self, from: json) else { return nil }
+        return reply.f
+    }
+}
+
+/// Nonces of the last `maximumSkew` × 2 seconds, bounded: a replayed request is refused.
+struct ClusterNonces {
+    static let maximum = 100_000
+    private var seen: [String: Int64] = [:]
+
+    mutating func admit(_ nonce: String, now: Int64) -> Bool {
+        if seen.count >= Self.maximum { seen = seen.filter { now - $0.value <= 2 * ClusterControlCodec.maximumSkew } }
+        guard seen.count < Self.maximum, seen[nonce] == nil else { return false }
+        seen[nonce] = now
+        return true
+    }
+}
+
+/// The home node's side: listens on `--cluster-bind`, runs each verified action with `execute` and
+/// answers with its response. At most `maximumConnections` at once; a connection has
+/// `requestTimeout` to send its line.
+public final class ClusterControlServer: Sendable {
+    public static let maximumConnections = 256
+    public static let requestTimeout = TimeAmount.seconds(10)
+    let codec: ClusterControlCodec
+    let logger: Logger
+    let execute: @Sendable (ClusterForwardedAction) async -> [ClusterEvent.Field]
+    private let nonces = NIOLockedValueBox(ClusterNonces())
+    private let open = NIOLockedValueBox(0)
+    private let channel: NIOLockedValueBox<(any Channel)?> = NIOLockedValueBox(nil)
+
+    public init(
+        codec: ClusterControlCodec, logger: Logger, execute: @escaping @Sendable (ClusterForwardedAction) async -> [ClusterEvent.Field]
+    ) {
+        self.codec = codec
+        self.logger = logger
+        self.execute = execute
+    }
+
+    /// Binds; returns the address it listens on (`host:port`).
+    public func bind(host: String, port: Int, group: any EventLoopGroup) async throws -> String {
+        let bound = try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                let admitted = self.open.withLockedValue { count in
+                    guard count < Self.maximumConnections else { return false }
+                    count += 1
+                    return true
+                }
+                guard admitted else { return channel.close() }
+                channel.closeFuture.whenComplete { _ in self.open.withLockedValue { $0 -= 1 } }
+                channel.eventLoop.scheduleTask(in: Self.requestTimeout) { channel.close(promise: nil) }
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(LineDecoder(maximumLength: ClusterControlCodec.maximumLine)))
+                    try channel.pipeline.syncOperations.addHandler(RequestHandler(server: self))
+                }
+            }
+            .bind(host: host, port: port).get()
+        channel.withLockedValue { $0 = bound }
+        return bound.localAddress.map { "\($0.ipAddress ?? host):\($0.port ?? port)" } ?? "\(host):\(port)"
+    }
+
+    public func close() async {
+        try? await channel.withLockedValue { $0 }?.close()
+    }
+
+    func handle(_ line: String) async -> String? {
+        let now = Int64(Date().timeIntervalSince1970)
+        guard let (action, nonce) = codec.decodeRequest(line, now: now), nonces.withLockedValue({ $0.admit(nonce, now: now) }) else {
+            logger.warning("cluster control: request refused (bad signature, stale or replayed)")
+            return nil
+        }
+        return codec.encodeReply(await execute(action))
+    }
+
+    private final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = ByteBuffer
+        typealias OutboundOut = ByteBuffer
+        let server: ClusterControlServer
+        var done = false
+
+        init(server: ClusterControlServer) { self.server = server }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            guard !done else { return }
+            done = true
+            let line = String(buffer: unwrapInboundIn(data))
+            let channel = context.channel
+            let server = self.server
+            Task {
+                let reply = await server.handle(line)
+                var buffer = channel.allocator.buffer(capacity: (reply?.utf8.count ?? 0) + 1)
+                if let reply {
+                    buffer.writeString(reply)
+                    buffer.writeString("\n")
+                }
+                channel.writeAndFlush(buffer).whenComplete { _ in channel.close(promise: nil) }
+            }
+        }
+    }
+}
+
+/// Lines up to `maximumLength` bytes; a longer one closes the connection.
+struct LineDecoder: ByteToMessageDecoder {
+    typealias InboundOut = ByteBuffer
+    let maximumLength: Int
+
+    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        guard let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) else {
+            if buffer.readableBytes > maximumLength { throw ClusterDisconnected() }
+            return .needMoreData
+        }
+        let length = newline - buffer.readerIndex
+        guard length <= maximumLength, let line = buffer.readSlice(length: length) else { throw ClusterDisconnected() }
+        buffer.moveReaderIndex(forwardBy: 1)
+        context.fireChannelRead(wrapInboundOut(line))
+        return .continue
+    }
+}
+
+/// The origin node's side: one connection per forwarded action.
+public struct ClusterControlClient: Sendable {
+    let codec: ClusterControlCodec
+    let group: any EventLoopGroup
+    /// How long a forwarded action may take, reply included (a sync Originate waits for its call).
+    public static let timeout = TimeAmount.seconds(40)
+
+    public init(codec: ClusterControlCodec, group: any EventLoopGroup) {
+        self.codec = codec
+        self.group = group
+    }
+
+    /// The home node's response fields, nil when it could not be reached or answered nothing valid.
+    public func send(_ action: ClusterForwardedAction, to address: String) async -> [ClusterEvent.Field]? {
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else { return nil }
+        let host = String(address[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        let line = codec.encodeRequest(action, now: Int64(Date().timeIntervalSince1970), nonce: UUID().uuidString)
+        let loop = group.next()
+        let promise = loop.makePromise(of: String?.self)
+        do {
+            let channel = try await ClientBootstrap(group: loop)
+                .connectTimeout(.seconds(3))
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            ByteToMessageHandler(LineDecoder(maximumLength: ClusterControlCodec.maximumLine)))
+                        try channel.pipeline.syncOperations.addHandler(ReplyHandler(promise: promise))
+                    }
+                }
+                .connect(host: host, port: port).get()
+            loop.scheduleTask(in: Self.timeout) { channel.close(promise: nil) }
+            var buffer = channel.allocator.buffer(capacity: line.utf8.count + 1)
+            buffer.writeString(line)
+            buffer.writeString("\n")
+            try await channel.writeAndFlush(buffer)
+            let reply = try await promise.futureResult.get()
+            channel.close(promise: nil)
+            return reply.flatMap { codec.decodeReply($0) }
+        } catch {
+            promise.succeed(nil)
+            return nil
+        }
+    }
+
+    private final class ReplyHandler: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = ByteBuffer
+        let promise: EventLoopPromise<String?>
+        init(promise: EventLoopPromise<String?>) { self.promise = promise }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            promise.succeed(String(buffer: unwrapInboundIn(data)))
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            promise.succeed(nil)
+            context.fireChannelInactive()
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            promise.succeed(nil)
+            context.close(promise: nil)
+        }
+    }
+}
