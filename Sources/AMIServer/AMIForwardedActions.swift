@@ -5,8 +5,8 @@ import PBX
 
 /// Actions another node forwarded to this one, the tenant's home node (docs/cluster.md): run as the
 /// AMI user would run them in a session here, with the same checks; the response's fields come back
-/// (without ActionID: the origin session echoes its own). Only Originate is forwarded; its
-/// `OriginateResponse` reaches the origin node's sessions over the cluster's event bus.
+/// (without ActionID: the origin session echoes its own). Originate and Hangup (of one channel) are
+/// forwarded; an `OriginateResponse` reaches the origin node's sessions over the cluster's event bus.
 public enum AMIForwardedActions {
     public static func run(
         headers: [(String, String)], tenant: UUID, username: String, directory: AMIDirectory, calls: CallControl, bus: AMIEventBus,
@@ -17,10 +17,13 @@ public enum AMIForwardedActions {
         guard let entry = directory.entry(for: username), entry.account.enabled, entry.account.tenant == tenant else {
             return error("Permission denied")
         }
-        guard message.value("Action").lowercased() == "originate" else { return error("Action \(message.value("Action")) is not forwarded") }
-        guard entry.write.contains(.originate) else { return error("Permission denied") }
+        guard let descriptor = AMIActionCatalog.standard.descriptor(named: message.value("Action")),
+            ["Originate", "Hangup"].contains(descriptor.name)
+        else { return error("Action \(message.value("Action")) is not forwarded") }
+        guard descriptor.isPermitted(for: entry.write) else { return error("Permission denied") }
         // Only the home node runs the tenant's calls: never forwarded twice.
         if let home = calls.homes.homeElsewhere(tenant) { return error("Tenant homed on node \(home)") }
+        if descriptor.name == "Hangup" { return await hangup(message, tenant: tenant, calls: calls) }
         var request: OriginateRequest
         do {
             request = try OriginateRequest.parse(message, writePermissions: entry.write) { context, exten, label in
@@ -52,6 +55,18 @@ public enum AMIForwardedActions {
         }
         AMIMetrics.originateFinished(since: accepted, answered: outcome.success)
         return outcome.success ? [("Response", "Success"), ("Message", "Originate successfully queued")] : error("Originate failed")
+    }
+
+    /// `Hangup` of one channel by name or uniqueid (a `/regex/` one is not forwarded).
+    static func hangup(_ message: AMIMessage, tenant: UUID, calls: CallControl) async -> [(String, String)] {
+        let target = message.value("Channel")
+        guard !target.isEmpty, !target.hasPrefix("/") else { return [("Response", "Error"), ("Message", "No channel specified")] }
+        let causeValue = Int(message.value("Cause")).flatMap { (0...127).contains($0) ? $0 : nil }
+        let cause = causeValue.map(HangupCause.init(rawValue:)) ?? .normalClearing
+        let name = await withCheckedContinuation { continuation in
+            calls.hangup(channel: target, tenant: tenant, cause: cause) { continuation.resume(returning: $0) }
+        }
+        return name == nil ? [("Response", "Error"), ("Message", "No such channel")] : [("Response", "Success"), ("Message", "Channel Hungup")]
     }
 
     /// The response a forwarded action's fields make, for the origin session's ActionID.

@@ -54,6 +54,8 @@ extension AMISessionHandler {
         let id = message.actionID
         let target = message.value("Channel")
         guard !target.isEmpty else { return send(.error(id, message: "No channel specified"), context: context) }
+        // A channel of a tenant homed on another node runs there (a /regex/ Hangup is not forwarded).
+        if !target.hasPrefix("/"), forwardedToHome(message, context: context) { return }
         let causeValue = Int(message.value("Cause")).flatMap { (0...127).contains($0) ? $0 : nil }
         let cause = causeValue.map(HangupCause.init(rawValue:)) ?? .normalClearing
         guard target.hasPrefix("/") else {

@@ -45,29 +45,7 @@ extension AMISessionHandler {
             return
         }
         // In a cluster a tenant's calls run on its home node only (docs/cluster.md).
-        if let home = calls.homes.homeElsewhere(tenant) {
-            // Forwarded to the home node (--cluster-bind): its response is this action's; the session
-            // waits for it as for a sync Originate. The OriginateResponse comes over the event bus.
-            inFlight = true
-            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            let loop = context.eventLoop
-            let forwarded = calls.homes.forward(
-                home: home, tenant: tenant, username: login.entry.account.username, headers: message.headers.map { ($0.name, $0.value) }
-            ) { fields in
-                loop.execute {
-                    let (handler, context) = bound.value
-                    handler.send(
-                        fields.map { AMIForwardedActions.response($0, actionID: actionID) }
-                            ?? .error(actionID, message: "Tenant homed on node \(home), which did not answer"), context: context)
-                    handler.resumeAfterAction(context: context)
-                }
-            }
-            if forwarded { return }
-            inFlight = false
-            server.observer?.originate(result: "refused")
-            send(.error(actionID, message: "Tenant homed on node \(home)"), context: context)
-            return
-        }
+        if forwardedToHome(message, context: context) { return }
         // The tenant's capacity (channels, RTP port pairs, originate rate): refused at once, even when async.
         if let refusal = calls.admitOriginate(request, tenant: tenant) {
             server.observer?.originate(result: "limited")

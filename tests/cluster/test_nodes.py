@@ -209,6 +209,40 @@ def test_a_tenants_crm_on_n1_sees_the_call_running_on_n2(cluster, tmp_path):
         b_on_n2.close()
 
 
+def test_a_hangup_sent_to_n1_ends_the_call_on_n2(cluster, tmp_path):
+    n1, n2 = cluster.n1, cluster.n2
+    port = ct.register_phone(n2, tmp_path, "100", DOMAIN_A)
+    agent = Sipp(ct.uas_scenario(tmp_path, "answer", ring=300, end="wait"), tmp_path, local_port=port,
+                 timeout=25, tag="agent100")
+    trunk = Sipp(ct.uas_scenario(tmp_path, "answer", ring=300, end="wait"), tmp_path,
+                 local_port=n2.trunk_port(DOMAIN_A), timeout=25, tag="trunk")
+    crm = ct.AMIRecorder(n1.ami_port, "crm", "s3cret")
+    try:
+        mark = crm.mark()
+        reply = crm.action([("Action", "Originate")] + originate_headers("100"))[0]
+        assert reply.get("Response") == "Success", reply
+        answered = crm.wait_for(lambda m: m.event == "OriginateResponse", 15, mark)
+        assert answered is not None and answered.get("Response") == "Success", answered
+        # The agent's answered channel (a contact left registered by an earlier test is rung too).
+        def agent_up():
+            return [m.get("Channel") for m in crm.events(mark, name="Newstate")
+                    if m.get("Channel", "").startswith("PJSIP/100-") and m.get("ChannelStateDesc") == "Up"]
+        def trunk_up():
+            return [m for m in crm.events(mark, name="Newstate")
+                    if m.get("Channel", "").startswith("PJSIP/carrier-") and m.get("ChannelStateDesc") == "Up"]
+        assert ct.wait_until(lambda: agent_up() and trunk_up(), 10), [(m.event, m.get("Channel")) for m in crm.events(mark)]
+        agent_channel = agent_up()[0]
+        hung = crm.action([("Action", "Hangup"), ("Channel", agent_channel)])[0]
+        assert (hung.get("Response"), hung.get("Message")) == ("Success", "Channel Hungup"), hung
+        ct.sipp_ok(agent.wait(), "agent phone (hung up from n1)")
+        ct.sipp_ok(trunk.wait(), "trunk")
+        assert crm.wait_for(lambda m: m.event == "Hangup" and m.get("Channel") == agent_channel and m.get("SystemName") == "n2", 5, mark)
+        missing = crm.action([("Action", "Hangup"), ("Channel", agent_channel)])[0]
+        assert (missing.get("Response"), missing.get("Message")) == ("Error", "No such channel"), missing
+    finally:
+        crm.close()
+
+
 def test_postgres_restart_nodes_reconnect_and_count_lost_events(cluster):
     pg, n1, n2 = cluster.pg, cluster.n1, cluster.n2
     on_n1 = ct.AMIRecorder(n1.ami_port, "monitor", "m0nitor")
