@@ -15,14 +15,25 @@ public struct AMIEvent: Sendable {
 
     /// The bytes of this event as every session receives it.
     public func encoded(allocator: ByteBufferAllocator = ByteBufferAllocator()) -> ByteBuffer {
-        var buffer = allocator.buffer(capacity: 64 + fields.count * 32)
-        write(to: &buffer)
+        let privilege = classes.authorityString
+        // The exact size (the `Event` and `Privilege` lines hold 9 + 13 bytes beside their values, each
+        // field's `: ` and CR LF 4, the final CR LF 2): one allocation, never grown.
+        var size = 24 + name.utf8.count + privilege.utf8.count
+        for (name, value) in fields {
+            size += name.utf8.count + value.utf8.count + 4
+        }
+        var buffer = allocator.buffer(capacity: size)
+        write(to: &buffer, privilege: privilege)
         return buffer
     }
 
     public func write(to buffer: inout ByteBuffer) {
+        write(to: &buffer, privilege: classes.authorityString)
+    }
+
+    private func write(to buffer: inout ByteBuffer, privilege: String) {
         buffer.writeAMIField("Event", name)
-        buffer.writeAMIField("Privilege", classes.authorityString)
+        buffer.writeAMIField("Privilege", privilege)
         for (name, value) in fields {
             buffer.writeAMIField(name, value)
         }

@@ -69,10 +69,12 @@ public final class AMIEventBus: Sendable {
 
     private func deliver(_ event: AMIEvent, tenant: UUID) {
         let targets = subscribers.withLockedValue { $0[tenant].map { Array($0.values) } ?? [] }
-        guard !targets.isEmpty else { return }
-        let encoded = event.encoded()
-        for subscriber in targets {
-            subscriber.deliver(encoded, classes: event.classes)
+        // Encoded once, and only when a session takes it: sessions read a few classes (`Events: call`),
+        // and the engine's `dialplan` events (Newexten, VarSet) were encoded for nobody.
+        var encoded: ByteBuffer?
+        for subscriber in targets where subscriber.takes(event.classes) {
+            if encoded == nil { encoded = event.encoded() }
+            subscriber.deliver(encoded!, classes: event.classes)
         }
     }
 

@@ -134,8 +134,21 @@ final class ActiveDial {
 
 /// A two-party bridge, named by a UUID as Asterisk's bridges are.
 final class CallBridge {
-    let id = UUID().uuidString.lowercased()
+    let id = CallBridge.randomID()
     var channels: [CallChannel] = []
+
+    /// A random (version 4) UUID in lower case, from the system generator: Foundation's `UUID()`
+    /// opened, read and closed `/dev/urandom` for every bridge.
+    static func randomID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        var bytes = (generator.next() as UInt64, generator.next() as UInt64)
+        let uuid = withUnsafeMutableBytes(of: &bytes) { raw in
+            raw[6] = raw[6] & 0x0F | 0x40
+            raw[8] = raw[8] & 0x3F | 0x80
+            return raw.load(as: uuid_t.self)
+        }
+        return UUID(uuid: uuid).uuidString.lowercased()
+    }
 }
 
 /// What an Originate waits for: its `;1` (or direct channel) answering or failing.

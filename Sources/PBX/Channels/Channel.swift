@@ -44,6 +44,25 @@ public struct Channel: Sendable, Hashable {
     /// (`ast_manager_build_channel_state_string_prefix()`), each field name behind `prefix`.
     public func eventFields(prefix: String = "") -> [(String, String)] {
         func unknownIfEmpty(_ text: String) -> String { text.isEmpty ? "<unknown>" : text }
+        // Most events have no prefix: their field names are the literals, not new strings.
+        guard !prefix.isEmpty else {
+            return [
+                ("Channel", name),
+                ("ChannelState", String(state.rawValue)),
+                ("ChannelStateDesc", state.description),
+                ("CallerIDNum", unknownIfEmpty(callerID.number)),
+                ("CallerIDName", unknownIfEmpty(Self.cEscaped(callerID.name))),
+                ("ConnectedLineNum", unknownIfEmpty(connectedLine.number)),
+                ("ConnectedLineName", unknownIfEmpty(Self.cEscaped(connectedLine.name))),
+                ("Language", language),
+                ("AccountCode", accountCode),
+                ("Context", context),
+                ("Exten", exten),
+                ("Priority", String(priority)),
+                ("Uniqueid", uniqueID),
+                ("Linkedid", linkedID),
+            ]
+        }
         return [
             ("\(prefix)Channel", name),
             ("\(prefix)ChannelState", String(state.rawValue)),
@@ -62,20 +81,30 @@ public struct Channel: Sendable, Hashable {
         ]
     }
 
-    /// C-escapes a value as `ast_escape_c_alloc()` does for names in events.
+    /// C-escapes a value as `ast_escape_c_alloc()` does for names in events: byte by byte, as Asterisk
+    /// (the escaped characters are ASCII, never part of a longer UTF-8 sequence). A value with nothing
+    /// to escape, nearly every one, is returned as is.
     public static func cEscaped(_ text: String) -> String {
-        var result = ""
-        for character in text {
-            switch character {
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "'": result += "\\'"
-            default: result.append(character)
+        func escape(_ byte: UInt8) -> UInt8? {
+            switch byte {
+            case UInt8(ascii: "\n"): UInt8(ascii: "n")
+            case UInt8(ascii: "\r"): UInt8(ascii: "r")
+            case UInt8(ascii: "\t"): UInt8(ascii: "t")
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "'"): byte
+            default: nil
             }
         }
-        return result
+        guard text.utf8.contains(where: { escape($0) != nil }) else { return text }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count + 8)
+        for byte in text.utf8 {
+            if let escaped = escape(byte) {
+                bytes.append(UInt8(ascii: "\\"))
+                bytes.append(escaped)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -73,5 +73,18 @@ final class ChannelTests: XCTestCase {
 
     func testEscapingOfNames() {
         XCTAssertEqual(Channel.cEscaped("a\"b\\c\n"), "a\\\"b\\\\c\\n")
+        XCTAssertEqual(Channel.cEscaped("Zoë \t'x'\r\n"), "Zoë \\t\\'x\\'\\r\\n", "byte by byte: CR LF (one Character) too")
+        XCTAssertEqual(Channel.cEscaped("Zoë Rossi"), "Zoë Rossi")
+    }
+
+    func testEventFieldsWithAndWithoutPrefix() {
+        let channel = Channel(name: "PJSIP/100-00000001", uniqueID: "1.1", tenant: UUID(), callerID: CallerID(name: "A\"B", number: ""))
+        let plain = channel.eventFields()
+        let dest = channel.eventFields(prefix: "Dest")
+        XCTAssertEqual(plain.count, 14)
+        XCTAssertEqual(dest.map(\.0), plain.map { "Dest" + $0.0 })
+        XCTAssertEqual(dest.map(\.1), plain.map(\.1))
+        XCTAssertEqual(plain.first { $0.0 == "CallerIDName" }?.1, "A\\\"B")
+        XCTAssertEqual(plain.first { $0.0 == "CallerIDNum" }?.1, "<unknown>")
     }
 }
