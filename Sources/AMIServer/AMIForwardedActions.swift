@@ -5,8 +5,8 @@ import PBX
 
 /// Actions another node forwarded to this one, the tenant's home node (docs/cluster.md): run as the
 /// AMI user would run them in a session here, with the same checks; the response's fields come back
-/// (without ActionID: the origin session echoes its own). Originate and Hangup (of one channel) are
-/// forwarded; an `OriginateResponse` reaches the origin node's sessions over the cluster's event bus.
+/// (without ActionID: the origin session echoes its own). Originate, Hangup (of one channel) and
+/// Redirect are forwarded; an `OriginateResponse` reaches the origin node's sessions over the cluster's event bus.
 public enum AMIForwardedActions {
     public static func run(
         headers: [(String, String)], tenant: UUID, username: String, directory: AMIDirectory, calls: CallControl, bus: AMIEventBus,
@@ -18,12 +18,13 @@ public enum AMIForwardedActions {
             return error("Permission denied")
         }
         guard let descriptor = AMIActionCatalog.standard.descriptor(named: message.value("Action")),
-            ["Originate", "Hangup"].contains(descriptor.name)
+            ["Originate", "Hangup", "Redirect"].contains(descriptor.name)
         else { return error("Action \(message.value("Action")) is not forwarded") }
         guard descriptor.isPermitted(for: entry.write) else { return error("Permission denied") }
         // Only the home node runs the tenant's calls: never forwarded twice.
         if let home = calls.homes.homeElsewhere(tenant) { return error("Tenant homed on node \(home)") }
         if descriptor.name == "Hangup" { return await hangup(message, tenant: tenant, calls: calls) }
+        if descriptor.name == "Redirect" { return await redirect(message, tenant: tenant, calls: calls) }
         var request: OriginateRequest
         do {
             request = try OriginateRequest.parse(message, writePermissions: entry.write) { context, exten, label in
@@ -67,6 +68,20 @@ public enum AMIForwardedActions {
             calls.hangup(channel: target, tenant: tenant, cause: cause) { continuation.resume(returning: $0) }
         }
         return name == nil ? [("Response", "Error"), ("Message", "No such channel")] : [("Response", "Success"), ("Message", "Channel Hungup")]
+    }
+
+    /// `Redirect` (and dual Redirect), with the checks of a session's.
+    static func redirect(_ message: AMIMessage, tenant: UUID, calls: CallControl) async -> [(String, String)] {
+        let plan: AMISessionHandler.RedirectPlan
+        switch AMISessionHandler.redirectPlan(message, tenant: tenant) {
+        case .failure(let refusal): return [("Response", "Error"), ("Message", refusal.message)]
+        case .success(let checked): plan = checked
+        }
+        let result = await withCheckedContinuation { continuation in
+            calls.redirect(channel: plan.channel, to: plan.target, extra: plan.extra, tenant: tenant) { continuation.resume(returning: $0) }
+        }
+        let reply = AMISessionHandler.redirectReply(result, plan: plan)
+        return [("Response", reply.success ? "Success" : "Error"), ("Message", reply.message)]
     }
 
     /// The response a forwarded action's fields make, for the origin session's ActionID.

@@ -196,20 +196,51 @@ extension AMISessionHandler {
 
     func redirect(_ message: AMIMessage, context: ChannelHandlerContext) {
         let id = message.actionID
+        guard case .authenticated(let login) = state else { return }
+        let plan: RedirectPlan
+        switch Self.redirectPlan(message, tenant: login.entry.account.tenant) {
+        case .failure(let refusal): return send(.error(id, message: refusal.message), context: context)
+        case .success(let checked): plan = checked
+        }
+        // The channels of a tenant homed on another node run there (docs/cluster.md).
+        if forwardedToHome(message, context: context) { return }
+        withCalls(
+            context,
+            {
+                $0.redirect(channel: plan.channel, to: plan.target, extra: plan.extra, tenant: $1, completion: $2)
+            }
+        ) { handler, context, result in
+            let reply = Self.redirectReply(result, plan: plan)
+            handler.send(reply.success ? .success(id, message: reply.message) : .error(id, message: reply.message), context: context)
+        }
+    }
+
+    /// A Redirect's channels and targets, read and checked (tenant scope) from its headers.
+    struct RedirectPlan: Sendable {
+        var channel: String
+        var target: (context: String, exten: String, priority: Int)
+        var extra: (channel: String, target: (context: String, exten: String, priority: Int))?
+    }
+
+    /// Why a Redirect is refused before it reaches the calls: the reply's message.
+    struct RedirectRefusal: Error {
+        var message: String
+    }
+
+    /// Reads a Redirect (Asterisk's replies for a missing or invalid header, the tenant's own contexts only).
+    static func redirectPlan(_ message: AMIMessage, tenant: UUID) -> Result<RedirectPlan, RedirectRefusal> {
         let channelName = message.value("Channel")
         let dialContext = message.value("Context")
         let exten = message.value("Exten")
         let priorityText = message.value("Priority")
-        guard !channelName.isEmpty else { return send(.error(id, message: "Channel not specified"), context: context) }
-        guard !dialContext.isEmpty else { return send(.error(id, message: "Context not specified"), context: context) }
-        guard !exten.isEmpty else { return send(.error(id, message: "Exten not specified"), context: context) }
-        guard !priorityText.isEmpty else { return send(.error(id, message: "Priority not specified"), context: context) }
-        guard let priority = Int(priorityText) else { return send(.error(id, message: "Priority is invalid"), context: context) }
-        guard case .authenticated(let login) = state else { return }
-        if case .refused(let refusal) = TenantScope.check(
-            context: dialContext, own: login.entry.account.tenant.uuidString.lowercased(), action: "Redirect")
-        {
-            return send(.error(id, message: refusal), context: context)
+        guard !channelName.isEmpty else { return .failure(RedirectRefusal(message: "Channel not specified")) }
+        guard !dialContext.isEmpty else { return .failure(RedirectRefusal(message: "Context not specified")) }
+        guard !exten.isEmpty else { return .failure(RedirectRefusal(message: "Exten not specified")) }
+        guard !priorityText.isEmpty else { return .failure(RedirectRefusal(message: "Priority not specified")) }
+        guard let priority = Int(priorityText) else { return .failure(RedirectRefusal(message: "Priority is invalid")) }
+        let own = tenant.uuidString.lowercased()
+        if case .refused(let refusal) = TenantScope.check(context: dialContext, own: own, action: "Redirect") {
+            return .failure(RedirectRefusal(message: refusal))
         }
         let extraName = message.value("ExtraChannel")
         var extra: (String, String, Int)?
@@ -220,31 +251,26 @@ extension AMISessionHandler {
             } else {
                 let extraExten = message.value("ExtraExten")
                 let extraPriority = message.value("ExtraPriority")
-                guard !extraExten.isEmpty else { return send(.error(id, message: "ExtraExten not specified"), context: context) }
-                guard !extraPriority.isEmpty else { return send(.error(id, message: "ExtraPriority not specified"), context: context) }
-                guard let number = Int(extraPriority) else { return send(.error(id, message: "ExtraPriority is invalid"), context: context) }
-                if case .refused(let refusal) = TenantScope.check(
-                    context: extraContext, own: login.entry.account.tenant.uuidString.lowercased(), action: "Redirect")
-                {
-                    return send(.error(id, message: refusal), context: context)
+                guard !extraExten.isEmpty else { return .failure(RedirectRefusal(message: "ExtraExten not specified")) }
+                guard !extraPriority.isEmpty else { return .failure(RedirectRefusal(message: "ExtraPriority not specified")) }
+                guard let number = Int(extraPriority) else { return .failure(RedirectRefusal(message: "ExtraPriority is invalid")) }
+                if case .refused(let refusal) = TenantScope.check(context: extraContext, own: own, action: "Redirect") {
+                    return .failure(RedirectRefusal(message: refusal))
                 }
                 extra = (extraContext, extraExten, number)
             }
         }
         let dual = extra.map { (channel: extraName, target: (context: $0.0, exten: $0.1, priority: $0.2)) }
-        withCalls(
-            context,
-            {
-                $0.redirect(channel: channelName, to: (dialContext, exten, priority), extra: dual, tenant: $1, completion: $2)
-            }
-        ) { handler, context, result in
-            switch result {
-            case .redirected:
-                handler.send(.success(id, message: dual == nil ? "Redirect successful" : "Dual Redirect successful"), context: context)
-            case .noChannel: handler.send(.error(id, message: "Channel does not exist: \(channelName)"), context: context)
-            case .noExtraChannel: handler.send(.error(id, message: "ExtraChannel does not exist: \(extraName)"), context: context)
-            case .failed: handler.send(.error(id, message: dual == nil ? "Redirect failed" : "Secondary redirect failed"), context: context)
-            }
+        return .success(RedirectPlan(channel: channelName, target: (dialContext, exten, priority), extra: dual))
+    }
+
+    /// The reply to a Redirect the calls carried out (or not).
+    static func redirectReply(_ result: RedirectResult, plan: RedirectPlan) -> (success: Bool, message: String) {
+        switch result {
+        case .redirected: return (true, plan.extra == nil ? "Redirect successful" : "Dual Redirect successful")
+        case .noChannel: return (false, "Channel does not exist: \(plan.channel)")
+        case .noExtraChannel: return (false, "ExtraChannel does not exist: \(plan.extra?.channel ?? "")")
+        case .failed: return (false, plan.extra == nil ? "Redirect failed" : "Secondary redirect failed")
         }
     }
 

@@ -209,7 +209,7 @@ def test_a_tenants_crm_on_n1_sees_the_call_running_on_n2(cluster, tmp_path):
         b_on_n2.close()
 
 
-def test_a_hangup_sent_to_n1_ends_the_call_on_n2(cluster, tmp_path):
+def test_redirect_and_hangup_sent_to_n1_act_on_the_call_on_n2(cluster, tmp_path):
     n1, n2 = cluster.n1, cluster.n2
     port = ct.register_phone(n2, tmp_path, "100", DOMAIN_A)
     agent = Sipp(ct.uas_scenario(tmp_path, "answer", ring=300, end="wait"), tmp_path, local_port=port,
@@ -232,6 +232,11 @@ def test_a_hangup_sent_to_n1_ends_the_call_on_n2(cluster, tmp_path):
                     if m.get("Channel", "").startswith("PJSIP/carrier-") and m.get("ChannelStateDesc") == "Up"]
         assert ct.wait_until(lambda: agent_up() and trunk_up(), 10), [(m.event, m.get("Channel")) for m in crm.events(mark)]
         agent_channel = agent_up()[0]
+        # A Redirect sent to n1 is carried out on n2: the channel is found there, the target is not
+        # in the dialplan (n1 itself would answer 'Channel does not exist').
+        moved = crm.action([("Action", "Redirect"), ("Channel", agent_channel), ("Context", "nosuchcontext"),
+                            ("Exten", "0000999"), ("Priority", "1")])[0]
+        assert (moved.get("Response"), moved.get("Message")) == ("Error", "Redirect failed"), moved
         hung = crm.action([("Action", "Hangup"), ("Channel", agent_channel)])[0]
         assert (hung.get("Response"), hung.get("Message")) == ("Success", "Channel Hungup"), hung
         ct.sipp_ok(agent.wait(), "agent phone (hung up from n1)")
