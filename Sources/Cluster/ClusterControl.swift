@@ -106,6 +106,8 @@ struct ClusterNonces {
 public final class ClusterControlServer: Sendable {
     public static let maximumConnections = 256
     public static let requestTimeout = TimeAmount.seconds(10)
+    /// How long the action may run before the connection is closed without a reply.
+    public static let replyTimeout = TimeAmount.seconds(45)
     let codec: ClusterControlCodec
     let logger: Logger
     let execute: @Sendable (ClusterForwardedAction) async -> [ClusterEvent.Field]
@@ -133,7 +135,6 @@ public final class ClusterControlServer: Sendable {
                 }
                 guard admitted else { return channel.close() }
                 channel.closeFuture.whenComplete { _ in self.open.withLockedValue { $0 -= 1 } }
-                channel.eventLoop.scheduleTask(in: Self.requestTimeout) { channel.close(promise: nil) }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(LineDecoder(maximumLength: ClusterControlCodec.maximumLine)))
@@ -163,12 +164,25 @@ public final class ClusterControlServer: Sendable {
         typealias OutboundOut = ByteBuffer
         let server: ClusterControlServer
         var done = false
+        var deadline: Scheduled<Void>?
 
         init(server: ClusterControlServer) { self.server = server }
+
+        func handlerAdded(context: ChannelHandlerContext) {
+            let channel = context.channel
+            deadline = context.eventLoop.scheduleTask(in: ClusterControlServer.requestTimeout) { channel.close(promise: nil) }
+        }
+
+        func handlerRemoved(context: ChannelHandlerContext) {
+            deadline?.cancel()
+        }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             guard !done else { return }
             done = true
+            deadline?.cancel()
+            let closing = context.channel
+            deadline = context.eventLoop.scheduleTask(in: ClusterControlServer.replyTimeout) { closing.close(promise: nil) }
             let line = String(buffer: unwrapInboundIn(data))
             let channel = context.channel
             let server = self.server
