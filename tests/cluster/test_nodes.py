@@ -7,6 +7,7 @@ uuids); the cluster tables and the event bus live in the module's own PostgreSQL
 - an operator moves tenant A to n2: n1 refuses A's Originate ("Tenant homed on node n2"); a
   click-to-call placed on n2 is seen by A's CRM logged in on n1, with `SystemName: n2` and
   uniqueids `n2-<epoch>.<n>`, once each; tenant B's CRM on n1 gets none of it;
+- an event over PostgreSQL's NOTIFY limit goes through `cluster_event_payload` and arrives whole;
 - PostgreSQL restarts: both nodes reconnect, /healthz fails while it is down, events flow again
   without a restart and n1 counts the events n2 published while the database was away as lost;
 - kill -9 n2: within the failover time tenant A is homed on n1 again, and a click-to-call on n1 works.
@@ -246,6 +247,26 @@ def test_redirect_and_hangup_sent_to_n1_act_on_the_call_on_n2(cluster, tmp_path)
         assert (missing.get("Response"), missing.get("Message")) == ("Error", "No such channel"), missing
     finally:
         crm.close()
+
+
+def test_an_event_too_large_for_a_notify_crosses_through_the_table(cluster):
+    n1, n2 = cluster.n1, cluster.n2
+    on_n1 = ct.AMIRecorder(n1.ami_port, "monitor", "m0nitor")
+    on_n2 = ct.AMIRecorder(n2.ami_port, "monitor", "m0nitor")
+    try:
+        # 24 headers of 900 bytes: about 22 KB of JSON, over PostgreSQL's 8,000-byte NOTIFY limit.
+        headers = [("Part%02d" % i, ("%02d" % i) * 450) for i in range(24)]
+        reply = on_n2.action([("Action", "UserEvent"), ("UserEvent", "Big"), ("Tag", "big")] + headers)[0]
+        assert reply.get("Response") == "Success", reply
+        got = on_n1.wait_for(lambda m: m.event == "UserEvent" and m.get("Tag") == "big", 5)
+        assert got is not None, "the large event did not reach n1:\n" + n1.log_text()[-2000:]
+        assert got.get("SystemName") == "n2"
+        assert all(got.get(name) == value for name, value in headers), "every header arrived whole"
+        assert metric(n2, "centralino_cluster_bus_stored_payloads_total") >= 1
+        assert int(cluster.pg.psql("SELECT count(*) FROM cluster_event_payload")) >= 1
+    finally:
+        on_n1.close()
+        on_n2.close()
 
 
 def test_postgres_restart_nodes_reconnect_and_count_lost_events(cluster):
