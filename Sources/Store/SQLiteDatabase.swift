@@ -16,6 +16,16 @@ final class SQLiteDatabase: StoreDatabase {
         for migration in StoreSchema.migrations {
             migrator.registerMigration(migration.name) { db in try db.execute(sql: migration.sql(.sqlite)) }
         }
+        // GRDB's migrator checks what is applied, then applies the rest in transactions of their own: two
+        // processes starting together on a fresh file (serve and apply) would both apply the same migration.
+        // An exclusive lock on a file beside the database makes them take turns.
+        let lockPath = path + ".migrate-lock"
+        if !FileManager.default.fileExists(atPath: lockPath) {
+            _ = FileManager.default.createFile(atPath: lockPath, contents: nil, attributes: [.posixPermissions: 0o600])
+        }
+        let lock = try FileHandle(forUpdating: URL(fileURLWithPath: lockPath))
+        defer { try? lock.close() }
+        guard flock(lock.fileDescriptor, LOCK_EX) == 0 else { throw StoreSQLError("cannot lock \(lockPath): errno \(errno)") }
         try migrator.migrate(pool)
     }
 
