@@ -53,7 +53,7 @@ let package = Package(
                 "PBX", "AMI", crypto,
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
-                .product(name: "PostgresNIO", package: "postgres-nio"), nioCore, nioPosix, logging,
+                .product(name: "PostgresNIO", package: "postgres-nio"), nioCore, nioPosix, nioConcurrency, logging,
             ]),
         // The running node, in three layers: SIP listeners and registrar; calls over them; AMI over the calls.
         // Plumbing the listeners share (TLS settings, login lockout, descriptor budget, loop confinement).
@@ -95,8 +95,8 @@ let package = Package(
         .executableTarget(
             name: "centralino",
             dependencies: [
-                "AMIServer", "Calls", "SIPServer", "NodeSupport", "Admin", "Store", "PBX", "SIP", "AMI", "Media", "Cluster", logging, lifecycle, nioSSL,
-                metrics,
+                "AMIServer", "Calls", "SIPServer", "NodeSupport", "Admin", "Store", "PBX", "SIP", "AMI", "Media", "Cluster", logging, lifecycle,
+                nioSSL, metrics,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "MediaBenchmarks", dependencies: ["Media", nioCore, nioPosix], path: "Benchmarks/MediaBenchmarks"),
