@@ -38,6 +38,10 @@ public final class NodeMembership: Sendable {
     private struct State {
         var homes: [UUID: String] = [:]
         var controls: [String: String] = [:]
+        /// Tenants whose domain another tenant holds in `cluster_tenant`: not retried (nor logged) every
+        /// heartbeat, only every `unplaceableRetryRounds`.
+        var unplaceable: Set<UUID> = []
+        var rounds = 0
         var reachable = false
         var refreshRequested = false
     }
@@ -45,6 +49,7 @@ public final class NodeMembership: Sendable {
     /// The advisory lock key of membership changes (DDL at start, placement, failover).
     static let lockKey: Int64 = 0x6365_6E74_7261_6C69
     static let homesChannel = "centralino_cluster"
+    static let unplaceableRetryRounds = 150
 
     private let heartbeats = Counter(label: "centralino_cluster_heartbeats_total")
     private let heartbeatFailures = Counter(label: "centralino_cluster_heartbeat_failures_total")
@@ -189,7 +194,12 @@ public final class NodeMembership: Sendable {
         heartbeats.increment()
         setReachable(true)
         var snapshot = try await readSnapshot(connection)
-        let storeTenants = (try? await tenants()) ?? []
+        let skipped = state.withLockedValue { value in
+            value.rounds += 1
+            if value.rounds % Self.unplaceableRetryRounds == 0 { value.unplaceable = [] }
+            return value.unplaceable
+        }
+        let storeTenants = ((try? await tenants()) ?? []).filter { !skipped.contains($0.uuid) }
         if snapshot.needsWork(storeTenants: storeTenants), snapshot.live.contains(nodeID) {
             try await connection.run("BEGIN", logger: logger)
             try await connection.run("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
@@ -260,6 +270,7 @@ public final class NodeMembership: Sendable {
                 """, logger: logger
             ).collect()
             guard !rows.isEmpty else {
+                guard state.withLockedValue({ $0.unplaceable.insert(tenant).inserted }) else { continue }
                 logger.warning(
                     "cluster: tenant not placed: its domain is another tenant's in cluster_tenant",
                     metadata: ["tenant": "\(tenant.uuidString.lowercased())", "domain": "\(domain)"])
