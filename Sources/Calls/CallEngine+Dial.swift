@@ -100,7 +100,7 @@ extension CallEngine {
         }
         let channel = newOutboundChannel(name: "PJSIP/\(trunkName)", caller: caller, dialed: number)
         channel.rtpTimeout = trunk.rtpTimeout.map { .seconds(Int64($0)) }
-        let hostPort = trunk.host.contains(":") ? "[\(trunk.host)]:\(trunk.port)" : "\(trunk.host):\(trunk.port)"
+        let hostPort = trunk.host.hasColon ? "[\(trunk.host)]:\(trunk.port)" : "\(trunk.host):\(trunk.port)"
         channel.pendingOutbound = PendingOutbound(
             target: SIPURI(user: number, host: trunk.host, port: trunk.port),
             destination: nil, domain: hostPort, toUser: number,

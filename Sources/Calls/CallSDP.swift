@@ -50,7 +50,7 @@ struct CallSDP {
     }
 
     static func connection(_ host: String) -> SDPConnection {
-        SDPConnection(addressType: host.contains(":") ? "IP6" : "IP4", address: host)
+        SDPConnection(addressType: host.hasColon ? "IP6" : "IP4", address: host)
     }
 
     /// Our answer to the caller's offer, on our `port`, with only the chosen codec.

@@ -53,7 +53,7 @@ package struct CallService: Service {
                 let driver = SIPCallDriver(loop: loop, shard: index, core: sip.core, transport: transport, logger: logger)
                 let relay = MediaRelayAdapter(engine: media, loop: loop, logger: logger) { destination in
                     let local = transport.localAddress(toward: destination)
-                    return String(local[..<(local.lastIndex(of: ":") ?? local.endIndex)]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+                    return local[..<(local.lastIndex(of: ":") ?? local.endIndex)].trimmingBrackets()
                 }
                 let engine = CallEngine(
                     loop: loop, driver: driver, sip: sip.core, directory: directory, events: events, media: relay,
