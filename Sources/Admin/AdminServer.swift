@@ -60,29 +60,24 @@ public struct AdminServer: Service {
         let limiter = AdminConnectionLimiter(limits: connectionLimits)
         let responder = router.buildResponder()
         let readiness = ListenerReadiness(expected: https == nil ? 1 : 2)
-        // With the WebSocket AMI endpoint, HTTP/1 connections may upgrade there; the connection caps
-        // and idle timeout hold until the upgrade, the WebSocket's own limits after it.
-        let http1 = HTTP1Channel.Configuration(
-            additionalChannelHandlers: [AdminConnectionLimitHandler(limiter: limiter, logger: logger)],
-            idleTimeout: connectionLimits.idleTimeout)
+        // The connection caps and the idle timeout hold from accept (AdminGuardedChannel), also for a
+        // connection that may upgrade to the WebSocket AMI endpoint; the WebSocket's own limits after it.
+        let server = Self.guardedServer(
+            webSocket: webSocket, extraHandlers: { [] }, limiter: limiter, limits: connectionLimits, logger: logger)
         let application = Application(
             responder: responder,
-            server: webSocket.map { Self.webSocketServer($0, http1: http1) } ?? .http1(configuration: http1),
+            server: server,
             configuration: .init(address: .hostname(host, port: port), serverName: "Centralino", reuseAddress: true),
             onServerRunning: { _ in readiness.listening() },
             logger: logger)
         var httpsApplication: Application<RouterResponder<AdminRequestContext>>?
         if let https {
             // The same caps (one limiter for both listeners); the idle timeout also bounds a stalled handshake.
-            let handlers = https.handlers
-            let http1 = HTTP1Channel.Configuration(
-                additionalChannelHandlers: [AdminConnectionLimitHandler(limiter: limiter, logger: logger)] + handlers(),
-                idleTimeout: connectionLimits.idleTimeout)
+            let server = Self.guardedServer(
+                webSocket: webSocket, extraHandlers: https.handlers, limiter: limiter, limits: connectionLimits, logger: logger)
             httpsApplication = Application(
                 responder: responder,
-                server: try .tls(
-                    webSocket.map { Self.webSocketServer($0, http1: http1) } ?? .http1(configuration: http1),
-                    tlsConfiguration: https.tlsConfiguration),
+                server: try .tls(server, tlsConfiguration: https.tlsConfiguration),
                 configuration: .init(
                     address: .hostname(https.host, port: https.port), serverName: "Centralino",
                     reuseAddress: true),
@@ -95,14 +90,32 @@ public struct AdminServer: Service {
             readiness: readiness)
     }
 
-    /// HTTP/1 with the upgrade to `/api/v1/ami/ws`: frames up to `AMIWebSocket.maximumFrame` (the
-    /// message limit is the bridge's), a ping every 30 s (a peer that answers none is closed).
-    private static func webSocketServer(_ webSocket: AMIWebSocket, http1: HTTP1Channel.Configuration) -> HTTPServerBuilder {
-        .http1WebSocketUpgrade(
-            webSocketRouter: webSocket.upgradeRouter(),
-            configuration: .init(
-                http1: http1,
-                ws: .init(maxFrameSize: AMIWebSocket.maximumFrame, autoPing: .enabled(timePeriod: .seconds(30)))))
+    /// HTTP/1 (with the upgrade to `/api/v1/ami/ws` when the endpoint is on), every connection
+    /// guarded from accept by the caps and the idle timeout. WebSocket frames are limited to
+    /// `AMIWebSocket.maximumFrame` (the message limit is the bridge's) and pinged at half the idle
+    /// timeout (at most every 30 s), so a live browser always answers in time and a dead one is closed.
+    private static func guardedServer(
+        webSocket: AMIWebSocket?, extraHandlers: @escaping @Sendable () -> [any RemovableChannelHandler],
+        limiter: AdminConnectionLimiter, limits: AdminConnectionLimits, logger: Logger
+    ) -> HTTPServerBuilder {
+        let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: extraHandlers(), idleTimeout: limits.idleTimeout)
+        guard let webSocket else {
+            return HTTPServerBuilder { responder in
+                AdminGuardedChannel(
+                    base: HTTP1Channel(responder: responder, configuration: http1), limiter: limiter,
+                    idleTimeout: limits.idleTimeout, logger: logger)
+            }
+        }
+        let webSocketResponder = webSocket.upgradeRouter().buildResponder()
+        let pingPeriod = Duration.nanoseconds(min(30_000_000_000, max(limits.idleTimeout.nanoseconds / 2, 1)))
+        let configuration = HTTP1WebSocketUpgradeChannel.Configuration(
+            http1: http1, ws: .init(maxFrameSize: AMIWebSocket.maximumFrame, autoPing: .enabled(timePeriod: pingPeriod)))
+        return HTTPServerBuilder { responder in
+            AdminGuardedChannel(
+                base: HTTP1WebSocketUpgradeChannel(
+                    responder: responder, webSocketResponder: webSocketResponder, configuration: configuration),
+                limiter: limiter, idleTimeout: limits.idleTimeout, logger: logger)
+        }
     }
 
     /// Claims the address once now, so a taken port fails the start with a clear message;

@@ -71,15 +71,10 @@ final class MediaLegLifecycleTests: XCTestCase {
     func testFailedBindsCloseTheirSockets() async throws {
         // Issue 10: a failed bind left its socket open. Squat on every RTCP port of a range so
         // every attempt binds RTP and fails on RTCP, hundreds of times.
-        var squatters: [any Channel] = []
-        for port in stride(from: 23601, through: 23631, by: 2) {
-            squatters.append(
-                try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                    .bind(host: "127.0.0.1", port: port).get())
-        }
+        let (base, squatters) = try await squatOnEveryRTCPPort()
         let before = try openDescriptors()
         for _ in 0..<40 {
-            let engine = try MediaEngine(group: MultiThreadedEventLoopGroup.singleton, portRange: 23600...23631)
+            let engine = try MediaEngine(group: MultiThreadedEventLoopGroup.singleton, portRange: base...(base + 31))
             do {
                 _ = try await engine.openLeg()
                 XCTFail("every pair has its RTCP port taken")
@@ -92,6 +87,24 @@ final class MediaLegLifecycleTests: XCTestCase {
         let after = try openDescriptors()
         XCTAssertLessThanOrEqual(after, before + 2, "640 failed binds leaked \(after - before) descriptors")
         for squatter in squatters { try await squatter.close() }
+    }
+
+    /// Binds every odd port of a 32-port range, trying further ranges when another process holds one.
+    private func squatOnEveryRTCPPort() async throws -> (base: Int, squatters: [any Channel]) {
+        for base in stride(from: 23600, to: 27600, by: 64) {
+            var squatters: [any Channel] = []
+            do {
+                for port in stride(from: base + 1, through: base + 31, by: 2) {
+                    squatters.append(
+                        try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                            .bind(host: "127.0.0.1", port: port).get())
+                }
+                return (base, squatters)
+            } catch {
+                for squatter in squatters { try? await squatter.close() }
+            }
+        }
+        throw MediaError(.bindFailed, "no free 32-port range between 23600 and 27600")
     }
 
     private func openDescriptors() throws -> Int {
