@@ -117,7 +117,7 @@ let package = Package(
         .testTarget(
             name: "StoreTests", dependencies: ["Store", "PBX", "AMI", logging, .product(name: "PostgresNIO", package: "postgres-nio")]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
-        .testTarget(name: "SIPServerTests", dependencies: ["SIPServer", "NodeSupport", "AMI", "SIP", nioCore, logging]),
+        .testTarget(name: "SIPServerTests", dependencies: ["SIPServer", "NodeSupport", "AMI", "SIP", "Store", nioCore, logging]),
         .testTarget(
             name: "CallsTests",
             dependencies: ["Calls", "SIPServer", "AMI", "PBX", "SIP", "Store", nioCore, .product(name: "NIOEmbedded", package: "swift-nio"), logging]),

@@ -32,6 +32,10 @@ public final class NodeMembership: Sendable {
     public let heartbeat: Duration
     public let failoverAfter: Duration
     let tenants: @Sendable () async throws -> [ClusterTenant]
+    /// Called once for each tenant that became homed on this node (at start, placed, failed over or
+    /// moved by an operator), after the homes were read: the node takes over what the tenant's previous
+    /// home held (its phones' registrations). A failure is retried at the next heartbeat.
+    let homeGained: (@Sendable (UUID) async throws -> Void)?
     let logger: Logger
     private let state = NIOLockedValueBox(State())
 
@@ -44,6 +48,9 @@ public final class NodeMembership: Sendable {
         var rounds = 0
         var reachable = false
         var refreshRequested = false
+        /// Tenants homed here whose `homeGained` ran (a tenant that leaves is removed, so it runs again
+        /// when the tenant comes back).
+        var taken: Set<UUID> = []
     }
 
     /// The advisory lock key of membership changes (DDL at start, placement, failover).
@@ -60,8 +67,10 @@ public final class NodeMembership: Sendable {
 
     public init(
         nodeID: String, sipURI: String, controlAddress: String? = nil, database: ClusterDatabase, heartbeat: Duration,
-        failoverAfter: Duration, tenants: @escaping @Sendable () async throws -> [ClusterTenant], logger: Logger
+        failoverAfter: Duration, tenants: @escaping @Sendable () async throws -> [ClusterTenant],
+        homeGained: (@Sendable (UUID) async throws -> Void)? = nil, logger: Logger
     ) {
+        self.homeGained = homeGained
         self.nodeID = nodeID
         self.sipURI = sipURI
         self.controlAddress = controlAddress
@@ -211,6 +220,27 @@ public final class NodeMembership: Sendable {
         }
         updateHomes(snapshot.homes)
         state.withLockedValue { $0.controls = snapshot.controls }
+        await takeGainedHomes(snapshot.homes)
+    }
+
+    /// Runs `homeGained` for each tenant newly homed here (not under the lock: it reads the store).
+    private func takeGainedHomes(_ homes: [UUID: String]) async {
+        guard let homeGained else { return }
+        let mine = Set(homes.filter { $0.value == nodeID }.keys)
+        let gained = state.withLockedValue { value in
+            value.taken.formIntersection(mine)
+            return mine.subtracting(value.taken)
+        }
+        for tenant in gained.sorted(by: { $0.uuidString < $1.uuidString }) {
+            do {
+                try await homeGained(tenant)
+                state.withLockedValue { _ = $0.taken.insert(tenant) }
+            } catch {
+                logger.warning(
+                    "cluster: taking over a tenant's state failed, retrying at the next heartbeat",
+                    metadata: ["tenant": "\(tenant.uuidString.lowercased())", "error": "\(error)"])
+            }
+        }
     }
 
     struct Snapshot {

@@ -239,6 +239,32 @@ extension SIPCore {
         }
     }
 
+    /// Takes over bindings another node stored (a tenant now homed here after a failover): each live
+    /// binding this node does not hold yet (same address-of-record and binding key) is added and its
+    /// address-of-record marked changed, so the next persistence writes it as this node's. Returns how
+    /// many were added. Requests to them follow their stored Path, as for bindings registered here.
+    package func adopt(_ records: [RegistrationRecord], wallClock: UInt64) -> Int {
+        var added = 0
+        for record in records where UInt64(record.expiresAt) > wallClock {
+            guard let contact = SIPNameAddress(record.contact) else { continue }
+            let binding = RegistrarBinding(
+                contact: contact, instance: record.instance, callID: record.callID,
+                cseq: UInt32(clamping: record.cseq), expiresAt: UInt64(record.expiresAt),
+                source: record.source, transport: record.transport, userAgent: record.userAgent, path: record.path)
+            let key = Self.aorKey(record.tenant, record.number)
+            let taken = stripe(of: record.tenant).withLockedValue { state in
+                var aor = state.aors[key] ?? AddressOfRecord(tenant: record.tenant, number: record.number, bindings: [])
+                guard !aor.bindings.contains(where: { $0.key == binding.key }) else { return false }
+                aor.bindings.append(binding)
+                state.aors[key] = aor
+                state.dirty.insert(key)
+                return true
+            }
+            if taken { added += 1 }
+        }
+        return added
+    }
+
     /// Removes lapsed bindings and returns the address-of-records changed since the last call, to persist.
     func takeChanges(wallClock: UInt64) -> [(tenant: UUID, number: String, bindings: [RegistrationRecord])] {
         stripes.flatMap { takeChanges(in: $0, wallClock: wallClock) }

@@ -26,6 +26,12 @@ package final class SIPStack: Sendable {
         self.directory = directory
     }
 
+    /// Takes over the live bindings other nodes stored for a tenant now homed here (`SIPCore.adopt`):
+    /// how many were added. They are persisted as this node's at the next tick.
+    package func adopt(_ records: [RegistrationRecord]) -> Int {
+        core.adopt(records, wallClock: SIPClock.wallSeconds())
+    }
+
     /// The transport the calls layer sends through.
     package var transport: any SIPTransport { hub }
 

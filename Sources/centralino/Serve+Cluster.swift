@@ -137,12 +137,16 @@ final class ClusterNode: Sendable {
     var membership: NodeMembership? { membershipBox.withLockedValue { $0 } }
 
     /// Connects the cluster to the node's AMI bus and store; `tenants` lists the store's tenants.
-    func attach(bus: AMIEventBus, tenants: @escaping @Sendable () async throws -> [ClusterTenant]) {
+    /// `homeGained` runs for each tenant that becomes homed here (it takes over the tenant's registrations).
+    func attach(
+        bus: AMIEventBus, tenants: @escaping @Sendable () async throws -> [ClusterTenant],
+        homeGained: @escaping @Sendable (UUID) async throws -> Void
+    ) {
         localBus.withLockedValue { $0 = bus }
         membershipBox.withLockedValue {
             $0 = NodeMembership(
                 nodeID: nodeID, sipURI: sipURI, controlAddress: control?.description, database: database, heartbeat: heartbeat,
-                failoverAfter: failoverAfter, tenants: tenants, logger: logger)
+                failoverAfter: failoverAfter, tenants: tenants, homeGained: homeGained, logger: logger)
         }
     }
 

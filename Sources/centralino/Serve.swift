@@ -284,12 +284,23 @@ struct Serve: AsyncParsableCommand {
         MetricsSystem.bootstrap(metrics.factory)
         let clusterNode = try cluster.makeNode(database: database, sipBind: sipAddress, dataDirectory: dataDirectory, logger: logger)
         let bus = AMIEventBus(logger: logger, systemName: clusterNode?.nodeID, relay: clusterNode?.relay)
-        clusterNode?.attach(bus: bus) { try await store.tenants().map { ClusterTenant(uuid: $0.uuid, domain: $0.domain) } }
         let media = try makeMediaEngine(bindHost: sipAddress.host, logger: logger)
         let sipSettings = try sipConfiguration(sipAddress, descriptors: descriptors)
         // The SIP stack first, then the call engine attached to it, then the SIP listeners: a request
         // never arrives before there is a call engine to route it to.
         let stack = SIPStack(configuration: sipSettings, directory: sipDirectory, registrations: try await store.registrations(), logger: logger)
+        // A tenant that becomes homed here (failover) keeps its phones: the bindings its previous home
+        // stored (with their Path through the edge) are taken over, no phone has to register again.
+        clusterNode?.attach(bus: bus) {
+            try await store.tenants().map { ClusterTenant(uuid: $0.uuid, domain: $0.domain) }
+        } homeGained: { tenant in
+            let others = try await store.registrations(of: tenant).filter { $0.nodeID != store.nodeID }
+            let added = stack.adopt(others)
+            if added > 0 {
+                logger.notice(
+                    "cluster: registrations taken over", metadata: ["tenant": "\(tenant.uuidString.lowercased())", "bindings": "\(added)"])
+            }
+        }
         let grace = try shutdownGraceDuration()
         let cdrs = try cdrWriter(store: store, logger: logger)
         let calls = try await CallService.start(
