@@ -589,8 +589,8 @@ class AMIRecorder:
     """A raw-socket AMI session that logs in and records every message it receives (a thread)."""
 
     def __init__(self, port: int, username: str, secret: str, events: Optional[str] = None,
-                 timeout: float = 5.0):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+                 timeout: float = 5.0, host: str = "127.0.0.1"):
+        self.sock = socket.create_connection((host, port), timeout=timeout)
         self.buf = b""
         self.messages: List[Msg] = []
         self.raw = b""

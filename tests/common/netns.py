@@ -91,3 +91,90 @@ def _gettid() -> int:
 def processes_in(name: str) -> List[int]:
     res = subprocess.run(["ip", "netns", "pids", name], capture_output=True, text=True, timeout=20)
     return [int(p) for p in res.stdout.split()]
+
+
+@contextlib.contextmanager
+def entered(name: str) -> Iterator[None]:
+    """Moves the calling thread into the existing namespace `name` (an `ip netns` name) and back:
+    sockets made and processes started meanwhile belong to it."""
+    original = os.open("/proc/self/task/%d/ns/net" % _gettid(), os.O_RDONLY)
+    try:
+        target = os.open("/run/netns/%s" % name, os.O_RDONLY)
+        try:
+            _setns(target)
+        finally:
+            os.close(target)
+        try:
+            yield
+        finally:
+            _setns(original)
+    finally:
+        os.close(original)
+
+
+class BridgedHosts:
+    """Hosts (network namespaces) on one Ethernet segment: a bridge in a namespace of its own and a veth
+    pair per host (`eth0` in the host, with `<subnet>.<n>/24`). `host(name)` is the namespace's name,
+    `ip(name)` its address, `exec_prefix(name)` the `ip netns exec` words that run a command there."""
+
+    def __init__(self, prefix: str, hosts: "dict[str, int]", subnet: str):
+        self.prefix = prefix
+        self.subnet = subnet
+        self.addresses = {name: "%s.%d" % (subnet, n) for name, n in hosts.items()}
+        self.names = {name: "%s-%s" % (prefix, name) for name in hosts}
+        self.switch = "%s-sw" % prefix
+        self.made: List[str] = []
+
+    def host(self, name: str) -> str:
+        return self.names[name]
+
+    def ip(self, name: str) -> str:
+        return self.addresses[name]
+
+    def exec_prefix(self, name: str) -> List[str]:
+        return ["ip", "netns", "exec", self.names[name]]
+
+    def _ip(self, *args: str) -> None:
+        res = subprocess.run(["ip"] + list(args), capture_output=True, text=True, timeout=20)
+        if res.returncode != 0:
+            raise RuntimeError("ip %s failed: %s" % (" ".join(args), res.stderr.strip()))
+
+    def create(self) -> None:
+        for ns in [self.switch] + list(self.names.values()):
+            res = subprocess.run(["ip", "netns", "add", ns], capture_output=True, text=True, timeout=20)
+            if res.returncode != 0:
+                pytest.fail("cannot create a network namespace (the test needs root): %s" % res.stderr.strip(),
+                            pytrace=False)
+            self.made.append(ns)
+            self._ip("-n", ns, "link", "set", "lo", "up")
+        self._ip("-n", self.switch, "link", "add", "br0", "type", "bridge")
+        self._ip("-n", self.switch, "link", "set", "br0", "up")
+        for index, (name, ns) in enumerate(self.names.items()):
+            port = "p%d" % index
+            self._ip("-n", self.switch, "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", ns)
+            self._ip("-n", self.switch, "link", "set", port, "master", "br0", "up")
+            self._ip("-n", ns, "addr", "add", "%s/24" % self.addresses[name], "dev", "eth0")
+            self._ip("-n", ns, "link", "set", "eth0", "up")
+
+    def destroy(self) -> None:
+        """Kills what still runs in the hosts (processes the test started there) and deletes them."""
+        for ns in reversed(self.made):
+            for pid in processes_in(ns):
+                try:
+                    os.kill(pid, 9)
+                except ProcessLookupError:
+                    pass
+            subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=20)
+        self.made = []
+
+
+@contextlib.contextmanager
+def bridged_hosts(prefix: str, hosts: "dict[str, int]", subnet: str) -> Iterator[BridgedHosts]:
+    """`BridgedHosts` created, yielded, and removed (with every process left in them) even on failure."""
+    ensure_tools()
+    topo = BridgedHosts(prefix, hosts, subnet)
+    try:
+        topo.create()
+        yield topo
+    finally:
+        topo.destroy()
