@@ -1,10 +1,11 @@
 #!/bin/sh
 # Installs what the cluster tests need (only when missing): Debian's kamailio and its PostgreSQL
-# modules, and the PostgreSQL server (the tests start their own on a private port and data directory,
-# as the Debian `postgres` user when run as root: PostgreSQL refuses to run as root).
+# modules, the PostgreSQL server (the tests start their own on a private port and data directory,
+# as the Debian `postgres` user when run as root: PostgreSQL refuses to run as root), and iproute2
+# (`ip netns`: test_topology.py puts each host in a network namespace of its own).
 set -eu
 missing=""
-for pkg in kamailio kamailio-postgres-modules postgresql; do
+for pkg in kamailio kamailio-postgres-modules postgresql iproute2; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"
 done
 if [ -n "$missing" ]; then
