@@ -38,23 +38,40 @@ extension AMISessionHandler {
         _ name: String, actionID: String, items: [[(String, String)]], complete: String,
         extra: [(String, String)] = [], actionIDLast: Bool = false, context: ChannelHandlerContext
     ) {
-        var buffer = context.channel.allocator.buffer(capacity: 256 * (items.count + 1))
-        for item in items {
-            let id: [(String, String)] = actionID.isEmpty ? [] : [("ActionID", actionID)]
-            let fields = actionIDLast ? item + id : id + item
-            AMIEvent.writeListItem(name, fields: fields, to: &buffer)
-        }
-        var tail: [(String, String)] = actionID.isEmpty ? [] : [("ActionID", actionID)]
-        tail += [("EventList", "Complete"), ("ListItems", String(items.count))] + extra
-        AMIEvent.writeListItem(complete, fields: tail, to: &buffer)
+        writeEvents(
+            Self.listEvents(name, actionID: actionID, items: items, complete: complete, extra: extra, actionIDLast: actionIDLast),
+            context: context)
+    }
+
+    /// Writes list events (name, fields) as they are.
+    func writeEvents(_ events: [AMIListEvent], context: ChannelHandlerContext) {
+        var buffer = context.channel.allocator.buffer(capacity: 256 * (events.count + 1))
+        for event in events { AMIEvent.writeListItem(event.name, fields: event.fields, to: &buffer) }
         context.write(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    /// A reply with its list events: written here by a session, sent back by a home node.
+    func send(_ reply: AMIListReply, context: ChannelHandlerContext) {
+        send(reply.response, context: context)
+        if !reply.events.isEmpty { writeEvents(reply.events, context: context) }
+    }
+
+    /// List items (ActionID right after `Event:`, or last when `actionIDLast`) and the completion event.
+    static func listEvents(
+        _ name: String, actionID: String, items: [[(String, String)]], complete: String,
+        extra: [(String, String)] = [], actionIDLast: Bool = false
+    ) -> [AMIListEvent] {
+        let id: [(String, String)] = actionID.isEmpty ? [] : [("ActionID", actionID)]
+        var events = items.map { item in AMIListEvent(name: name, fields: actionIDLast ? item + id : id + item) }
+        events.append(AMIListEvent(name: complete, fields: id + [("EventList", "Complete"), ("ListItems", String(items.count))] + extra))
+        return events
     }
 
     func amiHangup(_ message: AMIMessage, context: ChannelHandlerContext) {
         let id = message.actionID
         let target = message.value("Channel")
         guard !target.isEmpty else { return send(.error(id, message: "No channel specified"), context: context) }
-        // A channel of a tenant homed on another node runs there (a /regex/ Hangup is not forwarded).
+        // A channel of a tenant homed on another node runs there (a /regex/ one once its pattern compiled).
         if !target.hasPrefix("/"), forwardedToHome(message, context: context) { return }
         let causeValue = Int(message.value("Cause")).flatMap { (0...127).contains($0) ? $0 : nil }
         let cause = causeValue.map(HangupCause.init(rawValue:)) ?? .normalClearing
@@ -75,13 +92,11 @@ extension AMISessionHandler {
             server.logger.info("AMI Hangup regex refused", metadata: ["remote": "\(remoteIP)", "reason": "\(error.reason)"])
             return send(.error(id, message: "Regex compile failed on: \(target)"), context: context)
         }
+        if forwardedToHome(message, context: context) { return }
         withCalls(context, { $0.liveChannelNames(tenant: $1, completion: $2) }) { handler, context, channels in
             handler.matchOffLoop(regex, channels, context: context) { handler, context, uniqueIDs in
                 handler.withCalls(context, { $0.hangup(uniqueIDs: uniqueIDs, tenant: $1, cause: cause, completion: $2) }) { handler, context, names in
-                    handler.send(.listStart(id, message: "Channels hung up will follow"), context: context)
-                    handler.writeList(
-                        "ChannelHungup", actionID: id, items: names.map { [("Channel", $0)] },
-                        complete: "ChannelsHungupListComplete", actionIDLast: true, context: context)
+                    handler.send(Self.regexHangupReply(names, actionID: id), context: context)
                 }
             }
         }
@@ -104,93 +119,135 @@ extension AMISessionHandler {
         }
     }
 
+    static func regexHangupReply(_ names: [String], actionID id: String) -> AMIListReply {
+        AMIListReply(
+            response: .listStart(id, message: "Channels hung up will follow"),
+            events: listEvents(
+                "ChannelHungup", actionID: id, items: names.map { [("Channel", $0)] }, complete: "ChannelsHungupListComplete", actionIDLast: true))
+    }
+
     func coreShowChannels(_ message: AMIMessage, context: ChannelHandlerContext) {
         let id = message.actionID
+        if forwardedToHome(message, context: context) { return }
         withCalls(context, { $0.channelReports(tenant: $1, completion: $2) }) { handler, context, reports in
-            handler.send(.listStart(id, message: "Channels will follow"), context: context)
-            let items = reports.map { report in
-                report.snapshot.eventFields() + [
-                    ("Application", report.application), ("ApplicationData", report.applicationData),
-                    ("Duration", Self.duration(report.secondsUp)), ("BridgeId", report.bridgeID),
-                ]
-            }
-            handler.writeList("CoreShowChannel", actionID: id, items: items, complete: "CoreShowChannelsComplete", context: context)
+            handler.send(Self.coreShowChannelsReply(reports, actionID: id), context: context)
         }
+    }
+
+    static func coreShowChannelsReply(_ reports: [ChannelReport], actionID id: String) -> AMIListReply {
+        let items = reports.map { report in
+            report.snapshot.eventFields() + [
+                ("Application", report.application), ("ApplicationData", report.applicationData),
+                ("Duration", Self.duration(report.secondsUp)), ("BridgeId", report.bridgeID),
+            ]
+        }
+        return AMIListReply(
+            response: .listStart(id, message: "Channels will follow"),
+            events: listEvents("CoreShowChannel", actionID: id, items: items, complete: "CoreShowChannelsComplete"))
+    }
+
+    /// Status's variables, or the refusal of a user without the `system` class asking for SHELL/EVAL.
+    static func statusVariables(_ message: AMIMessage, system: Bool) -> Result<[String], RedirectRefusal> {
+        let names = message.value("Variables").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        if !system, names.contains(where: { $0.contains("SHELL") || $0.contains("EVAL") }) {
+            return .failure(RedirectRefusal(message: "Status Access Forbidden: Variables"))
+        }
+        return .success(names)
     }
 
     func status(_ message: AMIMessage, context: ChannelHandlerContext, system: Bool) {
         let id = message.actionID
         let wanted = message.value("Channel")
-        let names = message.value("Variables").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        if !system, names.contains(where: { $0.contains("SHELL") || $0.contains("EVAL") }) {
-            return send(.error(id, message: "Status Access Forbidden: Variables"), context: context)
+        let names: [String]
+        switch Self.statusVariables(message, system: system) {
+        case .failure(let refusal): return send(.error(id, message: refusal.message), context: context)
+        case .success(let checked): names = checked
         }
+        if forwardedToHome(message, context: context) { return }
         withCalls(context, { $0.channelReports(tenant: $1, completion: $2) }) { handler, context, reports in
-            let selected = wanted.isEmpty ? reports : reports.filter { $0.snapshot.name == wanted || $0.snapshot.uniqueID == wanted }
-            if !wanted.isEmpty, selected.isEmpty {
-                handler.send(.error(id, message: "No such channel"), context: context)
-                return
-            }
-            handler.send(.listStart(id, message: "Channel status will follow"), context: context)
-            var buffer = context.channel.allocator.buffer(capacity: 512 * (selected.count + 1))
-            for report in selected {
-                var fields: [(String, String)] =
-                    [("Privilege", "Call")] + report.snapshot.eventFields() + [
-                        ("Type", "PJSIP"), ("DNID", ""),
-                        (
-                            "EffectiveConnectedLineNum",
-                            report.snapshot.connectedLine.number.isEmpty ? "<unknown>" : report.snapshot.connectedLine.number
-                        ),
-                        ("EffectiveConnectedLineName", report.snapshot.connectedLine.name.isEmpty ? "<unknown>" : report.snapshot.connectedLine.name),
-                        ("TimeToHangup", "0"), ("BridgeID", report.bridgeID), ("Application", report.application), ("Data", report.applicationData),
-                        ("Nativeformats", "(ulaw)"), ("Readformat", "ulaw"), ("Readtrans", ""), ("Writeformat", "ulaw"), ("Writetrans", ""),
-                        ("Callgroup", "0"), ("Pickupgroup", "0"), ("Seconds", String(report.secondsUp)),
-                    ]
-                for name in names {
-                    let value = report.variables.first { ChannelVariables.baseName($0.0) == ChannelVariables.baseName(name) }?.1 ?? ""
-                    fields.append(("Variable", "\(name)=\(value)"))
-                }
-                if !id.isEmpty { fields.append(("ActionID", id)) }
-                AMIEvent.writeListItem("Status", fields: fields, to: &buffer)
-            }
-            var tail: [(String, String)] = id.isEmpty ? [] : [("ActionID", id)]
-            tail += [("EventList", "Complete"), ("ListItems", String(selected.count)), ("Items", String(selected.count))]
-            AMIEvent.writeListItem("StatusComplete", fields: tail, to: &buffer)
-            context.write(handler.wrapOutboundOut(buffer), promise: nil)
+            handler.send(Self.statusReply(reports, wanted: wanted, variables: names, actionID: id), context: context)
         }
+    }
+
+    static func statusReply(_ reports: [ChannelReport], wanted: String, variables names: [String], actionID id: String) -> AMIListReply {
+        let selected = wanted.isEmpty ? reports : reports.filter { $0.snapshot.name == wanted || $0.snapshot.uniqueID == wanted }
+        if !wanted.isEmpty, selected.isEmpty { return AMIListReply(response: .error(id, message: "No such channel")) }
+        var events: [AMIListEvent] = []
+        for report in selected {
+            var fields: [(String, String)] =
+                [("Privilege", "Call")] + report.snapshot.eventFields() + [
+                    ("Type", "PJSIP"), ("DNID", ""),
+                    (
+                        "EffectiveConnectedLineNum",
+                        report.snapshot.connectedLine.number.isEmpty ? "<unknown>" : report.snapshot.connectedLine.number
+                    ),
+                    ("EffectiveConnectedLineName", report.snapshot.connectedLine.name.isEmpty ? "<unknown>" : report.snapshot.connectedLine.name),
+                    ("TimeToHangup", "0"), ("BridgeID", report.bridgeID), ("Application", report.application), ("Data", report.applicationData),
+                    ("Nativeformats", "(ulaw)"), ("Readformat", "ulaw"), ("Readtrans", ""), ("Writeformat", "ulaw"), ("Writetrans", ""),
+                    ("Callgroup", "0"), ("Pickupgroup", "0"), ("Seconds", String(report.secondsUp)),
+                ]
+            for name in names {
+                let value = report.variables.first { ChannelVariables.baseName($0.0) == ChannelVariables.baseName(name) }?.1 ?? ""
+                fields.append(("Variable", "\(name)=\(value)"))
+            }
+            if !id.isEmpty { fields.append(("ActionID", id)) }
+            events.append(AMIListEvent(name: "Status", fields: fields))
+        }
+        var tail: [(String, String)] = id.isEmpty ? [] : [("ActionID", id)]
+        tail += [("EventList", "Complete"), ("ListItems", String(selected.count)), ("Items", String(selected.count))]
+        events.append(AMIListEvent(name: "StatusComplete", fields: tail))
+        return AMIListReply(response: .listStart(id, message: "Channel status will follow"), events: events)
+    }
+
+    /// Getvar's refusal before it reaches the calls (no variable, SHELL/EVAL without `system`), or nil.
+    static func getvarRefusal(_ message: AMIMessage, system: Bool) -> String? {
+        let variable = message.value("Variable")
+        if variable.isEmpty { return "No variable specified" }
+        if !system, variable.contains("SHELL") || variable.contains("EVAL") { return "GetVar Access Forbidden: Variable" }
+        return nil
+    }
+
+    static func getvarReply(_ result: String??, variable: String, actionID id: String) -> AMIResponse {
+        guard let value = result else { return .error(id, message: "No such channel") }
+        return AMIResponse(.success, actionID: id, fields: [("Variable", variable), ("Value", value ?? "")])
     }
 
     func getvar(_ message: AMIMessage, context: ChannelHandlerContext, system: Bool) {
         let id = message.actionID
         let variable = message.value("Variable")
-        guard !variable.isEmpty else { return send(.error(id, message: "No variable specified"), context: context) }
-        if !system, variable.contains("SHELL") || variable.contains("EVAL") {
-            return send(.error(id, message: "GetVar Access Forbidden: Variable"), context: context)
-        }
+        if let refusal = Self.getvarRefusal(message, system: system) { return send(.error(id, message: refusal), context: context) }
+        if forwardedToHome(message, context: context) { return }
         let channelName = message.value("Channel")
         withCalls(context, { $0.variable(variable, channel: channelName, tenant: $1, completion: $2) }) { handler, context, result in
-            guard let value = result else { return handler.send(.error(id, message: "No such channel"), context: context) }
-            handler.send(AMIResponse(.success, actionID: id, fields: [("Variable", variable), ("Value", value ?? "")]), context: context)
+            handler.send(Self.getvarReply(result, variable: variable, actionID: id), context: context)
+        }
+    }
+
+    /// Setvar's refusal before it reaches the calls (no variable, over the variable limits), or nil.
+    static func setvarRefusal(_ message: AMIMessage, limits: ChannelVariables.Limits) -> String? {
+        let variable = message.value("Variable")
+        if variable.isEmpty { return "No variable specified" }
+        return limits.refusal(name: variable, value: message.value("Value")).map { "Variable not set: \($0)" }
+    }
+
+    static func setvarReply(_ result: SetVariableResult, limits: ChannelVariables.Limits, actionID id: String) -> AMIResponse {
+        switch result {
+        case .set: return .success(id, message: "Variable Set")
+        case .noChannel: return .error(id, message: "No such channel")
+        case .overLimit: return .error(id, message: "Variable not set: the channel already holds \(limits.maximumCount) variables")
         }
     }
 
     func setvar(_ message: AMIMessage, context: ChannelHandlerContext) {
         let id = message.actionID
         let variable = message.value("Variable")
-        guard !variable.isEmpty else { return send(.error(id, message: "No variable specified"), context: context) }
         let value = message.value("Value")
         let channelName = message.value("Channel")
         let limits = server.configuration.variableLimits
-        if let refusal = limits.refusal(name: variable, value: value) {
-            return send(.error(id, message: "Variable not set: \(refusal)"), context: context)
-        }
+        if let refusal = Self.setvarRefusal(message, limits: limits) { return send(.error(id, message: refusal), context: context) }
+        if forwardedToHome(message, context: context) { return }
         withCalls(context, { $0.setVariable(variable, value: value, channel: channelName, tenant: $1, completion: $2) }) { handler, context, result in
-            switch result {
-            case .set: handler.send(.success(id, message: "Variable Set"), context: context)
-            case .noChannel: handler.send(.error(id, message: "No such channel"), context: context)
-            case .overLimit:
-                handler.send(.error(id, message: "Variable not set: the channel already holds \(limits.maximumCount) variables"), context: context)
-            }
+            handler.send(Self.setvarReply(result, limits: limits, actionID: id), context: context)
         }
     }
 
@@ -274,27 +331,39 @@ extension AMISessionHandler {
         }
     }
 
+    /// BlindTransfer's refusal before it reaches the calls (missing headers, another tenant's context), or nil.
+    static func blindTransferRefusal(_ message: AMIMessage, tenant: UUID) -> String? {
+        if message.value("Channel").isEmpty { return "No channel specified" }
+        if message.value("Exten").isEmpty { return "No extension specified" }
+        if let dialContext = message["Context"].flatMap({ $0.isEmpty ? nil : $0 }),
+            case .refused(let refusal) = TenantScope.check(context: dialContext, own: tenant.uuidString.lowercased(), action: "BlindTransfer")
+        {
+            return refusal
+        }
+        return nil
+    }
+
+    static func blindTransferReply(_ result: Bool?, actionID id: String) -> AMIResponse {
+        switch result {
+        case nil: return .error(id, message: "Channel specified does not exist")
+        case true?: return .success(id, message: "Transfer succeeded")
+        case false?: return .error(id, message: "Transfer failed")
+        }
+    }
+
     func blindTransfer(_ message: AMIMessage, context: ChannelHandlerContext) {
         let id = message.actionID
         let channelName = message.value("Channel")
         let exten = message.value("Exten")
         let dialContext = message["Context"].flatMap { $0.isEmpty ? nil : $0 }
-        guard !channelName.isEmpty else { return send(.error(id, message: "No channel specified"), context: context) }
-        guard !exten.isEmpty else { return send(.error(id, message: "No extension specified"), context: context) }
         guard case .authenticated(let login) = state else { return }
-        if let dialContext,
-            case .refused(let refusal) = TenantScope.check(
-                context: dialContext, own: login.entry.account.tenant.uuidString.lowercased(), action: "BlindTransfer")
-        {
+        if let refusal = Self.blindTransferRefusal(message, tenant: login.entry.account.tenant) {
             return send(.error(id, message: refusal), context: context)
         }
+        if forwardedToHome(message, context: context) { return }
         withCalls(context, { $0.blindTransfer(channel: channelName, exten: exten, context: dialContext, tenant: $1, completion: $2) }) {
             handler, context, result in
-            switch result {
-            case nil: handler.send(.error(id, message: "Channel specified does not exist"), context: context)
-            case true?: handler.send(.success(id, message: "Transfer succeeded"), context: context)
-            case false?: handler.send(.error(id, message: "Transfer failed"), context: context)
-            }
+            handler.send(Self.blindTransferReply(result, actionID: id), context: context)
         }
     }
 

@@ -20,12 +20,10 @@ extension AMISessionHandler {
         let loop = context.eventLoop
         let forwarded = calls.homes.forward(
             home: home, tenant: tenant, username: login.entry.account.username, headers: message.headers.map { ($0.name, $0.value) }
-        ) { fields in
+        ) { reply in
             loop.execute {
                 let (handler, context) = bound.value
-                handler.send(
-                    fields.map { AMIForwardedActions.response($0, actionID: actionID) }
-                        ?? .error(actionID, message: "Tenant homed on node \(home), which did not answer"), context: context)
+                handler.sendForwarded(reply, actionID: actionID, home: home, context: context)
                 handler.resumeAfterAction(context: context)
             }
         }
@@ -34,5 +32,25 @@ extension AMISessionHandler {
         if message.value("Action").lowercased() == "originate" { server.observer?.originate(result: "refused") }
         send(.error(actionID, message: "Tenant homed on node \(home)"), context: context)
         return true
+    }
+
+    /// The home node's answer as this session's reply: the response, then a list's events as the
+    /// home node wrote them (the ActionID in them is this session's: the action carried it).
+    func sendForwarded(_ reply: CallHomeGate.ForwardedReply, actionID: String, home: String, context: ChannelHandlerContext) {
+        switch reply {
+        case .timedOut:
+            send(.error(actionID, message: "Forwarded action timed out"), context: context)
+        case .unanswered:
+            send(.error(actionID, message: "Tenant homed on node \(home), which did not answer"), context: context)
+        case .answered(let fields, let events):
+            send(AMIForwardedActions.response(fields, actionID: actionID), context: context)
+            guard !events.isEmpty else { return }
+            var buffer = context.channel.allocator.buffer(capacity: 256 * events.count)
+            for event in events {
+                guard let first = event.first, first.0 == "Event" else { continue }
+                AMIEvent.writeListItem(first.1, fields: Array(event.dropFirst()), to: &buffer)
+            }
+            context.write(wrapOutboundOut(buffer), promise: nil)
+        }
     }
 }

@@ -20,12 +20,22 @@ public final class CallHomeGate: Sendable {
         lookup.withLockedValue { $0 }?(tenant)
     }
 
-    /// Sends an action of `username` of `tenant` (its headers) to the tenant's home node `home`;
-    /// `completion` gets the response's fields, nil when the home node could not be reached.
+    /// What the home node answered to a forwarded action.
+    public enum ForwardedReply: Sendable {
+        /// The response's fields and the events of a list-style response (each `Event` first).
+        case answered(fields: [(String, String)], events: [[(String, String)]])
+        /// No reply within `--cluster-forward-timeout-seconds`.
+        case timedOut
+        /// The home node could not be reached or answered nothing valid.
+        case unanswered
+    }
+
+    /// Sends an action of `username` of `tenant` (its headers) to the tenant's home node `home`
+    /// (`api`: a REST request, no AMI user); `completion` gets what the home node answered.
     public typealias Forwarder =
         @Sendable (
-            _ home: String, _ tenant: UUID, _ username: String, _ headers: [(String, String)],
-            _ completion: @escaping @Sendable ([(String, String)]?) -> Void
+            _ home: String, _ tenant: UUID, _ username: String, _ headers: [(String, String)], _ api: Bool,
+            _ completion: @escaping @Sendable (ForwardedReply) -> Void
         ) -> Void
 
     private let forwarder = NIOLockedValueBox<Forwarder?>(nil)
@@ -38,12 +48,21 @@ public final class CallHomeGate: Sendable {
     /// Forwards an action to the tenant's home node; false (and `completion` never called) when this
     /// node forwards nothing.
     public func forward(
-        home: String, tenant: UUID, username: String, headers: [(String, String)],
-        completion: @escaping @Sendable ([(String, String)]?) -> Void
+        home: String, tenant: UUID, username: String, headers: [(String, String)], api: Bool = false,
+        completion: @escaping @Sendable (ForwardedReply) -> Void
     ) -> Bool {
         guard let forward = forwarder.withLockedValue({ $0 }) else { return false }
-        forward(home, tenant, username, headers, completion)
+        forward(home, tenant, username, headers, api, completion)
         return true
+    }
+
+    /// Forwards a REST request of `tenant` to its home node and waits for the answer; nil when this
+    /// node forwards nothing.
+    public func forwardAPI(home: String, tenant: UUID, headers: [(String, String)]) async -> ForwardedReply? {
+        guard let forward = forwarder.withLockedValue({ $0 }) else { return nil }
+        return await withCheckedContinuation { continuation in
+            forward(home, tenant, "", headers, true) { continuation.resume(returning: $0) }
+        }
     }
 
     /// Seconds a phone is asked to wait before trying again (the edge routes it to the home node meanwhile).

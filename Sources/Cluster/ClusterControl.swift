@@ -5,17 +5,52 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
-/// An AMI action forwarded to the tenant's home node (`--cluster-bind`): the tenant, the AMI user it
-/// runs as, and the action's headers in order.
+/// An action forwarded to the tenant's home node (`--cluster-bind`): the tenant, the AMI user it
+/// runs as, and the action's headers in order. `api`: a REST request of the tenant's administrator
+/// (`POST/GET/DELETE /api/v1/calls`), its operation in the headers and no AMI user.
 public struct ClusterForwardedAction: Sendable, Equatable {
     public var tenant: UUID
     public var username: String
     public var headers: [ClusterEvent.Field]
+    public var api: Bool
 
-    public init(tenant: UUID, username: String, headers: [ClusterEvent.Field]) {
+    public init(tenant: UUID, username: String, headers: [ClusterEvent.Field], api: Bool = false) {
         self.tenant = tenant
         self.username = username
         self.headers = headers
+        self.api = api
+    }
+}
+
+/// The home node's answer to a forwarded action: the response's fields, and the events of a
+/// list-style response (`Event` first in each, then its fields in order, ActionID included).
+public struct ClusterReply: Sendable, Equatable {
+    public var fields: [ClusterEvent.Field]
+    public var events: [[ClusterEvent.Field]]
+
+    public init(fields: [ClusterEvent.Field], events: [[ClusterEvent.Field]] = []) {
+        self.fields = fields
+        self.events = events
+    }
+}
+
+/// The bounds of forwarding (docs/security.md), from `--cluster-forward-timeout-seconds` and
+/// `--cluster-forward-reply-bytes`.
+public struct ClusterForwardLimits: Sendable, Equatable {
+    /// How long the origin waits for a forwarded action's reply (a sync Originate waits for its call);
+    /// then the session gets "Forwarded action timed out".
+    public var timeout: TimeAmount
+    /// The largest reply line (a Status or CoreShowChannels of many channels); a larger one is
+    /// replaced by an error on the home node and refused by the origin.
+    public var replyBytes: Int
+
+    public static let standard = ClusterForwardLimits(timeout: .seconds(40), replyBytes: 4 << 20)
+    public static let timeoutRange = 1...600
+    public static let replyBytesRange = 65_536...(64 << 20)
+
+    public init(timeout: TimeAmount, replyBytes: Int) {
+        self.timeout = timeout
+        self.replyBytes = replyBytes
     }
 }
 
@@ -42,10 +77,15 @@ public struct ClusterControlCodec: Sendable {
         var h: [ClusterEvent.Field]
         var at: Int64
         var n: String
+        /// "api" for a REST request; absent for an AMI action.
+        var k: String?
     }
 
     private struct Reply: Codable {
         var f: [ClusterEvent.Field]
+        var e: [[ClusterEvent.Field]]?
+        /// The request's nonce: a reply answers that request only.
+        var n: String?
     }
 
     private func sign(_ json: Data) -> String {
@@ -65,25 +105,27 @@ public struct ClusterControlCodec: Sendable {
     }
 
     public func encodeRequest(_ action: ClusterForwardedAction, now: Int64, nonce: String) -> String {
-        let request = Request(t: action.tenant, u: action.username, h: action.headers, at: now, n: nonce)
+        let request = Request(t: action.tenant, u: action.username, h: action.headers, at: now, n: nonce, k: action.api ? "api" : nil)
         return sign((try? JSONEncoder().encode(request)) ?? Data())
     }
 
     /// The action, when the line is signed with the cluster's key and fresh; with its nonce.
     public func decodeRequest(_ line: String, now: Int64) -> (action: ClusterForwardedAction, nonce: String)? {
         guard let json = verified(line), let request = try? JSONDecoder().decode(Request.self, from: json),
-            abs(request.at - now) <= Self.maximumSkew, !request.n.isEmpty, request.n.utf8.count <= 64
+            abs(request.at - now) <= Self.maximumSkew, !request.n.isEmpty, request.n.utf8.count <= 64,
+            request.k == nil || request.k == "api"
         else { return nil }
-        return (ClusterForwardedAction(tenant: request.t, username: request.u, headers: request.h), request.n)
+        return (ClusterForwardedAction(tenant: request.t, username: request.u, headers: request.h, api: request.k == "api"), request.n)
     }
 
-    public func encodeReply(_ fields: [ClusterEvent.Field]) -> String {
-        sign((try? JSONEncoder().encode(Reply(f: fields))) ?? Data())
+    public func encodeReply(_ reply: ClusterReply, nonce: String) -> String {
+        sign((try? JSONEncoder().encode(Reply(f: reply.fields, e: reply.events.isEmpty ? nil : reply.events, n: nonce))) ?? Data())
     }
 
-    public func decodeReply(_ line: String) -> [ClusterEvent.Field]? {
-        guard let json = verified(line), let reply = try? JSONDecoder().decode(Reply.self, from: json) else { return nil }
-        return reply.f
+    /// The reply to the request of `nonce`, when signed with the cluster's key.
+    public func decodeReply(_ line: String, nonce: String) -> ClusterReply? {
+        guard let json = verified(line), let reply = try? JSONDecoder().decode(Reply.self, from: json), reply.n == nonce else { return nil }
+        return ClusterReply(fields: reply.f, events: reply.e ?? [])
     }
 }
 
@@ -100,28 +142,34 @@ struct ClusterNonces {
     }
 }
 
-/// The home node's side: listens on `--cluster-bind`, runs each verified action with `execute` and
-/// answers with its response. At most `maximumConnections` at once; a connection has
-/// `requestTimeout` to send its line.
+/// The home node's side: listens on `--cluster-bind`, runs each verified action with `execute` (given
+/// the connection, which closes when the origin gives up) and answers with its reply. At most
+/// `maximumConnections` at once; a connection has `requestTimeout` to send its line, then the action
+/// `limits.timeout` and a little more to answer; a reply over `limits.replyBytes` becomes an error.
 public final class ClusterControlServer: Sendable {
     public static let maximumConnections = 256
     public static let requestTimeout = TimeAmount.seconds(10)
-    /// How long the action may run before the connection is closed without a reply.
-    public static let replyTimeout = TimeAmount.seconds(45)
     let codec: ClusterControlCodec
     let logger: Logger
-    let execute: @Sendable (ClusterForwardedAction) async -> [ClusterEvent.Field]
+    let limits: ClusterForwardLimits
+    let execute: @Sendable (ClusterForwardedAction, any Channel) async -> ClusterReply
     private let nonces = NIOLockedValueBox(ClusterNonces())
     private let open = NIOLockedValueBox(0)
     private let channel: NIOLockedValueBox<(any Channel)?> = NIOLockedValueBox(nil)
 
     public init(
-        codec: ClusterControlCodec, logger: Logger, execute: @escaping @Sendable (ClusterForwardedAction) async -> [ClusterEvent.Field]
+        codec: ClusterControlCodec, limits: ClusterForwardLimits = .standard, logger: Logger,
+        execute: @escaping @Sendable (ClusterForwardedAction, any Channel) async -> ClusterReply
     ) {
         self.codec = codec
+        self.limits = limits
         self.logger = logger
         self.execute = execute
     }
+
+    /// How long the action may run before the connection is closed without a reply: the origin's
+    /// timeout and 5 s more (the origin answers its session first).
+    var replyTimeout: TimeAmount { limits.timeout + .seconds(5) }
 
     /// Binds; returns the address it listens on (`host:port`).
     public func bind(host: String, port: Int, group: any EventLoopGroup) async throws -> String {
@@ -150,13 +198,19 @@ public final class ClusterControlServer: Sendable {
         try? await channel.withLockedValue { $0 }?.close()
     }
 
-    func handle(_ line: String) async -> String? {
+    func handle(_ line: String, connection: any Channel) async -> String? {
         let now = Int64(Date().timeIntervalSince1970)
         guard let (action, nonce) = codec.decodeRequest(line, now: now), nonces.withLockedValue({ $0.admit(nonce, now: now) }) else {
             logger.warning("cluster control: request refused (bad signature, stale or replayed)")
             return nil
         }
-        return codec.encodeReply(await execute(action))
+        let reply = codec.encodeReply(await execute(action, connection), nonce: nonce)
+        guard reply.utf8.count > limits.replyBytes else { return reply }
+        logger.notice(
+            "cluster control: forwarded reply over --cluster-forward-reply-bytes",
+            metadata: ["bytes": "\(reply.utf8.count)", "limit": "\(limits.replyBytes)"])
+        return codec.encodeReply(
+            ClusterReply(fields: [.init("Response", "Error"), .init("Message", "Forwarded response too large")]), nonce: nonce)
     }
 
     private final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
@@ -182,12 +236,12 @@ public final class ClusterControlServer: Sendable {
             done = true
             deadline?.cancel()
             let closing = context.channel
-            deadline = context.eventLoop.scheduleTask(in: ClusterControlServer.replyTimeout) { closing.close(promise: nil) }
+            deadline = context.eventLoop.scheduleTask(in: server.replyTimeout) { closing.close(promise: nil) }
             let line = String(buffer: unwrapInboundIn(data))
             let channel = context.channel
             let server = self.server
             Task {
-                let reply = await server.handle(line)
+                let reply = await server.handle(line, connection: channel)
                 var buffer = channel.allocator.buffer(capacity: (reply?.utf8.count ?? 0) + 1)
                 if let reply {
                     buffer.writeString(reply)
@@ -217,66 +271,90 @@ struct LineDecoder: ByteToMessageDecoder {
     }
 }
 
+/// What became of a forwarded action, on the origin node.
+public enum ClusterSendResult: Sendable, Equatable {
+    case answered(ClusterReply)
+    /// No reply within `ClusterForwardLimits.timeout`.
+    case timedOut
+    /// The home node could not be reached, closed the connection, or answered nothing valid.
+    case unanswered
+}
+
 /// The origin node's side: one connection per forwarded action.
 public struct ClusterControlClient: Sendable {
     let codec: ClusterControlCodec
     let group: any EventLoopGroup
-    /// How long a forwarded action may take, reply included (a sync Originate waits for its call).
-    public static let timeout = TimeAmount.seconds(40)
+    let limits: ClusterForwardLimits
 
-    public init(codec: ClusterControlCodec, group: any EventLoopGroup) {
+    public init(codec: ClusterControlCodec, limits: ClusterForwardLimits = .standard, group: any EventLoopGroup) {
         self.codec = codec
+        self.limits = limits
         self.group = group
     }
 
-    /// The home node's response fields, nil when it could not be reached or answered nothing valid.
-    public func send(_ action: ClusterForwardedAction, to address: String) async -> [ClusterEvent.Field]? {
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else { return nil }
+    /// Sends `action` to the home node at `address` and waits for its reply, at most `limits.timeout`.
+    public func send(_ action: ClusterForwardedAction, to address: String) async -> ClusterSendResult {
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else { return .unanswered }
         let host = String(address[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        let line = codec.encodeRequest(action, now: Int64(Date().timeIntervalSince1970), nonce: UUID().uuidString)
+        let nonce = UUID().uuidString
+        let line = codec.encodeRequest(action, now: Int64(Date().timeIntervalSince1970), nonce: nonce)
         let loop = group.next()
-        let promise = loop.makePromise(of: String?.self)
+        let promise = loop.makePromise(of: ReplyLine.self)
+        let replyBytes = limits.replyBytes
         do {
             let channel = try await ClientBootstrap(group: loop)
                 .connectTimeout(.seconds(3))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(
-                            ByteToMessageHandler(LineDecoder(maximumLength: ClusterControlCodec.maximumLine)))
+                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineDecoder(maximumLength: replyBytes)))
                         try channel.pipeline.syncOperations.addHandler(ReplyHandler(promise: promise))
                     }
                 }
                 .connect(host: host, port: port).get()
-            loop.scheduleTask(in: Self.timeout) { channel.close(promise: nil) }
+            let timer = loop.scheduleTask(in: limits.timeout) {
+                promise.succeed(.timedOut)
+                channel.close(promise: nil)
+            }
             var buffer = channel.allocator.buffer(capacity: line.utf8.count + 1)
             buffer.writeString(line)
             buffer.writeString("\n")
             try await channel.writeAndFlush(buffer)
             let reply = try await promise.futureResult.get()
+            timer.cancel()
             channel.close(promise: nil)
-            return reply.flatMap { codec.decodeReply($0) }
+            switch reply {
+            case .line(let text): return codec.decodeReply(text, nonce: nonce).map { .answered($0) } ?? .unanswered
+            case .timedOut: return .timedOut
+            case .closed: return .unanswered
+            }
         } catch {
-            promise.succeed(nil)
-            return nil
+            promise.succeed(.closed)
+            return .unanswered
         }
+    }
+
+    enum ReplyLine: Sendable {
+        case line(String)
+        case timedOut
+        case closed
     }
 
     private final class ReplyHandler: ChannelInboundHandler, @unchecked Sendable {
         typealias InboundIn = ByteBuffer
-        let promise: EventLoopPromise<String?>
-        init(promise: EventLoopPromise<String?>) { self.promise = promise }
+        let promise: EventLoopPromise<ReplyLine>
+        init(promise: EventLoopPromise<ReplyLine>) { self.promise = promise }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            promise.succeed(String(buffer: unwrapInboundIn(data)))
+            promise.succeed(.line(String(buffer: unwrapInboundIn(data))))
         }
 
         func channelInactive(context: ChannelHandlerContext) {
-            promise.succeed(nil)
+            promise.succeed(.closed)
             context.fireChannelInactive()
         }
 
         func errorCaught(context: ChannelHandlerContext, error: any Error) {
-            promise.succeed(nil)
+            promise.succeed(.closed)
             context.close(promise: nil)
         }
     }

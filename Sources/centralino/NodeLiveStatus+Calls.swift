@@ -9,6 +9,11 @@ import PBX
 /// click-to-call Originate, through the same admission and engine path as an AMI session's.
 extension NodeLiveStatus {
     func liveCalls(tenant: UUID) async -> [LiveCall]? {
+        if let home = calls.homes.homeElsewhere(tenant) { return await forwardedLiveCalls(home: home, tenant: tenant) }
+        return await liveCallsHere(tenant: tenant)
+    }
+
+    func liveCallsHere(tenant: UUID) async -> [LiveCall] {
         let summaries = await withCheckedContinuation { continuation in
             calls.calls(tenant: tenant) { continuation.resume(returning: $0) }
         }
@@ -22,12 +27,24 @@ extension NodeLiveStatus {
     }
 
     func hangUpCall(id: String, tenant: UUID) async -> [String]? {
+        if let home = calls.homes.homeElsewhere(tenant) { return await forwardedHangUpCall(id: id, home: home, tenant: tenant) }
+        return await hangUpCallHere(id: id, tenant: tenant)
+    }
+
+    func hangUpCallHere(id: String, tenant: UUID) async -> [String] {
         await withCheckedContinuation { continuation in
             calls.hangUpCall(id: id, tenant: tenant, cause: .normalClearing) { continuation.resume(returning: $0) }
         }
     }
 
     func clickToCall(from: String, to: String, timeoutMilliseconds: Int, tenant: UUID) async -> ClickToCallResult {
+        if let home = calls.homes.homeElsewhere(tenant) {
+            return await forwardedClickToCall(from: from, to: to, timeoutMilliseconds: timeoutMilliseconds, home: home, tenant: tenant)
+        }
+        return await clickToCallHere(from: from, to: to, timeoutMilliseconds: timeoutMilliseconds, tenant: tenant)
+    }
+
+    func clickToCallHere(from: String, to: String, timeoutMilliseconds: Int, tenant: UUID) async -> ClickToCallResult {
         let request: OriginateRequest
         do {
             request = try OriginateRequest.parse(

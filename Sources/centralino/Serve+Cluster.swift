@@ -35,9 +35,33 @@ struct ClusterOptions: ParsableArguments {
     var clusterFailoverSeconds: Int?
     @Option(
         help:
-            "HOST:PORT where this node takes AMI actions (Originate) that other nodes forward for the tenants homed here; without it they refuse them (env CENTRALINO_CLUSTER_BIND; default none)."
+            "HOST:PORT where this node takes AMI actions (Originate, Hangup, Status…) and REST calls that other nodes forward for the tenants homed here; without it they refuse them (env CENTRALINO_CLUSTER_BIND; default none)."
     )
     var clusterBind: String?
+    @Option(
+        help:
+            "Seconds a node waits for the home node's reply to a forwarded action before answering 'Forwarded action timed out', 1 to 600 (env CENTRALINO_CLUSTER_FORWARD_TIMEOUT_SECONDS; default 40)."
+    )
+    var clusterForwardTimeoutSeconds: Int?
+    @Option(
+        help:
+            "Largest reply to a forwarded action in bytes (a Status or CoreShowChannels of many channels, the REST call list), 65536 to 67108864 (env CENTRALINO_CLUSTER_FORWARD_REPLY_BYTES; default 4194304)."
+    )
+    var clusterForwardReplyBytes: Int?
+
+    func forwardLimits() throws -> ClusterForwardLimits {
+        let seconds = try EnvironmentOption.resolveInt(
+            clusterForwardTimeoutSeconds, "CENTRALINO_CLUSTER_FORWARD_TIMEOUT_SECONDS", default: 40)
+        let bytes = try EnvironmentOption.resolveInt(
+            clusterForwardReplyBytes, "CENTRALINO_CLUSTER_FORWARD_REPLY_BYTES", default: ClusterForwardLimits.standard.replyBytes)
+        guard ClusterForwardLimits.timeoutRange.contains(seconds) else {
+            throw CommandFailure("--cluster-forward-timeout-seconds must be 1 to 600")
+        }
+        guard ClusterForwardLimits.replyBytesRange.contains(bytes) else {
+            throw CommandFailure("--cluster-forward-reply-bytes must be 65536 to 67108864")
+        }
+        return ClusterForwardLimits(timeout: .seconds(Int64(seconds)), replyBytes: bytes)
+    }
 
     /// The cluster of this node, nil without `--node-id`.
     func makeNode(database: String?, sipBind: BindAddress, dataDirectory: URL, logger: Logger) throws -> ClusterNode? {
@@ -82,7 +106,7 @@ struct ClusterOptions: ParsableArguments {
         }
         return ClusterNode(
             nodeID: node, sipURI: sipURI, database: db, heartbeat: .seconds(heartbeat), failoverAfter: .seconds(failover),
-            control: control, codec: ClusterControlCodec(secretKeyFile: key), logger: logger)
+            control: control, codec: ClusterControlCodec(secretKeyFile: key), forwardLimits: try forwardLimits(), logger: logger)
     }
 }
 
@@ -101,6 +125,9 @@ final class ClusterNode: Sendable {
     private let forwardedSent = Counter(label: "centralino_cluster_forwarded_actions_total", dimensions: [("side", "sent")])
     private let forwardedFailed = Counter(label: "centralino_cluster_forwarded_actions_total", dimensions: [("side", "unanswered")])
     private let forwardedTaken = Counter(label: "centralino_cluster_forwarded_actions_total", dimensions: [("side", "taken")])
+    private let forwardedTimedOut = Counter(label: "centralino_cluster_forwarded_actions_total", dimensions: [("side", "timed_out")])
+    /// `--cluster-forward-timeout-seconds`, `--cluster-forward-reply-bytes`.
+    let forwardLimits: ClusterForwardLimits
     /// The AMI event bus remote events are delivered to (set once, before the cluster runs).
     private let localBus = NIOLockedValueBox<AMIEventBus?>(nil)
     private let membershipBox = NIOLockedValueBox<NodeMembership?>(nil)
@@ -108,9 +135,10 @@ final class ClusterNode: Sendable {
 
     init(
         nodeID: String, sipURI: String, database: ClusterDatabase, heartbeat: Duration, failoverAfter: Duration, control: BindAddress?,
-        codec: ClusterControlCodec, logger: Logger
+        codec: ClusterControlCodec, forwardLimits: ClusterForwardLimits = .standard, logger: Logger
     ) {
         self.control = control
+        self.forwardLimits = forwardLimits
         self.codec = codec
         self.nodeID = nodeID
         self.sipURI = sipURI
@@ -165,35 +193,51 @@ final class ClusterNode: Sendable {
     /// their home node's `--cluster-bind`, and with its own `--cluster-bind` takes those of the others.
     /// Returns the banner line of the listener, if any.
     func startControl(
-        homes: CallHomeGate, directory: AMIDirectory, calls: CallControl, bus: AMIEventBus, variableLimits: ChannelVariables.Limits
+        homes: CallHomeGate, host: AMIForwardedActions.Host?,
+        api: @escaping @Sendable (_ headers: [(String, String)], _ tenant: UUID) async -> [(String, String)]
     ) async throws -> String? {
-        let client = ClusterControlClient(codec: codec, group: MultiThreadedEventLoopGroup.singleton)
+        let client = ClusterControlClient(codec: codec, limits: forwardLimits, group: MultiThreadedEventLoopGroup.singleton)
         let membershipBox = self.membershipBox
-        let (sent, failed) = (forwardedSent, forwardedFailed)
-        homes.installForwarder { home, tenant, username, headers, completion in
+        let (sent, failed, timedOut) = (forwardedSent, forwardedFailed, forwardedTimedOut)
+        homes.installForwarder { home, tenant, username, headers, isAPI, completion in
             guard let address = membershipBox.withLockedValue({ $0 })?.controlAddress(of: home) else {
-                completion([("Response", "Error"), ("Message", "Tenant homed on node \(home)")])
+                completion(.answered(fields: [("Response", "Error"), ("Message", "Tenant homed on node \(home)")], events: []))
                 return
             }
             sent.increment()
             Task {
-                let action = ClusterForwardedAction(tenant: tenant, username: username, headers: headers.map { .init($0.0, $0.1) })
-                let reply = await client.send(action, to: address)
-                if reply == nil { failed.increment() }
-                completion(reply?.map { ($0.name, $0.value) })
+                let action = ClusterForwardedAction(
+                    tenant: tenant, username: username, headers: headers.map { .init($0.0, $0.1) }, api: isAPI)
+                switch await client.send(action, to: address) {
+                case .answered(let reply):
+                    completion(
+                        .answered(
+                            fields: reply.fields.map { ($0.name, $0.value) }, events: reply.events.map { $0.map { ($0.name, $0.value) } }))
+                case .timedOut:
+                    timedOut.increment()
+                    completion(.timedOut)
+                case .unanswered:
+                    failed.increment()
+                    completion(.unanswered)
+                }
             }
         }
         forwardedSent.increment(by: 0)
         forwardedFailed.increment(by: 0)
+        forwardedTimedOut.increment(by: 0)
         forwardedTaken.increment(by: 0)
         guard let control else { return nil }
         let taken = forwardedTaken
-        let server = ClusterControlServer(codec: codec, logger: logger) { action in
+        let server = ClusterControlServer(codec: codec, limits: forwardLimits, logger: logger) { action, connection in
             taken.increment()
-            let fields = await AMIForwardedActions.run(
-                headers: action.headers.map { ($0.name, $0.value) }, tenant: action.tenant, username: action.username, directory: directory,
-                calls: calls, bus: bus, variableLimits: variableLimits)
-            return fields.map { .init($0.0, $0.1) }
+            let headers = action.headers.map { ($0.name, $0.value) }
+            if action.api { return ClusterReply(fields: await api(headers, action.tenant).map { .init($0.0, $0.1) }) }
+            guard let host else { return ClusterReply(fields: [.init("Response", "Error"), .init("Message", "No call engine")]) }
+            let reply = await AMIForwardedActions.run(
+                headers: headers, tenant: action.tenant, username: action.username, host: host, connection: connection)
+            return ClusterReply(
+                fields: reply.responseFields.map { .init($0.0, $0.1) },
+                events: reply.events.map { event in [.init("Event", event.name)] + event.fields.map { .init($0.0, $0.1) } })
         }
         let listening: String
         do {

@@ -319,8 +319,6 @@ struct Serve: AsyncParsableCommand {
         }
         calls.control.capacity.defaults = try tenantCapacityDefaults(shares: calls.control.capacity.defaults)
         clusterNode?.gate(calls.control.homes)
-        let clusterControl = try await clusterNode?.startControl(
-            homes: calls.control.homes, directory: directory, calls: calls.control, bus: bus, variableLimits: configuration.variableLimits)
 
         let ami: AMIServer
         do {
@@ -333,12 +331,18 @@ struct Serve: AsyncParsableCommand {
             throw CommandFailure("cannot listen for AMI on \(amiAddress)\(tlsNote): \(error)")
         }
 
+        let live = NodeLiveStatus(bus: bus, sip: sip, calls: calls.control, media: media, cluster: clusterNode)
+        // Forwarded actions (docs/cluster.md) run through the AMI server's checks and the REST API's calls.
+        let clusterControl = try await clusterNode?.startControl(homes: calls.control.homes, host: AMIForwardedActions.Host(server: ami)) {
+            await live.runForwardedAPI($0, tenant: $1)
+        }
+
         let admin: AdminServer
         do {
             let password = EnvironmentOption.resolve(adminPassword, "CENTRALINO_ADMIN_PASSWORD", default: "")
             admin = try await AdminServer.bind(
                 host: httpAddress.host, port: httpAddress.port, store: store,
-                live: NodeLiveStatus(bus: bus, sip: sip, calls: calls.control, media: media, cluster: clusterNode), logger: logger,
+                live: live, logger: logger,
                 adminPassword: password.isEmpty ? nil : password, metrics: metrics,
                 configuration: try adminConfiguration(),
                 connectionLimits: try httpConnectionLimits(descriptors), https: tls.https, amiWebSocket: try amiWebSocketSettings(ami))

@@ -173,9 +173,10 @@ final class ClusterControlCodecTests: XCTestCase {
     }
 
     func testRepliesAreSignedToo() {
-        let reply = codec.encodeReply([.init("Response", "Success"), .init("Message", "Originate successfully queued")])
-        XCTAssertEqual(codec.decodeReply(reply)?.count, 2)
-        XCTAssertNil(ClusterControlCodec(secretKeyFile: Data("another key".utf8)).decodeReply(reply))
+        let reply = codec.encodeReply(
+            ClusterReply(fields: [.init("Response", "Success"), .init("Message", "Originate successfully queued")]), nonce: "n1")
+        XCTAssertEqual(codec.decodeReply(reply, nonce: "n1")?.fields.count, 2)
+        XCTAssertNil(ClusterControlCodec(secretKeyFile: Data("another key".utf8)).decodeReply(reply, nonce: "n1"))
     }
 
     func testANonceIsAdmittedOnce() {
