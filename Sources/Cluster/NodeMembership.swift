@@ -34,7 +34,7 @@ public final class NodeMembership: Sendable {
     let tenants: @Sendable () async throws -> [ClusterTenant]
     /// Called once for each tenant that became homed on this node (at start, placed, failed over or
     /// moved by an operator), after the homes were read: the node takes over what the tenant's previous
-    /// home held (its phones' registrations). A failure is retried at the next heartbeat.
+    /// home held (its phones' registrations), off the heartbeat path. A failure is retried after the next heartbeat.
     let homeGained: (@Sendable (UUID) async throws -> Void)?
     let logger: Logger
     private let state = NIOLockedValueBox(State())
@@ -220,25 +220,33 @@ public final class NodeMembership: Sendable {
         }
         updateHomes(snapshot.homes)
         state.withLockedValue { $0.controls = snapshot.controls }
-        await takeGainedHomes(snapshot.homes)
+        takeGainedHomes(snapshot.homes)
     }
 
-    /// Runs `homeGained` for each tenant newly homed here (not under the lock: it reads the store).
-    private func takeGainedHomes(_ homes: [UUID: String]) async {
+    /// Runs `homeGained` for each tenant newly homed here, in a task of its own: it reads the store,
+    /// which must never hold up the heartbeat (a late heartbeat would make this node look dead). A
+    /// tenant whose take-over failed is tried again after the next heartbeat.
+    private func takeGainedHomes(_ homes: [UUID: String]) {
         guard let homeGained else { return }
         let mine = Set(homes.filter { $0.value == nodeID }.keys)
         let gained = state.withLockedValue { value in
             value.taken.formIntersection(mine)
-            return mine.subtracting(value.taken)
+            let new = mine.subtracting(value.taken)
+            value.taken.formUnion(new)
+            return new.sorted { $0.uuidString < $1.uuidString }
         }
-        for tenant in gained.sorted(by: { $0.uuidString < $1.uuidString }) {
-            do {
-                try await homeGained(tenant)
-                state.withLockedValue { _ = $0.taken.insert(tenant) }
-            } catch {
-                logger.warning(
-                    "cluster: taking over a tenant's state failed, retrying at the next heartbeat",
-                    metadata: ["tenant": "\(tenant.uuidString.lowercased())", "error": "\(error)"])
+        guard !gained.isEmpty else { return }
+        let (state, logger) = (self.state, self.logger)
+        Task {
+            for tenant in gained {
+                do {
+                    try await homeGained(tenant)
+                } catch {
+                    state.withLockedValue { _ = $0.taken.remove(tenant) }
+                    logger.warning(
+                        "cluster: taking over a tenant's state failed, retrying after the next heartbeat",
+                        metadata: ["tenant": "\(tenant.uuidString.lowercased())", "error": "\(error)"])
+                }
             }
         }
     }
