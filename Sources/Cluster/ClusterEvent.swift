@@ -52,44 +52,69 @@ public enum ClusterPayload: Sendable, Equatable {
     /// Longest event text (JSON) published at all, bytes; a longer event is dropped and counted.
     public static let maximumEventBytes = 1 << 20
 
-    private struct Wire: Codable {
-        var t: UUID
-        var n: String
-        var b: Int64
-        var s: UInt64
-        var at: Int64?
-        var e: String?
-        var c: Int?
-        var f: [ClusterEvent.Field]?
-        var r: Int64?
-    }
-
-    /// The JSON of a whole event.
+    /// The JSON of a whole event: `{"t":tenant,"n":node,"b":boot,"s":sequence,"at":sentAt,"e":name,
+    /// "c":classes,"f":[{"name":…,"value":…},…]}`, written by hand (Foundation's JSONEncoder took a fifth
+    /// of a node's CPU on a cluster's click-to-call; docs/performance.md, Cluster).
     public static func encode(_ event: ClusterEvent) -> String {
-        let wire = Wire(
-            t: event.tenant, n: event.node, b: event.boot, s: event.sequence, at: event.sentAt, e: event.name, c: event.classes,
-            f: event.fields, r: nil)
-        return String(decoding: (try? JSONEncoder().encode(wire)) ?? Data(), as: UTF8.self)
+        var out = header(tenant: event.tenant, node: event.node, boot: event.boot, sequence: event.sequence)
+        out.append(contentsOf: ",\"at\":\(event.sentAt),\"e\":".utf8)
+        appendJSONString(event.name, to: &out)
+        out.append(contentsOf: ",\"c\":\(event.classes),\"f\":[".utf8)
+        for (index, field) in event.fields.enumerated() {
+            out.append(contentsOf: (index == 0 ? "{\"name\":" : ",{\"name\":").utf8)
+            appendJSONString(field.name, to: &out)
+            out.append(contentsOf: ",\"value\":".utf8)
+            appendJSONString(field.value, to: &out)
+            out.append(UInt8(ascii: "}"))
+        }
+        out.append(contentsOf: "]}".utf8)
+        return String(decoding: out, as: UTF8.self)
     }
 
-    /// The NOTIFY text of a reference to a stored event.
+    /// The NOTIFY text of a reference to a stored event: `{"t":…,"n":…,"b":…,"s":…,"r":id}`.
     public static func encodeReference(id: Int64, of event: ClusterEvent) -> String {
-        let wire = Wire(t: event.tenant, n: event.node, b: event.boot, s: event.sequence, r: id)
-        return String(decoding: (try? JSONEncoder().encode(wire)) ?? Data(), as: UTF8.self)
+        var out = header(tenant: event.tenant, node: event.node, boot: event.boot, sequence: event.sequence)
+        out.append(contentsOf: ",\"r\":\(id)}".utf8)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func header(tenant: UUID, node: String, boot: Int64, sequence: UInt64) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
+        out.append(contentsOf: "{\"t\":\"\(tenant.uuidString)\",\"n\":".utf8)
+        appendJSONString(node, to: &out)
+        out.append(contentsOf: ",\"b\":\(boot),\"s\":\(sequence)".utf8)
+        return out
+    }
+
+    /// `text` as a JSON string: `"` and `\\` escaped, control characters as `\\u00XX`, the rest as UTF-8.
+    static func appendJSONString(_ text: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        let hex = Array("0123456789abcdef".utf8)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                out.append(UInt8(ascii: "\\"))
+                out.append(byte)
+            case 0..<0x20:
+                out.append(contentsOf: [
+                    UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 15)],
+                ])
+            default:
+                out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
     }
 
     /// A NOTIFY text or a stored body read back; nil when it is not one (it is then ignored and counted).
     public static func decode(_ text: String) -> ClusterPayload? {
-        guard text.utf8.count <= maximumEventBytes, let wire = try? JSONDecoder().decode(Wire.self, from: Data(text.utf8)),
-            ClusterNodeID.isValid(wire.n)
-        else { return nil }
-        if let id = wire.r {
-            return .reference(id: id, tenant: wire.t, node: wire.n, boot: wire.b, sequence: wire.s)
+        guard text.utf8.count <= maximumEventBytes else { return nil }
+        var copy = text
+        return copy.withUTF8 { bytes in
+            var reader = ClusterJSONReader(bytes: bytes)
+            return reader.payload()
         }
-        guard let name = wire.e, let classes = wire.c, let fields = wire.f, let sentAt = wire.at else { return nil }
-        return .inline(
-            ClusterEvent(
-                tenant: wire.t, node: wire.n, boot: wire.b, sequence: wire.s, sentAt: sentAt, name: name, classes: classes, fields: fields))
     }
 
     /// The NOTIFY channel of a tenant's events: one of `shards` channels, always the same for a tenant.
@@ -100,6 +125,166 @@ public enum ClusterPayload: Sendable, Equatable {
     }
 
     public static let channelPrefix = "centralino_events_"
+}
+
+/// Reads the payload JSON `ClusterPayload.encode` writes (any order of its keys, whitespace, every
+/// JSON string escape); anything else, an unknown key included, is not a payload.
+struct ClusterJSONReader {
+    let bytes: UnsafeBufferPointer<UInt8>
+    var index = 0
+
+    init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    mutating func payload() -> ClusterPayload? {
+        var tenant: UUID?
+        var node: String?
+        var boot: Int64?
+        var sequence: UInt64?
+        var sentAt: Int64?
+        var name: String?
+        var classes: Int?
+        var fields: [ClusterEvent.Field]?
+        var reference: Int64?
+        guard consume(UInt8(ascii: "{")) else { return nil }
+        if !consume(UInt8(ascii: "}")) {
+            repeat {
+                guard let key = string(), consume(UInt8(ascii: ":")) else { return nil }
+                switch key {
+                case "t": tenant = string().flatMap(UUID.init(uuidString:))
+                case "n": node = string()
+                case "b": boot = integer()
+                case "s": sequence = integer().flatMap { $0 >= 0 ? UInt64($0) : nil }
+                case "at": sentAt = integer()
+                case "e": name = string()
+                case "c": classes = integer().flatMap { Int(exactly: $0) }
+                case "f": fields = fieldList()
+                case "r": reference = integer()
+                default: return nil
+                }
+            } while consume(UInt8(ascii: ","))
+            guard consume(UInt8(ascii: "}")) else { return nil }
+        }
+        skipSpace()
+        guard index == bytes.count, let tenant, let node, ClusterNodeID.isValid(node), let boot, let sequence else { return nil }
+        if let reference { return .reference(id: reference, tenant: tenant, node: node, boot: boot, sequence: sequence) }
+        guard let name, let classes, let fields, let sentAt else { return nil }
+        return .inline(
+            ClusterEvent(tenant: tenant, node: node, boot: boot, sequence: sequence, sentAt: sentAt, name: name, classes: classes, fields: fields))
+    }
+
+    private mutating func fieldList() -> [ClusterEvent.Field]? {
+        guard consume(UInt8(ascii: "[")) else { return nil }
+        var fields: [ClusterEvent.Field] = []
+        if consume(UInt8(ascii: "]")) { return fields }
+        repeat {
+            guard consume(UInt8(ascii: "{")) else { return nil }
+            var name: String?
+            var value: String?
+            repeat {
+                guard let key = string(), consume(UInt8(ascii: ":")) else { return nil }
+                switch key {
+                case "name": name = string()
+                case "value": value = string()
+                default: return nil
+                }
+            } while consume(UInt8(ascii: ","))
+            guard consume(UInt8(ascii: "}")), let name, let value else { return nil }
+            fields.append(ClusterEvent.Field(name, value))
+        } while consume(UInt8(ascii: ","))
+        return consume(UInt8(ascii: "]")) ? fields : nil
+    }
+
+    private mutating func skipSpace() {
+        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+    }
+
+    private mutating func consume(_ byte: UInt8) -> Bool {
+        skipSpace()
+        guard index < bytes.count, bytes[index] == byte else { return false }
+        index += 1
+        return true
+    }
+
+    /// A JSON integer that fits an Int64 (no fraction, no exponent).
+    private mutating func integer() -> Int64? {
+        skipSpace()
+        var negative = false
+        if index < bytes.count, bytes[index] == UInt8(ascii: "-") {
+            negative = true
+            index += 1
+        }
+        var value: Int64 = 0
+        let start = index
+        while index < bytes.count, (0x30...0x39).contains(bytes[index]) {
+            let digit = Int64(bytes[index] - 0x30)
+            let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = negative ? times.subtractingReportingOverflow(digit) : times.addingReportingOverflow(digit)
+            guard !overflow1, !overflow2 else { return nil }
+            value = sum
+            index += 1
+        }
+        return index > start ? value : nil
+    }
+
+    private mutating func string() -> String? {
+        guard consume(UInt8(ascii: "\"")) else { return nil }
+        var out: [UInt8] = []
+        while index < bytes.count {
+            let byte = bytes[index]
+            index += 1
+            switch byte {
+            case UInt8(ascii: "\""):
+                return String(decoding: out, as: UTF8.self)
+            case UInt8(ascii: "\\"):
+                guard index < bytes.count else { return nil }
+                let escape = bytes[index]
+                index += 1
+                switch escape {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(escape)
+                case UInt8(ascii: "b"): out.append(0x08)
+                case UInt8(ascii: "f"): out.append(0x0C)
+                case UInt8(ascii: "n"): out.append(0x0A)
+                case UInt8(ascii: "r"): out.append(0x0D)
+                case UInt8(ascii: "t"): out.append(0x09)
+                case UInt8(ascii: "u"):
+                    guard var scalar = hex4() else { return nil }
+                    if (0xD800..<0xDC00).contains(scalar) {
+                        // A surrogate pair: the low half follows as another \u escape.
+                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else { return nil }
+                        index += 2
+                        guard let low = hex4(), (0xDC00..<0xE000).contains(low) else { return nil }
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    }
+                    guard let unicode = Unicode.Scalar(scalar) else { return nil }
+                    out.append(contentsOf: String(Character(unicode)).utf8)
+                default: return nil
+                }
+            case 0..<0x20:
+                return nil
+            default:
+                out.append(byte)
+            }
+        }
+        return nil
+    }
+
+    private mutating func hex4() -> UInt32? {
+        guard index + 4 <= bytes.count else { return nil }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let byte = bytes[index]
+            index += 1
+            let digit: UInt8
+            switch byte {
+            case 0x30...0x39: digit = byte - 0x30
+            case 0x41...0x46: digit = byte - 0x41 + 10
+            case 0x61...0x66: digit = byte - 0x61 + 10
+            default: return nil
+            }
+            value = value << 4 | UInt32(digit)
+        }
+        return value
+    }
 }
 
 /// Node ids (`--node-id`): what `cluster_node.node_id` accepts, `[A-Za-z0-9_.-]{1,64}`.
