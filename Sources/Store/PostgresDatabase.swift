@@ -98,24 +98,53 @@ final class PostgresDatabase: StoreDatabase {
 
         /// Runs `body` in a transaction on a connection (blocking this thread). READ COMMITTED for
         /// writes (they are serialized by the advisory lock), a read-only snapshot for reads.
+        ///
+        /// A connection the server closed while it was idle in the pool (a restart, a failover,
+        /// `pg_terminate_backend`) fails its BEGIN, which ran nothing: the idle connections are dropped
+        /// and the transaction is tried once more on a new connection, so the first call after a
+        /// restart works.
         func transaction<T>(write: Bool, _ body: (any StoreSession) throws -> T) throws -> T {
-            let connection = try take()
-            let session = PostgresSession(connection: connection, logger: logger)
-            do {
-                try session.execute(sql: write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                let value = try body(session)
-                try session.execute(sql: "COMMIT")
-                give(connection)
-                return value
-            } catch {
-                if !connection.isClosed, (try? session.execute(sql: "ROLLBACK")) != nil {
-                    give(connection)
-                } else {
-                    let closing: EventLoopFuture<Void> = connection.close()
-                    closing.whenComplete { _ in }
+            var retried = false
+            while true {
+                let connection = try take()
+                let session = PostgresSession(connection: connection, logger: logger)
+                do {
+                    try session.execute(sql: write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                } catch {
+                    discard(connection)
+                    if !retried, session.connectionLost || connection.isClosed {
+                        // The server likely closed the other idle connections too: they go as well.
+                        for idle in idle.withLockedValue({ idle -> [PostgresConnection] in
+                            defer { idle = [] }
+                            return idle
+                        }) {
+                            discard(idle)
+                        }
+                        retried = true
+                        continue
+                    }
+                    throw error
                 }
-                throw error
+                do {
+                    let value = try body(session)
+                    try session.execute(sql: "COMMIT")
+                    give(connection)
+                    return value
+                } catch {
+                    if !session.connectionLost, !connection.isClosed, (try? session.execute(sql: "ROLLBACK")) != nil {
+                        give(connection)
+                    } else {
+                        discard(connection)
+                    }
+                    throw error
+                }
             }
+        }
+
+        /// Closes a connection that is not given back (closing one that is closed already is harmless).
+        func discard(_ connection: PostgresConnection) {
+            let closing: EventLoopFuture<Void> = connection.close()
+            closing.whenComplete { _ in withExtendedLifetime(connection) {} }
         }
 
         func take() throws -> PostgresConnection {
@@ -194,11 +223,22 @@ public struct PostgresStoreError: Error, CustomStringConvertible {
 }
 
 /// One transaction's statements on one connection.
+///
+/// postgres-nio 1.33 never completes a query written to a connection that has closed (the server
+/// restarted or ended the session): a statement on a closed connection throws at once, and every
+/// wait is bounded by `queryTimeout` in case the connection closes between that check and the write.
+/// Either way the session is marked `connectionLost` and its connection is not used again.
 final class PostgresSession: StoreSession {
     let connection: PostgresConnection
     let logger: Logger
     private(set) var changesCount = 0
+    /// A statement found the connection closed, or got no answer within `queryTimeout`.
+    private(set) var connectionLost = false
     var dialect: SQLDialect { .postgres }
+
+    /// Longest wait for one statement's result: the server cancels any statement after
+    /// `PostgresDatabase.statementTimeout` (30 s), so only a lost connection waits this long.
+    static let queryTimeout = TimeAmount.seconds(45)
 
     init(connection: PostgresConnection, logger: Logger) {
         self.connection = connection
@@ -218,11 +258,51 @@ final class PostgresSession: StoreSession {
             case .blob(let data): bindings.append(ByteBuffer(bytes: data))
             }
         }
-        do {
-            return try connection.query(PostgresQuery(unsafeSQL: PostgresSQL.numberingPlaceholders(sql), binds: bindings), logger: logger).wait()
-        } catch {
-            throw PostgresStoreError(error, doing: "running '\(sql.prefix(120))'")
+        let doing = "running '\(sql.prefix(120))'"
+        guard !connection.isClosed else {
+            connectionLost = true
+            throw PostgresStoreError(StoreSQLError("the connection is closed"), doing: doing)
         }
+        let query = PostgresQuery(unsafeSQL: PostgresSQL.numberingPlaceholders(sql), binds: bindings)
+        do {
+            return try Self.waitBounded(connection.query(query, logger: logger), on: connection.eventLoop, timeout: Self.queryTimeout)
+        } catch let error as PostgresQueryTimeout {
+            connectionLost = true
+            throw PostgresStoreError(error, doing: doing)
+        } catch {
+            if connection.isClosed || Self.endsTheConnection(error) { connectionLost = true }
+            throw PostgresStoreError(error, doing: doing)
+        }
+    }
+
+    /// A failure after which the connection is gone: closed by either side, or the server's class 57P
+    /// (its session was terminated: `pg_terminate_backend`, a shutdown, a restart), which it sends
+    /// just before it closes the socket.
+    static func endsTheConnection(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError else { return false }
+        return [.serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .connectionError].contains(error.code)
+            || error.serverInfo?[.sqlState]?.hasPrefix("57P") == true
+    }
+
+    /// `future`'s value, or `PostgresQueryTimeout` after `timeout` (blocking this thread, never an event loop's).
+    static func waitBounded<Value: Sendable>(_ future: EventLoopFuture<Value>, on loop: any EventLoop, timeout: TimeAmount) throws -> Value {
+        let promise = loop.makePromise(of: Value.self)
+        let settled = NIOLockedValueBox(false)
+        func settle(_ result: Result<Value, any Error>) {
+            guard
+                settled.withLockedValue({ done in
+                    defer { done = true }
+                    return !done
+                })
+            else { return }
+            promise.completeWith(result)
+        }
+        let timer = loop.scheduleTask(in: timeout) { settle(.failure(PostgresQueryTimeout())) }
+        future.whenComplete { result in
+            timer.cancel()
+            settle(result)
+        }
+        return try promise.futureResult.wait()
     }
 
     func execute(sql: String, arguments: StoreArguments) throws {
@@ -271,6 +351,11 @@ struct UntypedText: PostgresNonThrowingEncodable {
     func encode<JSONEncoder: PostgresJSONEncoder>(into byteBuffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>) {
         byteBuffer.writeString(text)
     }
+}
+
+/// A statement got no answer within `PostgresSession.queryTimeout`.
+struct PostgresQueryTimeout: Error, CustomStringConvertible {
+    var description: String { "no answer within \(PostgresSession.queryTimeout.nanoseconds / 1_000_000_000) s: the connection is presumed lost" }
 }
 
 struct StoreSQLError: Error, CustomStringConvertible {
