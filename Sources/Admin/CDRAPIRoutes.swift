@@ -36,9 +36,10 @@ enum CDRAPIRoutes {
     struct Record: Encodable {
         var id: Int64
         var tenant: String
-        var start: Date
+        /// nil (JSON null) for a time `CallDetailRecord.format` would blank (a row edited in the store).
+        var start: Date?
         var answer: Date?
-        var end: Date
+        var end: Date?
         var duration: Int
         var billsec: Int
         var src: String
@@ -60,9 +61,9 @@ enum CDRAPIRoutes {
             let record = stored.record
             id = stored.id
             tenant = record.tenant.uuidString.lowercased()
-            start = Date(timeIntervalSince1970: record.start)
-            answer = record.answer.map(Date.init(timeIntervalSince1970:))
-            end = Date(timeIntervalSince1970: record.end)
+            start = Self.date(record.start)
+            answer = record.answer.flatMap(Self.date)
+            end = Self.date(record.end)
             duration = record.duration
             billsec = record.billableSeconds
             src = record.source
@@ -81,6 +82,10 @@ enum CDRAPIRoutes {
             userfield = record.userField
         }
 
+        static func date(_ time: Double) -> Date? {
+            CallDetailRecord.formattableTimes.contains(time) ? Date(timeIntervalSince1970: time) : nil
+        }
+
         enum CodingKeys: String, CodingKey {
             case id, tenant, start, answer, end, duration, billsec, src, dst, dcontext, clid, channel, dstchannel, lastapp, lastdata
             case disposition, amaflags, accountcode, uniqueid, linkedid, userfield
@@ -90,7 +95,7 @@ enum CDRAPIRoutes {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(id, forKey: .id)
             try container.encode(tenant, forKey: .tenant)
-            try container.encode(start, forKey: .start)
+            try container.encode(start, forKey: .start)  // null only for an unrepresentable stored time
             try container.encode(answer, forKey: .answer)  // null when never answered
             try container.encode(end, forKey: .end)
             try container.encode(duration, forKey: .duration)
@@ -162,7 +167,10 @@ extension CDRAPIRoutes {
     static var openAPISchemas: [String: Any] {
         let string: [String: Any] = ["type": "string"]
         let integer: [String: Any] = ["type": "integer"]
-        let time: [String: Any] = ["type": "string", "format": "date-time"]
+        let time: [String: Any] = [
+            "type": ["string", "null"], "format": "date-time",
+            "description": "null only for a stored time outside the years 1-9999 or not a number (a row edited in the database)",
+        ]
         let record: [String: Any] = [
             "type": "object", "additionalProperties": false,
             "required": [

@@ -86,11 +86,18 @@ extension CentralinoStore {
         return CDRRecord(
             id: row["id"],
             record: CallDetailRecord(
-                tenant: UUID(uuidString: uuidText) ?? UUID(), start: row["start"], answer: row["answer"], end: row["end"],
+                tenant: UUID(uuidString: uuidText) ?? UUID(), start: time(row, "start") ?? .nan, answer: time(row, "answer"),
+                end: time(row, "end") ?? .nan,
                 source: row["src"], destination: row["dst"], destinationContext: row["dcontext"], callerID: row["clid"],
                 channel: row["channel"], destinationChannel: row["dstchannel"], lastApplication: row["lastapp"],
                 lastData: row["lastdata"], disposition: CallDetailRecord.Disposition(rawValue: disposition) ?? .failed,
                 accountCode: row["accountcode"], uniqueID: row["uniqueid"], linkedID: row["linkedid"], userField: row["userfield"]))
+    }
+
+    /// A time column as stored; nil when NULL or not a number (a row edited in the database: reading
+    /// it as `Double` would trap). The formatting blanks NaN and absurd times.
+    static func time(_ row: StoreRow, _ name: String) -> Double? {
+        row.value(named: name).flatMap(Double.init(storeValue:))
     }
 
     /// `%`, `_` and `\` taken literally in a LIKE pattern with `ESCAPE '\'`.

@@ -111,6 +111,44 @@ import Testing
         #expect(CDRCSV.neutralized("@SUM(1)") == "'@SUM(1)")
     }
 
+    /// A stored time that is not a number or absurd (a row edited in the database) is blank in the
+    /// CSV and the Cdr event and null in the JSON; durations stay within bounds; nothing traps.
+    @Test func absurdStoredTimesAreBlank() async throws {
+        for (start, end) in [(1e300, 1e300 + 5), (-Double.infinity, Double.infinity), (Double.nan, 1000.0), (1000.0, 1e300)] {
+            var record = Self.record(UUID(), start: 0, dst: "101", .answered)
+            record.start = start
+            record.answer = .nan
+            record.end = end
+            #expect(record.duration >= 0 && record.duration <= CallDetailRecord.maximumSeconds, "\(start) \(end)")
+            #expect(record.billableSeconds == 0)
+            let fields = Dictionary(uniqueKeysWithValues: record.managerFields(utc: true))
+            #expect(fields["AnswerTime"] == "")
+            #expect(fields["StartTime"] == (start == 1000 ? "1970-01-01 00:16:40" : ""))
+            let row = CDRCSV.row(record)
+            #expect(row[9] == fields["StartTime"] && row[10] == "" && row[11] == fields["EndTime"])
+            let json = try JSONSerialization.jsonObject(with: try Reply.encoder.encode(CDRAPIRoutes.Record(CDRRecord(id: 1, record: record))))
+            #expect((json as? [String: Any])?["answer"] is NSNull)
+            #expect(((json as? [String: Any])?["start"] is NSNull) == (start != 1000))
+        }
+        #expect(CallDetailRecord.format(253_402_300_799, utc: true) == "9999-12-31 23:59:59")
+        #expect(CallDetailRecord.format(253_402_300_800, utc: true) == "")
+        let harness = try await AdminTestHarness()
+        var stored = Self.record(harness.acme.tenant.uuid, start: 0, dst: "101", .answered)
+        stored.start = 1e300
+        stored.end = .infinity
+        #expect(try await harness.store.insertCDRs([stored]) == 1)
+        try await harness.application().test(.router) { client in
+            let api = try await APITests.call(client, .get, "/api/v1/cdr", token: harness.aliceToken)
+            #expect(api.status == .ok)
+            let records = (api.body as? [String: Any])?["records"] as? [[String: Any]]
+            #expect(
+                records?.first?["start"] is NSNull && records?.first?["end"] is NSNull
+                    && records?.first?["duration"] as? Int == CallDetailRecord.maximumSeconds)
+            let csv = try await APITests.call(client, .get, "/api/v1/cdr?format=csv", token: harness.aliceToken)
+            #expect(csv.status == .ok)
+        }
+    }
+
     /// The pager's and the CSV link's filters read back as what was asked (a link never gets a 422),
     /// and a time outside 1970-9999 is refused.
     @Test func filterLinksReadBack() throws {

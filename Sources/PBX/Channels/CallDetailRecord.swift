@@ -63,9 +63,18 @@ public struct CallDetailRecord: Sendable, Hashable {
     /// Whole seconds from answer to end; 0 when never answered.
     public var billableSeconds: Int { answer.map { Self.seconds(from: $0, to: end) } ?? 0 }
 
+    /// Whole seconds from `from` to `to`, 0 when negative or not a number, at most `maximumSeconds`
+    /// (a row edited in the store may hold any double: `Int(_:)` of NaN or 1e300 would trap).
     static func seconds(from: Double, to: Double) -> Int {
-        max(0, Int(((to - from) * 1000).rounded(.down)) / 1000)
+        let milliseconds = ((to - from) * 1000).rounded(.down)
+        guard milliseconds > 0 else { return 0 }  // also NaN
+        return Int(min(milliseconds, Double(maximumSeconds) * 1000)) / 1000
     }
+
+    /// The longest duration a record reports (about 317 years; only an edited row comes near it).
+    public static let maximumSeconds = 10_000_000_000
+    /// The times `format` writes: 0001-01-01T00:00:00Z up to 10000-01-01T00:00:00Z (excluded).
+    public static let formattableTimes = -62_135_596_800.0..<253_402_300_800.0
 
     /// `"name" <number>` as Asterisk's CDR engine builds it: `ast_callerid_merge()` of party A's snapshot,
     /// whose name and number are never NULL, so both parts are always there (`"" <>` when neither is
@@ -144,8 +153,11 @@ public struct CallDetailRecord: Sendable, Hashable {
     }
 
     /// `2026-12-07 03:05:24`: the format of the Cdr event's times (cdr_manager's DATE_FORMAT), from
-    /// the C library's `localtime_r`/`gmtime_r` (no calendar object per record).
+    /// the C library's `localtime_r`/`gmtime_r` (no calendar object per record). A time that is not a
+    /// number or outside the years 1-9999 (only a row edited in the store holds one) is blank, as an
+    /// unanswered record's answer time: `time_t(_:)` of it would trap.
     public static func format(_ time: Double, utc: Bool) -> String {
+        guard formattableTimes.contains(time) else { return "" }
         var seconds = time_t(time.rounded(.down))
         var parts = tm()
         if utc { gmtime_r(&seconds, &parts) } else { localtime_r(&seconds, &parts) }
