@@ -71,11 +71,28 @@ extension CentralinoStore {
         }
     }
 
-    /// Deletes the records that started before `cutoff` (seconds since the epoch); returns how many.
+    /// Records the retention sweep deletes per transaction: a sweep of millions of rows never holds
+    /// the write lock (SQLite's, or the PostgreSQL backend's advisory lock) for more than one chunk.
+    public static let cdrDeleteChunk = 10_000
+
+    /// Deletes the records that started before `cutoff` (seconds since the epoch), `chunk` at a time,
+    /// each chunk in a transaction of its own; returns how many.
     @discardableResult
-    public func deleteCDRs(startedBefore cutoff: Double) async throws -> Int {
+    public func deleteCDRs(startedBefore cutoff: Double, chunk: Int = cdrDeleteChunk) async throws -> Int {
+        var deleted = 0
+        while true {
+            let count = try await deleteCDRChunk(startedBefore: cutoff, limit: chunk)
+            deleted += count
+            if count < chunk { return deleted }
+        }
+    }
+
+    /// Deletes at most `limit` of the records that started before `cutoff`, in one transaction.
+    @discardableResult
+    public func deleteCDRChunk(startedBefore cutoff: Double, limit: Int) async throws -> Int {
         try await database.write { db in
-            try db.execute(sql: "DELETE FROM cdr WHERE start < ?", arguments: [cutoff])
+            try db.execute(
+                sql: "DELETE FROM cdr WHERE id IN (SELECT id FROM cdr WHERE start < ? LIMIT ?)", arguments: [cutoff, max(limit, 1)])
             return db.changesCount
         }
     }

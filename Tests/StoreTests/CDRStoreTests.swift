@@ -56,10 +56,34 @@ class CDRStoreTests: StoreBackendTestCase {
         page = try await store.cdrs(CDRQuery(tenant: nil))
         XCTAssertEqual(page.total, 0, "a deleted tenant's records go with it")
     }
+
+    /// The retention sweep deletes in chunks, each committed on its own: one chunk leaves the rest,
+    /// the whole sweep takes every old record (across chunks and an exact multiple) and no newer one.
+    func testRetentionSweepDeletesInChunks() async throws {
+        let store = try await openStore()
+        let acme = try await store.createTenant(name: "acme", domain: "acme.test", toneCountry: "it", limits: TenantLimits()).tenant.uuid
+        let records = (0..<46).map { record(acme, start: Double(1000 + $0), src: "100", dst: "101", .answered) }
+        let written = try await store.insertCDRs(records)
+        XCTAssertEqual(written, 46)
+        let one = try await store.deleteCDRChunk(startedBefore: 1025, limit: 10)
+        XCTAssertEqual(one, 10, "one chunk: at most its limit")
+        let afterOne = try await store.cdrs(CDRQuery(tenant: acme)).total
+        XCTAssertEqual(afterOne, 36, "the chunk is committed on its own")
+        let rest = try await store.deleteCDRs(startedBefore: 1025, chunk: 10)
+        XCTAssertEqual(rest, 15, "the rest, over two chunks")
+        let multiple = try await store.deleteCDRs(startedBefore: 1045, chunk: 10)
+        XCTAssertEqual(multiple, 20, "an exact multiple of the chunk")
+        let none = try await store.deleteCDRs(startedBefore: 1045, chunk: 10)
+        XCTAssertEqual(none, 0)
+        XCTAssertEqual(CentralinoStore.cdrDeleteChunk, 10_000)
+        let left = try await store.cdrs(CDRQuery(tenant: acme))
+        XCTAssertEqual(left.records.map(\.record.start), [1045], "the newer record stays")
+    }
 }
 
 /// The same tests on PostgreSQL (Linux XCTest finds only the test methods a class declares itself).
 final class CDRStoreTestsOnPostgres: CDRStoreTests {
     override class var backend: Backend { .postgres }
     override func testWrittenReadFilteredPagedAndSwept() async throws { try await super.testWrittenReadFilteredPagedAndSwept() }
+    override func testRetentionSweepDeletesInChunks() async throws { try await super.testRetentionSweepDeletesInChunks() }
 }
