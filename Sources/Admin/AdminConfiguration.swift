@@ -32,6 +32,10 @@ public struct AdminConfiguration: Sendable {
     public var maximumBodySize = BodyLimitMiddleware.defaultMaximumBodySize
     /// The largest `maximumBodySize` accepted.
     public static let maximumBodySizeCeiling = BodyLimitMiddleware.maximumConfigurableBodySize
+    /// Most rows one CSV export of the call history holds, the newest (`--cdr-export-max-rows`).
+    public var cdrExportMaximumRows = CDRCSV.defaultMaximumRows
+    /// The largest `cdrExportMaximumRows` accepted.
+    public static let cdrExportMaximumRowsCeiling = CDRCSV.maximumRowsCeiling
 
     public init(host: String = "127.0.0.1", port: Int = 8080) {
         self.host = host

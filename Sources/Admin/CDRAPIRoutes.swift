@@ -18,7 +18,8 @@ enum CDRAPIRoutes {
                 let page = try await app.store.cdrs(filter.query(tenant: tenant))
                 return Reply.json(Body(total: page.total, limit: filter.limit, offset: filter.offset, records: page.records.map(Record.init)))
             case "csv":
-                return CDRCSV.reply(try await CDRCSV.export(app.store, filter.query(tenant: tenant)), fileName: "cdr.csv")
+                let body = try await CDRCSV.export(app.store, filter.query(tenant: tenant), maximumRows: app.configuration.cdrExportMaximumRows)
+                return CDRCSV.reply(body, fileName: "cdr.csv")
             default:
                 throw AdminStoreError(.invalid, field: "format", "json or csv")
             }
@@ -146,7 +147,8 @@ extension CDRAPIRoutes {
                         query("offset", ["type": "integer", "minimum": 0, "maximum": CDRFilter.maximumOffset, "default": 0], "Records skipped"),
                         query(
                             "format", ["type": "string", "enum": ["json", "csv"], "default": "json"],
-                            "csv: every matching record (at most \(CDRCSV.maximumRows)) as text/csv, the panel's export"),
+                            "csv: every matching record (the newest --cdr-export-max-rows, default \(CDRCSV.defaultMaximumRows)) as text/csv, streamed, the panel's export"
+                        ),
                     ],
                     "responses": [
                         "200": [

@@ -7,9 +7,11 @@ import Store
 /// field order (cdr_csv's, with `linkedid` after `uniqueid`), times as `YYYY-MM-DD HH:MM:SS` in UTC.
 /// Every field is quoted; one that a spreadsheet would run as a formula gets a leading `'`.
 enum CDRCSV {
-    /// Most rows one export holds (the newest matching ones); the page says so when there are more.
-    static let maximumRows = 50_000
-    /// Rows read from the store at a time.
+    /// Most rows one export holds by default (the newest matching ones; `--cdr-export-max-rows`).
+    static let defaultMaximumRows = 1_000_000
+    /// The largest `--cdr-export-max-rows` accepted.
+    static let maximumRowsCeiling = 100_000_000
+    /// Rows read from the store, and written to the client, at a time.
     static let chunk = 1000
 
     static let header = [
@@ -38,25 +40,36 @@ enum CDRCSV {
         return phoneNumber ? value : "'" + value
     }
 
-    /// The CSV of every record matching `query` (newest first), up to `maximumRows`.
-    static func export(_ store: CentralinoStore, _ query: CDRQuery) async throws -> String {
-        var text = line(header)
-        var query = query
-        query.limit = chunk
-        query.offset = 0
-        var rows = 0
-        while rows < maximumRows {
-            let page = try await store.cdrs(query)
-            for stored in page.records.prefix(maximumRows - rows) { text += line(row(stored.record)) }
-            rows += page.records.count
-            if page.records.count < chunk { break }
-            query.offset += chunk
+    /// The CSV of every record matching `query` (newest first), up to `maximumRows`, streamed: the
+    /// store is read `chunk` rows at a time by keyset paging (`CentralinoStore.cdrs(_:after:limit:)`)
+    /// and each chunk is written to the client before the next is read, so an export of a million rows
+    /// holds one chunk in memory. The first chunk is read before the response starts (a store that
+    /// fails then answers 500); a failure later cuts the body short (no terminating chunk), which an
+    /// HTTP client reports as an incomplete response.
+    static func export(_ store: CentralinoStore, _ query: CDRQuery, maximumRows: Int) async throws -> ResponseBody {
+        let firstSize = min(chunk, maximumRows)
+        let first = try await store.cdrs(query, after: nil, limit: firstSize)
+        return ResponseBody { writer in
+            try await writer.write(ByteBuffer(string: line(header)))
+            var page = first
+            var asked = firstSize
+            var rows = 0
+            while true {
+                var buffer = ByteBuffer()
+                for stored in page { buffer.writeString(line(row(stored.record))) }
+                if buffer.readableBytes > 0 { try await writer.write(buffer) }
+                rows += page.count
+                // A short page is the last one.
+                guard page.count == asked, rows < maximumRows, let last = page.last else { break }
+                asked = min(chunk, maximumRows - rows)
+                page = try await store.cdrs(query, after: CDRCursor(last), limit: asked)
+            }
+            try await writer.finish(nil)
         }
-        return text
     }
 
-    static func reply(_ text: String, fileName: String) -> Response {
-        var response = Reply.text(text, contentType: "text/csv; charset=utf-8")
+    static func reply(_ body: ResponseBody, fileName: String) -> Response {
+        var response = Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: body)
         response.headers[.contentDisposition] = "attachment; filename=\"\(fileName)\""
         response.headers[.cacheControl] = "no-store"
         return response

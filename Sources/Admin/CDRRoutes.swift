@@ -38,8 +38,9 @@ enum CDRRoutes {
                 let parameters = request.uri.queryParameters
                 do {
                     let filter = try CDRFilter.parse { name in name == "limit" || name == "offset" ? nil : parameters.get(name) }
-                    let text = try await CDRCSV.export(app.store, filter.query(tenant: tenant.tenant.uuid))
-                    return CDRCSV.reply(text, fileName: "calls-\(tenant.tenant.name).csv")
+                    let body = try await CDRCSV.export(
+                        app.store, filter.query(tenant: tenant.tenant.uuid), maximumRows: app.configuration.cdrExportMaximumRows)
+                    return CDRCSV.reply(body, fileName: "calls-\(tenant.tenant.name).csv")
                 } catch let error as AdminStoreError {
                     return Reply.text("\(error.field): \(error.message)\n", status: .unprocessableContent)
                 }

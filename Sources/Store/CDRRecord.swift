@@ -12,6 +12,22 @@ public struct CDRRecord: Sendable, Hashable {
     }
 }
 
+/// Where a keyset page of the call history ends: its last record's start and id (the history is
+/// ordered by start, then id, newest first); the next page starts after it.
+public struct CDRCursor: Sendable, Hashable {
+    public var start: Double
+    public var id: Int64
+
+    public init(start: Double, id: Int64) {
+        self.start = start
+        self.id = id
+    }
+
+    public init(_ record: CDRRecord) {
+        self.init(start: record.record.start, id: record.id)
+    }
+}
+
 /// What the call history shows: one tenant's records (or every tenant's, for the system
 /// administrator only), filtered, newest first, one page at a time.
 public struct CDRQuery: Sendable, Hashable {

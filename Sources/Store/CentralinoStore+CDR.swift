@@ -34,6 +34,46 @@ extension CentralinoStore {
 
     /// One page of records matching `query`, newest first, and the number matching in all.
     public func cdrs(_ query: CDRQuery) async throws -> CDRPage {
+        let (conditions, arguments) = cdrConditions(query)
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let from = "FROM cdr JOIN tenant ON tenant.id = cdr.tenant_id \(filter)"
+        let counted = arguments
+        let paged = arguments + [query.limit, query.offset]
+        return try await database.read { db in
+            let total = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) \(from)", arguments: counted) ?? 0
+            let rows = try db.fetchAll(
+                sql: "SELECT cdr.*, tenant.uuid AS tenant_uuid \(from) ORDER BY cdr.start DESC, cdr.id DESC LIMIT ? OFFSET ?",
+                arguments: paged)
+            return CDRPage(total: total, records: rows.map(Self.cdr))
+        }
+    }
+
+    /// Up to `limit` records matching `query` (its `limit` and `offset` unused) that come after
+    /// `cursor` in the history's order (newest first: `start`, then `id`, descending), without a count:
+    /// keyset paging, so the CSV export's millionth row costs what its first did (an OFFSET scans
+    /// every row it skips). Each call is a transaction of its own.
+    public func cdrs(_ query: CDRQuery, after cursor: CDRCursor?, limit: Int) async throws -> [CDRRecord] {
+        var (conditions, arguments) = cdrConditions(query)
+        if let cursor {
+            // (start, id) < (cursor.start, cursor.id), written so that both backends range-scan the start index.
+            conditions.append("cdr.start <= ? AND (cdr.start < ? OR cdr.id < ?)")
+            arguments += [cursor.start, cursor.start, cursor.id]
+        }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let paged = arguments + [min(max(limit, 1), CDRQuery.maximumLimit)]
+        return try await database.read { db in
+            try db.fetchAll(
+                sql: """
+                    SELECT cdr.*, tenant.uuid AS tenant_uuid FROM cdr JOIN tenant ON tenant.id = cdr.tenant_id \(filter)
+                    ORDER BY cdr.start DESC, cdr.id DESC LIMIT ?
+                    """,
+                arguments: paged
+            ).map(Self.cdr)
+        }
+    }
+
+    /// The WHERE conditions of `query`'s filters and their arguments.
+    func cdrConditions(_ query: CDRQuery) -> (conditions: [String], arguments: StoreArguments) {
         var conditions: [String] = []
         var arguments: StoreArguments = []
         if let tenant = query.tenant {
@@ -58,17 +98,7 @@ extension CentralinoStore {
             conditions.append("cdr.disposition = ?")
             arguments.append(disposition.rawValue)
         }
-        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let from = "FROM cdr JOIN tenant ON tenant.id = cdr.tenant_id \(filter)"
-        let counted = arguments
-        let paged = arguments + [query.limit, query.offset]
-        return try await database.read { db in
-            let total = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) \(from)", arguments: counted) ?? 0
-            let rows = try db.fetchAll(
-                sql: "SELECT cdr.*, tenant.uuid AS tenant_uuid \(from) ORDER BY cdr.start DESC, cdr.id DESC LIMIT ? OFFSET ?",
-                arguments: paged)
-            return CDRPage(total: total, records: rows.map(Self.cdr))
-        }
+        return (conditions, arguments)
     }
 
     /// Records the retention sweep deletes per transaction: a sweep of millions of rows never holds

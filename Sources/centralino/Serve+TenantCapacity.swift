@@ -28,7 +28,7 @@ extension Serve {
 }
 
 extension Serve {
-    /// The admin panel's tunables from flags: the request body limit.
+    /// The admin panel's tunables from flags: the request body limit, the CSV export's rows.
     func adminConfiguration() throws -> AdminConfiguration {
         var configuration = AdminConfiguration()
         let limit = try EnvironmentOption.resolveInt(httpMaxBodyBytes, "CENTRALINO_HTTP_MAX_BODY_BYTES", default: configuration.maximumBodySize)
@@ -36,6 +36,11 @@ extension Serve {
             throw CommandFailure("--http-max-body-bytes \(limit): expected 1024 to \(AdminConfiguration.maximumBodySizeCeiling)")
         }
         configuration.maximumBodySize = limit
+        let rows = try EnvironmentOption.resolveInt(cdrExportMaxRows, "CENTRALINO_CDR_EXPORT_MAX_ROWS", default: configuration.cdrExportMaximumRows)
+        guard (1...AdminConfiguration.cdrExportMaximumRowsCeiling).contains(rows) else {
+            throw CommandFailure("--cdr-export-max-rows \(rows): expected 1 to \(AdminConfiguration.cdrExportMaximumRowsCeiling)")
+        }
+        configuration.cdrExportMaximumRows = rows
         return configuration
     }
 }

@@ -149,6 +149,8 @@ struct Serve: AsyncParsableCommand {
     var rtpTimeout: Int?
     @Option(help: "Largest HTTP request body (form or JSON) in bytes; larger ones get 413 (env CENTRALINO_HTTP_MAX_BODY_BYTES; default 65536).")
     var httpMaxBodyBytes: Int?
+    @Option(help: "Most rows one CSV export of the call history holds, the newest (env CENTRALINO_CDR_EXPORT_MAX_ROWS; default 1000000).")
+    var cdrExportMaxRows: Int?
     @Option(
         help:
             "Concurrent channels a tenant may hold unless its own limit says otherwise (env CENTRALINO_TENANT_MAX_CHANNELS; default half of the node's 4000)."

@@ -111,6 +111,63 @@ import Testing
         #expect(CDRCSV.neutralized("@SUM(1)") == "'@SUM(1)")
     }
 
+    /// The CSV export reads the store by keyset (start, id) a chunk at a time and writes each chunk
+    /// as it goes: 2,500 records, 1,500 of them starting the same second (ties across chunk edges),
+    /// come out each once, newest first, in writes of at most `CDRCSV.chunk` rows; the export stops
+    /// at `--cdr-export-max-rows` (the newest rows), in the panel's export and the API's.
+    @Test func csvExportStreamsKeysetChunksUpToTheRowLimit() async throws {
+        var harness = try await AdminTestHarness()
+        let day = 1_796_601_600.0
+        let tenant = harness.acme.tenant.uuid
+        var records: [CallDetailRecord] = []
+        for index in 0..<2500 {
+            var record = Self.record(tenant, start: index < 1500 ? day : day + Double(index), dst: "101", .answered)
+            record.uniqueID = "u\(index)"
+            records.append(record)
+        }
+        #expect(try await harness.store.insertCDRs(records) == 2500)
+        let writer = RecordingWriter()
+        try await CDRCSV.export(harness.store, CDRQuery(tenant: tenant), maximumRows: 1_000_000).write(writer)
+        #expect(writer.storage.finished)
+        let writes = writer.storage.buffers.map { String(buffer: $0) }
+        #expect(writes.count == 4, "the header, then three chunks of at most \(CDRCSV.chunk) rows")
+        #expect(writes.dropFirst().allSatisfy { $0.split(separator: "\r\n").count <= CDRCSV.chunk })
+        let lines = writes.joined().split(separator: "\r\n").dropFirst()
+        let ids = lines.map { $0.components(separatedBy: "\",\"")[16] }  // every field is quoted
+        #expect(lines.count == 2500 && Set(ids).count == 2500, "every record once")
+        #expect(ids.first == "u2499" && ids.last == "u0", "newest first; ties by id, newest first")
+
+        let limited = RecordingWriter()
+        try await CDRCSV.export(harness.store, CDRQuery(tenant: tenant), maximumRows: 1001).write(limited)
+        let limitedLines = limited.storage.buffers.map { String(buffer: $0) }.joined().split(separator: "\r\n")
+        #expect(limitedLines.count == 1002 && limitedLines.last?.contains("\"u1499\"") == true, "the newest 1,001 rows")
+
+        harness.configuration.cdrExportMaximumRows = 7
+        let path = harness.acmePath
+        let token = harness.aliceToken
+        try await harness.application().test(.router) { client in
+            let session = PanelSession(client)
+            try await session.login("alice@acme.test", AdminTestHarness.alicePassword)
+            let csv = try await session.get("\(path)/calls.csv")
+            #expect(csv.status == .ok && csv.body.split(separator: "\r\n").count == 8, "a header and 7 rows")
+            let api = try await client.execute(
+                uri: "/api/v1/cdr?format=csv", method: .get, headers: [.authorization: "Bearer \(token)"])
+            #expect(api.status == .ok && String(buffer: api.body).split(separator: "\r\n").count == 8)
+            #expect(api.headers[.contentType] == "text/csv; charset=utf-8")
+        }
+    }
+
+    /// A `ResponseBodyWriter` that keeps what is written, write by write.
+    struct RecordingWriter: ResponseBodyWriter {
+        final class Storage: @unchecked Sendable {
+            var buffers: [ByteBuffer] = []
+            var finished = false
+        }
+        let storage = Storage()
+        mutating func write(_ buffer: ByteBuffer) async throws { storage.buffers.append(buffer) }
+        consuming func finish(_ trailingHeaders: HTTPFields?) async throws { storage.finished = true }
+    }
+
     /// A stored time that is not a number or absurd (a row edited in the database) is blank in the
     /// CSV and the Cdr event and null in the JSON; durations stay within bounds; nothing traps.
     @Test func absurdStoredTimesAreBlank() async throws {

@@ -57,6 +57,35 @@ class CDRStoreTests: StoreBackendTestCase {
         XCTAssertEqual(page.total, 0, "a deleted tenant's records go with it")
     }
 
+    /// Keyset pages (the CSV export's): after a cursor (start, id), newest first, ties on start broken
+    /// by id, the filters applied, every record once across pages of any size.
+    func testKeysetPagesCoverEveryRecordOnce() async throws {
+        let store = try await openStore()
+        let acme = try await store.createTenant(name: "acme", domain: "acme.test", toneCountry: "it", limits: TenantLimits()).tenant.uuid
+        let other = try await store.createTenant(name: "other", domain: "other.test", toneCountry: "it", limits: TenantLimits()).tenant.uuid
+        var records = (0..<25).map { record(acme, start: $0 < 12 ? 1000 : Double(1000 + $0), src: "100", dst: "10\($0 % 2)", .answered) }
+        records.append(record(other, start: 1000, src: "100", dst: "101", .answered))
+        let written = try await store.insertCDRs(records)
+        XCTAssertEqual(written, 26)
+        let everything = try await store.cdrs(CDRQuery(tenant: acme, limit: 1000)).records
+        for size in [1, 5, 12, 25] {
+            var pages: [CDRRecord] = []
+            var cursor: CDRCursor?
+            while true {
+                let page = try await store.cdrs(CDRQuery(tenant: acme), after: cursor, limit: size)
+                XCTAssertLessThanOrEqual(page.count, size)
+                pages += page
+                guard page.count == size, let last = page.last else { break }
+                cursor = CDRCursor(last)
+            }
+            XCTAssertEqual(pages.map(\.id), everything.map(\.id), "pages of \(size): the history's order, every record once")
+        }
+        XCTAssertEqual(Set(everything.map(\.record.tenant)), [acme], "the tenant's own only")
+        let odd = try await store.cdrs(CDRQuery(tenant: acme, number: "101"), after: nil, limit: 1000)
+        XCTAssertEqual(odd.count, 12)
+        XCTAssertTrue(odd.allSatisfy { $0.record.destination == "101" })
+    }
+
     /// The retention sweep deletes in chunks, each committed on its own: one chunk leaves the rest,
     /// the whole sweep takes every old record (across chunks and an exact multiple) and no newer one.
     func testRetentionSweepDeletesInChunks() async throws {
@@ -86,4 +115,5 @@ final class CDRStoreTestsOnPostgres: CDRStoreTests {
     override class var backend: Backend { .postgres }
     override func testWrittenReadFilteredPagedAndSwept() async throws { try await super.testWrittenReadFilteredPagedAndSwept() }
     override func testRetentionSweepDeletesInChunks() async throws { try await super.testRetentionSweepDeletesInChunks() }
+    override func testKeysetPagesCoverEveryRecordOnce() async throws { try await super.testKeysetPagesCoverEveryRecordOnce() }
 }
