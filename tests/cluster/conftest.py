@@ -104,14 +104,14 @@ class Postgres:
 class Kamailio:
     """Kamailio with the repository's kamailio.cfg, configured only by -A defines."""
 
-    def __init__(self, workdir: Path, db_url: str, natping_interval: int = 3600):
+    def __init__(self, workdir: Path, db_url: str, natping_interval: int = 3600, extra_defines=()):
         self.port = ct.free_ports(1)[0]
         self.workdir = workdir
         self.rundir = workdir / "kamailio-run"
         self.rundir.mkdir(parents=True, exist_ok=True)
         self.log_path = workdir / "kamailio.log"
         self.defines = ['DBURL="%s"' % db_url, "LISTEN=udp:127.0.0.1:%d" % self.port,
-                        "NATPING_INTERVAL=%d" % natping_interval, "DS_PING_INTERVAL=1"]
+                        "NATPING_INTERVAL=%d" % natping_interval, "DS_PING_INTERVAL=1"] + list(extra_defines)
         define_args = [a for d in self.defines for a in ("-A", d)]
         check = subprocess.run(["kamailio", "-c", "-f", str(KAMAILIO_CFG)] + define_args,
                                capture_output=True, text=True, timeout=30)
@@ -170,6 +170,13 @@ def _tools_present():
     for tool in ("sipp", "kamailio", "psql"):
         if shutil.which(tool) is None:
             pytest.fail("%s is not installed (see tests/cluster/install.sh)" % tool, pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def kamailio_class():
+    """The Kamailio class, for a module starting its own edge (`from conftest import` would find the
+    calls suite's conftest when both suites run together)."""
+    return Kamailio
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ As a command (scripts/test.sh):
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -23,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import List, Optional
+from typing import Iterator, List, Optional
 
 USER = "centralino"
 
@@ -103,6 +104,23 @@ def create_database(base_url: str) -> str:
 def drop_database(url: str) -> None:
     base, name = url.rsplit("/", 1)
     psql(base + "/postgres", "DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
+
+
+@contextlib.contextmanager
+def store_in(data_dir: Path, url: str) -> Iterator[None]:
+    """While inside, a test `Server` made on `data_dir` applies its YAML to and serves from the
+    PostgreSQL store `url` (`--database`), as cluster nodes sharing one store do: server.py's
+    `database_url` reads the data directory's marker file while CENTRALINO_TEST_DATABASE is set."""
+    from server import DATABASE_URL_FILE
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
+    (Path(data_dir) / DATABASE_URL_FILE).write_text(url)
+    saved = os.environ.get("CENTRALINO_TEST_DATABASE")
+    os.environ["CENTRALINO_TEST_DATABASE"] = saved or url
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["CENTRALINO_TEST_DATABASE"]
 
 
 def main(argv: List[str]) -> int:
