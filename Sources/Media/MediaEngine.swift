@@ -37,6 +37,14 @@ public final class MediaEngine: Sendable {
     /// process (an outgoing connection's ephemeral port, another service) is usually held for
     /// seconds to minutes, so the next call should not try it again at once.
     public static let bindFailureQuarantine = TimeAmount.seconds(60)
+    /// How long a closed leg's sockets stay parked before another leg takes them over (unless the
+    /// range is exhausted): the old far end has stopped sending long before.
+    public static let socketPoolIdle = TimeAmount.seconds(1)
+    /// Parked sockets older than this are closed (a quiet node holds no descriptors for nothing).
+    public static let socketPoolMaximumAge = TimeAmount.seconds(3)
+    /// Datagrams read and discarded from a parked socket before reuse; past it (a flood) the
+    /// sockets are closed instead of reused.
+    static let maximumDrainedDatagrams = 1024
 
     public let group: any EventLoopGroup
     /// The address the leg sockets bind to, e.g. `127.0.0.1` or `0.0.0.0`.
@@ -50,6 +58,7 @@ public final class MediaEngine: Sendable {
     /// `MediaLeg.lastActivity`.
     public let inactivityTimeout: TimeAmount?
 
+    private let socketPoolMaximumAge: TimeAmount
     private let state: NIOLockedValueBox<State>
     /// Serialises bridge changes so both sides of a bridge always agree.
     private let bridgeLock = NIOLock()
@@ -61,25 +70,44 @@ public final class MediaEngine: Sendable {
         var closedTotals = MediaLegStatistics()
         /// Ports that could not be bound (held by another socket).
         var bindFailures: UInt64 = 0
+        /// Closed legs' sockets waiting for the next leg.
+        var pool: MediaSocketPool
+        /// Legs that took parked sockets instead of binding new ones, since start.
+        var reusedSockets: UInt64 = 0
+        /// Whether a sweep of old parked sockets is scheduled.
+        var sweepScheduled = false
     }
 
     /// Throws `invalidPortRange` when `portRange` holds no even RTP port with RTCP on + 1.
+    /// `socketPoolLimit`: how many closed legs' socket pairs are kept bound for the next legs
+    /// (0: every leg opens and closes its own sockets); they stay counted against the range. A leg
+    /// takes a random one of those parked for `socketPoolIdle` while `socketPoolMinimumChoice` are
+    /// (see `MediaSocketPool`); pairs parked for `socketPoolMaximumAge` are closed.
     public init(
         group: any EventLoopGroup, bindHost: String = "127.0.0.1",
         portRange: ClosedRange<Int> = RTPPortAllocator.defaultRange,
         relatchAfterSilence: TimeAmount? = nil, strictRTP: StrictRTPPolicy = StrictRTPPolicy(),
-        inactivityTimeout: TimeAmount? = nil
+        inactivityTimeout: TimeAmount? = nil, socketPoolLimit: Int = 0, socketPoolIdle: TimeAmount = MediaEngine.socketPoolIdle,
+        socketPoolMinimumChoice: Int = 16, socketPoolMaximumAge: TimeAmount = MediaEngine.socketPoolMaximumAge
     ) throws {
         self.group = group
         self.bindHost = bindHost
         self.relatchAfterSilence = relatchAfterSilence
         self.strictRTP = strictRTP
         self.inactivityTimeout = inactivityTimeout
-        self.state = NIOLockedValueBox(State(allocator: try RTPPortAllocator(range: portRange)))
+        self.socketPoolMaximumAge = socketPoolMaximumAge
+        let pool = MediaSocketPool(
+            limit: socketPoolLimit, minimumIdle: UInt64(max(0, socketPoolIdle.nanoseconds)), minimumChoice: socketPoolMinimumChoice)
+        self.state = NIOLockedValueBox(State(allocator: try RTPPortAllocator(range: portRange), pool: pool))
     }
 
-    /// Port pairs handed out now (one per open leg, plus any being bound or closed).
-    public var portPairsInUse: Int { state.withLockedValue { $0.allocator.inUseCount } }
+    /// Port pairs handed out now (one per open leg, plus any being bound or closed), not counting
+    /// the parked ones.
+    public var portPairsInUse: Int { state.withLockedValue { $0.allocator.inUseCount - $0.pool.count } }
+    /// Socket pairs of closed legs kept bound for the next legs (their ports count as taken).
+    public var parkedPortPairs: Int { state.withLockedValue { $0.pool.count } }
+    /// Legs that took parked sockets instead of binding their own, since start.
+    public var reusedSocketPairs: UInt64 { state.withLockedValue { $0.reusedSockets } }
     /// Port pairs the range holds.
     public var portPairCapacity: Int { state.withLockedValue { $0.allocator.capacity } }
     /// Legs opened and not yet closed.
@@ -107,6 +135,7 @@ public final class MediaEngine: Sendable {
     /// descriptors are closed and the next pair is tried), then both are registered with the leg's
     /// loop in one hop. The future completes on that loop.
     public func openLegFuture(on eventLoop: (any EventLoop)? = nil) -> EventLoopFuture<MediaLeg> {
+        if let parked = takeParked(on: eventLoop, anyAge: false) { return reuse(parked) }
         let loop = eventLoop ?? group.next()
         var failed: [RTPPortPair] = []
         var lastError: (any Error)?
@@ -116,6 +145,8 @@ public final class MediaEngine: Sendable {
             do {
                 pair = try state.withLockedValue { try $0.allocator.allocate(at: now) }
             } catch {
+                // Parked sockets hold ports too: the range is exhausted only when none is parked.
+                if let parked = takeParked(on: nil, anyAge: true) { return reuse(parked) }
                 return loop.makeFailedFuture(error)
             }
             do {
@@ -168,23 +199,108 @@ public final class MediaEngine: Sendable {
         }
     }
 
-    /// Closes every open leg (at shutdown).
+    /// Closes every open leg and the parked sockets (at shutdown).
     public func closeAllLegs() async {
         let legs = state.withLockedValue { Array($0.legs.values) }
         for leg in legs {
             await leg.close()
         }
+        for sockets in state.withLockedValue({ $0.pool.removeAll() }) {
+            try? await closeParked(sockets).get()
+        }
     }
 
-    /// A leg's sockets are closed: its ports go back to the pool.
-    func legDidClose(_ leg: MediaLeg) {
+    /// A leg is closed: it leaves the open legs, and its ports go back to the allocator unless its
+    /// sockets were parked.
+    func legDidClose(_ leg: MediaLeg, parked: Bool) {
         let statistics = leg.statistics
         state.withLockedValue { state in
             if state.legs.removeValue(forKey: ObjectIdentifier(leg)) != nil {
                 state.closedTotals.add(statistics)
             }
-            state.allocator.release(leg.ports)
+            if !parked { state.allocator.release(leg.ports) }
         }
+    }
+
+    /// A closing leg's sockets: detached from it on their loop (from then on they drop what they
+    /// receive), then parked for the next leg, or closed when the pool is full or they are closed.
+    func retire(_ sockets: MediaLegSockets, of leg: MediaLeg) -> EventLoopFuture<Void> {
+        let loop = sockets.eventLoop
+        return loop.flatSubmit {
+            sockets.attach(to: nil)
+            let now = NIODeadline.now().uptimeNanoseconds
+            let (parked, sweep) = self.state.withLockedValue { state -> (Bool, Bool) in
+                guard sockets.rtp.isActive, sockets.rtcp.isActive, state.pool.park(sockets, at: now) else { return (false, false) }
+                defer { state.sweepScheduled = true }
+                return (true, !state.sweepScheduled)
+            }
+            if parked {
+                self.legDidClose(leg, parked: true)
+                if sweep { self.scheduleSweep(on: loop) }
+                return loop.makeSucceededVoidFuture()
+            }
+            // Ports go back to the allocator only once both sockets are closed.
+            return sockets.close().always { _ in self.legDidClose(leg, parked: false) }
+        }.recover { _ in
+            // The loop is gone (shutdown): the sockets close with it.
+            self.legDidClose(leg, parked: false)
+        }
+    }
+
+    /// Closes the parked sockets older than `socketPoolMaximumAge`, every half of it while any is parked.
+    private func scheduleSweep(on loop: any EventLoop) {
+        let period = TimeAmount.nanoseconds(max(1_000_000, socketPoolMaximumAge.nanoseconds / 2))
+        loop.scheduleTask(in: period) {
+            let now = NIODeadline.now().uptimeNanoseconds
+            let age = UInt64(max(0, self.socketPoolMaximumAge.nanoseconds))
+            let (old, again) = self.state.withLockedValue { state in
+                let old = now > age ? state.pool.removeParked(before: now - age) : []
+                state.sweepScheduled = state.pool.count > 0
+                return (old, state.sweepScheduled)
+            }
+            for sockets in old { self.closeParked(sockets) }
+            if again { self.scheduleSweep(on: loop) }
+        }
+    }
+
+    private func takeParked(on loop: (any EventLoop)?, anyAge: Bool) -> MediaLegSockets? {
+        let now = NIODeadline.now().uptimeNanoseconds
+        return state.withLockedValue { $0.pool.count > 0 ? $0.pool.take(on: loop, at: now, anyAge: anyAge) : nil }
+    }
+
+    /// A new leg on parked sockets: on their loop, whatever waits in them is read and dropped, then
+    /// they are the new leg's. Sockets that cannot be emptied are closed and a leg opened anew.
+    private func reuse(_ sockets: MediaLegSockets) -> EventLoopFuture<MediaLeg> {
+        let loop = sockets.eventLoop
+        let take: @Sendable () -> EventLoopFuture<MediaLeg> = {
+            guard sockets.drain(limit: Self.maximumDrainedDatagrams) else {
+                return self.closeParked(sockets).flatMap { self.openLegFuture(on: loop) }
+            }
+            let leg = self.makeLeg(sockets.ports, on: loop)
+            sockets.attach(to: leg)
+            leg.attach(sockets)
+            self.state.withLockedValue { state in
+                state.legs[ObjectIdentifier(leg)] = leg
+                state.reusedSockets += 1
+            }
+            return loop.makeSucceededFuture(leg)
+        }
+        return loop.inEventLoop ? take() : loop.flatSubmit(take)
+    }
+
+    /// Closes sockets taken from the pool; their ports go back to the allocator.
+    @discardableResult
+    private func closeParked(_ sockets: MediaLegSockets) -> EventLoopFuture<Void> {
+        sockets.close().always { _ in
+            _ = self.state.withLockedValue { $0.allocator.release(sockets.ports) }
+        }
+    }
+
+    private func makeLeg(_ pair: RTPPortPair, on loop: any EventLoop) -> MediaLeg {
+        MediaLeg(
+            engine: self, ports: pair, localHost: bindHost, eventLoop: loop,
+            relatchAfterSilence: relatchAfterSilence.map { UInt64(max(0, $0.nanoseconds)) },
+            policy: strictRTP)
     }
 
     /// Creates the RTP and RTCP sockets of `pair` and binds them; closes both when either fails.
@@ -216,20 +332,20 @@ public final class MediaEngine: Sendable {
     /// Registers the bound sockets of a new leg with `loop` (one hop); on failure closes what was
     /// registered and returns the pair.
     private func register(_ pair: RTPPortPair, _ descriptors: (rtp: CInt, rtcp: CInt), on loop: any EventLoop) -> EventLoopFuture<MediaLeg> {
-        let leg = MediaLeg(
-            engine: self, ports: pair, localHost: bindHost, eventLoop: loop,
-            relatchAfterSilence: relatchAfterSilence.map { UInt64(max(0, $0.nanoseconds)) },
-            policy: strictRTP)
+        let leg = makeLeg(pair, on: loop)
         return loop.flatSubmit {
             let rtp = self.channel(for: leg, kind: .rtp, descriptor: descriptors.rtp, on: loop)
             let rtcp = self.channel(for: leg, kind: .rtcp, descriptor: descriptors.rtcp, on: loop)
             return rtp.and(rtcp).map { rtp, rtcp in
-                leg.attach(rtp: rtp, rtcp: rtcp)
+                leg.attach(
+                    MediaLegSockets(
+                        ports: pair, eventLoop: loop, rtp: rtp.channel, rtcp: rtcp.channel, rtpHandler: rtp.handler, rtcpHandler: rtcp.handler,
+                        rtpDescriptor: descriptors.rtp, rtcpDescriptor: descriptors.rtcp))
                 self.state.withLockedValue { $0.legs[ObjectIdentifier(leg)] = leg }
                 return leg
             }.flatMapError { error in
                 // Registration failed (the loop is shutting down): close what did register.
-                let closes = [rtp, rtcp].map { $0.flatMap { $0.close() }.recover { _ in } }
+                let closes = [rtp, rtcp].map { $0.flatMap { $0.channel.close() }.recover { _ in } }
                 return EventLoopFuture.andAllComplete(closes, on: loop).flatMapThrowing {
                     _ = self.state.withLockedValue { $0.allocator.release(pair) }
                     throw error
@@ -238,15 +354,20 @@ public final class MediaEngine: Sendable {
         }
     }
 
-    private func channel(for leg: MediaLeg, kind: MediaStreamKind, descriptor: CInt, on loop: any EventLoop) -> EventLoopFuture<any Channel> {
-        DatagramBootstrap(group: loop)
+    private func channel(
+        for leg: MediaLeg, kind: MediaStreamKind, descriptor: CInt, on loop: any EventLoop
+    ) -> EventLoopFuture<(channel: any Channel, handler: NIOLoopBound<MediaLegHandler>)> {
+        let handler = MediaLegHandler(leg: leg, kind: kind)
+        let bound = NIOLoopBound(handler, eventLoop: loop)
+        return DatagramBootstrap(group: loop)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: Self.maximumDatagramSize))
             .channelOption(.maxMessagesPerRead, value: Self.maximumMessagesPerRead)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(MediaLegHandler(leg: leg, kind: kind))
+                    try channel.pipeline.syncOperations.addHandler(bound.value)
                 }
             }
             .withBoundSocket(descriptor)
+            .map { (channel: $0, handler: bound) }
     }
 }

@@ -28,6 +28,8 @@ public final class MediaLeg: Sendable, CustomStringConvertible {
         var peer: MediaLeg?
         var rtpChannel: (any Channel)?
         var rtcpChannel: (any Channel)?
+        /// The sockets with their handlers, given back to the engine (its pool) on close.
+        var sockets: MediaLegSockets?
         var toneTask: Scheduled<Void>?
         var closeFuture: EventLoopFuture<Void>?
     }
@@ -108,18 +110,19 @@ public final class MediaLeg: Sendable, CustomStringConvertible {
     @discardableResult
     public func closeFuture() -> EventLoopFuture<Void> {
         let promise = eventLoop.makePromise(of: Void.self)
-        let (first, existing, channels, task) = box.withLockedValue { box in
+        let (first, existing, sockets, task) = box.withLockedValue { box in
             if let existing = box.closeFuture {
-                return (false, existing, [any Channel](), Scheduled<Void>?.none)
+                return (false, existing, MediaLegSockets?.none, Scheduled<Void>?.none)
             }
             box.closeFuture = promise.futureResult
             _ = box.machine.close()
-            let channels = [box.rtpChannel, box.rtcpChannel].compactMap { $0 }
+            let sockets = box.sockets
+            box.sockets = nil
             box.rtpChannel = nil
             box.rtcpChannel = nil
             let task = box.toneTask
             box.toneTask = nil
-            return (true, promise.futureResult, channels, task)
+            return (true, promise.futureResult, sockets, task)
         }
         guard first else {
             promise.succeed(())
@@ -127,21 +130,21 @@ public final class MediaLeg: Sendable, CustomStringConvertible {
         }
         task?.cancel()
         engine.unbridge(self)
-        let closes = channels.map { channel in
-            channel.close().recover { _ in }  // already closed is fine
-        }
-        EventLoopFuture.andAllComplete(closes, on: eventLoop).whenComplete { _ in
-            self.engine.legDidClose(self)
+        guard let sockets else {
+            engine.legDidClose(self, parked: false)
             promise.succeed(())
+            return promise.futureResult
         }
+        engine.retire(sockets, of: self).whenComplete { _ in promise.succeed(()) }
         return promise.futureResult
     }
 
-    /// Stores the sockets once bound.
-    func attach(rtp: any Channel, rtcp: any Channel) {
+    /// Stores the sockets once bound (or taken from the engine's pool).
+    func attach(_ sockets: MediaLegSockets) {
         box.withLockedValue { box in
-            box.rtpChannel = rtp
-            box.rtcpChannel = rtcp
+            box.rtpChannel = sockets.rtp
+            box.rtcpChannel = sockets.rtcp
+            box.sockets = sockets
         }
     }
 

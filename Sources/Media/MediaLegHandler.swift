@@ -8,17 +8,20 @@ import NIOCore
 final class MediaLegHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
 
-    private let leg: MediaLeg
+    /// The leg the socket belongs to; nil while parked in the engine's socket pool (everything
+    /// received is dropped then). Set on the channel's loop only.
+    var leg: MediaLeg?
     private let kind: MediaStreamKind
     /// The same-loop socket written to since the last flush.
     private var pendingFlush: (any Channel)?
 
-    init(leg: MediaLeg, kind: MediaStreamKind) {
+    init(leg: MediaLeg?, kind: MediaStreamKind) {
         self.leg = leg
         self.kind = kind
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard let leg else { return }
         let envelope = unwrapInboundIn(data)
         let now = NIODeadline.now().uptimeNanoseconds
         guard let target = leg.datagramArrived(kind, envelope.data, from: envelope.remoteAddress, at: now) else {

@@ -38,7 +38,14 @@ extension Serve {
         return try MediaEngine(
             group: MultiThreadedEventLoopGroup.singleton, bindHost: bindHost, portRange: range,
             strictRTP: StrictRTPPolicy(enabled: strict, probation: probation),
-            inactivityTimeout: timeout == 0 ? nil : .seconds(Int64(timeout)))
+            inactivityTimeout: timeout == 0 ? nil : .seconds(Int64(timeout)),
+            socketPoolLimit: Self.rtpSocketPoolLimit(range))
+    }
+
+    /// Closed legs' socket pairs kept bound for the next calls (`MediaEngine.socketPoolLimit`): a
+    /// quarter of the range's pairs, at most 1,024 (two seconds of closing legs at 250 calls/s).
+    static func rtpSocketPoolLimit(_ range: ClosedRange<Int>) -> Int {
+        min(1024, (range.count / 2) / 4)
     }
 
     /// The kernel's ephemeral port range, nil when it cannot be read (not Linux).

@@ -1,0 +1,143 @@
+import NIOCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A leg's two bound sockets and their handlers: what a closed leg parks in the engine's pool and
+/// the next leg takes over instead of opening, binding, registering and closing sockets of its own
+/// (socket, bind, epoll_ctl and close twice each, and NIO's channel set-up, per leg).
+struct MediaLegSockets: Sendable {
+    let ports: RTPPortPair
+    let eventLoop: any EventLoop
+    let rtp: any Channel
+    let rtcp: any Channel
+    let rtpHandler: NIOLoopBound<MediaLegHandler>
+    let rtcpHandler: NIOLoopBound<MediaLegHandler>
+    /// The sockets' descriptors (owned by the channels), read directly to empty them before reuse.
+    let rtpDescriptor: CInt
+    let rtcpDescriptor: CInt
+
+    /// Hands both sockets to `leg` (nil: parked, everything received is dropped). On `eventLoop`.
+    func attach(to leg: MediaLeg?) {
+        rtpHandler.value.leg = leg
+        rtcpHandler.value.leg = leg
+    }
+
+    /// Reads and discards whatever waits in both sockets' receive buffers (on `eventLoop`): what
+    /// arrived while parked must never reach the next leg. False when the channels are closed or
+    /// more than `limit` datagrams kept coming (a flood): such sockets are closed, not reused.
+    func drain(limit: Int) -> Bool {
+        guard rtp.isActive, rtcp.isActive else { return false }
+        return Self.drain(rtpDescriptor, limit: limit) && Self.drain(rtcpDescriptor, limit: limit)
+    }
+
+    private static func drain(_ descriptor: CInt, limit: Int) -> Bool {
+        withUnsafeTemporaryAllocation(byteCount: 64, alignment: 8) { scratch in
+            for _ in 0..<limit {
+                // A longer datagram is discarded whole: UDP drops what does not fit the buffer.
+                if recv(descriptor, scratch.baseAddress, scratch.count, Int32(MSG_DONTWAIT)) < 0 {
+                    return errno == EAGAIN || errno == EWOULDBLOCK
+                }
+            }
+            return false
+        }
+    }
+
+    /// Closes both channels; the future completes once both are closed.
+    func close() -> EventLoopFuture<Void> {
+        let closes = [rtp, rtcp].map { $0.close().recover { _ in } }
+        return EventLoopFuture.andAllComplete(closes, on: eventLoop)
+    }
+}
+
+/// The parked sockets of closed legs, oldest first, at most `limit` pairs. Pure bookkeeping
+/// (the engine holds it under its lock): a parked pair stays counted as in use by the port
+/// allocator, so the pool never lets two sockets share a port, and the engine takes from the
+/// pool before it reports the range exhausted, so parking never makes a call fail.
+///
+/// A pair is handed out again only `minimumIdle` after it was parked (its old far end has long
+/// stopped sending) and only while at least `minimumChoice` such pairs wait, picked at random
+/// among them, so ports stay as hard to predict as the allocator's (a stranger cannot tell the
+/// next call's ports from the last one's); below that (a quiet node) legs bind fresh pairs and
+/// the engine closes pairs parked longer than `maximumAge`. When the range is exhausted, any
+/// parked pair is taken. Either way the engine empties a pair's receive buffers on its loop
+/// before the next leg sees a packet.
+struct MediaSocketPool: Sendable {
+    let limit: Int
+    /// Monotonic nanoseconds a pair stays parked before it is reused (unless the range is exhausted).
+    let minimumIdle: UInt64
+    /// How many pairs must have waited `minimumIdle` for one of them to be handed out.
+    let minimumChoice: Int
+    /// Among how many of the oldest waiting pairs the one handed out is picked.
+    static let choiceWindow = 64
+    private var parked: [(sockets: MediaLegSockets, since: UInt64)] = []
+    private var head = 0
+
+    init(limit: Int, minimumIdle: UInt64, minimumChoice: Int = 16) {
+        self.limit = max(0, limit)
+        self.minimumIdle = minimumIdle
+        self.minimumChoice = max(1, minimumChoice)
+    }
+
+    var count: Int { parked.count - head }
+
+    /// Parks `sockets`; false (nothing parked) when the pool is full.
+    mutating func park(_ sockets: MediaLegSockets, at now: UInt64) -> Bool {
+        guard count < limit else { return false }
+        // Kept in parking order even if the callers' clocks were read a little out of order.
+        parked.append((sockets, max(now, parked.last?.since ?? 0)))
+        return true
+    }
+
+    /// A random pair among the oldest `choiceWindow` that waited `minimumIdle` and live on `loop`
+    /// (any loop when nil), if at least `minimumChoice` of them do; with `anyAge`, the oldest pair.
+    mutating func take(on loop: (any EventLoop)?, at now: UInt64, anyAge: Bool = false) -> MediaLegSockets? {
+        if anyAge { return count > 0 ? remove(at: head) : nil }
+        var candidates: [Int] = []
+        var index = head
+        while index < parked.count, candidates.count < Self.choiceWindow {
+            let since = parked[index].since
+            guard now >= since, now - since >= minimumIdle else { break }  // younger from here on
+            if loop == nil || parked[index].sockets.eventLoop === loop! { candidates.append(index) }
+            index += 1
+        }
+        guard candidates.count >= minimumChoice else { return nil }
+        var random = SystemRandomNumberGenerator()
+        return remove(at: candidates.randomElement(using: &random)!)
+    }
+
+    /// Takes the pairs parked at or before `time` (to close them).
+    mutating func removeParked(before time: UInt64) -> [MediaLegSockets] {
+        var old: [MediaLegSockets] = []
+        while head < parked.count, parked[head].since <= time { old.append(remove(at: head)) }
+        return old
+    }
+
+    /// Takes every parked pair (at shutdown).
+    mutating func removeAll() -> [MediaLegSockets] {
+        let all = parked[head...].map(\.sockets)
+        parked = []
+        head = 0
+        return all
+    }
+
+    /// Removes entry `index` (at most `choiceWindow` past the head), keeping the parking order.
+    private mutating func remove(at index: Int) -> MediaLegSockets {
+        let sockets = parked[index].sockets
+        var slot = index
+        while slot > head {
+            parked[slot] = parked[slot - 1]
+            slot -= 1
+        }
+        head += 1
+        if head == parked.count {
+            parked.removeAll(keepingCapacity: true)
+            head = 0
+        } else if head > 64, head * 2 > parked.count {
+            parked.removeFirst(head)
+            head = 0
+        }
+        return sockets
+    }
+}
