@@ -65,8 +65,10 @@ final class AMIWebSocket: Sendable {
     static let path = "/api/v1/ami/ws"
     /// Longest unfinished AMI message the bridge holds (the session's own messages are far smaller).
     static let maximumAMIMessage = 1 << 20
-    /// Largest WebSocket frame read at all: a larger one drops the connection at once (NIO's frame
-    /// decoder). Messages over `--ami-ws-max-message-bytes` (at most this) get a close handshake, 1009.
+    /// Largest WebSocket frame read at all: NIO's frame decoder refuses a larger one from its header
+    /// and closes with 1009; `AMIWebSocketLingeringClose` drains the rest of it so that the close frame
+    /// is not lost to a TCP reset. Messages over `--ami-ws-max-message-bytes` (at most this) get a close
+    /// handshake, 1009, too.
     static let maximumFrame = 1 << 20
     /// After the AMI session closed, how long its last messages may take to reach the client before
     /// the WebSocket is dropped (a client that stopped reading).
@@ -126,8 +128,9 @@ final class AMIWebSocket: Sendable {
     /// the node's cap). The endpoint's plain GET answers the same decision as an HTTP status.
     func upgradeRouter() -> Router<AMIWebSocketRequestContext> {
         let router = Router(context: AMIWebSocketRequestContext.self)
-        router.ws(RouterPath(Self.path)) { _, _ in
-            .upgrade([:])
+        router.ws(RouterPath(Self.path)) { _, context in
+            AMIWebSocketLingeringClose.enable(on: context.channel)
+            return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
             let remote = context.requestContext.channel.remoteAddress
             let local = context.requestContext.channel.localAddress

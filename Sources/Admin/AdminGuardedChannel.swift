@@ -19,6 +19,7 @@ struct AdminGuardedChannel<Base: ServerChildChannel>: ServerChildChannel {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             try channel.pipeline.syncOperations.addHandlers([
+                AMIWebSocketLingeringClose(),
                 AdminConnectionLimitHandler(limiter: limiter, logger: self.logger),
                 IdleStateHandler(allTimeout: idleTimeout),
                 AdminIdleCloser(),

@@ -2,7 +2,8 @@
 WebSocket client (websocket-client): Login (good and bad password, the user's ACL, the lockout), an API
 token on the upgrade, a panel cookie alone refused, events as JSON objects with repeated keys as
 arrays, the ActionID round trip, the Filter action, tenant isolation, an oversize message (close 1009,
-other sessions unharmed), a client that stops reading (dropped as the TCP AMI drops one, others unharmed),
+other sessions unharmed), a frame over the 1 MiB frame limit (close 1009, not a reset), `wss://` on the
+HTTPS listener, a client that stops reading (dropped as the TCP AMI drops one, others unharmed),
 lines smuggled into a value refused.
 """
 
@@ -11,11 +12,14 @@ from __future__ import annotations
 import json
 import re
 import socket
+import ssl
 import struct
+import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
 import pytest
@@ -367,6 +371,56 @@ def test_oversize_message_closes_that_session_only(srv):
     finally:
         big.close()
         other.close()
+
+
+def test_frame_over_the_frame_limit_gets_1009_not_a_reset(srv):
+    """A single frame over the 1 MiB frame limit is refused by the frame decoder before its payload is
+    read: the client still gets a close frame with 1009 (message too big), not a TCP reset (the server
+    drains what the client is still sending before it closes the socket)."""
+    big = AMIWS(srv.http_port)
+    other = AMIWS(srv.http_port)
+    try:
+        assert big.login("monitor", SECRETS["monitor"])["Response"] == "Success"
+        assert other.login("monitor", SECRETS["monitor"])["Response"] == "Success"
+        big.send(json.dumps({"Action": "Ping", "ActionID": "huge", "Pad": "x" * ((1 << 20) + 4096)}))
+        with pytest.raises(Closed) as closed:
+            while True:
+                big.recv(5)
+        assert closed.value.code == 1009, (closed.value.code, closed.value.reason)
+        assert other.action({"Action": "Ping", "ActionID": "alive"})["Response"] == "Success"
+    finally:
+        big.close()
+        other.close()
+
+
+def test_wss_over_the_https_listener(tmp_path_factory):
+    """`wss://`: the node's HTTPS listener serves /api/v1/ami/ws over TLS (certificate verified against
+    the test's self-signed pair): Login, an action's response and an event as JSON."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
+    from tlspair import make_pair
+    cert, key = make_pair(tmp_path_factory.mktemp("wss-pair"))
+    s = Server(tmp_path_factory.mktemp("wss"), name="wss", extra_args=["--admin-password", ADMIN_PASSWORD],
+               tls=(cert, key), tls_listeners=("https",))
+    try:
+        ws = websocket.create_connection("wss://127.0.0.1:%d/api/v1/ami/ws" % s.https_port, timeout=10,
+                                         sslopt={"ca_certs": str(cert), "cert_reqs": ssl.CERT_REQUIRED})
+        try:
+            assert isinstance(ws.sock, ssl.SSLSocket) and ws.sock.version() in ("TLSv1.2", "TLSv1.3")
+            assert json.loads(ws.recv()) == {"Banner": "Asterisk Call Manager/9.0.0"}
+            ws.send(json.dumps({"Action": "Login", "Username": "monitor", "Secret": SECRETS["monitor"], "ActionID": "l"}))
+            assert json.loads(ws.recv()) == {"Response": "Success", "ActionID": "l", "Message": "Authentication accepted"}
+            ws.send(json.dumps({"Action": "UserEvent", "UserEvent": "OverTLS", "ActionID": "u"}))
+            seen = []
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and not any(m.get("UserEvent") == "OverTLS" for m in seen):
+                seen.append(json.loads(ws.recv()))
+            assert {"Response": "Success", "ActionID": "u"}.items() <= next(m for m in seen if m.get("ActionID") == "u" and "Response" in m).items(), seen
+            event = next(m for m in seen if m.get("UserEvent") == "OverTLS")
+            assert event["Event"] == "UserEvent", event
+        finally:
+            ws.close()
+    finally:
+        s.stop()
 
 
 def test_slow_reader_dropped_others_live_on(start_server):
