@@ -53,7 +53,7 @@ let package = Package(
                 "PBX", "AMI", crypto,
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
-                .product(name: "PostgresNIO", package: "postgres-nio"), nioCore, nioPosix, nioConcurrency, logging,
+                .product(name: "PostgresNIO", package: "postgres-nio"), nioCore, nioPosix, nioConcurrency, logging, nioSSL,
             ]),
         // The running node, in three layers: SIP listeners and registrar; calls over them; AMI over the calls.
         // Plumbing the listeners share (TLS settings, login lockout, descriptor budget, loop confinement).

@@ -3,43 +3,33 @@ import Logging
 import NIOCore
 import PostgresNIO
 
-/// Where the cluster's PostgreSQL is, from a `postgres://user[:password]@host[:port]/database` URL
-/// (`--database`), and how a node connects to it: each loop of the cluster (membership, publisher,
-/// listener) holds one connection of its own and makes it again after an error, with backoff.
+/// Where the cluster's PostgreSQL is (`--cluster-database`, else `--database`, parsed as the store's
+/// `PostgresURL`, TLS included), and how a node connects to it: each loop of the cluster (membership,
+/// publisher, listener) holds one connection of its own and makes it again after an error, with backoff.
 public struct ClusterDatabase: Sendable {
     public var host: String
     public var port: Int
     public var username: String
     public var password: String?
     public var database: String
+    /// TLS toward the server (the URL's `sslmode`): `.disable` without one.
+    public var tls: PostgresConnection.Configuration.TLS
 
-    public struct InvalidURL: Error, CustomStringConvertible {
-        public var description: String
-    }
-
-    /// True for the URLs this type reads (`postgres://`, `postgresql://`).
+    /// True for the URLs a cluster database may have (`postgres://`, `postgresql://`).
     public static func isPostgresURL(_ text: String) -> Bool {
         text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
     }
 
-    public init(url text: String) throws {
-        guard Self.isPostgresURL(text), let url = URLComponents(string: text), let host = url.host, !host.isEmpty,
-            let user = url.user, !user.isEmpty
-        else {
-            throw InvalidURL(description: "expected postgres://user[:password]@host[:port]/database")
-        }
-        let database = String(url.path.drop { $0 == "/" })
-        guard !database.isEmpty, !database.contains("/") else {
-            throw InvalidURL(description: "expected postgres://user[:password]@host[:port]/database (no database named)")
-        }
-        if let sslmode = url.queryItems?.first(where: { $0.name == "sslmode" })?.value, sslmode != "disable" {
-            throw InvalidURL(description: "sslmode=\(sslmode): the cluster connects without TLS (sslmode=disable); see docs/cluster.md")
-        }
-        self.host = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
-        self.port = url.port ?? 5432
-        self.username = url.percentEncodedUser?.removingPercentEncoding ?? user
-        self.password = url.percentEncodedPassword?.removingPercentEncoding
-        self.database = database.removingPercentEncoding ?? database
+    public init(
+        host: String, port: Int = 5432, username: String, password: String?, database: String,
+        tls: PostgresConnection.Configuration.TLS = .disable
+    ) {
+        self.host = host
+        self.port = port
+        self.username = username
+        self.password = password
+        self.database = database
+        self.tls = tls
     }
 
     /// Connection attempts give up after this long.
@@ -47,7 +37,7 @@ public struct ClusterDatabase: Sendable {
 
     func connect(id: Int, logger: Logger) async throws -> PostgresConnection {
         var configuration = PostgresConnection.Configuration(
-            host: host, port: port, username: username, password: password, database: database, tls: .disable)
+            host: host, port: port, username: username, password: password, database: database, tls: tls)
         configuration.options.connectTimeout = Self.connectTimeout
         return try await PostgresConnection.connect(configuration: configuration, id: id, logger: logger)
     }

@@ -44,7 +44,7 @@ public final class CentralinoStore: Sendable {
     ) async throws -> CentralinoStore {
         let store: CentralinoStore
         if let postgres {
-            let database = PostgresDatabase(url: postgres, poolSize: poolSize)
+            let database = try PostgresDatabase(url: postgres, poolSize: poolSize)
             do {
                 try await database.migrate()
                 store = try CentralinoStore(dataDirectory: dataDirectory, database: database, nodeID: nodeID)

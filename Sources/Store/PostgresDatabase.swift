@@ -26,12 +26,13 @@ final class PostgresDatabase: StoreDatabase {
     /// A statement running longer than this is cancelled by the server.
     static let statementTimeout = "30s"
 
-    init(url: PostgresURL, poolSize: Int, logger: Logger = Logger(label: "centralino.store")) {
+    init(url: PostgresURL, poolSize: Int, logger: Logger = Logger(label: "centralino.store")) throws {
+        var configuration = PostgresConnection.Configuration(
+            host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
+            tls: try url.connectionTLS())
         self.url = url
         threads = NIOThreadPool(numberOfThreads: poolSize)
         threads.start()
-        var configuration = PostgresConnection.Configuration(
-            host: url.host, port: url.port, username: url.user, password: url.password, database: url.database, tls: .disable)
         configuration.options.connectTimeout = .seconds(10)
         connections = Connections(configuration: configuration, label: url.description, logger: logger)
     }
@@ -209,7 +210,9 @@ public struct PostgresStoreError: Error, CustomStringConvertible {
         if let error = error as? PSQLError {
             sqlState = error.serverInfo?[.sqlState]
             let server = error.serverInfo?[.message].map { ": \($0)" } ?? ""
-            message = "PostgreSQL \(what): \(error.code)\(server)"
+            // Below a connection error: the socket's or TLS's own (a refused port, an untrusted certificate).
+            let underlying = error.underlying.map { " (\($0))" } ?? ""
+            message = "PostgreSQL \(what): \(error.code)\(server)\(underlying)"
         } else if let error = error as? PostgresStoreError {
             self = error
             return

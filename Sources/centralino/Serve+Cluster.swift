@@ -10,6 +10,7 @@ import NIOConcurrencyHelpers
 import NIOPosix
 import PBX
 import ServiceLifecycle
+import Store
 
 /// The cluster flags of `serve` (docs/cluster.md): with `--node-id` and a PostgreSQL database the node
 /// joins the cluster (heartbeats, tenant homes, failover, AMI events of every node).
@@ -74,7 +75,16 @@ struct ClusterOptions: ParsableArguments {
             throw CommandFailure("--node-id needs a PostgreSQL database: --cluster-database or --database postgres://USER@HOST[:PORT]/DATABASE")
         }
         let db: ClusterDatabase
-        do { db = try ClusterDatabase(url: url) } catch { throw CommandFailure("--cluster-database: \(error)") }
+        do {
+            let parsed = try PostgresURL(parsing: url)
+            db = ClusterDatabase(
+                host: parsed.host, port: parsed.port, username: parsed.user, password: parsed.password, database: parsed.database,
+                tls: try parsed.connectionTLS())
+        } catch let error as PostgresURL.Invalid {
+            throw CommandFailure("--cluster-database: \(error.reason)")
+        } catch {
+            throw CommandFailure("--cluster-database: \(error)")
+        }
         let heartbeat = try EnvironmentOption.resolveInt(clusterHeartbeatSeconds, "CENTRALINO_CLUSTER_HEARTBEAT_SECONDS", default: 2)
         let failover = try EnvironmentOption.resolveInt(clusterFailoverSeconds, "CENTRALINO_CLUSTER_FAILOVER_SECONDS", default: 10)
         guard (1...60).contains(heartbeat), failover >= 2 * heartbeat, failover <= 3600 else {

@@ -8,10 +8,21 @@ enum StoreOptions {
         let text = EnvironmentOption.resolve(flag, "CENTRALINO_DATABASE", default: "")
         guard !text.isEmpty else { return nil }
         do {
-            return try PostgresURL(parsing: text)
+            let url = try PostgresURL(parsing: text)
+            _ = try url.connectionTLS()  // a bad sslrootcert fails here, before anything starts
+            return url
         } catch {
             throw CommandFailure("\(error)")
         }
+    }
+
+    /// A refusal of the server made clearer: pg_hba.conf accepts only TLS (`hostssl`) and the URL has
+    /// no sslmode.
+    static func explained(_ error: PostgresStoreError, url: PostgresURL) -> String {
+        guard url.tlsMode == .disable, error.sqlState == "28000", error.message.contains("no encryption") else {
+            return "\(error)"
+        }
+        return "\(error) (the server accepts this user only over TLS: add ?sslmode=require, or verify-full, to the URL)"
     }
 
     static func dataDirectory(_ flag: String?) -> URL {
@@ -31,6 +42,8 @@ enum StoreOptions {
         do {
             return try await CentralinoStore.open(dataDirectory: dataDirectory, postgres: database, poolSize: poolSize, nodeID: node)
         } catch let error as PostgresStoreError {
+            throw CommandFailure(database.map { explained(error, url: $0) } ?? "\(error)")
+        } catch let error as PostgresURL.TLSSetupError {
             throw CommandFailure("\(error)")
         } catch let error as SecretBox.KeyFileError {
             throw CommandFailure("\(error)")

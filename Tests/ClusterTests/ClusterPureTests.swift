@@ -137,17 +137,6 @@ final class ClusterSchemaTests: XCTestCase {
         XCTAssertTrue(statements.allSatisfy { $0.hasSuffix(";") && !$0.contains("\n--") })
         XCTAssertEqual(ClusterSchema.statements("-- only\n\nSELECT 1;\nSELECT\n 2;"), ["SELECT 1;", "SELECT\n 2;"])
     }
-
-    func testDatabaseURLs() throws {
-        let db = try ClusterDatabase(url: "postgres://centralino:s%40cret@127.0.0.1:5433/centralino")
-        XCTAssertEqual([db.host, db.username, db.password ?? "", db.database], ["127.0.0.1", "centralino", "s@cret", "centralino"])
-        XCTAssertEqual(db.port, 5433)
-        XCTAssertEqual(try ClusterDatabase(url: "postgresql://u@db/x").port, 5432)
-        XCTAssertThrowsError(try ClusterDatabase(url: "postgres://u@db/"))
-        XCTAssertThrowsError(try ClusterDatabase(url: "postgres://db/x"))
-        XCTAssertThrowsError(try ClusterDatabase(url: "mysql://u@db/x"))
-        XCTAssertThrowsError(try ClusterDatabase(url: "postgres://u@db/x?sslmode=require"))
-    }
 }
 
 final class ClusterControlCodecTests: XCTestCase {

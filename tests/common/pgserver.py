@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import Iterator, List, Optional, Tuple
 
 USER = "centralino"
 
@@ -43,7 +43,11 @@ def free_port() -> int:
 
 
 class PrivatePostgres:
-    def __init__(self, base: Optional[Path] = None, start: bool = True):
+    """`tls`: (cert.pem, key.pem) to run with ssl=on; `hba`: the pg_hba.conf text to use instead of
+    initdb's (e.g. hostssl-only lines); `password`: set for USER (over the local socket) once started."""
+
+    def __init__(self, base: Optional[Path] = None, start: bool = True, tls: Optional[Tuple[Path, Path]] = None,
+                 hba: Optional[str] = None, password: Optional[str] = None):
         self.bindir = bindir()
         self.base = Path(base) if base else Path(tempfile.mkdtemp(prefix="centralino-pg-"))
         self.base.mkdir(parents=True, exist_ok=True)
@@ -61,10 +65,29 @@ class PrivatePostgres:
         self.port = free_port()
         self._run([str(self.bindir / "initdb"), "-D", str(self.data), "-U", USER, "--auth=trust",
                    "-E", "UTF8", "--no-locale", "--no-sync"])
+        options = "-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" % (self.port, self.base)
+        if tls is not None:
+            # The server reads its key only when it is the key's owner with mode 0600.
+            for source, name in ((tls[0], "server.crt"), (tls[1], "server.key")):
+                target = self.base / name
+                shutil.copy(source, target)
+                target.chmod(0o600)
+                self._own(target)
+            options += " -c ssl=on -c ssl_cert_file=%s -c ssl_key_file=%s" % (self.base / "server.crt", self.base / "server.key")
+        if hba is not None:
+            (self.data / "pg_hba.conf").write_text(hba)
+            self._own(self.data / "pg_hba.conf")
         self._run([str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "-t", "30",
-                   "-o", "-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300"
-                   % (self.port, self.base), "start"])
+                   "-o", options, "start"])
         self.port_file.write_text(str(self.port))
+        if password is not None:
+            self._run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", str(self.base), "-p", str(self.port),
+                       "-U", USER, "-d", "postgres", "-c", "ALTER ROLE %s PASSWORD '%s'" % (USER, password.replace("'", "''"))])
+
+    def _own(self, path: Path) -> None:
+        if self.as_user:
+            pw = pwd.getpwnam("postgres")
+            os.chown(path, pw.pw_uid, pw.pw_gid)
 
     def _run(self, cmd: List[str]) -> str:
         res = subprocess.run(self.as_user + cmd, capture_output=True, text=True, timeout=60, cwd=str(self.base))
