@@ -1,6 +1,7 @@
 """Two Centralino nodes, n1 and n2, on one PostgreSQL (docs/cluster.md, "Nodes, homes and the event
-bus"), against the real binaries. Both apply the calls suite's YAML to their own SQLite (same tenant
-uuids); the cluster tables and the event bus live in the module's own PostgreSQL.
+bus"), against the real binaries. As a real cluster runs, the module's own PostgreSQL is both nodes'
+store (`--database`: each applies the calls suite's YAML to it, n2 last, so the trunks are n2's) and
+holds the cluster tables and the event bus; the nodes share the store's secret key file.
 
 - the nodes create the cluster tables, write their rows (their own dispatcher sets) and heartbeats;
   n1, alone at first, homes every tenant; n2 joins and takes none;
@@ -26,6 +27,7 @@ from typing import Optional
 import pytest
 
 import calltools as ct
+import pgserver
 import sipwire
 from calltools import DOMAIN_A, DOMAIN_B, PASSWORDS, TENANT_A_UUID, TENANT_B_UUID, TENANT_C_UUID, Sipp
 
@@ -37,10 +39,12 @@ TENANTS = {TENANT_A_UUID, TENANT_B_UUID, TENANT_C_UUID}
 
 
 def start_node(base, name: str, pg, extra=()) -> ct.Server:
-    return ct.Server(base / name, name=name,
-                     extra_args=["--node-id", name, "--cluster-database", pg.url,
-                                 "--cluster-heartbeat-seconds", str(HEARTBEAT),
-                                 "--cluster-failover-seconds", str(FAILOVER)] + list(extra))
+    """A node whose store is the module's PostgreSQL (`--database`), which is its cluster database too."""
+    with pgserver.store_in(base / name / "data", pg.url):
+        return ct.Server(base / name, name=name,
+                         extra_args=["--node-id", name,
+                                     "--cluster-heartbeat-seconds", str(HEARTBEAT),
+                                     "--cluster-failover-seconds", str(FAILOVER)] + list(extra))
 
 
 def homes(pg) -> dict:
@@ -78,10 +82,12 @@ def cluster(tmp_path_factory, private_postgres):
     try:
         assert ct.wait_until(lambda: TENANTS <= set(homes(pg)), 10), "n1 did not place the tenants: %s" % n1.log_text()[-3000:]
         # n2 takes forwarded actions (--cluster-bind), n1 does not; nodes share the data directory's
-        # secret key (as on one PostgreSQL store), which signs forwarded actions.
+        # secret key (one PostgreSQL store: it opens the store's secrets), which signs forwarded actions.
         (base / "n2" / "data").mkdir(parents=True)
         shutil.copy(n1.data_dir / "secret.key", base / "n2" / "data" / "secret.key")
         n2 = start_node(base, "n2", pg, ["--cluster-bind", "127.0.0.1:%d" % ct.free_ports(1)[0]])
+        # n2 applied the YAML last: the store's trunks (for either node) are n2's.
+        n1.trunk_a, n1.trunk_b, n1.trunk_c = n2.trunk_a, n2.trunk_b, n2.trunk_c
     except BaseException:
         n1.stop()
         raise
