@@ -107,6 +107,17 @@ public enum ClusterPayload: Sendable, Equatable {
         out.append(UInt8(ascii: "\""))
     }
 
+    /// The publishing node of a payload written by `encode` or `encodeReference` (its first two keys),
+    /// read without the rest: a node skips its own events (every node hears its own NOTIFYs). Nil when
+    /// the text does not start that way (it is then decoded whole).
+    public static func publisher(of text: String) -> String? {
+        var copy = text
+        return copy.withUTF8 { bytes in
+            var reader = ClusterJSONReader(bytes: bytes)
+            return reader.publisher()
+        }
+    }
+
     /// A NOTIFY text or a stored body read back; nil when it is not one (it is then ignored and counted).
     public static func decode(_ text: String) -> ClusterPayload? {
         guard text.utf8.count <= maximumEventBytes else { return nil }
@@ -172,6 +183,14 @@ struct ClusterJSONReader {
             ClusterEvent(tenant: tenant, node: node, boot: boot, sequence: sequence, sentAt: sentAt, name: name, classes: classes, fields: fields))
     }
 
+    /// `{"t":"…","n":"<node>"` → the node.
+    mutating func publisher() -> String? {
+        guard consume(UInt8(ascii: "{")), string() == "t", consume(UInt8(ascii: ":")), string() != nil, consume(UInt8(ascii: ",")),
+            string() == "n", consume(UInt8(ascii: ":"))
+        else { return nil }
+        return string()
+    }
+
     private mutating func fieldList() -> [ClusterEvent.Field]? {
         guard consume(UInt8(ascii: "[")) else { return nil }
         var fields: [ClusterEvent.Field] = []
@@ -228,7 +247,16 @@ struct ClusterJSONReader {
 
     private mutating func string() -> String? {
         guard consume(UInt8(ascii: "\"")) else { return nil }
-        var out: [UInt8] = []
+        // The common case, a string without escapes: one String from the bytes as they are.
+        var end = index
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 { end += 1 }
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[index..<end]), as: UTF8.self)
+            index = end + 1
+            return text
+        }
+        var out: [UInt8] = Array(bytes[index..<end])
+        index = end
         while index < bytes.count {
             let byte = bytes[index]
             index += 1

@@ -248,6 +248,8 @@ public final class ClusterEventBus: Sendable {
             homesChanged()
             return
         }
+        // This node's own events come back to it: skipped before they are decoded.
+        if ClusterPayload.publisher(of: text) == nodeID { return }
         guard let payload = ClusterPayload.decode(text) else {
             invalid.increment()
             return

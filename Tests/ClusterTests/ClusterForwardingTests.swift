@@ -34,7 +34,11 @@ final class ClusterForwardingCodecTests: XCTestCase {
         XCTAssertEqual(codec.decodeRequest(line, now: 1000)?.action, action)
         XCTAssertEqual(codec.decodeRequest(line, now: 1000)?.action.api, true)
         // An AMI action cannot be turned into a REST request (or back) without the key.
-        XCTAssertNil(codec.decodeRequest(line.replacingOccurrences(of: "\"k\":\"api\",", with: ""), now: 1000))
+        // (JSONEncoder's key order varies: the mark may be first, in the middle or last.)
+        let unmarked = line.replacingOccurrences(of: ",\"k\":\"api\",", with: ",").replacingOccurrences(of: ",\"k\":\"api\"}", with: "}")
+            .replacingOccurrences(of: "{\"k\":\"api\",", with: "{")
+        XCTAssertNotEqual(unmarked, line)
+        XCTAssertNil(codec.decodeRequest(unmarked, now: 1000))
         let ami = ClusterForwardedAction(tenant: tenant, username: "crm", headers: [.init("Action", "Status")])
         XCTAssertEqual(codec.decodeRequest(codec.encodeRequest(ami, now: 1000, nonce: "n2"), now: 1000)?.action.api, false)
     }

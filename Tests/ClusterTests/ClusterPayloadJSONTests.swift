@@ -86,3 +86,14 @@ final class ClusterPayloadJSONTests: XCTestCase {
         }
     }
 }
+
+final class ClusterPayloadPublisherTests: XCTestCase {
+    func testThePublisherIsReadFromTheStartOfAPayload() {
+        let event = ClusterEvent(
+            tenant: UUID(), node: "n2", boot: 1, sequence: 2, sentAt: 3, name: "E", classes: 1, fields: [.init("A", "B")])
+        XCTAssertEqual(ClusterPayload.publisher(of: ClusterPayload.encode(event)), "n2")
+        XCTAssertEqual(ClusterPayload.publisher(of: ClusterPayload.encodeReference(id: 4, of: event)), "n2")
+        XCTAssertNil(ClusterPayload.publisher(of: #"{"n":"n2","t":"x"}"#))
+        XCTAssertNil(ClusterPayload.publisher(of: "garbage"))
+    }
+}
