@@ -45,7 +45,7 @@ def test_ringback_then_audio_both_ways(pbx, peers):
         caller = peers.caller("100", "101", str(SCENARIOS / "uac_call.xml"), pause_ms=2500,
                               keys={"rtp_port": str(a.port)})
         inv = callee.wait_for_message(lambda m: m.direction == "received" and m.method == "INVITE"
-                                      and not m.is_response, 10)
+                                      and not m.is_response, 20)
         assert inv is not None, "callee never got the INVITE"
         b_dest = sdp_of(inv)[:2]
         ok = caller.wait_for_message(lambda m: m.direction == "received" and m.is_response
