@@ -30,7 +30,30 @@ enum CDRCSV {
     }
 
     static func line(_ fields: [String]) -> String {
-        fields.map { "\"" + neutralized($0).replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: ",") + "\r\n"
+        var buffer = ByteBuffer()
+        append(fields, to: &buffer)
+        return String(buffer: buffer)
+    }
+
+    /// Appends `fields` as one line: each quoted, `"` doubled, neutralized; bytes written straight
+    /// into `buffer` (no Foundation string per field: an export writes millions of fields).
+    static func append(_ fields: [String], to buffer: inout ByteBuffer) {
+        let quote = UInt8(ascii: "\"")
+        for (index, field) in fields.enumerated() {
+            if index > 0 { buffer.writeInteger(UInt8(ascii: ",")) }
+            buffer.writeInteger(quote)
+            let value = neutralized(field)
+            if value.utf8.contains(quote) {
+                for byte in value.utf8 {
+                    buffer.writeInteger(byte)
+                    if byte == quote { buffer.writeInteger(quote) }
+                }
+            } else {
+                buffer.writeString(value)
+            }
+            buffer.writeInteger(quote)
+        }
+        buffer.writeStaticString("\r\n")
     }
 
     /// A value starting with `=`, `+`, `-`, `@`, tab or CR, unless it is a phone number, behind a `'`.
@@ -56,7 +79,7 @@ enum CDRCSV {
             var rows = 0
             while true {
                 var buffer = ByteBuffer()
-                for stored in page { buffer.writeString(line(row(stored.record))) }
+                for stored in page { append(row(stored.record), to: &buffer) }
                 if buffer.readableBytes > 0 { try await writer.write(buffer) }
                 rows += page.count
                 // A short page is the last one.
