@@ -156,8 +156,14 @@ final class PostgresDatabase: StoreDatabase {
                 let connection = try PostgresConnection.connect(
                     on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration, id: nextID.next(), logger: logger
                 ).wait()
-                _ = try connection.query(PostgresQuery(unsafeSQL: "SET statement_timeout = '\(PostgresDatabase.statementTimeout)'"), logger: logger)
-                    .wait()
+                do {
+                    // Through the session: a connection closed right after it opened fails here instead of hanging.
+                    try PostgresSession(connection: connection, logger: logger).execute(
+                        sql: "SET statement_timeout = '\(PostgresDatabase.statementTimeout)'")
+                } catch {
+                    discard(connection)
+                    throw error
+                }
                 return connection
             } catch {
                 throw PostgresStoreError(error, doing: "connecting to \(label)")
