@@ -395,7 +395,8 @@ def test_frame_over_the_frame_limit_gets_1009_not_a_reset(srv):
 
 def test_wss_over_the_https_listener(tmp_path_factory):
     """`wss://`: the node's HTTPS listener serves /api/v1/ami/ws over TLS (certificate verified against
-    the test's self-signed pair): Login, an action's response and an event as JSON."""
+    the test's self-signed pair): Login, an action's response and an event as JSON; a frame over the
+    frame limit gets close 1009 there too."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
     from tlspair import make_pair
     cert, key = make_pair(tmp_path_factory.mktemp("wss-pair"))
@@ -417,6 +418,13 @@ def test_wss_over_the_https_listener(tmp_path_factory):
             assert {"Response": "Success", "ActionID": "u"}.items() <= next(m for m in seen if m.get("ActionID") == "u" and "Response" in m).items(), seen
             event = next(m for m in seen if m.get("UserEvent") == "OverTLS")
             assert event["Event"] == "UserEvent", event
+            # a frame over the frame limit: close 1009 over TLS too, not a reset
+            ws.send(json.dumps({"Action": "Ping", "Pad": "x" * ((1 << 20) + 4096)}))
+            while True:
+                opcode, data = ws.recv_data(control_frame=True)
+                if opcode == websocket.ABNF.OPCODE_CLOSE:
+                    break
+            assert struct.unpack("!H", data[:2])[0] == 1009, data
         finally:
             ws.close()
     finally:
