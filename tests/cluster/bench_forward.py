@@ -16,7 +16,8 @@ after --hold ms) serving both:
     the event bus).
 Per pair of steps (S then cluster, --calls Originates each at --rate per second on one AMI session):
 answered calls and server CPU seconds per answered call: utime+stime from /proc of S, or of n1 plus
-n2, from the step's first Originate until its calls are over. The idle CPU of each side (heartbeats,
+n2, from the step's first Originate until its calls are over (PostgreSQL's own CPU, postmaster and
+backends, is printed beside it, not in the sum). The idle CPU of each side (heartbeats,
 event bus) over a quiet 3 s is printed beside it. Then --saturate Originates over --sessions AMI
 sessions of n1 (each sends its next when the previous is answered: a session runs one forwarded action
 at a time) and the same on S: Originate responses per second, OriginateResponses answered.
@@ -91,6 +92,28 @@ def absorbing(scenario: Path, work: Path) -> str:
     return str(copy)
 
 
+class PostgresCPU:
+    """utime+stime of the private PostgreSQL: its postmaster and every backend (children, live ones)."""
+
+    name = "PostgreSQL"
+
+    def __init__(self, pg):
+        self.pid = int((pg.data / "postmaster.pid").read_text().split()[0])
+
+    def ticks(self) -> int:
+        total = cpu_ticks(self.pid)
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                fields = open("/proc/%s/stat" % entry).read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.pid:
+                total += int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])
+        return total
+
+
 class Node:
     def __init__(self, name: str, work: Path, binary: str, nice: list, trunk: int, rtp: str, extra: list):
         self.name, self.data = name, work / name
@@ -157,10 +180,11 @@ class Session:
         self.sock.close()
 
 
-def run_step(label: str, session: Session, nodes: list, rate: float, calls: int, hold: int) -> tuple:
+def run_step(label: str, session: Session, nodes: list, rate: float, calls: int, hold: int, extra: list = ()) -> tuple:
     """--calls Originates at `rate`: (answered, failed, missing, CPU seconds of `nodes`, elapsed, CPU seconds per node)."""
     ids = ["%s-%d-%d" % (label, int(time.time() * 1000), n) for n in range(calls)]
     each = [node.ticks() for node in nodes]
+    extra_before = [other.ticks() for other in extra]
     before = sum(each)
     start = time.time()
     for n, action_id in enumerate(ids):
@@ -177,11 +201,12 @@ def run_step(label: str, session: Session, nodes: list, rate: float, calls: int,
     time.sleep(hold / 1000 + 1.5)
     elapsed = time.time() - start
     after = [node.ticks() for node in nodes]
+    extra_after = [other.ticks() for other in extra]
     cpu = (sum(after) - before) / TICKS
     with session.lock:
         answered = sum(1 for i in ids if session.outcomes.get(i) is True)
         failed = sum(1 for i in ids if session.outcomes.get(i) is False)
-    split = {node.name: (a - b) / TICKS for node, a, b in zip(nodes, after, each)}
+    split = {node.name: (a - b) / TICKS for node, a, b in zip(list(nodes) + list(extra), after + extra_after, each + extra_before)}
     return answered, failed, calls - answered - failed, cpu, elapsed, split
 
 
@@ -295,6 +320,7 @@ def main() -> int:
                                                   "-nostdin", "-max_socket", "60000"] + extra,
                                           cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         time.sleep(0.5)
+        postgres = PostgresCPU(pg)
         on_single, on_n1 = Session(single.ami), Session(n1.ami)
         time.sleep(0.5)
         # Warm-up: one call each way (and n1 learns where n2 listens).
@@ -315,7 +341,8 @@ def main() -> int:
         per_call = {"single": [], "cluster": []}
         for pair in range(args.pairs):
             for label, session, group in (("single", on_single, [single]), ("cluster", on_n1, [n1, n2])):
-                answered, failed, missing, cpu, elapsed, split = run_step("%s%d" % (label, pair), session, group, args.rate, args.calls, args.hold)
+                answered, failed, missing, cpu, elapsed, split = run_step(
+                    "%s%d" % (label, pair), session, group, args.rate, args.calls, args.hold, [postgres] if label == "cluster" else [])
                 ms = cpu * 1000 / max(answered, 1)
                 without_idle = (cpu - idle[label] * elapsed) * 1000 / max(answered, 1)
                 per_call[label].append(ms)
