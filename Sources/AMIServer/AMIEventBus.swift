@@ -9,7 +9,9 @@ import PBX
 /// Fans events out to the logged-in sessions of one tenant. An event is encoded once and each
 /// subscriber decides, by its read permissions and event mask, whether it takes it.
 public final class AMIEventBus: Sendable {
-    private let subscribers = NIOLockedValueBox<[UUID: [ObjectIdentifier: AMIEventSubscriber]]>([:])
+    /// Each tenant's sessions, as an array replaced whole on (un)subscribe: delivering an event
+    /// takes the array with one retain instead of building one per event.
+    private let subscribers = NIOLockedValueBox<[UUID: [AMIEventSubscriber]]>([:])
     /// The latest security events of each tenant, newest last, for the admin panel.
     private let recentSecurity = NIOLockedValueBox<[UUID: [RecentSecurityEvent]]>([:])
     static let recentSecurityLimit = 100
@@ -42,12 +44,15 @@ public final class AMIEventBus: Sendable {
     }
 
     func subscribe(_ subscriber: AMIEventSubscriber) {
-        subscribers.withLockedValue { $0[subscriber.tenant, default: [:]][ObjectIdentifier(subscriber)] = subscriber }
+        subscribers.withLockedValue { all in
+            guard all[subscriber.tenant]?.contains(where: { $0 === subscriber }) != true else { return }
+            all[subscriber.tenant, default: []].append(subscriber)
+        }
     }
 
     func unsubscribe(_ subscriber: AMIEventSubscriber) {
         subscribers.withLockedValue { all in
-            all[subscriber.tenant]?[ObjectIdentifier(subscriber)] = nil
+            all[subscriber.tenant]?.removeAll { $0 === subscriber }
             if all[subscriber.tenant]?.isEmpty == true { all[subscriber.tenant] = nil }
         }
     }
@@ -68,7 +73,7 @@ public final class AMIEventBus: Sendable {
     }
 
     private func deliver(_ event: AMIEvent, tenant: UUID) {
-        let targets = subscribers.withLockedValue { $0[tenant].map { Array($0.values) } ?? [] }
+        let targets = subscribers.withLockedValue { $0[tenant] ?? [] }
         // Encoded once, and only when a session takes it: sessions read a few classes (`Events: call`),
         // and the engine's `dialplan` events (Newexten, VarSet) were encoded for nobody.
         var encoded: ByteBuffer?
@@ -102,7 +107,7 @@ public final class AMIEventBus: Sendable {
     }
 
     public func sessions(tenant: UUID) -> [SessionInfo] {
-        subscribers.withLockedValue { $0[tenant].map { Array($0.values) } ?? [] }
+        subscribers.withLockedValue { $0[tenant] ?? [] }
             .map { SessionInfo(username: $0.username, remoteAddress: $0.remoteAddress, since: $0.since) }
             .sorted { $0.since < $1.since }
     }
@@ -110,7 +115,7 @@ public final class AMIEventBus: Sendable {
     /// Closes the sessions, of every tenant, that the directory would no longer admit; returns how many.
     @discardableResult
     func closeSessions(notAdmittedBy directory: AMIDirectory) -> Int {
-        let targets = subscribers.withLockedValue { $0.values.flatMap(\.values) }
+        let targets = subscribers.withLockedValue { $0.values.flatMap { $0 } }
             .filter { subscriber in subscriber.entry.map { !directory.stillAdmits($0, from: subscriber.remoteAddress) } ?? false }
         for subscriber in targets {
             logger.notice(
@@ -124,7 +129,7 @@ public final class AMIEventBus: Sendable {
     /// Closes the tenant's sessions (of one user when given); returns how many.
     @discardableResult
     public func closeSessions(tenant: UUID, username: String?) -> Int {
-        let targets = subscribers.withLockedValue { $0[tenant].map { Array($0.values) } ?? [] }
+        let targets = subscribers.withLockedValue { $0[tenant] ?? [] }
             .filter { username == nil || $0.username.lowercased() == username!.lowercased() }
         for subscriber in targets { subscriber.close() }
         return targets.count

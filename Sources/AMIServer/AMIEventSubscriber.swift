@@ -2,6 +2,7 @@ import AMI
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOPosix
 import PBX
 
 /// One logged-in session as the event bus sees it: which events it takes and a bounded queue of
@@ -91,6 +92,15 @@ final class AMIEventSubscriber: Sendable {
             return false
         }
         guard let overflowed = shouldWake else { return }
+        if !overflowed, let publisher = MultiThreadedEventLoopGroup.currentEventLoop {
+            PendingWakes.add(self, publisher: publisher)
+            return
+        }
+        wakeNow(overflowed: overflowed)
+    }
+
+    /// Hands the wake-up to the session's loop.
+    fileprivate func wakeNow(overflowed: Bool) {
         let wake = self.wake
         eventLoop.execute { wake(overflowed) }
     }
@@ -117,4 +127,33 @@ final class AMIEventSubscriber: Sendable {
     }
 
     var hasQueued: Bool { state.withLockedValue { !$0.queue.isEmpty } }
+}
+
+/// The sessions that events published on one event loop's thread must wake, gathered until that
+/// loop has finished what it is running (one task queued on the publishing loop itself, no system
+/// call): a SIP message handled on the call loop publishes several events, and each session is
+/// woken once for all of them instead of being woken, drained and written to for the first one while
+/// the rest are still being published (the sessions' loops run on the other cores).
+private final class PendingWakes: @unchecked Sendable {
+    // Unchecked: one instance per thread, used on that thread only (the task below runs there).
+    private static let perThread = ThreadSpecificVariable<PendingWakes>()
+    private var subscribers: [AMIEventSubscriber] = []
+
+    static func add(_ subscriber: AMIEventSubscriber, publisher: any EventLoop) {
+        let pending: PendingWakes
+        if let existing = perThread.currentValue {
+            pending = existing
+        } else {
+            pending = PendingWakes()
+            perThread.currentValue = pending
+        }
+        pending.subscribers.append(subscriber)
+        if pending.subscribers.count == 1 { publisher.execute { pending.wakeAll() } }
+    }
+
+    private func wakeAll() {
+        let woken = subscribers
+        subscribers = []
+        for subscriber in woken { subscriber.wakeNow(overflowed: false) }
+    }
 }
