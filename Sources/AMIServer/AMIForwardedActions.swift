@@ -34,9 +34,11 @@ public struct AMIListReply: Sendable {
 /// ActionID is the origin session's, so list events carry it; an `OriginateResponse` reaches the
 /// origin node's sessions over the cluster's event bus.
 public enum AMIForwardedActions {
-    /// The actions a node forwards to a tenant's home node: those that touch the tenant's calls.
+    /// The actions a node forwards to a tenant's home node: those that touch the tenant's calls, and
+    /// the views of its devices and registrations (the home node's registrar and device states).
     public static let forwarded: Set<String> = [
         "Originate", "Hangup", "Redirect", "Setvar", "Getvar", "BlindTransfer", "Status", "CoreShowChannels",
+        "ExtensionState", "ExtensionStateList", "DeviceStateList", "PJSIPShowEndpoints", "PJSIPShowContacts",
     ]
 
     /// What the home node runs forwarded actions with: the AMI server's directory, bus, call engine,
@@ -113,6 +115,22 @@ public enum AMIForwardedActions {
                 calls.channelReports(tenant: tenant) { continuation.resume(returning: $0) }
             }
             return AMISessionHandler.coreShowChannelsReply(reports, actionID: id)
+        case "ExtensionState":
+            if let refusal = AMISessionHandler.extensionStateRefusal(message) { return refuse(refusal) }
+            let state = await withCheckedContinuation { continuation in
+                calls.deviceState(extension: message.value("Exten"), tenant: tenant) { continuation.resume(returning: $0) }
+            }
+            return AMIListReply(response: AMISessionHandler.extensionStateReply(state, message: message))
+        case "ExtensionStateList", "DeviceStateList", "PJSIPShowEndpoints", "PJSIPShowContacts":
+            let endpoints = await withCheckedContinuation { continuation in
+                calls.endpoints(tenant: tenant) { continuation.resume(returning: $0) }
+            }
+            switch descriptor.name {
+            case "PJSIPShowEndpoints", "PJSIPShowContacts":
+                return AMISessionHandler.endpointsReply(endpoints, contacts: descriptor.name == "PJSIPShowContacts", actionID: id)
+            default:
+                return AMISessionHandler.extensionStateListReply(endpoints, devices: descriptor.name == "DeviceStateList", actionID: id)
+            }
         default:
             return await originate(message, entry: entry, tenant: tenant, host: host)
         }

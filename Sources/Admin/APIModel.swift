@@ -188,6 +188,8 @@ enum APIModel {
         var activeCalls: Int
         /// The calls in progress (empty without a call engine).
         var calls: [LiveCall]
+        /// The node that answered, in a cluster (its AMI sessions only: they are per node).
+        var node: String?
     }
 
     static let decoder: JSONDecoder = JSONDecoder()

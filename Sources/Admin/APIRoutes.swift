@@ -47,7 +47,7 @@ enum APIRoutes {
         }
         api.get("/tenants/:tenant/capacity") { _, context -> Response in
             let uuid = try await tenant(app, context).tenant.uuid
-            guard let capacity = await app.live.capacity(tenant: uuid) else {
+            guard let capacity = await app.live.homeCapacity(tenant: uuid) else {
                 return Reply.jsonError(.serviceUnavailable, code: "unavailable", message: "this node runs no call engine")
             }
             return Reply.json(capacity)

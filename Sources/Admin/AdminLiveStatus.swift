@@ -33,10 +33,23 @@ public protocol AdminLiveStatus: Sendable {
     func clickToCall(from: String, to: String, timeoutMilliseconds: Int, tenant: UUID) async -> ClickToCallResult
     /// Why the node is not healthy beside its store (a cluster node that lost its database), nil when it is.
     func healthProblem() async -> String?
+    /// The tenant's registered contacts as its home node holds them: in a cluster asked from the home
+    /// node when that is another one (the panel's and the API's view; `/metrics` stays per node).
+    func homeRegistrations(tenant: UUID) async -> [LiveRegistration]
+    /// Calls in progress in `tenant` on its home node (see `homeRegistrations`).
+    func homeActiveCalls(tenant: UUID) async -> Int
+    /// The tenant's capacity on its home node, with this node's AMI sessions (they are per node).
+    func homeCapacity(tenant: UUID) async -> LiveTenantCapacity?
+    /// This node's id in a cluster (`--node-id`), nil for a single node: AMI sessions are per node.
+    var nodeID: String? { get }
 }
 
 extension AdminLiveStatus {
     public func healthProblem() async -> String? { nil }
+    public func homeRegistrations(tenant: UUID) async -> [LiveRegistration] { await registrations(tenant: tenant) }
+    public func homeActiveCalls(tenant: UUID) async -> Int { await activeCalls(tenant: tenant) }
+    public func homeCapacity(tenant: UUID) async -> LiveTenantCapacity? { await capacity(tenant: tenant) }
+    public var nodeID: String? { nil }
     public func activeCalls(tenant: UUID) async -> Int { 0 }
     public func capacity(tenant: UUID) async -> LiveTenantCapacity? { nil }
     public func serverMetrics() async -> [MetricFamily] { [] }

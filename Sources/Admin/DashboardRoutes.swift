@@ -43,9 +43,9 @@ enum DashboardRoutes {
 
     static func liveBody(_ app: AdminApp, tenant: UUID) async -> APIModel.LiveBody {
         APIModel.LiveBody(
-            registrations: await app.live.registrations(tenant: tenant), amiSessions: await app.live.amiSessions(tenant: tenant),
-            securityEvents: await app.securityEvents(tenant: tenant), activeCalls: await app.live.activeCalls(tenant: tenant),
-            calls: await app.live.liveCalls(tenant: tenant) ?? [])
+            registrations: await app.live.homeRegistrations(tenant: tenant), amiSessions: await app.live.amiSessions(tenant: tenant),
+            securityEvents: await app.securityEvents(tenant: tenant), activeCalls: await app.live.homeActiveCalls(tenant: tenant),
+            calls: await app.live.liveCalls(tenant: tenant) ?? [], node: app.live.nodeID)
     }
 
     /// `m:ss` (or `h:mm:ss`), as the dashboard's script writes it too.
@@ -93,7 +93,8 @@ enum DashboardRoutes {
               </dl>
               <p class="muted">The UUID goes into click-to-call requests (<code>__TENANT_UUID</code>). <span id="live-updated"></span></p>
             </section>
-            <section class="card"><h2>Connected AMI sessions</h2>
+            <section class="card"><h2>Connected AMI sessions\(live.node.map { " to node " + HTML.escape($0) } ?? "")</h2>
+            \(live.node == nil ? "" : "<p class=\"muted\">AMI sessions are per node: those connected to the other nodes are listed there.</p>")
             \(HTML.table(["User", "Address", "Since"], rows: sessions, empty: "No AMI session is connected.", id: "ami-sessions"))
             </section>
             </div>

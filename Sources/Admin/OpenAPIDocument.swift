@@ -284,6 +284,7 @@ enum OpenAPIDocument {
                 ],
                 "activeCalls": integer,
                 "calls": array("Call"),
+                "node": ["type": "string", "description": "The node that answered, in a cluster: amiSessions are its own"],
             ]),
         ]
         return [

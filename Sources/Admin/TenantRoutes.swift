@@ -26,7 +26,7 @@ enum TenantRoutes {
         router.get("/tenants/:tenant/edit") { request, context -> Response in
             try await app.withTenant(request, context) { auth, tenant in
                 guard auth.principal.isSystemAdmin else { return forbidden(app, auth) }
-                return edit(app, auth, tenant, capacity: await app.live.capacity(tenant: tenant.tenant.uuid))
+                return edit(app, auth, tenant, capacity: await app.live.homeCapacity(tenant: tenant.tenant.uuid))
             }
         }
         router.post("/tenants/:tenant/edit") { request, context -> Response in
@@ -38,7 +38,7 @@ enum TenantRoutes {
                         limits: try TenantLimitsForm.limits(from: form))
                     return app.done(auth, "/tenants", "Tenant \(form.text("name")) saved.")
                 } catch let error as AdminStoreError {
-                    return edit(app, auth, tenant, error: error, form: form, capacity: await app.live.capacity(tenant: tenant.tenant.uuid))
+                    return edit(app, auth, tenant, error: error, form: form, capacity: await app.live.homeCapacity(tenant: tenant.tenant.uuid))
                 }
             }
         }

@@ -2,8 +2,9 @@ import Admin
 import Calls
 import Foundation
 
-/// The REST API's calls (`POST/GET/DELETE /api/v1/calls`) of a tenant homed on another node, forwarded
-/// to it over the cluster's control channel (docs/cluster.md): the request is an operation in headers
+/// The REST API's calls (`POST/GET/DELETE /api/v1/calls`) and the panel's views of the phones, calls
+/// and capacity of a tenant homed on another node, forwarded to it over the cluster's control channel
+/// (docs/cluster.md): the request is an operation in headers
 /// (`Op` and its values), the home node runs it here as `runForwardedAPI` and answers in fields.
 extension NodeLiveStatus {
     func forwardedClickToCall(from: String, to: String, timeoutMilliseconds: Int, home: String, tenant: UUID) async -> ClickToCallResult {
@@ -33,6 +34,45 @@ extension NodeLiveStatus {
         return try? JSONDecoder().decode([String].self, from: Data(json.utf8))
     }
 
+    var nodeID: String? { cluster?.nodeID }
+
+    /// The panel's and the API's view of the tenant's phones: its home node's registrar (asked over the
+    /// control channel when that is another node; this node's when it cannot be asked).
+    func homeRegistrations(tenant: UUID) async -> [LiveRegistration] {
+        if let home = calls.homes.homeElsewhere(tenant),
+            case .answered(let fields, _)? = await calls.homes.forwardAPI(home: home, tenant: tenant, headers: [("Op", "registrations")]),
+            let json = Self.value("Registrations", fields),
+            let registrations = try? JSONDecoder().decode([LiveRegistration].self, from: Data(json.utf8))
+        {
+            return registrations
+        }
+        return await registrations(tenant: tenant)
+    }
+
+    func homeActiveCalls(tenant: UUID) async -> Int {
+        if let home = calls.homes.homeElsewhere(tenant),
+            case .answered(let fields, _)? = await calls.homes.forwardAPI(home: home, tenant: tenant, headers: [("Op", "active-calls")]),
+            let count = Self.value("ActiveCalls", fields).flatMap({ Int($0) })
+        {
+            return count
+        }
+        return await activeCalls(tenant: tenant)
+    }
+
+    /// The tenant's capacity on its home node (its channels and media run there), with this node's
+    /// AMI sessions of the tenant (each node counts and limits its own).
+    func homeCapacity(tenant: UUID) async -> LiveTenantCapacity? {
+        if let home = calls.homes.homeElsewhere(tenant),
+            case .answered(let fields, _)? = await calls.homes.forwardAPI(home: home, tenant: tenant, headers: [("Op", "capacity")]),
+            let json = Self.value("Capacity", fields),
+            var capacity = try? JSONDecoder().decode(LiveTenantCapacity.self, from: Data(json.utf8))
+        {
+            capacity.amiSessions = bus.sessions(tenant: tenant).count
+            return capacity
+        }
+        return await capacity(tenant: tenant)
+    }
+
     /// Runs a REST operation another node forwarded for `tenant` (homed here): its answer's fields.
     func runForwardedAPI(_ headers: [(String, String)], tenant: UUID) async -> [(String, String)] {
         if let home = calls.homes.homeElsewhere(tenant) { return [("Result", "failed"), ("Message", "Tenant homed on node \(home)")] }
@@ -48,6 +88,14 @@ extension NodeLiveStatus {
         case "calls":
             let json = (try? JSONEncoder().encode(await liveCallsHere(tenant: tenant))) ?? Data("[]".utf8)
             return [("Calls", String(decoding: json, as: UTF8.self))]
+        case "registrations":
+            let json = (try? JSONEncoder().encode(await registrations(tenant: tenant))) ?? Data("[]".utf8)
+            return [("Registrations", String(decoding: json, as: UTF8.self))]
+        case "active-calls":
+            return [("ActiveCalls", String(await activeCalls(tenant: tenant)))]
+        case "capacity":
+            guard let capacity = await capacity(tenant: tenant), let json = try? JSONEncoder().encode(capacity) else { return [] }
+            return [("Capacity", String(decoding: json, as: UTF8.self))]
         case "hangup-call":
             guard let id = Self.value("Id", headers), (1...150).contains(id.utf8.count) else { return [("Channels", "[]")] }
             let json = (try? JSONEncoder().encode(await hangUpCallHere(id: id, tenant: tenant))) ?? Data("[]".utf8)
