@@ -44,11 +44,13 @@ def free_port() -> int:
 
 class PrivatePostgres:
     """`tls`: (cert.pem, key.pem) to run with ssl=on; `hba`: the pg_hba.conf text to use instead of
-    initdb's (e.g. hostssl-only lines); `password`: set for USER (over the local socket) once started."""
+    initdb's (e.g. hostssl-only lines); `password`: set for the superuser (over the local socket) once
+    started; `user`: the superuser's name (default USER)."""
 
     def __init__(self, base: Optional[Path] = None, start: bool = True, tls: Optional[Tuple[Path, Path]] = None,
-                 hba: Optional[str] = None, password: Optional[str] = None):
+                 hba: Optional[str] = None, password: Optional[str] = None, user: str = USER):
         self.bindir = bindir()
+        self.user = user
         self.base = Path(base) if base else Path(tempfile.mkdtemp(prefix="centralino-pg-"))
         self.base.mkdir(parents=True, exist_ok=True)
         self.data = self.base / "data"
@@ -63,7 +65,7 @@ class PrivatePostgres:
             self.port = int(self.port_file.read_text())
             return
         self.port = free_port()
-        self._run([str(self.bindir / "initdb"), "-D", str(self.data), "-U", USER, "--auth=trust",
+        self._run([str(self.bindir / "initdb"), "-D", str(self.data), "-U", self.user, "--auth=trust",
                    "-E", "UTF8", "--no-locale", "--no-sync"])
         options = "-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" % (self.port, self.base)
         if tls is not None:
@@ -82,7 +84,7 @@ class PrivatePostgres:
         self.port_file.write_text(str(self.port))
         if password is not None:
             self._run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", str(self.base), "-p", str(self.port),
-                       "-U", USER, "-d", "postgres", "-c", "ALTER ROLE %s PASSWORD '%s'" % (USER, password.replace("'", "''"))])
+                       "-U", self.user, "-d", "postgres", "-c", "ALTER ROLE %s PASSWORD '%s'" % (self.user, password.replace("'", "''"))])
 
     def _own(self, path: Path) -> None:
         if self.as_user:
@@ -99,7 +101,7 @@ class PrivatePostgres:
 
     @property
     def url(self) -> str:
-        return "postgres://%s@127.0.0.1:%d/postgres" % (USER, self.port)
+        return "postgres://%s@127.0.0.1:%d/postgres" % (self.user, self.port)
 
     def stop(self) -> None:
         try:
