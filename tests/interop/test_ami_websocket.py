@@ -58,6 +58,10 @@ class AMIWS:
     def recv(self, timeout: float = 10) -> dict:
         self.ws.settimeout(timeout)
         opcode, data = self.ws.recv_data(control_frame=True)
+        # The server pings every half idle timeout (30 s by default); websocket-client answers the
+        # ping itself, so a ping or pong frame is skipped here.
+        while opcode in (websocket.ABNF.OPCODE_PING, websocket.ABNF.OPCODE_PONG):
+            opcode, data = self.ws.recv_data(control_frame=True)
         if opcode == websocket.ABNF.OPCODE_CLOSE:
             code = struct.unpack("!H", data[:2])[0] if len(data) >= 2 else None
             raise Closed(code, data[2:].decode(errors="replace"))
