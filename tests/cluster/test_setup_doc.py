@@ -2,13 +2,13 @@
 
 The commands are not copied here: they are read from the fenced blocks of docs/cluster.md that follow
 a `<!-- setup-step: NAME -->` marker, so the document and this test cannot drift apart. Each block runs
-in bash on loopback with only these substitutions (MAP below):
+in bash on loopback with only these substitutions (class Mapping):
 
 - the example's hosts 10.0.0.N become 127.0.0.N (PostgreSQL, 10.0.0.10, is 127.0.0.1 and its port),
   each example port (5060, 5070, 5038, 8080) a free port of that address;
-- /var/lib/centralino becomes the node's own directory, /etc/centralino/db-ca.pem the private
-  PostgreSQL's certificate, deploy/kamailio/ the repository's; `centralino` is the built binary
-  (CENTRALINO_BIN, default .build/debug/centralino) on PATH;
+- /var/lib/centralino becomes the node's own directory; /etc/centralino/db-ca.pem and
+  /etc/kamailio/db-ca.pem the private PostgreSQL's certificate; deploy/kamailio/ the repository's;
+  `centralino` a copy of the built binary (CENTRALINO_BIN, default .build/debug/centralino) on PATH;
 - `sudo -u postgres ` is dropped: psql and createdb reach the private PostgreSQL (superuser
   `postgres`, trust authentication, ssl=on with a self-signed certificate for 127.0.0.1) through
   PGHOST/PGPORT/PGUSER.
@@ -17,8 +17,9 @@ Added for the harness only (HARNESS_*): the nodes' --rtp-ports (a private range 
 Kamailio's -Y/-P (its run directory) and -m/-M (memory).
 
 Checked: the three nodes heartbeat in cluster_node, each with its own dispatcher set; every tenant of
-the YAML gets a home and they are spread (not all on n1); /healthz and the cluster metrics; the edge
-reads PostgreSQL over TLS as the read-only role `edge`; a phone registers through the edge to its
+the YAML gets a home and they are spread (not all on n1); /healthz and the cluster metrics; every
+connection to PostgreSQL is TLS with the certificate verified (verify-full), the edge's as the
+read-only role `edge`; a phone registers through the edge to its
 tenant's home node; an AMI Originate sent to another node for that tenant is forwarded, rings the
 phone through the edge, and is answered (OriginateResponse Success).
 """
@@ -118,7 +119,7 @@ class Mapping:
             return self.host(n)
         out = re.sub(r"\b10\.0\.0\.(\d+)\b(:(\d+))?", address, text)
         out = out.replace("/var/lib/centralino", str(data_dir))
-        out = out.replace("/etc/centralino/db-ca.pem", str(self.ca))
+        out = out.replace("/etc/centralino/db-ca.pem", str(self.ca)).replace("/etc/kamailio/db-ca.pem", str(self.ca))
         out = out.replace("deploy/kamailio/", str(REPO_ROOT / "deploy" / "kamailio") + "/")
         out = re.sub(r"(^|\s)sudo -u postgres ", r"\1", out)
         assert "10.0.0." not in out, out
@@ -196,18 +197,21 @@ def setup(tmp_path_factory):
         trunks = ct.free_ports(3)
         (ops / "tenants.yaml").write_text(ct.provisioning_yaml(*trunks))
         run("apply", node_dir("n1"))
-        edge_lines = shell_lines(steps["edge"])
-        assert len(edge_lines) == 2 and " -c " in edge_lines[0] and " -DD " in edge_lines[1], edge_lines
-        res = subprocess.run(["bash", "-c", mapping.apply(edge_lines[0], ops)], cwd=str(ops), env=env,
+        # The edge: its environment (export lines), `kamailio -c`, then Kamailio in the foreground.
+        edge_lines = [mapping.apply(line, ops) for line in shell_lines(steps["edge"])]
+        exports = [line for line in edge_lines if line.startswith("export ")]
+        check, run_edge = [line for line in edge_lines if line not in exports]
+        assert " -c " in check and " -DD " in run_edge, edge_lines
+        prelude = "".join(line + "\n" for line in exports)
+        res = subprocess.run(["bash", "-e", "-c", prelude + check], cwd=str(ops), env=env,
                              capture_output=True, text=True, timeout=30)
         assert res.returncode == 0, "kamailio -c:\n" + res.stderr[-3000:]
         rundir = base / "kamailio-run"
         rundir.mkdir()
-        edge_run = mapping.apply(edge_lines[1], ops)
-        listen = re.search(r"LISTEN=udp:([\d.]+):(\d+)", edge_run)
+        listen = re.search(r"LISTEN=udp:([\d.]+):(\d+)", run_edge)
         edge = (listen.group(1), int(listen.group(2)))
         harness = " -Y %s -P %s -m 32 -M 4" % (rundir, rundir / "kamailio.pid")
-        start("edge", ["bash", "-c", "exec " + edge_run + harness], lambda text: options_ok(edge))
+        start("edge", ["bash", "-e", "-c", prelude + "exec " + run_edge + harness], lambda text: options_ok(edge))
         print("setup steps ran in %.1f s" % (time.monotonic() - started))
         yield SimpleNamespace(pg=pg, db=env["DB"], nodes=nodes, edge=edge, trunks=trunks, run=run, logs=logs,
                               mapping=mapping, steps=steps)
