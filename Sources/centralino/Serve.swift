@@ -18,7 +18,8 @@ import ServiceLifecycle
 import Store
 
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run a Centralino node on an embedded SQLite store.")
+    static let configuration = CommandConfiguration(
+        abstract: "Run a Centralino node: an embedded SQLite store by default, PostgreSQL with --database.")
 
     @Option(help: "Directory of the SQLite store and its key file (env CENTRALINO_DATA_DIR; default ./centralino-data).")
     var dataDir: String?
