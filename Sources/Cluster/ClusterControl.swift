@@ -146,9 +146,14 @@ struct ClusterNonces {
 /// the connection, which closes when the origin gives up) and answers with its reply. At most
 /// `maximumConnections` at once; a connection has `requestTimeout` to send its line, then the action
 /// `limits.timeout` and a little more to answer; a reply over `limits.replyBytes` becomes an error.
+/// After a reply the connection stays open for the origin's next action (one at a time; its pool of
+/// control connections) and is closed after `idleTimeout` without one; a refused request closes it.
 public final class ClusterControlServer: Sendable {
     public static let maximumConnections = 256
     public static let requestTimeout = TimeAmount.seconds(10)
+    /// How long a connection waits for its next request after a reply (longer than the origin keeps
+    /// an idle connection: `ClusterControlPool.maximumIdleAge`).
+    public static let idleTimeout = TimeAmount.seconds(30)
     let codec: ClusterControlCodec
     let logger: Logger
     let limits: ClusterForwardLimits
@@ -232,7 +237,8 @@ public final class ClusterControlServer: Sendable {
         }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            guard !done else { return }
+            // One action at a time per connection: a second line before the reply breaks the protocol.
+            guard !done else { return context.close(promise: nil) }
             done = true
             deadline?.cancel()
             let closing = context.channel
@@ -240,14 +246,21 @@ public final class ClusterControlServer: Sendable {
             let line = String(buffer: unwrapInboundIn(data))
             let channel = context.channel
             let server = self.server
+            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
             Task {
                 let reply = await server.handle(line, connection: channel)
-                var buffer = channel.allocator.buffer(capacity: (reply?.utf8.count ?? 0) + 1)
-                if let reply {
-                    buffer.writeString(reply)
-                    buffer.writeString("\n")
+                guard let reply else { return channel.close(promise: nil) }
+                var buffer = channel.allocator.buffer(capacity: reply.utf8.count + 1)
+                buffer.writeString(reply)
+                buffer.writeString("\n")
+                channel.eventLoop.execute {
+                    // Open for the origin's next action (which cannot come before this reply), until idle too long.
+                    let handler = bound.value
+                    handler.done = false
+                    handler.deadline?.cancel()
+                    handler.deadline = channel.eventLoop.scheduleTask(in: ClusterControlServer.idleTimeout) { channel.close(promise: nil) }
+                    channel.writeAndFlush(buffer).whenFailure { _ in channel.close(promise: nil) }
                 }
-                channel.writeAndFlush(buffer).whenComplete { _ in channel.close(promise: nil) }
             }
         }
     }
@@ -280,16 +293,73 @@ public enum ClusterSendResult: Sendable, Equatable {
     case unanswered
 }
 
-/// The origin node's side: one connection per forwarded action.
+/// Idle control connections to the peer nodes, at most `limit` per peer (`--cluster-control-pool`),
+/// each kept at most `maximumIdleAge` (less than the home node's `ClusterControlServer.idleTimeout`).
+/// The peers are the cluster's nodes (`cluster_node_control`), so the pool is bounded by both.
+public final class ClusterControlPool: Sendable {
+    public static let limitRange = 0...64
+    public static let standardLimit = 8
+    public static let maximumIdleAge = TimeAmount.seconds(20)
+    let limit: Int
+    private let idle = NIOLockedValueBox<[String: [ClusterControlClient.Connection]]>([:])
+
+    public init(limit: Int) {
+        self.limit = limit
+    }
+
+    /// The most recently used live connection to `address`; stale ones met on the way are closed.
+    func take(_ address: String) -> ClusterControlClient.Connection? {
+        let now = NIODeadline.now()
+        let (found, stale) = idle.withLockedValue { idle -> (ClusterControlClient.Connection?, [ClusterControlClient.Connection]) in
+            var stale: [ClusterControlClient.Connection] = []
+            while let last = idle[address]?.popLast() {
+                if last.channel.isActive, now - last.since < Self.maximumIdleAge { return (last, stale) }
+                stale.append(last)
+            }
+            return (nil, stale)
+        }
+        for connection in stale { connection.channel.close(promise: nil) }
+        return found
+    }
+
+    /// Keeps `connection` for the next action to `address`; closes it when the peer's share is full.
+    func put(_ connection: ClusterControlClient.Connection, address: String) {
+        let kept = idle.withLockedValue { idle -> Bool in
+            guard (idle[address]?.count ?? 0) < limit else { return false }
+            idle[address, default: []].append(connection)
+            return true
+        }
+        if !kept { connection.channel.close(promise: nil) }
+    }
+
+    /// Idle connections now (tests, metrics).
+    public func idleCount(_ address: String) -> Int {
+        idle.withLockedValue { $0[address]?.count ?? 0 }
+    }
+}
+
+/// The origin node's side: a connection per forwarded action, or one of the pool's idle ones. A
+/// pooled connection found dead before its reply (the home node closed it, restarted) is replaced
+/// by a new one and the same signed line sent again: a request that did reach the home node is
+/// refused there as a replay (its nonce), so an action never runs twice.
 public struct ClusterControlClient: Sendable {
     let codec: ClusterControlCodec
     let group: any EventLoopGroup
     let limits: ClusterForwardLimits
+    let pool: ClusterControlPool?
 
-    public init(codec: ClusterControlCodec, limits: ClusterForwardLimits = .standard, group: any EventLoopGroup) {
+    public init(codec: ClusterControlCodec, limits: ClusterForwardLimits = .standard, group: any EventLoopGroup, pool: ClusterControlPool? = nil) {
         self.codec = codec
         self.limits = limits
         self.group = group
+        self.pool = pool.flatMap { $0.limit > 0 ? $0 : nil }
+    }
+
+    /// A control connection and its reply handler.
+    struct Connection: Sendable {
+        let channel: any Channel
+        let handler: NIOLoopBound<ReplyHandler>
+        var since: NIODeadline
     }
 
     /// Sends `action` to the home node at `address` and waits for its reply, at most `limits.timeout`.
@@ -298,63 +368,113 @@ public struct ClusterControlClient: Sendable {
         let host = String(address[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         let nonce = UUID().uuidString
         let line = codec.encodeRequest(action, now: Int64(Date().timeIntervalSince1970), nonce: nonce)
-        let loop = group.next()
-        let promise = loop.makePromise(of: ReplyLine.self)
+        if let pooled = pool?.take(address) {
+            let reply = await exchange(line, on: pooled)
+            if reply != .closed { return finish(reply, connection: pooled, nonce: nonce, address: address) }
+        }
+        guard let connection = await connect(host: host, port: port) else { return .unanswered }
+        return finish(await exchange(line, on: connection), connection: connection, nonce: nonce, address: address)
+    }
+
+    private func finish(_ reply: ReplyLine, connection: Connection, nonce: String, address: String) -> ClusterSendResult {
+        switch reply {
+        case .line(let text):
+            guard let answer = codec.decodeReply(text, nonce: nonce) else {
+                connection.channel.close(promise: nil)
+                return .unanswered
+            }
+            if let pool {
+                var kept = connection
+                kept.since = .now()
+                pool.put(kept, address: address)
+            } else {
+                connection.channel.close(promise: nil)
+            }
+            return .answered(answer)
+        case .timedOut:
+            connection.channel.close(promise: nil)
+            return .timedOut
+        case .closed:
+            connection.channel.close(promise: nil)
+            return .unanswered
+        }
+    }
+
+    private func connect(host: String, port: Int) async -> Connection? {
         let replyBytes = limits.replyBytes
+        let loop = group.next()
         do {
             let channel = try await ClientBootstrap(group: loop)
                 .connectTimeout(.seconds(3))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineDecoder(maximumLength: replyBytes)))
-                        try channel.pipeline.syncOperations.addHandler(ReplyHandler(promise: promise))
+                        try channel.pipeline.syncOperations.addHandler(ReplyHandler())
                     }
                 }
                 .connect(host: host, port: port).get()
-            let timer = loop.scheduleTask(in: limits.timeout) {
-                promise.succeed(.timedOut)
-                channel.close(promise: nil)
-            }
-            var buffer = channel.allocator.buffer(capacity: line.utf8.count + 1)
-            buffer.writeString(line)
-            buffer.writeString("\n")
-            try await channel.writeAndFlush(buffer)
-            let reply = try await promise.futureResult.get()
-            timer.cancel()
-            channel.close(promise: nil)
-            switch reply {
-            case .line(let text): return codec.decodeReply(text, nonce: nonce).map { .answered($0) } ?? .unanswered
-            case .timedOut: return .timedOut
-            case .closed: return .unanswered
-            }
+            let handler = try await channel.eventLoop.submit {
+                NIOLoopBound(try channel.pipeline.syncOperations.handler(type: ReplyHandler.self), eventLoop: channel.eventLoop)
+            }.get()
+            return Connection(channel: channel, handler: handler, since: .now())
         } catch {
-            promise.succeed(.closed)
-            return .unanswered
+            return nil
         }
     }
 
-    enum ReplyLine: Sendable {
+    /// Writes the line and waits for the reply line, the timeout or the connection's end.
+    private func exchange(_ line: String, on connection: Connection) async -> ReplyLine {
+        let channel = connection.channel
+        let timeout = limits.timeout
+        let handler = connection.handler
+        let promise = channel.eventLoop.makePromise(of: ReplyLine.self)
+        channel.eventLoop.execute {
+            guard channel.isActive else { return promise.succeed(.closed) }
+            handler.value.expect(promise)
+            let timer = channel.eventLoop.scheduleTask(in: timeout) { promise.succeed(.timedOut) }
+            promise.futureResult.whenComplete { _ in timer.cancel() }
+            var buffer = channel.allocator.buffer(capacity: line.utf8.count + 1)
+            buffer.writeString(line)
+            buffer.writeString("\n")
+            channel.writeAndFlush(buffer).whenFailure { _ in promise.succeed(.closed) }
+        }
+        return (try? await promise.futureResult.get()) ?? .closed
+    }
+
+    enum ReplyLine: Sendable, Equatable {
         case line(String)
         case timedOut
         case closed
     }
 
-    private final class ReplyHandler: ChannelInboundHandler, @unchecked Sendable {
+    /// The pending request's promise: a reply line, or the connection's end. A line with no request
+    /// waiting, or a second one, closes the connection.
+    final class ReplyHandler: ChannelInboundHandler {
         typealias InboundIn = ByteBuffer
-        let promise: EventLoopPromise<ReplyLine>
-        init(promise: EventLoopPromise<ReplyLine>) { self.promise = promise }
+        private var promise: EventLoopPromise<ReplyLine>?
+        private var inactive = false
+
+        func expect(_ promise: EventLoopPromise<ReplyLine>) {
+            if inactive { return promise.succeed(.closed) }
+            self.promise = promise
+        }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            guard let promise else { return context.close(promise: nil) }
+            self.promise = nil
             promise.succeed(.line(String(buffer: unwrapInboundIn(data))))
         }
 
         func channelInactive(context: ChannelHandlerContext) {
-            promise.succeed(.closed)
+            inactive = true
+            promise?.succeed(.closed)
+            promise = nil
             context.fireChannelInactive()
         }
 
         func errorCaught(context: ChannelHandlerContext, error: any Error) {
-            promise.succeed(.closed)
+            promise?.succeed(.closed)
+            promise = nil
             context.close(promise: nil)
         }
     }

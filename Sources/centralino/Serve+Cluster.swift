@@ -49,6 +49,18 @@ struct ClusterOptions: ParsableArguments {
             "Largest reply to a forwarded action in bytes (a Status or CoreShowChannels of many channels, the REST call list), 65536 to 67108864 (env CENTRALINO_CLUSTER_FORWARD_REPLY_BYTES; default 4194304)."
     )
     var clusterForwardReplyBytes: Int?
+    @Option(
+        help:
+            "Idle control connections kept open to each other node for the next forwarded actions, 0 to 64; 0: a new connection per action (env CENTRALINO_CLUSTER_CONTROL_POOL; default 8)."
+    )
+    var clusterControlPool: Int?
+
+    func controlPoolLimit() throws -> Int {
+        let limit = try EnvironmentOption.resolveInt(
+            clusterControlPool, "CENTRALINO_CLUSTER_CONTROL_POOL", default: ClusterControlPool.standardLimit)
+        guard ClusterControlPool.limitRange.contains(limit) else { throw CommandFailure("--cluster-control-pool must be 0 to 64") }
+        return limit
+    }
 
     func forwardLimits() throws -> ClusterForwardLimits {
         let seconds = try EnvironmentOption.resolveInt(
@@ -116,7 +128,8 @@ struct ClusterOptions: ParsableArguments {
         }
         return ClusterNode(
             nodeID: node, sipURI: sipURI, database: db, heartbeat: .seconds(heartbeat), failoverAfter: .seconds(failover),
-            control: control, codec: ClusterControlCodec(secretKeyFile: key), forwardLimits: try forwardLimits(), logger: logger)
+            control: control, codec: ClusterControlCodec(secretKeyFile: key), forwardLimits: try forwardLimits(),
+            controlPool: ClusterControlPool(limit: try controlPoolLimit()), logger: logger)
     }
 }
 
@@ -138,6 +151,8 @@ final class ClusterNode: Sendable {
     private let forwardedTimedOut = Counter(label: "centralino_cluster_forwarded_actions_total", dimensions: [("side", "timed_out")])
     /// `--cluster-forward-timeout-seconds`, `--cluster-forward-reply-bytes`.
     let forwardLimits: ClusterForwardLimits
+    /// `--cluster-control-pool`: idle control connections kept per peer node.
+    let controlPool: ClusterControlPool
     /// The AMI event bus remote events are delivered to (set once, before the cluster runs).
     private let localBus = NIOLockedValueBox<AMIEventBus?>(nil)
     private let membershipBox = NIOLockedValueBox<NodeMembership?>(nil)
@@ -145,8 +160,10 @@ final class ClusterNode: Sendable {
 
     init(
         nodeID: String, sipURI: String, database: ClusterDatabase, heartbeat: Duration, failoverAfter: Duration, control: BindAddress?,
-        codec: ClusterControlCodec, forwardLimits: ClusterForwardLimits = .standard, logger: Logger
+        codec: ClusterControlCodec, forwardLimits: ClusterForwardLimits = .standard,
+        controlPool: ClusterControlPool = ClusterControlPool(limit: ClusterControlPool.standardLimit), logger: Logger
     ) {
+        self.controlPool = controlPool
         self.control = control
         self.forwardLimits = forwardLimits
         self.codec = codec
@@ -206,7 +223,7 @@ final class ClusterNode: Sendable {
         homes: CallHomeGate, host: AMIForwardedActions.Host?,
         api: @escaping @Sendable (_ headers: [(String, String)], _ tenant: UUID) async -> [(String, String)]
     ) async throws -> String? {
-        let client = ClusterControlClient(codec: codec, limits: forwardLimits, group: MultiThreadedEventLoopGroup.singleton)
+        let client = ClusterControlClient(codec: codec, limits: forwardLimits, group: MultiThreadedEventLoopGroup.singleton, pool: controlPool)
         let membershipBox = self.membershipBox
         let (sent, failed, timedOut) = (forwardedSent, forwardedFailed, forwardedTimedOut)
         homes.installForwarder { home, tenant, username, headers, isAPI, completion in

@@ -1,6 +1,7 @@
 import Cluster
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import XCTest
@@ -102,6 +103,53 @@ final class ClusterControlChannelTests: XCTestCase {
         await server.close()
         XCTAssertEqual(
             result, .answered(ClusterReply(fields: [.init("Response", "Error"), .init("Message", "Forwarded response too large")])))
+    }
+
+    func testAPooledConnectionCarriesTheNextActionsAndADeadOneIsReplaced() async throws {
+        let seen = NIOLockedValueBox<[any Channel]>([])
+        let (server, address) = try await serve(limits: .standard) { action, connection in
+            seen.withLockedValue { $0.append(connection) }
+            return ClusterReply(fields: [.init("Response", "Success"), .init("Message", action.username)])
+        }
+        let pool = ClusterControlPool(limit: 2)
+        // The origin's connections on one loop of their own, which the test can hold up.
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let client = ClusterControlClient(codec: codec, group: group, pool: pool)
+        let answer = ClusterSendResult.answered(ClusterReply(fields: [.init("Response", "Success"), .init("Message", "crm")]))
+        for _ in 0..<3 {
+            let result = await client.send(action, to: address)
+            XCTAssertEqual(result, answer)
+        }
+        XCTAssertEqual(pool.idleCount(address), 1)
+        let first = seen.withLockedValue { $0 }
+        XCTAssertEqual(first.count, 3)
+        guard first.count == 3 else { return }
+        XCTAssertTrue(first.allSatisfy { $0 === first[0] }, "three actions, one connection")
+
+        // The home node closes the pooled connection while the origin's loop is busy, so the origin
+        // still holds it for live and sends the next action on it: that action is answered all the
+        // same, on a new connection (the same signed line again), and runs once.
+        let busy = group.next().submit { Thread.sleep(forTimeInterval: 0.3) }
+        try await first[0].close()
+        let afterClose = await client.send(action, to: address)
+        XCTAssertEqual(afterClose, answer)
+        let second = seen.withLockedValue { $0 }
+        XCTAssertEqual(second.count, 4, "the action ran once")
+        guard second.count == 4 else { return }
+        XCTAssertFalse(second[3] === first[0])
+
+        // Closed while idle and noticed: replaced too.
+        try await second[3].close()
+        try await Task.sleep(for: .milliseconds(200))
+        let afterIdleClose = await client.send(action, to: address)
+        XCTAssertEqual(afterIdleClose, answer)
+        let third = seen.withLockedValue { $0 }
+        XCTAssertEqual(third.count, 5)
+        guard third.count == 5 else { return }
+        XCTAssertFalse(third[4] === second[3])
+        try await busy.get()
+        await server.close()
+        try await group.shutdownGracefully()
     }
 
     func testAClientRefusesAReplyOverItsOwnLimit() async throws {
