@@ -54,7 +54,7 @@ public struct ClusterForwardLimits: Sendable, Equatable {
     }
 }
 
-/// The internal line protocol between nodes, one request and one reply per connection, each a line:
+/// The internal line protocol between nodes, a request and its reply at a time per connection, each a line:
 /// request `<hex HMAC-SHA256 of the JSON> <JSON>`, reply `<hex HMAC> <JSON>` (the response's fields).
 /// The key is derived from the data directory's `secret.key`, which every node of a cluster shares.
 /// A request carries its time and a nonce: one older or newer than `maximumSkew`, or a nonce seen
