@@ -144,8 +144,9 @@ final class MediaSocketPoolTests: XCTestCase {
         XCTAssertEqual(engine.reusedSocketPairs, 1)
         XCTAssertTrue((legs + [fresh]).map(\.localRTPPort).contains(reused.localRTPPort))
         await reused.close()
-        let swept = try await eventually { engine.parkedPortPairs == 0 }
-        XCTAssertTrue(swept, "parked pairs older than the maximum age are closed")
+        // The sweep takes the pairs out of the pool first; their ports are free once their sockets closed.
+        let swept = try await eventually { engine.parkedPortPairs == 0 && engine.portPairsInUse == 0 }
+        XCTAssertTrue(swept, "parked pairs older than the maximum age are closed and their ports freed")
         XCTAssertEqual(engine.portPairsInUse, 0)
         for port in (legs + [fresh, reused]).map(\.localRTPPort) { try await assertBindable(port) }
     }
