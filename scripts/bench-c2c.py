@@ -66,11 +66,11 @@ def rss_kb(pid):
     return 0
 
 
-def write_pcap(path, seconds):
+def write_pcap(path, milliseconds):
     """PCMU RTP, one 172-byte packet per 20 ms, Ethernet/IPv4/UDP (SIPp rewrites addresses and ports)."""
     with open(path, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
-        for n in range(seconds * 50):
+        for n in range(milliseconds // 20):
             rtp = struct.pack("!BBHII", 0x80, 0, n & 0xFFFF, n * 160, 0x5EED) + b"\xff" * 160
             udp = struct.pack("!HHHH", 4000, 4000, 8 + len(rtp), 0) + rtp
             ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), n & 0xFFFF, 0, 64, 17, 0,
@@ -241,7 +241,9 @@ def main():
                             f"127.0.0.1:{sip}", "-m", "1", "-p", str(phone), "-nostdin"], cwd=work, check=True,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=20)
         if args.rtp:
-            write_pcap(f"{work}/rtp.pcap", max(2, args.hold // 1000 + 2))
+            # SIPp plays the whole file even after the BYE: a file 2 s longer than the call (as before)
+            # sent two thirds of the phone's RTP to closed ports. Now the hold plus 500 ms of setup.
+            write_pcap(f"{work}/rtp.pcap", args.hold + 500)
             phone_side = [absorbing_invite_retransmissions(f"{ROOT}/Benchmarks/sipp/uas_answer_rtp.xml", work), phone,
                           ["-mp", str(phone_media)]]
         else:

@@ -39,9 +39,12 @@ public final class MediaEngine: Sendable {
     public static let bindFailureQuarantine = TimeAmount.seconds(60)
     /// How long a closed leg's sockets stay parked before another leg takes them over (unless the
     /// range is exhausted): the old far end has stopped sending long before.
-    public static let socketPoolIdle = TimeAmount.seconds(1)
-    /// Parked sockets older than this are closed (a quiet node holds no descriptors for nothing).
-    public static let socketPoolMaximumAge = TimeAmount.seconds(3)
+    /// SIPp, for one, plays its RTP file to the end after the BYE.
+    public static let socketPoolIdle = TimeAmount.milliseconds(2_500)
+    /// Parked sockets older than this are closed (a quiet node holds no descriptors for nothing),
+    /// within `socketPoolSweepPeriod`.
+    public static let socketPoolMaximumAge = TimeAmount.milliseconds(3_500)
+    static let socketPoolSweepPeriod = TimeAmount.milliseconds(500)
     /// Datagrams read and discarded from a parked socket before reuse; past it (a flood) the
     /// sockets are closed instead of reused.
     static let maximumDrainedDatagrams = 1024
@@ -229,8 +232,10 @@ public final class MediaEngine: Sendable {
         return loop.flatSubmit {
             sockets.attach(to: nil)
             let now = NIODeadline.now().uptimeNanoseconds
+            let room = self.state.withLockedValue { $0.pool.count < $0.pool.limit }
+            let quiet = room && sockets.park(limit: Self.maximumDrainedDatagrams)
             let (parked, sweep) = self.state.withLockedValue { state -> (Bool, Bool) in
-                guard sockets.rtp.isActive, sockets.rtcp.isActive, state.pool.park(sockets, at: now) else { return (false, false) }
+                guard quiet, state.pool.park(sockets, at: now) else { return (false, false) }
                 defer { state.sweepScheduled = true }
                 return (true, !state.sweepScheduled)
             }
@@ -247,9 +252,10 @@ public final class MediaEngine: Sendable {
         }
     }
 
-    /// Closes the parked sockets older than `socketPoolMaximumAge`, every half of it while any is parked.
+    /// Closes the parked sockets older than `socketPoolMaximumAge`, every `socketPoolSweepPeriod`
+    /// (or sooner for a shorter age) while any is parked.
     private func scheduleSweep(on loop: any EventLoop) {
-        let period = TimeAmount.nanoseconds(max(1_000_000, socketPoolMaximumAge.nanoseconds / 2))
+        let period = TimeAmount.nanoseconds(max(1_000_000, min(Self.socketPoolSweepPeriod.nanoseconds, socketPoolMaximumAge.nanoseconds / 2)))
         loop.scheduleTask(in: period) {
             let now = NIODeadline.now().uptimeNanoseconds
             let age = UInt64(max(0, self.socketPoolMaximumAge.nanoseconds))
@@ -273,7 +279,7 @@ public final class MediaEngine: Sendable {
     private func reuse(_ sockets: MediaLegSockets) -> EventLoopFuture<MediaLeg> {
         let loop = sockets.eventLoop
         let take: @Sendable () -> EventLoopFuture<MediaLeg> = {
-            guard sockets.drain(limit: Self.maximumDrainedDatagrams) else {
+            guard sockets.unpark(limit: Self.maximumDrainedDatagrams) else {
                 return self.closeParked(sockets).flatMap { self.openLegFuture(on: loop) }
             }
             let leg = self.makeLeg(sockets.ports, on: loop)
@@ -285,7 +291,9 @@ public final class MediaEngine: Sendable {
             }
             return loop.makeSucceededFuture(leg)
         }
-        return loop.inEventLoop ? take() : loop.flatSubmit(take)
+        // Always one task later, as a fresh leg's registration: callers never see their completion
+        // run inside `openLegFuture`.
+        return loop.flatSubmit(take)
     }
 
     /// Closes sockets taken from the pool; their ports go back to the allocator.

@@ -24,12 +24,42 @@ struct MediaLegSockets: Sendable {
         rtcpHandler.value.leg = leg
     }
 
-    /// Reads and discards whatever waits in both sockets' receive buffers (on `eventLoop`): what
-    /// arrived while parked must never reach the next leg. False when the channels are closed or
-    /// more than `limit` datagrams kept coming (a flood): such sockets are closed, not reused.
-    func drain(limit: Int) -> Bool {
+    /// Parks both sockets (on `eventLoop`, detached from their leg): each is connected to its own
+    /// address, so the kernel refuses every datagram sent to them as it does for a closed port (an
+    /// old far end that keeps sending costs the loop nothing), and what was queued is read and
+    /// dropped. False when that fails: the sockets are closed then.
+    func park(limit: Int) -> Bool {
         guard rtp.isActive, rtcp.isActive else { return false }
-        return Self.drain(rtpDescriptor, limit: limit) && Self.drain(rtcpDescriptor, limit: limit)
+        return Self.connectToSelf(rtpDescriptor) && Self.connectToSelf(rtcpDescriptor) && drain(limit: limit)
+    }
+
+    /// Opens parked sockets to every sender again (on `eventLoop`), then reads and drops whatever
+    /// waits in them: nothing that arrived before the next leg has them reaches it. False when the
+    /// channels are closed or more than `limit` datagrams kept coming: they are closed, not reused.
+    func unpark(limit: Int) -> Bool {
+        guard rtp.isActive, rtcp.isActive, Self.disconnect(rtpDescriptor), Self.disconnect(rtcpDescriptor) else { return false }
+        return drain(limit: limit)
+    }
+
+    private func drain(limit: Int) -> Bool {
+        Self.drain(rtpDescriptor, limit: limit) && Self.drain(rtcpDescriptor, limit: limit)
+    }
+
+    private static func connectToSelf(_ descriptor: CInt) -> Bool {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        return withUnsafeMutablePointer(to: &storage) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                // An unspecified bound address (0.0.0.0, ::) connects to loopback.
+                getsockname(descriptor, address, &length) == 0 && connect(descriptor, address, length) == 0
+            }
+        }
+    }
+
+    private static func disconnect(_ descriptor: CInt) -> Bool {
+        var address = sockaddr()
+        address.sa_family = sa_family_t(AF_UNSPEC)
+        return connect(descriptor, &address, socklen_t(MemoryLayout<sockaddr>.size)) == 0
     }
 
     private static func drain(_ descriptor: CInt, limit: Int) -> Bool {
@@ -56,8 +86,8 @@ struct MediaLegSockets: Sendable {
 /// allocator, so the pool never lets two sockets share a port, and the engine takes from the
 /// pool before it reports the range exhausted, so parking never makes a call fail.
 ///
-/// A pair is handed out again only `minimumIdle` after it was parked (its old far end has long
-/// stopped sending) and only while at least `minimumChoice` such pairs wait, picked at random
+/// Parked sockets refuse every datagram (`MediaLegSockets.park`). A pair is handed out again only
+/// `minimumIdle` after it was parked (its old far end has long stopped sending) and only while at least `minimumChoice` such pairs wait, picked at random
 /// among them, so ports stay as hard to predict as the allocator's (a stranger cannot tell the
 /// next call's ports from the last one's); below that (a quiet node) legs bind fresh pairs and
 /// the engine closes pairs parked longer than `maximumAge`. When the range is exhausted, any
