@@ -21,7 +21,7 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Dict, Optional
+from typing import Optional
 
 import pytest
 
@@ -29,6 +29,7 @@ import c2chelp as h
 import calltools as ct
 import refcompare
 from calltools import DOMAIN_A, TENANT_A_UUID, TENANT_B_UUID, Server
+from panel import Panel  # tests/common: a signed-in admin panel session
 
 ADMIN_PASSWORD = "rest-calls-admin-1"
 NUMBER = "0391234567"
@@ -40,51 +41,6 @@ def pbx(tmp_path_factory):
     srv = Server(tmp_path_factory.mktemp("pbx"), name="restcalls", extra_args=["--admin-password", ADMIN_PASSWORD])
     yield srv
     srv.stop()
-
-
-class Panel:
-    """A signed-in panel session (cookies kept by hand: the panel marks them Secure even on loopback)."""
-
-    def __init__(self, port: int, username: str, password: str):
-        self.base = "http://127.0.0.1:%d" % port
-        self.cookies: Dict[str, str] = {}
-
-        class NoRedirect(urllib.request.HTTPRedirectHandler):
-            def redirect_request(self, *args, **kwargs):
-                return None
-
-        self.opener = urllib.request.build_opener(NoRedirect)
-        page = self.fetch("/")
-        self.fetch("/login", {"username": username, "password": password, "_csrf": self.csrf(page)})
-        assert self.cookies, "sign-in of %s failed" % username
-
-    def fetch(self, path: str, form: Optional[Dict[str, str]] = None) -> str:
-        data = urllib.parse.urlencode(form).encode() if form is not None else None
-        req = urllib.request.Request(self.base + path, data=data)
-        if self.cookies:
-            req.add_header("Cookie", "; ".join("%s=%s" % kv for kv in self.cookies.items()))
-        try:
-            resp = self.opener.open(req, timeout=10)
-        except urllib.error.HTTPError as e:   # 303 after a form
-            resp = e
-        for header in resp.headers.get_all("Set-Cookie") or []:
-            name, _, value = header.split(";", 1)[0].partition("=")
-            self.cookies[name.strip()] = value.strip()
-        return resp.read().decode()
-
-    @staticmethod
-    def csrf(html: str) -> str:
-        return re.search(r'name="_csrf" value="([^"]+)"', html).group(1)
-
-    def new_token(self, name: str) -> str:
-        page = self.fetch("/tokens")
-        page = self.fetch("/tokens", {"name": name, "_csrf": self.csrf(page)})
-        return re.search(r"cntl_[A-Za-z0-9_-]+", page).group(0)
-
-    def new_tenant_admin(self, tenant: str, name: str, password: str) -> None:
-        page = self.fetch("/tenants/%s/admins" % tenant)
-        page = self.fetch("/tenants/%s/admins" % tenant, {"name": name, "password": password, "_csrf": self.csrf(page)})
-        assert "created with password" in page, page[-2000:]
 
 
 def api(port: int, token: Optional[str], method: str, path: str, body=None, raw: Optional[bytes] = None) -> tuple:

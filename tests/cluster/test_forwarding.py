@@ -22,12 +22,13 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from types import SimpleNamespace
-from typing import Dict, List, Optional
+from typing import List
 
 import pytest
 
 import calltools as ct
 from calltools import DOMAIN_A, TENANT_A_UUID, TENANT_B_UUID, Sipp
+from panel import Panel  # tests/common: a signed-in admin panel session
 
 NUMBER = "0391234567"
 HEARTBEAT = 1
@@ -212,46 +213,6 @@ def test_forwarded_actions_answer_as_on_the_home_node(cluster, tmp_path):
                 peer.stop()
         for recorder in (on_n1, on_n2, crm, b_on_n1):
             recorder.close()
-
-
-class Panel:
-    """A signed-in panel session of n1 (cookies kept by hand)."""
-
-    def __init__(self, port: int, username: str, password: str):
-        self.base = "http://127.0.0.1:%d" % port
-        self.cookies: Dict[str, str] = {}
-
-        class NoRedirect(urllib.request.HTTPRedirectHandler):
-            def redirect_request(self, *args, **kwargs):
-                return None
-
-        self.opener = urllib.request.build_opener(NoRedirect)
-        page = self.fetch("/")
-        self.fetch("/login", {"username": username, "password": password, "_csrf": self.csrf(page)})
-        assert self.cookies, "sign-in of %s failed" % username
-
-    def fetch(self, path: str, form: Optional[Dict[str, str]] = None) -> str:
-        data = urllib.parse.urlencode(form).encode() if form is not None else None
-        req = urllib.request.Request(self.base + path, data=data)
-        if self.cookies:
-            req.add_header("Cookie", "; ".join("%s=%s" % kv for kv in self.cookies.items()))
-        try:
-            resp = self.opener.open(req, timeout=10)
-        except urllib.error.HTTPError as e:
-            resp = e
-        for header in resp.headers.get_all("Set-Cookie") or []:
-            name, _, value = header.split(";", 1)[0].partition("=")
-            self.cookies[name.strip()] = value.strip()
-        return resp.read().decode()
-
-    @staticmethod
-    def csrf(html: str) -> str:
-        return re.search(r'name="_csrf" value="([^"]+)"', html).group(1)
-
-    def new_token(self, name: str) -> str:
-        page = self.fetch("/tokens")
-        page = self.fetch("/tokens", {"name": name, "_csrf": self.csrf(page)})
-        return re.search(r"cntl_[A-Za-z0-9_-]+", page).group(0)
 
 
 def api(port: int, token: str, method: str, path: str, body=None) -> tuple:
