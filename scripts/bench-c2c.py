@@ -31,7 +31,8 @@ docs/performance.md (AMI event filters):
   scripts/bench-c2c.py --rates 100 --calls 1000 --listener
   scripts/bench-c2c.py --rates 100 --calls 1000 --listener --listener-filter 'Event: Hangup' --listener-filter 'Event: Newchannel'
 BENCH_NICE (default 5) is the niceness of the server and SIPp; CENTRALINO_BIN picks the binary; BENCH_SHOW_LEFT=1
-prints the first channels left after a step; BENCH_KEEP=1 keeps the server log;
+prints the first channels left after a step; BENCH_KEEP=1 keeps the work directory (server output in
+serve.out), which is kept anyway, and the tail of serve.out printed, when the server exits on its own;
 BENCH_SIPP_TRACE=DIR writes the SIP messages and errors of both SIPp peers under DIR.
 """
 import argparse, os, re, shutil, socket, struct, subprocess, tempfile, threading, time, urllib.request, uuid
@@ -378,9 +379,9 @@ def main():
         for session in sessions:
             session.close()
     finally:
-        if os.environ.get("BENCH_KEEP"):
-            shutil.copy(f"{work}/serve.out", "/tmp/bench-c2c-serve.out")
-            print("server log: /tmp/bench-c2c-serve.out")
+        # A server that exited before we stop it (a trap, a crash) keeps the work directory and shows the
+        # tail of its output ("Fatal error: ..." goes to its stderr, in serve.out); BENCH_KEEP=1 keeps it always.
+        died = procs and procs[0].poll() is not None
         for p in procs:
             p.terminate()
         for p in procs:
@@ -388,7 +389,17 @@ def main():
                 p.wait(5)
             except subprocess.TimeoutExpired:
                 p.kill()
-        shutil.rmtree(work, ignore_errors=True)
+        if died:
+            print(f"!! the server exited on its own (status {procs[0].returncode}); last lines of {work}/serve.out:", flush=True)
+            try:
+                with open(f"{work}/serve.out", errors="replace") as f:
+                    print("".join(f.readlines()[-40:]), end="", flush=True)
+            except OSError as error:
+                print(f"  (unreadable: {error})")
+        if died or os.environ.get("BENCH_KEEP"):
+            print(f"work directory kept: {work} (server output: {work}/serve.out)", flush=True)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
