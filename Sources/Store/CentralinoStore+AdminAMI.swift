@@ -146,11 +146,11 @@ extension CentralinoStore {
     }
 
     static func amiUserRecord(_ row: StoreRow) throws -> AMIUserRecord {
-        let json: String = row["permit"]
+        let json: String = try row["permit"]
         let permit = try JSONDecoder().decode([String].self, from: Data(json.utf8))
-        let eventFilterJSON: String = row["eventfilter"]
-        return AMIUserRecord(
+        let eventFilterJSON: String = try row["eventfilter"]
+        return try AMIUserRecord(
             username: row["username"], permit: permit, read: row["read_classes"], write: row["write_classes"], enabled: row["enabled"],
-            eventFilter: try JSONDecoder().decode([String].self, from: Data(eventFilterJSON.utf8)))
+            eventFilter: JSONDecoder().decode([String].self, from: Data(eventFilterJSON.utf8)))
     }
 }

@@ -14,7 +14,7 @@ extension CentralinoStore {
             else {
                 throw AdminStoreError.notFound("extension", field: "number")
             }
-            return Extension(number: row["number"], name: row["name"])
+            return try Extension(number: row["number"], name: row["name"])
         }
     }
 

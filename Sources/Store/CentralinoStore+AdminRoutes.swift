@@ -13,7 +13,7 @@ extension CentralinoStore {
                     FROM outbound_route JOIN trunk ON trunk.id = outbound_route.trunk_id
                     WHERE outbound_route.tenant_id = ? ORDER BY outbound_route.prefix
                     """, arguments: [tenantID]
-            ).map { OutboundRoute(prefix: $0["prefix"], trunk: $0["trunk_name"], strip: $0["strip"]) }
+            ).map { try OutboundRoute(prefix: $0["prefix"], trunk: $0["trunk_name"], strip: $0["strip"]) }
         }
     }
 

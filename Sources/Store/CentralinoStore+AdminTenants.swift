@@ -122,6 +122,6 @@ extension CentralinoStore {
     }
 
     static func tenantRecord(_ row: StoreRow) throws -> TenantRecord {
-        TenantRecord(tenant: try tenant(row), amiEnabled: row["ami_enabled"])
+        try TenantRecord(tenant: tenant(row), amiEnabled: row["ami_enabled"])
     }
 }

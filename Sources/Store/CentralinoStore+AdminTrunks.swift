@@ -27,7 +27,7 @@ extension CentralinoStore {
             guard let row = try db.fetchOne(sql: "SELECT * FROM trunk WHERE tenant_id = ? AND name = ?", arguments: [tenantID, name]) else {
                 throw AdminStoreError.notFound("trunk", field: "name")
             }
-            return Self.trunkRecord(row)
+            return try Self.trunkRecord(row)
         }
     }
 
@@ -67,7 +67,7 @@ extension CentralinoStore {
             else {
                 throw AdminStoreError.notFound("trunk", field: "name")
             }
-            return Self.trunkRecord(row)
+            return try Self.trunkRecord(row)
         }
     }
 
@@ -95,16 +95,18 @@ extension CentralinoStore {
         }
     }
 
-    /// The row's `rtp_timeout` when set and within range (migration v5); nil = the node's value.
+    /// The row's `rtp_timeout` when set and within range (migration v5); nil = the node's value (also
+    /// for a value of another type, written by hand).
     static func trunkRTPTimeout(_ row: StoreRow) -> Int? {
-        guard let value: Int = row["rtp_timeout"], Trunk.rtpTimeoutField.range.contains(value) else { return nil }
+        guard let value = row.value(named: "rtp_timeout").flatMap(Int.init(storeValue:)), Trunk.rtpTimeoutField.range.contains(value)
+        else { return nil }
         return value
     }
 
-    static func trunkRecord(_ row: StoreRow) -> TrunkRecord {
-        let transport = Trunk.Transport(rawValue: row["transport"]) ?? .udp
-        let sealed: Data? = row["password_sealed"]
-        return TrunkRecord(
+    static func trunkRecord(_ row: StoreRow) throws -> TrunkRecord {
+        let transport = try Trunk.Transport(rawValue: row["transport"]) ?? .udp
+        let sealed: Data? = try row["password_sealed"]
+        return try TrunkRecord(
             trunk: Trunk(
                 name: row["name"], host: row["host"], port: row["port"], transport: transport, username: row["username"],
                 rtpTimeout: Self.trunkRTPTimeout(row)),

@@ -91,7 +91,7 @@ extension CentralinoStore {
     public func apiTokens(adminUserID: Int64) async throws -> [APITokenRecord] {
         try await database.read { db in
             try db.fetchAll(sql: "SELECT * FROM api_token WHERE admin_user_id = ? ORDER BY id", arguments: [adminUserID]).map {
-                APITokenRecord(id: $0["id"], name: $0["name"], adminUserID: $0["admin_user_id"], createdAt: $0["created_at"])
+                try APITokenRecord(id: $0["id"], name: $0["name"], adminUserID: $0["admin_user_id"], createdAt: $0["created_at"])
             }
         }
     }
@@ -111,8 +111,8 @@ extension CentralinoStore {
                 WHERE \(condition) ORDER BY admin_user.name
                 """, arguments: arguments
         ).map { row in
-            let uuidText: String? = row["tenant_uuid"]
-            return AdminUserRecord(
+            let uuidText: String? = try row["tenant_uuid"]
+            return try AdminUserRecord(
                 id: row["id"], name: row["name"], tenant: uuidText.flatMap { UUID(uuidString: $0) },
                 tenantDomain: row["tenant_domain"], passwordHash: row["password_hash"])
         }

@@ -94,13 +94,13 @@ extension CentralinoStore {
 
     private func upsertTenant(_ spec: ProvisioningDocument.TenantSpec, _ db: any StoreSession) throws -> Int64 {
         let byName = try db.fetchOne(sql: "SELECT id, uuid FROM tenant WHERE name = ?", arguments: [spec.name])
-        var existingID: Int64? = byName?["id"]
+        var existingID: Int64? = try byName?["id"]
         if let uuid = spec.uuid {
             let uuidText = uuid.uuidString.lowercased()
-            if let byName, (byName["uuid"] as String).lowercased() != uuidText {
+            if let byName, try (byName["uuid"] as String).lowercased() != uuidText {
                 throw ProvisioningError(
                     line: spec.line, field: "uuid",
-                    message: "tenant '\(spec.name)' already has UUID \(byName["uuid"] as String); a tenant's UUID never changes")
+                    message: "tenant '\(spec.name)' already has UUID \(try byName["uuid"] as String); a tenant's UUID never changes")
             }
             if existingID == nil, let renamed = try db.fetchOne(Int64.self, sql: "SELECT id FROM tenant WHERE uuid = ?", arguments: [uuidText]) {
                 existingID = renamed

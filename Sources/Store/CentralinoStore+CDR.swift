@@ -44,7 +44,7 @@ extension CentralinoStore {
             let rows = try db.fetchAll(
                 sql: "SELECT cdr.*, tenant.uuid AS tenant_uuid \(from) ORDER BY cdr.start DESC, cdr.id DESC LIMIT ? OFFSET ?",
                 arguments: paged)
-            return CDRPage(total: total, records: rows.map(Self.cdr))
+            return CDRPage(total: total, records: try rows.map(Self.cdr))
         }
     }
 
@@ -127,10 +127,10 @@ extension CentralinoStore {
         }
     }
 
-    static func cdr(_ row: StoreRow) -> CDRRecord {
-        let uuidText: String = row["tenant_uuid"]
-        let disposition: String = row["disposition"]
-        return CDRRecord(
+    static func cdr(_ row: StoreRow) throws -> CDRRecord {
+        let uuidText: String = try row["tenant_uuid"]
+        let disposition: String = try row["disposition"]
+        return try CDRRecord(
             id: row["id"],
             record: CallDetailRecord(
                 tenant: UUID(uuidString: uuidText) ?? UUID(), start: time(row, "start") ?? .nan, answer: time(row, "answer"),

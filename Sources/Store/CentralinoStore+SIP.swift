@@ -85,11 +85,11 @@ extension CentralinoStore {
                 FROM extension JOIN tenant ON tenant.id = extension.tenant_id
                 """
         ).map { row in
-            let uuidText: String = row["uuid"]
-            let tenant = Tenant(
+            let uuidText: String = try row["uuid"]
+            let tenant = try Tenant(
                 uuid: UUID(uuidString: uuidText) ?? UUID(), name: row["tenant_name"], domain: row["domain"],
                 toneCountry: row["tone_country"])
-            return StoredExtension(
+            return try StoredExtension(
                 tenant: tenant, number: row["number"], name: row["name"],
                 ha1MD5: row["ha1_md5"], ha1SHA256: row["ha1_sha256"])
         }
@@ -103,8 +103,8 @@ extension CentralinoStore {
                 WHERE (CAST(? AS TEXT) IS NULL OR tenant.uuid = ?) AND (CAST(? AS TEXT) IS NULL OR registration.node_id = ?)
                 """, arguments: [tenant?.uuidString.lowercased(), tenant?.uuidString.lowercased(), node, node]
         ).map { row in
-            let uuidText: String = row["uuid"]
-            return RegistrationRecord(
+            let uuidText: String = try row["uuid"]
+            return try RegistrationRecord(
                 tenant: UUID(uuidString: uuidText) ?? UUID(), number: row["extension"],
                 bindingKey: row["binding_key"], contact: row["contact"], instance: row["instance"],
                 callID: row["call_id"], cseq: row["cseq"], expiresAt: row["expires_at"],

@@ -25,9 +25,9 @@ extension CentralinoStore {
 
     func fetchStoredTrunks(_ db: any StoreSession) throws -> [StoredTrunk] {
         try db.fetchAll(sql: "SELECT trunk.*, tenant.uuid AS tenant_uuid FROM trunk JOIN tenant ON tenant.id = trunk.tenant_id").map { row in
-            let uuidText: String = row["tenant_uuid"]
-            let sealed: Data? = row["password_sealed"]
-            let trunk = Trunk(
+            let uuidText: String = try row["tenant_uuid"]
+            let sealed: Data? = try row["password_sealed"]
+            let trunk = try Trunk(
                 name: row["name"], host: row["host"], port: row["port"],
                 transport: Trunk.Transport(rawValue: row["transport"]) ?? .udp, username: row["username"],
                 rtpTimeout: Self.trunkRTPTimeout(row))
@@ -43,8 +43,8 @@ extension CentralinoStore {
                 ORDER BY length(outbound_route.prefix) DESC
                 """
         ).map { row in
-            let uuidText: String = row["tenant_uuid"]
-            return StoredRoute(
+            let uuidText: String = try row["tenant_uuid"]
+            return try StoredRoute(
                 tenant: UUID(uuidString: uuidText) ?? UUID(),
                 route: OutboundRoute(prefix: row["prefix"], trunk: row["trunk_name"], strip: row["strip"]))
         }

@@ -121,7 +121,7 @@ public final class CentralinoStore: Sendable {
                     WHERE tenant.uuid = ? ORDER BY number
                     """, arguments: [tenant.uuidString.lowercased()]
             )
-            .map { Extension(number: $0["number"], name: $0["name"]) }
+            .map { try Extension(number: $0["number"], name: $0["name"]) }
         }
     }
 
@@ -136,24 +136,24 @@ public final class CentralinoStore: Sendable {
                 SELECT ami_user.*, tenant.uuid AS tenant_uuid FROM ami_user JOIN tenant ON tenant.id = ami_user.tenant_id
                 """)
         return try rows.map { row in
-            let permitJSON: String = row["permit"]
+            let permitJSON: String = try row["permit"]
             let permit = try JSONDecoder().decode([String].self, from: Data(permitJSON.utf8))
-            let uuidText: String = row["tenant_uuid"]
-            let eventFilterJSON: String = row["eventfilter"]
-            return AMIAccount(
+            let uuidText: String = try row["tenant_uuid"]
+            let eventFilterJSON: String = try row["eventfilter"]
+            return try AMIAccount(
                 tenant: UUID(uuidString: uuidText) ?? UUID(), username: row["username"],
-                secret: try secrets.open(row["secret_sealed"]), permit: permit,
+                secret: secrets.open(row["secret_sealed"]), permit: permit,
                 read: row["read_classes"], write: row["write_classes"], enabled: row["enabled"],
-                eventFilter: try JSONDecoder().decode([String].self, from: Data(eventFilterJSON.utf8)))
+                eventFilter: JSONDecoder().decode([String].self, from: Data(eventFilterJSON.utf8)))
         }
     }
 
     static func tenant(_ row: StoreRow) throws -> Tenant {
-        let uuidText: String = row["uuid"]
+        let uuidText: String = try row["uuid"]
         guard let uuid = UUID(uuidString: uuidText) else {
             throw ProvisioningError(line: 0, field: "tenant.uuid", message: "stored UUID '\(uuidText)' is invalid")
         }
-        return Tenant(
+        return try Tenant(
             uuid: uuid, name: row["name"], domain: row["domain"], toneCountry: row["tone_country"],
             limits: TenantLimitColumns.limits(row))
     }

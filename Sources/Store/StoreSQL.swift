@@ -98,19 +98,51 @@ public struct StoreRow: Sendable {
         return values[index]
     }
 
-    /// A column that must be present and not NULL: a missing one is a programming error (as in GRDB).
+    /// A column that must be present and not NULL. A stored value that is NULL or of another type (a
+    /// row an operator edited, a column changed by hand) throws `StoreCorruptRow`: reading a row never
+    /// stops the process.
     public subscript<Value: StoreColumnValue>(_ name: String) -> Value {
-        guard let stored = value(named: name), let value = Value(storeValue: stored) else {
-            preconditionFailure("column '\(name)' is missing, NULL or not a \(Value.self)")
+        get throws {
+            guard let stored = value(named: name) else { throw StoreCorruptRow(column: name, problem: "is missing") }
+            guard let value = Value(storeValue: stored) else {
+                throw StoreCorruptRow(column: name, problem: stored == .null ? "is NULL" : "is not \(Value.self): \(stored.kind)")
+            }
+            return value
         }
-        return value
     }
 
-    /// A column that may be NULL.
+    /// A column that may be NULL (or be missing); another type than `Value` throws `StoreCorruptRow`.
     public subscript<Value: StoreColumnValue>(_ name: String) -> Value? {
-        guard let stored = value(named: name), stored != .null else { return nil }
-        guard let value = Value(storeValue: stored) else { preconditionFailure("column '\(name)' is not a \(Value.self)") }
-        return value
+        get throws {
+            guard let stored = value(named: name), stored != .null else { return nil }
+            guard let value = Value(storeValue: stored) else {
+                throw StoreCorruptRow(column: name, problem: "is not \(Value.self): \(stored.kind)")
+            }
+            return value
+        }
+    }
+}
+
+/// A row the store read does not have the shape its code expects: a column missing, NULL where a
+/// value is required, or of another type (e.g. an operator's hand edit in PostgreSQL or SQLite).
+/// The request that read it fails; the process goes on.
+public struct StoreCorruptRow: Error, Sendable, Equatable, CustomStringConvertible {
+    public let column: String
+    public let problem: String
+
+    public var description: String { "stored row: column '\(column)' \(problem)" }
+}
+
+extension StoreValue {
+    /// The stored type's name, for errors (the value itself is not shown: it may be a secret).
+    var kind: String {
+        switch self {
+        case .null: "NULL"
+        case .integer: "an integer"
+        case .real: "a real"
+        case .text: "text"
+        case .blob: "a blob"
+        }
     }
 }
 

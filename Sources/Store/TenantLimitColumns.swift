@@ -15,8 +15,10 @@ enum TenantLimitColumns {
     static func limits(_ row: StoreRow) -> TenantLimits {
         var limits = TenantLimits()
         for key in TenantLimits.Key.allCases {
-            // A stored value outside the accepted range (written by hand) counts as the default.
-            if let value: Int = row[column(key)], TenantLimits.accepts(value, for: key) { limits[key] = value }
+            // A stored value outside the accepted range or not an integer (written by hand) counts as the default.
+            if let value = row.value(named: column(key)).flatMap(Int.init(storeValue:)), TenantLimits.accepts(value, for: key) {
+                limits[key] = value
+            }
         }
         return limits
     }
