@@ -224,13 +224,22 @@ extension SIPCore {
 
     // MARK: - Persistence
 
+    /// A stored `expires_at` in whole seconds; nil when it is no time (NaN, infinite, negative or beyond
+    /// UInt64: a row edited by hand), which `UInt64(_:)` would trap on.
+    static func storedExpiry(_ seconds: Double) -> UInt64? {
+        guard seconds.isFinite, seconds >= 0, seconds < Double(UInt64.max) else { return nil }
+        return UInt64(seconds)
+    }
+
     /// Loads persisted bindings (at start).
     func load(_ records: [RegistrationRecord], wallClock: UInt64) {
-        for record in records where UInt64(record.expiresAt) > wallClock {
-            guard let contact = SIPNameAddress(record.contact) else { continue }
+        for record in records {
+            guard let expiresAt = Self.storedExpiry(record.expiresAt), expiresAt > wallClock,
+                let contact = SIPNameAddress(record.contact)
+            else { continue }
             let binding = RegistrarBinding(
                 contact: contact, instance: record.instance, callID: record.callID,
-                cseq: UInt32(clamping: record.cseq), expiresAt: UInt64(record.expiresAt),
+                cseq: UInt32(clamping: record.cseq), expiresAt: expiresAt,
                 source: record.source, transport: record.transport, userAgent: record.userAgent, path: record.path)
             let key = Self.aorKey(record.tenant, record.number)
             stripe(of: record.tenant).withLockedValue { state in
@@ -245,11 +254,13 @@ extension SIPCore {
     /// many were added. Requests to them follow their stored Path, as for bindings registered here.
     package func adopt(_ records: [RegistrationRecord], wallClock: UInt64) -> Int {
         var added = 0
-        for record in records where UInt64(record.expiresAt) > wallClock {
-            guard let contact = SIPNameAddress(record.contact) else { continue }
+        for record in records {
+            guard let expiresAt = Self.storedExpiry(record.expiresAt), expiresAt > wallClock,
+                let contact = SIPNameAddress(record.contact)
+            else { continue }
             let binding = RegistrarBinding(
                 contact: contact, instance: record.instance, callID: record.callID,
-                cseq: UInt32(clamping: record.cseq), expiresAt: UInt64(record.expiresAt),
+                cseq: UInt32(clamping: record.cseq), expiresAt: expiresAt,
                 source: record.source, transport: record.transport, userAgent: record.userAgent, path: record.path)
             let key = Self.aorKey(record.tenant, record.number)
             let taken = stripe(of: record.tenant).withLockedValue { state in
