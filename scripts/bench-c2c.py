@@ -32,10 +32,11 @@ docs/performance.md (AMI event filters):
   scripts/bench-c2c.py --rates 100 --calls 1000 --listener --listener-filter 'Event: Hangup' --listener-filter 'Event: Newchannel'
 BENCH_NICE (default 5) is the niceness of the server and SIPp; CENTRALINO_BIN picks the binary; BENCH_SHOW_LEFT=1
 prints the first channels left after a step; BENCH_KEEP=1 keeps the work directory (server output in
-serve.out), which is kept anyway, and the tail of serve.out printed, when the server exits on its own;
+serve.out), which is kept anyway, and the tail of serve.out printed, when the server exits on its own or the
+run stops on an error (an AMI session the server closed: BENCH_LOG=warning shows why);
 BENCH_SIPP_TRACE=DIR writes the SIP messages and errors of both SIPp peers under DIR.
 """
-import argparse, os, re, shutil, socket, struct, subprocess, tempfile, threading, time, urllib.request, uuid
+import argparse, os, re, shutil, socket, struct, subprocess, sys, tempfile, threading, time, urllib.request, uuid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(ROOT, "tests", "fixtures")
@@ -382,6 +383,10 @@ def main():
         # A server that exited before we stop it (a trap, a crash) keeps the work directory and shows the
         # tail of its output ("Fatal error: ..." goes to its stderr, in serve.out); BENCH_KEEP=1 keeps it always.
         died = procs and procs[0].poll() is not None
+        # An AMI session the server closed (e.g. "event write stalled past the write timeout" when this
+        # script's reader falls behind on a loaded machine: a warning, shown with BENCH_LOG=warning)
+        # ends the run with an exception: the work directory and the log's tail are kept then too.
+        broken = sys.exc_info()[0] is not None
         for p in procs:
             p.terminate()
         for p in procs:
@@ -389,14 +394,15 @@ def main():
                 p.wait(5)
             except subprocess.TimeoutExpired:
                 p.kill()
-        if died:
-            print(f"!! the server exited on its own (status {procs[0].returncode}); last lines of {work}/serve.out:", flush=True)
+        if died or broken:
+            what = f"the server exited on its own (status {procs[0].returncode})" if died else "the run stopped on an error"
+            print(f"!! {what}; last lines of {work}/serve.out:", flush=True)
             try:
                 with open(f"{work}/serve.out", errors="replace") as f:
                     print("".join(f.readlines()[-40:]), end="", flush=True)
             except OSError as error:
                 print(f"  (unreadable: {error})")
-        if died or os.environ.get("BENCH_KEEP"):
+        if died or broken or os.environ.get("BENCH_KEEP"):
             print(f"work directory kept: {work} (server output: {work}/serve.out)", flush=True)
         else:
             shutil.rmtree(work, ignore_errors=True)
