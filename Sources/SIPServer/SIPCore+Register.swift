@@ -231,16 +231,21 @@ extension SIPCore {
         return UInt64(seconds)
     }
 
+    /// A stored registration as a binding; nil when it has expired or its stored text does not parse.
+    static func liveBinding(_ record: RegistrationRecord, wallClock: UInt64) -> RegistrarBinding? {
+        guard let expiresAt = storedExpiry(record.expiresAt), expiresAt > wallClock,
+            let contact = SIPNameAddress(record.contact)
+        else { return nil }
+        return RegistrarBinding(
+            contact: contact, instance: record.instance, callID: record.callID,
+            cseq: UInt32(clamping: record.cseq), expiresAt: expiresAt,
+            source: record.source, transport: record.transport, userAgent: record.userAgent, path: record.path)
+    }
+
     /// Loads persisted bindings (at start).
     func load(_ records: [RegistrationRecord], wallClock: UInt64) {
         for record in records {
-            guard let expiresAt = Self.storedExpiry(record.expiresAt), expiresAt > wallClock,
-                let contact = SIPNameAddress(record.contact)
-            else { continue }
-            let binding = RegistrarBinding(
-                contact: contact, instance: record.instance, callID: record.callID,
-                cseq: UInt32(clamping: record.cseq), expiresAt: expiresAt,
-                source: record.source, transport: record.transport, userAgent: record.userAgent, path: record.path)
+            guard let binding = Self.liveBinding(record, wallClock: wallClock) else { continue }
             let key = Self.aorKey(record.tenant, record.number)
             stripe(of: record.tenant).withLockedValue { state in
                 state.aors[key, default: AddressOfRecord(tenant: record.tenant, number: record.number, bindings: [])].bindings.append(binding)
@@ -255,13 +260,7 @@ extension SIPCore {
     package func adopt(_ records: [RegistrationRecord], wallClock: UInt64) -> Int {
         var added = 0
         for record in records {
-            guard let expiresAt = Self.storedExpiry(record.expiresAt), expiresAt > wallClock,
-                let contact = SIPNameAddress(record.contact)
-            else { continue }
-            let binding = RegistrarBinding(
-                contact: contact, instance: record.instance, callID: record.callID,
-                cseq: UInt32(clamping: record.cseq), expiresAt: expiresAt,
-                source: record.source, transport: record.transport, userAgent: record.userAgent, path: record.path)
+            guard let binding = Self.liveBinding(record, wallClock: wallClock) else { continue }
             let key = Self.aorKey(record.tenant, record.number)
             let taken = stripe(of: record.tenant).withLockedValue { state in
                 var aor = state.aors[key] ?? AddressOfRecord(tenant: record.tenant, number: record.number, bindings: [])
