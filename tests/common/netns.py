@@ -65,22 +65,13 @@ def network_namespace(prefix: str = "ctest") -> Iterator[Namespace]:
     res = subprocess.run(["ip", "netns", "add", name], capture_output=True, text=True, timeout=20)
     if res.returncode != 0:
         pytest.fail("cannot create a network namespace (the test needs root): %s" % res.stderr.strip(), pytrace=False)
-    original = os.open("/proc/self/task/%d/ns/net" % _gettid(), os.O_RDONLY)
     try:
-        target = os.open("/run/netns/%s" % name, os.O_RDONLY)
-        try:
-            _setns(target)
-        finally:
-            os.close(target)
-        try:
+        with entered(name):
             up = subprocess.run(["ip", "link", "set", "lo", "up"], capture_output=True, text=True, timeout=20)
             if up.returncode != 0:
                 pytest.fail("cannot bring lo up in %s: %s" % (name, up.stderr.strip()), pytrace=False)
             yield Namespace(name)
-        finally:
-            _setns(original)
     finally:
-        os.close(original)
         subprocess.run(["ip", "netns", "del", name], capture_output=True, timeout=20)
 
 

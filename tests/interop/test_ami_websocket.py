@@ -313,13 +313,14 @@ def test_bad_messages_refused_line_smuggling_blocked(srv):
         a.close()
 
 
-def test_oversize_message_closes_that_session_only(srv):
+def closes_with_1009_others_live_on(srv, pad: int) -> None:
+    """One session sends a Ping padded with `pad` bytes: it is closed with 1009, another lives on."""
     big = AMIWS(srv.http_port)
     other = AMIWS(srv.http_port)
     try:
         assert big.login("monitor", SECRETS["monitor"])["Response"] == "Success"
         assert other.login("monitor", SECRETS["monitor"])["Response"] == "Success"
-        big.send({"Action": "Ping", "ActionID": "big", "Pad": "x" * 5000})   # the server's limit: 4096 bytes
+        big.send({"Action": "Ping", "ActionID": "big", "Pad": "x" * pad})
         with pytest.raises(Closed) as closed:
             while True:
                 big.recv(5)
@@ -328,26 +329,17 @@ def test_oversize_message_closes_that_session_only(srv):
     finally:
         big.close()
         other.close()
+
+
+def test_oversize_message_closes_that_session_only(srv):
+    closes_with_1009_others_live_on(srv, 5000)   # the server's limit: 4096 bytes
 
 
 def test_frame_over_the_frame_limit_gets_1009_not_a_reset(srv):
     """A single frame over the 1 MiB frame limit is refused by the frame decoder before its payload is
     read: the client still gets a close frame with 1009 (message too big), not a TCP reset (the server
     drains what the client is still sending before it closes the socket)."""
-    big = AMIWS(srv.http_port)
-    other = AMIWS(srv.http_port)
-    try:
-        assert big.login("monitor", SECRETS["monitor"])["Response"] == "Success"
-        assert other.login("monitor", SECRETS["monitor"])["Response"] == "Success"
-        big.send(json.dumps({"Action": "Ping", "ActionID": "huge", "Pad": "x" * ((1 << 20) + 4096)}))
-        with pytest.raises(Closed) as closed:
-            while True:
-                big.recv(5)
-        assert closed.value.code == 1009, (closed.value.code, closed.value.reason)
-        assert other.action({"Action": "Ping", "ActionID": "alive"})["Response"] == "Success"
-    finally:
-        big.close()
-        other.close()
+    closes_with_1009_others_live_on(srv, (1 << 20) + 4096)
 
 
 def test_wss_over_the_https_listener(tmp_path_factory):
