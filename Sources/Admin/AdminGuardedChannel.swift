@@ -7,17 +7,21 @@ import NIOCore
 ///
 /// Hummingbird's WebSocket-upgrading channel adds `additionalChannelHandlers` and its idle timer only
 /// once a first request head has arrived, so a client that connects and sends nothing would be
-/// neither counted nor closed. These handlers go first in every pipeline instead.
+/// neither counted nor closed. These handlers go first in every pipeline instead (and the idle
+/// timeout is only here: Hummingbird's HTTP/1 idle timer is not configured).
 struct AdminGuardedChannel<Base: ServerChildChannel>: ServerChildChannel {
     typealias Value = Base.Value
 
     let base: Base
+    /// Handlers of the listener (HTTPS: the TLS handshake timeout), first after the TLS handler.
+    let extraHandlers: @Sendable () -> [any RemovableChannelHandler]
     let limiter: AdminConnectionLimiter
     let idleTimeout: TimeAmount
     let logger: Logger
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
+            try channel.pipeline.syncOperations.addHandlers(extraHandlers())
             try channel.pipeline.syncOperations.addHandlers([
                 AMIWebSocketLingeringClose(),
                 AdminConnectionLimitHandler(limiter: limiter, logger: self.logger),

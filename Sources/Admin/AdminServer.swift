@@ -98,12 +98,15 @@ public struct AdminServer: Service {
         webSocket: AMIWebSocket?, extraHandlers: @escaping @Sendable () -> [any RemovableChannelHandler],
         limiter: AdminConnectionLimiter, limits: AdminConnectionLimits, logger: Logger
     ) -> HTTPServerBuilder {
-        let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: extraHandlers(), idleTimeout: limits.idleTimeout)
+        // Every guard goes in AdminGuardedChannel, first in the pipeline (right after the TLS handler
+        // on HTTPS): none in HTTP1Channel's configuration, which the WebSocket-upgrading channel would add
+        // only after a first request (a handshake timer started then would close the connection later).
+        let http1 = HTTP1Channel.Configuration()
         guard let webSocket else {
             return HTTPServerBuilder { responder in
                 AdminGuardedChannel(
-                    base: HTTP1Channel(responder: responder, configuration: http1), limiter: limiter,
-                    idleTimeout: limits.idleTimeout, logger: logger)
+                    base: HTTP1Channel(responder: responder, configuration: http1), extraHandlers: extraHandlers,
+                    limiter: limiter, idleTimeout: limits.idleTimeout, logger: logger)
             }
         }
         let webSocketResponder = webSocket.upgradeRouter().buildResponder()
@@ -114,7 +117,7 @@ public struct AdminServer: Service {
             AdminGuardedChannel(
                 base: HTTP1WebSocketUpgradeChannel(
                     responder: responder, webSocketResponder: webSocketResponder, configuration: configuration),
-                limiter: limiter, idleTimeout: limits.idleTimeout, logger: logger)
+                extraHandlers: extraHandlers, limiter: limiter, idleTimeout: limits.idleTimeout, logger: logger)
         }
     }
 

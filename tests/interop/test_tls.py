@@ -16,6 +16,7 @@ import asyncio
 import http.client
 import ssl
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -187,6 +188,25 @@ def test_https_healthz_with_the_test_certificate(start_server, pair):
     finally:
         plain.close()
     assert srv.alive
+
+
+def test_https_keep_alive_outlives_the_handshake_timeout(start_server, pair):
+    """The TLS handshake timer stops at the handshake: a kept-alive HTTPS connection still answers a
+    second request after the handshake timeout (it was closed when the timer started only after the
+    connection's first request, as Hummingbird's WebSocket-upgrading channel added it)."""
+    srv = start_tls_server(start_server, pair, "--tls-handshake-timeout", "1", name="tls-keepalive")
+    conn = http.client.HTTPSConnection("127.0.0.1", srv.https_port, timeout=10, context=client_context(pair[0]))
+    try:
+        for _ in range(2):
+            conn.request("GET", "/healthz")
+            resp = conn.getresponse()
+            assert resp.status == 200
+            resp.read()
+            sock = conn.sock
+            time.sleep(2.5)
+        assert conn.sock is sock, "the HTTPS connection was closed and reopened"
+    finally:
+        conn.close()
 
 
 def run_serve(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
