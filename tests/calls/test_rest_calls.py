@@ -21,7 +21,6 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Optional
 
 import pytest
 
@@ -29,7 +28,7 @@ import c2chelp as h
 import calltools as ct
 import refcompare
 from calltools import DOMAIN_A, TENANT_A_UUID, TENANT_B_UUID, Server
-from panel import Panel  # tests/common: a signed-in admin panel session
+from panel import Panel, api  # tests/common: the admin panel and the REST API
 
 ADMIN_PASSWORD = "rest-calls-admin-1"
 NUMBER = "0391234567"
@@ -41,24 +40,6 @@ def pbx(tmp_path_factory):
     srv = Server(tmp_path_factory.mktemp("pbx"), name="restcalls", extra_args=["--admin-password", ADMIN_PASSWORD])
     yield srv
     srv.stop()
-
-
-def api(port: int, token: Optional[str], method: str, path: str, body=None, raw: Optional[bytes] = None) -> tuple:
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = "Bearer " + token
-    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=15) as r:
-            text = r.read()
-            return r.status, (json.loads(text) if text else None)
-    except urllib.error.HTTPError as e:
-        text = e.read()
-        try:
-            return e.code, (json.loads(text) if text else None)
-        except ValueError:
-            return e.code, text.decode(errors="replace")
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import pytest
 
@@ -101,6 +101,37 @@ class Postgres:
             shutil.rmtree(self.base, ignore_errors=True)
 
 
+def homes(pg) -> dict:
+    """tenant UUID -> home node id from cluster_tenant (`pg`: anything with `psql(sql)`); empty before the
+    first node made the table."""
+    try:
+        rows = pg.psql("SELECT tenant_uuid, home_node FROM cluster_tenant ORDER BY tenant_uuid")
+    except RuntimeError as error:
+        assert "does not exist" in str(error), error
+        return {}
+    return dict(line.split("|") for line in rows.splitlines() if line)
+
+
+def options_ok(addr: Tuple[str, int], timeout: float) -> bool:
+    """Kamailio at `addr` answers an OPTIONS with 200 within `timeout` seconds (it is up)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        msg = ("OPTIONS sip:%s:%d SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKprobe%d\r\n"
+               "Max-Forwards: 70\r\nFrom: <sip:probe@127.0.0.1>;tag=p\r\nTo: <sip:%s>\r\n"
+               "Call-ID: probe-%d@test\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+               % (addr[0], addr[1], port, time.monotonic_ns(), addr[0], time.monotonic_ns()))
+        s.sendto(msg.encode(), addr)
+        s.settimeout(timeout)
+        data, _ = s.recvfrom(65535)
+        return data.startswith(b"SIP/2.0 200")
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
 class Kamailio:
     """Kamailio with the repository's kamailio.cfg, configured only by -A defines."""
 
@@ -131,22 +162,7 @@ class Kamailio:
         raise RuntimeError("kamailio did not answer OPTIONS within 15 s:\n" + self.log())
 
     def options_ok(self) -> bool:
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-            msg = ("OPTIONS sip:127.0.0.1:%d SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKprobe%d\r\n"
-                   "Max-Forwards: 70\r\nFrom: <sip:probe@127.0.0.1>;tag=p\r\nTo: <sip:127.0.0.1>\r\n"
-                   "Call-ID: probe-%d@test\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
-                   % (self.port, port, time.monotonic_ns(), time.monotonic_ns()))
-            s.sendto(msg.encode(), ("127.0.0.1", self.port))
-            s.settimeout(0.5)
-            data, _ = s.recvfrom(65535)
-            return data.startswith(b"SIP/2.0 200")
-        except OSError:
-            return False
-        finally:
-            s.close()
+        return options_ok(("127.0.0.1", self.port), 0.5)
 
     def log(self) -> str:
         try:

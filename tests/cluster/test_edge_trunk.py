@@ -33,6 +33,7 @@ import calltools as ct
 import pgserver
 import sipwire
 from calltools import TENANT_A_UUID, TENANT_B_UUID, TENANT_C_UUID
+from conftest import homes
 
 DID = "0399998888"
 PROBE_SET = 9
@@ -80,15 +81,6 @@ class ProbeNode:
         self._stop = True
         self._thread.join(2)
         self.sock.close()
-
-
-def homes(pg) -> dict:
-    try:
-        rows = pg.psql("SELECT tenant_uuid, home_node FROM cluster_tenant")
-    except RuntimeError as error:   # before the node made the table
-        assert "does not exist" in str(error), error
-        return {}
-    return dict(line.split("|") for line in rows.splitlines() if line)
 
 
 @pytest.fixture(scope="module")

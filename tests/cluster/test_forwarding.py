@@ -14,7 +14,6 @@ forwards every action that touches calls to n2 over the control channel (--clust
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import time
@@ -28,7 +27,8 @@ import pytest
 
 import calltools as ct
 from calltools import DOMAIN_A, TENANT_A_UUID, TENANT_B_UUID, Sipp
-from panel import Panel  # tests/common: a signed-in admin panel session
+from panel import Panel, api  # tests/common: the admin panel and the REST API
+from conftest import homes
 
 NUMBER = "0391234567"
 HEARTBEAT = 1
@@ -46,15 +46,6 @@ def start_node(base, name: str, pg, extra=()) -> ct.Server:
                                  "--cluster-heartbeat-seconds", str(HEARTBEAT),
                                  "--cluster-failover-seconds", str(FAILOVER),
                                  "--cluster-bind", "127.0.0.1:%d" % ct.free_ports(1)[0]] + list(extra))
-
-
-def homes(pg) -> dict:
-    try:
-        rows = pg.psql("SELECT tenant_uuid, home_node FROM cluster_tenant ORDER BY tenant_uuid")
-    except RuntimeError as error:
-        assert "does not exist" in str(error), error
-        return {}
-    return dict(line.split("|") for line in rows.splitlines() if line)
 
 
 def metric(node: ct.Server, name: str, labels: str = "") -> float:
@@ -213,19 +204,6 @@ def test_forwarded_actions_answer_as_on_the_home_node(cluster, tmp_path):
                 peer.stop()
         for recorder in (on_n1, on_n2, crm, b_on_n1):
             recorder.close()
-
-
-def api(port: int, token: str, method: str, path: str, body=None) -> tuple:
-    headers = {"Content-Type": "application/json", "Authorization": "Bearer " + token}
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=15) as r:
-            text = r.read()
-            return r.status, (json.loads(text) if text else None)
-    except urllib.error.HTTPError as e:
-        text = e.read()
-        return e.code, (json.loads(text) if text else None)
 
 
 def test_rest_calls_on_n1_place_list_and_end_the_call_on_n2(cluster, tmp_path):

@@ -30,6 +30,7 @@ import calltools as ct
 import pgserver
 import sipwire
 from calltools import DOMAIN_A, DOMAIN_B, PASSWORDS, TENANT_A_UUID, TENANT_B_UUID, TENANT_C_UUID, Sipp
+from conftest import homes
 
 NUMBER = "0391234567"
 HEARTBEAT = 1
@@ -45,15 +46,6 @@ def start_node(base, name: str, pg, extra=()) -> ct.Server:
                          extra_args=["--node-id", name,
                                      "--cluster-heartbeat-seconds", str(HEARTBEAT),
                                      "--cluster-failover-seconds", str(FAILOVER)] + list(extra))
-
-
-def homes(pg) -> dict:
-    try:
-        rows = pg.psql("SELECT tenant_uuid, home_node FROM cluster_tenant ORDER BY tenant_uuid")
-    except RuntimeError as error:   # before the first node made the table
-        assert "does not exist" in str(error), error
-        return {}
-    return dict(line.split("|") for line in rows.splitlines() if line)
 
 
 def http_get(node: ct.Server, path: str):

@@ -30,19 +30,19 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Dict, List, Tuple
+from typing import Dict, List
 
 import pytest
 
 import calltools as ct
 import pgserver
 import tlspair
+from conftest import options_ok
 from calltools import AMIRecorder, DOMAIN_A, PASSWORDS, TENANT_A_UUID, TENANT_B_UUID, TENANT_C_UUID, Sipp
 from server import centralino_bin
 
@@ -54,26 +54,6 @@ EXAMPLE_PORTS = (5060, 5070, 5038, 8080)
 HARNESS_NODE_FLAGS = {"n1": ["--rtp-ports", "32000-32199"], "n2": ["--rtp-ports", "32200-32399"],
                       "n3": ["--rtp-ports", "32400-32599"]}
 HARNESS_LOG_FLAGS = ["--log-level", "debug"]
-
-
-def options_ok(addr: Tuple[str, int]) -> bool:
-    """Kamailio answers an OPTIONS sent to it (it is up)."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        msg = ("OPTIONS sip:%s:%d SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKprobe%d\r\n"
-               "Max-Forwards: 70\r\nFrom: <sip:probe@127.0.0.1>;tag=p\r\nTo: <sip:%s>\r\n"
-               "Call-ID: probe-%d@test\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
-               % (addr[0], addr[1], port, time.monotonic_ns(), addr[0], time.monotonic_ns()))
-        s.sendto(msg.encode(), addr)
-        s.settimeout(0.3)
-        data, _ = s.recvfrom(65535)
-        return data.startswith(b"SIP/2.0 200")
-    except OSError:
-        return False
-    finally:
-        s.close()
 
 
 def doc_steps() -> Dict[str, str]:
@@ -211,7 +191,7 @@ def setup(tmp_path_factory):
         listen = re.search(r"LISTEN=udp:([\d.]+):(\d+)", run_edge)
         edge = (listen.group(1), int(listen.group(2)))
         harness = " -Y %s -P %s -m 32 -M 4" % (rundir, rundir / "kamailio.pid")
-        start("edge", ["bash", "-e", "-c", prelude + "exec " + run_edge + harness], lambda text: options_ok(edge))
+        start("edge", ["bash", "-e", "-c", prelude + "exec " + run_edge + harness], lambda text: options_ok(edge, 0.3))
         print("setup steps ran in %.1f s" % (time.monotonic() - started))
         yield SimpleNamespace(pg=pg, db=env["DB"], nodes=nodes, edge=edge, trunks=trunks, run=run, logs=logs,
                               mapping=mapping, steps=steps)

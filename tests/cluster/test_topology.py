@@ -42,6 +42,7 @@ import calltools as ct
 import netns
 from calltools import TENANT_A_UUID, TENANT_B_UUID
 from topology import (AMI_PORT, HTTP_PORT, SIP_PORT, CONTROL_PORT, HostKamailio, HostNode, HostPostgres, HostSipp)
+from conftest import homes
 
 DOMAIN_A, DOMAIN_B = ct.DOMAIN_A, ct.DOMAIN_B
 HEARTBEAT = 1
@@ -128,15 +129,6 @@ def topo(tmp_path_factory):
 
 
 # -- helpers ----------------------------------------------------------------------------------------
-
-def homes(pg) -> dict:
-    try:
-        rows = pg.psql("SELECT tenant_uuid, home_node FROM cluster_tenant")
-    except RuntimeError as error:
-        assert "does not exist" in str(error), error
-        return {}
-    return dict(line.split("|") for line in rows.splitlines() if line)
-
 
 def live_nodes(pg) -> List[str]:
     try:

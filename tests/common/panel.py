@@ -1,9 +1,11 @@
-"""A signed-in admin panel session over plain HTTP, for the suites that need API tokens, tenant
-administrators or a session cookie. Cookies are kept by hand: the panel marks them Secure even on
+"""The admin HTTP server from a test: `api()` calls the REST API with a token; `Panel` is a signed-in
+admin panel session over plain HTTP, for the suites that need API tokens, tenant administrators or a
+session cookie. Cookies are kept by hand: the panel marks them Secure even on
 loopback, so urllib's cookie jar would not send them back."""
 
 from __future__ import annotations
 
+import json
 import re
 import urllib.error
 import urllib.parse
@@ -56,3 +58,22 @@ class Panel:
         page = self.fetch("/tenants/%s/admins" % tenant)
         page = self.fetch("/tenants/%s/admins" % tenant, {"name": name, "password": password, "_csrf": self.csrf(page)})
         assert "created with password" in page, page[-2000:]
+
+
+def api(port: int, token: Optional[str], method: str, path: str, body=None, raw: Optional[bytes] = None) -> tuple:
+    """(status, JSON body or None; the text when an error's body is not JSON). `raw` is sent as is."""
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = "Bearer " + token
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=15) as r:
+            text = r.read()
+            return r.status, (json.loads(text) if text else None)
+    except urllib.error.HTTPError as e:
+        text = e.read()
+        try:
+            return e.code, (json.loads(text) if text else None)
+        except ValueError:
+            return e.code, text.decode(errors="replace")
