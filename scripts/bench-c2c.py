@@ -11,9 +11,13 @@ hangs up after --hold ms). Steps through --rates; per step it prints:
   - peak RSS growth over the step's starting RSS, the peak of concurrent calls (/metrics
     centralino_active_calls, sampled every second; RSS every 0.2 s) and their ratio, KB per concurrent call;
   - channels left after the step (CoreShowChannels on a second AMI session, polled for up to 30 s: must be 0).
-With --rtp the phone plays PCMU RTP (50 packets/s, from a pcap this script writes) from its answer until
-the BYE and the trunk echoes it (SIPp -rtp_echo): RTP flows both ways through the relay. SIPp plays pcaps
-through a raw socket: --rtp needs root (or CAP_NET_RAW on sipp).
+With --rtp the phone streams PCMU RTP (50 packets/s, SIPp's rtp_stream, from a file this script writes) from
+its answer for the hold plus 500 ms, and the trunk echoes it (SIPp -rtp_echo): RTP flows both ways through
+the relay. rtp_stream sends from one UDP socket per SIPp (its -mp port) with a few threads for all calls.
+(Until 2026-12-07 the phone played a pcap instead: SIPp plays a pcap through a raw IPPROTO_UDP socket per
+call, and the kernel hands every UDP datagram of the machine to every raw socket, so with N calls up each
+relayed packet cost N clones, charged in part to the server's sendmsg: 17% of the server's samples at
+435 calls, see docs/performance.md.)
 
 With --tenants K the node has K tenants (each its extension 100 registered by the same SIPp phone, its
 own AMI user and session); Originates go round-robin over them, so a sharded engine (--engine-loops N,
@@ -36,7 +40,7 @@ serve.out), which is kept anyway, and the tail of serve.out printed, when the se
 run stops on an error (an AMI session the server closed: BENCH_LOG=warning shows why);
 BENCH_SIPP_TRACE=DIR writes the SIP messages and errors of both SIPp peers under DIR.
 """
-import argparse, os, re, shutil, socket, struct, subprocess, sys, tempfile, threading, time, urllib.request, uuid
+import argparse, os, re, shutil, socket, subprocess, sys, tempfile, threading, time, urllib.request, uuid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(ROOT, "tests", "fixtures")
@@ -68,17 +72,16 @@ def rss_kb(pid):
     return 0
 
 
-def write_pcap(path, milliseconds):
-    """PCMU RTP, one 172-byte packet per 20 ms, Ethernet/IPv4/UDP (SIPp rewrites addresses and ports)."""
+def write_ulaw(path, milliseconds):
+    """Raw PCMU audio (silence, 8 bytes per ms) for SIPp's rtp_stream: 160 bytes per 20 ms packet."""
     with open(path, "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
-        for n in range(milliseconds // 20):
-            rtp = struct.pack("!BBHII", 0x80, 0, n & 0xFFFF, n * 160, 0x5EED) + b"\xff" * 160
-            udp = struct.pack("!HHHH", 4000, 4000, 8 + len(rtp), 0) + rtp
-            ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), n & 0xFFFF, 0, 64, 17, 0,
-                             bytes([127, 0, 0, 1]), bytes([127, 0, 0, 1])) + udp
-            frame = b"\x00" * 12 + b"\x08\x00" + ip
-            f.write(struct.pack("<IIII", n // 50, (n % 50) * 20000, len(frame), len(frame)) + frame)
+        f.write(b"\xff" * (8 * milliseconds))
+
+
+def machine_idle_ticks():
+    """Idle and iowait time of all cores together since boot, in clock ticks (/proc/stat)."""
+    fields = open("/proc/stat").readline().split()
+    return int(fields[4]) + int(fields[5])
 
 
 def udp_receive_errors():
@@ -245,7 +248,7 @@ def main():
         if args.rtp:
             # SIPp plays the whole file even after the BYE: a file 2 s longer than the call (as before)
             # sent two thirds of the phone's RTP to closed ports. Now the hold plus 500 ms of setup.
-            write_pcap(f"{work}/rtp.pcap", args.hold + 500)
+            write_ulaw(f"{work}/rtp.ulaw", args.hold + 500)
             phone_side = [absorbing_invite_retransmissions(f"{ROOT}/Benchmarks/sipp/uas_answer_rtp.xml", work), phone,
                           ["-mp", str(phone_media)]]
         else:
@@ -265,6 +268,7 @@ def main():
         time.sleep(0.5)
         sessions = [ami_session(ami, "call", user) for user in users]
         outcomes = {}
+        failure_reasons = {}  # OriginateResponse Reason (Asterisk's cause of the outgoing leg) -> count
         lock = threading.Lock()
 
         def chunks(s):
@@ -287,9 +291,14 @@ def main():
                 for message in messages:
                     if b"Event: OriginateResponse" not in message:
                         continue
-                    action = next((l[10:] for l in message.split(b"\r\n") if l.startswith(b"ActionID: ")), b"")
+                    lines = message.split(b"\r\n")
+                    action = next((l[10:] for l in lines if l.startswith(b"ActionID: ")), b"")
+                    success = b"Response: Success" in message
+                    reason = next((l[8:].decode() for l in lines if l.startswith(b"Reason: ")), "?")
                     with lock:
-                        outcomes[action.decode()] = b"Response: Success" in message
+                        outcomes[action.decode()] = success
+                        if not success:
+                            failure_reasons[reason] = failure_reasons.get(reason, 0) + 1
 
         for session in sessions:
             threading.Thread(target=read_events, args=(session,), daemon=True).start()
@@ -327,6 +336,9 @@ def main():
             with lock:
                 received_before = dict(received)
             ticks_before = cpu_ticks(server.pid)
+            generator_before = [cpu_ticks(p.pid) for p in procs[1:]], os.times(), machine_idle_ticks()
+            with lock:
+                failure_reasons.clear()
             start = time.time()
             for n in range(args.calls):
                 delay = start + n / rate - time.time()
@@ -346,6 +358,11 @@ def main():
             time.sleep(args.hold / 1000 + 1.5)
             elapsed = time.time() - start
             cpu_seconds = (cpu_ticks(server.pid) - ticks_before) / TICKS
+            (phone_before, trunk_before), times_before, idle_before = generator_before
+            phone_cpu, trunk_cpu = ((cpu_ticks(p.pid) - b) / TICKS for p, b in zip(procs[1:], (phone_before, trunk_before)))
+            times = os.times()
+            script_cpu = times.user + times.system - times_before.user - times_before.system
+            idle_cores = (machine_idle_ticks() - idle_before) / TICKS / (time.time() - start)
             sampler.stop.set()
             sampler.join()
             relayed = (metric(http, "centralino_rtp_packets_relayed_total") or 0) - relayed_before
@@ -367,6 +384,12 @@ def main():
                   f"{left} channels left; {relayed} RTP packets relayed ({relayed / elapsed:.0f}/s)")
             print(f"  server CPU {cpu_seconds:.2f} s in {elapsed:.1f} s = {cpu_seconds * 1000 / max(answered, 1):.2f} ms per answered call "
                   f"({cpu_seconds * 1000 / max(answered, 1) - idle_per_second * elapsed * 1000 / max(answered, 1):.2f} ms without idle CPU)")
+            print(f"  load generator CPU: phone SIPp {phone_cpu:.2f} s, trunk SIPp {trunk_cpu:.2f} s, this script {script_cpu:.2f} s; "
+                  f"machine idle {idle_cores:.2f} of {os.cpu_count()} cores")
+            if failed:
+                with lock:
+                    reasons = ", ".join(f"{reason} x{count}" for reason, count in sorted(failure_reasons.items()))
+                print(f"  failed Originates by Reason: {reasons}")
             if args.listener:
                 with lock:
                     got = {key: received[key] - received_before[key] for key in received}

@@ -9,7 +9,7 @@ import ServiceLifecycle
 
 /// The call engine as a service of the node, sharded by tenant across event loops (`CallShardMap`):
 /// each shard is an engine with its SIP call driver, transaction layer and media adapter on a loop of
-/// its own, attached to the SIP stack (dialogs in, messages out through its transport) before the
+/// its own (its media legs on the next loop), attached to the SIP stack (dialogs in, messages out through its transport) before the
 /// SIP listeners bind. At shutdown it ends every call on every shard and waits for the legs to go,
 /// up to `shutdownGrace`.
 package struct CallService: Service {
@@ -49,9 +49,12 @@ package struct CallService: Service {
         var transactions: [NIOLoopBound<SIPTransactionLayer>] = []
         for index in 0..<map.count {
             let loop = loops.isEmpty ? group.next() : loops[index % loops.count]
+            // The shard's media relays on the next loop: a single busy tenant's RTP then does not
+            // compete with its own signalling for one core (every loop still hosts one shard's media).
+            let mediaLoop = loops.count > 1 ? loops[(index + 1) % loops.count] : loop
             let (shard, shardDialogs, layer) = try await loop.submit {
                 let driver = SIPCallDriver(loop: loop, shard: index, core: sip.core, transport: transport, logger: logger)
-                let relay = MediaRelayAdapter(engine: media, loop: loop, logger: logger) { destination in
+                let relay = MediaRelayAdapter(engine: media, loop: loop, mediaLoop: mediaLoop, logger: logger) { destination in
                     let local = transport.localAddress(toward: destination)
                     return local[..<(local.lastIndex(of: ":") ?? local.endIndex)].trimmingBrackets()
                 }

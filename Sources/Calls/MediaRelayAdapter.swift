@@ -5,11 +5,16 @@ import NIOCore
 import SIPServer
 
 /// The call engine's media relay over the Media module: one `MediaLeg` (RTP + RTCP sockets) per
-/// SIP channel, opened on the call loop's side and handed back there. Every leg's sockets run on
-/// the engine shard's own loop, so both legs of a call relay on one thread (no hop between loops).
+/// SIP channel, opened on the call loop's side and handed back there. Every leg of a shard runs on
+/// one media loop (`mediaLoop`), so both legs of a call relay on one thread (no hop between loops
+/// per packet); `CallService` gives each shard the next loop after its own, so a busy tenant's RTP
+/// and its signalling use two cores instead of sharing one.
 final class MediaRelayAdapter: CallMediaRelay {
     let engine: MediaEngine
+    /// The engine shard's loop: completions come back here.
     let loop: any EventLoop
+    /// Where this shard's legs relay.
+    let mediaLoop: any EventLoop
     /// The address phones and trunks are told to send audio to, for a leg toward `destination`.
     let advertisedHost: @Sendable (SIPEndpoint) -> String
     let logger: Logger
@@ -17,9 +22,13 @@ final class MediaRelayAdapter: CallMediaRelay {
     /// loop and back (`MediaEngine.openLegFuture`). Confined to `loop`.
     private var openings = 0
 
-    init(engine: MediaEngine, loop: any EventLoop, logger: Logger, advertisedHost: @escaping @Sendable (SIPEndpoint) -> String) {
+    init(
+        engine: MediaEngine, loop: any EventLoop, mediaLoop: any EventLoop, logger: Logger,
+        advertisedHost: @escaping @Sendable (SIPEndpoint) -> String
+    ) {
         self.engine = engine
         self.loop = loop
+        self.mediaLoop = mediaLoop
         self.logger = logger
         self.advertisedHost = advertisedHost
     }
@@ -37,7 +46,7 @@ final class MediaRelayAdapter: CallMediaRelay {
         let logger = self.logger
         openings += 1
         let owner = NIOLoopBound(self, eventLoop: loop)
-        engine.openLegFuture(on: loop).hop(to: loop).whenComplete { result in
+        engine.openLegFuture(on: mediaLoop).hop(to: loop).whenComplete { result in
             owner.value.openings -= 1
             bound.value(result.map { MediaPortAdapter(engine: engine, leg: $0, host: host, peerHost: peerHost, logger: logger) })
         }
