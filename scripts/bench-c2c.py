@@ -198,6 +198,7 @@ def main():
     parser.add_argument("--rtp", action="store_true", help="RTP both ways: the phone plays PCMU, the trunk echoes it")
     parser.add_argument("--tenants", type=int, default=1, help="tenants the Originates are spread over (round-robin)")
     parser.add_argument("--engine-loops", type=int, help="passed to serve (default: serve's, the core count)")
+    parser.add_argument("--max-channels", type=int, help="passed to serve: the node's channel cap (default: serve's, 4000)")
     parser.add_argument("--listener", action="store_true", help="an extra AMI session that only reads events")
     parser.add_argument("--listener-filter", action="append", default=[], help="a Filter the listener adds (repeatable)")
     parser.add_argument("--bin", default=os.environ.get("CENTRALINO_BIN", os.path.join(ROOT, ".build/release/centralino")))
@@ -233,7 +234,8 @@ def main():
                                           "--sip-bind", f"127.0.0.1:{sip}", "--http-bind", f"127.0.0.1:{http}",
                                           "--rtp-ports", "50000-59999", "--tenant-max-channels", "100000",
                                           "--tenant-max-rtp-port-pairs", "5000", "--log-level", os.environ.get("BENCH_LOG", "error")]
-                                  + (["--engine-loops", str(args.engine_loops)] if args.engine_loops else []),
+                                  + (["--engine-loops", str(args.engine_loops)] if args.engine_loops else [])
+                                  + (["--max-channels", str(args.max_channels)] if args.max_channels else []),
                                   stdout=log, stderr=subprocess.STDOUT)
         procs.append(server)
         wait_for(f"{work}/serve.out", "AMI listening")
@@ -324,7 +326,7 @@ def main():
         print(f"== {time.strftime('%F %T', time.gmtime())} UTC, load average {' '.join(load)}, {os.cpu_count()} cores; "
               f"server idle CPU {idle_per_second * 1000:.1f} ms/s")
         print(f"== click-to-call Originates, {args.calls} per step over {args.tenants} tenant(s), engine loops "
-              f"{args.engine_loops or 'default'}, trunk holds {args.hold} ms, "
+              f"{args.engine_loops or 'default'}, node channel cap {args.max_channels or 'default'}, trunk holds {args.hold} ms, "
               f"{'RTP both ways (phone plays PCMU, trunk echoes)' if args.rtp else 'no RTP'}; load generator: this script + SIPp")
         for rate in [int(r) for r in args.rates.split(",")]:
             sampler = Sampler(server.pid, http)

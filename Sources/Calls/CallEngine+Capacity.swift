@@ -23,8 +23,8 @@ extension CallEngine {
 
     /// Why the node may not add `channels` channels now (its cap over every shard and tenant), or nil.
     func nodeRefusal(channels: Int) -> String? {
-        guard capacity.nodeChannels + channels > Self.maximumChannels else { return nil }
-        return "the node's limit of \(Self.maximumChannels) channels is reached"
+        guard let limit = capacity.nodeChannelLimitReached(adding: channels) else { return nil }
+        return "the node's limit of \(limit) channels is reached"
     }
 
     /// Opens a media leg for `channel`, counting it against its tenant's RTP port pairs until the

@@ -33,8 +33,6 @@ final class CallEngine {
     var processedCalls: [UUID: Int] = [:]
     /// What a channel may hold (set from the `serve` flags; the AMI checks Originate against the same).
     var variableLimits = ChannelVariables.Limits.standard
-    /// More channels than this and new calls are refused at once (no unbounded queueing).
-    static let maximumChannels = 4000
     /// Call detail records built from this engine's events, and where they go (nil: none are kept).
     let cdrRecorder = CDRRecorder()
     var cdrSink: (any CDRSink)?

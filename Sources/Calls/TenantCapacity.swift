@@ -6,8 +6,8 @@ import SIPServer
 
 /// Per-tenant capacity: what each tenant holds of the node's shared pools (channels, RTP port
 /// pairs, AMI sessions) and how fast it may originate, against its limits (its own, or the
-/// node's defaults). Node-wide pools (`CallEngine.maximumChannels`, the RTP port range) stay as
-/// they are; these limits keep one tenant from taking all of them.
+/// node's defaults). Node-wide pools (the node's channel cap `nodeChannelLimit`, the RTP port range)
+/// stay as they are; these limits keep one tenant from taking all of them.
 ///
 /// Thread-safe: the call engine counts channels and media legs on its loop; AMI sessions check
 /// Originate admission and their session limit from their own loops; the admin panel reads it.
@@ -19,8 +19,9 @@ public final class TenantCapacity: Sendable {
     private struct State {
         var defaults: TenantCapacityDefaults
         var usage: [UUID: Usage] = [:]
-        /// Channels of every tenant (the node's cap, `CallEngine.maximumChannels`, counts them on every shard).
+        /// Channels of every tenant (the node's cap, `nodeChannelLimit`, counts them on every shard).
         var nodeChannels = 0
+        var nodeChannelLimit = TenantCapacityDefaults.defaultNodeChannels
     }
 
     private struct Usage {
@@ -45,6 +46,17 @@ public final class TenantCapacity: Sendable {
     public var defaults: TenantCapacityDefaults {
         get { state.withLockedValue { $0.defaults } }
         set { state.withLockedValue { $0.defaults = newValue } }
+    }
+
+    /// The node's channel cap over every tenant and shard (`--max-channels`).
+    public var nodeChannelLimit: Int {
+        get { state.withLockedValue { $0.nodeChannelLimit } }
+        set { state.withLockedValue { $0.nodeChannelLimit = newValue } }
+    }
+
+    /// The node's channel cap when `channels` more channels would pass it, nil when they fit.
+    func nodeChannelLimitReached(adding channels: Int) -> Int? {
+        state.withLockedValue { $0.nodeChannels + channels > $0.nodeChannelLimit ? $0.nodeChannelLimit : nil }
     }
 
     /// The tenant's effective limits: its own where set, the node's defaults elsewhere.

@@ -3,8 +3,9 @@ public struct TenantCapacityDefaults: Sendable, Equatable {
     /// A tenant's default share of each node pool: half (issue 9: "half of the RTP port pairs of
     /// `--rtp-ports` and half of the channel cap"), so another tenant always keeps the other half.
     public static let defaultShareDivisor = 2
-    /// The node's channel cap (`CallEngine.maximumChannels`).
-    public static let nodeChannels = CallEngine.maximumChannels
+    /// The node's channel cap unless `--max-channels` says otherwise (`TenantCapacity.nodeChannelLimit`):
+    /// more channels than this and new calls are refused at once (no unbounded queueing).
+    public static let defaultNodeChannels = 4000
     /// AMI sessions per tenant: Asterisk sets no such limit; a CRM holds a few connections, a CTI
     /// server one per agent group. 100 leaves room for that and for the benchmarks, and keeps a
     /// tenant from holding hundreds of descriptors (each session also queues up to 10,000 events).
@@ -29,7 +30,9 @@ public struct TenantCapacityDefaults: Sendable, Equatable {
     }
 
     /// Half of the node's channel cap and half of its RTP port pairs (at least one of each).
-    public static func shares(ofRTPPortPairs nodePairs: Int) -> TenantCapacityDefaults {
+    public static func shares(
+        ofRTPPortPairs nodePairs: Int, nodeChannels: Int = defaultNodeChannels
+    ) -> TenantCapacityDefaults {
         TenantCapacityDefaults(
             channels: max(1, nodeChannels / defaultShareDivisor),
             rtpPortPairs: max(1, nodePairs / defaultShareDivisor))

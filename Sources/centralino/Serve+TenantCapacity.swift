@@ -3,6 +3,15 @@ import Calls
 import PBX
 
 extension Serve {
+    /// `--max-channels`: the node's channel cap over every tenant.
+    func nodeChannelLimit() throws -> Int {
+        let limit = try EnvironmentOption.resolveInt(maxChannels, "CENTRALINO_MAX_CHANNELS", default: TenantCapacityDefaults.defaultNodeChannels)
+        guard (1...TenantLimits.maximumValue).contains(limit) else {
+            throw CommandFailure("--max-channels \(limit): expected a number from 1 to \(TenantLimits.maximumValue)")
+        }
+        return limit
+    }
+
     /// The node's default per-tenant limits: the flags where given, else `shares` (half of the
     /// node's channel cap and of the RTP port pairs, 100 AMI sessions, no originate rate limit).
     func tenantCapacityDefaults(shares: TenantCapacityDefaults) throws -> TenantCapacityDefaults {

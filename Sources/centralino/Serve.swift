@@ -154,7 +154,12 @@ struct Serve: AsyncParsableCommand {
     var cdrExportMaxRows: Int?
     @Option(
         help:
-            "Concurrent channels a tenant may hold unless its own limit says otherwise (env CENTRALINO_TENANT_MAX_CHANNELS; default half of the node's 4000)."
+            "Concurrent channels of the whole node, every tenant together: SIP legs and Local halves (env CENTRALINO_MAX_CHANNELS; default 4000)."
+    )
+    var maxChannels: Int?
+    @Option(
+        help:
+            "Concurrent channels a tenant may hold unless its own limit says otherwise (env CENTRALINO_TENANT_MAX_CHANNELS; default half of --max-channels)."
     )
     var tenantMaxChannels: Int?
     @Option(
@@ -309,6 +314,11 @@ struct Serve: AsyncParsableCommand {
         let calls = try await CallService.start(
             sip: stack, media: media, events: bus, cdrs: cdrs, group: MultiThreadedEventLoopGroup.singleton, shards: try engineShards(),
             shutdownGrace: grace, systemName: clusterNode?.nodeID, logger: logger)
+        // The node's channel cap and the tenants' default shares of it, before SIP or AMI take a call.
+        let nodeChannels = try nodeChannelLimit()
+        calls.control.capacity.nodeChannelLimit = nodeChannels
+        calls.control.capacity.defaults = try tenantCapacityDefaults(
+            shares: .shares(ofRTPPortPairs: media.portPairCapacity, nodeChannels: nodeChannels))
         let sip: SIPServer
         do {
             sip = try await SIPServer.bind(
@@ -320,7 +330,6 @@ struct Serve: AsyncParsableCommand {
             let tlsNote = tls.sip.map { " or SIP over TLS on \($0.description)" } ?? ""
             throw CommandFailure("cannot listen for SIP on \(sipAddress)\(tlsNote): \(error)")
         }
-        calls.control.capacity.defaults = try tenantCapacityDefaults(shares: calls.control.capacity.defaults)
         clusterNode?.gate(calls.control.homes)
 
         let ami: AMIServer

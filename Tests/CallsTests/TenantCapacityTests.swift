@@ -20,13 +20,27 @@ final class TenantCapacityTests: XCTestCase {
 
     func testDefaultsAreHalfTheNodesPoolsAndOwnLimitsOverrideThem() {
         let capacity = capacity()
-        XCTAssertEqual(capacity.limits(of: beta.uuid).channels, CallEngine.maximumChannels / 2)
+        XCTAssertEqual(capacity.limits(of: beta.uuid).channels, TenantCapacityDefaults.defaultNodeChannels / 2)
         XCTAssertEqual(capacity.limits(of: beta.uuid).rtpPortPairs, 2500)
         XCTAssertEqual(capacity.limits(of: beta.uuid).amiSessions, TenantCapacityDefaults.defaultAMISessions)
         XCTAssertEqual(capacity.limits(of: beta.uuid).originatesPerSecond, 0)
         XCTAssertEqual(capacity.limits(of: acme.uuid).channels, 6)
         XCTAssertEqual(capacity.limits(of: acme.uuid).rtpPortPairs, 2500)
         XCTAssertEqual(TenantCapacityDefaults.shares(ofRTPPortPairs: 1).rtpPortPairs, 1, "never a zero limit")
+    }
+
+    func testTheNodesChannelCapCountsEveryTenantAndFollowsItsSetting() {
+        let capacity = capacity()
+        XCTAssertEqual(capacity.nodeChannelLimit, TenantCapacityDefaults.defaultNodeChannels)
+        capacity.nodeChannelLimit = 4
+        for _ in 0..<3 { capacity.channelOpened(tenant: acme.uuid) }
+        XCTAssertNil(capacity.nodeChannelLimitReached(adding: 1))
+        capacity.channelOpened(tenant: beta.uuid)
+        XCTAssertEqual(capacity.nodeChannelLimitReached(adding: 1), 4, "acme's 3 and beta's 1 fill the node")
+        capacity.channelClosed(tenant: acme.uuid)
+        XCTAssertNil(capacity.nodeChannelLimitReached(adding: 1))
+        XCTAssertEqual(capacity.nodeChannelLimitReached(adding: 2), 4)
+        XCTAssertEqual(TenantCapacityDefaults.shares(ofRTPPortPairs: 10, nodeChannels: 9).channels, 4)
     }
 
     func testAdmittedOriginatesReserveUntilTheirCallsOpenOrGiveBack() {
