@@ -11,6 +11,7 @@ let nioSSL = Target.Dependency.product(name: "NIOSSL", package: "swift-nio-ssl")
 let nioTLS = Target.Dependency.product(name: "NIOTLS", package: "swift-nio")
 let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
 let prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
+let deque = Target.Dependency.product(name: "DequeModule", package: "swift-collections")
 
 let package = Package(
     name: "Centralino",
@@ -38,6 +39,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
     ],
     targets: [
         // Pure protocol and domain code: no sockets, no clocks, no database.
@@ -45,7 +47,7 @@ let package = Package(
         .target(name: "AMI", dependencies: ["ConstantTime", nioCore, crypto]),
         .target(name: "SIP", dependencies: ["ConstantTime", nioCore, crypto]),
         .target(name: "PBX"),
-        .target(name: "Media", dependencies: [nioCore, nioPosix, nioConcurrency]),
+        .target(name: "Media", dependencies: [nioCore, nioPosix, nioConcurrency, deque]),
         // Persistence: SQLite through GRDB, secrets at rest, provisioning files.
         .target(
             name: "Store",

@@ -1,3 +1,4 @@
+import DequeModule
 import NIOCore
 
 #if canImport(Glibc)
@@ -101,8 +102,8 @@ struct MediaSocketPool: Sendable {
     let minimumChoice: Int
     /// Among how many of the oldest waiting pairs the one handed out is picked.
     static let choiceWindow = 64
-    private var parked: [(sockets: MediaLegSockets, since: UInt64)] = []
-    private var head = 0
+    /// Oldest first.
+    private var parked: Deque<(sockets: MediaLegSockets, since: UInt64)> = []
 
     init(limit: Int, minimumIdle: UInt64, minimumChoice: Int = 16) {
         self.limit = max(0, limit)
@@ -110,7 +111,7 @@ struct MediaSocketPool: Sendable {
         self.minimumChoice = max(1, minimumChoice)
     }
 
-    var count: Int { parked.count - head }
+    var count: Int { parked.count }
 
     /// Parks `sockets`; false (nothing parked) when the pool is full.
     mutating func park(_ sockets: MediaLegSockets, at now: UInt64) -> Bool {
@@ -123,51 +124,33 @@ struct MediaSocketPool: Sendable {
     /// A random pair among the oldest `choiceWindow` that waited `minimumIdle` and live on `loop`
     /// (any loop when nil), if at least `minimumChoice` of them do; with `anyAge`, the oldest pair.
     mutating func take(on loop: (any EventLoop)?, at now: UInt64, anyAge: Bool = false) -> MediaLegSockets? {
-        if anyAge { return count > 0 ? remove(at: head) : nil }
+        if anyAge { return parked.popFirst()?.sockets }
         var candidates: [Int] = []
-        var index = head
-        while index < parked.count, candidates.count < Self.choiceWindow {
-            let since = parked[index].since
-            guard now >= since, now - since >= minimumIdle else { break }  // younger from here on
-            if loop == nil || parked[index].sockets.eventLoop === loop! { candidates.append(index) }
-            index += 1
+        for (index, entry) in parked.enumerated() {
+            guard candidates.count < Self.choiceWindow, now >= entry.since, now - entry.since >= minimumIdle else {
+                break  // enough candidates, or younger from here on
+            }
+            if loop == nil || entry.sockets.eventLoop === loop! { candidates.append(index) }
         }
         guard candidates.count >= minimumChoice else { return nil }
         var random = SystemRandomNumberGenerator()
-        return remove(at: candidates.randomElement(using: &random)!)
+        return parked.remove(at: candidates.randomElement(using: &random)!).sockets
     }
 
     /// Takes the pairs parked at or before `time` (to close them).
     mutating func removeParked(before time: UInt64) -> [MediaLegSockets] {
         var old: [MediaLegSockets] = []
-        while head < parked.count, parked[head].since <= time { old.append(remove(at: head)) }
+        while let first = parked.first, first.since <= time {
+            parked.removeFirst()
+            old.append(first.sockets)
+        }
         return old
     }
 
     /// Takes every parked pair (at shutdown).
     mutating func removeAll() -> [MediaLegSockets] {
-        let all = parked[head...].map(\.sockets)
+        let all = parked.map(\.sockets)
         parked = []
-        head = 0
         return all
-    }
-
-    /// Removes entry `index` (at most `choiceWindow` past the head), keeping the parking order.
-    private mutating func remove(at index: Int) -> MediaLegSockets {
-        let sockets = parked[index].sockets
-        var slot = index
-        while slot > head {
-            parked[slot] = parked[slot - 1]
-            slot -= 1
-        }
-        head += 1
-        if head == parked.count {
-            parked.removeAll(keepingCapacity: true)
-            head = 0
-        } else if head > 64, head * 2 > parked.count {
-            parked.removeFirst(head)
-            head = 0
-        }
-        return sockets
     }
 }

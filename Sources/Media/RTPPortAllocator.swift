@@ -1,3 +1,5 @@
+import DequeModule
+
 /// Hands out RTP/RTCP port pairs from a configured range (`--rtp-ports 10000-20000`).
 ///
 /// Pure bookkeeping, no sockets: the `MediaEngine` binds what this hands out. RTP ports are even
@@ -25,9 +27,8 @@ public struct RTPPortAllocator: Sendable {
     private var states: [PairState]
     /// Indices of the free pairs, in no order.
     private var free: [Int]
-    /// Pairs out of rotation with the time they come back, oldest first from `quarantineHead`.
-    private var quarantine: [(index: Int, until: UInt64)] = []
-    private var quarantineHead = 0
+    /// Pairs out of rotation with the time they come back, oldest first.
+    private var quarantine: Deque<(index: Int, until: UInt64)> = []
     /// How many pairs are handed out now.
     public private(set) var inUseCount: Int = 0
 
@@ -55,7 +56,7 @@ public struct RTPPortAllocator: Sendable {
     public var isEmpty: Bool { inUseCount == 0 }
 
     /// Pairs out of rotation now (they could not be bound).
-    public var quarantinedCount: Int { quarantine.count - quarantineHead }
+    public var quarantinedCount: Int { quarantine.count }
 
     /// Takes a random free pair; throws `portRangeExhausted` when none is left. `now` (monotonic
     /// nanoseconds) returns quarantined pairs whose time is up to the pool first.
@@ -108,18 +109,10 @@ public struct RTPPortAllocator: Sendable {
     }
 
     private mutating func releaseQuarantine(at now: UInt64) {
-        while quarantineHead < quarantine.count, quarantine[quarantineHead].until <= now {
-            let index = quarantine[quarantineHead].index
-            states[index] = .free
-            free.append(index)
-            quarantineHead += 1
-        }
-        if quarantineHead == quarantine.count {
-            quarantine.removeAll(keepingCapacity: true)
-            quarantineHead = 0
-        } else if quarantineHead > 64, quarantineHead * 2 > quarantine.count {
-            quarantine.removeFirst(quarantineHead)
-            quarantineHead = 0
+        while let first = quarantine.first, first.until <= now {
+            quarantine.removeFirst()
+            states[first.index] = .free
+            free.append(first.index)
         }
     }
 
