@@ -48,10 +48,9 @@ package struct CallService: Service {
         var dialogs: [SIPCallDialogs] = []
         var transactions: [NIOLoopBound<SIPTransactionLayer>] = []
         for index in 0..<map.count {
-            let loop = loops.isEmpty ? group.next() : loops[index % loops.count]
-            // The shard's media relays on the next loop: a single busy tenant's RTP then does not
-            // compete with its own signalling for one core (every loop still hosts one shard's media).
-            let mediaLoop = loops.count > 1 ? loops[(index + 1) % loops.count] : loop
+            let placement = Self.loops(ofShard: index, among: loops.count)
+            let loop = loops.isEmpty ? group.next() : loops[placement.engine]
+            let mediaLoop = loops.isEmpty ? loop : loops[placement.media]
             let (shard, shardDialogs, layer) = try await loop.submit {
                 let driver = SIPCallDriver(loop: loop, shard: index, core: sip.core, transport: transport, logger: logger)
                 let relay = MediaRelayAdapter(engine: media, loop: loop, mediaLoop: mediaLoop, logger: logger) { destination in
@@ -84,6 +83,14 @@ package struct CallService: Service {
         let control = CallControl(engines: shards.map(\.engine), dialplans: dialplans, capacity: capacity, homes: homes)
         logger.info("call engine started", metadata: ["shards": "\(map.count)"])
         return CallService(control: control, shutdownGrace: shutdownGrace, shards: shards, logger: logger)
+    }
+
+    /// Which of `count` loops shard `index` runs on, and which its media legs relay on: the next
+    /// one, so a single busy tenant's RTP does not compete with its own signalling for one core
+    /// (every loop still hosts the media of one shard); with one loop, both are that loop.
+    static func loops(ofShard index: Int, among count: Int) -> (engine: Int, media: Int) {
+        guard count > 0 else { return (0, 0) }
+        return (index % count, (index + 1) % count)
     }
 
     /// `--shutdown-grace` by default: long enough for a BYE's first retransmissions (T1 = 500 ms).

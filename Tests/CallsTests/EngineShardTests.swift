@@ -68,6 +68,16 @@ final class EngineShardTests: XCTestCase {
         var value: T?
     }
 
+    func testEachShardsMediaRelaysOnTheNextLoop() {
+        XCTAssertTrue(CallService.loops(ofShard: 0, among: 1) == (0, 0), "one loop: calls and media share it")
+        XCTAssertTrue(CallService.loops(ofShard: 0, among: 2) == (0, 1))
+        XCTAssertTrue(CallService.loops(ofShard: 1, among: 2) == (1, 0))
+        XCTAssertTrue(CallService.loops(ofShard: 3, among: 2) == (1, 0), "more shards than loops wrap around")
+        let media = (0..<4).map { CallService.loops(ofShard: $0, among: 4).media }
+        XCTAssertEqual(Set(media).count, 4, "every loop hosts one shard's media: \(media)")
+        XCTAssertTrue((0..<4).allSatisfy { CallService.loops(ofShard: $0, among: 4).engine != media[$0] })
+    }
+
     func testShardMapIsStableAndReadsItsOwnMarkers() {
         let map = CallShardMap(count: 3)
         let tenant = UUID()
