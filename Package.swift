@@ -122,7 +122,10 @@ let package = Package(
         .testTarget(name: "SIPServerTests", dependencies: ["SIPServer", "NodeSupport", "AMI", "SIP", "Store", nioCore, logging]),
         .testTarget(
             name: "CallsTests",
-            dependencies: ["Calls", "SIPServer", "AMI", "PBX", "SIP", "Store", nioCore, .product(name: "NIOEmbedded", package: "swift-nio"), logging]),
+            dependencies: [
+                "Calls", "SIPServer", "AMI", "PBX", "SIP", "Store", "Media", nioCore, nioPosix, nioConcurrency,
+                .product(name: "NIOEmbedded", package: "swift-nio"), logging,
+            ]),
         .testTarget(
             name: "AMIServerTests",
             dependencies: [

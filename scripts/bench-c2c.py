@@ -28,6 +28,7 @@ Prints figures; asserts nothing. Examples (the issue's figures):
   scripts/bench-c2c.py --rates 400 --calls 24000 --hold 1000 --rtp     # 60 s at 400/s with RTP
   scripts/bench-c2c.py --rates 100 --calls 1500 --hold 10000 --rtp     # ~1000 relayed calls up: memory
   scripts/bench-c2c.py --rates 200,400 --calls 4000 --tenants 2 --engine-loops 1   # vs --engine-loops 2
+(with --engine-loops 1 the shard's media legs still relay on a second loop when the machine has two cores)
 With --listener an extra AMI session of the first tenant (its user reads system,call,reporting) only reads
 events, as a CRM connector does; per step it prints the events and bytes that session received. Each
 --listener-filter PATTERN adds a `Filter` (Operation: Add) to it first, e.g. the figures of
@@ -248,8 +249,8 @@ def main():
                             f"127.0.0.1:{sip}", "-m", "1", "-p", str(phone), "-nostdin"], cwd=work, check=True,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=20)
         if args.rtp:
-            # SIPp plays the whole file even after the BYE: a file 2 s longer than the call (as before)
-            # sent two thirds of the phone's RTP to closed ports. Now the hold plus 500 ms of setup.
+            # The hold plus 500 ms of setup: SIPp streams until the file ends or the call is deleted
+            # (after the scenario's 2 s timewait), so a longer file sends to closed ports after the BYE.
             write_ulaw(f"{work}/rtp.ulaw", args.hold + 500)
             phone_side = [absorbing_invite_retransmissions(f"{ROOT}/Benchmarks/sipp/uas_answer_rtp.xml", work), phone,
                           ["-mp", str(phone_media)]]

@@ -69,7 +69,8 @@ package final class CDRRecorder {
     private(set) var parties: [String: Party] = [:]
     /// Party B's uniqueid → the party A uniqueids whose records name it.
     private var partyOf: [String: Set<String>] = [:]
-    /// Most channels tracked at once: beyond it (the engine's own cap is lower) new channels get no record.
+    /// Most channels tracked at once (per engine shard): beyond it new channels get no record. The
+    /// node's channel cap (`--max-channels`) may not exceed it, so every channel gets its record.
     static let maximumParties = 20_000
     /// Most records one channel writes (a channel redirected into failing dials again and again): more are not kept.
     static let maximumRecordsPerChannel = 100

@@ -87,7 +87,8 @@ package struct CallService: Service {
 
     /// Which of `count` loops shard `index` runs on, and which its media legs relay on: the next
     /// one, so a single busy tenant's RTP does not compete with its own signalling for one core
-    /// (every loop still hosts the media of one shard); with one loop, both are that loop.
+    /// (with as many shards as loops, the default, every loop hosts the media of one shard); with
+    /// one loop, both are that loop.
     static func loops(ofShard index: Int, among count: Int) -> (engine: Int, media: Int) {
         guard count > 0 else { return (0, 0) }
         return (index % count, (index + 1) % count)

@@ -6,6 +6,9 @@ public struct TenantCapacityDefaults: Sendable, Equatable {
     /// The node's channel cap unless `--max-channels` says otherwise (`TenantCapacity.nodeChannelLimit`):
     /// more channels than this and new calls are refused at once (no unbounded queueing).
     public static let defaultNodeChannels = 4000
+    /// The highest node channel cap `--max-channels` takes: the channels a shard's call records can
+    /// follow at once (`CDRRecorder.maximumParties`).
+    public static let maximumNodeChannels = CDRRecorder.maximumParties
     /// AMI sessions per tenant: Asterisk sets no such limit; a CRM holds a few connections, a CTI
     /// server one per agent group. 100 leaves room for that and for the benchmarks, and keeps a
     /// tenant from holding hundreds of descriptors (each session also queues up to 10,000 events).

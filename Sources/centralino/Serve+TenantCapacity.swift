@@ -6,8 +6,10 @@ extension Serve {
     /// `--max-channels`: the node's channel cap over every tenant.
     func nodeChannelLimit() throws -> Int {
         let limit = try EnvironmentOption.resolveInt(maxChannels, "CENTRALINO_MAX_CHANNELS", default: TenantCapacityDefaults.defaultNodeChannels)
-        guard (1...TenantLimits.maximumValue).contains(limit) else {
-            throw CommandFailure("--max-channels \(limit): expected a number from 1 to \(TenantLimits.maximumValue)")
+        guard (1...TenantCapacityDefaults.maximumNodeChannels).contains(limit) else {
+            throw CommandFailure(
+                "--max-channels \(limit): expected a number from 1 to \(TenantCapacityDefaults.maximumNodeChannels) (the channels whose call records a node follows at once)"
+            )
         }
         return limit
     }

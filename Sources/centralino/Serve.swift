@@ -154,7 +154,7 @@ struct Serve: AsyncParsableCommand {
     var cdrExportMaxRows: Int?
     @Option(
         help:
-            "Concurrent channels of the whole node, every tenant together: SIP legs and Local halves (env CENTRALINO_MAX_CHANNELS; default 4000)."
+            "Concurrent channels of the whole node, every tenant together: SIP legs and Local halves (env CENTRALINO_MAX_CHANNELS; default 4000, at most 20000)."
     )
     var maxChannels: Int?
     @Option(

@@ -17,6 +17,11 @@ pbx = ct.pbx_fixture("nodecap", "--max-channels", "4", "--tenant-max-channels", 
 
 
 def test_the_nodes_channel_cap_refuses_the_other_tenants_call_until_channels_are_free(pbx, peers, recorders):
+    # globex's phones are registered and answer from the start: only the node's cap can keep them quiet.
+    agent = peers.phone("100", ct.uas_scenario(peers.workdir, "answer", ring=200, end="wait"), domain=DOMAIN_B,
+                        timeout=40, name="phone100_globex")
+    dest = peers.phone("101", ct.uas_scenario(peers.workdir, "answer", ring=200, end="bye", hold=500),
+                       domain=DOMAIN_B, timeout=40, name="phone101_globex")
     ringer = peers.phone("101", ct.uas_scenario(peers.workdir, "noanswer", wait=15000), calls=1, timeout=30,
                          name="phone101_acme_rings")
     acme = ct.PanoramiskOriginate(pbx.ami_port, "crm", "s3cret", ct.c2c_variables_form("101", "102", timeout_ms=8000))
@@ -27,17 +32,14 @@ def test_the_nodes_channel_cap_refuses_the_other_tenants_call_until_channels_are
     refused = ct.PanoramiskOriginate(pbx.ami_port, "crm_b", "s3cretB",
                                      ct.c2c_variables_form("100", "101", tenant_uuid=TENANT_B_UUID))
     _, final = h.originate_parts(refused.result(15))
-    assert final.get("Response") == "Failure", final
+    assert final.get("Response") == "Failure" and final.get("Reason") == "0", final
     assert "the node's limit of 4 channels is reached" in pbx.log_text(), "the refusal should be logged with the cap"
+    assert not [m for m in agent.messages_so_far() if m.method == "INVITE"], "globex's agent must not ring"
 
     # acme's call ends unanswered (its 8 s Timeout); then globex's click-to-call connects.
     _, acme_final = h.originate_parts(acme.result(20))
     assert acme_final.get("Response") == "Failure", acme_final
     ct.no_channels_left(recorders("crm", events="off"))
-    agent = peers.phone("100", ct.uas_scenario(peers.workdir, "answer", ring=200, end="wait"), domain=DOMAIN_B,
-                        name="phone100_globex")
-    dest = peers.phone("101", ct.uas_scenario(peers.workdir, "answer", ring=200, end="bye", hold=500),
-                       domain=DOMAIN_B, name="phone101_globex")
     connected = ct.PanoramiskOriginate(pbx.ami_port, "crm_b", "s3cretB",
                                        ct.c2c_variables_form("100", "101", tenant_uuid=TENANT_B_UUID))
     _, final = h.originate_parts(connected.result(20))
