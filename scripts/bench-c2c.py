@@ -35,6 +35,8 @@ events, as a CRM connector does; per step it prints the events and bytes that se
 docs/performance.md (AMI event filters):
   scripts/bench-c2c.py --rates 100 --calls 1000 --listener
   scripts/bench-c2c.py --rates 100 --calls 1000 --listener --listener-filter 'Event: Hangup' --listener-filter 'Event: Newchannel'
+--session-filter PATTERN adds a Filter to the Originating sessions instead, e.g. 'Event: OriginateResponse' (all the
+script needs) to see what their event stream costs the server.
 BENCH_NICE (default 5) is the niceness of the server and SIPp; CENTRALINO_BIN picks the binary; BENCH_SHOW_LEFT=1
 prints the first channels left after a step; BENCH_KEEP=1 keeps the work directory (server output in
 serve.out), which is kept anyway, and the tail of serve.out printed, when the server exits on its own or the
@@ -202,6 +204,9 @@ def main():
     parser.add_argument("--max-channels", type=int, help="passed to serve: the node's channel cap (default: serve's, 4000)")
     parser.add_argument("--listener", action="store_true", help="an extra AMI session that only reads events")
     parser.add_argument("--listener-filter", action="append", default=[], help="a Filter the listener adds (repeatable)")
+    parser.add_argument("--session-filter", action="append", default=[],
+                        help="a Filter the Originating sessions add (repeatable); 'Event: OriginateResponse' leaves them "
+                             "only what the script needs, to measure what their event stream costs the server")
     parser.add_argument("--bin", default=os.environ.get("CENTRALINO_BIN", os.path.join(ROOT, ".build/release/centralino")))
     args = parser.parse_args()
     nice = ["nice", "-n", os.environ.get("BENCH_NICE", "5")]
@@ -270,6 +275,9 @@ def main():
                                           cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         time.sleep(0.5)
         sessions = [ami_session(ami, "call", user) for user in users]
+        for session in sessions:
+            for index, pattern in enumerate(args.session_filter):
+                session.sendall(f"Action: Filter\r\nOperation: Add\r\nFilter: {pattern}\r\nActionID: sfilter{index}\r\n\r\n".encode())
         outcomes = {}
         failure_reasons = {}  # OriginateResponse Reason (Asterisk's cause of the outgoing leg) -> count
         lock = threading.Lock()
