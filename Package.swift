@@ -103,7 +103,7 @@ let package = Package(
             ]),
         .executableTarget(name: "MediaBenchmarks", dependencies: ["Media", nioCore, nioPosix], path: "Benchmarks/MediaBenchmarks"),
         .executableTarget(name: "SIPBenchmarks", dependencies: ["SIP", nioCore], path: "Benchmarks/SIPBenchmarks"),
-        .executableTarget(name: "AMIBenchmarks", dependencies: ["AMI", nioCore, nioPosix], path: "Benchmarks/AMIBenchmarks"),
+        .executableTarget(name: "AMIBenchmarks", dependencies: ["AMI", "PBX", nioCore, nioPosix], path: "Benchmarks/AMIBenchmarks"),
         .testTarget(name: "AMITests", dependencies: ["AMI", nioCore, .product(name: "NIOTestUtils", package: "swift-nio")]),
         .testTarget(name: "PBXTests", dependencies: ["PBX"]),
         .testTarget(name: "ConstantTimeTests", dependencies: ["ConstantTime"]),

@@ -1,6 +1,7 @@
 // Benchmarks for the AMI layer. Prints figures; asserts nothing.
 //
 //   AMIBenchmarks decoder                        frame decoder messages/s
+//   AMIBenchmarks filter                         worst-case substring event filters, µs per event
 //   AMIBenchmarks do-nothing-server PORT         a server that answers every message with a fixed Ping reply
 //   AMIBenchmarks ping HOST PORT USER SECRET MODE SECONDS|COUNT
 //                                                MODE sequential: round trips/s over SECONDS
@@ -11,6 +12,8 @@ let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
 case "decoder":
     DecoderBenchmark.run()
+case "filter":
+    FilterBenchmark.run()
 case "do-nothing-server":
     guard let port = arguments.dropFirst().first.flatMap({ Int($0) }) else { usage() }
     try DoNothingServer.run(port: port)
@@ -35,6 +38,6 @@ default:
 
 func usage() -> Never {
     FileHandle.standardError.write(
-        Data("usage: AMIBenchmarks decoder | do-nothing-server PORT | ping HOST PORT USER SECRET sequential|pipelined SECONDS|COUNT\n".utf8))
+        Data("usage: AMIBenchmarks decoder | filter | do-nothing-server PORT | ping HOST PORT USER SECRET sequential|pipelined SECONDS|COUNT\n".utf8))
     exit(2)
 }

@@ -64,11 +64,11 @@ public struct AMIEventFilter: Sendable {
     /// How the pattern is compared with the text (or the header's value).
     public enum Method: Sendable {
         /// `prefix`: literal bytes every match starts with (`requiredPrefix`); empty when unknown.
-        case regex(LinearRegex, prefix: [UInt8])
+        case regex(LinearRegex, prefix: BytePattern)
         case exact([UInt8])
         case startsWith([UInt8])
         case endsWith([UInt8])
-        case contains([UInt8])
+        case contains(BytePattern)
         case none
     }
 
@@ -177,7 +177,7 @@ public struct AMIEventFilter: Sendable {
         case "exact": self.method = .exact(bytes)
         case "starts_with": self.method = .startsWith(bytes)
         case "ends_with": self.method = .endsWith(bytes)
-        case "contains": self.method = .contains(bytes)
+        case "contains": self.method = .contains(BytePattern(bytes))
         default: self.method = .none
         }
     }
@@ -186,7 +186,7 @@ public struct AMIEventFilter: Sendable {
     private static func legacyMethod(_ pattern: String, limits: Limits) throws(Failure) -> Method {
         let special = Set("\\.[]()*+?{}|^$".utf8)
         let bytes = Array(pattern.utf8)
-        if !bytes.contains(where: special.contains) { return .contains(bytes) }
+        if !bytes.contains(where: special.contains) { return .contains(BytePattern(bytes)) }
         if bytes.first == UInt8(ascii: "^"), !bytes.dropFirst().contains(where: special.contains) {
             // `^` with nothing after it matches every text, as the prefix test of an empty string does.
             return .startsWith(Array(bytes.dropFirst()))
@@ -200,7 +200,7 @@ public struct AMIEventFilter: Sendable {
                 pattern,
                 limits: LinearRegex.Limits(
                     maximumPatternLength: limits.maximumPatternLength, maximumSubjectLength: limits.maximumEventLength))
-            return .regex(regex, prefix: requiredPrefix(Array(pattern.utf8)))
+            return .regex(regex, prefix: BytePattern(requiredPrefix(Array(pattern.utf8))))
         } catch {
             throw .compile(error.reason)
         }
@@ -284,7 +284,7 @@ public struct AMIEventFilter: Sendable {
             // next occurrence (no match starts before it) keeps the cost linear.
             var from = 0
             var runs = 0
-            while let at = firstOccurrence(of: prefix, in: subject, from: from) {
+            while let at = prefix.firstOccurrence(in: subject, from: from) {
                 let rest = UnsafeBufferPointer(rebasing: subject[at...])
                 if runs == maximumAnchoredRuns { return regex.matches(bytes: rest) }
                 if regex.matchesAtStart(bytes: rest) { return true }
@@ -295,7 +295,7 @@ public struct AMIEventFilter: Sendable {
         case .exact(let bytes): return subject.count == bytes.count && equal(subject, at: 0, bytes)
         case .startsWith(let bytes): return subject.count >= bytes.count && equal(subject, at: 0, bytes)
         case .endsWith(let bytes): return subject.count >= bytes.count && equal(subject, at: subject.count - bytes.count, bytes)
-        case .contains(let bytes): return contains(subject, bytes)
+        case .contains(let pattern): return pattern.occurs(in: subject)
         case .none: return true
         }
     }
@@ -308,25 +308,6 @@ public struct AMIEventFilter: Sendable {
         }
     }
 
-    /// Whether `needle` occurs in `text`.
-    static func contains(_ text: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
-        needle.isEmpty || firstOccurrence(of: needle, in: text, from: 0) != nil
-    }
-
-    /// Where `needle` (not empty) first occurs in `text` at or after `from`: `memchr` for its first byte,
-    /// then a compare.
-    static func firstOccurrence(of needle: [UInt8], in text: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
-        guard let first = needle.first, let base = text.baseAddress, text.count >= needle.count else { return nil }
-        let last = text.count - needle.count
-        var offset = from
-        while offset <= last {
-            guard let hit = memchr(base + offset, Int32(first), last - offset + 1) else { return nil }
-            let position = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-            if equal(text, at: position, needle) { return position }
-            offset = position + 1
-        }
-        return nil
-    }
 }
 
 /// A session's filters and Asterisk 20's `should_send_event()`: with no filter every event is sent; with
