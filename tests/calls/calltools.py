@@ -325,7 +325,9 @@ class Sipp:
         cmd = ["sipp", "-sf", scenario_file]
         if remote:
             cmd.append(remote)
-        mp = free_ports(1, even=True)[0]
+        # SIPp binds four media sockets from -mp: audio RTP and RTCP, then video RTP and RTCP (+2, +3),
+        # whether the scenario has media or not; all four must be free and kept from other servers.
+        mp = free_ports(1, even=True, span=4)[0]
         cmd += ["-i", "127.0.0.1", "-p", str(local_port), "-mp", str(mp), "-bind_local", "-t", "u1",
                 "-m", str(calls), "-nostdin", "-timeout", "%ds" % int(math.ceil(timeout)),
                 "-timeout_error", "-max_recv_loops", "1000",

@@ -5,7 +5,7 @@ moment the test releases it and the moment the server binds it, any client socke
 an AMI client, the browser) may take it as its own source port, and the server's start fails with
 "Address already in use". Ports are therefore drawn at random from POOL, which lies below that range
 and apart from the RTP ranges the suites give their servers (20000 and up), each checked free for TCP
-and UDP (and port+1 for even pairs) and never handed out twice in one run.
+and UDP (and the ports after it that a caller says it needs) and never handed out twice in one run.
 """
 from __future__ import annotations
 
@@ -35,17 +35,19 @@ def _bindable(ip: str, port: int) -> bool:
             s.close()
 
 
-def free_ports(n: int, ip: str = "127.0.0.1", even: bool = False) -> List[int]:
-    """n distinct ports free for TCP and UDP on ip (and port+1 too when even=True)."""
+def free_ports(n: int, ip: str = "127.0.0.1", even: bool = False, span: int = 1) -> List[int]:
+    """n distinct ports free for TCP and UDP on ip, each with the `span - 1` ports after it (and port+1
+    when even=True: an RTP/RTCP pair)."""
+    span = max(span, 2 if even else 1)
     ports: List[int] = []
     with _lock:
         for _ in range(len(POOL) * 4):
             if len(ports) == n:
                 break
-            port = random.randrange(POOL.start, POOL.stop - 1)
+            port = random.randrange(POOL.start, POOL.stop - span + 1)
             if even:
                 port -= port % 2
-            wanted = (port, port + 1) if even else (port,)
+            wanted = tuple(range(port, port + span))
             if any(p in _handed_out for p in wanted) or not all(_bindable(ip, p) for p in wanted):
                 continue
             _handed_out.update(wanted)
