@@ -53,6 +53,28 @@ def originate_parts(res) -> tuple:
     return queued, final
 
 
+def globex_phones(peers, hold: int, timeout: float = 25) -> tuple:
+    """globex's agent 100 (answers, waits for the BYE) and destination 101 (answers, hangs up after
+    `hold` ms), registered and running."""
+    agent = peers.phone("100", ct.uas_scenario(peers.workdir, "answer", ring=200, end="wait"), domain=ct.DOMAIN_B,
+                        timeout=timeout, name="phone100_globex")
+    dest = peers.phone("101", ct.uas_scenario(peers.workdir, "answer", ring=200, end="bye", hold=hold),
+                       domain=ct.DOMAIN_B, timeout=timeout, name="phone101_globex")
+    return agent, dest
+
+
+def assert_globex_click_to_call_connects(pbx, agent, dest) -> None:
+    """globex's CRM places 100 -> 101 (the variables form): it connects (Reason 4), the agent gets the
+    destination's BYE, and both phones' scenarios complete."""
+    orig = ct.PanoramiskOriginate(pbx.ami_port, "crm_b", "s3cretB",
+                                  ct.c2c_variables_form("100", "101", tenant_uuid=ct.TENANT_B_UUID))
+    _, final = originate_parts(orig.result(20))
+    assert final.get("Response") == "Success" and final.get("Reason") == "4", final
+    ra, rd = agent.wait(), dest.wait()
+    assert ra.returncode == 0 and ra.received_requests("BYE"), ra.report()
+    assert rd.returncode == 0, rd.report()
+
+
 def check_call_stream(events: Sequence[ct.Msg], read_call_only: bool) -> None:
     """Privilege and Linkedid rules on one session's stream of one call."""
     evs = [m for m in events if m.event]

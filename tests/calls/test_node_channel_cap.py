@@ -11,17 +11,14 @@ from __future__ import annotations
 
 import c2chelp as h
 import calltools as ct
-from calltools import DOMAIN_B, TENANT_B_UUID
+from calltools import TENANT_B_UUID
 
 pbx = ct.pbx_fixture("nodecap", "--max-channels", "4", "--tenant-max-channels", "4")
 
 
 def test_the_nodes_channel_cap_refuses_the_other_tenants_call_until_channels_are_free(pbx, peers, recorders):
     # globex's phones are registered and answer from the start: only the node's cap can keep them quiet.
-    agent = peers.phone("100", ct.uas_scenario(peers.workdir, "answer", ring=200, end="wait"), domain=DOMAIN_B,
-                        timeout=40, name="phone100_globex")
-    dest = peers.phone("101", ct.uas_scenario(peers.workdir, "answer", ring=200, end="bye", hold=500),
-                       domain=DOMAIN_B, timeout=40, name="phone101_globex")
+    agent, dest = h.globex_phones(peers, hold=500, timeout=40)
     ringer = peers.phone("101", ct.uas_scenario(peers.workdir, "noanswer", wait=15000), calls=1, timeout=30,
                          name="phone101_acme_rings")
     acme = ct.PanoramiskOriginate(pbx.ami_port, "crm", "s3cret", ct.c2c_variables_form("101", "102", timeout_ms=8000))
@@ -40,11 +37,5 @@ def test_the_nodes_channel_cap_refuses_the_other_tenants_call_until_channels_are
     _, acme_final = h.originate_parts(acme.result(20))
     assert acme_final.get("Response") == "Failure", acme_final
     ct.no_channels_left(recorders("crm", events="off"))
-    connected = ct.PanoramiskOriginate(pbx.ami_port, "crm_b", "s3cretB",
-                                       ct.c2c_variables_form("100", "101", tenant_uuid=TENANT_B_UUID))
-    _, final = h.originate_parts(connected.result(20))
-    assert final.get("Response") == "Success" and final.get("Reason") == "4", final
-    ra, rd = agent.wait(), dest.wait()
-    assert ra.returncode == 0 and ra.received_requests("BYE"), ra.report()
-    assert rd.returncode == 0, rd.report()
+    h.assert_globex_click_to_call_connects(pbx, agent, dest)
     assert pbx.alive

@@ -32,7 +32,7 @@ import pytest
 
 import c2chelp as h
 import calltools as ct
-from calltools import DOMAIN_A, DOMAIN_B, SCENARIOS, TENANT_A_UUID, TENANT_B_UUID, Server
+from calltools import DOMAIN_A, SCENARIOS, TENANT_A_UUID, TENANT_B_UUID, Server
 from server import store_args
 
 ADMIN_PASSWORD = "capacity-admin-1"
@@ -125,17 +125,8 @@ def test_tenant_channel_limit_refuses_at_once_and_the_other_tenant_still_connect
         assert rc.received_finals()[-1:] == [503], "acme's inbound call over its channel limit:\n" + rc.report()
 
         # globex is untouched: its click-to-call connects (agent 100 and destination 101 answer)
-        agent = peers.phone("100", ct.uas_scenario(peers.workdir, "answer", ring=200, end="wait"), domain=DOMAIN_B,
-                            name="phone100_globex")
-        dest = peers.phone("101", ct.uas_scenario(peers.workdir, "answer", ring=200, end="bye", hold=1000),
-                           domain=DOMAIN_B, name="phone101_globex")
-        orig = ct.PanoramiskOriginate(pbx.ami_port, "crm_b", "s3cretB",
-                                      ct.c2c_variables_form("100", "101", tenant_uuid=TENANT_B_UUID))
-        _, final = h.originate_parts(orig.result(20))
-        assert final.get("Response") == "Success" and final.get("Reason") == "4", final
-        ra, rd = agent.wait(), dest.wait()
-        assert ra.returncode == 0 and ra.received_requests("BYE"), ra.report()
-        assert rd.returncode == 0, rd.report()
+        agent, dest = h.globex_phones(peers, hold=1000)
+        h.assert_globex_click_to_call_connects(pbx, agent, dest)
 
         # the ringing phone never saw a third INVITE
         invites = [m for m in ringer.messages_so_far() if m.direction == "received" and m.method == "INVITE"
@@ -170,17 +161,8 @@ def test_default_share_keeps_rtp_ports_for_the_other_tenant(pbx, peers, recorder
     assert all("limit of %d RTP port pairs" % (RTP_PAIRS // 2) in (r.get("Message") or "") for r in refused), refused
     wait_metric(pbx, "centralino_tenant_rtp_port_pairs", 'tenant="acme"', RTP_PAIRS // 2, timeout=10)
 
-    agent = peers.phone("100", ct.uas_scenario(peers.workdir, "answer", ring=200, end="wait"), domain=DOMAIN_B,
-                        name="phone100_globex")
-    dest = peers.phone("101", ct.uas_scenario(peers.workdir, "answer", ring=200, end="bye", hold=1000),
-                       domain=DOMAIN_B, name="phone101_globex")
-    orig = ct.PanoramiskOriginate(pbx.ami_port, "crm_b", "s3cretB",
-                                  ct.c2c_variables_form("100", "101", tenant_uuid=TENANT_B_UUID))
-    _, final = h.originate_parts(orig.result(20))
-    assert final.get("Response") == "Success" and final.get("Reason") == "4", final
-    ra, rd = agent.wait(), dest.wait()
-    assert ra.returncode == 0 and ra.received_requests("BYE"), ra.report()
-    assert rd.returncode == 0, rd.report()
+    agent, dest = h.globex_phones(peers, hold=1000)
+    h.assert_globex_click_to_call_connects(pbx, agent, dest)
     # what globex's call held is given back (no leak in the accounting)
     wait_metric(pbx, "centralino_tenant_channels", 'tenant="globex"', 0)
     wait_metric(pbx, "centralino_tenant_rtp_port_pairs", 'tenant="globex"', 0)
