@@ -112,16 +112,18 @@ def homes(pg) -> dict:
     return dict(line.split("|") for line in rows.splitlines() if line)
 
 
-def options_ok(addr: Tuple[str, int], timeout: float) -> bool:
-    """Kamailio at `addr` answers an OPTIONS with 200 within `timeout` seconds (it is up)."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+def options_ok(addr: Tuple[str, int], timeout: float, source: str = "127.0.0.1",
+               sock: Optional[socket.socket] = None) -> bool:
+    """Kamailio at `addr` answers an OPTIONS sent from `source` with 200 within `timeout` seconds (it is
+    up). `sock`: a UDP socket made elsewhere (inside a network namespace) to send it from; closed here."""
+    s = sock or socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
-        s.bind(("127.0.0.1", 0))
+        s.bind((source, 0))
         port = s.getsockname()[1]
-        msg = ("OPTIONS sip:%s:%d SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKprobe%d\r\n"
-               "Max-Forwards: 70\r\nFrom: <sip:probe@127.0.0.1>;tag=p\r\nTo: <sip:%s>\r\n"
+        msg = ("OPTIONS sip:%s:%d SIP/2.0\r\nVia: SIP/2.0/UDP %s:%d;branch=z9hG4bKprobe%d\r\n"
+               "Max-Forwards: 70\r\nFrom: <sip:probe@%s>;tag=p\r\nTo: <sip:%s>\r\n"
                "Call-ID: probe-%d@test\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
-               % (addr[0], addr[1], port, time.monotonic_ns(), addr[0], time.monotonic_ns()))
+               % (addr[0], addr[1], source, port, time.monotonic_ns(), source, addr[0], time.monotonic_ns()))
         s.sendto(msg.encode(), addr)
         s.settimeout(timeout)
         data, _ = s.recvfrom(65535)

@@ -42,7 +42,7 @@ import calltools as ct
 import netns
 from calltools import TENANT_A_UUID, TENANT_B_UUID
 from topology import (AMI_PORT, HTTP_PORT, SIP_PORT, CONTROL_PORT, HostKamailio, HostNode, HostPostgres, HostSipp)
-from conftest import homes
+from conftest import homes, options_ok
 
 DOMAIN_A, DOMAIN_B = ct.DOMAIN_A, ct.DOMAIN_B
 HEARTBEAT = 1
@@ -118,7 +118,7 @@ def topo(tmp_path_factory):
             # The edge reads the dispatcher (both nodes) at its start.
             t.edge = HostKamailio(hosts, base / "edge", t.pg.url)
             started.append(t.edge)
-            assert ct.wait_until(lambda: options_ok(hosts, hosts.ip("edge")), 15, step=0.3), t.edge.log()
+            assert ct.wait_until(lambda: edge_answers(hosts, hosts.ip("edge")), 15, step=0.3), t.edge.log()
             yield t
         finally:
             for proc in reversed(started):
@@ -138,25 +138,11 @@ def live_nodes(pg) -> List[str]:
         return []
 
 
-def options_ok(hosts, address: str) -> bool:
+def edge_answers(hosts, address: str) -> bool:
     """An OPTIONS from the phones host to `address`:5060 gets 200."""
     with netns.entered(hosts.host("phones")):
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        s.bind((hosts.ip("phones"), 0))
-        port = s.getsockname()[1]
-        msg = ("OPTIONS sip:%s:%d SIP/2.0\r\nVia: SIP/2.0/UDP %s:%d;branch=z9hG4bKprobe%d\r\nMax-Forwards: 70\r\n"
-               "From: <sip:probe@%s>;tag=p\r\nTo: <sip:%s>\r\nCall-ID: probe-%d@test\r\nCSeq: 1 OPTIONS\r\n"
-               "Content-Length: 0\r\n\r\n" % (address, SIP_PORT, hosts.ip("phones"), port, time.monotonic_ns(),
-                                              hosts.ip("phones"), address, time.monotonic_ns()))
-        s.sendto(msg.encode(), (address, SIP_PORT))
-        s.settimeout(0.5)
-        data, _ = s.recvfrom(65535)
-        return data.startswith(b"SIP/2.0 200")
-    except OSError:
-        return False
-    finally:
-        s.close()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    return options_ok((address, SIP_PORT), 0.5, source=hosts.ip("phones"), sock=sock)
 
 
 def crm_session(t, node: HostNode, user: str, secret: str) -> ct.AMIRecorder:
