@@ -34,14 +34,18 @@ package struct CallService: Service {
     /// are `<systemName>-<epoch>.<n>`.
     package static func start(
         sip: SIPStack, transport: (any SIPTransport)? = nil, media: MediaEngine, events: any CallEventSink,
-        cdrs: (any CDRSink)? = nil, group: any EventLoopGroup, shards count: Int = 1, shutdownGrace: Duration = defaultShutdownGrace,
+        cdrs: (any CDRSink)? = nil, group: any EventLoopGroup, shards count: Int = 1,
+        maximumChannels: Int = TenantCapacityDefaults.defaultNodeChannels, shutdownGrace: Duration = defaultShutdownGrace,
         systemName: String? = nil, logger: Logger
     ) async throws -> CallService {
         let map = CallShardMap(count: count)
         let loops = Array(group.makeIterator())
         let transport = transport ?? sip.transport
         let directory = sip.directory
-        let capacity = TenantCapacity(directory: directory, defaults: .shares(ofRTPPortPairs: media.portPairCapacity))
+        let capacity = TenantCapacity(
+            directory: directory,
+            defaults: .shares(ofRTPPortPairs: media.portPairCapacity, nodeChannels: maximumChannels),
+            nodeChannelLimit: maximumChannels)
         let dialplans = TenantDialplans(directory: directory)
         let homes = CallHomeGate()
         var shards: [Shard] = []

@@ -21,7 +21,6 @@ public final class TenantCapacity: Sendable {
         var usage: [UUID: Usage] = [:]
         /// Channels of every tenant (the node's cap, `nodeChannelLimit`, counts them on every shard).
         var nodeChannels = 0
-        var nodeChannelLimit = TenantCapacityDefaults.defaultNodeChannels
     }
 
     private struct Usage {
@@ -37,8 +36,14 @@ public final class TenantCapacity: Sendable {
         var refusals: [TenantCapacityRefusal.Resource: Int] = [:]
     }
 
-    public init(directory: SIPDirectory, defaults: TenantCapacityDefaults) {
+    /// The node's channel cap over every tenant and shard (`--max-channels`).
+    public let nodeChannelLimit: Int
+
+    public init(
+        directory: SIPDirectory, defaults: TenantCapacityDefaults, nodeChannelLimit: Int = TenantCapacityDefaults.defaultNodeChannels
+    ) {
         self.directory = directory
+        self.nodeChannelLimit = nodeChannelLimit
         self.state = NIOLockedValueBox(State(defaults: defaults))
     }
 
@@ -48,15 +53,9 @@ public final class TenantCapacity: Sendable {
         set { state.withLockedValue { $0.defaults = newValue } }
     }
 
-    /// The node's channel cap over every tenant and shard (`--max-channels`).
-    public var nodeChannelLimit: Int {
-        get { state.withLockedValue { $0.nodeChannelLimit } }
-        set { state.withLockedValue { $0.nodeChannelLimit = newValue } }
-    }
-
     /// The node's channel cap when `channels` more channels would pass it, nil when they fit.
     func nodeChannelLimitReached(adding channels: Int) -> Int? {
-        state.withLockedValue { $0.nodeChannels + channels > $0.nodeChannelLimit ? $0.nodeChannelLimit : nil }
+        state.withLockedValue { $0.nodeChannels + channels > nodeChannelLimit ? nodeChannelLimit : nil }
     }
 
     /// The tenant's effective limits: its own where set, the node's defaults elsewhere.

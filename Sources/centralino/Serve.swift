@@ -313,12 +313,10 @@ struct Serve: AsyncParsableCommand {
         let cdrs = try cdrWriter(store: store, logger: logger)
         let calls = try await CallService.start(
             sip: stack, media: media, events: bus, cdrs: cdrs, group: MultiThreadedEventLoopGroup.singleton, shards: try engineShards(),
+            maximumChannels: try nodeChannelLimit(),
             shutdownGrace: grace, systemName: clusterNode?.nodeID, logger: logger)
-        // The node's channel cap and the tenants' default shares of it, before SIP or AMI take a call.
-        let nodeChannels = try nodeChannelLimit()
-        calls.control.capacity.nodeChannelLimit = nodeChannels
-        calls.control.capacity.defaults = try tenantCapacityDefaults(
-            shares: .shares(ofRTPPortPairs: media.portPairCapacity, nodeChannels: nodeChannels))
+        // The tenants' default shares of the node's pools, from the flags, before SIP or AMI take a call.
+        calls.control.capacity.defaults = try tenantCapacityDefaults(shares: calls.control.capacity.defaults)
         let sip: SIPServer
         do {
             sip = try await SIPServer.bind(

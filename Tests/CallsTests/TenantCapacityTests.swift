@@ -30,9 +30,10 @@ final class TenantCapacityTests: XCTestCase {
     }
 
     func testTheNodesChannelCapCountsEveryTenantAndFollowsItsSetting() {
-        let capacity = capacity()
-        XCTAssertEqual(capacity.nodeChannelLimit, TenantCapacityDefaults.defaultNodeChannels)
-        capacity.nodeChannelLimit = 4
+        XCTAssertEqual(capacity().nodeChannelLimit, TenantCapacityDefaults.defaultNodeChannels)
+        let directory = SIPDirectory()
+        directory.replace(tenants: [acme, beta], extensions: [])
+        let capacity = TenantCapacity(directory: directory, defaults: .shares(ofRTPPortPairs: 5000), nodeChannelLimit: 4)
         for _ in 0..<3 { capacity.channelOpened(tenant: acme.uuid) }
         XCTAssertNil(capacity.nodeChannelLimitReached(adding: 1))
         capacity.channelOpened(tenant: beta.uuid)
