@@ -11,21 +11,24 @@ final class SQLiteDatabase: StoreDatabase {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
+        // Two processes starting together on a fresh file (serve and apply) must take turns, twice over:
+        // opening the pool switches the file to WAL, which SQLite refuses at once with SQLITE_BUSY while
+        // another connection is doing the same; and GRDB's migrator checks what is applied,
+        // then applies the rest in transactions of their own, so both would apply the same migration.
+        // An exclusive lock on a file beside the database, held from the open to the last migration,
+        // makes them take turns.
+        // The lock file is opened with O_CREAT, never created by FileManager: its atomic write replaces
+        // the file by rename, so two openers could each lock a file of their own.
+        let lockPath = path + ".migrate-lock"
+        let lock = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard lock >= 0 else { throw StoreSQLError("cannot open \(lockPath): errno \(errno)") }
+        defer { _ = Glibc.close(lock) }
+        guard flock(lock, LOCK_EX) == 0 else { throw StoreSQLError("cannot lock \(lockPath): errno \(errno)") }
         pool = try DatabasePool(path: path, configuration: configuration)
         var migrator = DatabaseMigrator()
         for migration in StoreSchema.migrations {
             migrator.registerMigration(migration.name) { db in try db.execute(sql: migration.sql(.sqlite)) }
         }
-        // GRDB's migrator checks what is applied, then applies the rest in transactions of their own: two
-        // processes starting together on a fresh file (serve and apply) would both apply the same migration.
-        // An exclusive lock on a file beside the database makes them take turns.
-        let lockPath = path + ".migrate-lock"
-        if !FileManager.default.fileExists(atPath: lockPath) {
-            _ = FileManager.default.createFile(atPath: lockPath, contents: nil, attributes: [.posixPermissions: 0o600])
-        }
-        let lock = try FileHandle(forUpdating: URL(fileURLWithPath: lockPath))
-        defer { try? lock.close() }
-        guard flock(lock.fileDescriptor, LOCK_EX) == 0 else { throw StoreSQLError("cannot lock \(lockPath): errno \(errno)") }
         try migrator.migrate(pool)
     }
 

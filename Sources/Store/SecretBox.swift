@@ -19,19 +19,30 @@ public struct SecretBox: Sendable {
     }
 
     /// Loads the 256-bit key from `keyFile`, creating it with mode 0600 when absent.
+    ///
+    /// Two processes starting together on a fresh data directory (serve and apply) must end with one
+    /// key: a new key is written whole to a file of this process's own, then linked to `keyFile`, which
+    /// fails when the file exists; the process that loses the race reads the winner's key. No reader
+    /// ever sees a half-written key file.
     public static func loadOrCreate(keyFile: URL) throws -> SecretBox {
         let path = keyFile.path
-        if FileManager.default.fileExists(atPath: path) {
-            let data = try Data(contentsOf: keyFile)
-            guard data.count == 32 else { throw KeyFileError(path: path, reason: "expected 32 bytes, found \(data.count)") }
-            return SecretBox(key: SymmetricKey(data: data))
-        }
+        if FileManager.default.fileExists(atPath: path) { return try load(keyFile: keyFile) }
         let key = SymmetricKey(size: .bits256)
         let data = key.withUnsafeBytes { Data($0) }
-        guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
-            throw KeyFileError(path: path, reason: "cannot be created")
+        let candidate = path + ".new-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        guard FileManager.default.createFile(atPath: candidate, contents: data, attributes: [.posixPermissions: 0o600]) else {
+            throw KeyFileError(path: candidate, reason: "cannot be created")
         }
-        return SecretBox(key: key)
+        defer { _ = unlink(candidate) }
+        if link(candidate, path) == 0 { return SecretBox(key: key) }
+        guard errno == EEXIST else { throw KeyFileError(path: path, reason: "cannot be created: errno \(errno)") }
+        return try load(keyFile: keyFile)
+    }
+
+    private static func load(keyFile: URL) throws -> SecretBox {
+        let data = try Data(contentsOf: keyFile)
+        guard data.count == 32 else { throw KeyFileError(path: keyFile.path, reason: "expected 32 bytes, found \(data.count)") }
+        return SecretBox(key: SymmetricKey(data: data))
     }
 
     public func seal(_ plaintext: String) throws -> Data {

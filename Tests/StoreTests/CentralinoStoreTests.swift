@@ -165,8 +165,16 @@ class CentralinoStoreTests: StoreBackendTestCase {
         try await a.ensureDefaultTenant()
         let tenants = try await b.tenants()
         XCTAssertEqual(tenants.map(\.name), ["default"])
+        // Both created the key file at once; they must hold the key it ended with: a secret sealed by
+        // either opens in a store opened afterwards.
+        try await a.apply(try document("tenants:\n  - name: a\n    ami_users:\n      - { username: crm, password: x }\n"))
+        try await b.apply(try document("tenants:\n  - name: b\n    ami_users:\n      - { username: crm2, password: y }\n"))
         try await a.close()
         try await b.close()
+        let third = try await CentralinoStore.open(dataDirectory: directory, postgres: postgres, poolSize: 1)
+        let secrets = try await third.amiAccounts().map(\.secret)
+        XCTAssertEqual(secrets.sorted(), ["x", "y"])
+        try await third.close()
     }
 }
 
