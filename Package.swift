@@ -12,6 +12,7 @@ let nioTLS = Target.Dependency.product(name: "NIOTLS", package: "swift-nio")
 let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
 let prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
 let deque = Target.Dependency.product(name: "DequeModule", package: "swift-collections")
+let heap = Target.Dependency.product(name: "HeapModule", package: "swift-collections")
 
 let package = Package(
     name: "Centralino",
@@ -59,7 +60,7 @@ let package = Package(
             ]),
         // The running node, in three layers: SIP listeners and registrar; calls over them; AMI over the calls.
         // Plumbing the listeners share (TLS settings, login lockout, descriptor budget, loop confinement).
-        .target(name: "NodeSupport", dependencies: [nioCore, nioConcurrency, nioSSL, nioTLS]),
+        .target(name: "NodeSupport", dependencies: [nioCore, nioConcurrency, nioSSL, nioTLS, heap]),
         // SIP transports, transaction layer, registrar and qualify, the SIP directory, DNS off the loops.
         .target(
             name: "SIPServer",
@@ -119,6 +120,8 @@ let package = Package(
         .testTarget(
             name: "StoreTests", dependencies: ["Store", "PBX", "AMI", logging, .product(name: "PostgresNIO", package: "postgres-nio")]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
+        .testTarget(
+            name: "NodeSupportTests", dependencies: ["NodeSupport", nioCore, nioPosix, .product(name: "NIOEmbedded", package: "swift-nio")]),
         .testTarget(name: "SIPServerTests", dependencies: ["SIPServer", "NodeSupport", "AMI", "SIP", "Store", nioCore, logging]),
         .testTarget(
             name: "CallsTests",

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import NodeSupport
 import PBX
 import SIP
 import SIPServer
@@ -49,7 +50,7 @@ final class CallChannel {
     /// When the channel was created (seconds since the epoch), for durations.
     let createdAt = Int(Date().timeIntervalSince1970)
     /// A pending dialplan `Wait`.
-    var waitTimer: Scheduled<Void>?
+    var waitTimer: LoopTimer?
     /// Originate bookkeeping: completion when `;1` answers or fails.
     var originate: OriginateTracking?
 
@@ -125,7 +126,7 @@ final class ActiveDial {
     unowned let caller: CallChannel
     var targets: [CallChannel] = []
     var failures: [HangupCause] = []
-    var timer: Scheduled<Void>?
+    var timer: LoopTimer?
     var answered: CallChannel?
     init(caller: CallChannel) {
         self.caller = caller

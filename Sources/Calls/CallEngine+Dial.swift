@@ -50,7 +50,7 @@ extension CallEngine {
             logger.warning("Invalid answer timeout specified; setting timeout to infinite", metadata: ["timeout": "\(PlainText.quoted(timeoutText))"])
         }
         if let milliseconds {
-            dial.timer = loop.scheduleConfined(in: .milliseconds(Int64(milliseconds)), dial) { [unowned self] dial in
+            dial.timer = driver.timerQueue.schedule(in: .milliseconds(Int64(milliseconds)), dial) { [unowned self] dial in
                 self.dialTimedOut(dial)
             }
         }

@@ -26,7 +26,7 @@ extension CallEngine {
             channel.singleApplication = .ran
             // On the loop's next turn, never inside the answer that started it: ending `;1` there
             // (NoOp, Hangup, Wait(nan) finish at once) left the agent's call up.
-            channel.waitTimer = loop.scheduleConfined(in: .zero, channel) { [unowned self] channel in
+            channel.waitTimer = driver.timerQueue.schedule(in: .zero, channel) { [unowned self] channel in
                 channel.waitTimer = nil
                 guard !channel.isGone else { return }
                 let step = DialplanApplicationCall(
@@ -95,7 +95,7 @@ extension CallEngine {
                 }
                 return true
             }
-            channel.waitTimer = loop.scheduleConfined(in: .milliseconds(Int64(milliseconds)), channel) { [unowned self] channel in
+            channel.waitTimer = driver.timerQueue.schedule(in: .milliseconds(Int64(milliseconds)), channel) { [unowned self] channel in
                 channel.waitTimer = nil
                 self.runDialplan(channel)
             }

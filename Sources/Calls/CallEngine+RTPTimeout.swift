@@ -31,7 +31,7 @@ extension CallEngine {
     }
 
     private func scheduleRTPTimeoutCheck(timeout: TimeAmount, interval: TimeAmount) {
-        _ = loop.scheduleConfined(in: interval, self) { engine in
+        driver.timerQueue.schedule(in: interval, self) { engine in
             engine.reapInactiveChannels(timeout: timeout, at: NIODeadline.now().uptimeNanoseconds)
             engine.scheduleRTPTimeoutCheck(timeout: timeout, interval: interval)
         }

@@ -199,7 +199,7 @@ extension SIPCallDriver {
         leg.state = .ending
         transactions.sendRequest(cancel, to: leg.destination, response: { _ in }, failed: { _ in })
         let invite = leg.invite
-        loop.scheduleConfined(in: .microseconds(transactions.timers.transactionTimeout), leg) { [weak self] leg in
+        timerQueue.schedule(in: .microseconds(transactions.timers.transactionTimeout), leg) { [weak self] leg in
             guard let self, leg.state == .ending, leg.invite.headers.cseq == invite.headers.cseq else { return }
             self.transactions.abandon(invite)
             self.finish(leg)

@@ -109,7 +109,7 @@ extension SIPCallDriver {
         leg.pendingReInvite = nil
         if response.statusCode == 491, retry {
             let wait = leg.direction == .outbound ? Int64.random(in: 2_100...4_000) : Int64.random(in: 0...2_000)
-            loop.scheduleConfined(in: .milliseconds(wait), leg) { [weak self] leg in
+            timerQueue.schedule(in: .milliseconds(wait), leg) { [weak self] leg in
                 self?.sendReInvite(leg, direction: direction, retry: false, extraHeaders: extraHeaders, completion: pending.completion)
             }
             return

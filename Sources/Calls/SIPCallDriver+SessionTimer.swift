@@ -81,7 +81,7 @@ extension SIPCallDriver {
         leg.sessionTimerTask = nil
         guard let due = leg.sessionTimer?.due else { return }
         let wait = max(0, due - Self.clock())
-        leg.sessionTimerTask = loop.scheduleConfined(in: .microseconds(wait), leg) { [weak self] leg in
+        leg.sessionTimerTask = timerQueue.schedule(in: .microseconds(wait), leg) { [weak self] leg in
             self?.fireSessionTimer(leg)
         }
     }

@@ -18,6 +18,8 @@ final class SIPCallDriver {
     let transport: any SIPTransport
     let logger: Logger
     let transactions: SIPTransactionLayer
+    /// The shard's timers (its transactions', its legs' and its engine's): see `LoopTimerQueue`.
+    let timerQueue: LoopTimerQueue
     weak var delegate: (any SIPCallDriverDelegate)?
     /// Every live leg by its Call-ID (the two legs of a call through Centralino have different ones).
     private(set) var legs: [String: SIPCallLeg] = [:]
@@ -29,8 +31,9 @@ final class SIPCallDriver {
         self.core = core
         self.transport = transport
         self.logger = logger
+        self.timerQueue = LoopTimerQueue(loop: loop)
         self.transactions = SIPTransactionLayer(
-            loop: loop, transport: transport, logger: logger,
+            loop: loop, timerQueue: timerQueue, transport: transport, logger: logger,
             maximumEntries: core.configuration.maximumTransactions)
     }
 
@@ -147,7 +150,7 @@ final class SIPCallDriver {
                 return
             }
             // A slowed refusal (failed digest): retransmissions meanwhile get 100 Trying.
-            loop.scheduleConfined(in: delay, transactions) { $0.respond(to: request, with: response, destination: source) }
+            timerQueue.schedule(in: delay, transactions) { $0.respond(to: request, with: response, destination: source) }
         case .authenticated(let caller):
             guard acceptSessionTimer(request, leg: nil, from: source) else { return }
             let leg = SIPCallLeg(

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import NodeSupport
 import SIP
 import SIPServer
 
@@ -60,7 +61,7 @@ final class SIPCallLeg {
     var sessionRequire = false
     /// The running session timer and its scheduled check (`SIPCallDriver+SessionTimer`).
     var sessionTimer: SessionTimer?
-    var sessionTimerTask: Scheduled<Void>?
+    var sessionTimerTask: LoopTimer?
     /// Outbound: the `Allow` values of the peer's 2xx (whether it takes UPDATE for refreshes).
     var peerAllow: [String] = []
     /// Outbound: our INVITE was already retried once after a 422 (RFC 4028 §7.3).

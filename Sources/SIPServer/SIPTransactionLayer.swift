@@ -36,7 +36,7 @@ package final class SIPTransactionLayer {
     private struct Entry {
         var machine: Machine
         var destination: SIPEndpoint
-        var timers: [SIPTimer: Scheduled<Void>] = [:]
+        var timers: [SIPTimer: LoopTimer] = [:]
         /// A final (or, for INVITE, any) response for a client; the ACK of a 2xx for `success`.
         var passUp: (SIPMessage) -> Void
         var failed: (Failure) -> Void
@@ -45,6 +45,8 @@ package final class SIPTransactionLayer {
     }
 
     let loop: any EventLoop
+    /// The transactions' timers (several per transaction, most cancelled): see `LoopTimerQueue`.
+    private let timerQueue: LoopTimerQueue
     let transport: any SIPTransport
     package let timers: SIPTimerSettings
     let logger: Logger
@@ -58,10 +60,12 @@ package final class SIPTransactionLayer {
     private var refusedForCap = 0
 
     package init(
-        loop: any EventLoop, transport: any SIPTransport, logger: Logger, timers: SIPTimerSettings = SIPTimerSettings(),
+        loop: any EventLoop, timerQueue: LoopTimerQueue? = nil, transport: any SIPTransport, logger: Logger,
+        timers: SIPTimerSettings = SIPTimerSettings(),
         maximumEntries: Int = SIPServerConfiguration(host: "", port: 0).maximumTransactions
     ) {
         self.loop = loop
+        self.timerQueue = timerQueue ?? LoopTimerQueue(loop: loop)
         self.transport = transport
         self.logger = logger
         self.timers = timers
@@ -270,7 +274,7 @@ package final class SIPTransactionLayer {
                 }
             case .startTimer(let timer, let after):
                 entries[key]?.timers[timer]?.cancel()
-                entries[key]?.timers[timer] = loop.scheduleConfined(in: .microseconds(after), self) { layer in
+                entries[key]?.timers[timer] = timerQueue.schedule(in: .microseconds(after), self) { layer in
                     layer.fire(timer, key: key)
                 }
             case .cancelTimer(let timer):
