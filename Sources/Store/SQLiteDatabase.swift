@@ -49,12 +49,15 @@ struct SQLiteSession: StoreSession {
     var dialect: SQLDialect { .sqlite }
     var changesCount: Int { db.changesCount }
 
+    // Statements are prepared once per connection and kept (GRDB's statement cache): the store's SQL is
+    // a fixed set of texts with `?` placeholders, and the call records' INSERT runs for every call.
+
     func execute(sql: String, arguments: StoreArguments) throws {
-        try db.execute(sql: sql, arguments: Self.arguments(arguments))
+        try db.cachedStatement(sql: sql).execute(arguments: Self.arguments(arguments))
     }
 
     func fetchAll(sql: String, arguments: StoreArguments) throws -> [StoreRow] {
-        try Row.fetchAll(db, sql: sql, arguments: Self.arguments(arguments)).map { row in
+        try Row.fetchAll(db.cachedStatement(sql: sql), arguments: Self.arguments(arguments)).map { row in
             StoreRow(columns: Array(row.columnNames), values: row.databaseValues.map(Self.value))
         }
     }
