@@ -104,6 +104,7 @@ let package = Package(
             ]),
         .executableTarget(name: "MediaBenchmarks", dependencies: ["Media", nioCore, nioPosix], path: "Benchmarks/MediaBenchmarks"),
         .executableTarget(name: "SIPBenchmarks", dependencies: ["SIP", nioCore], path: "Benchmarks/SIPBenchmarks"),
+        .executableTarget(name: "TimerBenchmarks", dependencies: ["NodeSupport", nioCore, nioPosix], path: "Benchmarks/TimerBenchmarks"),
         .executableTarget(name: "AMIBenchmarks", dependencies: ["AMI", "PBX", nioCore, nioPosix], path: "Benchmarks/AMIBenchmarks"),
         .testTarget(name: "AMITests", dependencies: ["AMI", nioCore, .product(name: "NIOTestUtils", package: "swift-nio")]),
         .testTarget(name: "PBXTests", dependencies: ["PBX"]),
