@@ -7,10 +7,12 @@ import SIPServer
 extension CallEngine {
     /// `PJSIP/100-0000000a` → `PJSIP/100`; `Local/100@c2c-00000000;1` → `Local/100@c2c`.
     static func deviceName(of channelName: String) -> String {
-        var name = Substring(channelName)
-        if let semicolon = name.lastIndex(of: ";") { name = name[..<semicolon] }
-        if let dash = name.lastIndex(of: "-"), name.distance(from: dash, to: name.endIndex) == 9 { name = name[..<dash] }
-        return String(name)
+        // On the UTF-8 bytes (`;` and `-` are ASCII): Character comparisons cost a grapheme check each.
+        let bytes = channelName.utf8
+        var end = bytes.endIndex
+        if let semicolon = bytes.lastIndex(of: UInt8(ascii: ";")) { end = semicolon }
+        if let dash = bytes[..<end].lastIndex(of: UInt8(ascii: "-")), bytes.distance(from: dash, to: end) == 9 { end = dash }
+        return String(channelName[..<end])
     }
 
     /// Recomputes the device of `channel` and announces a change.
@@ -25,7 +27,7 @@ extension CallEngine {
         } else {
             state = deviceUsage[DeviceKey(tenant: tenant, device: device)] == nil ? "NOT_INUSE" : "INUSE"
         }
-        let key = "\(tenant.uuidString)|\(device)"
+        let key = DeviceKey(tenant: tenant, device: device)
         guard deviceStates[key] != state else { return }
         deviceStates[key] = state
         emit(PBXEvent("DeviceStateChange", fields: [("Device", device), ("State", state)], tenant: tenant))

@@ -23,8 +23,8 @@ final class CallEngine {
     /// Every live channel by uniqueid.
     var channels: [String: CallChannel] = [:]
     var channelByLeg: [Int: CallChannel] = [:]
-    /// Last announced state per `tenant|device`.
-    var deviceStates: [String: String] = [:]
+    /// Last announced state per device.
+    var deviceStates: [DeviceKey: String] = [:]
     /// Live channels per device, by state (`countDeviceUsage`), so device state needs no scan.
     var deviceUsage: [DeviceKey: DeviceUsage] = [:]
     /// What admitted Originates reserved and their calls have not opened yet, by the calls' linkedid.

@@ -11,13 +11,13 @@ struct QualifyState {
     /// final response came, false on timeout or transport error. Set when the call driver starts.
     typealias Sender = @Sendable (SIPRequest, SIPEndpoint, @escaping @Sendable (Bool) -> Void) -> Void
 
-    /// `aor|binding` keys with an OPTIONS in flight.
-    var inFlight: Set<String> = []
-    /// Reachability by `aor|binding`; absent means not qualified yet.
-    var reachable: [String: Bool] = [:]
+    /// The contacts with an OPTIONS in flight.
+    var inFlight: Set<ContactKey> = []
+    /// Reachability by contact; absent means not qualified yet.
+    var reachable: [ContactKey: Bool] = [:]
     /// For bindings marked unreachable: their `expiresAt` then. A binding registered again since
     /// (another `expiresAt`) counts as reachable until qualify says otherwise.
-    var unreachableExpiry: [String: UInt64] = [:]
+    var unreachableExpiry: [ContactKey: UInt64] = [:]
 }
 
 /// Qualify's schedule, node-wide (the results are kept per registrar stripe, in `QualifyState`).
@@ -84,11 +84,11 @@ extension SIPCore {
         // Under each stripe's lock only the bindings due are picked (and marked in flight); their
         // OPTIONS are built and sent after it (the local address toward a contact may need a syscall).
         for stripe in stripes {
-            let due: [(key: String, binding: RegistrarBinding, destination: SIPEndpoint)] = stripe.withLockedValue { state in
-                var due: [(key: String, binding: RegistrarBinding, destination: SIPEndpoint)] = []
+            let due: [(key: ContactKey, binding: RegistrarBinding, destination: SIPEndpoint)] = stripe.withLockedValue { state in
+                var due: [(key: ContactKey, binding: RegistrarBinding, destination: SIPEndpoint)] = []
                 for (aorKey, aor) in state.aors {
                     for binding in aor.bindings {
-                        let key = "\(aorKey)|\(binding.key)"
+                        let key = ContactKey(aor: aorKey, binding: binding.key)
                         guard !state.qualify.inFlight.contains(key), let destination = Self.endpoint(binding) else { continue }
                         state.qualify.inFlight.insert(key)
                         due.append((key, binding, destination))
@@ -124,7 +124,7 @@ extension SIPCore {
         let aorKey = Self.aorKey(tenant, number)
         return stripe(of: tenant).withLockedValue { state in
             all.filter { binding in
-                let key = "\(aorKey)|\(binding.key)"
+                let key = ContactKey(aor: aorKey, binding: binding.key)
                 return state.qualify.reachable[key] != false || state.qualify.unreachableExpiry[key] != binding.expiresAt
             }
         }
@@ -139,13 +139,13 @@ extension SIPCore {
                     SIPServer.RegistrationInfo(
                         number: aor.number, contact: binding.contact.uri.description, source: binding.source,
                         transport: binding.transport, userAgent: binding.userAgent,
-                        expiresAt: Double(binding.expiresAt), reachable: state.qualify.reachable["\(key)|\(binding.key)"])
+                        expiresAt: Double(binding.expiresAt), reachable: state.qualify.reachable[ContactKey(aor: key, binding: binding.key)])
                 }
             }
         }
     }
 
-    private func setReachable(_ reachable: Bool, key: String, state: inout State) {
+    private func setReachable(_ reachable: Bool, key: ContactKey, state: inout State) {
         if state.qualify.reachable[key] != reachable {
             logger.info("SIP contact \(reachable ? "reachable" : "unreachable")", metadata: ["contact": "\(key)"])
         }
@@ -193,4 +193,11 @@ extension SIPCore {
         }
         return SIPEndpoint(transport: transport, address: address)
     }
+}
+
+/// One registered contact of an address of record (`aor|binding` in logs).
+struct ContactKey: Hashable, CustomStringConvertible {
+    let aor: TenantName
+    let binding: String
+    var description: String { "\(aor)|\(binding)" }
 }

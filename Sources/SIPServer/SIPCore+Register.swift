@@ -45,7 +45,7 @@ extension SIPCore {
     package func checkDigest(
         _ request: SIPRequest, user: String, tenant: Tenant, source: SIPEndpoint, now: NIODeadline, wallClock: UInt64
     ) -> DigestCheck {
-        let account = Self.aorKey(tenant.uuid, user.lowercased())
+        let account = Self.aorKey(tenant.uuid, user.lowercased()).description
         if loginGuard.isLockedOut(source.ip, account: account, now: now) {
             logger.notice("SIP request refused: locked out", metadata: ["from": "\(source)", "user": "\(user)@\(tenant.domain)"])
             return .refuse(reply(request, 403, reason: "Forbidden"), delay: nil)

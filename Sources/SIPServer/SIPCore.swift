@@ -63,8 +63,8 @@ package final class SIPCore: Sendable {
     }
 
     struct State {
-        var aors: [String: AddressOfRecord] = [:]
-        var dirty: Set<String> = []
+        var aors: [TenantName: AddressOfRecord] = [:]
+        var dirty: Set<TenantName> = []
         var qualify = QualifyState()
     }
 
@@ -214,7 +214,7 @@ package final class SIPCore: Sendable {
         String(UInt64.random(in: 0...UInt64.max), radix: 36)
     }
 
-    static func aorKey(_ tenant: UUID, _ number: String) -> String { "\(tenant.uuidString)|\(number)" }
+    static func aorKey(_ tenant: UUID, _ number: String) -> TenantName { TenantName(tenant, number) }
 
     /// The registrar state stripe of `tenant`.
     func stripe(of tenant: UUID) -> NIOLockedValueBox<State> {

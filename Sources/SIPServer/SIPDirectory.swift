@@ -32,15 +32,30 @@ public struct DirectoryTrunk: Sendable {
     }
 }
 
+/// A name within a tenant (an extension's number, a trunk's name): the key of the directory's and the
+/// registrar's tables. It hashes the UUID's bytes: a `uuid|name` string cost an `snprintf` to format
+/// the UUID, and every call looks several up.
+package struct TenantName: Hashable, Sendable, CustomStringConvertible {
+    package let tenant: UUID
+    package let name: String
+
+    package init(_ tenant: UUID, _ name: String) {
+        self.tenant = tenant
+        self.name = name
+    }
+
+    package var description: String { "\(tenant.uuidString)|\(name)" }
+}
+
 /// Tenants by SIP domain and extensions with their digests, replaced whole when the store changes
 /// (the node maps the store's records to these types; nothing here reads the store).
 public final class SIPDirectory: Sendable {
     struct Snapshot {
         var tenantsByDomain: [String: Tenant] = [:]
         var defaultTenant: Tenant?
-        var extensions: [String: DirectoryExtension] = [:]
+        var extensions: [TenantName: DirectoryExtension] = [:]
         var tenantsByUUID: [UUID: Tenant] = [:]
-        var trunks: [String: DirectoryTrunk] = [:]
+        var trunks: [TenantName: DirectoryTrunk] = [:]
         var routes: [UUID: [OutboundRoute]] = [:]
     }
 
@@ -107,5 +122,5 @@ public final class SIPDirectory: Sendable {
         snapshot.withLockedValue { $0.extensions[Self.key(tenant, number)] }
     }
 
-    static func key(_ tenant: UUID, _ number: String) -> String { "\(tenant.uuidString)|\(number)" }
+    static func key(_ tenant: UUID, _ number: String) -> TenantName { TenantName(tenant, number) }
 }

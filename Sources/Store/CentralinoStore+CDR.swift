@@ -12,7 +12,11 @@ extension CentralinoStore {
         guard !records.isEmpty else { return 0 }
         return try await database.write { db in
             var written = 0
+            // A batch's records are of a few tenants; formatting a UUID as text costs an snprintf.
+            var tenantIDs: [UUID: String] = [:]
             for record in records {
+                let tenantID = tenantIDs[record.tenant] ?? record.tenant.uuidString.lowercased()
+                tenantIDs[record.tenant] = tenantID
                 try db.execute(
                     sql: """
                         INSERT INTO cdr (tenant_id, start, answer, "end", duration, billsec, src, dst, dcontext, clid, channel,
@@ -24,7 +28,7 @@ extension CentralinoStore {
                         record.destination, record.destinationContext, record.callerID, record.channel,
                         record.destinationChannel, record.lastApplication, record.lastData, record.disposition.rawValue,
                         record.accountCode, record.uniqueID, record.linkedID, record.userField,
-                        record.tenant.uuidString.lowercased(),
+                        tenantID,
                     ])
                 written += db.changesCount
             }
