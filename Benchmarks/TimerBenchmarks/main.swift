@@ -5,7 +5,10 @@
 //
 // For each number of pending timers (32 s away, as the transaction timeouts of the calls of the last
 // 32 seconds are), prints the CPU time per start-and-cancel through NIO's `scheduleTask` and through
-// `LoopTimerQueue`, and their ratio. Both run on the same loop in the same process.
+// `LoopTimerQueue`, and their ratio. Both run on the same loop in the same process. No timer fires in
+// the timed part: the queue's cancelled entries are dropped there by its rebuilds (counted) or, for the
+// last few, when their deadline comes (not counted, each a heap removal); NIO's cancel does all its work
+// at once.
 import Foundation
 import NIOCore
 import NIOPosix

@@ -27,6 +27,9 @@ package final class LoopTimerQueue {
     private var lastID: UInt64 = 0
     /// The NIO task that fires the earliest deadline, and that deadline.
     private var armed: (at: NIODeadline, task: Scheduled<Void>)?
+    /// Numbers the NIO tasks: one cancelled while already picked for the loop's current turn still
+    /// runs, and must then do nothing (a later one is armed).
+    private var armings: UInt64 = 0
     /// While due timers run: `arm` waits for the last of them.
     private var firing = false
 
@@ -58,6 +61,7 @@ package final class LoopTimerQueue {
     }
 
     fileprivate func cancel(_ id: UInt64) {
+        loop.assertInEventLoop()
         guard pending.removeValue(forKey: id) != nil else { return }
         // Cancelled entries wait in the heap for their deadline; rebuild it when they are most of it.
         if deadlines.count > 1024, deadlines.count > 2 * pending.count {
@@ -85,11 +89,19 @@ package final class LoopTimerQueue {
         }
         if let armed, armed.at <= first.at { return }
         armed?.task.cancel()
-        let bound = NIOLoopBound(WeakBox(self), eventLoop: loop)
-        armed = (first.at, loop.scheduleTask(deadline: first.at) { bound.value.value?.fire() })
+        armings &+= 1
+        let bound = NIOLoopBound((WeakBox(self), armings), eventLoop: loop)
+        armed = (
+            first.at,
+            loop.scheduleTask(deadline: first.at) {
+                let (queue, arming) = bound.value
+                queue.value?.fire(arming: arming)
+            }
+        )
     }
 
-    private func fire() {
+    private func fire(arming: UInt64) {
+        guard arming == armings else { return }
         armed = nil
         firing = true
         let now = loop.now

@@ -21,22 +21,36 @@ public struct SecretBox: Sendable {
     /// Loads the 256-bit key from `keyFile`, creating it with mode 0600 when absent.
     ///
     /// Two processes starting together on a fresh data directory (serve and apply) must end with one
-    /// key: a new key is written whole to a file of this process's own, then linked to `keyFile`, which
-    /// fails when the file exists; the process that loses the race reads the winner's key. No reader
-    /// ever sees a half-written key file.
+    /// key: a new key is written whole (mode 0600 from its creation, flushed to disk) to a file of this
+    /// process's own, then linked to `keyFile`, which fails when the file exists; the process that loses
+    /// the race reads the winner's key. No reader ever sees a half-written key file, nor does a restart
+    /// after a power cut find an empty one beside secrets sealed with the lost key.
     public static func loadOrCreate(keyFile: URL) throws -> SecretBox {
         let path = keyFile.path
         if FileManager.default.fileExists(atPath: path) { return try load(keyFile: keyFile) }
         let key = SymmetricKey(size: .bits256)
-        let data = key.withUnsafeBytes { Data($0) }
         let candidate = path + ".new-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
-        guard FileManager.default.createFile(atPath: candidate, contents: data, attributes: [.posixPermissions: 0o600]) else {
-            throw KeyFileError(path: candidate, reason: "cannot be created")
-        }
+        let fd = Glibc.open(candidate, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw KeyFileError(path: candidate, reason: "cannot be created: errno \(errno)") }
         defer { _ = unlink(candidate) }
-        if link(candidate, path) == 0 { return SecretBox(key: key) }
+        let written = key.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let flushed = fsync(fd) == 0
+        _ = Glibc.close(fd)
+        guard written == 32, flushed else { throw KeyFileError(path: candidate, reason: "cannot be written: errno \(errno)") }
+        if link(candidate, path) == 0 {
+            syncDirectory(of: path)
+            return SecretBox(key: key)
+        }
         guard errno == EEXIST else { throw KeyFileError(path: path, reason: "cannot be created: errno \(errno)") }
         return try load(keyFile: keyFile)
+    }
+
+    /// Flushes a directory's entries (the new key file's name) to disk.
+    private static func syncDirectory(of path: String) {
+        let directory = Glibc.open((path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard directory >= 0 else { return }
+        _ = fsync(directory)
+        _ = Glibc.close(directory)
     }
 
     private static func load(keyFile: URL) throws -> SecretBox {
