@@ -50,7 +50,9 @@ struct SQLiteSession: StoreSession {
     var changesCount: Int { db.changesCount }
 
     // Statements are prepared once per connection and kept (GRDB's statement cache): the store's SQL is
-    // a fixed set of texts with `?` placeholders, and the call records' INSERT runs for every call.
+    // a fixed set of texts with `?` placeholders, and the call records' INSERT runs for every call. Keep
+    // it a fixed set: SQL whose text varies with the data (an `IN (?, ?, …)` of any length) would grow
+    // the cache without bound.
 
     func execute(sql: String, arguments: StoreArguments) throws {
         try db.cachedStatement(sql: sql).execute(arguments: Self.arguments(arguments))
