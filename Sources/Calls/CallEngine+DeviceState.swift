@@ -19,15 +19,16 @@ extension CallEngine {
     func refreshDevice(of channel: CallChannel) {
         let device = Self.deviceName(of: channel.name)
         let tenant = channel.tenant
+        let key = TenantName(tenant, device)
         let state: String
         var extensionNumber: String?
-        if device.hasPrefix("PJSIP/"), directory.directoryExtension(tenant: tenant, number: String(device.dropFirst(6))) != nil {
-            extensionNumber = String(device.dropFirst(6))
-            state = deviceState(tenant: tenant, number: extensionNumber!)
+        let number = device.hasPrefix("PJSIP/") ? String(device.dropFirst(6)) : nil
+        if let number, directory.directoryExtension(tenant: tenant, number: number) != nil {
+            extensionNumber = number
+            state = deviceState(tenant: tenant, number: number)
         } else {
-            state = deviceUsage[DeviceKey(tenant: tenant, device: device)] == nil ? "NOT_INUSE" : "INUSE"
+            state = deviceUsage[key] == nil ? "NOT_INUSE" : "INUSE"
         }
-        let key = DeviceKey(tenant: tenant, device: device)
         guard deviceStates[key] != state else { return }
         deviceStates[key] = state
         emit(PBXEvent("DeviceStateChange", fields: [("Device", device), ("State", state)], tenant: tenant))
@@ -46,7 +47,7 @@ extension CallEngine {
     /// Device state of an extension's endpoint, as DeviceStateChange reports it: from the counts of
     /// its live channels (`deviceUsage`), not a scan of the node's channels.
     func deviceState(tenant: UUID, number: String) -> String {
-        let usage = deviceUsage[DeviceKey(tenant: tenant, device: "PJSIP/\(number)")] ?? DeviceUsage()
+        let usage = deviceUsage[TenantName(tenant, "PJSIP/\(number)")] ?? DeviceUsage()
         if usage.ringing > 0 { return usage.answered > 0 ? "RINGINUSE" : "RINGING" }
         if usage.answered > 0 || usage.ring > 0 { return "INUSE" }
         return sip.bindings(tenant: tenant, number: number).isEmpty ? "UNAVAILABLE" : "NOT_INUSE"
@@ -56,7 +57,7 @@ extension CallEngine {
     /// state (-1 for the old, +1 for the new) and hangs up (-1). A device without live channels has
     /// no entry.
     func countDeviceUsage(of channel: CallChannel, in state: ChannelState, _ delta: Int) {
-        let key = DeviceKey(tenant: channel.tenant, device: Self.deviceName(of: channel.name))
+        let key = TenantName(channel.tenant, Self.deviceName(of: channel.name))
         var usage = deviceUsage[key] ?? DeviceUsage()
         usage.live += delta
         switch state {
@@ -67,12 +68,6 @@ extension CallEngine {
         }
         deviceUsage[key] = usage.live > 0 ? usage : nil
     }
-}
-
-/// A device of a tenant: `PJSIP/100`, `Local/100@c2c`, a trunk's `PJSIP/carrier`.
-struct DeviceKey: Hashable {
-    let tenant: UUID
-    let device: String
 }
 
 /// How many live channels a device has, in the states device state looks at.

@@ -23,10 +23,10 @@ final class CallEngine {
     /// Every live channel by uniqueid.
     var channels: [String: CallChannel] = [:]
     var channelByLeg: [Int: CallChannel] = [:]
-    /// Last announced state per device.
-    var deviceStates: [DeviceKey: String] = [:]
+    /// Last announced state per device of a tenant (`PJSIP/100`, `Local/100@c2c`, a trunk's `PJSIP/carrier`).
+    var deviceStates: [TenantName: String] = [:]
     /// Live channels per device, by state (`countDeviceUsage`), so device state needs no scan.
-    var deviceUsage: [DeviceKey: DeviceUsage] = [:]
+    var deviceUsage: [TenantName: DeviceUsage] = [:]
     /// What admitted Originates reserved and their calls have not opened yet, by the calls' linkedid.
     var reservations: [String: CapacityReservation] = [:]
     /// Calls completed since start, per tenant, for CoreStatus (a user sees only its tenant's).

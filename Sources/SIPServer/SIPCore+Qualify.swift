@@ -121,7 +121,7 @@ extension SIPCore {
     /// instead of ringing into the void for Timer B (as res_pjsip skips unavailable contacts).
     package func reachableBindings(tenant: UUID, number: String) -> [RegistrarBinding] {
         let all = bindings(tenant: tenant, number: number)
-        let aorKey = Self.aorKey(tenant, number)
+        let aorKey = TenantName(tenant, number)
         return stripe(of: tenant).withLockedValue { state in
             all.filter { binding in
                 let key = ContactKey(aor: aorKey, binding: binding.key)

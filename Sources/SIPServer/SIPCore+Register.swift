@@ -45,7 +45,7 @@ extension SIPCore {
     package func checkDigest(
         _ request: SIPRequest, user: String, tenant: Tenant, source: SIPEndpoint, now: NIODeadline, wallClock: UInt64
     ) -> DigestCheck {
-        let account = Self.aorKey(tenant.uuid, user.lowercased()).description
+        let account = TenantName(tenant.uuid, user.lowercased()).description
         if loginGuard.isLockedOut(source.ip, account: account, now: now) {
             logger.notice("SIP request refused: locked out", metadata: ["from": "\(source)", "user": "\(user)@\(tenant.domain)"])
             return .refuse(reply(request, 403, reason: "Forbidden"), delay: nil)
@@ -159,7 +159,7 @@ extension SIPCore {
     }
 
     private func updateBindings(_ request: SIPRequest, tenant: Tenant, number: String, source: SIPEndpoint, wallClock: UInt64) -> SIPResponse {
-        let key = Self.aorKey(tenant.uuid, number)
+        let key = TenantName(tenant.uuid, number)
         let isQuery = request.headers.count(of: .contact) == 0
         let (outcome, changed): (Registrar.Outcome, Bool) = stripe(of: tenant.uuid).withLockedValue { state in
             let current = state.aors[key]?.bindings ?? []
@@ -219,7 +219,7 @@ extension SIPCore {
     /// The live bindings of an extension (where its phones are), for calls to it.
     package func bindings(tenant: UUID, number: String) -> [RegistrarBinding] {
         let now = SIPClock.wallSeconds()
-        return stripe(of: tenant).withLockedValue { ($0.aors[Self.aorKey(tenant, number)]?.bindings ?? []).filter { $0.expiresAt > now } }
+        return stripe(of: tenant).withLockedValue { ($0.aors[TenantName(tenant, number)]?.bindings ?? []).filter { $0.expiresAt > now } }
     }
 
     // MARK: - Persistence
@@ -246,7 +246,7 @@ extension SIPCore {
     func load(_ records: [RegistrationRecord], wallClock: UInt64) {
         for record in records {
             guard let binding = Self.liveBinding(record, wallClock: wallClock) else { continue }
-            let key = Self.aorKey(record.tenant, record.number)
+            let key = TenantName(record.tenant, record.number)
             stripe(of: record.tenant).withLockedValue { state in
                 state.aors[key, default: AddressOfRecord(tenant: record.tenant, number: record.number, bindings: [])].bindings.append(binding)
             }
@@ -261,7 +261,7 @@ extension SIPCore {
         var added = 0
         for record in records {
             guard let binding = Self.liveBinding(record, wallClock: wallClock) else { continue }
-            let key = Self.aorKey(record.tenant, record.number)
+            let key = TenantName(record.tenant, record.number)
             let taken = stripe(of: record.tenant).withLockedValue { state in
                 var aor = state.aors[key] ?? AddressOfRecord(tenant: record.tenant, number: record.number, bindings: [])
                 guard !aor.bindings.contains(where: { $0.key == binding.key }) else { return false }

@@ -214,8 +214,6 @@ package final class SIPCore: Sendable {
         String(UInt64.random(in: 0...UInt64.max), radix: 36)
     }
 
-    static func aorKey(_ tenant: UUID, _ number: String) -> TenantName { TenantName(tenant, number) }
-
     /// The registrar state stripe of `tenant`.
     func stripe(of tenant: UUID) -> NIOLockedValueBox<State> {
         stripes[Int(UInt(bitPattern: tenant.hashValue) % UInt(stripes.count))]

@@ -32,8 +32,8 @@ public struct DirectoryTrunk: Sendable {
     }
 }
 
-/// A name within a tenant (an extension's number, a trunk's name): the key of the directory's and the
-/// registrar's tables. It hashes the UUID's bytes: a `uuid|name` string cost an `snprintf` to format
+/// A name within a tenant (an extension's number, a trunk's name, a device such as `PJSIP/100`): the key
+/// of the directory's, the registrar's and the engine's device tables. It hashes the UUID's bytes: a `uuid|name` string cost an `snprintf` to format
 /// the UUID, and every call looks several up.
 package struct TenantName: Hashable, Sendable, CustomStringConvertible {
     package let tenant: UUID
@@ -71,7 +71,7 @@ public final class SIPDirectory: Sendable {
         tenants: [Tenant], extensions: [DirectoryExtension], trunks: [DirectoryTrunk] = [], routes: [(tenant: UUID, route: OutboundRoute)] = []
     ) {
         var next = Snapshot()
-        for trunk in trunks { next.trunks[Self.key(trunk.tenant, trunk.trunk.name)] = trunk }
+        for trunk in trunks { next.trunks[TenantName(trunk.tenant, trunk.trunk.name)] = trunk }
         for stored in routes { next.routes[stored.tenant, default: []].append(stored.route) }
         for tenant in tenants {
             next.tenantsByUUID[tenant.uuid] = tenant
@@ -79,7 +79,7 @@ public final class SIPDirectory: Sendable {
             if tenant.name == Tenant.defaultName { next.defaultTenant = tenant }
         }
         for stored in extensions {
-            next.extensions[Self.key(stored.tenant.uuid, stored.number)] = stored
+            next.extensions[TenantName(stored.tenant.uuid, stored.number)] = stored
         }
         snapshot.withLockedValue { $0 = next }
         generationBox.withLockedValue { $0 += 1 }
@@ -104,7 +104,7 @@ public final class SIPDirectory: Sendable {
     }
 
     public func trunk(tenant: UUID, name: String) -> DirectoryTrunk? {
-        snapshot.withLockedValue { $0.trunks[Self.key(tenant, name)] }
+        snapshot.withLockedValue { $0.trunks[TenantName(tenant, name)] }
     }
 
     /// The tenant's extensions, trunks and routes (longest prefix first), for its dialplan.
@@ -119,8 +119,6 @@ public final class SIPDirectory: Sendable {
     }
 
     public func directoryExtension(tenant: UUID, number: String) -> DirectoryExtension? {
-        snapshot.withLockedValue { $0.extensions[Self.key(tenant, number)] }
+        snapshot.withLockedValue { $0.extensions[TenantName(tenant, number)] }
     }
-
-    static func key(_ tenant: UUID, _ number: String) -> TenantName { TenantName(tenant, number) }
 }

@@ -55,6 +55,6 @@ final class RegistrationAdoptTests: XCTestCase {
 extension SIPCore {
     /// The bindings held for an extension at `now` (test view).
     fileprivate func stripeBindings(_ tenant: UUID, _ number: String, now: UInt64) -> [RegistrarBinding] {
-        stripe(of: tenant).withLockedValue { ($0.aors[Self.aorKey(tenant, number)]?.bindings ?? []).filter { $0.expiresAt > now } }
+        stripe(of: tenant).withLockedValue { ($0.aors[TenantName(tenant, number)]?.bindings ?? []).filter { $0.expiresAt > now } }
     }
 }
