@@ -59,7 +59,7 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"), nioCore, nioPosix, nioConcurrency, logging, nioSSL,
             ]),
         // The running node, in three layers: SIP listeners and registrar; calls over them; AMI over the calls.
-        // Plumbing the listeners share (TLS settings, login lockout, descriptor budget, loop confinement).
+        // Plumbing the listeners share (TLS settings, login lockout, descriptor budget, a loop's timer queue).
         .target(name: "NodeSupport", dependencies: [nioCore, nioConcurrency, nioSSL, nioTLS, heap]),
         // SIP transports, transaction layer, registrar and qualify, the SIP directory, DNS off the loops.
         .target(

@@ -1,18 +1,7 @@
 import NIOCore
 
-extension EventLoop {
-    /// Schedules `body` with a loop-confined object: both stay on this event loop, so neither has
-    /// to be Sendable. `object` is held weakly; nothing runs once it is gone.
-    @discardableResult
-    package func scheduleConfined<T: AnyObject>(in delay: TimeAmount, _ object: T, _ body: @escaping (T) -> Void) -> Scheduled<Void> {
-        let bound = NIOLoopBound((WeakBox(object), body), eventLoop: self)
-        return scheduleTask(in: delay) {
-            let (box, body) = bound.value
-            if let object = box.value { body(object) }
-        }
-    }
-}
-
+/// A weak reference to a loop-confined object, for tasks handed to its loop (in a `NIOLoopBound`) that
+/// must not keep it alive. Timers of such objects: `LoopTimerQueue.schedule(in:_:_:)`.
 package final class WeakBox<T: AnyObject> {
     package weak var value: T?
     package init(_ value: T) { self.value = value }
