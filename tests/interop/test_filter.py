@@ -7,6 +7,7 @@ exactly which events were raised; a last `UserEvent: End` marks the end of each 
 from __future__ import annotations
 
 import asyncio
+import time
 
 from amiwire import AMIConn, first, login_conn, parse
 from conftest import SECRETS, provisioning_yaml
@@ -142,18 +143,26 @@ def test_responses_and_list_items_are_not_filtered(server):
         assert listener.read_message().startswith(b"Response: Success\r\nActionID: p2\r\nPing: Pong"), "no event came first"
 
 
+# Time for the server to read a WaitEvent sent on an idle connection (it takes well under a millisecond).
+WAIT_BEGINS = 0.3
+
+
 def test_wait_event_with_a_regex_filter(server):
     sender = login_conn(server.port, "monitor", SECRETS["monitor"], events="off")
     try:
         with login_conn(server.port, "monitor", SECRETS["monitor"], events="on") as listener:
             assert first(add_filter(listener, "UserEvent: Wa(nted|it)"), "Response") == "Success"
             # As Asterisk 20's action_waitevent_tcp(): any event ends the wait; the filters decide what is written
+            # Nothing on the wire says a WaitEvent has begun (in Asterisk neither), and an event raised before
+            # it begins is written at once; so each wait gets time to begin before the sender raises the event.
             listener.send(b"Action: WaitEvent\r\nTimeout: 5\r\nActionID: w1\r\n\r\n")
+            time.sleep(WAIT_BEGINS)
             assert first(parse(sender.action([("Action", "UserEvent"), ("UserEvent", "Other"), ("ActionID", "o")])), "Response") == "Success"
             assert parse(listener.read_message()) == [("Response", "Success"), ("ActionID", "w1"),
                                                       ("Message", "Waiting for Event completed.")]
             assert parse(listener.read_message()) == [("Event", "WaitEventComplete"), ("ActionID", "w1")]
             listener.send(b"Action: WaitEvent\r\nTimeout: 5\r\nActionID: w2\r\n\r\n")
+            time.sleep(WAIT_BEGINS)
             assert first(parse(sender.action([("Action", "UserEvent"), ("UserEvent", "Wait"), ("ActionID", "w")])), "Response") == "Success"
             assert first(parse(listener.read_message()), "ActionID") == "w2"
             assert first(parse(listener.read_message()), "UserEvent") == "Wait"
