@@ -9,11 +9,14 @@
 from __future__ import annotations
 
 import socket
+import struct
 import time
 
 import calltools as ct
 
 KEEPALIVE_INTERVAL = 1    # --sip-keepalive-interval of this module's server
+# Linux's SO_TIMESTAMPNS (also its control message type), which Python's socket module may not name
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
 
 
 pbx = ct.pbx_fixture("keepalive", "--sip-keepalive-interval", str(KEEPALIVE_INTERVAL))
@@ -70,14 +73,19 @@ def test_udp_contacts_get_crlf_keepalives(pbx, peers):
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", port))
         s.settimeout(0.2)
+        # each datagram's arrival time from the kernel (SO_TIMESTAMPNS), so that a stalled reader does not
+        # see two keep-alives come at once
+        s.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
         keepalives, others = [], []
         deadline = time.monotonic() + 6 * KEEPALIVE_INTERVAL + 2
         while len(keepalives) < 3 and time.monotonic() < deadline:
             try:
-                data, source = s.recvfrom(65536)
+                data, ancillary, _, source = s.recvmsg(65536, 256)
             except socket.timeout:
                 continue
-            (keepalives if data == b"\r\n\r\n" else others).append((time.monotonic(), source))
+            arrival = next(struct.unpack("qq", payload[:16]) for level, kind, payload in ancillary
+                           if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS)
+            (keepalives if data == b"\r\n\r\n" else others).append((arrival[0] + arrival[1] / 1e9, source))
     assert len(keepalives) >= 3, ("the registered UDP contact got %d CRLFCRLF keep-alives in %d s with "
                                   "--sip-keepalive-interval %d (other datagrams: %d)"
                                   % (len(keepalives), 6 * KEEPALIVE_INTERVAL + 2, KEEPALIVE_INTERVAL, len(others)))

@@ -108,7 +108,7 @@ def test_reapply_changes_password_while_running(server):
             if resp == ok_login("rotator"):
                 break
             assert resp == failed_login(), resp
-            assert time.monotonic() - t0 < 2.0, "new password not accepted within 2 s of apply"
+            assert time.monotonic() - t0 < 5.0, "new password not accepted within 5 s of apply"
         assert try_login(server.port, "rotator", SECRETS["rotator"]) == failed_login(), \
             "old password still works after the re-apply"
         watcher.send(build([("Action", "Ping"), ("ActionID", "after-apply")]))

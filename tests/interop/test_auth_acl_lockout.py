@@ -80,7 +80,7 @@ def test_default_auth_delay_about_one_second(start_server):
     try:
         t0 = time.monotonic()
         assert conn.login("crm", SECRETS["crm"], events="off") == ok_login("crm")
-        assert time.monotonic() - t0 < 0.5
+        assert time.monotonic() - t0 < 0.9  # well under the 1 s delay of a failed login
     finally:
         conn.close()
 
@@ -99,7 +99,7 @@ def test_default_auth_delay_about_one_second(start_server):
             t0 = time.monotonic()
             conn.send(build([("Action", "Ping"), ("ActionID", "during-delay")]))
             assert conn.read_message().startswith(b"Response: Success\r\nActionID: during-delay\r\n")
-            assert time.monotonic() - t0 < 0.5, "Ping stalled while another session was in its auth delay"
+            assert time.monotonic() - t0 < 0.9, "Ping stalled while another session was in its auth delay"
         finally:
             conn.close()
     finally:

@@ -232,16 +232,17 @@ def test_yaml_eventfilter_applies_at_login_and_filter_adds_to_it(start_server):
     srv = start_server(["--ami-auth-delay-ms", "200"], yaml_text=with_user(FILTERED_USER), name="eventfilter")
     with login_conn(srv.port, "filtered", "f1ltered") as listener:
         raise_events(srv.port, BURST)
-        # the user's filters: Wanted and Wanted2 (a regex search), not the one with Foo: drop; End is not let through
-        listener.send(b"Action: Ping\r\nActionID: mark\r\n\r\n")
+        # the user's filters: Wanted and Wanted2 (a regex search), not the one with Foo: drop. Read up to
+        # Wanted2, not up to a Ping's reply: the events of another session may reach this one after a Ping.
         seen = []
-        while True:
-            msg = listener.read_message()
-            if msg.startswith(b"Response:"):
-                break
-            seen.append((first(parse(msg), "Event"), first(parse(msg), "UserEvent")))
+        while ("UserEvent", "Wanted2") not in seen:
+            msg = parse(listener.read_message())
+            seen.append((first(msg, "Event"), first(msg, "UserEvent")))
         # FullyBooted is written by the login itself (as Asterisk's action_login), not filtered
         assert seen == [("FullyBooted", None), ("UserEvent", "Wanted"), ("UserEvent", "Wanted2")], seen
+        # End, raised last, is not let through
+        listener.send(b"Action: Ping\r\nActionID: mark\r\n\r\n")
+        assert listener.read_message().startswith(b"Response: Success\r\nActionID: mark"), "only the Ping's reply follows"
         # a Filter action adds to the user's list for this session
         assert first(add_filter(listener, "UserEvent: End"), "Response") == "Success"
         raise_events(srv.port, BURST)

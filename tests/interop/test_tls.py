@@ -149,8 +149,17 @@ def test_raw_tls_session_and_shared_limits(start_server, pair):
     finally:
         plain.close()
         held.close()
-    # A wrong secret over TLS fails as on the plain listener.
-    bad = tls_conn(srv.ami_tls_port, pair[0])
+    # A wrong secret over TLS fails as on the plain listener (once the server has seen the two closes above
+    # and freed the address's slots: until then a new connection is refused).
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            bad = tls_conn(srv.ami_tls_port, pair[0])
+            break
+        except (ssl.SSLError, ConnectionResetError, BrokenPipeError, OSError, AssertionError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
     try:
         resp = bad.action([("Action", "Login"), ("Username", "monitor"), ("Secret", "wrong"), ("ActionID", "x")])
         assert resp == b"Response: Error\r\nActionID: x\r\nMessage: Authentication failed\r\n\r\n", resp
