@@ -9,8 +9,8 @@ public struct SDPAttribute: Sendable, Hashable, CustomStringConvertible {
     }
 
     init(line: Substring) {
-        if let colon = line.firstIndex(of: ":") {
-            self.init(String(line[..<colon]), String(line[line.index(after: colon)...]))
+        if let colon = line.utf8.firstIndex(of: UInt8(ascii: ":")) {
+            self.init(String(line[..<colon]), String(line[line.utf8.index(after: colon)...]))
         } else {
             self.init(String(line))
         }

@@ -12,7 +12,7 @@ public struct SDPConnection: Sendable, Hashable, CustomStringConvertible {
     }
 
     init?(_ value: Substring) {
-        let parts = value.split(separator: " ")
+        let parts = SDPSession.fields(value)
         guard parts.count == 3 else { return nil }
         self.init(networkType: String(parts[0]), addressType: String(parts[1]), address: String(parts[2]))
     }

@@ -30,10 +30,10 @@ public struct SDPMediaDescription: Sendable, Hashable {
 
     /// Parses the value of an `m=` line.
     init?(mLine value: Substring) {
-        let parts = value.split(separator: " ")
+        let parts = SDPSession.fields(value)
         guard parts.count >= 3 else { return nil }
         // `m=audio / RTP/AVP 0` splits into no port at all: never index it blindly.
-        let portParts = parts[1].split(separator: "/", omittingEmptySubsequences: false)
+        let portParts = parts[1].utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map { Substring($0) }
         guard portParts.count <= 2, let port = Int(portParts[0]), Self.portRange.contains(port) else { return nil }
         self.init(media: String(parts[0]), port: port, proto: String(parts[2]), formats: parts.dropFirst(3).map(String.init))
         if portParts.count == 2 { portCount = Self.portRange.contains(Int(portParts[1]) ?? -1) ? Int(portParts[1]) : nil }

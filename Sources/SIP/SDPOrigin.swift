@@ -14,7 +14,7 @@ public struct SDPOrigin: Sendable, Hashable, CustomStringConvertible {
     }
 
     init?(_ value: Substring) {
-        let parts = value.split(separator: " ")
+        let parts = SDPSession.fields(value)
         guard parts.count == 6, let version = UInt64(parts[2]) else { return nil }
         self.init(
             username: String(parts[0]), sessionID: String(parts[1]), sessionVersion: version,

@@ -28,32 +28,36 @@ public struct SDPSession: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Parses a description; nil without `v=0` first, without `o=`, or with a malformed
-    /// `o=`, `c=` or `m=` line. Lines may end in CRLF or LF.
+    /// `o=`, `c=` or `m=` line. Lines may end in CRLF or LF. The line structure is ASCII, so it is
+    /// read on UTF-8 bytes (values may hold any UTF-8 and are kept as they are).
     public init?(_ text: String) {
-        let lines = text.split(omittingEmptySubsequences: true) { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }
+        let lines = Self.split(text[...], at: { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") })
         guard let first = lines.first, first == "v=0" else { return nil }
         var origin: SDPOrigin?
         self.init(origin: SDPOrigin(sessionID: "0", sessionVersion: 0, connection: SDPConnection(address: "0.0.0.0")))
         timing = ""
         for line in lines.dropFirst() {
-            guard line.count >= 2, line.dropFirst().first == "=", let type = line.first else { return nil }
-            let value = line.dropFirst(2)
-            if type == "m" {
+            let bytes = line.utf8
+            guard bytes.count >= 2, bytes[bytes.index(after: bytes.startIndex)] == UInt8(ascii: "="),
+                let type = bytes.first
+            else { return nil }
+            let value = Substring(bytes.dropFirst(2))
+            if type == UInt8(ascii: "m") {
                 guard let section = SDPMediaDescription(mLine: value) else { return nil }
                 media.append(section)
                 continue
             }
             let inMedia = !media.isEmpty
             switch type {
-            case "o" where !inMedia:
+            case UInt8(ascii: "o") where !inMedia:
                 guard let parsed = SDPOrigin(value) else { return nil }
                 origin = parsed
-            case "s" where !inMedia: sessionName = String(value)
-            case "t" where !inMedia: timing = String(value)
-            case "c":
+            case UInt8(ascii: "s") where !inMedia: sessionName = String(value)
+            case UInt8(ascii: "t") where !inMedia: timing = String(value)
+            case UInt8(ascii: "c"):
                 guard let parsed = SDPConnection(value) else { return nil }
                 if inMedia { media[media.count - 1].connection = parsed } else { connection = parsed }
-            case "a":
+            case UInt8(ascii: "a"):
                 let attribute = SDPAttribute(line: value)
                 if inMedia { media[media.count - 1].attributes.append(attribute) } else { attributes.append(attribute) }
             default:
@@ -62,6 +66,17 @@ public struct SDPSession: Sendable, Hashable, CustomStringConvertible {
         }
         guard let origin else { return nil }
         self.origin = origin
+    }
+
+    /// The non-empty runs of `text` between bytes that `isSeparator` picks (ASCII separators only, so
+    /// every cut falls between characters).
+    static func split(_ text: Substring, at isSeparator: (UInt8) -> Bool) -> [Substring] {
+        text.utf8.split(omittingEmptySubsequences: true, whereSeparator: isSeparator).map { Substring($0) }
+    }
+
+    /// The space-separated fields of a line's value (`o=`, `c=`, `m=`).
+    static func fields(_ value: Substring) -> [Substring] {
+        split(value, at: { $0 == UInt8(ascii: " ") })
     }
 
     /// Parses a message body.

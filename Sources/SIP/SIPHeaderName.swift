@@ -24,7 +24,11 @@ public struct SIPHeaderName: Sendable, Hashable, CustomStringConvertible {
     /// Lowercases ASCII letters only (header names are tokens), without Unicode case mapping.
     private static func asciiLowercased(_ name: String) -> String {
         guard name.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return name }
-        return String(decoding: name.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+        // Written in place: no intermediate array (names up to 15 bytes are stored inline, with no allocation).
+        return String(unsafeUninitializedCapacity: name.utf8.count) { buffer in
+            for (index, byte) in name.utf8.enumerated() { buffer[index] = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+            return name.utf8.count
+        }
     }
 
     public static func == (lhs: SIPHeaderName, rhs: SIPHeaderName) -> Bool { lhs.key == rhs.key }

@@ -52,6 +52,24 @@ final class SDPTests: XCTestCase {
         XCTAssertEqual(SDPSession(session.description), session)
     }
 
+    /// Lines end in CRLF, LF or CR, runs of spaces separate fields, and values keep any UTF-8 as sent.
+    func testLineEndingsSpacesAndNonASCIIValues() throws {
+        let text = "v=0\no=- 7 8  IN IP4 192.0.2.1\rs=Grüße – 電話\r\n\r\nt=0 0\nm=audio  4000/2 RTP/AVP 0\na=label:Fräulein:1\n"
+        let session = try XCTUnwrap(SDPSession(text))
+        XCTAssertEqual(session.origin.sessionVersion, 8)
+        XCTAssertEqual(session.sessionName, "Grüße – 電話")
+        XCTAssertEqual(session.media.first?.port, 4000)
+        XCTAssertEqual(session.media.first?.portCount, 2)
+        XCTAssertEqual(session.media.first?.attributes, [SDPAttribute("label", "Fräulein:1")])
+        XCTAssertEqual(SDPSession(session.description), session)
+        // a line type is one ASCII letter before `=`
+        XCTAssertNil(SDPSession("v=0\r\no=- 1 1 IN IP4 a\r\né=x\r\n"))
+        XCTAssertNil(SDPSession("v=0\r\no=- 1 1 IN IP4 a\r\nx\r\n"))
+        XCTAssertNil(SDPSession("v=0\r\no=- 1 1 IN IP4 a\r\nm=audio / RTP/AVP 0\r\n"))
+        XCTAssertNil(SDPSession("v=0\r\no=- 1 1 IN IP4 a\r\nm=audio 4000/1/2 RTP/AVP 0\r\n"))
+        XCTAssertNil(SDPSession("v=0\r\no=- 1 1 IN IP4 a\r\nc=IN IP4\r\n"))
+    }
+
     func testTortureBodiesParse() throws {
         for name in ["wsinv", "esc01", "longreq"] {
             let body = try TortureFixtures.request("valid", name).body
