@@ -266,6 +266,11 @@ package final class CDRRecorder {
     struct Fields {
         let pairs: [(String, String)]
         init(_ pairs: [(String, String)]) { self.pairs = pairs }
-        subscript(name: String) -> String? { pairs.first { $0.0 == name }?.1 }
+        /// The first field called `name` (lengths compared first: most names differ in length, and that
+        /// test is inlined, where a comparison of two strings is a call).
+        subscript(name: String) -> String? {
+            let length = name.utf8.count
+            return pairs.first { $0.0.utf8.count == length && $0.0 == name }?.1
+        }
     }
 }

@@ -26,12 +26,19 @@ public struct SIPHeaderName: Sendable, Hashable, CustomStringConvertible {
         guard name.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return name }
         // Written in place: no intermediate array (names up to 15 bytes are stored inline, with no allocation).
         return String(unsafeUninitializedCapacity: name.utf8.count) { buffer in
-            for (index, byte) in name.utf8.enumerated() { buffer[index] = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
-            return name.utf8.count
+            var count = 0
+            for byte in name.utf8 {
+                buffer[count] = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+                count += 1
+            }
+            return count
         }
     }
 
-    public static func == (lhs: SIPHeaderName, rhs: SIPHeaderName) -> Bool { lhs.key == rhs.key }
+    /// Lengths first: most names differ in length, and that test is inlined, where comparing two strings is a call.
+    public static func == (lhs: SIPHeaderName, rhs: SIPHeaderName) -> Bool {
+        lhs.key.utf8.count == rhs.key.utf8.count && lhs.key == rhs.key
+    }
     public func hash(into hasher: inout Hasher) { hasher.combine(key) }
 
     public static let accept = SIPHeaderName(key: "accept", canonical: "Accept")

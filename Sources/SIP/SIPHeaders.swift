@@ -79,7 +79,8 @@ public struct SIPHeaders: Sendable, Hashable, Sequence {
     /// inside `<...>`. Elements are trimmed of SP/HTAB; empty elements are kept so that a
     /// malformed list (`;;,;,,`) can be rejected by the element parser.
     static func splitList(_ value: Substring) -> [Substring] {
-        guard value.utf8.contains(UInt8(ascii: ",")) else { return [trim(value)] }
+        let hasComma = value.utf8.withContiguousStorageIfAvailable { $0.contains(UInt8(ascii: ",")) }
+        guard hasComma ?? value.utf8.contains(UInt8(ascii: ",")) else { return [trim(value)] }
         var elements: [Substring] = []
         var start = value.startIndex
         var inQuotes = false
