@@ -28,7 +28,7 @@ public struct SDPSession: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Parses a description; nil without `v=0` first, without `o=`, or with a malformed
-    /// `o=`, `c=` or `m=` line. Lines may end in CRLF or LF. The line structure is ASCII, so it is
+    /// `o=`, `c=` or `m=` line. Lines may end in CRLF, LF or CR. The line structure is ASCII, so it is
     /// read on UTF-8 bytes (values may hold any UTF-8 and are kept as they are).
     public init?(_ text: String) {
         let lines = Self.split(text[...], at: { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") })
@@ -69,7 +69,7 @@ public struct SDPSession: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The non-empty runs of `text` between bytes that `isSeparator` picks (ASCII separators only, so
-    /// every cut falls between characters).
+    /// every cut falls between Unicode scalars).
     static func split(_ text: Substring, at isSeparator: (UInt8) -> Bool) -> [Substring] {
         text.utf8.split(omittingEmptySubsequences: true, whereSeparator: isSeparator).map { Substring($0) }
     }

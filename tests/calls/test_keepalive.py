@@ -83,8 +83,9 @@ def test_udp_contacts_get_crlf_keepalives(pbx, peers):
                 data, ancillary, _, source = s.recvmsg(65536, 256)
             except socket.timeout:
                 continue
-            arrival = next(struct.unpack("qq", payload[:16]) for level, kind, payload in ancillary
-                           if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS)
+            arrival = next((struct.unpack("qq", payload[:16]) for level, kind, payload in ancillary
+                            if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS), None)
+            assert arrival is not None, "no SO_TIMESTAMPNS arrival time with the datagram: %r" % (ancillary,)
             (keepalives if data == b"\r\n\r\n" else others).append((arrival[0] + arrival[1] / 1e9, source))
     assert len(keepalives) >= 3, ("the registered UDP contact got %d CRLFCRLF keep-alives in %d s with "
                                   "--sip-keepalive-interval %d (other datagrams: %d)"

@@ -85,8 +85,8 @@ def test_invalid_files_are_rejected_and_apply_nothing(server):
     assert res.returncode != 0
     assert res.stderr.strip()
 
-    # Nothing was applied.  Valid changes reach the server within ~1 s (see
-    # below), so give a wrongly applied file that long to show up.
+    # Nothing was applied.  The server polls the directory every 250 ms, so a wrongly applied file
+    # would show up well within this.
     time.sleep(1.5)
     assert try_login(server.port, "newbie1", "n3wbie1") == failed_login()
     assert try_login(server.port, "rotator", "r0tate-bad") == failed_login()
@@ -120,7 +120,7 @@ def test_reapply_changes_password_while_running(server):
         assert res.returncode == 0, res.stderr
         t0 = time.monotonic()
         while try_login(server.port, "rotator", SECRETS["rotator"]) != ok_login("rotator"):
-            assert time.monotonic() - t0 < 3.0, "restoring the rotator password did not take effect"
+            assert time.monotonic() - t0 < 5.0, "restoring the rotator password did not take effect"
 
 
 def test_apply_error_on_fresh_data_dir(tmp_path):
