@@ -302,8 +302,12 @@ def test_retention_deletes_old_records_at_start(tmp_path):
         def remaining():
             return sorted(r[0] for r in store_sql(srv.data_dir, "SELECT uniqueid FROM cdr"))
         assert ct.wait_until(lambda: remaining() == ["recent.1"], 5), remaining()
-        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % srv.http_port, timeout=10) as r:
-            assert "centralino_cdr_retention_deleted_total 1" in r.read().decode()
-        assert "call detail records past retention deleted" in srv.log_text()
+        # the sweep counts and logs right after its commit, which the database shows first
+        def metrics():
+            with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % srv.http_port, timeout=10) as r:
+                return r.read().decode()
+        assert ct.wait_until(lambda: "centralino_cdr_retention_deleted_total 1" in metrics(), 5), \
+            [line for line in metrics().splitlines() if "retention" in line]
+        assert ct.wait_until(lambda: "call detail records past retention deleted" in srv.log_text(), 5)
     finally:
         srv.stop()

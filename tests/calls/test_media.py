@@ -42,7 +42,7 @@ def test_ringback_then_audio_both_ways(pbx, peers):
     try:
         callee = peers.phone("101", ct.uas_scenario(peers.workdir, "answer", ring=2000, end="wait"),
                              keys={"rtp_port": str(b.port)})
-        caller = peers.caller("100", "101", str(SCENARIOS / "uac_call.xml"), pause_ms=2500,
+        caller = peers.caller("100", "101", str(SCENARIOS / "uac_call.xml"), pause_ms=5000,
                               keys={"rtp_port": str(a.port)})
         inv = callee.wait_for_message(lambda m: m.direction == "received" and m.method == "INVITE"
                                       and not m.is_response, 20)
@@ -57,7 +57,7 @@ def test_ringback_then_audio_both_ways(pbx, peers):
         a.start_sending(a_dest, FILL_CALLER)
         b.start_sending(b_dest, FILL_CALLEE)
         got = ct.wait_until(lambda: len(b.received_with(FILL_CALLER)) >= 50 and
-                            len(a.received_with(FILL_CALLEE)) >= 50, 2.2)
+                            len(a.received_with(FILL_CALLEE)) >= 50, 4.5)
         to_b, to_a = b.received_with(FILL_CALLER), a.received_with(FILL_CALLEE)
         rc, re_ = caller.wait(), callee.wait()
         assert_ringback(ring, "caller while 101 rings")
@@ -85,7 +85,7 @@ def test_symmetric_latching_callee_behind_nat(pbx, peers):
     try:
         callee = peers.phone("101", ct.uas_scenario(peers.workdir, "answer", ring=300, end="wait"),
                              keys={"rtp_port": str(dead_port)})
-        caller = peers.caller("100", "101", str(SCENARIOS / "uac_call.xml"), pause_ms=2500,
+        caller = peers.caller("100", "101", str(SCENARIOS / "uac_call.xml"), pause_ms=5000,
                               keys={"rtp_port": str(a.port)})
         inv = callee.wait_for_message(lambda m: m.direction == "received" and m.method == "INVITE"
                                       and not m.is_response, 10)
@@ -96,7 +96,7 @@ def test_symmetric_latching_callee_behind_nat(pbx, peers):
         a.start_sending(sdp_of(ok)[:2], FILL_CALLER)
         b.start_sending(sdp_of(inv)[:2], FILL_CALLEE)
         got = ct.wait_until(lambda: len(b.received_with(FILL_CALLER)) >= 40 and
-                            len(a.received_with(FILL_CALLEE)) >= 40, 2.2)
+                            len(a.received_with(FILL_CALLEE)) >= 40, 4.5)
         assert got, ("latched callee received %d of the caller's packets (its SDP said port %d, it "
                      "sends from %d); caller received %d of the callee's"
                      % (len(b.received_with(FILL_CALLER)), dead_port, b.port,
@@ -115,7 +115,7 @@ def test_c2c_agent_hears_ringback_then_destination(pbx, peers):
     try:
         agent = peers.phone("100", ct.uas_scenario(peers.workdir, "answer", ring=200, end="wait"),
                             keys={"rtp_port": str(a.port)})
-        trunk = peers.trunk(ct.uas_scenario(peers.workdir, "answer", ring=2000, end="bye", hold=2000),
+        trunk = peers.trunk(ct.uas_scenario(peers.workdir, "answer", ring=2000, end="bye", hold=4000),
                             keys={"rtp_port": str(t.port)})
         orig = ct.PanoramiskOriginate(pbx.ami_port, "crm", "s3cret",
                                       ct.c2c_variables_form("100", "0391234567"))
@@ -136,7 +136,7 @@ def test_c2c_agent_hears_ringback_then_destination(pbx, peers):
         a.start_sending(a_dest, FILL_CALLER)
         t.start_sending(t_dest, FILL_CALLEE)
         got = ct.wait_until(lambda: len(t.received_with(FILL_CALLER)) >= 40 and
-                            len(a.received_with(FILL_CALLEE)) >= 40, 1.8)
+                            len(a.received_with(FILL_CALLEE)) >= 40, 3.8)
         trunk.wait()
         assert got, ("c2c audio: trunk received %d of the agent's packets, agent %d of the trunk's"
                      % (len(t.received_with(FILL_CALLER)), len(a.received_with(FILL_CALLEE))))

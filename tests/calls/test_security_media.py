@@ -195,14 +195,14 @@ def test_stranger_spraying_the_port_range_hears_nothing_and_the_caller_still_hea
         assert ct.wait_until(lambda: stranger.cycles >= 2, 5), "the sprayer did not get going"
         callee = peers.phone("101", ct.uas_scenario(peers.workdir, "answer", ring=500, end="wait"),
                              keys={"rtp_port": str(b.port)})
-        caller = peers.caller("100", "101", str(SCENARIOS / "uac_call.xml"), pause_ms=3000,
+        caller = peers.caller("100", "101", str(SCENARIOS / "uac_call.xml"), pause_ms=6000,
                               keys={"rtp_port": str(a.port)})
         b_dest = sdp_port(invite_at_callee(callee))
         a_dest = sdp_port(ok_at_caller(caller))
         a.start_sending(a_dest, FILL_CALLER)
         b.start_sending(b_dest, FILL_CALLEE)
         got = ct.wait_until(lambda: len(a.received_with(FILL_CALLEE)) >= 50
-                            and len(b.received_with(FILL_CALLER)) >= 50, 2.8)
+                            and len(b.received_with(FILL_CALLER)) >= 50, 5.5)
         rc, re_ = caller.wait(), callee.wait()
         cycles = stranger.cycles
     finally:
@@ -237,7 +237,7 @@ def test_phone_behind_nat_is_learnt_by_probation_while_a_stranger_sprays(pbx, pe
         assert ct.wait_until(lambda: stranger.cycles >= 2, 5), "the sprayer did not get going"
         callee = peers.phone("101", private_sdp_scenario(peers.workdir, "192.0.2.10"),
                              keys={"rtp_port": str(b.port)})
-        caller = peers.caller("100", "101", str(SCENARIOS / "uac_call.xml"), pause_ms=3000,
+        caller = peers.caller("100", "101", str(SCENARIOS / "uac_call.xml"), pause_ms=6000,
                               keys={"rtp_port": str(a.port)})
         b_dest = sdp_port(invite_at_callee(callee))
         a_dest = sdp_port(ok_at_caller(caller))
@@ -245,7 +245,7 @@ def test_phone_behind_nat_is_learnt_by_probation_while_a_stranger_sprays(pbx, pe
         a.start_sending(a_dest, FILL_CALLER)
         b.start_sending(b_dest, FILL_CALLEE)
         got = ct.wait_until(lambda: len(a.received_with(FILL_CALLEE)) >= 50
-                            and len(b.received_with(FILL_CALLER)) >= 50, 2.8)
+                            and len(b.received_with(FILL_CALLER)) >= 50, 5.5)
         rc, re_ = caller.wait(), callee.wait()
     finally:
         stranger.close()

@@ -59,8 +59,9 @@ def test_parallel_internal_calls_same_numbers(pbx, peers, recorders):
     ans = ct.uas_scenario(peers.workdir, "answer", ring=300, end="wait")
     ca = peers.phone("101", ans, domain=DOMAIN_A, name="phone101_acme")
     cb = peers.phone("101", ans, domain=DOMAIN_B, name="phone101_globex")
-    ua = peers.caller("100", "101", str(SCENARIOS / "uac_call.xml"), domain=DOMAIN_A, pause_ms=1500)
-    ub = peers.caller("100", "101", str(SCENARIOS / "uac_call.xml"), domain=DOMAIN_B, pause_ms=1500)
+    # (each call stays up 4 s after its answer: the two may connect a second or two apart on a busy machine)
+    ua = peers.caller("100", "101", str(SCENARIOS / "uac_call.xml"), domain=DOMAIN_A, pause_ms=4000)
+    ub = peers.caller("100", "101", str(SCENARIOS / "uac_call.xml"), domain=DOMAIN_B, pause_ms=4000)
     # while both calls are up, each tenant lists exactly its own two channels
     assert ct.wait_until(lambda: len(mon.events(ma, "BridgeEnter")) >= 2 and
                          len(mon_b.events(mb, "BridgeEnter")) >= 2, 8), "calls did not connect"

@@ -101,6 +101,11 @@ class Postgres:
             shutil.rmtree(self.base, ignore_errors=True)
 
 
+def heartbeat_age(pg, node: str) -> float:
+    """Seconds since `node`'s last heartbeat, by the database's clock (`pg`: anything with `psql(sql)`)."""
+    return float(pg.psql("SELECT extract(epoch FROM now() - heartbeat_at) FROM cluster_node WHERE node_id = '%s'" % node))
+
+
 def homes(pg) -> dict:
     """tenant UUID -> home node id from cluster_tenant (`pg`: anything with `psql(sql)`); empty before the
     first node made the table."""
