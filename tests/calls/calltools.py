@@ -16,6 +16,7 @@ import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -299,12 +300,14 @@ def uas_scenario(workdir: Path, kind: str, ring: Optional[int] = 500, hold: int 
             .replace("{{END_DESC}}", end_desc).replace("{{CODE}}", str(code))
             .replace("{{REASON}}", reason).replace("{{WAIT}}", str(wait)))
     workdir.mkdir(parents=True, exist_ok=True)
-    out = workdir / ("uas_%s_%s_%s_%d_%d_%d.xml" % (kind, end, ring, hold, code, wait))
+    tag = re.sub(r"[^A-Za-z0-9]+", "-", reason)
+    out = workdir / ("uas_%s_%s_%s_%d_%d_%s_%d.xml" % (kind, end, ring, hold, code, tag, wait))
     # Tests start a SIPp on a scenario and ask for the same one again at once: never truncate a file a
     # SIPp may be reading (it would read an empty scenario and exit); write a new one and rename it.
     if not (out.exists() and out.read_text() == text):
-        tmp = out.with_name("%s.%d.tmp" % (out.name, os.getpid()))
-        tmp.write_text(text)
+        fd, tmp = tempfile.mkstemp(dir=workdir, prefix=out.name + ".", suffix=".tmp")
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
         os.replace(tmp, out)
     return str(out)
 

@@ -112,7 +112,7 @@ def test_tenant_channel_limit_refuses_at_once_and_the_other_tenant_still_connect
         wait_metric(pbx, "centralino_tenant_channels", 'tenant="acme"', 6)
 
         started = time.monotonic()
-        refused = crm.action(ringing_originate("101"))
+        refused = crm.action(ringing_originate("101"), timeout=15)
         elapsed = time.monotonic() - started
         assert refused[0].get("Response") == "Error", refused
         message = refused[0].get("Message") or ""

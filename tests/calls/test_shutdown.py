@@ -95,7 +95,9 @@ def test_sigterm_ends_calls_with_bye_after_ami_and_http_close(pbx, peers, record
                                               for m in phone.messages_so_far()):
                     seen[name] = now
                     if not accepted_after_bye:
-                        accepted_after_bye.update(ami=accepts(pbx.ami_port), http=accepts(pbx.http_port))
+                        # (while the process still runs: after its exit every connect is refused anyway)
+                        running = pbx.proc.poll() is None
+                        accepted_after_bye.update(running=running, ami=accepts(pbx.ami_port), http=accepts(pbx.http_port))
             time.sleep(0.005)
 
     mark = mon.mark()
@@ -123,7 +125,7 @@ def test_sigterm_ends_calls_with_bye_after_ami_and_http_close(pbx, peers, record
     hangup_events = [m.event for m in mon.events(mark) if m.event in ("HangupRequest", "SoftHangupRequest", "Hangup")]
     assert not hangup_events, "the AMI session saw the calls end; AMI must close first: %s" % hangup_events
     assert seen["bye_100"] is not None and seen["bye_101"] is not None, seen
-    assert accepted_after_bye == {"ami": False, "http": False}, (
+    assert accepted_after_bye == {"running": True, "ami": False, "http": False}, (
         "a listener still accepted after the first BYE: %s (times: %s)" % (accepted_after_bye, seen))
     mon._t.join(5)
     assert not mon._t.is_alive(), "the AMI session was not closed"
