@@ -15,6 +15,7 @@ import time
 
 from amiwire import AMIConn, AMIError, BANNER, build, first, login_conn, parse
 from conftest import SECRETS, TENANT_A_UUID, TENANT_B_UUID, provisioning_yaml
+from connections import retry
 
 LIVE = 5.0            # a concurrent action must be answered within this (a liveness bound)
 
@@ -164,16 +165,8 @@ def test_unauthenticated_connections_are_capped_per_address(start_server):
         # closing frees the address's slots, and a login shows it
         for sock in held[:10]:
             sock.close()
-        # (the server frees the slots as it sees the closes: until then a new connection is refused)
-        deadline = time.monotonic() + 5
-        while True:
-            try:
-                ok = login_conn(srv.port, "monitor", SECRETS["monitor"], events="off", source="127.0.0.2")
-                break
-            except (AMIError, OSError):
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
+        ok = retry(lambda: login_conn(srv.port, "monitor", SECRETS["monitor"], events="off", source="127.0.0.2"),
+                   (AMIError, OSError))
         ok.close()
     finally:
         for sock in held:

@@ -8,7 +8,7 @@ import http.client
 import socket
 import time
 
-from connections import is_closed
+from connections import is_closed, wait_until
 
 IDLE = 2
 PER_ADDRESS = 4
@@ -36,9 +36,8 @@ def test_idle_http_connections_are_capped_per_address_and_closed(start_server):
     try:
         # the server closes the ones over the limit as it accepts them; poll for at most half the idle
         # timeout, which would close them all whatever the cap
-        deadline = time.monotonic() + IDLE / 2
-        while (still_open := sum(1 for s in flood if not is_closed(s))) > PER_ADDRESS and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_until(lambda: sum(1 for s in flood if not is_closed(s)) <= PER_ADDRESS, IDLE / 2)
+        still_open = sum(1 for s in flood if not is_closed(s))
         assert still_open <= PER_ADDRESS, "idle HTTP connections from one address left open: %d of 30" % still_open
         assert healthz(srv.http_port, "127.0.0.22") == 200, "/healthz must answer another client meanwhile"
         deadline = time.monotonic() + IDLE + 8

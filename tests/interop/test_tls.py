@@ -23,6 +23,7 @@ import pytest
 
 from amiwire import AMIConn, AMIError, login_conn
 from conftest import SECRETS, centralino_bin, free_ports
+from connections import retry
 from tlspair import client_context, make_pair
 
 BANNER = b"Asterisk Call Manager/9.0.0\r\n"
@@ -151,15 +152,7 @@ def test_raw_tls_session_and_shared_limits(start_server, pair):
         held.close()
     # A wrong secret over TLS fails as on the plain listener (once the server has seen the two closes above
     # and freed the address's slots: until then a new connection is refused).
-    deadline = time.monotonic() + 5
-    while True:
-        try:
-            bad = tls_conn(srv.ami_tls_port, pair[0])
-            break
-        except (OSError, AMIError):  # ssl.SSLError and the resets are OSErrors
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
+    bad = retry(lambda: tls_conn(srv.ami_tls_port, pair[0]), (OSError, AMIError))  # ssl.SSLError is an OSError
     try:
         resp = bad.action([("Action", "Login"), ("Username", "monitor"), ("Secret", "wrong"), ("ActionID", "x")])
         assert resp == b"Response: Error\r\nActionID: x\r\nMessage: Authentication failed\r\n\r\n", resp

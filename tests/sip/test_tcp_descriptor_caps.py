@@ -15,7 +15,7 @@ import time
 
 import sipwire
 import siptools
-from connections import is_closed
+from connections import is_closed, wait_until
 
 NOFILE = 256
 SETUP_TIMEOUT = 10
@@ -83,15 +83,6 @@ def healthz_ok(port: int) -> bool:
         return conn.getresponse().status == 200
     finally:
         conn.close()
-
-
-def wait_until(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return predicate()
 
 
 def test_idle_tcp_connections_are_capped_and_closed_under_a_low_descriptor_limit(start_server, tmp_path, monkeypatch):
