@@ -54,6 +54,14 @@ final class CallChannel {
     /// Originate bookkeeping: completion when `;1` answers or fails.
     var originate: OriginateTracking?
 
+    /// Ends an Originate's wait, once `;1` has answered or failed: its timeout is cancelled.
+    func endOriginateWait() -> OriginateTracking? {
+        guard let tracking = originate else { return nil }
+        originate = nil
+        tracking.timeout?.cancel()
+        return tracking
+    }
+
     enum Lifecycle {
         case live
         case gone
@@ -156,4 +164,6 @@ final class CallBridge {
 struct OriginateTracking {
     var onAnswer: () -> Void
     var onFailure: (_ cause: HangupCause) -> Void
+    /// The Originate's `Timeout`, which hangs the channel up unanswered.
+    var timeout: LoopTimer?
 }

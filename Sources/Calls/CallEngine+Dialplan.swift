@@ -148,10 +148,7 @@ extension CallEngine {
         if case .local(half: 2) = channel.technology, let first = channel.localPartner {
             answer(first)
         }
-        if let tracking = channel.originate {
-            channel.originate = nil
-            tracking.onAnswer()
-        }
+        if let tracking = channel.endOriginateWait() { tracking.onAnswer() }
     }
 
     func indicateRinging(_ channel: CallChannel) {

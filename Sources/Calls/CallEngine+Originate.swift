@@ -77,7 +77,7 @@ extension CallEngine {
                 failure(Self.originateReason(cause, throughLocal: isLocal))
             })
         let timeout = max(request.timeout, 1)
-        driver.timerQueue.schedule(in: .milliseconds(Int64(timeout)), first) { [unowned self] first in
+        first.originate?.timeout = driver.timerQueue.schedule(in: .milliseconds(Int64(timeout)), first) { [unowned self] first in
             guard first.originate != nil, !first.isGone else { return }
             hangup(first, cause: .noAnswer, origin: .dialer)
         }

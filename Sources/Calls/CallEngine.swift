@@ -132,10 +132,7 @@ final class CallEngine {
         channel.media?.stopTone()
         channel.media?.close()
         channel.media = nil
-        if let tracking = channel.originate {
-            channel.originate = nil
-            tracking.onFailure(cause)
-        }
+        if let tracking = channel.endOriginateWait() { tracking.onFailure(cause) }
         let leavingDial = channel.dialedBy.flatMap { targetLeaving($0, target: channel, cause: cause) ? $0 : nil }
         emit(.hangup(channel.snapshot, cause: cause))
         channels[channel.snapshot.uniqueID] = nil

@@ -24,7 +24,10 @@ final class EngineCallFlowTests: XCTestCase {
         XCTAssertEqual(toAgent.headers[.contentType], "application/sdp", file: file, line: line)
         pbx.respond(to: toAgent, 180, from: H.phone100)
         XCTAssertEqual(pbx.channel("PJSIP/100")?.snapshot.state, .ringing, file: file, line: line)
+        let timeout = pbx.engine.channels.values.first { $0.name.hasSuffix(";1") }?.originate?.timeout
+        XCTAssertEqual(timeout?.isPending, true, "the Originate's timeout runs while the agent rings", file: file, line: line)
         pbx.respond(to: toAgent, 200, from: H.phone100)
+        XCTAssertEqual(timeout?.isPending, false, "answered: the Originate's timeout is cancelled", file: file, line: line)
         let ack = pbx.expectRequest(.ack, to: H.phone100, file: file, line: line)
         XCTAssertEqual(ack?.uri.description, "sip:far@192.0.2.10:5060", "ACK goes to the answer's Contact", file: file, line: line)
         XCTAssertEqual(pbx.outcomes.map(\.success), [true], file: file, line: line)
@@ -171,7 +174,9 @@ final class EngineCallFlowTests: XCTestCase {
         pbx.originate("Local/100@internal", exten: "101")
         let toAgent = try XCTUnwrap(pbx.expectRequest(.invite, to: H.phone100))
         pbx.respond(to: toAgent, 180, from: H.phone100)
+        let timeout = try XCTUnwrap(pbx.engine.channels.values.first { $0.name.hasSuffix(";1") }?.originate?.timeout)
         pbx.respond(to: toAgent, 486, from: H.phone100)
+        XCTAssertFalse(timeout.isPending, "failed: the Originate's timeout is cancelled")
         // The INVITE transaction ACKs the failure itself (same branch, RFC 3261 §17.1.1.3).
         let ack = try XCTUnwrap(pbx.expectRequest(.ack, to: H.phone100))
         XCTAssertEqual(ack.headers.topVia?.branch, toAgent.headers.topVia?.branch)

@@ -37,6 +37,47 @@ final class LoopTimerQueueTests: XCTestCase {
         XCTAssertEqual(fired, ["500ms", "32s"])
     }
 
+    /// Long timers started within one grid step fire together, never early; short ones keep their
+    /// precision.
+    func testLongTimersShareTheGridAndShortOnesDoNot() {
+        let loop = EmbeddedEventLoop()
+        loop.advanceTime(to: .uptimeNanoseconds(1_003_000_000))
+        let queue = LoopTimerQueue(loop: loop)
+        var fired: [String] = []
+        queue.schedule(in: .seconds(10)) { fired.append("10s") }
+        loop.advanceTime(by: .milliseconds(20))
+        queue.schedule(in: .milliseconds(9_990)) { fired.append("9.99s") }
+        queue.schedule(in: .milliseconds(300)) { fired.append("300ms") }
+        // Started at 1.023 s: due at 1.323 s exactly.
+        loop.advanceTime(by: .milliseconds(299))
+        XCTAssertEqual(fired, [])
+        loop.advanceTime(by: .milliseconds(1))
+        XCTAssertEqual(fired, ["300ms"])
+        // Due at 11.003 s and 11.013 s: both at the grid's 11.05 s, in start order.
+        loop.advanceTime(to: .uptimeNanoseconds(11_049_000_000))
+        XCTAssertEqual(fired, ["300ms"], "not before the grid point")
+        loop.advanceTime(by: .milliseconds(1))
+        XCTAssertEqual(fired, ["300ms", "10s", "9.99s"])
+    }
+
+    func testTheGridNeverMovesADeadlineEarlierNorPastOneStep() {
+        let step = LoopTimerQueue.grid.nanoseconds
+        for start in [0, 1, 49_999_999, 50_000_000, 123_456_789] as [Int64] {
+            for delay in [TimeAmount.seconds(1), .milliseconds(1_001), .seconds(32), .milliseconds(999)] {
+                let now = NIODeadline.uptimeNanoseconds(UInt64(start))
+                let exact = now + delay
+                let deadline = LoopTimerQueue.deadline(after: delay, from: now)
+                XCTAssertGreaterThanOrEqual(deadline, exact)
+                if delay >= LoopTimerQueue.coarseFrom {
+                    XCTAssertLessThan((deadline - exact).nanoseconds, step)
+                    XCTAssertEqual(Int64(deadline.uptimeNanoseconds) % step, 0)
+                } else {
+                    XCTAssertEqual(deadline, exact)
+                }
+            }
+        }
+    }
+
     func testACancelledTimerNeverFiresAndCancellingTwiceOrLateIsHarmless() {
         let loop = EmbeddedEventLoop()
         let queue = LoopTimerQueue(loop: loop)
