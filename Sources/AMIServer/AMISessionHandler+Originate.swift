@@ -63,17 +63,19 @@ extension AMISessionHandler {
                 observer?.originate(result: outcome.success ? "answered" : "failed")
                 bus.publish(Self.originateResponse(finished, outcome: outcome), tenant: tenant)
             }
-            // Counted until the engine has started it: past `maximumPendingActions` the session stops
-            // reading (backpressure), so one session cannot queue unbounded work on the engine.
-            pendingActions += 1
+            // Counted until the engine has started it (backpressure); only a start that unblocks the
+            // session comes back to its loop.
+            pendingActions.add()
+            let pending = pendingActions
+            let limit = server.configuration.maximumPendingActions
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             let loop = context.eventLoop
             calls.originate(
                 finished, tenant: tenant,
                 started: {
+                    guard pending.started(limit: limit) else { return }
                     loop.execute {
                         let (handler, context) = bound.value
-                        handler.pendingActions -= 1
                         handler.resumeIfUnblocked(context: context)
                     }
                 }, completion: completion)

@@ -63,7 +63,7 @@ final class AMISessionHandler: ChannelDuplexHandler {
     /// A synchronous action (Originate) is running: later messages wait, as in Asterisk's session thread.
     @exclusivity(unchecked) var inFlight = false
     /// Async actions handed to the call engine and not yet started there.
-    @exclusivity(unchecked) var pendingActions = 0
+    let pendingActions = PendingActions()
     /// Splits the input into messages, here rather than in a handler of its own: no pipeline hop per message.
     @exclusivity(unchecked) var decoder = AMIFrameDecoder()
     /// Bytes read and not yet decoded: a partial line, or messages that arrived while blocked (bounded
@@ -86,7 +86,7 @@ final class AMISessionHandler: ChannelDuplexHandler {
 
     /// Messages wait (and the socket is not read) while an action runs, too many are pending, or events
     /// are being filtered.
-    var isBlocked: Bool { inFlight || filtering || pendingActions >= server.configuration.maximumPendingActions }
+    var isBlocked: Bool { inFlight || filtering || pendingActions.value >= server.configuration.maximumPendingActions }
 
     /// Set for a session bridged from another transport (the admin server's WebSocket): its client's
     /// addresses, and the API token login it starts with, if any.
