@@ -10,7 +10,11 @@ hangs up after --hold ms). Steps through --rates; per step it prints:
     the server's idle CPU over the same time is printed beside it);
   - peak RSS growth over the step's starting RSS, the peak of concurrent calls (/metrics
     centralino_active_calls, sampled every second; RSS every 0.2 s) and their ratio, KB per concurrent call;
-  - channels left after the step (CoreShowChannels on a second AMI session, polled for up to 30 s: must be 0).
+  - channels left after the step (CoreShowChannels on a second AMI session, polled for up to 30 s: must be 0);
+  - the server's context switches per call (/proc/PID/task/*/status), a count the host's other guests move far
+    less than CPU time; with --window FROM, the same and the system calls per call (`perf stat` on the
+    syscalls tracepoints, when perf can read them) from FROM seconds into the step until its last Originate:
+    the steady state, in which the 32 s timers of earlier calls fire too.
 With --rtp the phone streams PCMU RTP (50 packets/s, SIPp's rtp_stream, from a file this script writes) from
 its answer for the hold plus 500 ms, and the trunk echoes it (SIPp -rtp_echo): RTP flows both ways through
 the relay. rtp_stream sends from one UDP socket per SIPp (its -mp port) with a few threads for all calls.
@@ -25,6 +29,7 @@ passed to serve) spreads them over its loops.
 
 Prints figures; asserts nothing. Examples (the issue's figures):
   scripts/bench-c2c.py --rates 100 --calls 1000                        # CPU per call, no RTP
+  scripts/bench-c2c.py --rates 100 --calls 6000 --window 35            # the same in the steady state, with system calls
   scripts/bench-c2c.py --rates 400 --calls 24000 --hold 1000 --rtp     # 60 s at 400/s with RTP
   scripts/bench-c2c.py --rates 100 --calls 1500 --hold 10000 --rtp     # ~1000 relayed calls up: memory
   scripts/bench-c2c.py --rates 200,400 --calls 4000 --tenants 2 --engine-loops 1   # vs --engine-loops 2
@@ -43,7 +48,7 @@ serve.out), which is kept anyway, and the tail of serve.out printed, when the se
 run stops on an error (an AMI session the server closed: BENCH_LOG=warning shows why);
 BENCH_SIPP_TRACE=DIR writes the SIP messages and errors of both SIPp peers under DIR.
 """
-import argparse, os, re, shutil, socket, subprocess, sys, tempfile, threading, time, urllib.request, uuid
+import argparse, os, re, shutil, signal, socket, subprocess, sys, tempfile, threading, time, urllib.request, uuid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(ROOT, "tests", "fixtures")
@@ -66,6 +71,23 @@ def wait_for(path, text, timeout=30):
 def cpu_ticks(pid):
     fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
     return int(fields[11]) + int(fields[12])  # utime, stime
+
+
+def context_switches(pid):
+    """Voluntary and involuntary context switches of all the process's threads: the voluntary ones are
+    mostly a loop going to sleep (a wake-up follows each), a count that other guests on the host move
+    far less than CPU time."""
+    voluntary = involuntary = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            for line in open(f"/proc/{pid}/task/{task}/status"):
+                if line.startswith("voluntary_ctxt_switches:"):
+                    voluntary += int(line.split()[1])
+                elif line.startswith("nonvoluntary_ctxt_switches:"):
+                    involuntary += int(line.split()[1])
+        except FileNotFoundError:
+            pass  # a thread that ended meanwhile
+    return voluntary, involuntary
 
 
 def rss_kb(pid):
@@ -174,6 +196,41 @@ def active_calls(http):
     return metric(http, "centralino_active_calls")
 
 
+class Window:
+    """The server's CPU, context switches and (when `perf` can trace the process) system calls over part
+    of a step, per Originate sent in it."""
+    SYSCALLS = ["epoll_wait", "timerfd_settime", "write", "writev", "read", "getrandom", "sendto", "sendmsg", "recvmsg"]
+
+    def __init__(self, pid, sent):
+        self.pid, self.sent, self.started = pid, sent, time.time()
+        self.ticks, self.switches = cpu_ticks(pid), context_switches(pid)
+        self.counts = tempfile.NamedTemporaryFile(mode="r", suffix=".perf")
+        self.perf = None
+        if shutil.which("perf"):
+            events = ",".join(f"syscalls:sys_enter_{name}" for name in self.SYSCALLS)
+            self.perf = subprocess.Popen(["perf", "stat", "-x,", "-e", events, "-p", str(pid), "-o", self.counts.name],
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def end(self, sent):
+        calls = max(sent - self.sent, 1)
+        cpu = (cpu_ticks(self.pid) - self.ticks) / TICKS
+        voluntary, involuntary = (after - before for after, before in zip(context_switches(self.pid), self.switches))
+        text = (f"{calls} Originates in {time.time() - self.started:.1f} s: server CPU {cpu * 1000 / calls:.2f} ms, "
+                f"{(voluntary + involuntary) / calls:.1f} context switches ({voluntary / calls:.1f} voluntary)")
+        if self.perf:
+            self.perf.send_signal(signal.SIGINT)
+            self.perf.wait(10)
+            counted = {}
+            for line in open(self.counts.name):
+                fields = line.strip().split(",")
+                if len(fields) > 2 and fields[0].isdigit():
+                    counted[fields[2].split("sys_enter_")[-1]] = int(fields[0])
+            text += ("; system calls " + ", ".join(f"{name} {counted[name] / calls:.1f}" for name in self.SYSCALLS if name in counted)
+                     if counted else "; perf counted no system calls (tracepoints not readable?)")
+        self.counts.close()
+        return text + " per call"
+
+
 class Sampler(threading.Thread):
     """Peak RSS and peak concurrent calls of the server while a step runs."""
 
@@ -207,6 +264,10 @@ def main():
     parser.add_argument("--session-filter", action="append", default=[],
                         help="a Filter the Originating sessions add (repeatable); 'Event: OriginateResponse' leaves them "
                              "only what the script needs, to measure what their event stream costs the server")
+    parser.add_argument("--window", type=float,
+                        help="also measure from this many seconds into each step until its last Originate is sent: the "
+                             "steady state, once the long timers (32 s transaction timers) of the step's first calls "
+                             "fire, which a short step ends before (e.g. --calls 6000 --window 35 at 100/s)")
     parser.add_argument("--bin", default=os.environ.get("CENTRALINO_BIN", os.path.join(ROOT, ".build/release/centralino")))
     args = parser.parse_args()
     nice = ["nice", "-n", os.environ.get("BENCH_NICE", "5")]
@@ -347,18 +408,23 @@ def main():
             with lock:
                 received_before = dict(received)
             ticks_before = cpu_ticks(server.pid)
+            switches_before = context_switches(server.pid)
             generator_before = [cpu_ticks(p.pid) for p in procs[1:]], os.times(), machine_idle_ticks()
             with lock:
                 failure_reasons.clear()
             start = time.time()
+            window = None
             for n in range(args.calls):
                 delay = start + n / rate - time.time()
                 if delay > 0:
                     time.sleep(delay)
+                if args.window is not None and window is None and time.time() - start >= args.window:
+                    window = Window(server.pid, n)
                 sessions[n % len(sessions)].sendall((f"Action: Originate\r\nAsync: true\r\nChannel: Local/100@c2c\r\nContext: from_c2c\r\n"
                            f"Exten: 0391234567\r\nPriority: 1\r\nTimeout: 10000\r\nCallerId: \"c2c\" <0391234567>\r\n"
                            f"ActionID: r{rate}-{n}\r\n\r\n").encode())
             sent_seconds = time.time() - start
+            window_figures = window.end(args.calls) if window else None
             ids = [f"r{rate}-{n}" for n in range(args.calls)]
             deadline = time.time() + 15
             while time.time() < deadline:
@@ -369,6 +435,7 @@ def main():
             time.sleep(args.hold / 1000 + 1.5)
             elapsed = time.time() - start
             cpu_seconds = (cpu_ticks(server.pid) - ticks_before) / TICKS
+            voluntary, involuntary = (after - before for after, before in zip(context_switches(server.pid), switches_before))
             (phone_before, trunk_before), times_before, idle_before = generator_before
             phone_cpu, trunk_cpu = ((cpu_ticks(p.pid) - b) / TICKS for p, b in zip(procs[1:], (phone_before, trunk_before)))
             times = os.times()
@@ -395,6 +462,10 @@ def main():
                   f"{left} channels left; {relayed} RTP packets relayed ({relayed / elapsed:.0f}/s)")
             print(f"  server CPU {cpu_seconds:.2f} s in {elapsed:.1f} s = {cpu_seconds * 1000 / max(answered, 1):.2f} ms per answered call "
                   f"({cpu_seconds * 1000 / max(answered, 1) - idle_per_second * elapsed * 1000 / max(answered, 1):.2f} ms without idle CPU)")
+            print(f"  server context switches {(voluntary + involuntary) / max(answered, 1):.1f} per answered call "
+                  f"({voluntary / max(answered, 1):.1f} voluntary)")
+            if window_figures:
+                print(f"  steady window: {window_figures}")
             print(f"  load generator CPU: phone SIPp {phone_cpu:.2f} s, trunk SIPp {trunk_cpu:.2f} s, this script {script_cpu:.2f} s; "
                   f"machine idle {idle_cores:.2f} of {os.cpu_count()} cores")
             if failed:
