@@ -122,7 +122,8 @@ let package = Package(
             name: "StoreTests", dependencies: ["Store", "PBX", "AMI", logging, .product(name: "PostgresNIO", package: "postgres-nio")]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
         .testTarget(
-            name: "NodeSupportTests", dependencies: ["NodeSupport", nioCore, nioPosix, .product(name: "NIOEmbedded", package: "swift-nio")]),
+            name: "NodeSupportTests",
+            dependencies: ["NodeSupport", nioCore, nioPosix, nioConcurrency, .product(name: "NIOEmbedded", package: "swift-nio")]),
         .testTarget(name: "SIPServerTests", dependencies: ["SIPServer", "NodeSupport", "AMI", "SIP", "Store", nioCore, logging]),
         .testTarget(
             name: "CallsTests",

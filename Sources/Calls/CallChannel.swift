@@ -146,10 +146,10 @@ final class CallBridge {
     let id = CallBridge.randomID()
     var channels: [CallChannel] = []
 
-    /// A random (version 4) UUID in lower case, from the system generator: Foundation's `UUID()`
-    /// opened, read and closed `/dev/urandom` for every bridge.
+    /// A random (version 4) UUID in lower case, from the kernel's generator through the pool:
+    /// Foundation's `UUID()` opened, read and closed `/dev/urandom` for every bridge.
     static func randomID() -> String {
-        var generator = SystemRandomNumberGenerator()
+        var generator = PooledRandom()
         var bytes = (generator.next() as UInt64, generator.next() as UInt64)
         let uuid = withUnsafeMutableBytes(of: &bytes) { raw in
             raw[6] = raw[6] & 0x0F | 0x40

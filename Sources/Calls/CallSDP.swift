@@ -1,4 +1,5 @@
 import Foundation
+import NodeSupport
 import SIP
 import SIPServer
 
@@ -44,8 +45,9 @@ struct CallSDP {
     }
 
     static func origin(host: String) -> SDPOrigin {
-        SDPOrigin(
-            username: "centralino", sessionID: String(UInt32.random(in: 1...UInt32.max)), sessionVersion: 1,
+        var random = PooledRandom()
+        return SDPOrigin(
+            username: "centralino", sessionID: String(UInt32.random(in: 1...UInt32.max, using: &random)), sessionVersion: 1,
             connection: connection(host))
     }
 

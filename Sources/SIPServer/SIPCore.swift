@@ -211,7 +211,8 @@ package final class SIPCore: Sendable {
     }
 
     package static func newTag() -> String {
-        String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        var random = PooledRandom()
+        return String(random.next(), radix: 36)
     }
 
     /// The registrar state stripe of `tenant`.
