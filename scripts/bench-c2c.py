@@ -76,9 +76,14 @@ def cpu_ticks(pid):
 def context_switches(pid):
     """Voluntary and involuntary context switches of all the process's threads: the voluntary ones are
     mostly a loop going to sleep (a wake-up follows each), a count that other guests on the host move
-    far less than CPU time."""
+    far less than CPU time. Threads that end during a step take their counts with them (the server's
+    event loops and writer threads live as long as it does)."""
     voluntary = involuntary = 0
-    for task in os.listdir(f"/proc/{pid}/task"):
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except FileNotFoundError:
+        return 0, 0  # the server is gone; the step reports that itself
+    for task in tasks:
         try:
             for line in open(f"/proc/{pid}/task/{task}/status"):
                 if line.startswith("voluntary_ctxt_switches:"):
@@ -198,8 +203,9 @@ def active_calls(http):
 
 class Window:
     """The server's CPU, context switches and (when `perf` can trace the process) system calls over part
-    of a step, per Originate sent in it."""
-    SYSCALLS = ["epoll_wait", "timerfd_settime", "write", "writev", "read", "getrandom", "sendto", "sendmsg", "recvmsg"]
+    of a step, per Originate sent in it. The tracepoints cost the server a little CPU while they count."""
+    SYSCALLS = ["epoll_wait", "epoll_ctl", "timerfd_settime", "futex", "write", "writev", "read", "getrandom", "sendto",
+                "sendmsg", "sendmmsg", "recvmsg", "recvmmsg"]
 
     def __init__(self, pid, sent):
         self.pid, self.sent, self.started = pid, sent, time.time()
@@ -219,7 +225,11 @@ class Window:
                 f"{(voluntary + involuntary) / calls:.1f} context switches ({voluntary / calls:.1f} voluntary)")
         if self.perf:
             self.perf.send_signal(signal.SIGINT)
-            self.perf.wait(10)
+            try:
+                self.perf.wait(10)
+            except subprocess.TimeoutExpired:
+                self.perf.kill()
+                self.perf.wait()
             counted = {}
             for line in open(self.counts.name):
                 fields = line.strip().split(",")
@@ -466,6 +476,8 @@ def main():
                   f"({voluntary / max(answered, 1):.1f} voluntary)")
             if window_figures:
                 print(f"  steady window: {window_figures}")
+            elif args.window is not None:
+                print(f"  steady window: not reached (the step sent its Originates in {sent_seconds:.1f} s)")
             print(f"  load generator CPU: phone SIPp {phone_cpu:.2f} s, trunk SIPp {trunk_cpu:.2f} s, this script {script_cpu:.2f} s; "
                   f"machine idle {idle_cores:.2f} of {os.cpu_count()} cores")
             if failed:

@@ -1,5 +1,10 @@
-import Glibc
 import NIOConcurrencyHelpers
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Random numbers from the kernel's generator, read 64 words at a time: the tags, branches and
 /// Call-IDs of one click-to-call take about 15 words, and `SystemRandomNumberGenerator` makes a

@@ -123,7 +123,9 @@ final class EngineHarness {
         return try! OriginateRequest.parse(message, writePermissions: [.call, .system])
     }
 
-    /// Moves the manual clock on, running whatever timers fall due.
+    /// Moves the manual clock on, running whatever timers fall due. The clock starts at 0, and timers of
+    /// 1 s or more fire on a 50 ms grid (`LoopTimerQueue`): tests that advance by multiples of 50 ms see
+    /// them at their exact value.
     func advance(_ amount: TimeAmount) {
         loop.advanceTime(by: amount)
     }
