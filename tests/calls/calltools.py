@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
 import server as common  # noqa: E402  (the suites' one server runner)
 from ports import free_ports  # noqa: E402,F401  (outside the ephemeral port range)
 from server import centralino_bin, tail  # noqa: E402,F401  (tests import them from here)
+from connections import wait_until  # noqa: E402,F401  (tests import it from here)
 from sipp_trace import sipp_blocks as _sipp_blocks  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -102,15 +103,6 @@ tenants:
     outbound_routes:
       - {{ prefix: "0", trunk: carrier, strip: 1 }}
 """
-
-
-def wait_until(pred: Callable[[], bool], timeout: float, step: float = 0.05) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(step)
-    return pred()
 
 
 # -- Centralino --------------------------------------------------------------

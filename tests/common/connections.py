@@ -26,7 +26,7 @@ def is_closed(s: socket.socket) -> bool:
         return error.errno in (errno.ECONNRESET, errno.EPIPE, errno.ENOTCONN)
 
 
-def wait_until(predicate: Callable[[], bool], timeout: float, step: float = 0.1) -> bool:
+def wait_until(predicate: Callable[[], bool], timeout: float, step: float = 0.05) -> bool:
     """Polls `predicate` until it holds or `timeout` seconds have passed; its last value."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -21,6 +21,7 @@ from selenium.common.exceptions import StaleElementReferenceException, TimeoutEx
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from connections import wait_until  # tests/common
 from ports import free_port  # tests/common (conftest.py puts it on the path): outside the ephemeral port range
 from server import Server
 
@@ -141,15 +142,6 @@ def sign_in(server, browser):
 
 def reload_count(server):
     return server.log_text().count("configuration reloaded")
-
-
-def wait_until(predicate, timeout, step=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return predicate()
 
 
 def test_panel_adds_an_extension_that_a_phone_registers_with(server, browser):
