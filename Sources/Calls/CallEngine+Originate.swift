@@ -77,8 +77,8 @@ extension CallEngine {
                 failure(Self.originateReason(cause, throughLocal: isLocal))
             })
         let timeout = max(request.timeout, 1)
+        // Cancelled once `;1` answers or fails (`endOriginateWait`).
         first.originate?.timeout = driver.timerQueue.schedule(in: .milliseconds(Int64(timeout)), first) { [unowned self] first in
-            guard first.originate != nil, !first.isGone else { return }
             hangup(first, cause: .noAnswer, origin: .dialer)
         }
         if isLocal, let second = first.localPartner {

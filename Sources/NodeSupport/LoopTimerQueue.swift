@@ -68,11 +68,10 @@ package final class LoopTimerQueue {
     package static func deadline(after delay: TimeAmount, from now: NIODeadline) -> NIODeadline {
         let exact = now + delay
         guard delay >= coarseFrom else { return exact }
+        // At most `Int64.max` (NIODeadline clamps), so adding a step cannot overflow.
         let step = UInt64(grid.nanoseconds)
-        let nanoseconds = exact.uptimeNanoseconds
-        let remainder = nanoseconds % step
-        guard remainder != 0, nanoseconds <= UInt64.max - step else { return exact }
-        return .uptimeNanoseconds(nanoseconds - remainder + step)
+        let remainder = exact.uptimeNanoseconds % step
+        return remainder == 0 ? exact : .uptimeNanoseconds(exact.uptimeNanoseconds - remainder + step)
     }
 
     /// `schedule` with a loop-confined object held weakly: nothing runs once it is gone.
