@@ -95,6 +95,12 @@ def context_switches(pid):
     return voluntary, involuntary
 
 
+def switches_per_call(before, after, calls):
+    """The context switches between two `context_switches` readings, per call, as printed."""
+    voluntary, involuntary = (later - earlier for later, earlier in zip(after, before))
+    return f"{(voluntary + involuntary) / calls:.1f} context switches ({voluntary / calls:.1f} voluntary)"
+
+
 def rss_kb(pid):
     for line in open(f"/proc/{pid}/status"):
         if line.startswith("VmRSS:"):
@@ -220,9 +226,8 @@ class Window:
     def end(self, sent):
         calls = max(sent - self.sent, 1)
         cpu = (cpu_ticks(self.pid) - self.ticks) / TICKS
-        voluntary, involuntary = (after - before for after, before in zip(context_switches(self.pid), self.switches))
         text = (f"{calls} Originates in {time.time() - self.started:.1f} s: server CPU {cpu * 1000 / calls:.2f} ms, "
-                f"{(voluntary + involuntary) / calls:.1f} context switches ({voluntary / calls:.1f} voluntary)")
+                f"{switches_per_call(self.switches, context_switches(self.pid), calls)}")
         if self.perf:
             self.perf.send_signal(signal.SIGINT)
             try:
@@ -445,7 +450,7 @@ def main():
             time.sleep(args.hold / 1000 + 1.5)
             elapsed = time.time() - start
             cpu_seconds = (cpu_ticks(server.pid) - ticks_before) / TICKS
-            voluntary, involuntary = (after - before for after, before in zip(context_switches(server.pid), switches_before))
+            switches_after = context_switches(server.pid)
             (phone_before, trunk_before), times_before, idle_before = generator_before
             phone_cpu, trunk_cpu = ((cpu_ticks(p.pid) - b) / TICKS for p, b in zip(procs[1:], (phone_before, trunk_before)))
             times = os.times()
@@ -472,8 +477,7 @@ def main():
                   f"{left} channels left; {relayed} RTP packets relayed ({relayed / elapsed:.0f}/s)")
             print(f"  server CPU {cpu_seconds:.2f} s in {elapsed:.1f} s = {cpu_seconds * 1000 / max(answered, 1):.2f} ms per answered call "
                   f"({cpu_seconds * 1000 / max(answered, 1) - idle_per_second * elapsed * 1000 / max(answered, 1):.2f} ms without idle CPU)")
-            print(f"  server context switches {(voluntary + involuntary) / max(answered, 1):.1f} per answered call "
-                  f"({voluntary / max(answered, 1):.1f} voluntary)")
+            print(f"  server: {switches_per_call(switches_before, switches_after, max(answered, 1))} per answered call")
             if window_figures:
                 print(f"  steady window: {window_figures}")
             elif args.window is not None:
